@@ -1,0 +1,68 @@
+// swift-tools-version:6.0
+// captiond — real-time audio-visual captioning service. See ../shared/DESIGN.md for the module map.
+import PackageDescription
+
+let optimise: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "captiond",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "captiond", targets: ["captiond"]),
+        .executable(name: "captionctl", targets: ["captionctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // System libraries: module maps plus thin shims where C macros must become functions.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CALSA", path: "Sources/CALSA", pkgConfig: "alsa",
+                       providers: [.apt(["libasound2-dev"])]),
+        .systemLibrary(name: "CV4L2", path: "Sources/CV4L2"),
+        .systemLibrary(name: "CSystemd", path: "Sources/CSystemd", pkgConfig: "libsystemd",
+                       providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "COpenCC", path: "Sources/COpenCC", pkgConfig: "opencc",
+                       providers: [.apt(["libopencc-dev"])]),
+
+        // Libraries (imports follow DESIGN.md; arrows go one way).
+        .target(name: "CaptionCore",
+                dependencies: [.product(name: "Atomics", package: "swift-atomics")],
+                swiftSettings: optimise),
+        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: optimise),
+        .target(name: "Features", dependencies: ["Tensor", "CaptionCore"], swiftSettings: optimise),
+        .target(name: "Models", dependencies: ["Tensor", "Features"], swiftSettings: optimise),
+        .target(name: "Streaming", dependencies: ["Models", "Features", "CaptionCore"], swiftSettings: optimise),
+        .target(name: "Capture", dependencies: ["CALSA", "CV4L2", "CaptionCore"], swiftSettings: optimise),
+        .target(name: "IPC", dependencies: ["CaptionCore"]),
+        .target(name: "Metrics", dependencies: ["CaptionCore", "COpenCC"]),
+        .target(name: "Daemon", dependencies: [
+            "Capture", "Streaming", "IPC", "CSystemd", "Models", "Features",
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
+
+        // Executables stay thin.
+        .executableTarget(name: "captiond", dependencies: ["Daemon"]),
+        .executableTarget(name: "captionctl", dependencies: [
+            "IPC", "Models", "Features", "Streaming", "Metrics", "Capture",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Tests: one target per library; shared path helpers in TestSupport.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "CaptionCoreTests", dependencies: ["CaptionCore", "TestSupport"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Features", "Tensor", "TestSupport"]),
+        .testTarget(name: "StreamingTests", dependencies: ["Streaming", "TestSupport"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "CALSA", "CV4L2", "TestSupport"]),
+        .testTarget(name: "IPCTests", dependencies: ["IPC", "TestSupport"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "TestSupport"]),
+        .testTarget(name: "CaptionctlTests", dependencies: ["captionctl", "captiond", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

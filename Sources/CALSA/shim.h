@@ -1,0 +1,4 @@
+#ifndef CAPTIOND_CALSA_SHIM_H
+#define CAPTIOND_CALSA_SHIM_H
+#include <alsa/asoundlib.h>
+#endif

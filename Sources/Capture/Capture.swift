@@ -1,0 +1,2 @@
+// Placeholder: Capture is being written.
+public enum CaptureModule {}

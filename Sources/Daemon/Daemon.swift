@@ -1,0 +1,2 @@
+// Placeholder: Daemon is being written.
+public enum DaemonModule {}

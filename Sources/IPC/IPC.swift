@@ -1,0 +1,2 @@
+// Placeholder: IPC is being written.
+public enum IPCModule {}

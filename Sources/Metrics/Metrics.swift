@@ -1,0 +1,2 @@
+// Placeholder: Metrics is being written.
+public enum MetricsModule {}

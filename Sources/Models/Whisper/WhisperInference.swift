@@ -1,0 +1,62 @@
+// The seam between the Whisper network (encoder/decoder forward passes on the tensor engine) and
+// decoding (tokenizer, greedy/beam search, timestamps, fallback, seeking). Decoding is generic over
+// these protocols so its logic is tested with scripted models and run with the real one.
+
+/// Whisper hyper-parameters, read from config.json and the checkpoint's tensor shapes.
+public struct WhisperDimensions: Sendable, Equatable {
+    public var nMels: Int          // 80 (128 for large-v3)
+    public var nAudioCtx: Int      // 1500 encoder positions for 30 s
+    public var nAudioState: Int    // d_model of the encoder
+    public var nAudioHead: Int
+    public var nAudioLayer: Int
+    public var nVocab: Int         // 51864 (English-only) or 51865+ (multilingual)
+    public var nTextCtx: Int       // 448
+    public var nTextState: Int
+    public var nTextHead: Int
+    public var nTextLayer: Int
+
+    public init(nMels: Int, nAudioCtx: Int, nAudioState: Int, nAudioHead: Int, nAudioLayer: Int,
+                nVocab: Int, nTextCtx: Int, nTextState: Int, nTextHead: Int, nTextLayer: Int) {
+        self.nMels = nMels; self.nAudioCtx = nAudioCtx; self.nAudioState = nAudioState
+        self.nAudioHead = nAudioHead; self.nAudioLayer = nAudioLayer; self.nVocab = nVocab
+        self.nTextCtx = nTextCtx; self.nTextState = nTextState; self.nTextHead = nTextHead
+        self.nTextLayer = nTextLayer
+    }
+
+    /// Multilingual checkpoints have a vocabulary of 51865 or more tokens.
+    public var isMultilingual: Bool { nVocab >= 51865 }
+}
+
+/// Encoder output for one window: (frames, width) row-major, frames = mel frames / 2.
+public struct AudioFeatures: Sendable {
+    public var frames: Int
+    public var width: Int
+    public var data: [Float]
+    public init(frames: Int, width: Int, data: [Float]) {
+        self.frames = frames; self.width = width; self.data = data
+    }
+}
+
+/// Mutable per-stream decoder state (self-attention KV cache plus the cross-attention K/V of one
+/// encoder output). A value type: copying a session forks it (beam search).
+public protocol WhisperDecoderSession {
+    /// Number of tokens fed so far (the KV cache length).
+    var length: Int { get }
+    /// Feeds `tokens` after those already fed; returns the logits (nVocab) after the last one.
+    mutating func step(_ tokens: [Int]) throws -> [Float]
+    /// Feeds `tokens`; returns the logits after each of them (tokens.count rows of nVocab).
+    mutating func stepAll(_ tokens: [Int]) throws -> [[Float]]
+    /// Forgets every token after the first `n` (rewinds the KV cache).
+    mutating func truncate(to n: Int)
+}
+
+/// A loaded Whisper network: immutable weights, shareable across threads.
+public protocol WhisperInference: AnyObject {
+    associatedtype Session: WhisperDecoderSession
+    var dims: WhisperDimensions { get }
+    /// mel: (nMels, frames) row-major log-mel, frames ≤ 3000 and even. The encoder's audio context
+    /// is cut to frames / 2 positions (a 30-s window is 3000 frames → 1500 positions).
+    func encode(mel: [Float], frames: Int) throws -> AudioFeatures
+    /// A fresh decoder session attending to `audio`.
+    func makeSession(_ audio: AudioFeatures) throws -> Session
+}

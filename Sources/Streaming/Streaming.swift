@@ -1,0 +1,2 @@
+// Placeholder: Streaming is being written.
+public enum StreamingModule {}

@@ -1,0 +1,3 @@
+import Daemon
+// Placeholder until the live service lands (issue 4).
+print("captiond: not built yet")

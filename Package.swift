@@ -25,6 +25,8 @@ let package = Package(
         .systemLibrary(name: "CV4L2", path: "Sources/CV4L2"),
         .systemLibrary(name: "CSystemd", path: "Sources/CSystemd", pkgConfig: "libsystemd",
                        providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenCC", path: "Sources/COpenCC", pkgConfig: "opencc",
                        providers: [.apt(["libopencc-dev"])]),
 
@@ -34,7 +36,7 @@ let package = Package(
                 swiftSettings: optimise),
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: optimise),
         .target(name: "Features", dependencies: ["Tensor", "CaptionCore"], swiftSettings: optimise),
-        .target(name: "Models", dependencies: ["Tensor", "Features"], swiftSettings: optimise),
+        .target(name: "Models", dependencies: ["Tensor", "Features", "CZlib"], swiftSettings: optimise),
         .target(name: "Streaming", dependencies: ["Models", "Features", "CaptionCore"], swiftSettings: optimise),
         .target(name: "Capture", dependencies: ["CALSA", "CV4L2", "CaptionCore"], swiftSettings: optimise),
         .target(name: "IPC", dependencies: ["CaptionCore"]),

@@ -1,0 +1,4 @@
+#ifndef CAPTIOND_CZLIB_SHIM_H
+#define CAPTIOND_CZLIB_SHIM_H
+#include <zlib.h>
+#endif

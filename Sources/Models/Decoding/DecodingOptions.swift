@@ -1,0 +1,43 @@
+/// Options of a transcription, with faster-whisper 1.2.1's defaults.
+public struct DecodingOptions: Sendable, Equatable {
+    public var task: WhisperTask = .transcribe
+    /// Language code ("en", "zh", …); nil detects it on the first window (multilingual models).
+    public var language: String? = nil
+    public var beamSize = 5
+    /// Samples per temperature > 0; the one with the best score is kept.
+    public var bestOf = 5
+    public var patience = 1.0
+    public var lengthPenalty = 1.0
+    /// Tried in order until a result passes the thresholds below.
+    public var temperatures: [Float] = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    /// Retry when gzip ratio of the text exceeds this (repetition loops); nil disables.
+    public var compressionRatioThreshold: Double? = 2.4
+    /// Retry when the average log-probability is below this; nil disables.
+    public var logProbThreshold: Double? = -1.0
+    /// Skip a window whose no-speech probability is above this while its average
+    /// log-probability is below logProbThreshold; nil disables.
+    public var noSpeechThreshold: Double? = 0.6
+    public var conditionOnPreviousText = true
+    /// Forget the previous text after a window decoded above this temperature.
+    public var promptResetOnTemperature: Float = 0.5
+    public var initialPrompt: String? = nil
+    public var withoutTimestamps = false
+    /// Latest first timestamp in seconds.
+    public var maxInitialTimestamp = 1.0
+    /// Suppress blank output (space, EOT) at the first step.
+    public var suppressBlank = true
+    /// Token ids never generated; -1 stands for the default non-speech symbols; [] suppresses nothing.
+    public var suppressTokens: [Int] = [-1]
+    /// Seed of the sampler used at temperatures > 0.
+    public var seed: UInt64 = 0
+
+    public init() {}
+
+    /// faster-whisper's `transcribe(path, beam_size=1, language=…)` settings.
+    public static func greedy(language: String? = nil) -> DecodingOptions {
+        var o = DecodingOptions()
+        o.beamSize = 1
+        o.language = language
+        return o
+    }
+}

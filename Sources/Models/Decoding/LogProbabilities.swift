@@ -1,0 +1,52 @@
+import Foundation
+
+/// Soft-max helpers over one row of logits (nVocab), in Float as CTranslate2 computes them.
+/// Disabled tokens hold -infinity.
+enum LogProbabilities {
+    static let disabled = -Float.infinity
+
+    /// log_softmax(x)[i] = x[i] - max - log Σ exp(x - max); naive two-pass version.
+    static func logSoftmax(_ x: [Float]) -> [Float] {
+        let m = x.max() ?? 0
+        guard m.isFinite else { return x.map { _ in disabled } }
+        var sum: Float = 0
+        for v in x { sum += expf(v - m) }
+        let shift = m + logf(sum)
+        return x.map { $0 - shift }
+    }
+
+    /// log Σ exp(x[range]); -infinity for an empty or fully disabled range.
+    static func logSumExp(_ x: [Float], _ range: Range<Int>) -> Float {
+        guard !range.isEmpty else { return disabled }
+        var m = -Float.infinity
+        for i in range where x[i] > m { m = x[i] }
+        guard m.isFinite else { return disabled }
+        var sum: Float = 0
+        for i in range { sum += expf(x[i] - m) }
+        return m + logf(sum)
+    }
+
+    /// Index of the largest value (the first on ties).
+    static func argmax(_ x: [Float]) -> Int {
+        var best = 0
+        for i in 1..<x.count where x[i] > x[best] { best = i }
+        return best
+    }
+
+    /// Probabilities (softmax) of `x`.
+    static func softmax(_ x: [Float]) -> [Float] { logSoftmax(x).map { expf($0) } }
+
+    /// Indices of the `k` largest values, largest first (ties: lower index first).
+    static func topK(_ x: [Float], _ k: Int) -> [Int] {
+        var heap: [(Float, Int)] = []   // kept sorted descending, at most k entries
+        heap.reserveCapacity(k + 1)
+        for (i, v) in x.enumerated() {
+            if heap.count == k, let last = heap.last, !(v > last.0) { continue }
+            var pos = heap.count
+            while pos > 0 && heap[pos - 1].0 < v { pos -= 1 }
+            heap.insert((v, i), at: pos)
+            if heap.count > k { heap.removeLast() }
+        }
+        return heap.map(\.1)
+    }
+}

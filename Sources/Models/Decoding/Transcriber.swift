@@ -1,0 +1,200 @@
+import Foundation
+import Features
+
+/// Whisper transcription of a whole recording, mirroring faster-whisper 1.2.1 (no VAD, no word
+/// timestamps): log-mel features with 160 samples of padding, 30-s windows (3000 frames, the last
+/// padded with zeros) sought through by the timestamps the model emits, temperature fallback,
+/// no-speech skipping and conditioning on the previous text.
+public final class Transcriber<Model: WhisperInference> {
+    public let model: Model
+    public let tokenizer: WhisperTokenizer
+    /// Tokens suppressed at the first step when suppressBlank is on (config.json suppress_ids_begin).
+    public let blankTokens: [Int]
+    static var windowFrames: Int { 3000 }
+
+    public init(model: Model, tokenizer: WhisperTokenizer, blankTokens: [Int]? = nil) throws {
+        self.model = model
+        self.tokenizer = tokenizer
+        if let blank = blankTokens {
+            self.blankTokens = blank
+        } else {
+            self.blankTokens = [try tokenizer.encode(" ").first ?? 220, tokenizer.special.endOfText]
+        }
+    }
+
+    /// A transcriber for a CTranslate2 model directory: tokenizer.json (or vocabulary.txt) and
+    /// config.json's suppress_ids_begin.
+    public convenience init(model: Model, directory: URL) throws {
+        let tokenizer = try WhisperTokenizer(directory: directory)
+        var blank: [Int]? = nil
+        let config = directory.appendingPathComponent("config.json")
+        if let data = try? Data(contentsOf: config) {
+            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw ModelsError.invalidModel(path: config.path, reason: "config.json is not a JSON object")
+            }
+            blank = object["suppress_ids_begin"] as? [Int]
+        }
+        try self.init(model: model, tokenizer: tokenizer, blankTokens: blank)
+    }
+
+    private var special: WhisperSpecialTokens { tokenizer.special }
+    private var generator: WhisperGenerator {
+        WhisperGenerator(special: special, timestampEnd: min(tokenizer.tokenCount, model.dims.nVocab) - 1)
+    }
+
+    // MARK: Language
+
+    /// Language probabilities (most probable first) for a window of log-mel frames
+    /// (nMels × frames, frames ≤ 3000). Multilingual models only.
+    public func detectLanguage(mel: [Float], frames: Int) throws -> [(code: String, probability: Double)] {
+        guard tokenizer.isMultilingual else {
+            throw ModelsError.decoding("language detection needs a multilingual model; this one is English-only")
+        }
+        let audio = try model.encode(mel: mel, frames: frames)
+        return try LanguageDetector(special: special).detect(session: try model.makeSession(audio))
+    }
+
+    // MARK: One window
+
+    /// Decodes one window of log-mel frames (nMels × frames row-major, frames ≤ 3000 and even; the
+    /// encoder context is frames / 2) with temperature fallback. `prompt` holds previous text
+    /// tokens (without <|startofprev|>); the language must be set for multilingual models or is
+    /// detected on this window.
+    public func decodeWindow(mel: [Float], frames: Int, options: DecodingOptions, prompt: [Int] = []) throws -> WindowDecoding {
+        let audio = try model.encode(mel: mel, frames: frames)
+        var language = options.language
+        if language == nil && tokenizer.isMultilingual {
+            language = try LanguageDetector(special: special).detect(session: try model.makeSession(audio)).first?.code
+        }
+        let settings = try generationSettings(options)
+        let builder = PromptBuilder(special: special, startSequence: try startSequence(language: language, options: options))
+        let fullPrompt = builder.prompt(previous: prompt, withoutTimestamps: options.withoutTimestamps)
+        return try decode(audio: audio, prompt: fullPrompt, settings: settings, options: options)
+    }
+
+    // MARK: Whole recording
+
+    /// Transcribes 16-kHz mono samples. `progress` receives the fraction done after each window.
+    public func transcribe(samples: [Float], options: DecodingOptions,
+                          progress: ((Double) -> Void)? = nil) throws -> Transcription {
+        let mel = LogMelSpectrogram(melBins: model.dims.nMels)(samples, padding: 160)
+        return try transcribe(mel: mel, duration: Double(samples.count) / 16_000, options: options, progress: progress)
+    }
+
+    /// Transcribes precomputed features (faster-whisper's generate_segments).
+    public func transcribe(mel: MelSpectrogram, duration: Double, options: DecodingOptions,
+                           progress: ((Double) -> Void)? = nil) throws -> Transcription {
+        guard mel.bins == model.dims.nMels else {
+            throw ModelsError.decoding("features have \(mel.bins) mel bins, the model expects \(model.dims.nMels)")
+        }
+        let window = Self.windowFrames
+        let contentFrames = mel.frames - 1
+        var language = "en"
+        var languageProbability = 1.0
+        if let requested = options.language {
+            if tokenizer.isMultilingual {
+                guard tokenizer.languageToken(requested) != nil else {
+                    throw ModelsError.decoding("unknown language code '\(requested)'; known: \(tokenizer.languageCodes.joined(separator: ", "))")
+                }
+                language = requested
+            }
+        } else if tokenizer.isMultilingual {
+            let probs = try detectLanguage(mel: mel.window(start: 0, count: window), frames: window)
+            language = probs.first?.code ?? "en"
+            languageProbability = probs.first?.probability ?? 0
+        }
+        var windowOptions = options
+        windowOptions.language = language
+        let settings = try generationSettings(windowOptions)
+        let builder = PromptBuilder(special: special, startSequence: try startSequence(language: language, options: windowOptions))
+        let splitter = SegmentSplitter(timestampBegin: special.timestampBegin)
+
+        var allTokens: [Int] = []
+        if let initial = options.initialPrompt {
+            allTokens += try tokenizer.encode(" " + initial.trimmingWhitespace())
+        }
+        var promptResetSince = 0
+        var segments: [TranscriptionSegment] = []
+        var seek = 0
+        while seek < contentFrames {
+            let timeOffset = Double(seek) * 0.01
+            let segmentSize = min(window, contentFrames - seek)
+            let features = Self.slice(mel, start: seek, count: segmentSize, padTo: window)   // (nMels, 3000)
+            let previous = Array(allTokens[promptResetSince...])
+            let audio = try model.encode(mel: features, frames: window)
+            let prompt = builder.prompt(previous: previous, withoutTimestamps: options.withoutTimestamps)
+            let result = try decode(audio: audio, prompt: prompt, settings: settings, options: windowOptions)
+
+            if let noSpeech = options.noSpeechThreshold {
+                var skip = result.noSpeechProb > noSpeech
+                if let lp = options.logProbThreshold, result.avgLogProb > lp { skip = false }
+                if skip {
+                    seek += segmentSize
+                    progress?(Double(min(contentFrames, seek)) / Double(max(contentFrames, 1)))
+                    continue
+                }
+            }
+            let previousSeek = seek
+            let split = splitter.split(tokens: result.tokens, timeOffset: timeOffset, segmentSize: segmentSize, seek: seek)
+            seek = split.seek
+            for piece in split.pieces {
+                let text = tokenizer.decode(piece.tokens)
+                if piece.start == piece.end || text.trimmingWhitespace().isEmpty { continue }
+                allTokens += piece.tokens
+                segments.append(TranscriptionSegment(
+                    id: segments.count + 1, seek: previousSeek, start: piece.start, end: piece.end, text: text,
+                    tokens: piece.tokens, avgLogProb: result.avgLogProb, noSpeechProb: result.noSpeechProb,
+                    compressionRatio: result.compressionRatio, temperature: result.temperature))
+            }
+            if !options.conditionOnPreviousText || result.temperature > options.promptResetOnTemperature {
+                promptResetSince = allTokens.count
+            }
+            progress?(Double(min(contentFrames, seek)) / Double(max(contentFrames, 1)))
+        }
+        return Transcription(language: language, languageProbability: languageProbability,
+                             duration: duration, segments: segments)
+    }
+
+    // MARK: Helpers
+
+    /// Frames [start, start + count) of `mel`, zero-padded to `padTo` frames: (bins, padTo).
+    static func slice(_ mel: MelSpectrogram, start: Int, count: Int, padTo: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: mel.bins * padTo)
+        let n = max(0, min(count, padTo, mel.frames - start))
+        for b in 0..<mel.bins where n > 0 {
+            for i in 0..<n { out[b * padTo + i] = mel.data[b * mel.frames + start + i] }
+        }
+        return out
+    }
+
+    private func startSequence(language: String?, options: DecodingOptions) throws -> [Int] {
+        try tokenizer.startSequence(language: language, task: options.task)
+    }
+
+    private func generationSettings(_ options: DecodingOptions) throws -> WhisperGenerator.Settings {
+        guard options.beamSize >= 1, options.bestOf >= 1, options.patience > 0 else {
+            throw ModelsError.decoding("beamSize (\(options.beamSize)) and bestOf (\(options.bestOf)) must be ≥ 1 and patience (\(options.patience)) > 0")
+        }
+        var s = WhisperGenerator.Settings()
+        s.beamSize = options.beamSize
+        s.bestOf = options.bestOf
+        s.patience = options.patience
+        s.lengthPenalty = options.lengthPenalty
+        s.suppressTokens = try NonSpeechTokens.resolve(options.suppressTokens, tokenizer: tokenizer)
+        s.suppressBlankTokens = options.suppressBlank ? blankTokens : []
+        s.maxInitialTimestampIndex = Int((options.maxInitialTimestamp / 0.02).rounded(.toNearestOrEven))
+        return s
+    }
+
+    private func decode(audio: AudioFeatures, prompt: [Int], settings: WhisperGenerator.Settings,
+                        options: DecodingOptions) throws -> WindowDecoding {
+        let generator = self.generator
+        var rng = SeededGenerator(seed: options.seed)
+        let session = try model.makeSession(audio)
+        return try TemperatureFallback(options: options).run(attempt: { temperature in
+            var s = settings
+            s.temperature = temperature
+            return try generator.generate(session: session, prompt: prompt, settings: s, rng: &rng)
+        }, text: { tokenizer.decode($0) })
+    }
+}

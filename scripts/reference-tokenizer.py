@@ -67,7 +67,7 @@ def model_reference(model_dir, multilingual):
     decodings.append({"ids": specials, "text": tok.decode(specials)})
     languages = {}
     if multilingual:
-        for code in ["en", "zh", "de", "ja", "yue", "haw"]:
+        for code in ["en", "zh", "de", "ja", "haw", "su"]:
             languages[code] = hf.token_to_id("<|%s|>" % code)
     return {
         "multilingual": multilingual,

@@ -1,0 +1,141 @@
+import XCTest
+import Features
+@testable import Models
+
+/// The whole seek loop over a scripted model: windows, segment splitting, seek updates, the
+/// previous-text prompt, no-speech skipping and language detection.
+final class TranscriberTests: XCTestCase {
+    typealias V = TinyVocabulary
+
+    /// Features whose first bin holds the frame index, so each window's first value tells the
+    /// scripted model which window it decodes.
+    func features(frames: Int) -> MelSpectrogram {
+        var data = [Float](repeating: 0, count: 80 * frames)
+        for f in 0..<frames { data[f] = Float(f) }
+        return MelSpectrogram(bins: 80, frames: frames, data: data)
+    }
+
+    static let window0 = [V.ts(0)] + V.text(" one") + [V.ts(2), V.ts(2)] + V.text(" two") + [V.ts(5), V.ts(5)] + V.text(" thr") + [V.eot]
+    static let window500 = [V.ts(0)] + V.text(" three") + [V.ts(1), V.eot]
+    static let window3500 = [V.ts(0)] + V.text(" uh") + [V.ts(1), V.eot]
+
+    static func script(_ fed: [Int], _ window: Float) -> [Float] {
+        let generatedStart = fed.lastIndex(of: V.sot) ?? 0
+        let afterSOT = fed.count - 1 - generatedStart
+        switch window {
+        case 0: return V.follow(fed, after: V.sot, sequence: window0) ?? V.logits([V.eot: 10])
+        case 500: return V.follow(fed, after: V.sot, sequence: window500) ?? V.logits([V.eot: 10])
+        case 3500:
+            if afterSOT == 0 { return V.logits([V.noSpeech: 12, V.ts(0): 2], base: 0) }
+            return V.follow(fed, after: V.sot, sequence: window3500, strength: 2).map { $0.map { max($0, 0) } }
+                ?? V.logits([V.eot: 2], base: 0)
+        default: return V.logits([V.eot: 10])
+        }
+    }
+
+    func options() -> DecodingOptions {
+        var o = DecodingOptions.greedy(language: "en")
+        o.suppressTokens = []
+        return o
+    }
+
+    func testSeeksThroughWindowsSplitsSegmentsAndSkipsSilence() throws {
+        let model = ScriptedWhisper(vocab: V.count, script: Self.script)
+        let transcriber = try Transcriber(model: model, tokenizer: try V.tokenizer())
+        var fractions: [Double] = []
+        let result = try transcriber.transcribe(mel: features(frames: 5001), duration: 50, options: options()) { fractions.append($0) }
+
+        XCTAssertEqual(model.encodedWindows.map(\.marker), [0, 500, 3500])
+        XCTAssertEqual(model.encodedWindows.map(\.frames), [3000, 3000, 3000])
+        XCTAssertEqual(result.segments.map(\.text), [" one", " two", " three"])
+        XCTAssertEqual(result.segments.map(\.start), [0, 2, 5])
+        XCTAssertEqual(result.segments.map(\.end), [2, 5, 6])
+        XCTAssertEqual(result.segments.map(\.seek), [0, 0, 500])
+        XCTAssertEqual(result.segments.map(\.id), [1, 2, 3])
+        XCTAssertEqual(result.text, "one two three")
+        XCTAssertEqual(fractions, [0.1, 0.7, 1.0])
+        XCTAssertLessThan(result.segments[0].noSpeechProb, 0.01)
+        XCTAssertGreaterThan(result.segments[0].avgLogProb, -0.01)
+
+        // The second window is conditioned on the first one's segments.
+        let previous = Array(Self.window0[0..<12])
+        let promptFeeds = model.fedSequences.filter { $0.first == V.sotPrev && !$0.contains(V.sot) }
+        XCTAssertEqual(promptFeeds.first, [V.sotPrev] + previous)
+        // The third window's prompt carries all three segments (skipping does not reset it).
+        XCTAssertEqual(promptFeeds.last, [V.sotPrev] + previous + Array(Self.window500[0..<8]))
+    }
+
+    func testWithoutConditioningThePromptIsJustSOT() throws {
+        let model = ScriptedWhisper(vocab: V.count, script: Self.script)
+        let transcriber = try Transcriber(model: model, tokenizer: try V.tokenizer())
+        var o = options()
+        o.conditionOnPreviousText = false
+        _ = try transcriber.transcribe(mel: features(frames: 5001), duration: 50, options: o)
+        XCTAssertTrue(model.fedSequences.allSatisfy { $0.first == V.sot })
+    }
+
+    func testInitialPromptAndWithoutTimestamps() throws {
+        let model = ScriptedWhisper(vocab: V.count) { fed, _ in
+            V.follow(fed, after: V.noTimestamps, sequence: V.text("ok") + [V.eot]) ?? V.logits([V.eot: 10])
+        }
+        let transcriber = try Transcriber(model: model, tokenizer: try V.tokenizer())
+        var o = options()
+        o.initialPrompt = "  hi "
+        o.withoutTimestamps = true
+        let result = try transcriber.transcribe(mel: features(frames: 1001), duration: 10, options: o)
+        XCTAssertEqual(model.fedSequences.first, [V.sotPrev] + V.text(" hi") + [V.sot])
+        XCTAssertEqual(result.segments.map(\.text), ["ok"])
+        XCTAssertEqual(result.segments.first?.end, 10)
+    }
+
+    func testLanguageDetectionPicksTheMostProbableLanguageAndPromptsWithIt() throws {
+        let model = ScriptedWhisper(vocab: V.count) { fed, _ in
+            if fed == [V.sot] { return V.logits([V.zh: 6, V.en: 2, 260: 1], base: 0) }
+            return V.follow(fed, after: V.sot, sequence: [V.zh, V.transcribe, V.ts(0)] + V.text(" ni") + [V.ts(1), V.eot])
+                .map { row in row } ?? V.logits([V.eot: 10])
+        }
+        let transcriber = try Transcriber(model: model, tokenizer: try V.tokenizer(multilingual: true))
+        var o = options()
+        o.language = nil
+        let result = try transcriber.transcribe(mel: features(frames: 1001), duration: 10, options: o)
+        XCTAssertEqual(result.language, "zh")
+        let expected = exp(6.0) / (exp(6.0) + exp(2.0) + exp(1.0))
+        XCTAssertEqual(result.languageProbability, expected, accuracy: 1e-5)
+        XCTAssertTrue(model.fedSequences.contains([V.sot, V.zh]), "SOT and the language token are fed before the task token")
+        XCTAssertEqual(result.segments.map(\.text), [" ni"])
+        let probs = try transcriber.detectLanguage(mel: Transcriber<ScriptedWhisper>.slice(features(frames: 1001), start: 0, count: 3000, padTo: 3000), frames: 3000)
+        XCTAssertEqual(probs.map(\.code), ["zh", "en", "de"])
+    }
+
+    func testDecodeWindowWithReducedContextAndPrompt() throws {
+        let model = ScriptedWhisper(vocab: V.count) { fed, _ in
+            V.follow(fed, after: V.sot, sequence: [V.ts(0)] + V.text(" go") + [V.ts(0.5), V.eot]) ?? V.logits([V.eot: 10])
+        }
+        let transcriber = try Transcriber(model: model, tokenizer: try V.tokenizer())
+        let mel = [Float](repeating: 0, count: 80 * 1000)
+        let out = try transcriber.decodeWindow(mel: mel, frames: 1000, options: options(), prompt: V.text(" before"))
+        XCTAssertEqual(model.encodedWindows.map(\.frames), [1000])
+        XCTAssertEqual(out.tokens, [V.ts(0)] + V.text(" go") + [V.ts(0.5)])
+        XCTAssertEqual(out.text, " go")
+        XCTAssertEqual(model.fedSequences.first, [V.sotPrev] + V.text(" before"))
+        XCTAssertEqual(out.temperature, 0)
+    }
+
+    func testBadOptionsGivePreciseErrors() throws {
+        let model = ScriptedWhisper(vocab: V.count) { _, _ in V.logits([V.eot: 10]) }
+        let transcriber = try Transcriber(model: model, tokenizer: try V.tokenizer(multilingual: true))
+        var o = options()
+        o.language = "xx"
+        XCTAssertThrowsError(try transcriber.transcribe(mel: features(frames: 101), duration: 1, options: o)) {
+            XCTAssertTrue("\($0)".contains("'xx'"), "\($0)")
+        }
+        o.language = "en"
+        o.temperatures = []
+        XCTAssertThrowsError(try transcriber.transcribe(mel: features(frames: 101), duration: 1, options: o)) {
+            XCTAssertTrue("\($0)".contains("temperatures"), "\($0)")
+        }
+        o.temperatures = [0]
+        o.beamSize = 0
+        XCTAssertThrowsError(try transcriber.transcribe(mel: features(frames: 101), duration: 1, options: o))
+    }
+}

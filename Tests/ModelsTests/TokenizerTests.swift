@@ -92,6 +92,10 @@ final class TokenizerTests: XCTestCase {
             }
             text += decoder.finish()
             XCTAssertEqual(text, e.text)
+            var tokens = IncrementalTextDecoder(tokenizer: tok)
+            let viaTokens = ([tok.special.startOfTranscript] + e.ids + [tok.timestampBegin]).map { tokens.push($0) }
+            XCTAssertFalse(viaTokens.contains { $0.contains("\u{FFFD}") })
+            XCTAssertEqual(viaTokens.joined() + tokens.finish(), e.text)
             if e.text == "广州市房地产中介协会分析" { XCTAssertTrue(sawHeldBack, "expected a character split across tokens") }
         }
     }

@@ -18,7 +18,11 @@ public final class Transcriber<Model: WhisperInference> {
         if let blank = blankTokens {
             self.blankTokens = blank
         } else {
-            self.blankTokens = [try tokenizer.encode(" ").first ?? 220, tokenizer.special.endOfText]
+            // encode(" ") is the single byte-level token "Ġ"; looked up so decode-only tokenizers work too.
+            guard let space = tokenizer.id(of: "\u{0120}") else {
+                throw ModelsError.tokenizer(path: tokenizer.path, reason: "no token for a single space (\"\u{0120}\"); pass blankTokens explicitly")
+            }
+            self.blankTokens = [space, tokenizer.special.endOfText]
         }
     }
 

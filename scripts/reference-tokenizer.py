@@ -8,9 +8,9 @@ Tests/Fixtures/tokenizer/<model>.json holding: the special-token ids, texts with
 (faster_whisper.tokenizer.Tokenizer.encode), decodings of id sequences (Tokenizer.decode),
 and the non-speech suppression list (Tokenizer.non_speech_tokens).
 
-With --transcripts it also runs faster-whisper (tiny.en, float32, beam_size=1, language="en")
-on the English clips of the shared fixtures and writes
-Tests/Fixtures/tokenizer/faster-whisper-tiny.en.json (segments with tokens).
+With --transcripts it also runs faster-whisper (float32) on the shared fixtures and writes
+Tests/Fixtures/tokenizer/faster-whisper-*.json (segments with tokens): tiny.en on the English
+clips with beam_size 1 and 5 (language="en"), base on the Chinese clips (language detected).
 Needs faster-whisper (and its `tokenizers` dependency); the Swift tests never run Python.
 """
 import argparse
@@ -84,26 +84,34 @@ def model_reference(model_dir, multilingual):
     }
 
 
-def transcripts(models, fixtures, out):
+def transcripts(models, fixtures, out_dir):
+    """faster-whisper segments for: tiny.en on the English clips (beam 1 and beam 5) and base
+    on the Chinese clips (language detected, beam 1)."""
     from faster_whisper import WhisperModel
-    model = WhisperModel(os.path.join(models, "tiny.en"), device="cpu", compute_type="float32")
-    clips = []
+    runs = [("tiny.en", "en", 1, "en", "faster-whisper-tiny.en.json"),
+            ("tiny.en", "en", 5, "en", "faster-whisper-tiny.en-beam5.json"),
+            ("base", "zh", 1, None, "faster-whisper-base-zh.json")]
+    rows = []
     with open(os.path.join(fixtures, "manifest.tsv"), encoding="utf-8") as f:
         header = f.readline().rstrip("\n").split("\t")
-        for line in f:
-            row = dict(zip(header, line.rstrip("\n").split("\t")))
-            if row["lang"] != "en":
+        rows = [dict(zip(header, line.rstrip("\n").split("\t"))) for line in f]
+    for name, lang, beam, language, out in runs:
+        model = WhisperModel(os.path.join(models, name), device="cpu", compute_type="float32")
+        clips = []
+        for row in rows:
+            if row["lang"] != lang:
                 continue
-            segments, info = model.transcribe(os.path.join(fixtures, row["path"]), beam_size=1, language="en")
+            segments, info = model.transcribe(os.path.join(fixtures, row["path"]), beam_size=beam, language=language)
             segs = [{"id": s.id, "seek": s.seek, "start": s.start, "end": s.end, "text": s.text,
                      "tokens": s.tokens, "avg_logprob": s.avg_logprob, "no_speech_prob": s.no_speech_prob,
                      "compression_ratio": s.compression_ratio, "temperature": s.temperature}
                     for s in segments]
-            clips.append({"path": row["path"], "duration": info.duration, "segments": segs})
-            print(row["path"], " | ".join(s["text"] for s in segs), file=sys.stderr)
-    with open(out, "w", encoding="utf-8") as f:
-        json.dump({"model": "tiny.en", "compute_type": "float32", "beam_size": 1, "clips": clips},
-                  f, ensure_ascii=False, indent=1)
+            clips.append({"path": row["path"], "duration": info.duration, "language": info.language,
+                          "language_probability": info.language_probability, "segments": segs})
+            print(name, beam, row["path"], info.language, " | ".join(s["text"] for s in segs), file=sys.stderr)
+        with open(os.path.join(out_dir, out), "w", encoding="utf-8") as f:
+            json.dump({"model": name, "compute_type": "float32", "beam_size": beam, "language": language,
+                       "clips": clips}, f, ensure_ascii=False, indent=1)
 
 
 def main():
@@ -120,7 +128,7 @@ def main():
         with open(os.path.join(args.out, name + ".json"), "w", encoding="utf-8") as f:
             json.dump(ref, f, ensure_ascii=False, indent=1)
     if args.transcripts:
-        transcripts(args.models, args.fixtures, os.path.join(args.out, "faster-whisper-tiny.en.json"))
+        transcripts(args.models, args.fixtures, args.out)
 
 
 if __name__ == "__main__":

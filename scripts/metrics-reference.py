@@ -17,12 +17,15 @@ Tests/Fixtures/metrics/reference.json with, per pair and per language corpus:
     is NOT used: the Swift side tokenises with its normalisers, and this script feeds Cider the same
     token strings, so the comparison checks the CIDEr-D arithmetic itself.
 
+Also 400 random tie-heavy word pairs ("tie_alignments") with jiwer's S/D/I counts.
+
 Usage: python3 scripts/metrics-reference.py [pairs.jsonl] [reference.json]
 Needs: pip install sacrebleu rouge-score pycocoevalcap jiwer   (and libopencc1.1 for t2s)
 """
 import ctypes
 import json
 import os
+import random
 import sys
 import unicodedata
 
@@ -192,6 +195,16 @@ def main():
         if lang == "en":
             corpus["rougeL_raw_default_mean_f"] = sum(rl_raw) / len(rl_raw)
         result["corpora"][lang] = corpus
+    # Tie-heavy alignments: random word sequences over a 4-word vocabulary, where many alignments have
+    # equal cost, so the S/D/I split tests the tie-breaking of jiwer (rapidfuzz editops) exactly.
+    rng = random.Random(7)
+    vocab = ["a", "b", "c", "d"]
+    ties = []
+    for _ in range(400):
+        r = " ".join(rng.choice(vocab) for _ in range(rng.randrange(0, 16)))
+        h = " ".join(rng.choice(vocab) for _ in range(rng.randrange(0, 16)))
+        ties.append({"ref": r, "hyp": h, "wer": counts(jiwer.process_words(r, h))})
+    result["tie_alignments"] = ties
     result["tools"]["jiwer"] = getattr(jiwer, "__version__", "4.0.0")
     with open(dst, "w", encoding="utf-8") as f:
         json.dump(result, f, ensure_ascii=False, indent=1)

@@ -56,6 +56,16 @@ final class ReferenceAgreementTests: XCTestCase {
         }
     }
 
+    /// 400 random pairs over a 4-word vocabulary: many equal-cost alignments, so the S/D/I split
+    /// only matches jiwer's when the tie-breaking is rapidfuzz's.
+    func testTieBreakingMatchesJiwerOnRandomPairs() {
+        XCTAssertEqual(fixture.reference.tie_alignments.count, 400)
+        for t in fixture.reference.tie_alignments {
+            let c = ErrorRate.words(reference: t.ref, hypothesis: t.hyp).counts
+            XCTAssertEqual([c.substitutions, c.deletions, c.insertions, c.hits], [t.wer.S, t.wer.D, t.wer.I, t.wer.H], "\(t.ref) | \(t.hyp)")
+        }
+    }
+
     func testSentenceAndCorpusBLEUMatchSacrebleu() throws {
         for lang in ["en", "zh"] {
             let bleu = BLEU(tokenizer: lang == "en" ? .thirteenA : .zh)

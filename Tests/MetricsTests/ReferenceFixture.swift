@@ -23,7 +23,8 @@ struct ReferenceFixture {
         let rougeL_norm_mean_f: Double; let rougeL_raw_default_mean_f: Double?
         let ciderD: Double
     }
-    struct Reference: Decodable { let pairs: [Expected]; let corpora: [String: Corpus] }
+    struct Tie: Decodable { let ref: String; let hyp: String; let wer: Counts }
+    struct Reference: Decodable { let pairs: [Expected]; let corpora: [String: Corpus]; let tie_alignments: [Tie] }
 
     let pairs: [Pair]
     let reference: Reference

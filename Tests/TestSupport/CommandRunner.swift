@@ -32,16 +32,18 @@ public enum CommandRunner {
         if let stdin { input.fileHandleForWriting.write(stdin) }
         try? input.fileHandleForWriting.close()
         // Drain both pipes concurrently so a chatty child never blocks on a full pipe.
-        var errData = Data()
+        final class Box: @unchecked Sendable { var data = Data() }
+        let errBox = Box()
         let group = DispatchGroup()
         group.enter()
         DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
+            errBox.data = err.fileHandleForReading.readDataToEndOfFile()
             group.leave()
         }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         process.waitUntilExit()
+        let errData = errBox.data
         return CommandResult(status: process.terminationStatus,
                              crashed: process.terminationReason == .uncaughtSignal,
                              stdout: String(decoding: outData, as: UTF8.self),

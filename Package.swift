@@ -38,7 +38,8 @@ let package = Package(
         .target(name: "Features", dependencies: ["Tensor", "CaptionCore"], swiftSettings: optimise),
         .target(name: "Models", dependencies: ["Tensor", "Features", "CZlib"], swiftSettings: optimise),
         .target(name: "Streaming", dependencies: ["Models", "Features", "CaptionCore"], swiftSettings: optimise),
-        .target(name: "Capture", dependencies: ["CALSA", "CV4L2", "CaptionCore"], swiftSettings: optimise),
+        .target(name: "Capture", dependencies: ["CALSA", "CV4L2", "CaptionCore",
+                                          .product(name: "Atomics", package: "swift-atomics")], swiftSettings: optimise),
         .target(name: "IPC", dependencies: ["CaptionCore"]),
         .target(name: "Metrics", dependencies: ["CaptionCore", "COpenCC"]),
         .target(name: "Daemon", dependencies: [

@@ -181,7 +181,7 @@ struct Session {
     }
 
     mutating func zeroBuffer() {
-        buffer.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) }
+        buffer.withUnsafeMutableBytes { _ = $0.initializeMemory(as: UInt8.self, repeating: 0) }
     }
 
     mutating func deliver(frames: Int) -> [Float] {

@@ -49,6 +49,7 @@ let package = Package(
 
         // Executables stay thin.
         .executableTarget(name: "captiond", dependencies: ["Daemon"]),
+        .executableTarget(name: "capture-bench", dependencies: ["Capture", "CaptionCore"], swiftSettings: optimise),
         .executableTarget(name: "captionctl", dependencies: [
             "IPC", "Models", "Features", "Streaming", "Metrics", "Capture",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -37,6 +37,19 @@ final class V4L2CameraTests: XCTestCase {
         XCTAssertEqual(mjpegOnly.closeCount, 1)
     }
 
+    func testNV12IsNegotiatedWhenItIsTheOnlyUsableFormatAndItsLumaPlaneIsKept() throws {
+        let fake = FakeV4L2Device()
+        fake.offered = [CV4L2_PIX_FMT_MJPEG, CV4L2_PIX_FMT_NV12]
+        fake.bytesPerLinePadding = 8
+        let camera = try V4L2Camera(device: fake.device, configuration: config(16, 6))
+        XCTAssertEqual(camera.format.pixelFormat, .nv12)
+        XCTAssertEqual(camera.format.frameBytes, 24 * 6 * 3 / 2)
+        var luma: [UInt8] = []
+        _ = try camera.nextFrame { l, _, _, _, _ in luma = Array(l) }
+        XCTAssertEqual(luma.count, 96)
+        XCTAssertEqual(Array(luma[0..<4]), [0, 1, 0, 1])
+    }
+
     func testRefusesDevicesWithoutCaptureOrStreaming() {
         let fake = FakeV4L2Device()
         fake.capabilities = UInt32(V4L2_CAP_VIDEO_CAPTURE)

@@ -62,7 +62,8 @@ struct FFmpegAudioReader {
         process.waitUntilExit()
 
         let status = process.terminationStatus
-        let message = errorText.firstLine()
+        var message = errorText.firstLine()
+        if message.hasPrefix(path + ": ") { message.removeFirst(path.count + 2) }   // the error names the file already
         if process.terminationReason == .uncaughtSignal {
             throw FeaturesError.ffmpegFailed(path: path, status: status, message: "killed by signal \(status)")
         }

@@ -148,10 +148,22 @@ final class AudioDecoderTests: XCTestCase {
 
     func testFFmpegFailureReportsItsFirstLine() throws {
         guard Self.ffmpegInstalled else { throw XCTSkip("ffmpeg not installed: apt-get install ffmpeg") }
-        let path = try write("garbage.ogg", Data((0..<4_000).map { UInt8(truncatingIfNeeded: $0 &* 7919) }))
+        let path = try write("garbage.ogg", Data(String(repeating: "not an ogg stream at all\n", count: 200).utf8))
+        // What ffmpeg itself says about this file (its first stderr line, without the path prefix).
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-f", "f32le", "-"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let said = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        let firstLine = String(said.split(separator: "\n").first ?? "").replacingOccurrences(of: path + ": ", with: "")
+        XCTAssertFalse(firstLine.isEmpty)
         let text = failure(path)
-        XCTAssertTrue(text.contains("ffmpeg failed"), text)
-        XCTAssertTrue(text.contains("Invalid data"), text)
+        XCTAssertTrue(text.contains("ffmpeg failed (exit status \(p.terminationStatus)): \(firstLine)"), "\(text) vs \(firstLine)")
+        XCTAssertEqual(text.components(separatedBy: path).count, 2, "the path appears once: \(text)")
     }
 
     func testVideoWithoutAudioStream() throws {

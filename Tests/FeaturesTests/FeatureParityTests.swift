@@ -118,9 +118,17 @@ final class FeatureParityTests: XCTestCase {
         return (0..<80).filter { MelFilterBank.melToHz(Double($0 + 2) * top / 81) < hz }.count
     }
 
-    // Bounds, from the differences measured (see the report printed above):
-    static let minCorrelation = 0.999
-    static let minSNR = 25.0
-    static let melToleranceBelow7k = 1.0
-    static let melToleranceAll = 1.0
+    // Bounds, from the differences measured on 2026-11-28 (printed above):
+    //   chinese.flac (48 kHz, ffmpeg CLI, float output): correlation 1.000000, SNR 60.4 dB, mel 0.031.
+    //   english.wav (44.1 kHz, CaptionCore.Resampler): correlation 0.999972, SNR 42.4 dB, mel 0.011
+    //   below 7 kHz and 0.110 over all bins.
+    // The audio bounds leave a margin of about 2× in error power. The mel bounds are looser than the
+    // 1e-3 of the 16-kHz clips because a log spectrum magnifies small absolute differences in quiet
+    // bins (at the max − 8 floor), and because our resampler's pass band ends at 0.945 × 8 kHz =
+    // 7.56 kHz while libswresample's reaches about 0.97 × 8 kHz: the top mel bins (7–8 kHz) lose up
+    // to ~0.1 (a factor of about 2.5 in power there), which is where the all-bins bound comes from.
+    static let minCorrelation = 0.9999
+    static let minSNR = 38.0
+    static let melToleranceBelow7k = 0.05
+    static let melToleranceAll = 0.2
 }

@@ -42,6 +42,20 @@ final class LogMelTests: XCTestCase {
         XCTAssertEqual(LogMelSpectrogram()([], padding: 0).frames, 0)
     }
 
+    func testVectorLog10MatchesLibm() {
+        // Over the clamped range [1e-10, 1e6], log-spaced, plus exact powers of ten and of two.
+        var worst: Float = 0
+        var values: [Float] = (0..<16_000).map { Float(pow(10.0, -10 + 16 * Double($0) / 16_000)) }
+        values += [1e-10, 1, 10, 0.5, 2, 1.4142135, 1.4142137, 0.70710677, 65_536]
+        for start in stride(from: 0, to: values.count - 8, by: 8) {
+            let lanes = FFTLanes(values[start..<start + 8])
+            let fast = LogMelFrameKernel.log10(lanes)
+            for j in 0..<8 { worst = max(worst, abs(fast[j] - log10f(lanes[j]))) }
+        }
+        XCTAssertLessThan(worst, 2e-6, "vector log10 vs log10f")
+        XCTAssertEqual(LogMelFrameKernel.log10(FFTLanes(repeating: 1))[0], 0)
+    }
+
     func testReflectIndexMatchesNumpyPad() {
         // np.pad([1, 2, 3], (4, 5), "reflect") == [1 2 3 2 1 2 3 2 1 2 3 2]
         let got = (-4..<8).map { LogMelFrameKernel.reflect($0, length: 3) + 1 }

@@ -19,7 +19,15 @@ public enum AudioDecoder {
 
         let samples: [Float]
         if isRIFFWAVE(head) {
-            samples = try decodeWAV(path)
+            do {
+                samples = try decodeWAV(path)
+            } catch let FeaturesError.invalidWAV(_, reason) where reason.hasPrefix("unsupported WAV encoding") {
+                // μ-law, A-law, ADPCM…: a valid WAV that ffmpeg can decode; if it cannot, say why natively.
+                guard let decoded = try? FFmpegAudioReader(path: path).read() else {
+                    throw FeaturesError.invalidWAV(path: path, reason: reason)
+                }
+                samples = decoded
+            }
         } else {
             samples = try decodeWithFFmpeg(path, head: head)
         }

@@ -96,6 +96,21 @@ final class AudioDecoderTests: XCTestCase {
         XCTAssertEqual(try AudioDecoder.load(flacPath), try AudioDecoder.load(wavPath))
     }
 
+    func testMuLawWAVFallsBackToFFmpeg() throws {
+        guard Self.ffmpegInstalled else { throw XCTSkip("ffmpeg not installed: apt-get install ffmpeg") }
+        let pcm = (0..<1_600).map { Int16(12_000 * sin(Double($0) / 5)) }
+        let source = try write("src.wav", Self.wav(pcm, rate: 16_000, channels: 1))
+        let mulaw = dir.appendingPathComponent("mulaw.wav").path
+        try ffmpeg(["-i", source, "-c:a", "pcm_mulaw", mulaw])
+        let decoded = try AudioDecoder.load(mulaw)
+        XCTAssertEqual(decoded.count, pcm.count)
+        let worst = zip(decoded, pcm).map { abs($0 - Float($1) / 32768) }.max() ?? 1
+        XCTAssertLessThan(worst, 0.02, "μ-law is lossy but close")
+        // Without ffmpeg the WAV decoder's own reason comes back.
+        setenv("CAPTIOND_FFMPEG", dir.appendingPathComponent("absent").path, 1)
+        XCTAssertTrue(failure(mulaw).contains("unsupported WAV encoding"))
+    }
+
     // MARK: bad input
 
     func testMissingFile() {

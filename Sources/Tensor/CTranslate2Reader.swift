@@ -13,6 +13,9 @@ public enum CTranslate2Reader {
         public var version: UInt32
         public var specName: String
         public var revision: UInt32
+        public init(version: UInt32, specName: String, revision: UInt32) {
+            self.version = version; self.specName = specName; self.revision = revision
+        }
     }
 
     /// Reads the whole checkpoint. With `spec`, a file of another spec (e.g. not `WhisperSpec`) is

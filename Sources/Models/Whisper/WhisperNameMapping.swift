@@ -1,3 +1,4 @@
+import Foundation
 import Tensor
 
 /// The one mapping between Hugging Face (transformers) Whisper names and the CTranslate2 names the
@@ -92,5 +93,35 @@ public enum WhisperNameMapping {
             }
         }
         return WeightStore(path: hf.path, tensors: out, aliases: ["decoder/projection/weight": "decoder/embeddings/weight"])
+    }
+}
+
+extension WhisperNameMapping {
+    /// The inverse of `ctranslate2Store(fromHuggingFace:)` over the same table: Hugging Face tensors
+    /// (with the `model.` prefix) from a loaded CTranslate2 Whisper checkpoint directory, for export
+    /// to safetensors. Fused projections are split; the zero K biases are dropped.
+    public static func huggingFaceTensors(fromCTranslate2 directory: URL) throws -> [String: Tensor] {
+        let bin = directory.appendingPathComponent("model.bin").path
+        let store = try CTranslate2Reader.read(path: bin, spec: "WhisperSpec").store
+        func count(_ side: String) -> Int {
+            var n = 0
+            while store.contains("\(side)/layer_\(n)/self_attention/linear_0/weight") { n += 1 }
+            return n
+        }
+        var out: [String: Tensor] = [:]
+        for (name, source) in table(encoderLayers: count("encoder"), decoderLayers: count("decoder")) {
+            let t = try store.take(name)
+            switch source {
+            case let .copy(h):
+                out["model." + h] = t
+            case let .concat(parts, _):
+                let rows = t.shape[0] / parts.count
+                for (i, part) in parts.enumerated() {
+                    guard let part else { continue }
+                    out["model." + part] = try t.rowSlice(i * rows, rows)
+                }
+            }
+        }
+        return out
     }
 }

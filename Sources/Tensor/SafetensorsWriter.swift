@@ -13,12 +13,12 @@ public enum SafetensorsWriter {
         for name in tensors.keys.sorted() {
             let t = tensors[name]!
             let begin = body.count
-            for v in t.data {
-                if dtype == .float32 {
-                    withUnsafeBytes(of: v.bitPattern.littleEndian) { body.append(contentsOf: $0) }
-                } else {
-                    withUnsafeBytes(of: Float16(v).bitPattern.littleEndian) { body.append(contentsOf: $0) }
-                }
+            if dtype == .float32 {
+                let bits = t.data.map { $0.bitPattern.littleEndian }
+                bits.withUnsafeBytes { body.append(contentsOf: $0) }
+            } else {
+                let bits = t.data.map { Float16($0).bitPattern.littleEndian }
+                bits.withUnsafeBytes { body.append(contentsOf: $0) }
             }
             header[name] = ["dtype": dtype.rawValue, "shape": t.shape, "data_offsets": [begin, body.count]]
         }

@@ -25,7 +25,8 @@ public enum WhisperNameMapping {
         }
         func fused(_ ct2: String, _ parts: [String], biasless: String) {
             t.append((ct2 + "/weight", .concat(parts.map { $0 + ".weight" }, like: parts[0] + ".weight")))
-            t.append((ct2 + "/bias", .concat(parts.map { $0 == biasless ? nil : $0 + ".bias" }, like: parts[0] + ".bias")))
+            let withBias = parts.first { $0 != biasless } ?? parts[0]
+            t.append((ct2 + "/bias", .concat(parts.map { $0 == biasless ? nil : $0 + ".bias" }, like: withBias + ".bias")))
         }
         func layer(_ ct2: String, _ hf: String, cross: Bool) {
             norm(ct2 + "/self_attention/layer_norm", hf + ".self_attn_layer_norm")

@@ -86,20 +86,26 @@ public enum Kernels {
     /// Exact GELU in place: x · ½ · (1 + erf(x / √2)).
     public static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
         let s: Float = 0.70710678118654752
-        for i in 0..<count { let v = x[i]; x[i] = 0.5 * v * (1 + erff(v * s)) }
+        ParallelChunks.run(count: count, elementsPerItem: 1) { range in
+            for i in range { let v = x[i]; x[i] = 0.5 * v * (1 + erff(v * s)) }
+        }
     }
 
     /// Softmax over each row of (rows, width), in place.
     public static func softmax(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
-        for r in 0..<rows {
-            let xr = x + r * width
-            var m = -Float.infinity
-            for i in 0..<width where xr[i] > m { m = xr[i] }
-            var sum: Float = 0
-            for i in 0..<width { let e = expf(xr[i] - m); xr[i] = e; sum += e }
-            let inv = 1 / sum
-            for i in 0..<width { xr[i] *= inv }
+        ParallelChunks.run(count: rows, elementsPerItem: width) { range in
+            for r in range { softmaxRow(x + r * width, width: width) }
         }
+    }
+
+    @inline(__always)
+    private static func softmaxRow(_ xr: UnsafeMutablePointer<Float>, width: Int) {
+        var m = -Float.infinity
+        for i in 0..<width where xr[i] > m { m = xr[i] }
+        var sum: Float = 0
+        for i in 0..<width { let e = expf(xr[i] - m); xr[i] = e; sum += e }
+        let inv = 1 / sum
+        for i in 0..<width { xr[i] *= inv }
     }
 
     /// a += b elementwise.

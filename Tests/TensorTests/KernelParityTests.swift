@@ -101,6 +101,22 @@ final class KernelParityTests: XCTestCase {
         XCTAssertEqual(one[2], 0)
     }
 
+    func testLargeSoftmaxAndGeluSplitAcrossThreadsMatchReference() {
+        // Above ParallelChunks' threshold (2^18 elements), so the work is split across threads.
+        var rng = SeededRandom(state: 6)
+        let rows = 301, width = 1000
+        let x = rng.floats(rows * width, scale: 6)
+        var s1 = x, s2 = x, g1 = x, g2 = x
+        BLASThreads.set(2)
+        Kernels.softmax(&s1, rows: rows, width: width)
+        ReferenceKernels.softmax(&s2, rows: rows, width: width)
+        Kernels.gelu(&g1, count: x.count)
+        ReferenceKernels.gelu(&g2, count: x.count)
+        print("large softmax max |Δ| \(maxAbsDiff(s1, s2)), gelu \(maxAbsDiff(g1, g2))")
+        XCTAssertLessThan(maxAbsDiff(s1, s2), 1e-6)
+        XCTAssertLessThan(maxAbsDiff(g1, g2), 1e-5)
+    }
+
     func testAttentionMatchesReference() {
         var rng = SeededRandom(state: 4)
         var worst: Float = 0

@@ -38,7 +38,8 @@ let package = Package(
         .target(name: "Features", dependencies: ["Tensor", "CaptionCore"], swiftSettings: optimise),
         .target(name: "Models", dependencies: ["Tensor", "Features", "CZlib"], swiftSettings: optimise),
         .target(name: "Streaming", dependencies: ["Models", "Features", "CaptionCore"], swiftSettings: optimise),
-        .target(name: "Capture", dependencies: ["CALSA", "CV4L2", "CaptionCore"], swiftSettings: optimise),
+        .target(name: "Capture", dependencies: ["CALSA", "CV4L2", "CaptionCore",
+                                          .product(name: "Atomics", package: "swift-atomics")], swiftSettings: optimise),
         .target(name: "IPC", dependencies: ["CaptionCore"]),
         .target(name: "Metrics", dependencies: ["CaptionCore", "COpenCC"]),
         .target(name: "Daemon", dependencies: [
@@ -48,6 +49,7 @@ let package = Package(
 
         // Executables stay thin.
         .executableTarget(name: "captiond", dependencies: ["Daemon"]),
+        .executableTarget(name: "capture-bench", dependencies: ["Capture", "CaptionCore"], swiftSettings: optimise),
         .executableTarget(name: "captionctl", dependencies: [
             "IPC", "Models", "Features", "Streaming", "Metrics", "Capture",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,20 +1,95 @@
-// API fixed for the other modules; the implementation is being written (issue 2, Features).
+import CaptionCore
+import Foundation
 
-/// Decodes an audio or video file to 16-kHz mono Float32 samples in [-1, 1]: WAV natively, every
-/// other container through ffmpeg.
+/// Decodes an audio or video file to 16-kHz mono Float32 samples in [-1, 1]: WAV (recognised by its
+/// RIFF/WAVE magic, not its name) natively, every other container through ffmpeg.
 public enum AudioDecoder {
     public static let sampleRate = 16_000
-    public static func load(_ path: String) throws -> [Float] {
-        throw FeaturesError.unsupported(path: path, reason: "audio decoding is not built yet")
-    }
-}
 
-/// Errors of the Features module; each names the file, the problem and the fix.
-public enum FeaturesError: Error, CustomStringConvertible, Equatable {
-    case unsupported(path: String, reason: String)
-    public var description: String {
-        switch self {
-        case let .unsupported(path, reason): return "\(path): \(reason)"
+    /// The samples of the file at `path`: 16 kHz, mono, Float32. Throws `FeaturesError` (one line
+    /// naming the file, the problem and the fix) on any bad input.
+    public static func load(_ path: String) throws -> [Float] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw FeaturesError.fileNotFound(path: path)
         }
+        if isDir.boolValue { throw FeaturesError.isDirectory(path: path) }
+        let head = try readHead(path, count: 12)
+        if head.isEmpty { throw FeaturesError.emptyFile(path: path) }
+
+        let samples: [Float]
+        if isRIFFWAVE(head) {
+            do {
+                samples = try decodeWAV(path)
+            } catch let FeaturesError.invalidWAV(_, reason) where reason.hasPrefix("unsupported WAV encoding") {
+                // μ-law, A-law, ADPCM…: a valid WAV that ffmpeg can decode; if it cannot, say why natively.
+                guard let decoded = try? FFmpegAudioReader(path: path).read() else {
+                    throw FeaturesError.invalidWAV(path: path, reason: reason)
+                }
+                samples = decoded
+            }
+        } else {
+            samples = try decodeWithFFmpeg(path, head: head)
+        }
+        if samples.isEmpty { throw FeaturesError.noAudio(path: path) }
+        return samples
+    }
+
+    /// True when the bytes start with a RIFF/WAVE header.
+    static func isRIFFWAVE(_ head: [UInt8]) -> Bool {
+        head.count >= 12 && head[0..<4].elementsEqual("RIFF".utf8) && head[8..<12].elementsEqual("WAVE".utf8)
+    }
+
+    /// Native WAV: decode, average the channels, resample to 16 kHz.
+    static func decodeWAV(_ path: String) throws -> [Float] {
+        let wav: WAVFile
+        do {
+            wav = try WAVFile(contentsOf: path)
+        } catch let CaptionCoreError.invalidWAV(_, reason) {
+            throw FeaturesError.invalidWAV(path: path, reason: reason)
+        }
+        let mono = wav.monoSamples()                                   // (frames)
+        if wav.sampleRate == sampleRate || mono.isEmpty { return mono }
+        do {
+            return try Resampler.resample(mono, from: wav.sampleRate, to: sampleRate)   // (frames · 16000 / rate)
+        } catch {
+            throw FeaturesError.resampling(path: path, reason: String(describing: error))
+        }
+    }
+
+    /// Any other container through ffmpeg; a file named .wav that is no WAV and that ffmpeg cannot
+    /// read gets a "not a WAV file" error instead of ffmpeg's wording.
+    static func decodeWithFFmpeg(_ path: String, head: [UInt8]) throws -> [Float] {
+        let ext = (path as NSString).pathExtension.lowercased()
+        let claimsWAV = ext == "wav" || ext == "wave"
+        do {
+            return try FFmpegAudioReader(path: path).read()
+        } catch let FeaturesError.ffmpegFailed(_, _, message) where claimsWAV {
+            throw FeaturesError.notWAV(path: path, detail: "ffmpeg: \(message)")
+        } catch FeaturesError.ffmpegMissing where claimsWAV {
+            throw FeaturesError.notWAV(path: path, detail: "ffmpeg is not installed; `apt-get install ffmpeg` if it is another format")
+        }
+    }
+
+    /// Up to `count` bytes from the start of the file (fewer when the file is shorter).
+    static func readHead(_ path: String, count: Int) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw FeaturesError.systemCall(function: "open", errno: errno, context: "opening \(path)") }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let n = buffer.withUnsafeMutableBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return 0 }
+                return read(fd, base + filled, count - filled)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FeaturesError.systemCall(function: "read", errno: errno, context: "reading \(path)")
+            }
+            if n == 0 { break }
+            filled += n
+        }
+        return Array(buffer[0..<filled])
     }
 }

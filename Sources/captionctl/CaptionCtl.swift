@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct CaptionCtl: ParsableCommand {
@@ -10,4 +11,17 @@ struct CaptionCtl: ParsableCommand {
             Status.self, Pause.self, Resume.self, SetOption.self, Reload.self, Subscribe.self,
         ]
     )
+
+    /// Runs the command; failures already explained in one line print as "captionctl: …".
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let CleanExit.failure(message) {
+            printError("captionctl: " + message)
+            Foundation.exit(1)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -1,7 +1,20 @@
 import ArgumentParser
+import Capture
 
-// Placeholder: replaced by the issue that builds it.
+/// `captionctl devices`: ALSA capture PCMs and V4L2 cameras with formats, sizes and frame rates.
 struct Devices: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "devices", abstract: "(not built yet)")
-    func run() throws { throw ValidationError("captionctl devices is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "devices",
+        abstract: "List ALSA capture devices and V4L2 cameras (formats, sizes, frame rates).")
+
+    @Option(help: "Directory to scan for video devices.")
+    var videoDirectory = "/dev"
+
+    func run() throws {
+        var audio: [DeviceList.AudioDevice] = []
+        var audioError: String?
+        do { audio = try DeviceList.audioCaptureDevices() } catch { audioError = "\(error)" }
+        let video = DeviceList.videoDevices(directory: videoDirectory)
+        print(DeviceList.report(audio: audio, audioError: audioError, video: video))
+    }
 }

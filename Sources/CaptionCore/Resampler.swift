@@ -1,0 +1,132 @@
+import Foundation
+
+/// Band-limited sample-rate conversion by windowed-sinc interpolation (Kaiser window, polyphase
+/// table), usable on a stream of chunks: the output of `process` over any chunking, followed by
+/// `flush`, equals one call over the whole signal. Equal rates pass samples through bit-exactly.
+public struct Resampler: Sendable {
+    public let inputRate: Int
+    public let outputRate: Int
+    /// Up-sampling and down-sampling factors: output n sits at input time n · down / up.
+    let up: Int
+    let down: Int
+    /// Input samples used on each side of an output instant.
+    let halfWidth: Int
+    /// up phases × (2 · halfWidth) taps; phase p holds h(k − p/up) for k in −halfWidth+1 … halfWidth.
+    let table: [Float]
+
+    /// Input not yet consumed; history[0] is input sample number `historyStart`.
+    var history: [Float] = []
+    var historyStart = 0
+    var inputCount = 0
+    var nextOutput = 0
+
+    /// - Parameters:
+    ///   - zeroCrossings: sinc lobes on each side at the lower rate (quality vs cost).
+    ///   - rolloff: pass-band edge as a fraction of the lower Nyquist frequency.
+    public init(inputRate: Int, outputRate: Int, zeroCrossings: Int = 16, rolloff: Double = 0.945) throws {
+        guard (1...1_000_000).contains(inputRate), (1...1_000_000).contains(outputRate) else {
+            throw CaptionCoreError.invalidSampleRate(input: inputRate, output: outputRate)
+        }
+        self.inputRate = inputRate
+        self.outputRate = outputRate
+        let g = Self.gcd(inputRate, outputRate)
+        up = outputRate / g
+        down = inputRate / g
+        let cutoff = min(1.0, Double(outputRate) / Double(inputRate)) * rolloff
+        halfWidth = Int((Double(zeroCrossings) / cutoff).rounded(.up))
+        let taps = 2 * halfWidth
+        let beta = 8.6
+        let i0beta = Self.besselI0(beta)
+        var table = [Float](repeating: 0, count: inputRate == outputRate ? 0 : up * taps)
+        if inputRate != outputRate {
+            for p in 0..<up {
+                let frac = Double(p) / Double(up)
+                for j in 0..<taps {
+                    let x = Double(j - halfWidth + 1) - frac       // distance in input samples
+                    let u = x / Double(halfWidth)
+                    let window = abs(u) >= 1 ? 0 : Self.besselI0(beta * (1 - u * u).squareRoot()) / i0beta
+                    let t = cutoff * x
+                    let sinc = t == 0 ? 1 : sin(Double.pi * t) / (Double.pi * t)
+                    table[p * taps + j] = Float(cutoff * sinc * window)
+                }
+            }
+        }
+        self.table = table
+    }
+
+    /// Output samples for the chunk `input` (some outputs wait for look-ahead until later chunks).
+    public mutating func process(_ input: [Float]) -> [Float] {
+        if inputRate == outputRate { return input }
+        history.append(contentsOf: input)
+        inputCount += input.count
+        return emit(available: inputCount)
+    }
+
+    /// The outputs still owed once the input has ended (the signal is taken as zero afterwards).
+    public mutating func flush() -> [Float] {
+        if inputRate == outputRate { return [] }
+        let total = inputCount
+        history.append(contentsOf: [Float](repeating: 0, count: halfWidth + 1))
+        inputCount += halfWidth + 1
+        let owed = (total * up + down - 1) / down      // ceil(total · out / in)
+        var out = emit(available: inputCount)
+        if nextOutput > owed {
+            out.removeLast(nextOutput - owed)
+            nextOutput = owed
+        }
+        return out
+    }
+
+    /// Resamples a whole signal in one call.
+    public static func resample(_ input: [Float], from inputRate: Int, to outputRate: Int) throws -> [Float] {
+        var r = try Resampler(inputRate: inputRate, outputRate: outputRate)
+        return r.process(input) + r.flush()
+    }
+
+    /// Emits every output whose window lies inside the first `available` input samples.
+    mutating func emit(available: Int) -> [Float] {
+        let taps = 2 * halfWidth
+        var out: [Float] = []
+        history.withUnsafeBufferPointer { h in
+            table.withUnsafeBufferPointer { tab in
+                while true {
+                    let pos = nextOutput * down
+                    let centre = pos / up                  // input index at or before the instant
+                    let phase = pos % up
+                    let last = centre + halfWidth          // newest input sample needed
+                    if last >= available { break }
+                    var acc: Float = 0
+                    let first = centre - halfWidth + 1
+                    for j in 0..<taps {
+                        let idx = first + j - historyStart
+                        if idx >= 0 { acc += h[idx] * tab[phase * taps + j] }  // before the start: zero
+                    }
+                    out.append(acc)
+                    nextOutput += 1
+                }
+            }
+        }
+        // Drop history no future output needs.
+        let keepFrom = (nextOutput * down) / up - halfWidth + 1
+        let drop = keepFrom - historyStart
+        if drop > 0, drop <= history.count {
+            history.removeFirst(drop)
+            historyStart += drop
+        }
+        return out
+    }
+
+    static func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
+
+    /// Modified Bessel function of the first kind, order 0 (series).
+    static func besselI0(_ x: Double) -> Double {
+        var sum = 1.0, term = 1.0, k = 1.0
+        let q = x * x / 4
+        while term > 1e-12 * sum {
+            term *= q / (k * k)
+            sum += term
+            k += 1
+        }
+        return sum
+    }
+}

@@ -1,2 +1,0 @@
-// Placeholder: Capture is being written.
-public enum CaptureModule {}

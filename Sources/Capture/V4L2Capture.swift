@@ -1,0 +1,122 @@
+import Atomics
+import CaptionCore
+import Foundation
+
+/// The camera loop: open a `V4L2Camera`, push every converted luma frame into a `FrameRing`, and on
+/// device loss close and reopen with doubling back-off (logged). `stop()` ends it within one poll.
+public final class V4L2Capture: @unchecked Sendable {
+    public struct Statistics: Sendable, Equatable {
+        public var frames: UInt64 = 0
+        public var skippedFrames: UInt64 = 0
+        public var malformedBuffers: UInt64 = 0
+        public var timeouts: UInt64 = 0
+        public var reopens: Int = 0
+        public var format: V4L2Camera.Format?
+    }
+
+    public let configuration: V4L2Configuration
+    public let ring: FrameRing
+    private let device: V4L2Device
+    private let log: @Sendable (String) -> Void
+    private let stopFlag = ManagedAtomic<Bool>(false)
+    private let lock = NSLock()
+    private var stats = Statistics()
+    private var thread: Thread?
+    private let finished = DispatchSemaphore(value: 0)
+    private var failure: Error?
+
+    public init(configuration: V4L2Configuration, ring: FrameRing, device: V4L2Device = .live,
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.configuration = configuration
+        self.ring = ring
+        self.device = device
+        self.log = log
+    }
+
+    public var statistics: Statistics { lock.lock(); defer { lock.unlock() }; return stats }
+
+    private var stopping: Bool { stopFlag.load(ordering: .acquiring) }
+
+    private func update(_ body: (inout Statistics) -> Void) { lock.lock(); body(&stats); lock.unlock() }
+
+    public func start() {
+        let t = Thread { [self] in
+            do { try run() } catch { lock.lock(); failure = error; lock.unlock() }
+            finished.signal()
+        }
+        t.name = "captiond.v4l2"
+        thread = t
+        t.start()
+    }
+
+    @discardableResult
+    public func stop() -> Error? {
+        stopFlag.store(true, ordering: .releasing)
+        if thread != nil { finished.wait(); thread = nil }
+        lock.lock(); defer { lock.unlock() }
+        return failure
+    }
+
+    /// Runs the loop (blocking) until `stop()`, `frameLimit` frames, or giving up on the device.
+    /// The first open must succeed; later losses are retried.
+    public func run(frameLimit: UInt64? = nil) throws {
+        var camera: V4L2Camera? = try V4L2Camera(device: device, configuration: configuration)
+        update { $0.format = camera?.format }
+        defer { camera?.close() }
+        var baseSkipped: UInt64 = 0
+        while !stopping {
+            if let limit = frameLimit, statistics.frames >= limit { break }
+            guard let cam = camera else {
+                camera = try reopen()
+                baseSkipped = statistics.skippedFrames
+                update { $0.format = camera?.format }
+                continue
+            }
+            do {
+                let outcome = try cam.nextFrame { luma, width, height, time, sequence in
+                    ring.push(luma: luma, width: width, height: height, timestamp: time, sequence: sequence)
+                }
+                switch outcome {
+                case .frame:
+                    let skipped = baseSkipped + cam.skippedFrames
+                    update { $0.frames += 1; $0.skippedFrames = skipped }
+                case .timeout:
+                    update { $0.timeouts += 1 }
+                case .malformed(let why):
+                    update { $0.malformedBuffers += 1 }
+                    log("capture: \(configuration.path): skipped a malformed buffer: \(why)")
+                }
+            } catch {
+                log("capture: camera \(configuration.path) lost (\(error)); closing and reopening")
+                cam.close()
+                camera = nil
+            }
+        }
+    }
+
+    private func reopen() throws -> V4L2Camera? {
+        var delay = configuration.initialBackoff
+        var attempt = 0
+        var lastError = "device lost"
+        while !stopping {
+            attempt += 1
+            if let max = configuration.maxReopenAttempts, attempt > max {
+                log("capture: giving up on \(configuration.path) after \(max) attempts")
+                throw CaptureError.gaveUp(device: configuration.path, attempts: max, lastError: lastError)
+            }
+            Session.sleep(delay, stopFlag: stopFlag)
+            if stopping { return nil }
+            do {
+                let cam = try V4L2Camera(device: device, configuration: configuration)
+                update { $0.reopens += 1 }
+                log("capture: camera \(configuration.path) reopened after \(attempt) attempt(s)")
+                return cam
+            } catch {
+                lastError = "\(error)"
+                delay = min(delay * 2, configuration.maxBackoff)
+                log("capture: reopen attempt \(attempt) of \(configuration.path) failed: \(error); next in \(delay) s")
+            }
+        }
+        return nil
+    }
+}

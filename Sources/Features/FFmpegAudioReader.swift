@@ -1,0 +1,107 @@
+import Foundation
+
+/// Runs `ffmpeg -nostdin -v error -i FILE -vn -ac 1 -ar 16000 -f f32le -` and collects its stdout
+/// as it comes, while a second thread drains stderr (so a chatty ffmpeg never blocks on a full
+/// pipe). The executable is `$CAPTIOND_FFMPEG` when set, else `ffmpeg` from `$PATH`.
+struct FFmpegAudioReader {
+    let path: String
+    var environment: [String: String] = ProcessInfo.processInfo.environment
+
+    init(path: String) { self.path = path }
+
+    /// The ffmpeg to run: an absolute/relative path as given, or a name looked up in PATH.
+    /// Returns nil when nothing executable is there; `requested` says what was looked for.
+    func locateExecutable() -> (url: URL?, requested: String) {
+        let requested = environment["CAPTIOND_FFMPEG"].flatMap { $0.isEmpty ? nil : $0 } ?? "ffmpeg"
+        let fm = FileManager.default
+        if requested.contains("/") {
+            return (fm.isExecutableFile(atPath: requested) ? URL(fileURLWithPath: requested) : nil, requested)
+        }
+        let searchPath = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for dir in searchPath.split(separator: ":") where !dir.isEmpty {
+            let candidate = "\(dir)/\(requested)"
+            if fm.isExecutableFile(atPath: candidate) { return (URL(fileURLWithPath: candidate), requested) }
+        }
+        return (nil, "\(requested) not in PATH")
+    }
+
+    /// The decoded samples: 16 kHz mono Float32 (ffmpeg's down-mix and resampler).
+    func read() throws -> [Float] {
+        let (found, requested) = locateExecutable()
+        guard let executable = found else { throw FeaturesError.ffmpegMissing(path: path, executable: requested) }
+
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["-nostdin", "-v", "error", "-i", path, "-vn", "-ac", "1", "-ar", "16000", "-f", "f32le", "-"]
+        let stdout = Pipe(), stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw FeaturesError.ffmpegMissing(path: path, executable: "\(executable.path) could not be started: \(error.localizedDescription)")
+        }
+
+        // stderr on its own thread; stdout here, chunk by chunk, until EOF.
+        let errorText = StderrCollector()
+        let errorDone = DispatchSemaphore(value: 0)
+        let errHandle = stderr.fileHandleForReading
+        DispatchQueue.global().async {
+            errorText.set(errHandle.readDataToEndOfFile())
+            errorDone.signal()
+        }
+        var bytes = Data()
+        let outHandle = stdout.fileHandleForReading
+        while true {
+            let chunk = outHandle.availableData
+            if chunk.isEmpty { break }
+            bytes.append(chunk)
+        }
+        errorDone.wait()
+        process.waitUntilExit()
+
+        let status = process.terminationStatus
+        var message = errorText.firstLine()
+        if message.hasPrefix(path + ": ") { message.removeFirst(path.count + 2) }   // the error names the file already
+        if process.terminationReason == .uncaughtSignal {
+            throw FeaturesError.ffmpegFailed(path: path, status: status, message: "killed by signal \(status)")
+        }
+        if status != 0 {
+            if message.contains("does not contain any stream") || message.contains("matches no streams") {
+                throw FeaturesError.noAudioStream(path: path)
+            }
+            throw FeaturesError.ffmpegFailed(path: path, status: status, message: message.isEmpty ? "no message" : message)
+        }
+        return Self.floats(fromLittleEndian: bytes)
+    }
+
+    /// Little-endian f32 bytes → samples (a trailing partial sample is dropped).
+    static func floats(fromLittleEndian bytes: Data) -> [Float] {
+        let count = bytes.count / 4
+        var out = [Float](repeating: 0, count: count)
+        bytes.withUnsafeBytes { raw in
+            for i in 0..<count {
+                out[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+            }
+        }
+        return out
+    }
+}
+
+/// The bytes ffmpeg wrote to stderr, handed from the reader thread under a lock.
+final class StderrCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+
+    func set(_ bytes: Data) { lock.lock(); data = bytes; lock.unlock() }
+
+    /// The first non-empty line, trimmed.
+    func firstLine() -> String {
+        lock.lock(); defer { lock.unlock() }
+        let text = String(decoding: data, as: UTF8.self)
+        return text.split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .first { !$0.isEmpty } ?? ""
+    }
+}

@@ -1,2 +1,0 @@
-// Placeholder: Metrics is being written.
-public enum MetricsModule {}

@@ -1,0 +1,104 @@
+import Tensor
+
+/// One Whisper transformer layer (pre-norm): self-attention, cross-attention (decoder only), MLP.
+/// Mirrors the CTranslate2 names under `prefix` (e.g. `decoder/layer_3`): `self_attention/linear_0`
+/// is the fused Q,K,V projection (3d, d), `attention/linear_0` the cross Q, `attention/linear_1` the
+/// fused cross K,V (2d, d), `…/linear_1`/`linear_2` the output projections, `ffn/linear_0|1` the MLP.
+struct ResidualAttentionBlock {
+    let width: Int
+    let heads: Int
+    let selfNorm: LayerNormLayer
+    let selfQKV: LinearLayer
+    let selfOut: LinearLayer
+    let crossNorm: LayerNormLayer?
+    let crossQuery: LinearLayer?
+    let crossKeyValue: LinearLayer?
+    let crossOut: LinearLayer?
+    let mlpNorm: LayerNormLayer
+    let fc1: LinearLayer
+    let fc2: LinearLayer
+
+    init(_ w: WeightStore, prefix: String, width d: Int, heads: Int, crossAttention: Bool) throws {
+        width = d
+        self.heads = heads
+        selfNorm = try LayerNormLayer(w, prefix + "/self_attention/layer_norm", width: d)
+        selfQKV = try LinearLayer(w, prefix + "/self_attention/linear_0", in: d, out: 3 * d)
+        selfOut = try LinearLayer(w, prefix + "/self_attention/linear_1", in: d, out: d)
+        if crossAttention {
+            crossNorm = try LayerNormLayer(w, prefix + "/attention/layer_norm", width: d)
+            crossQuery = try LinearLayer(w, prefix + "/attention/linear_0", in: d, out: d)
+            crossKeyValue = try LinearLayer(w, prefix + "/attention/linear_1", in: d, out: 2 * d)
+            crossOut = try LinearLayer(w, prefix + "/attention/linear_2", in: d, out: d)
+        } else {
+            crossNorm = nil; crossQuery = nil; crossKeyValue = nil; crossOut = nil
+        }
+        mlpNorm = try LayerNormLayer(w, prefix + "/ffn/layer_norm", width: d)
+        fc1 = try LinearLayer(w, prefix + "/ffn/linear_0", in: d, out: 4 * d)
+        fc2 = try LinearLayer(w, prefix + "/ffn/linear_1", in: 4 * d, out: d)
+    }
+
+    var headDim: Int { width / heads }
+
+    /// Encoder layer over all T positions, no mask. x: (T, d) updated in place.
+    func encode(_ x: UnsafeMutablePointer<Float>, rows t: Int, _ ws: ForwardWorkspace) {
+        let d = width
+        selfNorm(x, rows: t, into: ws.normed)                         // h: (T, d)
+        selfQKV(ws.normed, rows: t, into: ws.qkv)                     // qkv: (T, 3d)
+        Attention.multiHead(q: ws.qkv, ldq: 3 * d, k: ws.qkv + d, ldk: 3 * d, v: ws.qkv + 2 * d, ldv: 3 * d,
+                            queries: t, keys: t, heads: heads, headDim: headDim, causalOffset: nil,
+                            scores: ws.scores, into: ws.attended, ldo: d) // a: (T, d)
+        selfOut(ws.attended, rows: t, into: ws.normed)                // o: (T, d)
+        Kernels.add(x, ws.normed, count: t * d)                       // x += o
+        mlp(x, rows: t, ws)
+    }
+
+    /// Decoder layer for n new tokens after `cache.length` earlier ones. x: (n, d) in place;
+    /// `cache` gains the n keys/values; `cross` is the encoder's K,V (frames, 2d).
+    func decode(_ x: UnsafeMutablePointer<Float>, rows n: Int, cache: inout KVCache,
+                cross: UnsafePointer<Float>, frames: Int, _ ws: ForwardWorkspace) throws {
+        let d = width
+        let offset = cache.length
+        selfNorm(x, rows: n, into: ws.normed)                         // h: (n, d)
+        selfQKV(ws.normed, rows: n, into: ws.qkv)                     // qkv: (n, 3d)
+        try cache.append(keys: ws.qkv + d, ldk: 3 * d, values: ws.qkv + 2 * d, ldv: 3 * d, rows: n)
+        let keys = cache.length
+        cache.keys.withUnsafeBufferPointer { kb in
+            cache.values.withUnsafeBufferPointer { vb in
+                // a (n, d) = softmax(q kᵀ/√D, causal) v over the cached (offset + n) positions
+                Attention.multiHead(q: ws.qkv, ldq: 3 * d, k: kb.baseAddress!, ldk: d, v: vb.baseAddress!, ldv: d,
+                                    queries: n, keys: keys, heads: heads, headDim: headDim, causalOffset: offset,
+                                    scores: ws.scores, into: ws.attended, ldo: d)
+            }
+        }
+        selfOut(ws.attended, rows: n, into: ws.normed)                // o: (n, d)
+        Kernels.add(x, ws.normed, count: n * d)
+        if let crossNorm, let crossQuery, let crossOut {
+            crossNorm(x, rows: n, into: ws.normed)                    // h: (n, d)
+            crossQuery(ws.normed, rows: n, into: ws.qkv)              // q: (n, d)
+            Attention.multiHead(q: ws.qkv, ldq: d, k: cross, ldk: 2 * d, v: cross + d, ldv: 2 * d,
+                                queries: n, keys: frames, heads: heads, headDim: headDim, causalOffset: nil,
+                                scores: ws.scores, into: ws.attended, ldo: d) // a: (n, d)
+            crossOut(ws.attended, rows: n, into: ws.normed)
+            Kernels.add(x, ws.normed, count: n * d)
+        }
+        mlp(x, rows: n, ws)
+    }
+
+    /// Cross-attention K,V of one encoder output: audio (frames, d) -> (frames, 2d), K then V.
+    func crossKeysValues(_ audio: UnsafePointer<Float>, frames: Int) -> [Float] {
+        guard let crossKeyValue else { return [] }
+        return [Float](unsafeUninitializedCapacity: frames * 2 * width) { buf, n in
+            crossKeyValue(audio, rows: frames, into: buf.baseAddress!)
+            n = frames * 2 * width
+        }
+    }
+
+    /// x += fc2(gelu(fc1(LN(x)))). x: (rows, d) -> hidden (rows, 4d) -> (rows, d)
+    private func mlp(_ x: UnsafeMutablePointer<Float>, rows: Int, _ ws: ForwardWorkspace) {
+        mlpNorm(x, rows: rows, into: ws.normed)                       // h: (rows, d)
+        fc1(ws.normed, rows: rows, into: ws.hidden)                   // f: (rows, 4d)
+        Kernels.gelu(ws.hidden, count: rows * 4 * width)
+        fc2(ws.hidden, rows: rows, into: ws.normed)                   // o: (rows, d)
+        Kernels.add(x, ws.normed, count: rows * width)
+    }
+}

@@ -1,0 +1,91 @@
+import CBLAS
+import Tensor
+
+/// Whisper's text decoder: token + learned position embeddings, `layers` residual blocks with
+/// cross-attention, final layer norm, logits against the token embedding (tied projection).
+/// CTranslate2 names under `decoder/`.
+struct TextDecoder {
+    let width: Int
+    let vocabulary: Int
+    let contextLength: Int
+    let embedding: Tensor     // (nVocab, d)
+    let projection: Tensor    // (nVocab, d): `decoder/projection/weight`, an alias of the embedding
+    let positions: Tensor     // (nTextCtx, d)
+    let blocks: [ResidualAttentionBlock]
+    let finalNorm: LayerNormLayer
+
+    init(_ w: WeightStore, dims: WhisperDimensions) throws {
+        let d = dims.nTextState
+        width = d
+        vocabulary = dims.nVocab
+        contextLength = dims.nTextCtx
+        embedding = try w.take("decoder/embeddings/weight", shape: [dims.nVocab, d])
+        projection = w.contains("decoder/projection/weight")
+            ? try w.take("decoder/projection/weight", shape: [dims.nVocab, d]) : embedding
+        positions = try w.take("decoder/position_encodings/encodings", shape: [dims.nTextCtx, d])
+        blocks = try (0..<dims.nTextLayer).map {
+            try ResidualAttentionBlock(w, prefix: "decoder/layer_\($0)", width: d, heads: dims.nTextHead,
+                                       crossAttention: true)
+        }
+        finalNorm = try LayerNormLayer(w, "decoder/layer_norm", width: d)
+    }
+
+    /// Runs `tokens` after `caches[0].length` earlier ones; returns logits for the last token
+    /// (nVocab) or, with `allRows`, for every token (n × nVocab, row-major).
+    func forward(_ tokens: [Int], caches: inout [KVCache], cross: CrossAttentionMemory,
+                 _ ws: ForwardWorkspace, allRows: Bool) throws -> [Float] {
+        let n = tokens.count, d = width
+        let offset = caches.first?.length ?? 0
+        guard n > 0 else {
+            throw TensorError.shapeMismatch(operation: "WhisperDecoderState.step", reason: "no tokens to feed")
+        }
+        guard offset + n <= contextLength else {
+            throw TensorError.shapeMismatch(operation: "WhisperDecoderState.step",
+                                            reason: "\(offset) + \(n) tokens exceed the text context of \(contextLength)")
+        }
+        if let bad = tokens.first(where: { $0 < 0 || $0 >= vocabulary }) {
+            throw TensorError.shapeMismatch(operation: "WhisperDecoderState.step",
+                                            reason: "token \(bad) is outside the vocabulary 0..<\(vocabulary)")
+        }
+        ws.reserve(rows: n, keys: max(offset + n, cross.frames))
+        let x = ws.stream
+        // x (n, d) = embedding[tokens] + positions[offset..<offset+n]
+        embedding.data.withUnsafeBufferPointer { e in
+            positions.data.withUnsafeBufferPointer { p in
+                for (i, token) in tokens.enumerated() {
+                    let row = x + i * d, er = e.baseAddress! + token * d, pr = p.baseAddress! + (offset + i) * d
+                    for j in 0..<d { row[j] = er[j] + pr[j] }
+                }
+            }
+        }
+        for (l, block) in blocks.enumerated() {
+            try cross.keysValues[l].withUnsafeBufferPointer { kv in
+                try block.decode(x, rows: n, cache: &caches[l], cross: kv.baseAddress!, frames: cross.frames, ws)
+            }
+        }
+        let rows = allRows ? n : 1
+        let first = x + (n - rows) * d
+        finalNorm(first, rows: rows, into: first)                     // h: (rows, d)
+        return [Float](unsafeUninitializedCapacity: rows * vocabulary) { out, count in
+            projection.data.withUnsafeBufferPointer { e in
+                // logits (rows, nVocab) = h (rows, d) · Eᵀ (d, nVocab); sgemv for one row
+                Kernels.linear(first, rows: rows, inFeatures: d, weight: e.baseAddress!, outFeatures: vocabulary,
+                               bias: nil, into: out.baseAddress!)
+            }
+            count = rows * vocabulary
+        }
+    }
+}
+
+/// The cross-attention keys and values of one encoder output, one (frames, 2d) array per decoder
+/// layer (K in columns 0..<d, V in d..<2d). Computed once per window; immutable and shared by every
+/// session (and fork) attending to that window.
+public final class CrossAttentionMemory: @unchecked Sendable {
+    public let frames: Int
+    let keysValues: [[Float]]
+
+    init(frames: Int, keysValues: [[Float]]) {
+        self.frames = frames
+        self.keysValues = keysValues
+    }
+}

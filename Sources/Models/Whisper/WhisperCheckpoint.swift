@@ -1,0 +1,98 @@
+import Foundation
+import Tensor
+
+/// A Whisper checkpoint read from a model directory into a store with CTranslate2 names, with the
+/// hyper-parameters derived from config.json and the tensor shapes.
+struct WhisperCheckpoint {
+    let store: WeightStore
+    let dims: WhisperDimensions
+    let source: URL
+
+    static func load(directory: URL) throws -> WhisperCheckpoint {
+        let fm = FileManager.default
+        let configURL = directory.appendingPathComponent("config.json")
+        guard fm.fileExists(atPath: configURL.path) else {
+            throw ModelsError.invalidModel(path: directory.path, reason: "config.json is missing: install the model with scripts/fetch-models")
+        }
+        let config: [String: Any]
+        do {
+            let data = try Data(contentsOf: configURL)
+            guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw ModelsError.invalidModel(path: configURL.path, reason: "not a JSON object")
+            }
+            config = object
+        } catch let error as ModelsError { throw error } catch {
+            throw ModelsError.invalidModel(path: configURL.path, reason: "unreadable JSON: \(error.localizedDescription)")
+        }
+        let bin = directory.appendingPathComponent("model.bin")
+        let safetensors = directory.appendingPathComponent("model.safetensors")
+        if fm.fileExists(atPath: bin.path) {
+            let store = try CTranslate2Reader.read(path: bin.path, spec: "WhisperSpec").store
+            try checkFlags(store)
+            let encoderHeads = Int(try store.scalar("encoder/num_heads"))
+            let decoderHeads = Int(try store.scalar("decoder/num_heads"))
+            return WhisperCheckpoint(store: store, dims: try dimensions(store, encoderHeads: encoderHeads,
+                                                                        decoderHeads: decoderHeads), source: bin)
+        }
+        if fm.fileExists(atPath: safetensors.path) {
+            let hf = try SafetensorsReader.read(path: safetensors.path).store
+            func heads(_ key: String) throws -> Int {
+                guard let v = (config[key] as? NSNumber)?.intValue, v > 0 else {
+                    throw ModelsError.invalidModel(path: configURL.path, reason: "'\(key)' (a positive integer) is missing")
+                }
+                return v
+            }
+            let encoderHeads = try heads("encoder_attention_heads"), decoderHeads = try heads("decoder_attention_heads")
+            let store = try WhisperNameMapping.ctranslate2Store(fromHuggingFace: hf)
+            try hf.checkAllUsed()
+            hf.release()
+            return WhisperCheckpoint(store: store, dims: try dimensions(store, encoderHeads: encoderHeads,
+                                                                        decoderHeads: decoderHeads), source: safetensors)
+        }
+        throw ModelsError.invalidModel(path: directory.path, reason: "neither model.bin (CTranslate2) nor model.safetensors (Hugging Face) is present")
+    }
+
+    /// The CTranslate2 WhisperSpec flags this network implements: pre-norm, exact GELU, no ALiBi, no
+    /// embedding scaling. Every flag is consumed so none counts as unused.
+    private static func checkFlags(_ store: WeightStore) throws {
+        let expected: [(String, Float, String)] = [
+            ("pre_norm", 1, "pre-norm layers"), ("activation", 3, "exact GELU (code 3)"), ("alibi", 0, "no ALiBi"),
+            ("scale_embeddings", 0, "unscaled embeddings"), ("start_from_zero_embedding", 0, "no zero start embedding"),
+        ]
+        for side in ["encoder", "decoder"] {
+            for (flag, value, meaning) in expected where store.contains("\(side)/\(flag)") {
+                let v = try store.scalar("\(side)/\(flag)")
+                guard v == value else {
+                    throw ModelsError.invalidModel(path: store.path, reason: "\(side)/\(flag) is \(v); this network implements \(meaning)")
+                }
+            }
+        }
+        // Alignment heads for word timestamps are read by decoding from config.json.
+        for name in ["decoder/alignment_heads", "decoder/alignment_layer"] { store.ignore(name) }
+    }
+
+    /// Hyper-parameters from the tensor shapes (CTranslate2 names) and the head counts.
+    static func dimensions(_ store: WeightStore, encoderHeads: Int, decoderHeads: Int) throws -> WhisperDimensions {
+        let conv1 = try store.shape(of: "encoder/conv1/weight")                      // (d, nMels, 3)
+        let audioPositions = try store.shape(of: "encoder/position_encodings/encodings") // (nAudioCtx, d)
+        let embedding = try store.shape(of: "decoder/embeddings/weight")             // (nVocab, d)
+        let textPositions = try store.shape(of: "decoder/position_encodings/encodings")  // (nTextCtx, d)
+        guard conv1.count == 3, audioPositions.count == 2, embedding.count == 2, textPositions.count == 2 else {
+            throw ModelsError.invalidModel(path: store.path, reason: "conv1 \(conv1), encoder positions \(audioPositions), embeddings \(embedding) or decoder positions \(textPositions) has the wrong rank")
+        }
+        func layers(_ side: String) -> Int {
+            var n = 0
+            while store.contains("\(side)/layer_\(n)/self_attention/linear_0/weight") { n += 1 }
+            return n
+        }
+        let dims = WhisperDimensions(nMels: conv1[1], nAudioCtx: audioPositions[0], nAudioState: conv1[0],
+                                     nAudioHead: encoderHeads, nAudioLayer: layers("encoder"), nVocab: embedding[0],
+                                     nTextCtx: textPositions[0], nTextState: embedding[1], nTextHead: decoderHeads,
+                                     nTextLayer: layers("decoder"))
+        guard dims.nAudioLayer > 0, dims.nTextLayer > 0, dims.nAudioState % encoderHeads == 0,
+              dims.nTextState % decoderHeads == 0, dims.nAudioState == dims.nTextState else {
+            throw ModelsError.invalidModel(path: store.path, reason: "inconsistent dimensions \(dims)")
+        }
+        return dims
+    }
+}

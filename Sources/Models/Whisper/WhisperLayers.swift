@@ -1,0 +1,94 @@
+import Tensor
+
+/// A linear layer y = x·Wᵀ + b with weights taken from a checkpoint (W: (out, in), b: (out)).
+struct LinearLayer {
+    let weight: Tensor
+    let bias: Tensor?
+    let inFeatures: Int
+    let outFeatures: Int
+
+    init(_ w: WeightStore, _ prefix: String, in inFeatures: Int, out outFeatures: Int, bias: Bool = true) throws {
+        weight = try w.take(prefix + "/weight", shape: [outFeatures, inFeatures])
+        self.bias = bias ? try w.take(prefix + "/bias", shape: [outFeatures]) : nil
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+    }
+
+    /// y (rows, out) = x (rows, in) · Wᵀ + b
+    func callAsFunction(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
+        weight.data.withUnsafeBufferPointer { wb in
+            if let bias {
+                bias.data.withUnsafeBufferPointer { bb in
+                    Kernels.linear(x, rows: rows, inFeatures: inFeatures, weight: wb.baseAddress!,
+                                   outFeatures: outFeatures, bias: bb.baseAddress!, into: y)
+                }
+            } else {
+                Kernels.linear(x, rows: rows, inFeatures: inFeatures, weight: wb.baseAddress!,
+                               outFeatures: outFeatures, bias: nil, into: y)
+            }
+        }
+    }
+}
+
+/// Layer normalisation over the last dimension (gamma, beta: (width)), epsilon 1e-5 as Whisper.
+struct LayerNormLayer {
+    let gamma: Tensor
+    let beta: Tensor
+    let width: Int
+
+    init(_ w: WeightStore, _ prefix: String, width: Int) throws {
+        gamma = try w.take(prefix + "/gamma", shape: [width])
+        beta = try w.take(prefix + "/beta", shape: [width])
+        self.width = width
+    }
+
+    /// y (rows, width) = LN(x (rows, width)); x and y may alias.
+    func callAsFunction(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
+        gamma.data.withUnsafeBufferPointer { g in
+            beta.data.withUnsafeBufferPointer { b in
+                Kernels.layerNorm(x, rows: rows, width: width, gamma: g.baseAddress!, beta: b.baseAddress!, into: y)
+            }
+        }
+    }
+}
+
+/// Scratch buffers of one forward pass, grown on demand and reused across steps, so the per-token
+/// loop does not allocate. Owned by one encoder call or one decoder session at a time.
+final class ForwardWorkspace {
+    private(set) var rows = 0
+    private(set) var scoreCapacity = 0
+    let width: Int
+    private(set) var stream: UnsafeMutablePointer<Float>      // (rows, d) residual stream (decoder)
+    private(set) var normed: UnsafeMutablePointer<Float>      // (rows, d)
+    private(set) var qkv: UnsafeMutablePointer<Float>         // (rows, 3d)
+    private(set) var attended: UnsafeMutablePointer<Float>    // (rows, d)
+    private(set) var hidden: UnsafeMutablePointer<Float>      // (rows, 4d)
+    private(set) var scores: UnsafeMutablePointer<Float>      // (rows, keys)
+
+    init(width: Int) {
+        self.width = width
+        stream = .allocate(capacity: 1); normed = .allocate(capacity: 1); qkv = .allocate(capacity: 1); attended = .allocate(capacity: 1)
+        hidden = .allocate(capacity: 1); scores = .allocate(capacity: 1)
+    }
+
+    /// Makes room for `rows` query rows attending to `keys` keys.
+    func reserve(rows newRows: Int, keys: Int) {
+        if newRows > rows {
+            for p in [stream, normed, qkv, attended, hidden] { p.deallocate() }
+            stream = .allocate(capacity: newRows * width)
+            normed = .allocate(capacity: newRows * width)
+            qkv = .allocate(capacity: newRows * 3 * width)
+            attended = .allocate(capacity: newRows * width)
+            hidden = .allocate(capacity: newRows * 4 * width)
+            rows = newRows
+        }
+        let need = Attention.scratchCount(queries: newRows, keys: keys)
+        if need > scoreCapacity {
+            scores.deallocate()
+            scores = .allocate(capacity: need)
+            scoreCapacity = need
+        }
+    }
+
+    deinit { for p in [stream, normed, qkv, attended, hidden, scores] { p.deallocate() } }
+}

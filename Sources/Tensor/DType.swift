@@ -1,0 +1,64 @@
+/// Stored element types of checkpoints, and their conversion to Float32.
+public enum DType: String, Sendable {
+    case float32 = "F32", float16 = "F16", bfloat16 = "BF16", int8 = "I8", int16 = "I16", int32 = "I32"
+
+    /// Bytes per element.
+    public var size: Int {
+        switch self {
+        case .float32, .int32: return 4
+        case .float16, .bfloat16, .int16: return 2
+        case .int8: return 1
+        }
+    }
+
+    /// CTranslate2's dtype codes: 0 float32, 1 int8, 2 int16, 3 int32, 4 float16, 5 bfloat16.
+    public init?(ctranslate2Code code: UInt8) {
+        switch code {
+        case 0: self = .float32
+        case 1: self = .int8
+        case 2: self = .int16
+        case 3: self = .int32
+        case 4: self = .float16
+        case 5: self = .bfloat16
+        default: return nil
+        }
+    }
+
+    /// Converts `count` little-endian elements at `bytes` to Float32 (integers by value).
+    public func convert(_ bytes: UnsafeRawPointer, count: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { out, initialized in
+            let o = out.baseAddress!
+            switch self {
+            case .float32:
+                for i in 0..<count { o[i] = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+            case .float16:
+                for i in 0..<count { o[i] = DType.halfToFloat(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+            case .bfloat16:
+                for i in 0..<count { o[i] = Float(bitPattern: UInt32(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16) }
+            case .int8:
+                for i in 0..<count { o[i] = Float(bytes.load(fromByteOffset: i, as: Int8.self)) }
+            case .int16:
+                for i in 0..<count { o[i] = Float(Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self))) }
+            case .int32:
+                for i in 0..<count { o[i] = Float(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self))) }
+            }
+            initialized = count
+        }
+    }
+
+    /// IEEE 754 binary16 → binary32, by bit manipulation (subnormals, infinities and NaN included).
+    @inline(__always)
+    public static func halfToFloat(_ h: UInt16) -> Float {
+        let sign = UInt32(h & 0x8000) << 16
+        let exponent = UInt32(h >> 10) & 0x1F
+        let mantissa = UInt32(h & 0x3FF)
+        if exponent == 0 {
+            if mantissa == 0 { return Float(bitPattern: sign) }
+            // Subnormal half: value = mantissa · 2^-24.
+            let v = Float(mantissa) * 5.9604644775390625e-8
+            return sign != 0 ? -v : v
+        }
+        if exponent == 0x1F { return Float(bitPattern: sign | 0x7F80_0000 | (mantissa << 13)) }
+        return Float(bitPattern: sign | ((exponent + 112) << 23) | (mantissa << 13))
+    }
+}

@@ -1,0 +1,115 @@
+import CBLAS
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Fast kernels over raw row-major buffers, backed by OpenBLAS. Each one has a naive twin in
+/// `ReferenceKernels` with the same signature; TensorTests compares them on random shapes.
+public enum Kernels {
+    /// y = x·Wᵀ + b. x: (rows, inFeatures), W: (outFeatures, inFeatures), b: (outFeatures) or nil,
+    /// y: (rows, outFeatures). One row uses sgemv, several use sgemm.
+    public static func linear(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int,
+                              weight: UnsafePointer<Float>, outFeatures: Int, bias: UnsafePointer<Float>?,
+                              into y: UnsafeMutablePointer<Float>) {
+        guard rows > 0, outFeatures > 0 else { return }
+        if let bias {
+            for r in 0..<rows { (y + r * outFeatures).update(from: bias, count: outFeatures) }
+        }
+        let beta: Float = bias == nil ? 0 : 1
+        if rows == 1 {
+            // y (out) = W (out, in) · x (in)
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(outFeatures), Int32(inFeatures), 1,
+                        weight, Int32(inFeatures), x, 1, beta, y, 1)
+        } else {
+            // y (rows, out) = x (rows, in) · Wᵀ (in, out)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outFeatures),
+                        Int32(inFeatures), 1, x, Int32(inFeatures), weight, Int32(inFeatures), beta,
+                        y, Int32(outFeatures))
+        }
+    }
+
+    /// Layout of a conv1d input: (channels, time) or (time, channels).
+    public enum ConvLayout: Sendable { case channelsFirst, timeFirst }
+
+    /// Output length of a conv1d: (length + 2·padding − kernel) / stride + 1.
+    public static func convOutputLength(_ length: Int, kernel: Int, stride: Int, padding: Int) -> Int {
+        max(0, (length + 2 * padding - kernel) / stride + 1)
+    }
+
+    /// conv1d as Whisper uses it, by im2col + sgemm. x: (inChannels, length) or (length, inChannels)
+    /// per `layout`; weight: (outChannels, inChannels, kernel); bias: (outChannels);
+    /// y: (outLength, outChannels) time-major. `columns` is scratch of outLength × inChannels·kernel.
+    public static func conv1d(_ x: UnsafePointer<Float>, layout: ConvLayout, inChannels: Int, length: Int,
+                              weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, outChannels: Int,
+                              kernel: Int, stride: Int, padding: Int,
+                              columns: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+        let outLength = convOutputLength(length, kernel: kernel, stride: stride, padding: padding)
+        let width = inChannels * kernel
+        // columns: (outLength, inChannels·kernel); columns[t, c·K + k] = x[c, t·s + k − p]
+        for t in 0..<outLength {
+            let row = columns + t * width
+            for k in 0..<kernel {
+                let src = t * stride + k - padding
+                if src < 0 || src >= length {
+                    for c in 0..<inChannels { row[c * kernel + k] = 0 }
+                } else if layout == .channelsFirst {
+                    for c in 0..<inChannels { row[c * kernel + k] = x[c * length + src] }
+                } else {
+                    let xs = x + src * inChannels
+                    for c in 0..<inChannels { row[c * kernel + k] = xs[c] }
+                }
+            }
+        }
+        // y (outLength, out) = columns (outLength, in·K) · Wᵀ (in·K, out)
+        linear(UnsafePointer(columns), rows: outLength, inFeatures: width, weight: weight,
+               outFeatures: outChannels, bias: bias, into: y)
+    }
+
+    /// Layer normalisation over the last dimension. x, y: (rows, width); gamma, beta: (width).
+    /// x and y may be the same buffer.
+    public static func layerNorm(_ x: UnsafePointer<Float>, rows: Int, width: Int, gamma: UnsafePointer<Float>,
+                                 beta: UnsafePointer<Float>, epsilon: Float = 1e-5,
+                                 into y: UnsafeMutablePointer<Float>) {
+        let n = Float(width)
+        for r in 0..<rows {
+            let xr = x + r * width, yr = y + r * width
+            var sum: Float = 0
+            for i in 0..<width { sum += xr[i] }
+            let mean = sum / n
+            var sq: Float = 0
+            for i in 0..<width { let d = xr[i] - mean; sq += d * d }
+            let inv = 1 / (sq / n + epsilon).squareRoot()
+            for i in 0..<width { yr[i] = (xr[i] - mean) * inv * gamma[i] + beta[i] }
+        }
+    }
+
+    /// Exact GELU in place: x · ½ · (1 + erf(x / √2)).
+    public static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        let s: Float = 0.70710678118654752
+        ParallelChunks.run(count: count, elementsPerItem: 1) { range in
+            for i in range { let v = x[i]; x[i] = 0.5 * v * (1 + erff(v * s)) }
+        }
+    }
+
+    /// Softmax over each row of (rows, width), in place.
+    public static func softmax(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+        ParallelChunks.run(count: rows, elementsPerItem: width) { range in
+            for r in range { softmaxRow(x + r * width, width: width) }
+        }
+    }
+
+    @inline(__always)
+    private static func softmaxRow(_ xr: UnsafeMutablePointer<Float>, width: Int) {
+        var m = -Float.infinity
+        for i in 0..<width where xr[i] > m { m = xr[i] }
+        var sum: Float = 0
+        for i in 0..<width { let e = expf(xr[i] - m); xr[i] = e; sum += e }
+        let inv = 1 / sum
+        for i in 0..<width { xr[i] *= inv }
+    }
+
+    /// a += b elementwise.
+    public static func add(_ a: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, count: Int) {
+        cblas_saxpy(Int32(count), 1, b, 1, a, 1)
+    }
+}

@@ -1,0 +1,66 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A read-only memory map of a whole file. Unmapped by `close()` or deinit, so a reader can drop
+/// the file bytes as soon as the tensors are converted.
+public final class MappedFile {
+    public let path: String
+    public let count: Int
+    public private(set) var bytes: UnsafeRawPointer?
+
+    public init(path: String) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw TensorError.systemCall(function: "open", errno: errno, path: path) }
+        defer { _ = Glibc.close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw TensorError.systemCall(function: "fstat", errno: errno, path: path) }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            throw TensorError.wrongFormat(path: path, reason: "not a regular file")
+        }
+        count = Int(st.st_size)
+        if count == 0 { bytes = nil; return }
+        let p = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0)
+        guard let p, p != MAP_FAILED else { throw TensorError.systemCall(function: "mmap", errno: errno, path: path) }
+        bytes = UnsafeRawPointer(p)
+    }
+
+    /// Unmaps the file; `bytes` is nil afterwards.
+    public func close() {
+        if let b = bytes { munmap(UnsafeMutableRawPointer(mutating: b), count) }
+        bytes = nil
+    }
+
+    deinit { close() }
+}
+
+/// Bounds-checked little-endian reading from a byte range, reporting truncation with the offset
+/// and what was being read.
+struct ByteReader {
+    let base: UnsafeRawPointer?
+    let count: Int
+    let path: String
+    var offset = 0
+
+    mutating func need(_ n: Int, _ what: @autoclosure () -> String) throws -> UnsafeRawPointer {
+        guard n >= 0, offset + n <= count, let base else {
+            throw TensorError.truncated(path: path, at: min(offset, count), what: what())
+        }
+        defer { offset += n }
+        return base + offset
+    }
+
+    mutating func u8(_ what: @autoclosure () -> String) throws -> UInt8 {
+        try need(1, what()).load(as: UInt8.self)
+    }
+    mutating func u16(_ what: @autoclosure () -> String) throws -> UInt16 {
+        UInt16(littleEndian: try need(2, what()).loadUnaligned(as: UInt16.self))
+    }
+    mutating func u32(_ what: @autoclosure () -> String) throws -> UInt32 {
+        UInt32(littleEndian: try need(4, what()).loadUnaligned(as: UInt32.self))
+    }
+    mutating func u64(_ what: @autoclosure () -> String) throws -> UInt64 {
+        UInt64(littleEndian: try need(8, what()).loadUnaligned(as: UInt64.self))
+    }
+}

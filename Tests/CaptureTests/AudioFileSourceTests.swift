@@ -1,0 +1,87 @@
+import XCTest
+import Foundation
+import CaptionCore
+import TestSupport
+@testable import Capture
+
+final class AudioFileSourceTests: XCTestCase {
+    private var tempFiles: [String] = []
+    override func tearDown() { for f in tempFiles { unlink(f) } }
+
+    private func collect(_ source: AudioFileSource) throws -> [AudioChunk] {
+        var chunks: [AudioChunk] = []
+        while let c = try source.next() { chunks.append(c) }
+        return chunks
+    }
+
+    func testWAVFileIsDeliveredWholeIn20msChunksOnOneClock() throws {
+        let wav = try ALSAFileFixture.wav("pocketsphinx/sense_and_sensibility_01_austen_64kb-0880.wav")
+        let path = TestPaths.sharedFixtures!.appendingPathComponent("pocketsphinx/sense_and_sensibility_01_austen_64kb-0880.wav").path
+        let chunks = try collect(AudioFileSource(path: path, format: .wav, pacing: .asFastAsPossible))
+        XCTAssertTrue(chunks.flatMap(\.samples) == wav.monoSamples())
+        XCTAssertEqual(chunks[0].samples.count, 320)
+        for (a, b) in zip(chunks, chunks.dropFirst()) { XCTAssertEqual(b.startTime - a.startTime, 0.02, accuracy: 1e-9) }
+    }
+
+    func testRawStereo44kFromAFIFOIsResampledLikeTheWholeSignal() throws {
+        let wav = try ALSAFileFixture.wav("speech_recognition/english.wav")
+        let x = wav.monoSamples()
+        let raw = try ALSAFileFixture.writeRaw([x, x], format: .floatLE, name: "fifo-src")
+        tempFiles.append(raw)
+        let fifo = NSTemporaryDirectory() + "captiond-audio-fifo-\(getpid())"
+        unlink(fifo)
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        tempFiles.append(fifo)
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: raw)))
+        let writer = Thread {
+            let fd = open(fifo, O_WRONLY)
+            var offset = 0
+            while offset < bytes.count {
+                let n = bytes[offset..<min(bytes.count, offset + 7001)].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                if n <= 0 { break }
+                offset += n
+            }
+            close(fd)
+        }
+        writer.start()
+        let got = try collect(AudioFileSource(path: fifo, format: .raw(.floatLE, rate: 44100, channels: 2), pacing: .asFastAsPossible)).flatMap(\.samples)
+        let expected = try Resampler.resample(x, from: 44100, to: 16000)
+        XCTAssertEqual(got.count, expected.count)
+        XCTAssertLessThan(zip(got, expected).map { abs($0 - $1) }.max() ?? 1, 1e-6)
+    }
+
+    func testStrayBytesAtTheEndOfRawPCMAreAnError() throws {
+        let path = NSTemporaryDirectory() + "captiond-stray-\(getpid()).raw"
+        try Data([UInt8](repeating: 0, count: 4 * 100 + 3)).write(to: URL(fileURLWithPath: path))
+        tempFiles.append(path)
+        let source = try AudioFileSource(path: path, format: .raw(.s16LE, rate: 16000, channels: 2), pacing: .asFastAsPossible)
+        XCTAssertThrowsError(try collect(source)) { e in
+            XCTAssertTrue("\(e)".contains("3 stray bytes at byte 403"), "\(e)")
+        }
+    }
+
+    func testBadWAVAndMissingFileAreClearErrors() throws {
+        let path = NSTemporaryDirectory() + "captiond-bad-\(getpid()).wav"
+        try Data("RIFFnonsense".utf8).write(to: URL(fileURLWithPath: path))
+        tempFiles.append(path)
+        XCTAssertThrowsError(try AudioFileSource(path: path, format: .wav, pacing: .asFastAsPossible)) { e in
+            XCTAssertTrue("\(e)".contains(path), "\(e)")
+        }
+        XCTAssertThrowsError(try AudioFileSource(path: "/nonexistent.wav", format: .wav, pacing: .asFastAsPossible)) { e in
+            XCTAssertEqual(e as? CaptureError, .system(call: "open", path: "/nonexistent.wav", errno: ENOENT))
+        }
+    }
+
+    func testRealTimePacingStampsMediaTimeOnTheMonotonicClock() throws {
+        let raw = try ALSAFileFixture.writeRaw([[Float](repeating: 0.5, count: 1600)], format: .s16LE, name: "paced-src")
+        tempFiles.append(raw)
+        let before = MonotonicClock.now()
+        let chunks = try collect(AudioFileSource(path: raw, format: .raw(.s16LE, rate: 16000, channels: 1), pacing: .realTime))
+        let after = MonotonicClock.now()
+        XCTAssertEqual(chunks.count, 5)
+        XCTAssertGreaterThanOrEqual(chunks[0].startTime, before)
+        XCTAssertEqual(chunks[4].startTime - chunks[0].startTime, 0.08, accuracy: 1e-9)
+        // Real-time pacing means the call cannot return before the media has played.
+        XCTAssertGreaterThanOrEqual(after - chunks[0].startTime, 0.1 - 1e-3)
+    }
+}

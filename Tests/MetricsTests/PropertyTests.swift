@@ -1,0 +1,132 @@
+import XCTest
+@testable import Metrics
+
+/// Properties the issue promises, on deterministic pseudo-random text.
+final class PropertyTests: XCTestCase {
+    struct SplitMix {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    }
+    static let vocab = ["the", "cat", "sat", "on", "a", "mat", "don't", "we'll", "go", "home", "3.5", "now", "blue", "sky"]
+
+    func sentence(_ rng: inout SplitMix, _ n: Int) -> [String] { (0..<n).map { _ in Self.vocab[rng.int(Self.vocab.count)] } }
+
+    func testWEROfAStringWithItselfIsZero() {
+        var rng = SplitMix(state: 1)
+        for n in 0..<40 {
+            let s = sentence(&rng, n).joined(separator: " ")
+            let e = ErrorRate.words(reference: s, hypothesis: s)
+            XCTAssertEqual(e.rate, 0); XCTAssertEqual(e.counts.hits, n)
+            XCTAssertEqual(ErrorRate.characters(reference: s, hypothesis: s).rate, 0)
+        }
+    }
+
+    func testInsertingKWordsIntoNWordsGivesKOverN() {
+        var rng = SplitMix(state: 2)
+        for _ in 0..<200 {
+            let n = 1 + rng.int(20), k = rng.int(8)
+            let ref = sentence(&rng, n)
+            var hyp = ref
+            for _ in 0..<k { hyp.insert("inserted", at: rng.int(hyp.count + 1)) }
+            let e = ErrorRate.words(reference: ref.joined(separator: " "), hypothesis: hyp.joined(separator: " "))
+            XCTAssertEqual(e.counts, EditCounts(insertions: k, hits: n))
+            XCTAssertEqual(e.rate, Double(k) / Double(n), accuracy: 1e-15)
+        }
+    }
+
+    /// The alignment (full matrix, rapidfuzz tie-breaking) against the naive two-row distance, and the
+    /// ops must walk both sequences in order.
+    func testAlignmentAgreesWithNaiveDistanceAndIsConsistent() {
+        var rng = SplitMix(state: 3)
+        for _ in 0..<300 {
+            let a = (0..<rng.int(15)).map { _ in rng.int(4) }, b = (0..<rng.int(15)).map { _ in rng.int(4) }
+            let al = EditAlignment(reference: a, hypothesis: b)
+            XCTAssertEqual(al.counts.errors, EditAlignment.distance(a, b))
+            XCTAssertEqual(al.counts.referenceLength, a.count); XCTAssertEqual(al.counts.hypothesisLength, b.count)
+            var i = 0, j = 0
+            for op in al.ops {
+                switch op {
+                case let .equal(r, h): XCTAssertEqual([r, h], [i, j]); XCTAssertEqual(a[r], b[h]); i += 1; j += 1
+                case let .substitute(r, h): XCTAssertEqual([r, h], [i, j]); XCTAssertNotEqual(a[r], b[h]); i += 1; j += 1
+                case let .delete(r): XCTAssertEqual(r, i); i += 1
+                case let .insert(h): XCTAssertEqual(h, j); j += 1
+                }
+            }
+            XCTAssertEqual([i, j], [a.count, b.count])
+            XCTAssertEqual(RougeL.lcsLength(a, b), RougeL.lcsLengthFullTable(a, b))
+        }
+    }
+
+    func testJiwerTieBreakingExample() {
+        // jiwer/rapidfuzz align "a b" → "b c" as two substitutions, not delete + insert.
+        XCTAssertEqual(ErrorRate.words(reference: "a b", hypothesis: "b c").counts, EditCounts(substitutions: 2))
+    }
+
+    func testEnglishNormalisationRules() {
+        XCTAssertEqual(EnglishNormalizer.normalize("  Don’t STOP—it's 3.5%, ok?! "), "don't stop it's 3.5 ok")
+        XCTAssertEqual(EnglishNormalizer.normalize("'quoted' rock-'n'-roll 1,000."), "quoted rock n roll 1,000")
+        XCTAssertEqual(EnglishNormalizer.normalize("?!..."), "")
+    }
+
+    func testChineseNormalisationRules() throws {
+        let zh = try ChineseNormalizer()
+        XCTAssertEqual(try zh.normalize("「這是測試」，ＯＫ！ Hello  World"), "这是测试ok hello world")
+        XCTAssertEqual(ChineseNormalizer.tokens("这是iphone 15"), ["这", "是", "iphone", "15"])
+    }
+
+    /// Every metric is unchanged by what the normalisers remove: case, punctuation, spacing, apostrophe
+    /// style (English); script variant, full-width forms and punctuation (Chinese).
+    func testMetricsAreInvariantToPromisedNormalisations() throws {
+        let hyps = ["the cat sat on the mat", "we don't go home now", "it's 3.5 degrees"]
+        let refs = [["the cat sat on a mat"], ["we do not go home"], ["it's 3.5 degrees today"]]
+        let base = try CorpusScores.compute(hypotheses: hyps, references: refs, language: "en")
+        let noisy = try CorpusScores.compute(
+            hypotheses: ["The CAT sat, on the mat!", "  We DON’T go   home... now", "“It’s” 3.5 degrees."],
+            references: [["The cat sat on a mat."], ["We do not go home!"], ["It's 3.5 degrees, today."]], language: "en-US")
+        XCTAssertEqual(base, noisy)
+        XCTAssertGreaterThan(base.wer!.rate, 0)
+
+        let zhBase = try CorpusScores.compute(hypotheses: ["今天天气很好我们去公园"], references: [["今天天气不错我们去公园吧"]], language: "zh")
+        let zhNoisy = try CorpusScores.compute(hypotheses: ["今天天氣很好，我們去公園！"], references: [["今天天氣不錯，我們去公園吧。"]], language: "zh-TW")
+        XCTAssertEqual(zhBase, zhNoisy)
+        XCTAssertGreaterThan(zhBase.cer!.rate, 0)
+    }
+
+    func testIdenticalCorpusScoresPerfectly() throws {
+        let s = try CorpusScores.compute(hypotheses: ["a man rides a horse", "two dogs play"],
+                                         references: [["A man rides a horse."], ["Two dogs play."]], language: "en")
+        XCTAssertEqual(s.wer!.rate, 0); XCTAssertEqual(s.bleu!, 100, accuracy: 1e-9); XCTAssertEqual(s.rougeL!, 1, accuracy: 1e-12)
+    }
+
+    func testBadInputsThrowPreciseErrors() {
+        XCTAssertThrowsError(try CorpusScores.compute(hypotheses: ["a"], references: [], language: "en")) {
+            XCTAssertEqual($0 as? MetricsError, .countMismatch(hypotheses: 1, references: 0))
+        }
+        XCTAssertThrowsError(try CorpusScores.compute(hypotheses: ["a", "b"], references: [["a"], []], language: "en")) {
+            XCTAssertEqual($0 as? MetricsError, .missingReference(index: 1))
+        }
+        XCTAssertThrowsError(try CorpusScores.compute(hypotheses: [], references: [], language: "fr")) {
+            XCTAssertEqual($0 as? MetricsError, .unsupportedLanguage("fr"))
+        }
+        XCTAssertThrowsError(try MetricKind.parseList("wer,meteor")) {
+            XCTAssertEqual($0 as? MetricsError, .unknownMetric("meteor"))
+        }
+    }
+
+    func testOpenCCConvertsAndReportsFailures() throws {
+        let cc = try OpenCCConverter(config: "t2s.json")
+        XCTAssertEqual(try cc.convert("漢語詞典與電腦軟體"), "汉语词典与电脑软体")
+        XCTAssertEqual(try cc.convert(""), "")
+        XCTAssertThrowsError(try OpenCCConverter(config: "/nonexistent/no-such-config.json")) { error in
+            guard case let .openCC(function, detail, _)? = error as? MetricsError else { return XCTFail("\(error)") }
+            XCTAssertEqual(function, "opencc_open"); XCTAssertEqual(detail, "/nonexistent/no-such-config.json")
+        }
+    }
+}

@@ -95,6 +95,7 @@ public final class Transcriber<Model: WhisperInference> {
         let contentFrames = mel.frames - 1
         var language = "en"
         var languageProbability = 1.0
+        var firstWindowAudio: AudioFeatures? = nil
         if let requested = options.language {
             if tokenizer.isMultilingual {
                 guard tokenizer.languageToken(requested) != nil else {
@@ -103,9 +104,14 @@ public final class Transcriber<Model: WhisperInference> {
                 language = requested
             }
         } else if tokenizer.isMultilingual {
-            let probs = try detectLanguage(mel: mel.window(start: 0, count: window), frames: window)
+            // faster-whisper detects on features[:, :3000] (the last frame included), then encodes
+            // the first window again from content frames only; the two agree when the content
+            // fills the window, so that encoder output is reused.
+            let audio = try model.encode(mel: mel.window(start: 0, count: window), frames: window)
+            let probs = try LanguageDetector(special: special).detect(session: try model.makeSession(audio))
             language = probs.first?.code ?? "en"
             languageProbability = probs.first?.probability ?? 0
+            if contentFrames >= window { firstWindowAudio = audio }
         }
         var windowOptions = options
         windowOptions.language = language
@@ -125,7 +131,7 @@ public final class Transcriber<Model: WhisperInference> {
             let segmentSize = min(window, contentFrames - seek)
             let features = Self.slice(mel, start: seek, count: segmentSize, padTo: window)   // (nMels, 3000)
             let previous = Array(allTokens[promptResetSince...])
-            let audio = try model.encode(mel: features, frames: window)
+            let audio = try (seek == 0 ? firstWindowAudio : nil) ?? model.encode(mel: features, frames: window)
             let prompt = builder.prompt(previous: previous, withoutTimestamps: options.withoutTimestamps)
             let result = try decode(audio: audio, prompt: prompt, settings: settings, options: windowOptions)
 

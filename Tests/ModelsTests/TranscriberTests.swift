@@ -111,6 +111,22 @@ final class TranscriberTests: XCTestCase {
         XCTAssertEqual(probs.map(\.code), ["zh", "en", "de"])
     }
 
+    func testTranslateTaskPromptsWithTheTranslateToken() throws {
+        let model = ScriptedWhisper(vocab: V.count) { fed, _ in
+            if fed.suffix(3) == [V.sot, V.zh, V.transcribe] { return V.logits([V.eot: 10]) }
+            return V.follow(fed, after: V.translate, sequence: [V.ts(0)] + V.text(" hello") + [V.ts(1), V.eot])
+                ?? V.logits([V.eot: 10])
+        }
+        let transcriber = try Transcriber(model: model, tokenizer: try V.tokenizer(multilingual: true))
+        var o = options()
+        o.language = "zh"
+        o.task = .translate
+        let result = try transcriber.transcribe(mel: features(frames: 501), duration: 5, options: o)
+        XCTAssertEqual(result.segments.map(\.text), [" hello"])
+        XCTAssertTrue(model.fedSequences.contains { $0.starts(with: [V.sot, V.zh, V.translate]) })
+        XCTAssertFalse(model.fedSequences.contains { $0.contains(V.transcribe) })
+    }
+
     func testDecodeWindowWithReducedContextAndPrompt() throws {
         let model = ScriptedWhisper(vocab: V.count) { fed, _ in
             V.follow(fed, after: V.sot, sequence: [V.ts(0)] + V.text(" go") + [V.ts(0.5), V.eot]) ?? V.logits([V.eot: 10])

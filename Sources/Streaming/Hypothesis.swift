@@ -1,0 +1,79 @@
+/// One recognised word with its time span on the capture clock (seconds).
+public struct Word: Equatable, Sendable {
+    public var text: String
+    public var start: Double
+    public var end: Double
+    /// True when this word ends a decoder segment (Whisper's timestamp segments).
+    public var endsSegment: Bool
+
+    public init(text: String, start: Double, end: Double, endsSegment: Bool = false) {
+        self.text = text; self.start = start; self.end = end; self.endsSegment = endsSegment
+    }
+}
+
+/// What a window decoder returns for one window: the words and the quality figures the
+/// hallucination guards read.
+public struct Hypothesis: Equatable, Sendable {
+    /// Words in order, times absolute (the window's start time already added).
+    public var words: [Word]
+    /// True when word times were spread over the window by character count, not decoded.
+    public var timesAreEstimated: Bool
+    /// Average log-probability of the decoded tokens (Whisper's avg_logprob).
+    public var avgLogProb: Double
+    /// Probability of the no-speech token at the first decoding step.
+    public var noSpeechProb: Double
+    /// Text length over its zlib-compressed length (Whisper's compression_ratio).
+    public var compressionRatio: Double
+    /// Detected or forced language code ("en", "zh"), if known.
+    public var language: String?
+
+    public init(words: [Word], avgLogProb: Double, noSpeechProb: Double, compressionRatio: Double,
+                language: String? = nil) {
+        self.words = words
+        self.timesAreEstimated = false
+        self.avgLogProb = avgLogProb
+        self.noSpeechProb = noSpeechProb
+        self.compressionRatio = compressionRatio
+        self.language = language
+    }
+
+    /// A hypothesis from plain text: word times are estimated by spreading [start, end] over the
+    /// words in proportion to their character counts.
+    public init(text: String, start: Double, end: Double, avgLogProb: Double, noSpeechProb: Double,
+                compressionRatio: Double, language: String? = nil) {
+        self.init(words: Hypothesis.spread(CaptionText.words(text), from: start, to: end),
+                  avgLogProb: avgLogProb, noSpeechProb: noSpeechProb,
+                  compressionRatio: compressionRatio, language: language)
+        self.timesAreEstimated = true
+    }
+
+    /// The words joined as display text.
+    public var text: String { CaptionText.join(words.map(\.text)) }
+
+    /// Spreads a time span over words by character count (one extra unit per word for the gap).
+    static func spread(_ texts: [String], from start: Double, to end: Double) -> [Word] {
+        let weights = texts.map { Double($0.count + 1) }
+        let total = weights.reduce(0, +)
+        guard total > 0 else { return [] }
+        let span = max(0, end - start)
+        var t = start
+        var words: [Word] = []
+        for (text, w) in zip(texts, weights) {
+            let d = span * w / total
+            words.append(Word(text: text, start: t, end: t + d))
+            t += d
+        }
+        return words
+    }
+}
+
+/// Decodes one window of 16-kHz mono audio. The real implementation wraps the Whisper transcriber
+/// (single-window decode with a reduced audio context); tests use scripted decoders.
+public protocol WindowDecoder {
+    /// - Parameters:
+    ///   - samples: the window's audio, 16 kHz mono, [-1, 1]; at most `window_s` seconds.
+    ///   - startTime: capture-clock time of `samples.first` (seconds).
+    ///   - prompt: committed text that precedes the window (condition the decoder on it).
+    /// - Returns: the window's hypothesis with absolute word times.
+    func decode(samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis
+}

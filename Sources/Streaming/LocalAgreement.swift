@@ -1,0 +1,46 @@
+/// LocalAgreement-n with n = 2: of two consecutive hypotheses, the longest common word prefix is
+/// final. Also removes, from a new hypothesis, the words the window repeats from committed text.
+public enum LocalAgreement {
+    /// Number of leading words on which `a` and `b` agree (compared by `CaptionText.key`).
+    public static func commonPrefixLength(_ a: [Word], _ b: [Word]) -> Int {
+        var n = 0
+        while n < a.count, n < b.count, CaptionText.key(a[n].text) == CaptionText.key(b[n].text) { n += 1 }
+        return n
+    }
+
+    /// The part of `hypothesis` that is new relative to the committed words that lie inside the
+    /// decoded window (`committedInWindow`, in order).
+    ///
+    /// 1. With decoded word times, words that end before the last committed word's end (minus a
+    ///    small tolerance) are dropped.
+    /// 2. The longest prefix of what is left that equals a suffix of the committed words is removed
+    ///    (the window re-decodes committed words).
+    /// 3. Failing an exact match, if the last committed word pair (or word) appears among the first
+    ///    words, everything up to it is removed.
+    public static func newWords(in hypothesis: Hypothesis, after committedInWindow: [Word]) -> [Word] {
+        var words = hypothesis.words
+        guard let lastCommitted = committedInWindow.last else { return words }
+        if !hypothesis.timesAreEstimated {
+            words = words.filter { $0.end > lastCommitted.end - 0.1 && $0.start > lastCommitted.start - 0.05 }
+        }
+        let keys = words.map { CaptionText.key($0.text) }
+        let committedKeys = committedInWindow.map { CaptionText.key($0.text) }
+        let maxN = min(keys.count, committedKeys.count)
+        if maxN > 0 {
+            for n in stride(from: maxN, through: 1, by: -1)
+            where keys[0..<n].elementsEqual(committedKeys[(committedKeys.count - n)...]) {
+                return Array(words[n...])
+            }
+        }
+        // Anchor on the last committed words near the start of the hypothesis.
+        let anchor = Array(committedKeys.suffix(committedKeys.count >= 2 ? 2 : 1))
+        let searchEnd = min(keys.count, committedKeys.count + 3)
+        if anchor.count <= searchEnd {
+            for i in stride(from: searchEnd - anchor.count, through: 0, by: -1)
+            where keys[i..<(i + anchor.count)].elementsEqual(anchor) {
+                return Array(words[(i + anchor.count)...])
+            }
+        }
+        return words
+    }
+}

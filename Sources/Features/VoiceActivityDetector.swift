@@ -82,6 +82,8 @@ public struct VoiceActivityDetector: Sendable {
     /// Samples left over (less than a frame) wait for the next call. Chunks must be contiguous.
     public mutating func process(_ samples: ArraySlice<Float>, startTime: Double) -> [Frame] {
         let rate = Double(configuration.sampleRate)
+        let expected = pendingStart + Double(pending.count) / rate
+        if !pending.isEmpty, abs(startTime - expected) > 1.5 / rate { pending.removeAll() } // not contiguous
         if pending.isEmpty { pendingStart = startTime }
         pending.append(contentsOf: samples)
         var frames: [Frame] = []

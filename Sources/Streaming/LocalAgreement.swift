@@ -32,13 +32,13 @@ public enum LocalAgreement {
                 return Array(words[n...])
             }
         }
-        // Anchor on the last committed words near the start of the hypothesis.
-        let anchor = Array(committedKeys.suffix(committedKeys.count >= 2 ? 2 : 1))
+        // Anchor on the last committed word pair, then the last word, near the hypothesis start.
         let searchEnd = min(keys.count, committedKeys.count + 3)
-        if anchor.count <= searchEnd {
-            for i in stride(from: searchEnd - anchor.count, through: 0, by: -1)
-            where keys[i..<(i + anchor.count)].elementsEqual(anchor) {
-                return Array(words[(i + anchor.count)...])
+        for size in [2, 1] where size <= committedKeys.count && size <= searchEnd {
+            let anchor = Array(committedKeys.suffix(size))
+            for i in stride(from: searchEnd - size, through: 0, by: -1)
+            where keys[i..<(i + size)].elementsEqual(anchor) {
+                return Array(words[(i + size)...])
             }
         }
         return words

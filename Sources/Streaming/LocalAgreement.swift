@@ -11,8 +11,8 @@ public enum LocalAgreement {
     /// The part of `hypothesis` that is new relative to the committed words that lie inside the
     /// decoded window (`committedInWindow`, in order).
     ///
-    /// 1. With decoded word times, words that end before the last committed word's end (minus a
-    ///    small tolerance) are dropped.
+    /// 1. With decoded word times, words that start before the last committed word's end (minus
+    ///    0.1 s tolerance) are dropped.
     /// 2. The longest prefix of what is left that equals a suffix of the committed words is removed
     ///    (the window re-decodes committed words).
     /// 3. Failing an exact match, if the last committed word pair (or word) appears among the first
@@ -21,7 +21,7 @@ public enum LocalAgreement {
         var words = hypothesis.words
         guard let lastCommitted = committedInWindow.last else { return words }
         if !hypothesis.timesAreEstimated {
-            words = words.filter { $0.end > lastCommitted.end - 0.1 && $0.start > lastCommitted.start - 0.05 }
+            words = words.filter { $0.start > lastCommitted.end - 0.1 }
         }
         let keys = words.map { CaptionText.key($0.text) }
         let committedKeys = committedInWindow.map { CaptionText.key($0.text) }

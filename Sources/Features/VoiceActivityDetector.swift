@@ -2,8 +2,8 @@ import Foundation
 
 /// Energy-based voice activity detection with an adaptive noise floor and hangover.
 ///
-/// Per frame (10–30 ms) the RMS level in dBFS is compared with the noise floor, the minimum level
-/// of the last `floorWindowSeconds` (minimum statistics: speech has pauses, so the minimum tracks
+/// Per frame (10–30 ms) the RMS level in dBFS is compared with the noise floor, the minimum of the
+/// ~100-ms average levels of the last `floorWindowSeconds` (minimum statistics: speech has pauses, so the minimum tracks
 /// the background; a steady noise or tone becomes the floor within that window). A frame is loud
 /// when it is `thresholdDb` above the floor and above `minimumLevelDb`. Speech starts after
 /// `onsetFrames` loud frames in a row and lasts until `hangoverMilliseconds` after the last loud
@@ -33,11 +33,15 @@ public struct VoiceActivityDetector: Sendable {
 
     public let configuration: Configuration
     public let frameLength: Int
-    private var pending: [Float] = []
-    private var pendingStart = 0.0
+    private var pending: [Float] = []      // samples not yet in a frame
+    private var originTime = -Double.infinity
+    private var consumed = 0               // samples framed since originTime
     private var history: [Float]          // ring of recent frame levels (dB)
     private var historyNext = 0
     private var historyCount = 0
+    private var recent: [Float]           // linear power of the last ~100 ms of non-silent frames
+    private var recentNext = 0
+    private var recentCount = 0
     private var loudRun = 0
     private var framesSinceLoud = Int.max
     private var speaking = false
@@ -76,30 +80,39 @@ public struct VoiceActivityDetector: Sendable {
         let historyFrames = Int(c.floorWindowSeconds * 1000) / c.frameMilliseconds
         self.history = [Float](repeating: 0, count: max(1, historyFrames))
         self.hangoverFrames = c.hangoverMilliseconds / c.frameMilliseconds
+        self.recent = [Float](repeating: 0, count: max(1, 100 / c.frameMilliseconds))
     }
 
     /// Feeds samples whose first sample is at `startTime` (seconds); returns the frames completed.
     /// Samples left over (less than a frame) wait for the next call. Chunks must be contiguous.
     public mutating func process(_ samples: ArraySlice<Float>, startTime: Double) -> [Frame] {
         let rate = Double(configuration.sampleRate)
-        let expected = pendingStart + Double(pending.count) / rate
-        if !pending.isEmpty, abs(startTime - expected) > 1.5 / rate { pending.removeAll() } // not contiguous
-        if pending.isEmpty { pendingStart = startTime }
+        let expected = originTime + Double(consumed + pending.count) / rate
+        if abs(startTime - expected) > 1.5 / rate { // not contiguous: restart the time origin
+            pending.removeAll()
+            originTime = startTime
+            consumed = 0
+        }
         pending.append(contentsOf: samples)
         var frames: [Frame] = []
         var offset = 0
         while pending.count - offset >= frameLength {
-            let start = pendingStart + Double(offset) / rate
+            // Times from an integer sample count, so chunking never changes them.
+            let start = originTime + Double(consumed + offset) / rate
+            let end = originTime + Double(consumed + offset + frameLength) / rate
             let level = VoiceActivityDetector.levelDb(pending[offset..<(offset + frameLength)])
-            frames.append(decide(level: level, start: start, end: start + Double(frameLength) / rate))
+            frames.append(decide(level: level, start: start, end: end))
             offset += frameLength
         }
         if offset > 0 {
             pending.removeFirst(offset)
-            pendingStart += Double(offset) / rate
+            consumed += offset
         }
         return frames
     }
+
+    /// Levels at or below this are digital silence, not background noise.
+    public static let digitalSilenceDb: Float = -90
 
     /// RMS level of a frame in dBFS, floored at -100 dB (digital silence).
     public static func levelDb(_ frame: ArraySlice<Float>) -> Float {
@@ -111,11 +124,28 @@ public struct VoiceActivityDetector: Sendable {
     }
 
     private mutating func decide(level: Float, start: Double, end: Double) -> Frame {
-        history[historyNext] = level
-        historyNext = (historyNext + 1) % history.count
-        historyCount = min(historyCount + 1, history.count)
+        // Digital silence (zero padding, muted input) says nothing about the background noise:
+        // it stays out of the floor estimate, which would otherwise sit at -100 dB for seconds.
+        // The floor takes the minimum of ~100-ms power averages, so one odd frame (half zeros at a
+        // stream start, a click) cannot drag it down.
+        if level > VoiceActivityDetector.digitalSilenceDb {
+            recent[recentNext] = powf(10, level / 10)
+            recentNext = (recentNext + 1) % recent.count
+            recentCount = min(recentCount + 1, recent.count)
+            if recentCount == recent.count {
+                let smoothed = 10 * log10f(recent.reduce(0, +) / Float(recent.count))
+                history[historyNext] = smoothed
+                historyNext = (historyNext + 1) % history.count
+                historyCount = min(historyCount + 1, history.count)
+            }
+        }
         var floor = Float.greatestFiniteMagnitude
         for i in 0..<historyCount { floor = min(floor, history[i]) }  // minimum statistics
+        if historyCount == 0 {
+            // Start-up, before the first 100-ms average: the quietest frame so far.
+            for i in 0..<recentCount { floor = min(floor, 10 * log10f(recent[i])) }
+            if recentCount == 0 { floor = configuration.minimumLevelDb }
+        }
         let loud = level > floor + configuration.thresholdDb && level > configuration.minimumLevelDb
         if loud { loudRun += 1; framesSinceLoud = 0 } else {
             loudRun = 0

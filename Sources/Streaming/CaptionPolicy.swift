@@ -88,9 +88,10 @@ public struct CaptionPolicy {
     }
 
     /// A hypothesis for the audio window [windowStart, windowEnd). Returns the partial it causes.
-    public mutating func hypothesis(_ h: Hypothesis, windowEnd: Double) -> [CaptionEvent] {
+    public mutating func hypothesis(_ decoded: Hypothesis, windowEnd: Double) -> [CaptionEvent] {
         latestTime = max(latestTime, windowEnd)
         guard isActive else { return [] }
+        let h = decoded.splittingWideWords()
         if let reason = guardrail.rejection(of: h) {
             rejections.append(reason)
             return []

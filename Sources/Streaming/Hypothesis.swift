@@ -47,6 +47,20 @@ public struct Hypothesis: Equatable, Sendable {
         self.timesAreEstimated = true
     }
 
+    /// The same hypothesis with every multi-character CJK word split into one word per character
+    /// (times shared by characters), so agreement works per character for Chinese.
+    public func splittingWideWords() -> Hypothesis {
+        var copy = self
+        copy.words = words.flatMap { w -> [Word] in
+            let parts = CaptionText.words(w.text)
+            guard parts.count > 1 else { return [w] }
+            var split = Hypothesis.spread(parts, from: w.start, to: w.end)
+            if w.endsSegment, !split.isEmpty { split[split.count - 1].endsSegment = true }
+            return split
+        }
+        return copy
+    }
+
     /// The words joined as display text.
     public var text: String { CaptionText.join(words.map(\.text)) }
 

@@ -182,3 +182,23 @@ final class CaptionPolicyTests: XCTestCase {
         XCTAssertThrowsError(try CaptionPolicy(configuration: c))
     }
 }
+
+final class CaptionPolicyChineseTests: XCTestCase {
+    func testChineseAgreesPerCharacterAndJoinsWithoutSpaces() throws {
+        var p = try CaptionPolicy()
+        _ = p.speech(0, 3)
+        // Whisper returns multi-character words for Chinese; agreement still works per character.
+        let a = Hypothesis(words: [Word(text: "我们", start: 0.2, end: 0.6), Word(text: "今天", start: 0.6, end: 1.0)],
+                           avgLogProb: -0.3, noSpeechProb: 0.1, compressionRatio: 1.2, language: "zh")
+        let b = Hypothesis(words: [Word(text: "我们", start: 0.2, end: 0.6), Word(text: "今年", start: 0.6, end: 1.0),
+                                   Word(text: "去", start: 1.0, end: 1.2)],
+                           avgLogProb: -0.3, noSpeechProb: 0.1, compressionRatio: 1.2, language: "zh")
+        _ = p.hypothesis(a, windowEnd: 1.0)
+        let e = p.hypothesis(b, windowEnd: 1.5)
+        XCTAssertEqual(e.first?.stable, "我们今")
+        XCTAssertEqual(e.first?.text, "我们今年去")
+        XCTAssertEqual(e.first?.lang, "zh")
+        let final = p.silence(3, 3.7)
+        XCTAssertEqual(final.first?.text, "我们今年去")
+    }
+}

@@ -30,9 +30,12 @@ public struct CaptionPolicy {
 
     /// Where the audio window of the next decode starts.
     public private(set) var windowStart = 0.0
-    /// End of the previous utterance; audio before it is never decoded again.
+    /// End of the previous utterance.
     public private(set) var lastFinalEnd = 0.0
+    /// Where the current utterance's first window started (audio before it is not needed).
+    public private(set) var contextStart = 0.0
     private var context = ""               // text of earlier utterances, for the prompt
+    private var previousWords: [Word] = [] // the last utterance's words (audio may be in the window)
     private var latestTime = 0.0
 
     /// Hypotheses dropped by the guards, with the reason (for status and tests).
@@ -80,7 +83,7 @@ public struct CaptionPolicy {
                 lastSpeechEnd = end
             }
         } else if endpointDue(at: end) {
-            events += close(at: lastSpeechEnd)
+            events += close(at: lastSpeechEnd, confirmedOnly: true)
         } else if isActive, end - utteranceStart >= configuration.maxUtteranceSeconds - 1e-9 {
             events += close(at: end)
         }
@@ -91,7 +94,7 @@ public struct CaptionPolicy {
     public mutating func hypothesis(_ decoded: Hypothesis, windowEnd: Double) -> [CaptionEvent] {
         latestTime = max(latestTime, windowEnd)
         guard isActive else { return [] }
-        let h = decoded.splittingWideWords()
+        let h = decoded.normalized()
         if let reason = guardrail.rejection(of: h) {
             rejections.append(reason)
             return []
@@ -99,7 +102,7 @@ public struct CaptionPolicy {
         if let lang = h.language { language = lang }
         coveredEnd = max(coveredEnd, windowEnd)
 
-        let inWindow = committed.filter { $0.end > windowStart + 1e-6 }
+        let inWindow = (previousWords + committed).filter { $0.end > windowStart + 1e-6 }
         let fresh = LocalAgreement.newWords(in: h, after: inWindow)
         let agreed = LocalAgreement.commonPrefixLength(tentative, fresh)
         committed += fresh[0..<agreed]
@@ -127,10 +130,18 @@ public struct CaptionPolicy {
         lastPartial = nil
         let back = preroll ? configuration.prerollSeconds : 0
         windowStart = max(lastFinalEnd, time - back)
+        // Reach back over the previous utterance's last words (whole words only).
+        if preroll, let first = previousWords.first(where: { $0.start >= time - back - configuration.contextSeconds }),
+           first.start < windowStart {
+            windowStart = first.start
+        }
+        contextStart = windowStart
     }
 
-    private mutating func close(at end: Double) -> [CaptionEvent] {
-        let words = committed + tentative
+    /// Closes the utterance. `confirmedOnly`: a silence endpoint keeps only committed words (the
+    /// decoder has seen the whole utterance at least twice), unless nothing was committed.
+    private mutating func close(at end: Double, confirmedOnly: Bool = false) -> [CaptionEvent] {
+        let words = confirmedOnly && !committed.isEmpty ? committed : committed + tentative
         isActive = false
         committed = []
         tentative = []
@@ -138,6 +149,7 @@ public struct CaptionPolicy {
         windowStart = lastFinalEnd
         defer { currentUtterance = nil; lastPartial = nil }
         let text = CaptionText.join(words.map(\.text))
+        previousWords = words
         guard !text.isEmpty else { return [] }
         context = CaptionText.join([context, text])
         if context.count > 1000 { context = String(context.suffix(1000)) }
@@ -146,15 +158,17 @@ public struct CaptionPolicy {
         return [event(.final, text: text, stable: text, start: start, end: stop, words: words)]
     }
 
-    /// Moves the window start to the end of the last committed sentence or segment; when the
+    /// Once the window is `trimSeconds` long, moves its start to the end of the last committed
+    /// sentence or segment; when the
     /// window is still longer than allowed, to the last committed word, and at worst forward so the
     /// window keeps `windowSeconds - step` of audio.
     private mutating func trimWindow(windowEnd: Double) {
-        if let cut = committed.last(where: { CaptionText.endsSentence($0.text) || $0.endsSegment }),
+        let limit = configuration.windowSeconds - configuration.stepSeconds
+        if windowEnd - windowStart >= min(configuration.trimSeconds, limit),
+           let cut = committed.last(where: { CaptionText.endsSentence($0.text) || $0.endsSegment }),
            cut.end > windowStart {
             windowStart = cut.end
         }
-        let limit = configuration.windowSeconds - configuration.stepSeconds
         if windowEnd - windowStart > limit, let last = committed.last, last.end > windowStart {
             windowStart = last.end
         }

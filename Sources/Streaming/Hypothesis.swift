@@ -47,17 +47,25 @@ public struct Hypothesis: Equatable, Sendable {
         self.timesAreEstimated = true
     }
 
-    /// The same hypothesis with every multi-character CJK word split into one word per character
-    /// (times shared by characters), so agreement works per character for Chinese.
-    public func splittingWideWords() -> Hypothesis {
+    /// The hypothesis as the policy compares it: every multi-character CJK word split into one
+    /// word per character (times shared by characters), so agreement works per character for
+    /// Chinese; a punctuation-only word (" ." from a decoder) joined to the word before it.
+    public func normalized() -> Hypothesis {
         var copy = self
-        copy.words = words.flatMap { w -> [Word] in
+        var out: [Word] = []
+        for w in words {
+            let hasContent = w.text.unicodeScalars.contains { $0.properties.isAlphabetic || $0.properties.numericType != nil }
+            if !hasContent {
+                if !out.isEmpty { out[out.count - 1].text += w.text; out[out.count - 1].endsSegment = w.endsSegment }
+                continue
+            }
             let parts = CaptionText.words(w.text)
-            guard parts.count > 1 else { return [w] }
+            guard parts.count > 1 else { out.append(w); continue }
             var split = Hypothesis.spread(parts, from: w.start, to: w.end)
             if w.endsSegment, !split.isEmpty { split[split.count - 1].endsSegment = true }
-            return split
+            out += split
         }
+        copy.words = out
         return copy
     }
 

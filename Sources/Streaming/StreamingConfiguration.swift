@@ -10,6 +10,11 @@ public struct StreamingConfiguration: Equatable, Sendable {
     public var maxUtteranceSeconds: Double = 20
     /// Audio kept before detected speech onset so the first word is not clipped (seconds).
     public var prerollSeconds: Double = 0.3
+    /// Audio of the previous utterance's last words put in front of a new window, so the decoder
+    /// hears the speech run on (its words are recognised as already final and not shown again).
+    public var contextSeconds: Double = 1.5
+    /// The window is trimmed at a committed sentence or segment end only once it is this long.
+    public var trimSeconds: Double = 6
     /// Hypotheses with a no-speech probability above this are dropped.
     public var noSpeechThreshold: Double = 0.6
     /// Hypotheses with an average log-probability below this are dropped.
@@ -40,6 +45,10 @@ public struct StreamingConfiguration: Equatable, Sendable {
                   "max_utterance_s", maxUtteranceSeconds, "expected seconds between 1 and 300")
         try check(prerollSeconds.isFinite && prerollSeconds >= 0 && prerollSeconds <= 2,
                   "preroll_s", prerollSeconds, "expected seconds between 0 and 2")
+        try check(contextSeconds.isFinite && contextSeconds >= 0 && contextSeconds <= 5,
+                  "context_s", contextSeconds, "expected seconds between 0 and 5")
+        try check(trimSeconds.isFinite && trimSeconds >= 0 && trimSeconds <= 30,
+                  "trim_s", trimSeconds, "expected seconds between 0 and 30")
         try check(noSpeechThreshold >= 0 && noSpeechThreshold <= 1,
                   "no_speech_threshold", noSpeechThreshold, "expected a probability between 0 and 1")
         try check(logProbThreshold.isFinite && logProbThreshold <= 0,

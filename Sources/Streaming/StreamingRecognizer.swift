@@ -88,8 +88,9 @@ public final class StreamingRecognizer {
         buffer.append(contentsOf: samples)
         var events: [CaptionEvent] = []
         for frame in vad.process(samples, startTime: startTime) {
-            if !frame.isSpeech, policy.endpointDue(at: frame.end), lastDecodedEnd < policy.lastSpeechEnd - 1e-9 {
-                events += try decodeWindow(until: policy.lastSpeechEnd) // last look before the final
+            if !frame.isSpeech, policy.endpointDue(at: frame.end), lastDecodedEnd < frame.end - 1e-9 {
+                // A last look before the final: confirms (commits) the words of the utterance's end.
+                events += try decodeWindow(until: frame.end)
             }
             events += policy.voice(isSpeech: frame.isSpeech, start: frame.start, end: frame.end)
             if policy.isActive, frame.end - lastDecodeAt >= configuration.stepSeconds - 1e-9,
@@ -120,9 +121,10 @@ public final class StreamingRecognizer {
         return policy.hypothesis(hypothesis, windowEnd: end)
     }
 
-    /// Drops audio before the window (while idle, keeps only the preroll).
+    /// Drops audio before the window (while idle, keeps the preroll and the context).
     private func trimBuffer(now: Double) {
-        let keepFrom = policy.isActive ? policy.windowStart : max(policy.lastFinalEnd, now - configuration.prerollSeconds)
+        let keepFrom = policy.isActive ? policy.windowStart
+            : now - configuration.prerollSeconds - configuration.contextSeconds
         let drop = Int(((keepFrom - bufferStart) * Double(sampleRate)).rounded(.down))
         guard drop >= sampleRate / 4 else { return } // trim in blocks of ≥ 0.25 s
         let n = min(drop, buffer.count)

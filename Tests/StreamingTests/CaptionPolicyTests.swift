@@ -49,12 +49,16 @@ final class CaptionPolicyTests: XCTestCase {
         _ = p.hypothesis(timed([("ask", 0.5, 0.8), ("not", 0.8, 1.1), ("what", 1.2, 1.5)]), windowEnd: 1.7)
         _ = p.hypothesis(timed([("ask", 0.5, 0.8), ("not", 0.8, 1.1), ("what", 1.2, 1.5), ("your", 1.6, 1.9)]),
                          windowEnd: 2.0)
-        XCTAssertEqual(p.silence(2.0, 2.58), [], "0.58 s of silence is not yet an endpoint")
+        XCTAssertEqual(p.silence(2.0, 2.5), [])
+        // The last look at the whole utterance confirms "your".
+        _ = p.hypothesis(timed([("ask", 0.5, 0.8), ("not", 0.8, 1.1), ("what", 1.2, 1.5), ("your", 1.6, 1.9)]),
+                         windowEnd: 2.5)
+        XCTAssertEqual(p.silence(2.5, 2.58), [], "0.58 s of silence is not yet an endpoint")
         let events = p.silence(2.58, 2.62)
         XCTAssertEqual(events.count, 1)
         let final = try XCTUnwrap(events.first)
         XCTAssertEqual(final.kind, .final)
-        XCTAssertEqual(final.text, "ask not what your", "the final includes the tentative tail")
+        XCTAssertEqual(final.text, "ask not what your")
         XCTAssertEqual(final.stable, final.text)
         XCTAssertEqual(final.start, 0.5, accuracy: 1e-9)
         XCTAssertEqual(final.end, 2.0, accuracy: 1e-9)
@@ -68,6 +72,39 @@ final class CaptionPolicyTests: XCTestCase {
         XCTAssertEqual(next.first?.seq, final.seq + 1)
         XCTAssertEqual(p.prompt, "ask not what your")
         XCTAssertEqual(p.windowStart, 3.7, accuracy: 1e-9, "window opens 0.3 s before the speech onset")
+    }
+
+    func testUnconfirmedTailIsDroppedAtASilenceEndpointButKeptOnFinish() throws {
+        var p = try CaptionPolicy()
+        _ = p.speech(0, 1.2)
+        _ = p.hypothesis(timed([("so", 0.1, 0.4), ("we", 0.5, 0.7)]), windowEnd: 1.0)
+        _ = p.hypothesis(timed([("so", 0.1, 0.4), ("we", 0.5, 0.7), ("go", 0.8, 1.1)]), windowEnd: 1.5)
+        _ = p.silence(1.2, 1.6)
+        _ = p.hypothesis(timed([("so", 0.1, 0.4), ("we", 0.5, 0.7), ("go", 0.8, 1.1), ("Thank", 1.3, 1.5), ("you.", 1.5, 1.6)]), windowEnd: 1.8)
+        let events = p.silence(1.6, 1.9)
+        XCTAssertEqual(events.map(\.kind), [.final])
+        XCTAssertEqual(events.first?.text, "so we go", "the unconfirmed 'Thank you.' after the speech is not final")
+
+        var q = try CaptionPolicy()
+        _ = q.speech(0, 1.2)
+        _ = q.hypothesis(timed([("so", 0.1, 0.4), ("we", 0.5, 0.7)]), windowEnd: 1.0)
+        _ = q.hypothesis(timed([("so", 0.1, 0.4), ("we", 0.5, 0.7), ("go", 0.8, 1.1)]), windowEnd: 1.2)
+        XCTAssertEqual(q.finish(at: 1.2).first?.text, "so we go", "SIGTERM keeps the tentative tail")
+    }
+
+    func testNextUtteranceWindowReachesBackOverThePreviousWordsWithoutRepeatingThem() throws {
+        var p = try CaptionPolicy()
+        _ = p.speech(0, 1.2)
+        let first = timed([("ask", 0.2, 0.6), ("not", 0.7, 1.1)])
+        _ = p.hypothesis(first, windowEnd: 1.0)
+        _ = p.hypothesis(first, windowEnd: 1.5)
+        XCTAssertEqual(p.silence(1.2, 1.8).first?.text, "ask not")
+        _ = p.speech(2.0, 3.0)
+        XCTAssertEqual(p.windowStart, 0.2, accuracy: 1e-9, "1.5 s of context + 0.3 s preroll reach 'ask'")
+        let second = timed([("ask", 0.2, 0.6), ("not", 0.7, 1.1), ("what", 2.0, 2.4), ("your", 2.5, 2.9)])
+        let e = p.hypothesis(second, windowEnd: 3.0)
+        XCTAssertEqual(e.first?.text, "what your", "previous words in the window are not shown again")
+        XCTAssertEqual(e.first?.utterance, 2)
     }
 
     func testEndpointByMaximumUtteranceLength() throws {
@@ -135,7 +172,9 @@ final class CaptionPolicyTests: XCTestCase {
     }
 
     func testWindowIsTrimmedAtCommittedSentenceEndAndPromptHoldsIt() throws {
-        var p = try CaptionPolicy()
+        var c = StreamingConfiguration()
+        c.trimSeconds = 2
+        var p = try CaptionPolicy(configuration: c)
         _ = p.speech(0.3, 4)
         let first: [(String, Double, Double)] = [("Ask", 0.4, 0.7), ("not.", 0.7, 1.0), ("What", 1.5, 1.8)]
         _ = p.hypothesis(timed(first), windowEnd: 2.0)
@@ -198,6 +237,7 @@ final class CaptionPolicyChineseTests: XCTestCase {
         XCTAssertEqual(e.first?.stable, "我们今")
         XCTAssertEqual(e.first?.text, "我们今年去")
         XCTAssertEqual(e.first?.lang, "zh")
+        _ = p.hypothesis(b, windowEnd: 2.0)
         let final = p.silence(3, 3.7)
         XCTAssertEqual(final.first?.text, "我们今年去")
     }

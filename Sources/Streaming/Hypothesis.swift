@@ -56,7 +56,13 @@ public struct Hypothesis: Equatable, Sendable {
         for w in words {
             let hasContent = w.text.unicodeScalars.contains { $0.properties.isAlphabetic || $0.properties.numericType != nil }
             if !hasContent {
-                if !out.isEmpty { out[out.count - 1].text += w.text; out[out.count - 1].endsSegment = w.endsSegment }
+                // Sentence punctuation joins the previous word; dashes and the like are dropped.
+                let mark = w.text.filter { !$0.isWhitespace }
+                if let last = out.last, !mark.isEmpty, mark.allSatisfy({ ".,!?;:。，！？；：、".contains($0) }),
+                   let tail = last.text.last, !".,!?;:。，！？；：、…".contains(tail) {
+                    out[out.count - 1].text += mark
+                }
+                if !out.isEmpty, w.endsSegment { out[out.count - 1].endsSegment = true }
                 continue
             }
             let parts = CaptionText.words(w.text)

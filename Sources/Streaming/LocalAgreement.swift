@@ -11,17 +11,18 @@ public enum LocalAgreement {
     /// The part of `hypothesis` that is new relative to the committed words that lie inside the
     /// decoded window (`committedInWindow`, in order).
     ///
-    /// 1. With decoded word times, words that start before the last committed word's end (minus
-    ///    0.1 s tolerance) are dropped.
+    /// 1. With decoded word times, words that end no later than the last committed word (plus
+    ///    0.05 s) are dropped.
     /// 2. The longest prefix of what is left that equals a suffix of the committed words is removed
     ///    (the window re-decodes committed words).
-    /// 3. Failing an exact match, if the last committed word pair (or word) appears among the first
-    ///    words, everything up to it is removed.
+    /// 3. Without decoded times and failing an exact match, if the last committed word pair (or
+    ///    word) appears within the first (committed count) words, everything up to it is removed.
     public static func newWords(in hypothesis: Hypothesis, after committedInWindow: [Word]) -> [Word] {
         var words = hypothesis.words
         guard let lastCommitted = committedInWindow.last else { return words }
         if !hypothesis.timesAreEstimated {
-            words = words.filter { $0.start > lastCommitted.end - 0.1 }
+            // Decoders stretch a word's start back over leading silence, so judge by its end.
+            words = words.filter { $0.end > lastCommitted.end + 0.05 }
         }
         let keys = words.map { CaptionText.key($0.text) }
         let committedKeys = committedInWindow.map { CaptionText.key($0.text) }
@@ -33,7 +34,8 @@ public enum LocalAgreement {
             }
         }
         // Anchor on the last committed word pair, then the last word, near the hypothesis start.
-        let searchEnd = min(keys.count, committedKeys.count + 3)
+        guard hypothesis.timesAreEstimated else { return words }
+        let searchEnd = min(keys.count, committedKeys.count + 1)
         for size in [2, 1] where size <= committedKeys.count && size <= searchEnd {
             let anchor = Array(committedKeys.suffix(size))
             for i in stride(from: searchEnd - size, through: 0, by: -1)

@@ -34,8 +34,7 @@ public struct CaptionPolicy {
     public private(set) var lastFinalEnd = 0.0
     /// Where the current utterance's first window started (audio before it is not needed).
     public private(set) var contextStart = 0.0
-    private var context = ""               // text of earlier utterances, for the prompt
-    private var previousWords: [Word] = [] // the last utterance's words (audio may be in the window)
+    private var pastWords: [Word] = []     // words of earlier finals (prompt; their audio may be in the window)
     private var latestTime = 0.0
 
     /// Hypotheses dropped by the guards, with the reason (for status and tests).
@@ -54,12 +53,12 @@ public struct CaptionPolicy {
 
     /// The decoder prompt: committed text that precedes `windowStart`, last `promptCharacters`.
     public var prompt: String {
-        let before = committed.filter { $0.end <= windowStart + 1e-6 }.map(\.text)
-        var text = context
-        let own = CaptionText.join(before)
-        if !own.isEmpty { text = text.isEmpty ? own : CaptionText.join([text, own]) }
-        guard text.count > configuration.promptCharacters else { return text }
-        return String(text.suffix(configuration.promptCharacters))
+        // Only words whose audio precedes the window: a decoder prompted with words it is about to
+        // hear tends to skip them.
+        let before = (pastWords + committed).filter { $0.end <= windowStart + 1e-6 }.map(\.text)
+        var text = CaptionText.join(before)
+        if text.count > configuration.promptCharacters { text = String(text.suffix(configuration.promptCharacters)) }
+        return text
     }
 
     /// True when non-speech from `lastSpeechEnd` to `time` would end the open utterance.
@@ -102,7 +101,7 @@ public struct CaptionPolicy {
         if let lang = h.language { language = lang }
         coveredEnd = max(coveredEnd, windowEnd)
 
-        let inWindow = (previousWords + committed).filter { $0.end > windowStart + 1e-6 }
+        let inWindow = (pastWords + committed).filter { $0.end > windowStart + 1e-6 }
         let fresh = LocalAgreement.newWords(in: h, after: inWindow)
         let agreed = LocalAgreement.commonPrefixLength(tentative, fresh)
         committed += fresh[0..<agreed]
@@ -131,7 +130,7 @@ public struct CaptionPolicy {
         let back = preroll ? configuration.prerollSeconds : 0
         windowStart = max(lastFinalEnd, time - back)
         // Reach back over the previous utterance's last words (whole words only).
-        if preroll, let first = previousWords.first(where: { $0.start >= time - back - configuration.contextSeconds }),
+        if preroll, let first = pastWords.first(where: { $0.start >= time - back - configuration.contextSeconds }),
            first.start < windowStart {
             windowStart = first.start
         }
@@ -149,11 +148,11 @@ public struct CaptionPolicy {
         windowStart = lastFinalEnd
         defer { currentUtterance = nil; lastPartial = nil }
         let text = CaptionText.join(words.map(\.text))
-        previousWords = words
+        pastWords = Array((pastWords + words).suffix(200))
         guard !text.isEmpty else { return [] }
-        context = CaptionText.join([context, text])
-        if context.count > 1000 { context = String(context.suffix(1000)) }
-        let start = min(utteranceStart, words.first?.start ?? utteranceStart)
+        // Decoders stretch the first word back over leading silence: trust it only up to the preroll.
+        let firstWord = max(words.first?.start ?? utteranceStart, utteranceStart - configuration.prerollSeconds)
+        let start = min(utteranceStart, firstWord)
         let stop = max(end, start)
         return [event(.final, text: text, stable: text, start: start, end: stop, words: words)]
     }

@@ -93,7 +93,7 @@ public struct CaptionPolicy {
     public mutating func hypothesis(_ decoded: Hypothesis, windowEnd: Double) -> [CaptionEvent] {
         latestTime = max(latestTime, windowEnd)
         guard isActive else { return [] }
-        let h = decoded.normalized()
+        let h = HallucinationGuard.droppingAnomalousTail(decoded.normalized())
         if let reason = guardrail.rejection(of: h) {
             rejections.append(reason)
             return []

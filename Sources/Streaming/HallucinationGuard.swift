@@ -39,6 +39,29 @@ public struct HallucinationGuard: Sendable {
         return nil
     }
 
+    /// The hypothesis without a trailing segment whose word timing is anomalous, the mark of text
+    /// invented over silence at a window's end ("Thank you." squeezed into 0 s). A word scores
+    /// 1 when its probability is below 0.15, (0.133 − d)·15 when its duration d is under 0.133 s,
+    /// and d − 2 when it is over 2 s; a segment is anomalous when the score of its first 8 words
+    /// reaches 3 or their count (faster-whisper's rule). Needs decoded times.
+    public static func droppingAnomalousTail(_ h: Hypothesis) -> Hypothesis {
+        guard !h.timesAreEstimated, !h.words.isEmpty else { return h }
+        // The last segment: words after the previous segment end.
+        let cut = (h.words.dropLast().lastIndex(where: \.endsSegment)).map { $0 + 1 } ?? 0
+        let tail = h.words[cut...].prefix(8)
+        var score = 0.0
+        for w in tail {
+            let d = w.end - w.start
+            if let p = w.probability, p < 0.15 { score += 1 }
+            if d < 0.133 { score += (0.133 - d) * 15 }
+            if d > 2.0 { score += d - 2.0 }
+        }
+        guard score >= 3 || score + 0.01 >= Double(tail.count) else { return h }
+        var copy = h
+        copy.words = Array(h.words[..<cut])
+        return copy
+    }
+
     /// Finds an n-gram repeated back to back: a single word 4+ times ("the the the the"), or a
     /// 2…maxGram-word phrase 3+ times. Natural speech repeats a word three times at most
     /// ("no, no, no") and a phrase twice.

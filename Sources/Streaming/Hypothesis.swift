@@ -5,9 +5,12 @@ public struct Word: Equatable, Sendable {
     public var end: Double
     /// True when this word ends a decoder segment (Whisper's timestamp segments).
     public var endsSegment: Bool
+    /// The decoder's probability for the word, when known.
+    public var probability: Double?
 
-    public init(text: String, start: Double, end: Double, endsSegment: Bool = false) {
+    public init(text: String, start: Double, end: Double, endsSegment: Bool = false, probability: Double? = nil) {
         self.text = text; self.start = start; self.end = end; self.endsSegment = endsSegment
+        self.probability = probability
     }
 }
 

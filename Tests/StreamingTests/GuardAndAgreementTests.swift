@@ -25,6 +25,26 @@ final class HallucinationGuardTests: XCTestCase {
     }
 }
 
+final class AnomalousTailTests: XCTestCase {
+    func testSqueezedTrailingSegmentIsDropped() {
+        var words = [Word(text: "for", start: 9.7, end: 9.9), Word(text: "your", start: 9.9, end: 10.16),
+                     Word(text: "country.", start: 10.16, end: 10.42, endsSegment: true),
+                     Word(text: "Thank", start: 10.42, end: 10.56), Word(text: "you.", start: 10.56, end: 10.56, endsSegment: true)]
+        let h = Hypothesis(words: words, avgLogProb: -0.3, noSpeechProb: 0.02, compressionRatio: 1)
+        XCTAssertEqual(HallucinationGuard.droppingAnomalousTail(h).words.map(\.text), ["for", "your", "country."])
+        // A normally timed last segment stays.
+        words[4].end = 10.8
+        let ok = Hypothesis(words: words, avgLogProb: -0.3, noSpeechProb: 0.02, compressionRatio: 1)
+        XCTAssertEqual(HallucinationGuard.droppingAnomalousTail(ok).words.count, 5)
+        // Low word probabilities count too.
+        words[3].probability = 0.05; words[4].probability = 0.1
+        let unsure = Hypothesis(words: words, avgLogProb: -0.3, noSpeechProb: 0.02, compressionRatio: 1)
+        XCTAssertEqual(HallucinationGuard.droppingAnomalousTail(unsure).words.count, 3)
+        // Estimated times say nothing about timing anomalies.
+        XCTAssertEqual(HallucinationGuard.droppingAnomalousTail(hyp("a b c", 0, 0.05)).words.count, 3)
+    }
+}
+
 final class LocalAgreementTests: XCTestCase {
     func testCommonPrefixComparesWordsIgnoringCaseAndPunctuation() {
         let a = hyp("Ask not, what your", 0, 1).words

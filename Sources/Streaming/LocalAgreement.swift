@@ -11,8 +11,8 @@ public enum LocalAgreement {
     /// The part of `hypothesis` that is new relative to the committed words that lie inside the
     /// decoded window (`committedInWindow`, in order).
     ///
-    /// 1. With decoded word times, words that end no later than the last committed word (plus
-    ///    0.05 s) are dropped.
+    /// 1. With decoded word times, words whose midpoint is not after the last committed word's
+    ///    end are dropped.
     /// 2. The longest prefix of what is left that equals a suffix of the committed words is removed
     ///    (the window re-decodes committed words).
     /// 3. Without decoded times and failing an exact match, if the last committed word pair (or
@@ -21,8 +21,9 @@ public enum LocalAgreement {
         var words = hypothesis.words
         guard let lastCommitted = committedInWindow.last else { return words }
         if !hypothesis.timesAreEstimated {
-            // Decoders stretch a word's start back over leading silence, so judge by its end.
-            words = words.filter { $0.end > lastCommitted.end + 0.05 }
+            // Decoders stretch a word's start back over leading silence and jitter its end, so a
+            // word is new when its midpoint lies after the last committed word.
+            words = words.filter { ($0.start + $0.end) / 2 > lastCommitted.end }
         }
         let keys = words.map { CaptionText.key($0.text) }
         let committedKeys = committedInWindow.map { CaptionText.key($0.text) }

@@ -68,9 +68,9 @@ public struct CaptionPolicy {
 
     /// Voice activity over [start, end). Opens an utterance on speech; closes it with a final
     /// after enough silence or at the maximum utterance length.
-    public mutating func voice(isSpeech: Bool, start: Double, end: Double) -> [CaptionEvent] {
+    public mutating func voice(isSpeech: Bool, start: Double, end: Double) -> [StreamingEvent] {
         latestTime = max(latestTime, end)
-        var events: [CaptionEvent] = []
+        var events: [StreamingEvent] = []
         if isSpeech {
             if !isActive {
                 open(at: start)
@@ -90,7 +90,7 @@ public struct CaptionPolicy {
     }
 
     /// A hypothesis for the audio window [windowStart, windowEnd). Returns the partial it causes.
-    public mutating func hypothesis(_ decoded: Hypothesis, windowEnd: Double) -> [CaptionEvent] {
+    public mutating func hypothesis(_ decoded: Hypothesis, windowEnd: Double) -> [StreamingEvent] {
         latestTime = max(latestTime, windowEnd)
         guard isActive else { return [] }
         let h = HallucinationGuard.droppingAnomalousTail(decoded.normalized())
@@ -111,7 +111,7 @@ public struct CaptionPolicy {
     }
 
     /// Ends the open utterance now (SIGTERM path): a final with committed and tentative words.
-    public mutating func finish(at time: Double) -> [CaptionEvent] {
+    public mutating func finish(at time: Double) -> [StreamingEvent] {
         latestTime = max(latestTime, time)
         guard isActive else { return [] }
         return close(at: max(lastSpeechEnd, min(time, max(coveredEnd, lastSpeechEnd))))
@@ -139,7 +139,7 @@ public struct CaptionPolicy {
 
     /// Closes the utterance. `confirmedOnly`: a silence endpoint keeps only committed words (the
     /// decoder has seen the whole utterance at least twice), unless nothing was committed.
-    private mutating func close(at end: Double, confirmedOnly: Bool = false) -> [CaptionEvent] {
+    private mutating func close(at end: Double, confirmedOnly: Bool = false) -> [StreamingEvent] {
         let words = confirmedOnly && !committed.isEmpty ? committed : committed + tentative
         isActive = false
         committed = []
@@ -176,7 +176,7 @@ public struct CaptionPolicy {
         }
     }
 
-    private mutating func partialIfChanged() -> [CaptionEvent] {
+    private mutating func partialIfChanged() -> [StreamingEvent] {
         let stable = CaptionText.join(committed.map(\.text))
         let text = CaptionText.join((committed + tentative).map(\.text))
         guard !text.isEmpty else { return [] }
@@ -187,14 +187,14 @@ public struct CaptionPolicy {
                       words: committed + tentative)]
     }
 
-    private mutating func event(_ kind: CaptionEvent.Kind, text: String, stable: String,
-                                start: Double, end: Double, words: [Word]) -> CaptionEvent {
+    private mutating func event(_ kind: StreamingEvent.Kind, text: String, stable: String,
+                                start: Double, end: Double, words: [Word]) -> StreamingEvent {
         let utterance: Int
         if let u = currentUtterance { utterance = u } else {
             utterance = nextUtterance; nextUtterance += 1; currentUtterance = utterance
         }
         defer { nextSeq += 1 }
-        return CaptionEvent(kind: kind, utterance: utterance, seq: nextSeq, text: text, stable: stable,
+        return StreamingEvent(kind: kind, utterance: utterance, seq: nextSeq, text: text, stable: stable,
                             start: start, end: end, lang: language, words: words)
     }
 }

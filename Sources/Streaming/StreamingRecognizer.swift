@@ -39,7 +39,7 @@ public final class StreamingRecognizer {
 
     /// Accepts the next chunk (16 kHz mono) whose first sample is at `startTime`. Gaps up to the
     /// window length are filled with silence; longer gaps restart the buffer.
-    public func accept(_ samples: ArraySlice<Float>, startTime: Double) throws -> [CaptionEvent] {
+    public func accept(_ samples: ArraySlice<Float>, startTime: Double) throws -> [StreamingEvent] {
         if let bad = samples.firstIndex(where: { !$0.isFinite }) {
             throw StreamingError.nonFiniteSample(time: startTime, index: bad - samples.startIndex)
         }
@@ -73,9 +73,9 @@ public final class StreamingRecognizer {
 
     /// Ends the current utterance as a final (SIGTERM path), decoding the window once more first
     /// when audio arrived since the last decode.
-    public func finish() throws -> [CaptionEvent] {
+    public func finish() throws -> [StreamingEvent] {
         let now = audioEnd
-        var events: [CaptionEvent] = []
+        var events: [StreamingEvent] = []
         if policy.isActive, lastDecodedEnd < now - 1e-9, now - policy.windowStart > 0.1 {
             events += try decodeWindow(until: now)
         }
@@ -84,9 +84,9 @@ public final class StreamingRecognizer {
 
     // MARK: - Internals
 
-    private func ingest(_ samples: ArraySlice<Float>, at startTime: Double) throws -> [CaptionEvent] {
+    private func ingest(_ samples: ArraySlice<Float>, at startTime: Double) throws -> [StreamingEvent] {
         buffer.append(contentsOf: samples)
-        var events: [CaptionEvent] = []
+        var events: [StreamingEvent] = []
         for frame in vad.process(samples, startTime: startTime) {
             if !frame.isSpeech, policy.endpointDue(at: frame.end), lastDecodedEnd < frame.end - 1e-9 {
                 // A last look before the final: confirms (commits) the words of the utterance's end.
@@ -103,7 +103,7 @@ public final class StreamingRecognizer {
     }
 
     /// Decodes [policy.windowStart, end) and feeds the hypothesis to the policy.
-    private func decodeWindow(until end: Double) throws -> [CaptionEvent] {
+    private func decodeWindow(until end: Double) throws -> [StreamingEvent] {
         let rate = Double(sampleRate)
         let from = max(0, Int(((policy.windowStart - bufferStart) * rate).rounded()))
         let to = min(buffer.count, Int(((end - bufferStart) * rate).rounded()))

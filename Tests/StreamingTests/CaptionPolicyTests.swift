@@ -111,7 +111,7 @@ final class CaptionPolicyTests: XCTestCase {
         var c = StreamingConfiguration()
         c.maxUtteranceSeconds = 3
         var p = try CaptionPolicy(configuration: c)
-        var events: [CaptionEvent] = []
+        var events: [StreamingEvent] = []
         let script = ["one", "one two", "one two three", "one two three four", "one two three four five"]
         for (i, text) in script.enumerated() {
             let t = 0.5 * Double(i + 1)

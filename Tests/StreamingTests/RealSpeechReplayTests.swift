@@ -54,7 +54,7 @@ final class RealSpeechReplayTests: XCTestCase {
         let samples = try WavFixture.read(dir.appendingPathComponent("whisper_cpp/jfk.wav"))
         let decoder = ReplayDecoder(JFKWindowRecording.windows)
         let r = try StreamingRecognizer(decoder: decoder)
-        var events: [CaptionEvent] = []
+        var events: [StreamingEvent] = []
         var i = 0
         while i < samples.count {
             let j = min(samples.count, i + 1_600)

@@ -52,8 +52,8 @@ final class StreamingRecognizerTests: XCTestCase {
         }
     }
 
-    func stream(_ recognizer: StreamingRecognizer, _ samples: [Float], chunk: Int) throws -> [CaptionEvent] {
-        var events: [CaptionEvent] = []
+    func stream(_ recognizer: StreamingRecognizer, _ samples: [Float], chunk: Int) throws -> [StreamingEvent] {
+        var events: [StreamingEvent] = []
         var i = 0
         while i < samples.count {
             let j = min(samples.count, i + chunk)
@@ -149,7 +149,7 @@ final class StreamingRecognizerTests: XCTestCase {
     func testShortGapIsFilledAndTimesStayOnTheCaptureClock() throws {
         let r = try StreamingRecognizer(decoder: ScriptedDecoder(script))
         let samples = audio(7.0)
-        var events: [CaptionEvent] = []
+        var events: [StreamingEvent] = []
         // Drop 0.1 s of audio in the silence at 3.0 s: the recognizer pads it and keeps times.
         events += try r.accept(samples[0..<48_000], startTime: t0)
         events += try r.accept(samples[49_600...], startTime: t0 + 3.1)

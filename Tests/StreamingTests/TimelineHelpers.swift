@@ -15,16 +15,16 @@ func timed(_ words: [(String, Double, Double)], lang: String? = "en") -> Hypothe
 
 extension CaptionPolicy {
     /// Speech from `start` to `end` in frames of `frame` seconds; returns all events.
-    mutating func speech(_ start: Double, _ end: Double, frame: Double = 0.02) -> [CaptionEvent] {
+    mutating func speech(_ start: Double, _ end: Double, frame: Double = 0.02) -> [StreamingEvent] {
         frames(start, end, frame: frame, isSpeech: true)
     }
 
-    mutating func silence(_ start: Double, _ end: Double, frame: Double = 0.02) -> [CaptionEvent] {
+    mutating func silence(_ start: Double, _ end: Double, frame: Double = 0.02) -> [StreamingEvent] {
         frames(start, end, frame: frame, isSpeech: false)
     }
 
-    private mutating func frames(_ start: Double, _ end: Double, frame: Double, isSpeech: Bool) -> [CaptionEvent] {
-        var events: [CaptionEvent] = []
+    private mutating func frames(_ start: Double, _ end: Double, frame: Double, isSpeech: Bool) -> [StreamingEvent] {
+        var events: [StreamingEvent] = []
         var t = start
         while t < end - 1e-9 {
             let e = min(end, t + frame)

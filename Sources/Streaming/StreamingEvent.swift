@@ -1,5 +1,7 @@
-/// A caption event produced by the streaming policy (the IPC layer turns it into wire JSON).
-public struct CaptionEvent: Equatable, Sendable {
+/// A caption event produced by the streaming policy. The wire types are CaptionCore's
+/// `CaptionPartial`/`CaptionFinal`; the daemon maps one to the other (named apart to avoid a clash
+/// with `CaptionCore.CaptionEvent`).
+public struct StreamingEvent: Equatable, Sendable {
     public enum Kind: String, Sendable { case partial, final }
 
     public var kind: Kind

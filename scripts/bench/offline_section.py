@@ -147,6 +147,7 @@ def run(ctx, args):
                     r["rtf"] = r["wall_s"] / audio_s
                     r["ratio"] = r["wall_s"] / base if base else None
                 rows.append(r)
+                ctx.progress("offline: " + format_row(r).strip())
     return {"rows": rows, "summary": summarize(rows, models), "captionctl": use_ctl}
 
 
@@ -170,19 +171,22 @@ def summarize(rows, models):
     return out
 
 
+def format_row(r):
+    cfg = f"{r['model']} {r['language']} beam {r['beam']} {r['engine']}"
+    if "error" in r:
+        return f"{cfg:44s} FAILED {r['error']}"
+    load = f"{r['load_s']:.2f}" if r.get("load_s") is not None else "-"
+    star = "*" if r.get("load_included") else " "
+    ratio = f"{r['ratio']:.2f}" if r.get("ratio") is not None else "-"
+    return (f"{cfg:44s} {r['audio_s']:8.1f} {load:>7s} {r['wall_s']:7.2f}{star} "
+            f"{r['rtf']:7.3f} {ratio:>6s} {r['peak_rss_mb']:11.0f} {r['cpu_s']:7.1f}")
+
+
 def report(result, write):
     write(f"{'config':44s} {'audio s':>8s} {'load s':>7s} {'wall s':>8s} {'RTF':>7s} "
           f"{'ratio':>6s} {'peak RSS MB':>11s} {'CPU s':>7s}")
     for r in result["rows"]:
-        cfg = f"{r['model']} {r['language']} beam {r['beam']} {r['engine']}"
-        if "error" in r:
-            write(f"{cfg:44s} FAILED {r['error']}")
-            continue
-        load = f"{r['load_s']:.2f}" if r.get("load_s") is not None else "-"
-        star = "*" if r.get("load_included") else " "
-        ratio = f"{r['ratio']:.2f}" if r.get("ratio") is not None else "-"
-        write(f"{cfg:44s} {r['audio_s']:8.1f} {load:>7s} {r['wall_s']:7.2f}{star} "
-              f"{r['rtf']:7.3f} {ratio:>6s} {r['peak_rss_mb']:11.0f} {r['cpu_s']:7.1f}")
+        write(format_row(r))
     if any(r.get("load_included") for r in result["rows"]):
         write("* captionctl reported no timings: whole process timed, model load included")
     write("wall s excludes model load (load s); CPU s is the whole process (user + sys)")

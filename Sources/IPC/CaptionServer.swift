@@ -40,19 +40,21 @@ public final class CaptionServer {
         t.start()
     }
 
-    /// Subscribers currently connected.
+    /// Subscribers currently connected (a lagging one counts until its error line is out).
     public var subscriberCount: Int { lock.lock(); defer { lock.unlock() }; return subscribers.count }
 
-    /// Subscribers disconnected so far because they fell behind.
+    /// Subscribers found lagging so far (each is sent an `error` line and disconnected).
     public var laggedCount: Int { lock.lock(); defer { lock.unlock() }; return lagged }
 
     /// Sends an event to every subscriber (non-blocking).
     public func publish(_ event: CaptionEvent) {
         guard let line = try? WireCodec.encode(event) else { return }
         lock.lock(); let current = Array(subscribers.values); lock.unlock()
-        for s in current {
-            s.enqueue(line, overflowLine: Self.lagLine(capacity: self.options.queueCapacity))
+        var overflowed = 0
+        for s in current where s.enqueue(line, overflowLine: Self.lagLine(capacity: self.options.queueCapacity)) {
+            overflowed += 1
         }
+        if overflowed > 0 { lock.lock(); lagged += overflowed; lock.unlock() }
     }
 
     static func lagLine(capacity: Int) -> Data {
@@ -100,7 +102,6 @@ public final class CaptionServer {
     private func remove(_ s: Subscriber, reason: String) {
         lock.lock()
         subscribers[s.id] = nil
-        if reason == "lagging" { lagged += 1 }
         lock.broadcast()
         lock.unlock()
     }

@@ -31,17 +31,22 @@ final class Subscriber {
     }
 
     /// Queues a line; never blocks on the socket. `overflowLine` replaces the queue when full.
-    func enqueue(_ line: Data, overflowLine: @autoclosure () -> Data) {
+    /// Returns true when this call found the queue full (the subscriber is now lagging).
+    @discardableResult
+    func enqueue(_ line: Data, overflowLine: @autoclosure () -> Data) -> Bool {
         cond.lock(); defer { cond.unlock() }
-        guard !lagging, !closing else { return }
+        guard !lagging, !closing else { return false }
+        var overflowed = false
         if queue.count - head >= capacity {
             lagging = true
+            overflowed = true
             queue = [overflowLine()]; head = 0
             lagDeadline = MonotonicSeconds.now() + drainTimeout
         } else {
             queue.append(line)
         }
         cond.signal()
+        return overflowed
     }
 
     /// Asks the writer to send what is queued, then close.

@@ -40,7 +40,6 @@ public final class Daemon {
     var pipelineRunning = false
     private var stopRequested = false
     private var reloadRequested = false
-    private var signalSources: [DispatchSourceSignal] = []
     let startTime = MonotonicClock.now()
 
     /// What other threads may read: the state, effective model settings and latest figures.
@@ -134,8 +133,8 @@ public final class Daemon {
 
     /// Runs the service until stopped. Returns the process exit code (0 after a clean stop).
     public func run() -> Int32 {
-        if options.handleSignals { installSignalHandlers() }
-        defer { removeSignalHandlers() }
+        if options.handleSignals { SignalHub.shared.attach(self) }
+        defer { SignalHub.shared.detach(self) }
         captions.start()
         control.start()
         do {
@@ -247,23 +246,5 @@ public final class Daemon {
     func stopInputs() {
         audio?.stop(); audio = nil
         videoPump?.stop(); videoPump = nil
-    }
-
-    private func installSignalHandlers() {
-        for sig in [SIGTERM, SIGINT, SIGHUP] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { [weak self] in
-                if sig == SIGHUP { self?.requestReload() } else { self?.requestStop() }
-            }
-            source.resume()
-            signalSources.append(source)
-        }
-        signal(SIGPIPE, SIG_IGN)
-    }
-
-    private func removeSignalHandlers() {
-        for s in signalSources { s.cancel() }
-        signalSources.removeAll()
     }
 }

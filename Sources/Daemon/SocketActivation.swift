@@ -2,8 +2,8 @@ import Foundation
 import CSystemd
 import IPC
 
-/// Listening sockets handed over by systemd (captiond.socket): identified by FileDescriptorName
-/// "captions" / "control", else by order (captions first).
+/// Listening sockets handed over by systemd (captiond.socket): identified by distinct
+/// FileDescriptorName values "captions" / "control", else by ListenStream order (captions first).
 public struct ActivatedSockets: Equatable, Sendable {
     public var captions: Int32?
     public var control: Int32?
@@ -38,7 +38,9 @@ public enum SocketActivation {
             throw DaemonError.socketActivation(reason: "fd \(fd) is not a listening stream socket; use ListenStream= in captiond.socket")
         }
         var result = ActivatedSockets(captions: nil, control: nil)
-        let named = names.count == fds.count && names.allSatisfy { $0 == "captions" || $0 == "control" }
+        // Names decide only when each descriptor carries a distinct role name; otherwise order does.
+        let named = names.count == fds.count && Set(names).count == names.count
+            && names.allSatisfy { $0 == "captions" || $0 == "control" }
         if named {
             for (fd, name) in zip(fds, names) {
                 if name == "captions" {

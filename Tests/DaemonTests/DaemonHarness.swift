@@ -20,8 +20,12 @@ final class RunningDaemon {
 
     /// Waits (generously) for run() to return; nil if it did not.
     func wait(timeout: Double = 60) -> Int32? {
-        done.wait(timeout: .now() + timeout) == .success ? exitCode : nil
+        if finished { return exitCode }
+        guard done.wait(timeout: .now() + timeout) == .success else { return nil }
+        finished = true
+        return exitCode
     }
+    private var finished = false
 }
 
 /// An AF_UNIX datagram socket standing in for systemd's NOTIFY_SOCKET.

@@ -43,13 +43,7 @@ public enum SocketActivation {
             && names.allSatisfy { $0 == "captions" || $0 == "control" }
         if named {
             for (fd, name) in zip(fds, names) {
-                if name == "captions" {
-                    guard result.captions == nil else { throw DaemonError.socketActivation(reason: "two sockets named \"captions\"") }
-                    result.captions = fd
-                } else {
-                    guard result.control == nil else { throw DaemonError.socketActivation(reason: "two sockets named \"control\"") }
-                    result.control = fd
-                }
+                if name == "captions" { result.captions = fd } else { result.control = fd }
             }
         } else {
             result.captions = fds[0]

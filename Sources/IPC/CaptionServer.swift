@@ -82,17 +82,18 @@ public final class CaptionServer {
             lock.lock(); let stop = stopping; lock.unlock()
             if stop { break }
             guard let fd = try? UnixSocket.accept(listener: listener, timeoutMs: 200) else { continue }
-            lock.lock()
-            if stopping { lock.unlock(); close(fd); break }
-            nextID += 1
-            let sub = Subscriber(id: nextID, fd: fd, capacity: options.queueCapacity, drainTimeout: options.drainTimeout) { [weak self] s, reason in
+            lock.lock(); nextID += 1; let id = nextID; lock.unlock()
+            let sub = Subscriber(id: id, fd: fd, capacity: options.queueCapacity, drainTimeout: options.drainTimeout) { [weak self] s, reason in
                 self?.remove(s, reason: reason)
             }
-            subscribers[sub.id] = sub
-            lock.unlock()
+            // hello goes in before the subscriber is visible to publish, so it is always first.
             if let line = try? WireCodec.encode(hello()) {
                 sub.enqueue(line, overflowLine: Self.lagLine(capacity: options.queueCapacity))
             }
+            lock.lock()
+            if stopping { lock.unlock(); close(fd); break }
+            subscribers[sub.id] = sub
+            lock.unlock()
             sub.start()
         }
         close(listener)

@@ -7,7 +7,6 @@ public struct LineSplitter {
     public let limit: Int
     private var buffer: [UInt8] = []
     private var discarding = false
-    private var discarded = 0
 
     public init(limit: Int) { self.limit = limit }
 
@@ -32,7 +31,7 @@ public struct LineSplitter {
             buffer.removeAll(keepingCapacity: true)
         }
         let rest = bytes[start...]
-        if discarding { discarded += rest.count; return out }
+        if discarding { return out }
         buffer.append(contentsOf: rest)
         if buffer.count > limit {
             out.append(.tooLong(buffer.count))

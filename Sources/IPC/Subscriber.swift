@@ -89,8 +89,9 @@ final class Subscriber {
         outer: while let line = nextLine() {
             var off = 0
             while off < line.count {
-                let n = line.withUnsafeBytes { raw in
-                    send(fd, raw.baseAddress! + off, line.count - off, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+                let n = line.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Int in
+                    guard let base = raw.baseAddress else { return 0 }
+                    return send(fd, base + off, line.count - off, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
                 }
                 if n >= 0 { off += n; continue }
                 let code = errno

@@ -53,6 +53,7 @@ let package = Package(
         .executableTarget(name: "captionctl", dependencies: [
             "IPC", "Models", "Features", "Streaming", "Metrics", "Capture",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
 
         // Tests: one target per library; shared path helpers in TestSupport.

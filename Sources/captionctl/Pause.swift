@@ -1,7 +1,8 @@
 import ArgumentParser
+import IPC
 
-// Placeholder: replaced by the issue that builds it.
 struct Pause: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "pause", abstract: "(not built yet)")
-    func run() throws { throw ValidationError("captionctl pause is not built yet") }
+    static let configuration = CommandConfiguration(commandName: "pause", abstract: "Stop captioning (the current utterance is finished first); capture keeps running.")
+    @OptionGroup var daemon: DaemonSocketOptions
+    func run() throws { print(try daemon.send(.pause).message ?? "paused") }
 }

@@ -39,3 +39,8 @@ final class ProgressLine {
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
+
+/// A failure already explained on one line: printed as "captionctl: …", exit status 1.
+enum CleanExit: Error {
+    case failure(String)
+}

@@ -1,7 +1,8 @@
 import ArgumentParser
+import IPC
 
-// Placeholder: replaced by the issue that builds it.
 struct Reload: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "reload", abstract: "(not built yet)")
-    func run() throws { throw ValidationError("captionctl reload is not built yet") }
+    static let configuration = CommandConfiguration(commandName: "reload", abstract: "Re-read the daemon's configuration (and model, if it changed) without dropping subscribers.")
+    @OptionGroup var daemon: DaemonSocketOptions
+    func run() throws { print(try daemon.send(.reload).message ?? "reloaded") }
 }

@@ -1,7 +1,8 @@
 import ArgumentParser
+import IPC
 
-// Placeholder: replaced by the issue that builds it.
 struct Resume: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "resume", abstract: "(not built yet)")
-    func run() throws { throw ValidationError("captionctl resume is not built yet") }
+    static let configuration = CommandConfiguration(commandName: "resume", abstract: "Resume captioning after pause.")
+    @OptionGroup var daemon: DaemonSocketOptions
+    func run() throws { print(try daemon.send(.resume).message ?? "running") }
 }

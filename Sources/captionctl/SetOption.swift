@@ -1,7 +1,17 @@
 import ArgumentParser
+import IPC
 
-// Placeholder: replaced by the issue that builds it.
 struct SetOption: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "set", abstract: "(not built yet)")
-    func run() throws { throw ValidationError("captionctl set is not built yet") }
+    static let configuration = CommandConfiguration(commandName: "set", abstract: "Change the language, task or model of the running daemon.",
+                                                    discussion: "Examples: captionctl set language zh; captionctl set task translate; captionctl set model base")
+    @OptionGroup var daemon: DaemonSocketOptions
+    @Argument(help: "language, task or model") var key: String
+    @Argument(help: "The new value (a language code or auto; transcribe or translate; a model name or path).") var value: String
+
+    func run() throws {
+        guard let setting = ControlSetting(rawValue: key) else {
+            throw ValidationError("unknown setting \"\(key)\"; use language, task or model")
+        }
+        print(try daemon.send(.set(setting, value)).message ?? "ok")
+    }
 }

@@ -1,7 +1,29 @@
 import ArgumentParser
+import Foundation
+import IPC
 
-// Placeholder: replaced by the issue that builds it.
 struct Status: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "(not built yet)")
-    func run() throws { throw ValidationError("captionctl status is not built yet") }
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the daemon's state, model, real-time factor, capture counters and subscribers.")
+
+    @OptionGroup var daemon: DaemonSocketOptions
+    @Flag(name: .long, help: "Print one JSON object (keys: state, model, language, task, rtf, audio_samples, audio_dropped, video_frames, video_dropped, subscribers, uptime_s).")
+    var json = false
+
+    func run() throws {
+        guard let s = try daemon.send(.status).status else { throw CaptionctlError("status reply carried no status") }
+        if json {
+            let e = JSONEncoder()
+            e.outputFormatting = [.sortedKeys]
+            print(String(decoding: try e.encode(s), as: UTF8.self))
+            return
+        }
+        print("state:        \(s.state)")
+        print("model:        \(s.model) (language \(s.language), task \(s.task))")
+        print("rtf:          \(String(format: "%.2f", s.rtf))")
+        print("audio:        \(s.audioSamples) samples (\(String(format: "%.1f", Double(s.audioSamples) / 16000)) s), \(s.audioDropped) dropped")
+        print("video:        \(s.videoFrames) frames, \(s.videoDropped) dropped")
+        print("subscribers:  \(s.subscribers)")
+        let up = Int(s.uptimeS)
+        print("uptime:       \(up / 3600)h \(up / 60 % 60)m \(up % 60)s")
+    }
 }

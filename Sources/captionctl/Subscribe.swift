@@ -1,7 +1,42 @@
 import ArgumentParser
+import CaptionCore
+import Foundation
+import IPC
 
-// Placeholder: replaced by the issue that builds it.
 struct Subscribe: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "subscribe", abstract: "(not built yet)")
-    func run() throws { throw ValidationError("captionctl subscribe is not built yet") }
+    static let configuration = CommandConfiguration(commandName: "subscribe", abstract: "Print live captions.",
+        discussion: "On a terminal the partial caption is rewritten in place and each final stays on its own line; otherwise one line per final caption. --json prints the protocol lines as received.")
+    @OptionGroup var daemon: DaemonSocketOptions
+    @Flag(name: .long, help: "Print every protocol line (hello, partial, final, status, error) as JSON.")
+    var json = false
+
+    func run() throws {
+        let sub: CaptionSubscription
+        do { sub = try CaptionSubscription(path: try daemon.path(.captions)) } catch let e as IPCError { throw CaptionctlError("\(e)") }
+        let tty = isatty(STDOUT_FILENO) == 1
+        var partialShown = false
+        setvbuf(stdout, nil, _IOLBF, 0)
+        while let line = try sub.nextLine() {
+            if json { print(String(decoding: line, as: UTF8.self)); continue }
+            let event: CaptionEvent
+            do { event = try WireCodec.decode(Data(line)) } catch {
+                FileHandle.standardError.write(Data("captionctl: skipping a line: \(error)\n".utf8)); continue
+            }
+            switch event {
+            case .hello(let h):
+                FileHandle.standardError.write(Data("captionctl: connected (model \(h.model), language \(h.language), task \(h.task))\n".utf8))
+            case .partial(let p) where tty:
+                print("\r\u{1B}[2K\(p.text)", terminator: ""); fflush(stdout); partialShown = true
+            case .partial: break
+            case .final(let f):
+                print(tty && partialShown ? "\r\u{1B}[2K\(f.text)" : f.text); partialShown = false
+            case .status: break
+            case .error(let e):
+                if partialShown { print("") }
+                throw CaptionctlError("the daemon ended the subscription: \(e.code): \(e.message)")
+            }
+        }
+        if partialShown { print("") }
+        FileHandle.standardError.write(Data("captionctl: the daemon closed the caption stream\n".utf8))
+    }
 }

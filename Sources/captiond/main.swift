@@ -1,3 +1,5 @@
+import Foundation
 import Daemon
-// Placeholder until the live service lands (issue 4).
-print("captiond: not built yet")
+
+// captiond: parse --config and hand over to the Daemon library.
+exit(Daemon.main(arguments: CommandLine.arguments))

@@ -1,0 +1,183 @@
+import Foundation
+import TOMLKit
+
+/// Reads captiond.toml: every key is checked for type and range, and an unknown key or section
+/// stops start-up with its dotted path and the reason.
+public enum ConfigLoader {
+    /// Loads `path`; a missing file at the default path yields the defaults.
+    public static func load(path: String, missingIsDefault: Bool = false) throws -> DaemonConfig {
+        guard FileManager.default.fileExists(atPath: path) else {
+            if missingIsDefault { return DaemonConfig() }
+            throw DaemonError.configUnreadable(path: path, reason: "no such file")
+        }
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw DaemonError.configUnreadable(path: path, reason: "\(error.localizedDescription) (it must be readable UTF-8 text)")
+        }
+        return try parse(text, file: (path as NSString).lastPathComponent)
+    }
+
+    /// Parses configuration text; `file` names it in error messages.
+    public static func parse(_ text: String, file: String = "captiond.toml") throws -> DaemonConfig {
+        let root: TOMLTable
+        do { root = try TOMLTable(string: text) } catch let e as TOMLParseError {
+            throw DaemonError.configSyntax(file: file, line: e.source.begin.line, column: e.source.begin.column, reason: e.description)
+        }
+        var c = DaemonConfig()
+        let sections = ["audio", "video", "model", "streaming", "sockets", "log"]
+        for key in root.keys where !sections.contains(key) {
+            throw DaemonError.config(file: file, key: key, reason: "unknown section (known: \(sections.joined(separator: ", ")))")
+        }
+        func section(_ name: String) throws -> TableReader {
+            guard let v = root[name] else { return TableReader(table: TOMLTable(), path: name, file: file) }
+            guard let t = v.table else {
+                throw DaemonError.config(file: file, key: name, reason: "expected a table ([\(name)]), got \(TableReader.show(v))")
+            }
+            return TableReader(table: t, path: name, file: file)
+        }
+
+        var r = try section("audio")
+        c.audio.source = try r.choice("source", c.audio.source)
+        c.audio.device = try r.string("device", c.audio.device, nonEmpty: true)
+        c.audio.file = try r.string("file", c.audio.file)
+        c.audio.pace = try r.choice("pace", c.audio.pace)
+        try r.rejectUnknown()
+        if c.audio.source == .file && c.audio.file.isEmpty {
+            throw DaemonError.config(file: file, key: "audio.file", reason: "audio.source is \"file\" but no file is set; give the path of a WAV or raw 16-kHz PCM file")
+        }
+
+        r = try section("video")
+        c.video.enabled = try r.bool("enabled", c.video.enabled)
+        c.video.source = try r.choice("source", c.video.source)
+        c.video.device = try r.string("device", c.video.device, nonEmpty: true)
+        c.video.file = try r.string("file", c.video.file)
+        let size = try r.string("size", "\(c.video.width)x\(c.video.height)")
+        let parts = size.split(separator: "x").compactMap { Int($0) }
+        guard parts.count == 2, (16...4096).contains(parts[0]), (16...4096).contains(parts[1]) else {
+            throw DaemonError.config(file: file, key: "video.size", reason: "expected \"WIDTHxHEIGHT\" with each between 16 and 4096 (e.g. \"640x480\"), got \"\(size)\"")
+        }
+        c.video.width = parts[0]; c.video.height = parts[1]
+        c.video.fps = try r.int("fps", c.video.fps, 1...120)
+        try r.rejectUnknown()
+        if c.video.enabled && c.video.source == .file && c.video.file.isEmpty {
+            throw DaemonError.config(file: file, key: "video.file", reason: "video.source is \"file\" but no file is set; give the path of a Y4M file")
+        }
+
+        r = try section("model")
+        c.model.name = try r.string("name", c.model.name, nonEmpty: true)
+        c.model.dir = try r.string("dir", c.model.dir, nonEmpty: true)
+        c.model.language = try r.string("language", c.model.language, nonEmpty: true)
+        guard Self.isLanguage(c.model.language) else {
+            throw DaemonError.config(file: file, key: "model.language", reason: "expected \"auto\" or a 2–3 letter language code such as \"en\" or \"zh\", got \"\(c.model.language)\"")
+        }
+        c.model.task = try r.choice("task", c.model.task)
+        c.model.beam = try r.int("beam", c.model.beam, 1...16)
+        try r.rejectUnknown()
+
+        r = try section("streaming")
+        c.streaming.stepMs = try r.int("step_ms", c.streaming.stepMs, 100...5000)
+        c.streaming.windowS = try r.double("window_s", c.streaming.windowS, 1...30)
+        c.streaming.endpointSilenceMs = try r.int("endpoint_silence_ms", c.streaming.endpointSilenceMs, 100...10000)
+        c.streaming.maxUtteranceS = try r.double("max_utterance_s", c.streaming.maxUtteranceS, 1...120)
+        try r.rejectUnknown()
+
+        r = try section("sockets")
+        c.sockets.captions = try r.path("captions", c.sockets.captions)
+        c.sockets.control = try r.path("control", c.sockets.control)
+        let mode = try r.string("mode", String(c.sockets.mode, radix: 8))
+        guard let m = UInt32(mode, radix: 8), m <= 0o777, mode.count >= 3 else {
+            throw DaemonError.config(file: file, key: "sockets.mode", reason: "expected an octal file mode as a string such as \"0660\", got \"\(mode)\"")
+        }
+        c.sockets.mode = m
+        c.sockets.group = try r.string("group", c.sockets.group)
+        c.sockets.queueLines = try r.int("queue_lines", c.sockets.queueLines, 8...100_000)
+        try r.rejectUnknown()
+        if c.sockets.captions == c.sockets.control {
+            throw DaemonError.config(file: file, key: "sockets.control", reason: "must differ from sockets.captions (\(c.sockets.captions))")
+        }
+
+        r = try section("log")
+        c.log.level = try r.choice("level", c.log.level)
+        try r.rejectUnknown()
+        return c
+    }
+
+    static func isLanguage(_ s: String) -> Bool {
+        s == "auto" || ((2...3).contains(s.count) && s.allSatisfy { $0.isASCII && $0.isLowercase })
+    }
+}
+
+/// Typed, range-checked access to one TOML table that remembers which keys were read.
+struct TableReader {
+    let table: TOMLTable
+    let path: String
+    let file: String
+    private var seen: Set<String> = []
+
+    init(table: TOMLTable, path: String, file: String) { self.table = table; self.path = path; self.file = file }
+
+    static func show(_ v: TOMLValueConvertible) -> String {
+        if let s = v.string { return "\"\(s)\"" }
+        if let i = v.int { return String(i) }
+        if let d = v.double { return String(d) }
+        if let b = v.bool { return String(b) }
+        return "a \(v.type)"
+    }
+
+    private func fail(_ key: String, _ reason: String) -> DaemonError {
+        .config(file: file, key: "\(path).\(key)", reason: reason)
+    }
+
+    mutating func int(_ key: String, _ def: Int, _ range: ClosedRange<Int>) throws -> Int {
+        seen.insert(key)
+        guard let v = table[key] else { return def }
+        guard let i = v.int, range.contains(i) else {
+            throw fail(key, "expected an integer between \(range.lowerBound) and \(range.upperBound), got \(Self.show(v))")
+        }
+        return i
+    }
+
+    mutating func double(_ key: String, _ def: Double, _ range: ClosedRange<Double>) throws -> Double {
+        seen.insert(key)
+        guard let v = table[key] else { return def }
+        guard let d = v.double ?? v.int.map(Double.init), range.contains(d) else {
+            throw fail(key, "expected a number between \(range.lowerBound) and \(range.upperBound), got \(Self.show(v))")
+        }
+        return d
+    }
+
+    mutating func bool(_ key: String, _ def: Bool) throws -> Bool {
+        seen.insert(key)
+        guard let v = table[key] else { return def }
+        guard let b = v.bool else { throw fail(key, "expected true or false, got \(Self.show(v))") }
+        return b
+    }
+
+    mutating func string(_ key: String, _ def: String, nonEmpty: Bool = false) throws -> String {
+        seen.insert(key)
+        guard let v = table[key] else { return def }
+        guard let s = v.string else { throw fail(key, "expected a string, got \(Self.show(v))") }
+        if nonEmpty && s.isEmpty { throw fail(key, "must not be empty") }
+        return s
+    }
+
+    mutating func path(_ key: String, _ def: String) throws -> String {
+        let s = try string(key, def, nonEmpty: true)
+        guard s.hasPrefix("/") else { throw fail(key, "expected an absolute path, got \"\(s)\"") }
+        return s
+    }
+
+    mutating func choice<T: RawRepresentable & CaseIterable>(_ key: String, _ def: T) throws -> T where T.RawValue == String {
+        seen.insert(key)
+        guard let v = table[key] else { return def }
+        let names = T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+        guard let s = v.string, let value = T(rawValue: s) else { throw fail(key, "expected one of \(names), got \(Self.show(v))") }
+        return value
+    }
+
+    func rejectUnknown() throws {
+        for key in table.keys.sorted() where !seen.contains(key) {
+            throw fail(key, "unknown key (known: \(seen.sorted().joined(separator: ", ")))")
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import CaptionCore
+import IPC
+
+/// A control request that must run on the pipeline thread (it touches stages).
+enum PipelineCommand {
+    case pause, resume, reload
+    case setModel(DaemonConfig.Model)
+
+    var name: String {
+        switch self {
+        case .pause: return "pause"
+        case .resume: return "resume"
+        case .reload: return "reload"
+        case .setModel: return "set"
+        }
+    }
+}
+
+/// A queued command and the way to hand its reply back to the waiting control thread.
+final class PendingCommand {
+    let command: PipelineCommand
+    private let done = DispatchSemaphore(value: 0)
+    private var reply: ControlReply?
+    init(_ command: PipelineCommand) { self.command = command }
+    func complete(_ r: ControlReply) { reply = r; done.signal() }
+    func wait(timeout: Double) -> ControlReply? {
+        done.wait(timeout: .now() + timeout) == .success ? reply : nil
+    }
+}
+
+extension Daemon {
+    /// Answers one control request (runs on a control connection's thread).
+    func handle(_ request: ControlRequest) -> ControlReply {
+        switch request {
+        case .status: return .success("status", status: status())
+        case .pause: return enqueue(.pause)
+        case .resume: return enqueue(.resume)
+        case .reload: return enqueue(.reload)
+        case let .set(key, value):
+            lock.lock(); var model = snapshot.model; lock.unlock()
+            switch key {
+            case .language:
+                guard ConfigLoader.isLanguage(value) else {
+                    return .failure(ControlFailure(code: .badValue, message: "language must be \"auto\" or a 2–3 letter code such as \"en\" or \"zh\", got \"\(value)\""), cmd: "set")
+                }
+                model.language = value
+            case .task:
+                guard let task = DaemonConfig.Model.Task(rawValue: value) else {
+                    return .failure(ControlFailure(code: .badValue, message: "task must be \"transcribe\" or \"translate\", got \"\(value)\""), cmd: "set")
+                }
+                model.task = task
+            case .model:
+                model.name = value
+            }
+            return enqueue(.setModel(model))
+        }
+    }
+
+    private func enqueue(_ command: PipelineCommand) -> ControlReply {
+        let pending = PendingCommand(command)
+        lock.lock()
+        guard pipelineRunning else {
+            lock.unlock()
+            return .failure(ControlFailure(code: .failed, message: "the pipeline is not running (starting or stopping); try again"), cmd: command.name)
+        }
+        commands.append(pending)
+        lock.unlock()
+        // Model loads can take a while on a busy machine; the wait is generous.
+        return pending.wait(timeout: 300)
+            ?? .failure(ControlFailure(code: .failed, message: "\(command.name) did not complete within 300 s"), cmd: command.name)
+    }
+
+    /// Runs queued control commands (pipeline thread).
+    func runPendingCommands() {
+        lock.lock(); let pending = commands; commands.removeAll(); lock.unlock()
+        for p in pending {
+            switch p.command {
+            case .pause:
+                if !isPaused { finishUtterance(); setState("paused"); notifier.status("paused") }
+                log.notice("paused")
+                p.complete(.success("pause", message: "paused; captions stop until resume"))
+            case .resume:
+                if isPaused { setState("running"); notifier.status(statusLine()) }
+                log.notice("resumed")
+                p.complete(.success("resume", message: "running"))
+            case .reload:
+                p.complete(performReload())
+            case .setModel(let model):
+                do {
+                    try swapRecognizer(model: model, streaming: config.streaming)
+                    p.complete(.success("set", message: "model \(model.name), language \(model.language), task \(model.task.rawValue)"))
+                } catch {
+                    p.complete(.failure(ControlFailure(code: .failed, message: "\(error)"), cmd: "set"))
+                }
+            }
+        }
+    }
+
+    /// Loads a recognizer for `model`; only on success finishes the old utterance and swaps.
+    func swapRecognizer(model: DaemonConfig.Model, streaming: DaemonConfig.Streaming) throws {
+        let fresh = try stages.recognizer(model, streaming)
+        try fresh.prepare()
+        finishUtterance()
+        recognizer = fresh
+        config.model = model
+        config.streaming = streaming
+        lock.lock(); snapshot.model = model; lock.unlock()
+        log.notice("recognizer now uses model \(model.name), language \(model.language), task \(model.task.rawValue)")
+        captions.publish(hello())
+    }
+
+    /// Re-reads the configuration and applies what changed; subscribers stay connected.
+    func performReload() -> ControlReply {
+        notifier.reloading()
+        let previousState = isPaused ? "paused" : "running"
+        setState("reloading")
+        defer {
+            setState(previousState)
+            notifier.ready(status: statusLine())
+        }
+        let fresh: DaemonConfig
+        do {
+            if let path = options.configPath {
+                fresh = try ConfigLoader.load(path: path, missingIsDefault: path == DaemonConfig.defaultPath)
+            } else {
+                fresh = DaemonConfig()
+            }
+        } catch {
+            log.error("reload failed, keeping the running configuration: \(error)")
+            return .failure(ControlFailure(code: .failed, message: "reload failed, configuration unchanged: \(error)"), cmd: "reload")
+        }
+        var changes: [String] = []
+        if fresh.log != config.log { log.setLevel(fresh.log.level); config.log = fresh.log; changes.append("log") }
+        if fresh.sockets != config.sockets {
+            log.warning("socket settings changed; they take effect at the next restart")
+            changes.append("sockets (at next restart)")
+        }
+        if fresh.model != config.model || fresh.streaming != config.streaming {
+            do { try swapRecognizer(model: fresh.model, streaming: fresh.streaming) } catch {
+                log.error("reload: new model failed to load, keeping the old one: \(error)")
+                return .failure(ControlFailure(code: .failed, message: "reload: model failed to load, kept the running one: \(error)"), cmd: "reload")
+            }
+            changes.append("model")
+        }
+        if fresh.audio != config.audio || fresh.video != config.video {
+            finishUtterance()
+            stopInputs()
+            let old = config
+            config.audio = fresh.audio; config.video = fresh.video
+            do { try startInputs(); changes.append("capture") } catch {
+                log.error("reload: capture failed to start with the new settings, restoring the old ones: \(error)")
+                stopInputs()
+                config.audio = old.audio; config.video = old.video
+                do { try startInputs() } catch { log.error("reload: restoring capture failed too: \(error)") }
+                return .failure(ControlFailure(code: .failed, message: "reload: capture failed with the new settings: \(error)"), cmd: "reload")
+            }
+        }
+        let summary = changes.isEmpty ? "configuration unchanged" : "reloaded: " + changes.joined(separator: ", ")
+        log.notice(summary)
+        return .success("reload", message: summary)
+    }
+
+    /// The figures `captionctl status` shows.
+    public func status() -> StatusReport {
+        lock.lock(); let s = snapshot; lock.unlock()
+        let a = s.audio, v = s.video
+        return StatusReport(state: s.state, model: s.model.name, language: s.model.language, task: s.model.task.rawValue,
+                            rtf: s.rtf, audioSamples: a.captured, audioDropped: a.dropped,
+                            videoFrames: v.captured, videoDropped: v.dropped,
+                            subscribers: captions.subscriberCount, uptimeS: MonotonicClock.now() - startTime)
+    }
+
+    func statusLine() -> String {
+        let s = status()
+        return "\(s.state): model \(s.model) (\(s.language), \(s.task)), rtf \(String(format: "%.2f", s.rtf)), \(s.subscribers) subscriber(s), \(s.audioDropped) samples dropped"
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+
+/// Turns SIGTERM/SIGINT (stop) and SIGHUP (reload) into calls on the running daemon.
+/// The dispatch sources are created once per process (re-creating them after a cancel would lose
+/// the signal to SIG_IGN); handlers only forward to the daemon, which sets flags.
+final class SignalHub: @unchecked Sendable {
+    static let shared = SignalHub()
+    private let lock = NSLock()
+    private weak var target: Daemon?
+    private var sources: [DispatchSourceSignal] = []
+
+    /// Routes signals to `daemon` from now on (installing the sources on first use).
+    func attach(_ daemon: Daemon) {
+        lock.lock(); defer { lock.unlock() }
+        target = daemon
+        guard sources.isEmpty else { return }
+        signal(SIGPIPE, SIG_IGN)
+        for sig in [SIGTERM, SIGINT, SIGHUP] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [weak self] in self?.deliver(sig) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// Stops routing to `daemon` (signals that arrive with no daemon attached are ignored).
+    func detach(_ daemon: Daemon) {
+        lock.lock(); defer { lock.unlock() }
+        if target === daemon { target = nil }
+    }
+
+    private func deliver(_ sig: Int32) {
+        lock.lock(); let d = target; lock.unlock()
+        if sig == SIGHUP { d?.requestReload() } else { d?.requestStop() }
+    }
+}

@@ -1,2 +1,0 @@
-// Placeholder: IPC is being written.
-public enum IPCModule {}

@@ -1,0 +1,200 @@
+/// The streaming policy as a pure state machine: voice activity and timed window hypotheses go in,
+/// partial and final caption events come out. No threads, no clock: every input carries its time.
+///
+/// - An utterance opens at the first speech and closes with a `final` after
+///   `endpointSilenceSeconds` of non-speech, after `maxUtteranceSeconds`, or on `finish`.
+/// - Hypotheses arriving outside an utterance, or failing the `HallucinationGuard`, are dropped.
+/// - LocalAgreement-2 commits the common word prefix of two consecutive hypotheses; committed words
+///   are never revised. The rest of the newest hypothesis is tentative.
+/// - `windowStart` (the audio the next decode should begin at) moves to the end of the last
+///   committed sentence or segment, and is forced forward when the window exceeds `windowSeconds`.
+public struct CaptionPolicy {
+    public let configuration: StreamingConfiguration
+    let guardrail: HallucinationGuard
+
+    // Numbering.
+    private var nextUtterance = 1
+    private var nextSeq = 1
+    private var currentUtterance: Int?   // assigned at the utterance's first event
+
+    // The open utterance.
+    public private(set) var isActive = false
+    public private(set) var utteranceStart = 0.0
+    /// End of the latest speech seen (capture clock).
+    public private(set) var lastSpeechEnd = 0.0
+    private var committed: [Word] = []
+    private var tentative: [Word] = []
+    private var coveredEnd = 0.0          // end of the window of the newest accepted hypothesis
+    private var language: String?
+    private var lastPartial: (text: String, stable: String)?
+
+    /// Where the audio window of the next decode starts.
+    public private(set) var windowStart = 0.0
+    /// End of the previous utterance.
+    public private(set) var lastFinalEnd = 0.0
+    /// Where the current utterance's first window started (audio before it is not needed).
+    public private(set) var contextStart = 0.0
+    private var pastWords: [Word] = []     // words of earlier finals (prompt; their audio may be in the window)
+    private var latestTime = 0.0
+
+    /// Hypotheses dropped by the guards, with the reason (for status and tests).
+    public private(set) var rejections: [HallucinationGuard.Rejection] = []
+
+    public init(configuration: StreamingConfiguration = StreamingConfiguration()) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.guardrail = HallucinationGuard(configuration)
+    }
+
+    /// Committed words of the open utterance.
+    public var committedWords: [Word] { committed }
+    /// Tentative words of the open utterance (the newest hypothesis beyond the committed prefix).
+    public var tentativeWords: [Word] { tentative }
+
+    /// The decoder prompt: committed text that precedes `windowStart`, last `promptCharacters`.
+    public var prompt: String {
+        // Only words whose audio precedes the window: a decoder prompted with words it is about to
+        // hear tends to skip them.
+        let before = (pastWords + committed).filter { $0.end <= windowStart + 1e-6 }.map(\.text)
+        var text = CaptionText.join(before)
+        if text.count > configuration.promptCharacters { text = String(text.suffix(configuration.promptCharacters)) }
+        return text
+    }
+
+    /// True when non-speech from `lastSpeechEnd` to `time` would end the open utterance.
+    public func endpointDue(at time: Double) -> Bool {
+        isActive && time - lastSpeechEnd >= configuration.endpointSilenceSeconds - 1e-9
+    }
+
+    /// Voice activity over [start, end). Opens an utterance on speech; closes it with a final
+    /// after enough silence or at the maximum utterance length.
+    public mutating func voice(isSpeech: Bool, start: Double, end: Double) -> [StreamingEvent] {
+        latestTime = max(latestTime, end)
+        var events: [StreamingEvent] = []
+        if isSpeech {
+            if !isActive {
+                open(at: start)
+            }
+            lastSpeechEnd = max(lastSpeechEnd, end)
+            if end - utteranceStart >= configuration.maxUtteranceSeconds - 1e-9 {
+                events += close(at: end)
+                open(at: end, preroll: false)
+                lastSpeechEnd = end
+            }
+        } else if endpointDue(at: end) {
+            events += close(at: lastSpeechEnd, confirmedOnly: true)
+        } else if isActive, end - utteranceStart >= configuration.maxUtteranceSeconds - 1e-9 {
+            events += close(at: end)
+        }
+        return events
+    }
+
+    /// A hypothesis for the audio window [windowStart, windowEnd). Returns the partial it causes.
+    public mutating func hypothesis(_ decoded: Hypothesis, windowEnd: Double) -> [StreamingEvent] {
+        latestTime = max(latestTime, windowEnd)
+        guard isActive else { return [] }
+        let h = HallucinationGuard.droppingAnomalousTail(decoded.normalized())
+        if let reason = guardrail.rejection(of: h) {
+            rejections.append(reason)
+            return []
+        }
+        if let lang = h.language { language = lang }
+        coveredEnd = max(coveredEnd, windowEnd)
+
+        let inWindow = (pastWords + committed).filter { $0.end > windowStart + 1e-6 }
+        let fresh = LocalAgreement.newWords(in: h, after: inWindow)
+        let agreed = LocalAgreement.commonPrefixLength(tentative, fresh)
+        committed += fresh[0..<agreed]
+        tentative = Array(fresh[agreed...])
+        trimWindow(windowEnd: windowEnd)
+        return partialIfChanged()
+    }
+
+    /// Ends the open utterance now (SIGTERM path): a final with committed and tentative words.
+    public mutating func finish(at time: Double) -> [StreamingEvent] {
+        latestTime = max(latestTime, time)
+        guard isActive else { return [] }
+        return close(at: max(lastSpeechEnd, min(time, max(coveredEnd, lastSpeechEnd))))
+    }
+
+    // MARK: - Internals
+
+    private mutating func open(at time: Double, preroll: Bool = true) {
+        isActive = true
+        utteranceStart = time
+        lastSpeechEnd = time
+        committed = []
+        tentative = []
+        coveredEnd = time
+        lastPartial = nil
+        let back = preroll ? configuration.prerollSeconds : 0
+        windowStart = max(lastFinalEnd, time - back)
+        // Reach back over the previous utterance's last words (whole words only).
+        if preroll, let first = pastWords.first(where: { $0.start >= time - back - configuration.contextSeconds }),
+           first.start < windowStart {
+            windowStart = first.start
+        }
+        contextStart = windowStart
+    }
+
+    /// Closes the utterance. `confirmedOnly`: a silence endpoint keeps only committed words (the
+    /// decoder has seen the whole utterance at least twice), unless nothing was committed.
+    private mutating func close(at end: Double, confirmedOnly: Bool = false) -> [StreamingEvent] {
+        let words = confirmedOnly && !committed.isEmpty ? committed : committed + tentative
+        isActive = false
+        committed = []
+        tentative = []
+        lastFinalEnd = max(lastFinalEnd, end)
+        windowStart = lastFinalEnd
+        defer { currentUtterance = nil; lastPartial = nil }
+        let text = CaptionText.join(words.map(\.text))
+        pastWords = Array((pastWords + words).suffix(200))
+        guard !text.isEmpty else { return [] }
+        // Decoders stretch the first word back over leading silence: trust it only up to the preroll.
+        let firstWord = max(words.first?.start ?? utteranceStart, utteranceStart - configuration.prerollSeconds)
+        let start = min(utteranceStart, firstWord)
+        let stop = max(end, start)
+        return [event(.final, text: text, stable: text, start: start, end: stop, words: words)]
+    }
+
+    /// Once the window is `trimSeconds` long, moves its start to the end of the last committed
+    /// sentence or segment; when the
+    /// window is still longer than allowed, to the last committed word, and at worst forward so the
+    /// window keeps `windowSeconds - step` of audio.
+    private mutating func trimWindow(windowEnd: Double) {
+        let limit = configuration.windowSeconds - configuration.stepSeconds
+        if windowEnd - windowStart >= min(configuration.trimSeconds, limit),
+           let cut = committed.last(where: { CaptionText.endsSentence($0.text) || $0.endsSegment }),
+           cut.end > windowStart {
+            windowStart = cut.end
+        }
+        if windowEnd - windowStart > limit, let last = committed.last, last.end > windowStart {
+            windowStart = last.end
+        }
+        if windowEnd - windowStart > limit {
+            windowStart = windowEnd - limit
+        }
+    }
+
+    private mutating func partialIfChanged() -> [StreamingEvent] {
+        let stable = CaptionText.join(committed.map(\.text))
+        let text = CaptionText.join((committed + tentative).map(\.text))
+        guard !text.isEmpty else { return [] }
+        if let last = lastPartial, last.text == text, last.stable == stable { return [] }
+        lastPartial = (text, stable)
+        let end = max(coveredEnd, (committed + tentative).last?.end ?? coveredEnd)
+        return [event(.partial, text: text, stable: stable, start: utteranceStart, end: end,
+                      words: committed + tentative)]
+    }
+
+    private mutating func event(_ kind: StreamingEvent.Kind, text: String, stable: String,
+                                start: Double, end: Double, words: [Word]) -> StreamingEvent {
+        let utterance: Int
+        if let u = currentUtterance { utterance = u } else {
+            utterance = nextUtterance; nextUtterance += 1; currentUtterance = utterance
+        }
+        defer { nextSeq += 1 }
+        return StreamingEvent(kind: kind, utterance: utterance, seq: nextSeq, text: text, stable: stable,
+                            start: start, end: end, lang: language, words: words)
+    }
+}

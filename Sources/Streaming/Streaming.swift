@@ -1,2 +1,0 @@
-// Placeholder: Streaming is being written.
-public enum StreamingModule {}

@@ -1,0 +1,76 @@
+import XCTest
+import TestSupport
+@testable import Daemon
+
+final class ConfigLoaderTests: XCTestCase {
+    private func error(_ text: String) -> String {
+        do { _ = try ConfigLoader.parse(text); return "no error" } catch { return "\(error)" }
+    }
+
+    func testShippedConfigurationListsExactlyTheDefaults() throws {
+        let path = TestPaths.repoRoot.appendingPathComponent("Config/captiond.toml").path
+        XCTAssertEqual(try ConfigLoader.load(path: path), DaemonConfig())
+        XCTAssertEqual(try ConfigLoader.parse(""), DaemonConfig())
+    }
+
+    func testValuesAreRead() throws {
+        let c = try ConfigLoader.parse("""
+        [audio]
+        source = "file"
+        file = "/tmp/a.wav"
+        pace = "fast"
+        [video]
+        enabled = true
+        size = "320x240"
+        [model]
+        name = "/opt/models/base"
+        language = "zh"
+        task = "translate"
+        [streaming]
+        step_ms = 300
+        window_s = 8
+        [sockets]
+        mode = "0640"
+        group = ""
+        [log]
+        level = "debug"
+        """)
+        XCTAssertEqual(c.audio.source, .file)
+        XCTAssertEqual(c.audio.pace, .fast)
+        XCTAssertEqual(c.video.width, 320)
+        XCTAssertEqual(c.video.height, 240)
+        XCTAssertEqual(c.model.path, "/opt/models/base")
+        XCTAssertEqual(c.model.task, .translate)
+        XCTAssertEqual(c.streaming.stepMs, 300)
+        XCTAssertEqual(c.streaming.windowS, 8)
+        XCTAssertEqual(c.sockets.mode, 0o640)
+        XCTAssertEqual(c.log.level, .debug)
+    }
+
+    func testBadValuesNameTheKeyAndTheReason() {
+        XCTAssertEqual(error("[streaming]\nstep_ms = \"fast\""),
+                       "captiond.toml: streaming.step_ms: expected an integer between 100 and 5000, got \"fast\"")
+        XCTAssertEqual(error("[streaming]\nstep_ms = 50"),
+                       "captiond.toml: streaming.step_ms: expected an integer between 100 and 5000, got 50")
+        XCTAssertTrue(error("[audio]\ndevcie = \"hw:0\"").hasPrefix("captiond.toml: audio.devcie: unknown key"))
+        XCTAssertTrue(error("[sound]\nx = 1").hasPrefix("captiond.toml: sound: unknown section"))
+        XCTAssertTrue(error("[audio]\nsource = \"pulse\"").hasPrefix("captiond.toml: audio.source: expected one of \"alsa\", \"file\""))
+        XCTAssertTrue(error("[audio]\nsource = \"file\"").hasPrefix("captiond.toml: audio.file:"))
+        XCTAssertTrue(error("[video]\nsize = \"big\"").hasPrefix("captiond.toml: video.size:"))
+        XCTAssertTrue(error("[video]\nenabled = \"yes\"").hasPrefix("captiond.toml: video.enabled: expected true or false"))
+        XCTAssertTrue(error("[model]\nlanguage = \"English\"").hasPrefix("captiond.toml: model.language:"))
+        XCTAssertTrue(error("[sockets]\nmode = \"rw\"").hasPrefix("captiond.toml: sockets.mode:"))
+        XCTAssertTrue(error("[sockets]\nmode = 660").hasPrefix("captiond.toml: sockets.mode: expected a string"))
+        XCTAssertTrue(error("[sockets]\ncaptions = \"relative.sock\"").hasPrefix("captiond.toml: sockets.captions: expected an absolute path"))
+        XCTAssertTrue(error("[log]\nlevel = \"loud\"").hasPrefix("captiond.toml: log.level:"))
+        XCTAssertTrue(error("audio = 3").hasPrefix("captiond.toml: audio: expected a table"))
+        XCTAssertTrue(error("[audio\nsource = 1").hasPrefix("captiond.toml:1:"), error("[audio\nsource = 1"))
+    }
+
+    func testMissingFileIsAnErrorUnlessItIsTheDefaultPath() {
+        XCTAssertThrowsError(try ConfigLoader.load(path: "/nonexistent/captiond.toml")) {
+            XCTAssertEqual("\($0)", "cannot read configuration /nonexistent/captiond.toml: no such file")
+        }
+        XCTAssertEqual(try ConfigLoader.load(path: "/nonexistent/captiond.toml", missingIsDefault: true), DaemonConfig())
+    }
+}

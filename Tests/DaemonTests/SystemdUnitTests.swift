@@ -1,0 +1,73 @@
+import XCTest
+import TestSupport
+
+/// The shipped units pass `systemd-analyze verify` with no output at all (it exits 0 even on
+/// typos, so any output fails), and the sysusers file creates the captiond user.
+final class SystemdUnitTests: XCTestCase {
+    private func run(_ tool: String, _ args: [String], cwd: String) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tool)
+        p.arguments = args
+        p.currentDirectoryURL = URL(fileURLWithPath: cwd)
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let out = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: out, as: UTF8.self))
+    }
+
+    private func tool(_ name: String) throws -> String {
+        for dir in ["/usr/bin", "/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") { return "\(dir)/\(name)" }
+        throw XCTSkip("\(name) is not installed")
+    }
+
+    func testUnitsVerifyWithoutAnyOutput() throws {
+        let analyze = try tool("systemd-analyze")
+        let binary = TestPaths.productsDir.appendingPathComponent("captiond").path
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw XCTSkip("captiond is not built at \(binary); run `swift build` first")
+        }
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("captiond-units-\(getpid())")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let units = TestPaths.repoRoot.appendingPathComponent("Systemd")
+        for name in ["captiond.service", "captiond.socket"] {
+            var text = try String(contentsOf: units.appendingPathComponent(name), encoding: .utf8)
+            text = text.replacingOccurrences(of: "ExecStart=/usr/bin/captiond", with: "ExecStart=\(binary)")
+            try text.write(to: tmp.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        let (status, output) = try run(analyze, ["verify", "./captiond.socket", "./captiond.service"], cwd: tmp.path)
+        XCTAssertEqual(status, 0)
+        XCTAssertEqual(output, "", "systemd-analyze verify must print nothing")
+
+        // The check is real: a typo is reported.
+        let bad = try String(contentsOf: tmp.appendingPathComponent("captiond.service"), encoding: .utf8)
+            .replacingOccurrences(of: "WatchdogSec=", with: "WatchdogSecs=")
+        try bad.write(to: tmp.appendingPathComponent("captiond.service"), atomically: true, encoding: .utf8)
+        XCTAssertNotEqual(try run(analyze, ["verify", "./captiond.socket", "./captiond.service"], cwd: tmp.path).1, "")
+    }
+
+    func testServiceIsNotifyWithWatchdogAndHardening() throws {
+        let text = try String(contentsOf: TestPaths.repoRoot.appendingPathComponent("Systemd/captiond.service"), encoding: .utf8)
+        for line in ["Type=notify", "WatchdogSec=", "PrivateNetwork=yes", "RestrictAddressFamilies=AF_UNIX", "ProtectSystem=strict",
+                     "DevicePolicy=closed", "DeviceAllow=char-alsa rw", "DeviceAllow=char-video4linux rw", "ExecReload=/bin/kill -HUP $MAINPID"] {
+            XCTAssertTrue(text.contains(line), "captiond.service lacks \(line)")
+        }
+    }
+
+    func testSysusersCreatesTheUserInAudioAndVideo() throws {
+        let sysusers = try tool("systemd-sysusers")
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("captiond-root-\(getpid())")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("etc"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let file = TestPaths.repoRoot.appendingPathComponent("Systemd/captiond.sysusers").path
+        let (status, output) = try run(sysusers, ["--dry-run", "--root=\(root.path)", file], cwd: root.path)
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("Creating user 'captiond'"), output)
+        XCTAssertFalse(output.lowercased().contains("ignoring"), output)
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        XCTAssertTrue(text.contains("m captiond audio") && text.contains("m captiond video"))
+    }
+}

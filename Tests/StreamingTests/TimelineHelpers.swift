@@ -1,0 +1,36 @@
+import Streaming
+
+/// A confident hypothesis from text with word times spread over [start, end].
+func hyp(_ text: String, _ start: Double, _ end: Double, logProb: Double = -0.3, noSpeech: Double = 0.05,
+         compression: Double = 1.4, lang: String? = "en") -> Hypothesis {
+    Hypothesis(text: text, start: start, end: end, avgLogProb: logProb, noSpeechProb: noSpeech,
+               compressionRatio: compression, language: lang)
+}
+
+/// A confident hypothesis with decoded word times: [("ask", 0.1, 0.4), …].
+func timed(_ words: [(String, Double, Double)], lang: String? = "en") -> Hypothesis {
+    Hypothesis(words: words.map { Word(text: $0.0, start: $0.1, end: $0.2) }, avgLogProb: -0.3,
+               noSpeechProb: 0.05, compressionRatio: 1.4, language: lang)
+}
+
+extension CaptionPolicy {
+    /// Speech from `start` to `end` in frames of `frame` seconds; returns all events.
+    mutating func speech(_ start: Double, _ end: Double, frame: Double = 0.02) -> [StreamingEvent] {
+        frames(start, end, frame: frame, isSpeech: true)
+    }
+
+    mutating func silence(_ start: Double, _ end: Double, frame: Double = 0.02) -> [StreamingEvent] {
+        frames(start, end, frame: frame, isSpeech: false)
+    }
+
+    private mutating func frames(_ start: Double, _ end: Double, frame: Double, isSpeech: Bool) -> [StreamingEvent] {
+        var events: [StreamingEvent] = []
+        var t = start
+        while t < end - 1e-9 {
+            let e = min(end, t + frame)
+            events += voice(isSpeech: isSpeech, start: t, end: e)
+            t = e
+        }
+        return events
+    }
+}

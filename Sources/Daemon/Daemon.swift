@@ -189,7 +189,7 @@ public final class Daemon {
                     case .item(let chunk):
                         if !isPaused, let r = recognizer {
                             do { publish(try r.accept(audio: chunk)) } catch {
-                                log.warning("recognizer dropped \(chunk.samples.count) samples at \(chunk.time): \(error)")
+                                log.warning("recognizer dropped \(chunk.samples.count) samples at \(chunk.startTime): \(error)")
                             }
                         }
                     case .timeout: break

@@ -1,27 +1,7 @@
 import Foundation
 import CaptionCore
 
-/// A chunk of captured audio: mono Float32 at 16 kHz, stamped at capture.
-public struct AudioChunk: Sendable {
-    /// (n) samples in [-1, 1], 16 000 per second.
-    public var samples: [Float]
-    /// CLOCK_MONOTONIC seconds of samples[0].
-    public var time: Double
-    public init(samples: [Float], time: Double) { self.samples = samples; self.time = time }
-}
-
-/// A captured video frame reduced to luma.
-public struct VideoFrame: Sendable {
-    public var width: Int
-    public var height: Int
-    /// (height × width) luma bytes, row-major.
-    public var luma: [UInt8]
-    /// CLOCK_MONOTONIC seconds at capture.
-    public var time: Double
-    public init(width: Int, height: Int, luma: [UInt8], time: Double) {
-        self.width = width; self.height = height; self.luma = luma; self.time = time
-    }
-}
+// Audio chunks and video frames are CaptionCore.AudioChunk and CaptionCore.VideoFrame.
 
 /// What a read from a capture stage yields.
 public enum StageRead<Item> {

@@ -1,4 +1,5 @@
 import Foundation
+import CaptionCore
 
 /// Drains a VideoInput on its own thread and keeps the newest frames for the pipeline thread,
 /// so a slow recognizer never stalls the camera (capture counts its own drops).

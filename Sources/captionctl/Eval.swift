@@ -1,7 +1,126 @@
 import ArgumentParser
+import Foundation
+import Features
+import Metrics
+import Models
 
-// Placeholder: replaced by the issue that builds it.
 struct Eval: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "eval", abstract: "(not built yet)")
-    func run() throws { throw ValidationError("captionctl eval is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Transcribe the clips of a manifest and score them: WER, CER, BLEU, ROUGE-L, CIDEr-D, real-time factor.",
+        discussion: "MANIFEST is a TSV file of `path<TAB>reference` lines; relative paths are taken from the manifest's folder. Lines starting with # and a header line `path<TAB>…` are skipped.")
+
+    @Argument(help: "TSV manifest: path<TAB>reference per line.")
+    var manifest: String
+
+    @OptionGroup var whisper: WhisperOptions
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    struct Item { let path: String; let reference: String }
+
+    func run() throws {
+        let items = try Self.readManifest(manifest)
+        let pipeline = try whisper.loadPipeline()
+        let options = try whisper.decodingOptions(for: pipeline)
+        var hypotheses: [String] = [], references: [[String]] = [], languages: [String] = []
+        var audioSeconds = 0.0, processing = 0.0
+        let progress = ProgressLine("eval \(items.count) clips")
+        for (i, item) in items.enumerated() {
+            let samples: [Float]
+            do { samples = try AudioDecoder.load(item.path) } catch {
+                throw CleanExit.failure(Transcribe.message(for: error, file: item.path))
+            }
+            let started = Date()
+            let result: Transcription
+            do { result = try pipeline.transcriber.transcribe(samples: samples, options: options) } catch {
+                throw CleanExit.failure("\(item.path): \(error)")
+            }
+            processing += Date().timeIntervalSince(started)
+            audioSeconds += Double(samples.count) / Double(AudioDecoder.sampleRate)
+            hypotheses.append(result.text)
+            references.append([item.reference])
+            languages.append(result.language)
+            progress.update(fraction: Double(i + 1) / Double(items.count), processed: audioSeconds, unit: "audio s")
+        }
+        progress.finish()
+        // Score in the requested language, else the one detected most often.
+        let scoring = options.language ?? Dictionary(grouping: languages, by: { $0 }).max { $0.value.count < $1.value.count }?.key ?? "en"
+        let scores: CorpusScores
+        do {
+            scores = try CorpusScores.compute(hypotheses: hypotheses, references: references, language: scoring)
+        } catch {
+            throw CleanExit.failure("\(manifest): cannot score: \(error)")
+        }
+        let rtf = audioSeconds > 0 ? processing / audioSeconds : 0
+        if json {
+            print(try EvalReport(scores: scores, rtf: rtf, audioSeconds: audioSeconds, utterances: items.count,
+                                 model: pipeline.name).encoded())
+        } else {
+            print("model \(pipeline.name), \(items.count) utterances, \(String(format: "%.1f", audioSeconds)) s of audio")
+            scores.textLines().forEach { print($0) }
+            print(String(format: "RTF %.3f  (%.1f s processing)", rtf, processing))
+        }
+    }
+
+    static func readManifest(_ path: String) throws -> [Item] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CleanExit.failure("\(path): cannot read the manifest (missing or not readable)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw CleanExit.failure("\(path): the manifest is not UTF-8 text")
+        }
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+        var items: [Item] = []
+        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.hasSuffix("\r") ? String(raw.dropLast()) : String(raw)
+            if line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("#") { continue }
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            if n == 0 && fields.first == "path" { continue }
+            guard fields.count >= 2, !fields[0].isEmpty else {
+                throw CleanExit.failure("\(path):\(n + 1): expected `path<TAB>reference`, got \"\(line.prefix(60))\"")
+            }
+            let clip = fields[0].hasPrefix("/") ? fields[0] : base.appendingPathComponent(fields[0]).path
+            items.append(Item(path: clip, reference: fields[1]))
+        }
+        guard !items.isEmpty else { throw CleanExit.failure("\(path): the manifest lists no clips") }
+        return items
+    }
+}
+
+/// `captionctl eval --json`: the keys wer, cer, rtf, audio_seconds, utterances, plus BLEU,
+/// ROUGE-L, CIDEr-D and the error counts.
+struct EvalReport: Encodable {
+    let model: String
+    let language: String
+    let wer: Double?
+    let cer: Double?
+    let bleu: Double?
+    let rouge_l: Double?
+    let cider_d: Double?
+    let rtf: Double
+    let audio_seconds: Double
+    let utterances: Int
+    let scores: CorpusScores
+
+    init(scores: CorpusScores, rtf: Double, audioSeconds: Double, utterances: Int, model: String) {
+        self.model = model
+        language = scores.language
+        wer = scores.wer?.rate
+        cer = scores.cer?.rate
+        bleu = scores.bleu
+        rouge_l = scores.rougeL
+        cider_d = scores.ciderD
+        self.rtf = rtf
+        audio_seconds = audioSeconds
+        self.utterances = utterances
+        self.scores = scores
+    }
+
+    func encoded() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
 }

@@ -1,7 +1,133 @@
 import ArgumentParser
+import Foundation
+import Features
+import Models
+import Streaming
 
-// Placeholder: replaced by the issue that builds it.
 struct Transcribe: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "transcribe", abstract: "(not built yet)")
-    func run() throws { throw ValidationError("captionctl transcribe is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "transcribe",
+        abstract: "Caption audio or video files offline (txt, SRT, WebVTT or JSON).")
+
+    @Argument(help: "Audio or video files (WAV natively; other containers through ffmpeg).")
+    var files: [String]
+
+    @OptionGroup var whisper: WhisperOptions
+
+    @Option(help: "Output format: txt, srt, vtt or json.")
+    var format = "txt"
+
+    @Option(help: "Write here instead of standard output (a directory when several files are given).")
+    var output: String?
+
+    func run() throws {
+        let format: SubtitleFormat
+        do { format = try SubtitleFormat(name: self.format) } catch {
+            throw CleanExit.failure("--format \(self.format): expected txt, srt, vtt or json")
+        }
+        let pipeline = try whisper.loadPipeline()
+        let options = try whisper.decodingOptions(for: pipeline)
+        var failed = 0
+        var outputs: [(file: String, text: String)] = []
+        for file in files {
+            do {
+                let samples = try AudioDecoder.load(file)
+                guard !samples.isEmpty else {
+                    throw CleanExit.failure("\(file): contains no audio samples")
+                }
+                let progress = ProgressLine("transcribe \((file as NSString).lastPathComponent)")
+                let duration = Double(samples.count) / Double(AudioDecoder.sampleRate)
+                let started = Date()
+                let result = try pipeline.transcriber.transcribe(samples: samples, options: options) { fraction in
+                    progress.update(fraction: fraction, processed: fraction * duration, unit: "audio s")
+                }
+                progress.finish()
+                let elapsed = Date().timeIntervalSince(started)
+                outputs.append((file, try render(result, file: file, format: format, seconds: elapsed)))
+            } catch {
+                failed += 1
+                printError("captionctl: " + Self.message(for: error, file: file))
+            }
+        }
+        try write(outputs, format: format)
+        if failed > 0 { throw ExitCode(1) }
+    }
+
+    /// The error text, prefixed with the file name unless it already names it.
+    static func message(for error: Error, file: String) -> String {
+        let text = "\(error)"
+        return text.contains(file) ? text : "\(file): \(text)"
+    }
+
+    func render(_ t: Transcription, file: String, format: SubtitleFormat, seconds: Double) throws -> String {
+        switch format {
+        case .json:
+            return try TranscriptionJSON(file: file, transcription: t, processingSeconds: seconds).encoded()
+        default:
+            let segments = t.segments.map { SubtitleSegment(start: $0.start, end: $0.end, text: $0.text) }
+            return try SubtitleWriter().render(segments, as: format)
+        }
+    }
+
+    func write(_ outputs: [(file: String, text: String)], format: SubtitleFormat) throws {
+        guard let output else {
+            for (i, o) in outputs.enumerated() {
+                if files.count > 1 && format != .json { print("==> \(o.file) <==") }
+                print(o.text, terminator: o.text.hasSuffix("\n") ? "" : "\n")
+                if files.count > 1 && format != .json && i < outputs.count - 1 { print("") }
+            }
+            return
+        }
+        do {
+            if files.count == 1 {
+                if let o = outputs.first { try Data(o.text.utf8).write(to: URL(fileURLWithPath: output)) }
+                return
+            }
+            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+            for o in outputs {
+                let base = ((o.file as NSString).lastPathComponent as NSString).deletingPathExtension
+                let url = URL(fileURLWithPath: output).appendingPathComponent(base + "." + format.rawValue)
+                try Data(o.text.utf8).write(to: url)
+            }
+        } catch {
+            throw CleanExit.failure("\(output): cannot write the output: \(error.localizedDescription)")
+        }
+    }
+}
+
+/// A transcription as one JSON object.
+struct TranscriptionJSON: Encodable {
+    struct Segment: Encodable {
+        let id: Int, seek: Int, start: Double, end: Double, text: String, tokens: [Int]
+        let avg_logprob: Double, no_speech_prob: Double, compression_ratio: Double, temperature: Double
+    }
+    let file: String
+    let language: String
+    let language_probability: Double
+    let duration: Double
+    let processing_seconds: Double
+    let rtf: Double
+    let text: String
+    let segments: [Segment]
+
+    init(file: String, transcription t: Transcription, processingSeconds: Double) {
+        self.file = file
+        language = t.language
+        language_probability = t.languageProbability
+        duration = t.duration
+        processing_seconds = processingSeconds
+        rtf = t.duration > 0 ? processingSeconds / t.duration : 0
+        text = t.text
+        segments = t.segments.map {
+            Segment(id: $0.id, seek: $0.seek, start: $0.start, end: $0.end, text: $0.text, tokens: $0.tokens,
+                    avg_logprob: $0.avgLogProb, no_speech_prob: $0.noSpeechProb,
+                    compression_ratio: $0.compressionRatio, temperature: Double($0.temperature))
+        }
+    }
+
+    func encoded() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
 }

@@ -29,7 +29,7 @@ final class ScriptedAudio: AudioInput {
         guard started else { return .timeout }
         let kind: Kind
         if index < script.count { kind = script[index]; index += 1 } else if loopLast, let last = script.last { kind = last } else { return .end }
-        let chunk = AudioChunk(samples: [Float](repeating: kind == .speech ? 0.5 : 0, count: 1600), time: time)
+        let chunk = AudioChunk(samples: [Float](repeating: kind == .speech ? 0.5 : 0, count: 1600), startTime: time, sampleRate: 16000)
         time += 0.1
         captured += 1600
         return .item(chunk)
@@ -56,10 +56,10 @@ final class CountingRecognizer: CaptionRecognizer {
     func accept(audio: AudioChunk) throws -> [CaptionEvent] {
         let energy = audio.samples.reduce(0) { $0 + abs($1) } / Float(max(audio.samples.count, 1))
         if energy > 0.1 {
-            if words.isEmpty { start = audio.time }
+            if words.isEmpty { start = audio.startTime }
             silentRun = 0
             words.append("w\(words.count)")
-            end = audio.time + 0.1
+            end = audio.startTime + 0.1
             let text = words.joined(separator: " ")
             let stable = words.dropLast().joined(separator: " ")
             return [.partial(CaptionPartial(utterance: utterance, text: text, stable: stable, start: start, end: end, lang: model.language))]
@@ -86,7 +86,7 @@ final class CountingVideo: VideoInput {
     func read(timeout: Double) throws -> StageRead<VideoFrame> {
         usleep(20_000)
         lock.lock(); frames += 1; lock.unlock()
-        return .item(VideoFrame(width: 4, height: 2, luma: [UInt8](repeating: 128, count: 8), time: MonotonicClock.now()))
+        return .item(VideoFrame(width: 4, height: 2, luma: [UInt8](repeating: 128, count: 8), timestamp: MonotonicClock.now(), sequence: 0))
     }
     var counters: CaptureCounters { lock.lock(); defer { lock.unlock() }; return CaptureCounters(captured: frames, dropped: 0) }
 }

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import Models
+
+/// Model and decoding options shared by `transcribe` and `eval`.
+struct WhisperOptions: ParsableArguments {
+    @Option(help: "A model name in the models directory (see scripts/fetch-models) or a model directory.")
+    var model = "tiny.en"
+
+    @Option(help: "Spoken language: auto, en, zh, … (auto detects; English-only models imply en).")
+    var language = "auto"
+
+    @Option(help: "transcribe, or translate (English text for speech in another language).")
+    var task = "transcribe"
+
+    @Option(help: "Beam size (1 = greedy).")
+    var beam = 5
+
+    @Option(help: "Threads for the tensor engine.")
+    var threads = min(4, ProcessInfo.processInfo.activeProcessorCount)
+
+    func validate() throws {
+        guard beam >= 1 && beam <= 32 else { throw ValidationError("--beam \(beam): expected 1 to 32") }
+        guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads \(threads): expected 1 to 256") }
+        guard WhisperTask(rawValue: task) != nil else {
+            throw ValidationError("--task \(task): expected transcribe or translate")
+        }
+    }
+
+    /// Loads the model, reporting a clean one-line error on failure.
+    func loadPipeline() throws -> WhisperPipeline {
+        InferenceThreads.set(threads)
+        do {
+            return try WhisperPipeline(model: model)
+        } catch {
+            throw CleanExit.failure("\(error)")
+        }
+    }
+
+    func decodingOptions(for pipeline: WhisperPipeline) throws -> DecodingOptions {
+        var options = DecodingOptions()
+        options.beamSize = beam
+        options.task = WhisperTask(rawValue: task) ?? .transcribe
+        do {
+            options.language = try pipeline.decodingLanguage(language)
+        } catch {
+            throw CleanExit.failure("\(error)")
+        }
+        if options.task == .translate && !pipeline.isMultilingual {
+            throw CleanExit.failure("--task translate needs a multilingual model; '\(pipeline.name)' is English-only")
+        }
+        return options
+    }
+}

@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "IPCTests", dependencies: ["IPC", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "TestSupport"]),
-        .testTarget(name: "CaptionctlTests", dependencies: ["captionctl", "captiond", "TestSupport"]),
+        .testTarget(name: "CaptionctlTests", dependencies: ["captionctl", "captiond", "Metrics", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

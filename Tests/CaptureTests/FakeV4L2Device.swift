@@ -44,7 +44,7 @@ final class FakeV4L2Device {
     /// (an unowned capture let an optimised build free the fake while the camera still ran).
     var device: V4L2Device {
         V4L2Device(
-            open: { path in
+            open: { [self] path in
                 guard path == "/dev/video0" else { return -ENOENT }
                 if vanished {
                     if failedReopens > 0 { failedReopens -= 1; return -ENOENT }
@@ -56,19 +56,19 @@ final class FakeV4L2Device {
                 streamOn = false
                 return fd
             },
-            ioctl: { fd, request, arg in self.ioctl(fd, request, arg) },
-            mmap: { fd, length, offset in
+            ioctl: { [self] fd, request, arg in self.ioctl(fd, request, arg) },
+            mmap: { [self] fd, length, offset in
                 guard fd == self.fd, offset % max(1, bufferLength) == 0, offset / max(1, bufferLength) < memory.count,
                       length <= bufferLength else { return (nil, EINVAL) }
                 mappedCount += 1
                 return (memory[offset / bufferLength], 0)
             },
-            munmap: { _, _ in mappedCount -= 1; return 0 },
-            poll: { fd, _ in
+            munmap: { [self] _, _ in mappedCount -= 1; return 0 },
+            poll: { [self] fd, _ in
                 if vanished || fd != self.fd { return Int32(POLLERR | POLLHUP) }
                 return streamOn && !queued.isEmpty ? Int32(POLLIN) : 0
             },
-            close: { _ in closeCount += 1; streamOn = false; fd = -1; return 0 }
+            close: { [self] _ in closeCount += 1; streamOn = false; fd = -1; return 0 }
         )
     }
 

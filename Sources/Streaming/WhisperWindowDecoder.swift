@@ -60,9 +60,34 @@ public final class WhisperWindowDecoder: WindowDecoder {
         windowOptions.suppressTokens += timestampsBeyond(duration)
         windowOptions.maxNewTokens = Self.tokenBudget(seconds: duration)
         let result = try transcriber.decodeWindow(mel: features, frames: frames, options: windowOptions, prompt: promptTokens)
-        let words = Self.words(tokens: result.tokens, tokenizer: transcriber.tokenizer, offset: offset, duration: duration)
+        let special = transcriber.tokenizer.special
+        let tokens = Self.cutRepetition(result.tokens, isText: { $0 < special.endOfText })
+        var ratio = result.compressionRatio
+        if tokens.count < result.tokens.count {
+            ratio = (try? CompressionRatio.of(transcriber.tokenizer.decode(tokens))) ?? ratio
+        }
+        let words = Self.words(tokens: tokens, tokenizer: transcriber.tokenizer, offset: offset, duration: duration)
         return Hypothesis(words: words, avgLogProb: result.avgLogProb, noSpeechProb: result.noSpeechProb,
-                          compressionRatio: result.compressionRatio, language: options.language)
+                          compressionRatio: ratio, language: options.language)
+    }
+
+    /// Cuts a decoding loop: at the first place where an n-gram of text tokens (n ≤ 8) repeats
+    /// back to back (4 copies for n = 1, 3 for longer ones), everything after its first copy is
+    /// dropped. Timestamp tokens are ignored when comparing and kept before the cut.
+    public static func cutRepetition(_ tokens: [Int], isText: (Int) -> Bool) -> [Int] {
+        let positions = tokens.indices.filter { isText(tokens[$0]) }   // (T) indices of text tokens
+        let text = positions.map { tokens[$0] }
+        for i in text.indices {
+            for n in 1...8 {
+                let copies = n == 1 ? 4 : 3
+                guard i + copies * n <= text.count else { break }
+                let gram = text[i..<(i + n)]
+                if (1..<copies).allSatisfy({ text[(i + $0 * n)..<(i + ($0 + 1) * n)] == gram }) {
+                    return Array(tokens[..<positions[i + n]])
+                }
+            }
+        }
+        return tokens
     }
 
     /// Generated tokens allowed for a window: fast speech is about 4 words (≈ 6 tokens) a second;

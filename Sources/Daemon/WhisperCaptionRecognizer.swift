@@ -57,7 +57,7 @@ public final class WhisperCaptionRecognizer: CaptionRecognizer {
         options.task = model.task == .translate ? .translate : .transcribe
         options.temperatures = [0.0]
         language = code ?? "auto"
-        let decoder = TracedWindowDecoder(WhisperWindowDecoder(transcriber: pipeline.transcriber, options: options, paddingSeconds: Double(ProcessInfo.processInfo.environment["CAPTIOND_PAD"] ?? "2.0") ?? 2.0, minimumSeconds: Double(ProcessInfo.processInfo.environment["CAPTIOND_MIN"] ?? "5.0") ?? 5.0))
+        let decoder = TracedWindowDecoder(WhisperWindowDecoder(transcriber: pipeline.transcriber, options: options))
         do { recognizer = try StreamingRecognizer(decoder: decoder, configuration: configuration) } catch {
             throw DaemonError.stage(name: stage, reason: "\(error)")
         }

@@ -16,7 +16,8 @@ Figures (computed here in Python, with the definitions of Metrics' StreamingFigu
   - flicker: per utterance, each distinct emitted partial word (with the words before it) counts
     once; it is revised when the utterance's final does not start with that prefix.
   - WER: streamed (finals joined) and offline (`captionctl transcribe --beam 1`), corpus-level,
-    against the manifest's references after lower-casing and removing punctuation.
+    against the manifest's references, scored by `captionctl score --metrics wer` (per-clip
+    figures use a simple lower-case, no-punctuation split).
   - CPU: the daemon's utime+stime (/proc/PID/stat) from ready to end of input, as % of 2 cores.
 """
 import json
@@ -162,6 +163,21 @@ def figures(events, ref, start):
     return lat_any, lat_commit, lat_final, total, revised, " ".join(finals)
 
 
+def corpus_wer(ctx, refs, hyps):
+    """Corpus WER from `captionctl score --metrics wer` (None when it fails)."""
+    with tempfile.TemporaryDirectory(prefix="bench-score-") as tmp:
+        paths = [os.path.join(tmp, "ref.txt"), os.path.join(tmp, "hyp.txt")]
+        for path, lines in zip(paths, (refs, hyps)):
+            with open(path, "w", encoding="utf-8") as f:
+                f.write("".join(" ".join(line.split()) + "\n" for line in lines))
+        out = subprocess.run([ctx.captionctl, "score", "--ref", paths[0], "--hyp", paths[1], "--metrics", "wer",
+                              "--json"], capture_output=True, text=True)
+        try:
+            return json.loads(out.stdout)["wer"]["rate"]
+        except (ValueError, KeyError):
+            return None
+
+
 def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -244,7 +260,7 @@ def run(ctx, args):
     clips = [c for c in clips if args.streaming_clips in c[0]]
     if args.streaming_max_clips:
         clips = clips[:args.streaming_max_clips]
-    rows, lat_any, lat_commit, lat_final = [], [], [], []
+    rows, lat_any, lat_commit, lat_final, refs_by_clip = [], [], [], [], {}
     emitted = revised = 0
     ref_edits = ref_count = off_edits = 0
     cpu_used = cpu_wall = 0.0
@@ -269,11 +285,15 @@ def run(ctx, args):
             ref_edits += e_s; off_edits += e_o; ref_count += len(ref)
             if cpu:
                 cpu_used += cpu[0]; cpu_wall += cpu[1]
+            refs_by_clip[os.path.basename(path)] = refs.get(path, "")
             rows.append({"clip": os.path.basename(path), "seconds": seconds, "streamed": text,
                          "offline": offline.stdout.strip(), "wer_streamed": e_s / max(1, len(ref)),
                          "wer_offline": e_o / max(1, len(ref)), "words": len(words), "shown": len(a), "finalised": len(fl)})
-    wer_s = ref_edits / max(1, ref_count)
-    wer_o = off_edits / max(1, ref_count)
+    wer_s, wer_o = ref_edits / max(1, ref_count), off_edits / max(1, ref_count)
+    scored = [r for r in rows if "error" not in r]
+    if scored:  # corpus WER with the project's own scorer (Metrics' English normalisation)
+        wer_s = corpus_wer(ctx, [refs_by_clip[r["clip"]] for r in scored], [r["streamed"] for r in scored]) or wer_s
+        wer_o = corpus_wer(ctx, [refs_by_clip[r["clip"]] for r in scored], [r["offline"] for r in scored]) or wer_o
     cpu_pct = 100 * cpu_used / (2 * cpu_wall) if cpu_wall else None
     summary = {
         "final_median_s": {"value": percentile(lat_commit, 50), "p90": percentile(lat_commit, 90),

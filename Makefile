@@ -27,9 +27,8 @@ test: deps models
 
 demo: deps
 	@scripts/fetch-models tiny.en
-	$(SWIFT) build -c release --product captionctl
-	@scripts/make-demo-sample $(DEMO_DIR)
-	$(BIN)/captionctl transcribe $(DEMO_DIR)/sample.wav --model tiny.en --format srt
+	$(SWIFT) build -c release
+	@scripts/demo-live
 
 bench: deps models build
 	@scripts/bench.py --captionctl $(BIN)/captionctl

@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "ben
 import offline_section  # noqa: E402
 
 SECTIONS = {offline_section.NAME: offline_section}
+import streaming_section; SECTIONS[streaming_section.NAME] = streaming_section  # noqa: E402,E702
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

@@ -1,17 +1,22 @@
 import Foundation
 
 extension DaemonStages {
-    /// The stages `captiond` runs with. The adapters from Capture (ALSA/V4L2/file sources) and
-    /// Streaming + Models (the Whisper streaming recognizer) are wired here at integration; until
-    /// then each factory fails with a message naming the missing adapter, and start-up stops.
+    /// The stages `captiond` runs with: Capture's ALSA/V4L2/file sources and the Whisper streaming
+    /// recognizer (Streaming + Models) on one BLAS thread.
     public static var live: DaemonStages = DaemonStages(
         audio: { cfg in
-            throw DaemonError.stage(name: "audio (\(cfg.source.rawValue))", reason: "no capture adapter is wired into this build (Capture → AudioInput)")
+            switch cfg.source {
+            case .alsa: return ALSAAudioInput(config: cfg, log: ServiceLog(level: .info))
+            case .file: return FileAudioInput(config: cfg)
+            }
         },
         video: { cfg in
-            throw DaemonError.stage(name: "video (\(cfg.source.rawValue))", reason: "no capture adapter is wired into this build (Capture → VideoInput)")
+            switch cfg.source {
+            case .v4l2: return V4L2VideoInput(config: cfg, log: ServiceLog(level: .info))
+            case .file: return FileVideoInput(config: cfg)
+            }
         },
-        recognizer: { model, _ in
-            throw DaemonError.stage(name: "recognizer (\(model.name))", reason: "no recognizer adapter is wired into this build (Streaming + Models → CaptionRecognizer)")
+        recognizer: { model, streaming in
+            WhisperCaptionRecognizer(model: model, streaming: streaming, threads: 1)
         })
 }

@@ -2,8 +2,8 @@ import CZlib
 
 /// gzip-style compression ratio of a text: UTF-8 bytes / zlib-compressed bytes (level 6, as
 /// Python's zlib.compress). High ratios mean repetitive text (a decoding loop).
-enum CompressionRatio {
-    static func of(_ text: String) throws -> Double {
+public enum CompressionRatio {
+    public static func of(_ text: String) throws -> Double {
         let input = Array(text.utf8)
         guard !input.isEmpty else {
             // zlib.compress(b"") is 8 bytes; 0 / 8.

@@ -30,6 +30,9 @@ public struct DecodingOptions: Sendable, Equatable {
     public var suppressTokens: [Int] = [-1]
     /// Seed of the sampler used at temperatures > 0.
     public var seed: UInt64 = 0
+    /// At most this many generated tokens per window (nil: Whisper's 224). The streaming path caps
+    /// short windows, where a repetition loop would otherwise run to the limit.
+    public var maxNewTokens: Int? = nil
 
     public init() {}
 

@@ -193,6 +193,7 @@ public final class Transcriber<Model: WhisperInference> {
         s.suppressTokens = try NonSpeechTokens.resolve(options.suppressTokens, tokenizer: tokenizer)
         s.suppressBlankTokens = options.suppressBlank ? blankTokens : []
         s.maxInitialTimestampIndex = Int((options.maxInitialTimestamp / 0.02).rounded(.toNearestOrEven))
+        s.maxNewTokens = options.maxNewTokens.map { max(1, $0) }
         return s
     }
 

@@ -30,6 +30,7 @@ struct WhisperGenerator {
         var suppressTokens: [Int] = []
         var suppressBlankTokens: [Int] = []
         var maxInitialTimestampIndex: Int? = 50
+        var maxNewTokens: Int? = nil
     }
 
     /// Length of the prompt up to and including the task tokens after SOT.
@@ -75,7 +76,7 @@ struct WhisperGenerator {
                 maxInitialTimestamp: settings.maxInitialTimestampIndex.map { special.timestampBegin + $0 }))
         }
         var search = SearchSettings(endOfText: special.endOfText,
-                                    maxLength: min(maxLength / 2, maxLength - startStep))
+                                    maxLength: min(maxLength / 2, maxLength - startStep, settings.maxNewTokens ?? Int.max))
         search.beamSize = settings.beamSize
         search.patience = settings.patience
         search.lengthPenalty = settings.lengthPenalty

@@ -1,0 +1,152 @@
+import Features
+import Models
+
+/// The real `WindowDecoder`: Whisper on one window with the encoder's audio context cut to the
+/// window's length (encoder positions = mel frames / 2), prompted with the committed text.
+/// Word times come from the timestamp tokens: each segment's span is spread over its words by
+/// character count.
+public final class WhisperWindowDecoder: WindowDecoder {
+    public let transcriber: Transcriber<WhisperModel>
+    /// Decoding options for every window (language must be set for a fixed language; nil detects
+    /// it per window on multilingual models).
+    public let options: DecodingOptions
+    private let logMel: LogMelSpectrogram
+    /// Silence appended after the window's audio before the encoder: lets the model see where the
+    /// speech stops (end timestamp, then end of text) instead of looping at the context's edge.
+    public let paddingSeconds: Double
+    /// Shortest audio context (window plus padding) the encoder gets: very short contexts loop.
+    public let minimumSeconds: Double
+    /// Longest window the encoder takes: 3000 frames (30 s).
+    public static let maxFrames = 3000
+
+    /// - Parameter options: typically greedy at temperature 0 only (a retry at higher temperature
+    ///   costs a whole decode and its sampled text flickers; the streaming guards drop bad windows).
+    public init(transcriber: Transcriber<WhisperModel>, options: DecodingOptions, paddingSeconds: Double = 2.0,
+                minimumSeconds: Double = 5.0) {
+        self.minimumSeconds = minimumSeconds
+        self.paddingSeconds = paddingSeconds
+        self.transcriber = transcriber
+        self.options = options
+        self.logMel = LogMelSpectrogram(melBins: transcriber.model.dims.nMels)
+    }
+
+    /// Frames the window's samples give to the encoder: content frames (samples / 160), rounded
+    /// down to an even count, at least 2 and at most 3000.
+    public static func encoderFrames(sampleCount: Int) -> Int {
+        let content = sampleCount / 160
+        return min(maxFrames, max(2, content - content % 2))
+    }
+
+    public func decode(samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
+        guard !samples.isEmpty else {
+            return Hypothesis(words: [], avgLogProb: 0, noSpeechProb: 1, compressionRatio: 0, language: options.language)
+        }
+        let tail = samples.count > Self.maxFrames * 160 ? samples.suffix(Self.maxFrames * 160) : samples
+        let offset = startTime + Double(samples.count - tail.count) / 16_000
+        // mel: (nMels, F) with F = tail.count / 160 + 1 (160 samples of padding, as faster-whisper)
+        let padded = max(tail.count + Int(paddingSeconds * 16_000), Int(minimumSeconds * 16_000))
+        let pad = min(Self.maxFrames * 160, padded) - tail.count
+        let mel = logMel(Array(tail) + [Float](repeating: 0, count: max(0, pad)), padding: 160)
+        let frames = Self.encoderFrames(sampleCount: tail.count + max(0, pad))
+        // features: (nMels, frames), zero-padded when the window is shorter than 2 frames
+        var features = [Float](repeating: 0, count: mel.bins * frames)
+        let copy = min(frames, mel.frames)
+        for b in 0..<mel.bins {
+            for f in 0..<copy { features[b * frames + f] = mel.data[b * mel.frames + f] }
+        }
+        let promptTokens = try promptTokens(prompt)
+        let duration = Double(tail.count) / 16_000
+        var windowOptions = options
+        windowOptions.suppressTokens += timestampsBeyond(duration)
+        windowOptions.maxNewTokens = Self.tokenBudget(seconds: duration)
+        let result = try transcriber.decodeWindow(mel: features, frames: frames, options: windowOptions, prompt: promptTokens)
+        let special = transcriber.tokenizer.special
+        let tokens = Self.cutRepetition(result.tokens, isText: { $0 < special.endOfText })
+        var ratio = result.compressionRatio
+        if tokens.count < result.tokens.count {
+            ratio = (try? CompressionRatio.of(transcriber.tokenizer.decode(tokens))) ?? ratio
+        }
+        let words = Self.words(tokens: tokens, tokenizer: transcriber.tokenizer, offset: offset, duration: duration)
+        return Hypothesis(words: words, avgLogProb: result.avgLogProb, noSpeechProb: result.noSpeechProb,
+                          compressionRatio: ratio, language: options.language)
+    }
+
+    /// Cuts a decoding loop: at the first place where an n-gram of text tokens (n ≤ 8) repeats
+    /// back to back (4 copies for n = 1, 3 for longer ones), everything after its first copy is
+    /// dropped. Timestamp tokens are ignored when comparing and kept before the cut.
+    public static func cutRepetition(_ tokens: [Int], isText: (Int) -> Bool) -> [Int] {
+        let positions = tokens.indices.filter { isText(tokens[$0]) }   // (T) indices of text tokens
+        let text = positions.map { tokens[$0] }
+        for i in text.indices {
+            for n in 1...8 {
+                let copies = n == 1 ? 4 : 3
+                guard i + copies * n <= text.count else { break }
+                let gram = text[i..<(i + n)]
+                if (1..<copies).allSatisfy({ text[(i + $0 * n)..<(i + ($0 + 1) * n)] == gram }) {
+                    return Array(tokens[..<positions[i + n]])
+                }
+            }
+        }
+        return tokens
+    }
+
+    /// Generated tokens allowed for a window: fast speech is about 4 words (≈ 6 tokens) a second;
+    /// twice that plus timestamps and slack, so a repetition loop stops early.
+    public static func tokenBudget(seconds: Double) -> Int {
+        min(224, 16 + Int((seconds * 12).rounded(.up)))
+    }
+
+    /// Timestamp tokens after the window's end (0.02-s steps). With a reduced audio context the
+    /// model otherwise runs past the audio it has, repeating the window's text in segments
+    /// stamped beyond its end until the length limit.
+    func timestampsBeyond(_ duration: Double) -> [Int] {
+        let tokenizer = transcriber.tokenizer
+        let first = tokenizer.timestampBegin + Int((duration / 0.02).rounded(.up)) + 1
+        let end = min(tokenizer.tokenCount, transcriber.model.dims.nVocab)
+        return first < end ? Array(first..<end) : []
+    }
+
+    /// The committed text as prompt tokens (" " + text, as Whisper prompts previous text).
+    private func promptTokens(_ prompt: String) throws -> [Int] {
+        let trimmed = prompt.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        guard !trimmed.isEmpty, transcriber.tokenizer.canEncode else { return [] }
+        return try transcriber.tokenizer.encode(" " + trimmed)
+    }
+
+    /// Words with absolute times from generated tokens (text and timestamp tokens, no EOT):
+    /// a timestamp opens a segment, the next one closes it; text outside a closed pair runs to the
+    /// window's end. Times are clamped to [0, duration] and shifted by `offset`.
+    static func words(tokens: [Int], tokenizer: WhisperTokenizer, offset: Double, duration: Double) -> [Word] {
+        var out: [Word] = []
+        var segmentStart: Double? = nil
+        var text: [Int] = []
+        var lastTime = 0.0
+        func flush(end: Double?, closed: Bool) {
+            defer { text.removeAll() }
+            let string = tokenizer.decode(text)
+            let pieces = CaptionText.words(string)
+            guard !pieces.isEmpty else { return }
+            let start = min(duration, max(0, segmentStart ?? lastTime))
+            let stop = min(duration, max(start, end ?? duration))
+            var spread = Hypothesis.spread(pieces, from: offset + start, to: offset + stop)
+            if closed, !spread.isEmpty { spread[spread.count - 1].endsSegment = true }
+            out += spread
+        }
+        for token in tokens {
+            if let t = tokenizer.time(of: token) {
+                if segmentStart == nil {
+                    if !text.isEmpty { flush(end: t, closed: true) }  // text before any timestamp
+                    segmentStart = t
+                } else {
+                    flush(end: t, closed: !text.isEmpty)
+                    segmentStart = nil
+                }
+                lastTime = t
+            } else if token < tokenizer.special.endOfText {
+                text.append(token)
+            }
+        }
+        if !text.isEmpty { flush(end: nil, closed: false) }
+        return out
+    }
+}

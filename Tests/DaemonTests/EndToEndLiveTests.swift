@@ -1,0 +1,174 @@
+import XCTest
+import Foundation
+import CaptionCore
+import Capture
+import IPC
+import Metrics
+import TestSupport
+@testable import Daemon
+
+/// The unmodified `captiond` binary with the real parts, as the issue measures it: started through
+/// `systemd-socket-activate` with NOTIFY_SOCKET bound here, audio from an ALSA `file` capture PCM
+/// over jfk.wav paced in real time, video from a Y4M file, tiny.en. One daemon run serves every
+/// assertion (it costs the clip's duration in wall time). Needs a release build (`swift test -c
+/// release`); skips when tiny.en, the shared fixtures or systemd-socket-activate are absent.
+final class EndToEndLiveTests: XCTestCase {
+    private let activate = "/usr/bin/systemd-socket-activate"
+
+    func testLiveDaemonCaptionsJFKThroughSocketActivation() throws {
+        let bin = TestPaths.productsDir
+        let captiond = bin.appendingPathComponent("captiond").path
+        let captionctl = bin.appendingPathComponent("captionctl").path
+        guard FileManager.default.isExecutableFile(atPath: captiond), FileManager.default.isExecutableFile(atPath: captionctl) else {
+            throw XCTSkip("captiond/captionctl are not built in \(bin.path)")
+        }
+        guard FileManager.default.isExecutableFile(atPath: activate) else { throw XCTSkip("systemd-socket-activate is not installed") }
+        guard TestPaths.model("tiny.en") != nil else {
+            throw XCTSkip("tiny.en is not installed in \(TestPaths.modelsDir.path): run scripts/fetch-models tiny.en")
+        }
+        guard let fixtures = TestPaths.sharedFixtures else { throw XCTSkip("shared fixtures are absent (../shared/fixtures)") }
+        let wavPath = fixtures.appendingPathComponent("whisper_cpp/jfk.wav").path
+        let reference = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
+
+        let box = try DaemonSandbox()
+        // Audio: jfk.wav, 2 s of silence, then jfk.wav from 3 s on (speech still running at SIGTERM).
+        let wav = try WAVFile(data: Data(contentsOf: URL(fileURLWithPath: wavPath)), path: wavPath)
+        XCTAssertEqual(wav.sampleRate, 16_000)
+        let clip = try wav.monoSamples()
+        let stream = clip + [Float](repeating: 0, count: 32_000) + clip[48_000...]
+        let raw = box.dir + "/in.raw"
+        try LiveFixtures.s16le(stream).write(to: URL(fileURLWithPath: raw))
+        let alsaConf = box.dir + "/alsa-test.conf"
+        try ALSAConfiguration.filePCMConfig(name: "captiondtest", infile: raw).write(toFile: alsaConf, atomically: true, encoding: .utf8)
+        // Video: moving noise (mouth region always active) at 15 frame/s, 160×120 mono Y4M.
+        let y4m = box.dir + "/face.y4m"
+        try LiveFixtures.noiseY4M(width: 160, height: 120, fps: 15, frames: 15 * 25).write(to: URL(fileURLWithPath: y4m))
+
+        _ = try box.writeConfig(extra: """
+        [audio]
+        source = "alsa"
+        device = "captiondtest"
+        pace = "realtime"
+        [video]
+        enabled = true
+        source = "file"
+        file = "\(y4m)"
+        [model]
+        name = "tiny.en"
+        dir = "\(TestPaths.modelsDir.path)"
+        language = "en"
+        beam = 1
+        """)
+        let notify = try NotifyListener(path: box.dir + "/notify.sock")
+        let messages = NotifyLog(notify)
+        let aCaptions = box.dir + "/act-c.sock", aControl = box.dir + "/act-ctl.sock"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: activate)
+        p.arguments = ["-l", aCaptions, "-l", aControl, "--fdname=captions:control",
+                       "-E", "NOTIFY_SOCKET=\(notify.path)", "-E", "WATCHDOG_USEC=2000000",
+                       "-E", "ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:\(alsaConf)",
+                       captiond, "--config", box.configPath]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let stderrText = StderrCollector(err)
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+        try waitFor("the activator to listen") { FileManager.default.fileExists(atPath: aCaptions) }
+
+        // Connecting activates the daemon; hello comes first.
+        let sub = try CaptionSubscription(path: aCaptions)
+        try sub.setTimeout(60)
+        guard case .hello(let hello)? = try sub.next() else { return XCTFail("first line is not hello") }
+        XCTAssertEqual(hello.model, "tiny.en")
+
+        // First copy of the clip: partials, then finals up to "… for your country."
+        var events = try readUntil(sub, "the final of the first copy") {
+            if case .final(let f) = $0 { return f.text.lowercased().contains("for your country") }
+            return false
+        }
+        let firstFinals = events.compactMap { e -> CaptionFinal? in if case .final(let f) = e { return f }; return nil }
+        XCTAssertGreaterThan(events.filter { if case .partial = $0 { return true }; return false }.count, 2, "partials arrive while speaking")
+
+        // SIGHUP during the silence: RELOADING=1, then READY=1 again; the subscriber stays.
+        kill(p.processIdentifier, SIGHUP)
+        // Second copy: as soon as a partial with words shows, the speaker is mid-utterance.
+        let midway = try readUntil(sub, "a partial of the second copy") {
+            if case .partial(let q) = $0 { return !q.text.isEmpty && q.utterance > (firstFinals.last?.utterance ?? 0) }
+            return false
+        }
+        guard case .partial(let open)? = midway.last else { return XCTFail("no partial") }
+        events += midway
+        kill(p.processIdentifier, SIGTERM)
+        var rest: [CaptionEvent] = []
+        while let e = try sub.next() { rest.append(e) }
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0, stderrText.text)
+        let closing = rest.compactMap { e -> CaptionFinal? in if case .final(let f) = e { return f }; return nil }
+        XCTAssertEqual(closing.last?.utterance, open.utterance, "SIGTERM turns the open utterance into a final: \(rest)")
+        XCTAssertFalse(closing.last?.text.isEmpty ?? true)
+
+        // WER of the first copy's finals against the offline transcription of the same clip.
+        let streamed = firstFinals.map(\.text).joined(separator: " ")
+        let offline = try CommandRunner.run(captionctl, ["transcribe", wavPath, "--model", "tiny.en", "--beam", "1", "--threads", "1"])
+        XCTAssertEqual(offline.status, 0, offline.stderr)
+        let werStreamed = ErrorRate.words(reference: EnglishNormalizer.normalize(reference), hypothesis: EnglishNormalizer.normalize(streamed)).rate
+        let werOffline = ErrorRate.words(reference: EnglishNormalizer.normalize(reference), hypothesis: EnglishNormalizer.normalize(offline.stdout)).rate
+        print("e2e: streamed \"\(streamed)\" WER \(werStreamed); offline \"\(offline.stdout.trimmingCharacters(in: .whitespacesAndNewlines))\" WER \(werOffline)")
+        XCTAssertLessThanOrEqual(werStreamed, werOffline + 0.02)
+        XCTAssertTrue(firstFinals.allSatisfy { !$0.words.isEmpty && $0.start <= $0.end })
+
+        // systemd notifications, in order: READY, WATCHDOG, STATUS, RELOADING, READY, STOPPING.
+        let seen = messages.stop()
+        func index(_ needle: String, after: Int = -1) -> Int? {
+            seen.indices.first { $0 > after && seen[$0].split(separator: "\n").contains { $0.hasPrefix(needle) } }
+        }
+        let ready = index("READY=1")
+        let watchdog = ready.flatMap { index("WATCHDOG=1", after: $0) }
+        let status = ready.flatMap { index("STATUS=", after: $0) }
+        let reloading = ready.flatMap { index("RELOADING=1", after: $0) }
+        let readyAgain = reloading.flatMap { index("READY=1", after: $0) }
+        let stopping = readyAgain.flatMap { index("STOPPING=1", after: $0) }
+        XCTAssertNotNil(ready, "\(seen)"); XCTAssertNotNil(watchdog, "\(seen)"); XCTAssertNotNil(status, "\(seen)")
+        XCTAssertNotNil(reloading, "\(seen)"); XCTAssertNotNil(readyAgain, "\(seen)"); XCTAssertNotNil(stopping, "\(seen)")
+        if let w = watchdog, let r = reloading { XCTAssertLessThan(w, r, "the pipeline loop feeds the watchdog before the reload") }
+        XCTAssertTrue(stderrText.text.contains("socket-activated"), stderrText.text)
+    }
+}
+
+/// Collects NOTIFY_SOCKET datagrams on a thread until stopped.
+final class NotifyLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var messages: [String] = []
+    private var running = true
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ listener: NotifyListener) {
+        Thread { [self] in
+            while lock.withLock({ running }) {
+                if let m = listener.next() { lock.withLock { messages.append(m) } }
+            }
+            done.signal()
+        }.start()
+    }
+
+    /// Stops collecting (within the listener's 1-s receive timeout) and returns what arrived.
+    func stop() -> [String] {
+        lock.withLock { running = false }
+        done.wait()
+        return lock.withLock { messages }
+    }
+}
+
+/// Reads a child's standard error on a thread (so a chatty child never blocks on a full pipe).
+final class StderrCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    init(_ pipe: Pipe) {
+        pipe.fileHandleForReading.readabilityHandler = { [self] h in
+            let chunk = h.availableData
+            if chunk.isEmpty { h.readabilityHandler = nil } else { lock.withLock { data.append(chunk) } }
+        }
+    }
+    var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
+}

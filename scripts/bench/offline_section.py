@@ -5,8 +5,9 @@ beam size, one process per engine: faster-whisper float32, faster-whisper int8, 
 
 Timing: "wall s" is transcription time with model load excluded. faster-whisper reports it from
 inside its process (fw_worker.py: load_s and transcribe_s). captionctl is timed from outside unless
-its JSON output carries "load_seconds" and "transcribe_seconds" (top level, under "timing", or in
-every JSON line); without them its wall time is the whole process, load included, which can only
+its JSON output carries "load_seconds" and "transcribe_seconds" (top level or under "timing", in
+every file's JSON object; captionctl repeats its one model load in each, so load is counted once and
+transcribe_seconds summed over files); without them its wall time is the whole process, load included, which can only
 make captionctl look slower (marked "*"). RTF = wall s / audio s; ratio = wall s / wall s of
 faster-whisper float32 at the same beam, model and clips. Peak RSS is each process's own ru_maxrss.
 """
@@ -71,7 +72,8 @@ def captionctl_timing(stdout):
         t = d.get("timing") if isinstance(d.get("timing"), dict) else d
         if isinstance(t.get("load_seconds"), (int, float)) and \
                 isinstance(t.get("transcribe_seconds"), (int, float)):
-            load += t["load_seconds"]
+            # One model load per process, repeated in every file's object: count it once.
+            load = max(load, t["load_seconds"])
             transcribe += t["transcribe_seconds"]
             found = True
     return (load, transcribe) if found else None

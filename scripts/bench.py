@@ -16,9 +16,11 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench"))
 
+import capture_section  # noqa: E402
 import offline_section  # noqa: E402
 
-SECTIONS = {offline_section.NAME: offline_section}
+SECTIONS = {offline_section.NAME: offline_section,
+            capture_section.NAME: capture_section}
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

@@ -39,6 +39,11 @@ public enum Attention {
                                headDim: Int, causalOffset: Int?, scores: UnsafeMutablePointer<Float>,
                                into out: UnsafeMutablePointer<Float>, ldo: Int) {
         guard queries > 0, keys > 0 else { return }
+        // One query: each head's two sgemv calls are small (keys × D), so thread hand-offs would
+        // cost more than they save; run them on the calling thread.
+        let threads = queries == 1 ? BLASThreads.count : 1
+        if threads > 1 { BLASThreads.set(1) }
+        defer { if threads > 1 { BLASThreads.set(threads) } }
         for h in 0..<heads {
             let qh = q + h * headDim, kh = k + h * headDim, vh = v + h * headDim, oh = out + h * headDim
             if queries == 1 {

@@ -16,10 +16,14 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench"))
 
+import capture_section  # noqa: E402
 import offline_section  # noqa: E402
 
-SECTIONS = {offline_section.NAME: offline_section}
-import streaming_section; SECTIONS[streaming_section.NAME] = streaming_section  # noqa: E402,E702
+import streaming_section  # noqa: E402
+
+SECTIONS = {offline_section.NAME: offline_section,
+            capture_section.NAME: capture_section,
+            streaming_section.NAME: streaming_section}
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

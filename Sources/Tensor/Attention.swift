@@ -1,8 +1,17 @@
 import CBLAS
+import Dispatch
 
 /// Multi-head scaled dot-product attention over strided row-major buffers, so fused QKV
 /// projections (rows of 3·d) and KV caches are used in place without copies.
+///
+/// Two schedules with one contract: `perHead` (whole (queries × keys) score matrix per head, BLAS
+/// threads inside each call) for one query or short prompts, and `blocked` for long sequences (the
+/// encoder's 1500 × 1500): blocks of `blockRows` queries of one head, so a block's scores stay in
+/// L2 through scoring, softmax and weighting, spread over the workers with single-threaded BLAS.
 public enum Attention {
+    /// Query rows per block of the blocked schedule: 64 × 1500 keys × 4 bytes = 384 KB of scores.
+    static let blockRows = 64
+
     /// Scratch floats `multiHead` needs: queries × keys.
     public static func scratchCount(queries: Int, keys: Int) -> Int { max(1, queries * keys) }
 
@@ -15,36 +24,99 @@ public enum Attention {
                                  headDim: Int, causalOffset: Int?, scores: UnsafeMutablePointer<Float>,
                                  into out: UnsafeMutablePointer<Float>, ldo: Int) {
         guard queries > 0, keys > 0 else { return }
-        let scale = 1 / Float(headDim).squareRoot()
+        if queries >= 2 * blockRows {
+            blocked(q: q, ldq: ldq, k: k, ldk: ldk, v: v, ldv: ldv, queries: queries, keys: keys, heads: heads,
+                    headDim: headDim, causalOffset: causalOffset, scores: scores, into: out, ldo: ldo)
+        } else {
+            perHead(q: q, ldq: ldq, k: k, ldk: ldk, v: v, ldv: ldv, queries: queries, keys: keys, heads: heads,
+                    headDim: headDim, causalOffset: causalOffset, scores: scores, into: out, ldo: ldo)
+        }
+    }
+
+    /// Whole score matrix per head; BLAS threads inside each call. Same contract as `multiHead`.
+    public static func perHead(q: UnsafePointer<Float>, ldq: Int, k: UnsafePointer<Float>, ldk: Int,
+                               v: UnsafePointer<Float>, ldv: Int, queries: Int, keys: Int, heads: Int,
+                               headDim: Int, causalOffset: Int?, scores: UnsafeMutablePointer<Float>,
+                               into out: UnsafeMutablePointer<Float>, ldo: Int) {
+        guard queries > 0, keys > 0 else { return }
+        // One query: each head's two sgemv calls are small (keys × D), so thread hand-offs would
+        // cost more than they save; run them on the calling thread.
+        let threads = queries == 1 ? BLASThreads.count : 1
+        if threads > 1 { BLASThreads.set(1) }
+        defer { if threads > 1 { BLASThreads.set(threads) } }
         for h in 0..<heads {
             let qh = q + h * headDim, kh = k + h * headDim, vh = v + h * headDim, oh = out + h * headDim
             if queries == 1 {
                 let visible = causalOffset.map { min(keys, $0 + 1) } ?? keys
                 // scores (visible) = K_h (visible, D) · q_h (D) · scale
-                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(visible), Int32(headDim), scale, kh, Int32(ldk),
-                            qh, 1, 0, scores, 1)
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(visible), Int32(headDim), scale(headDim), kh,
+                            Int32(ldk), qh, 1, 0, scores, 1)
                 Kernels.softmax(scores, rows: 1, width: visible)
                 // out_h (D) = V_hᵀ (D, visible) · p (visible)
                 cblas_sgemv(CblasRowMajor, CblasTrans, Int32(visible), Int32(headDim), 1, vh, Int32(ldv),
                             scores, 1, 0, oh, 1)
                 continue
             }
-            // scores (queries, keys) = Q_h (queries, D) · K_hᵀ (D, keys) · scale
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(queries), Int32(keys), Int32(headDim),
-                        scale, qh, Int32(ldq), kh, Int32(ldk), 0, scores, Int32(keys))
-            if let offset = causalOffset {
-                for i in 0..<queries {
-                    let first = offset + i + 1
-                    if first < keys {
-                        let row = scores + i * keys
-                        for j in first..<keys { row[j] = -Float.infinity }
-                    }
+            block(qh: qh, ldq: ldq, kh: kh, ldk: ldk, vh: vh, ldv: ldv, firstQuery: 0, rows: queries, keys: keys,
+                  headDim: headDim, causalOffset: causalOffset, scores: scores, into: oh, ldo: ldo)
+        }
+    }
+
+    /// Blocks of `blockRows` queries of one head, spread over min(BLAS threads, blocks) workers, each
+    /// with its own slice of `scores` and OpenBLAS on one thread for the duration. Same contract as
+    /// `multiHead`; needs queries ≥ blockRows.
+    public static func blocked(q: UnsafePointer<Float>, ldq: Int, k: UnsafePointer<Float>, ldk: Int,
+                               v: UnsafePointer<Float>, ldv: Int, queries: Int, keys: Int, heads: Int,
+                               headDim: Int, causalOffset: Int?, scores: UnsafeMutablePointer<Float>,
+                               into out: UnsafeMutablePointer<Float>, ldo: Int) {
+        guard queries > 0, keys > 0 else { return }
+        let rowsPerBlock = min(blockRows, queries)
+        let blocksPerHead = (queries + rowsPerBlock - 1) / rowsPerBlock
+        let items = heads * blocksPerHead
+        let threads = BLASThreads.count
+        // Each worker owns rowsPerBlock × keys floats of `scores` (queries × keys in all).
+        let workers = max(1, min(threads, items, queries / rowsPerBlock))
+        if threads > 1 { BLASThreads.set(1) }
+        defer { if threads > 1 { BLASThreads.set(threads) } }
+        let run = { (w: Int) in
+            let scratch = scores + w * rowsPerBlock * keys
+            var item = w
+            while item < items {
+                let h = item / blocksPerHead, first = (item % blocksPerHead) * rowsPerBlock
+                let rows = min(rowsPerBlock, queries - first)
+                block(qh: q + first * ldq + h * headDim, ldq: ldq, kh: k + h * headDim, ldk: ldk,
+                      vh: v + h * headDim, ldv: ldv, firstQuery: first, rows: rows, keys: keys, headDim: headDim,
+                      causalOffset: causalOffset, scores: scratch, into: out + first * ldo + h * headDim, ldo: ldo)
+                item += workers
+            }
+        }
+        if workers == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: run) }
+    }
+
+    @inline(__always)
+    private static func scale(_ headDim: Int) -> Float { 1 / Float(headDim).squareRoot() }
+
+    /// `rows` queries (global indices firstQuery…) of one head against all keys.
+    /// qh: (rows, ldq), kh/vh: (keys, ldk/ldv), scores: (rows, keys) scratch, oh: (rows, ldo).
+    private static func block(qh: UnsafePointer<Float>, ldq: Int, kh: UnsafePointer<Float>, ldk: Int,
+                              vh: UnsafePointer<Float>, ldv: Int, firstQuery: Int, rows: Int, keys: Int,
+                              headDim: Int, causalOffset: Int?, scores: UnsafeMutablePointer<Float>,
+                              into oh: UnsafeMutablePointer<Float>, ldo: Int) {
+        // scores (rows, keys) = Q_h (rows, D) · K_hᵀ (D, keys) · scale
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(keys), Int32(headDim),
+                    scale(headDim), qh, Int32(ldq), kh, Int32(ldk), 0, scores, Int32(keys))
+        if let offset = causalOffset {
+            for i in 0..<rows {
+                let visible = offset + firstQuery + i + 1
+                if visible < keys {
+                    let row = scores + i * keys
+                    for j in visible..<keys { row[j] = -Float.infinity }
                 }
             }
-            Kernels.softmax(scores, rows: queries, width: keys)
-            // out_h (queries, D) = P (queries, keys) · V_h (keys, D)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(queries), Int32(headDim), Int32(keys),
-                        1, scores, Int32(keys), vh, Int32(ldv), 0, oh, Int32(ldo))
         }
+        Kernels.softmax(scores, rows: rows, width: keys)
+        // out_h (rows, D) = P (rows, keys) · V_h (keys, D)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(headDim), Int32(keys),
+                    1, scores, Int32(keys), vh, Int32(ldv), 0, oh, Int32(ldo))
     }
 }

@@ -32,7 +32,18 @@ public enum DType: String, Sendable {
             case .float32:
                 for i in 0..<count { o[i] = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
             case .float16:
-                for i in 0..<count { o[i] = DType.halfToFloat(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+                #if _endian(little)
+                let full = count - count % 8   // file and host order agree: 8 halves at a time
+                #else
+                let full = 0
+                #endif
+                var i = 0
+                while i < full {   // 8 halves per step; `halfToFloat` (the reference) for the tail
+                    let h = bytes.loadUnaligned(fromByteOffset: 2 * i, as: SIMD8<UInt16>.self)
+                    UnsafeMutableRawPointer(o + i).storeBytes(of: DType.halvesToFloats(h), as: SIMD8<Float>.self)
+                    i += 8
+                }
+                for j in full..<count { o[j] = DType.halfToFloat(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * j, as: UInt16.self))) }
             case .bfloat16:
                 for i in 0..<count { o[i] = Float(bitPattern: UInt32(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16) }
             case .int8:
@@ -44,6 +55,20 @@ public enum DType: String, Sendable {
             }
             initialized = count
         }
+    }
+
+    /// Eight halves (host order) → floats without branches: the 15 exponent+mantissa bits shifted
+    /// into a float's place read as a float scaled by 2^112 re-biases the exponent (subnormal halves
+    /// become normal floats exactly); exponent 31 (infinity, NaN) is set to 255; the sign is copied.
+    @inline(__always)
+    public static func halvesToFloats(_ halves: SIMD8<UInt16>) -> SIMD8<Float> {
+        let h = SIMD8<Int32>(truncatingIfNeeded: halves)
+        let magnitude = h & 0x7FFF
+        let shifted = magnitude &<< 13
+        let scaled = unsafeBitCast(shifted, to: SIMD8<Float>.self) * 5.192_296_858_534_827_6e33   // 2^112
+        var bits = unsafeBitCast(scaled, to: SIMD8<Int32>.self)
+        bits.replace(with: shifted | 0x7F80_0000, where: magnitude .>= 0x7C00)
+        return unsafeBitCast(bits | ((h & 0x8000) &<< 16), to: SIMD8<Float>.self)
     }
 
     /// IEEE 754 binary16 → binary32, by bit manipulation (subnormals, infinities and NaN included).

@@ -83,11 +83,21 @@ public enum Kernels {
         }
     }
 
-    /// Exact GELU in place: x · ½ · (1 + erf(x / √2)).
+    /// Exact GELU in place: x · ½ · (1 + erf(x / √2)), erf by `VectorMath.erf` (8 lanes).
     public static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
         let s: Float = 0.70710678118654752
         ParallelChunks.run(count: count, elementsPerItem: 1) { range in
-            for i in range { let v = x[i]; x[i] = 0.5 * v * (1 + erff(v * s)) }
+            let p = x + range.lowerBound, n = range.count
+            var i = 0
+            while i + VectorMath.lanes <= n {
+                let v = VectorMath.load(p + i)
+                VectorMath.store(0.5 * v * (1 + VectorMath.erf(v * s)), p + i)
+                i += VectorMath.lanes
+            }
+            if i < n {
+                let v = VectorMath.loadPartial(p + i, n - i, fill: 0)
+                VectorMath.storePartial(0.5 * v * (1 + VectorMath.erf(v * s)), p + i, n - i)
+            }
         }
     }
 
@@ -98,14 +108,33 @@ public enum Kernels {
         }
     }
 
+    /// One row: max, exp(x − max) and its sum, scale — 8 lanes at a time (`VectorMath.exp`).
     @inline(__always)
     private static func softmaxRow(_ xr: UnsafeMutablePointer<Float>, width: Int) {
-        var m = -Float.infinity
-        for i in 0..<width where xr[i] > m { m = xr[i] }
-        var sum: Float = 0
-        for i in 0..<width { let e = expf(xr[i] - m); xr[i] = e; sum += e }
-        let inv = 1 / sum
-        for i in 0..<width { xr[i] *= inv }
+        let lanes = VectorMath.lanes, full = width - width % lanes, rest = width - full
+        var mv = VectorMath.Vector(repeating: -.infinity)
+        var i = 0
+        while i < full { mv = VectorMath.max(mv, VectorMath.load(xr + i)); i += lanes }
+        if rest > 0 { mv = VectorMath.max(mv, VectorMath.loadPartial(xr + full, rest, fill: -.infinity)) }
+        let m = mv.max()
+        var sv = VectorMath.Vector(repeating: 0)
+        i = 0
+        while i < full {
+            let e = VectorMath.exp(VectorMath.load(xr + i) - m)
+            VectorMath.store(e, xr + i)
+            sv += e
+            i += lanes
+        }
+        if rest > 0 {
+            // Padding lanes are -inf, so their exp is 0 and adds nothing to the sum.
+            let e = VectorMath.exp(VectorMath.loadPartial(xr + full, rest, fill: -.infinity) - m)
+            VectorMath.storePartial(e, xr + full, rest)
+            sv += e
+        }
+        let inv = 1 / sv.sum()
+        i = 0
+        while i < full { VectorMath.store(VectorMath.load(xr + i) * inv, xr + i); i += lanes }
+        for j in full..<width { xr[j] *= inv }
     }
 
     /// a += b elementwise.

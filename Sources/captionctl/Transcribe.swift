@@ -25,12 +25,15 @@ struct Transcribe: ParsableCommand {
         do { format = try SubtitleFormat(name: self.format) } catch {
             throw CleanExit.failure("--format \(self.format): expected txt, srt, vtt or json")
         }
+        let loadStarted = Date()
         let pipeline = try whisper.loadPipeline()
+        let loadSeconds = Date().timeIntervalSince(loadStarted)
         let options = try whisper.decodingOptions(for: pipeline)
         var failed = 0
         var outputs: [(file: String, text: String)] = []
         for file in files {
             do {
+                let fileStarted = Date()
                 let samples = try AudioDecoder.load(file)
                 guard !samples.isEmpty else {
                     throw CleanExit.failure("\(file): contains no audio samples")
@@ -43,7 +46,9 @@ struct Transcribe: ParsableCommand {
                 }
                 progress.finish()
                 let elapsed = Date().timeIntervalSince(started)
-                outputs.append((file, try render(result, file: file, format: format, seconds: elapsed)))
+                let timing = TranscriptionJSON.Timing(load_seconds: loadSeconds,
+                                                      transcribe_seconds: Date().timeIntervalSince(fileStarted))
+                outputs.append((file, try render(result, file: file, format: format, seconds: elapsed, timing: timing)))
             } catch {
                 failed += 1
                 printError("captionctl: " + Self.message(for: error, file: file))
@@ -59,10 +64,11 @@ struct Transcribe: ParsableCommand {
         return text.contains(file) ? text : "\(file): \(text)"
     }
 
-    func render(_ t: Transcription, file: String, format: SubtitleFormat, seconds: Double) throws -> String {
+    func render(_ t: Transcription, file: String, format: SubtitleFormat, seconds: Double,
+                timing: TranscriptionJSON.Timing) throws -> String {
         switch format {
         case .json:
-            return try TranscriptionJSON(file: file, transcription: t, processingSeconds: seconds).encoded()
+            return try TranscriptionJSON(file: file, transcription: t, processingSeconds: seconds, timing: timing).encoded()
         default:
             let segments = t.segments.map { SubtitleSegment(start: $0.start, end: $0.end, text: $0.text) }
             return try SubtitleWriter().render(segments, as: format)
@@ -101,6 +107,13 @@ struct TranscriptionJSON: Encodable {
         let id: Int, seek: Int, start: Double, end: Double, text: String, tokens: [Int]
         let avg_logprob: Double, no_speech_prob: Double, compression_ratio: Double, temperature: Double
     }
+    /// Wall-clock seconds, for benchmarks: `load_seconds` is the process's one-time model load
+    /// (the same value in every file's object); `transcribe_seconds` is this file alone, audio
+    /// decoding + features + transcription (what faster-whisper's transcribe() call covers).
+    struct Timing: Encodable {
+        let load_seconds: Double
+        let transcribe_seconds: Double
+    }
     let file: String
     let language: String
     let language_probability: Double
@@ -109,8 +122,10 @@ struct TranscriptionJSON: Encodable {
     let rtf: Double
     let text: String
     let segments: [Segment]
+    let timing: Timing
 
-    init(file: String, transcription t: Transcription, processingSeconds: Double) {
+    init(file: String, transcription t: Transcription, processingSeconds: Double, timing: Timing) {
+        self.timing = timing
         self.file = file
         language = t.language
         language_probability = t.languageProbability

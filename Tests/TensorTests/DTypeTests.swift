@@ -13,6 +13,19 @@ final class DTypeTests: XCTestCase {
         }
     }
 
+    func testVectorHalfConversionMatchesScalarReferenceForEveryBitPattern() {
+        for start in stride(from: 0, to: 65536, by: 8) {
+            var lanes = SIMD8<UInt16>()
+            for l in 0..<8 { lanes[l] = UInt16(start + l) }
+            let fast = DType.halvesToFloats(lanes)
+            for l in 0..<8 {
+                let slow = DType.halfToFloat(UInt16(start + l))
+                if slow.isNaN { XCTAssertTrue(fast[l].isNaN); continue }
+                XCTAssertEqual(fast[l].bitPattern, slow.bitPattern, "half 0x\(String(start + l, radix: 16))")
+            }
+        }
+    }
+
     func testBFloat16Int8AndFloat32() {
         let bf: [UInt16] = [0x3F80, 0xC000, 0x0000]           // 1, -2, 0
         let b = bf.withUnsafeBytes { DType.bfloat16.convert($0.baseAddress!, count: 3) }

@@ -18,7 +18,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "ben
 
 import capture_section  # noqa: E402
 import offline_section  # noqa: E402
-
 import streaming_section  # noqa: E402
 
 SECTIONS = {offline_section.NAME: offline_section,

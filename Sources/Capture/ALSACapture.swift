@@ -23,12 +23,9 @@ public final class ALSACapture: @unchecked Sendable {
     public let ring: SampleRing
     private let open: Opener
     private let log: @Sendable (String) -> Void
-    private let stopFlag = ManagedAtomic<Bool>(false)
+    private let loop = CaptureLoopThread()
     private let lock = NSLock()
     private var stats = Statistics()
-    private var thread: Thread?
-    private let finished = DispatchSemaphore(value: 0)
-    private var failure: Error?
 
     /// - Parameters:
     ///   - open: how to (re)open the PCM; defaults to the live `ALSAPCM`.
@@ -45,32 +42,17 @@ public final class ALSACapture: @unchecked Sendable {
 
     /// Runs the loop on its own thread.
     public func start() {
-        let t = Thread { [self] in
-            do { try run() } catch { lock.lock(); failure = error; lock.unlock() }
-            finished.signal()
-        }
-        t.name = "captiond.alsa"
-        thread = t
-        t.start()
+        loop.start(name: "captiond.alsa") { [self] in try run() }
     }
 
     /// Asks the loop to end and waits for it; returns the error that ended it early, if any.
     @discardableResult
-    public func stop() -> Error? {
-        stopFlag.store(true, ordering: .releasing)
-        if thread != nil { finished.wait(); thread = nil }
-        lock.lock(); defer { lock.unlock() }
-        return failure
-    }
+    public func stop() -> Error? { loop.stop() }
 
     /// Waits for a started loop to end by itself (frame limit, give-up) and returns its error.
-    public func wait() -> Error? {
-        if thread != nil { finished.wait(); finished.signal() }
-        lock.lock(); defer { lock.unlock() }
-        return failure
-    }
+    public func wait() -> Error? { loop.wait() }
 
-    private var stopping: Bool { stopFlag.load(ordering: .acquiring) }
+    private var stopping: Bool { loop.stopRequested }
 
     private func update(_ body: (inout Statistics) -> Void) {
         lock.lock(); body(&stats); lock.unlock()
@@ -89,7 +71,7 @@ public final class ALSACapture: @unchecked Sendable {
                 want = min(want, limit - totalFrames)
                 if want <= 0 { break }
             }
-            if configuration.paceRealTime { session.sleepUntilPeriodCaptured(want, stopFlag: stopFlag) }
+            if configuration.paceRealTime { session.sleepUntilPeriodCaptured(want, stopFlag: loop.stopFlag) }
             session.zeroBuffer()
             let n = session.buffer.withUnsafeMutableBytes { raw in
                 raw.baseAddress.map { pcm.read(into: $0, frames: want) } ?? -Int(EINVAL)
@@ -142,7 +124,7 @@ public final class ALSACapture: @unchecked Sendable {
                 log("capture: giving up on '\(configuration.device)' after \(max) attempts")
                 throw CaptureError.gaveUp(device: configuration.device, attempts: max, lastError: lastError)
             }
-            Session.sleep(delay, stopFlag: stopFlag)
+            Session.sleep(delay, stopFlag: loop.stopFlag)
             if stopping { break }
             do {
                 let fresh = try open()

@@ -18,12 +18,9 @@ public final class V4L2Capture: @unchecked Sendable {
     public let ring: FrameRing
     private let device: V4L2Device
     private let log: @Sendable (String) -> Void
-    private let stopFlag = ManagedAtomic<Bool>(false)
+    private let loop = CaptureLoopThread()
     private let lock = NSLock()
     private var stats = Statistics()
-    private var thread: Thread?
-    private let finished = DispatchSemaphore(value: 0)
-    private var failure: Error?
 
     public init(configuration: V4L2Configuration, ring: FrameRing, device: V4L2Device = .live,
                 log: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -35,27 +32,16 @@ public final class V4L2Capture: @unchecked Sendable {
 
     public var statistics: Statistics { lock.lock(); defer { lock.unlock() }; return stats }
 
-    private var stopping: Bool { stopFlag.load(ordering: .acquiring) }
+    private var stopping: Bool { loop.stopRequested }
 
     private func update(_ body: (inout Statistics) -> Void) { lock.lock(); body(&stats); lock.unlock() }
 
     public func start() {
-        let t = Thread { [self] in
-            do { try run() } catch { lock.lock(); failure = error; lock.unlock() }
-            finished.signal()
-        }
-        t.name = "captiond.v4l2"
-        thread = t
-        t.start()
+        loop.start(name: "captiond.v4l2") { [self] in try run() }
     }
 
     @discardableResult
-    public func stop() -> Error? {
-        stopFlag.store(true, ordering: .releasing)
-        if thread != nil { finished.wait(); thread = nil }
-        lock.lock(); defer { lock.unlock() }
-        return failure
-    }
+    public func stop() -> Error? { loop.stop() }
 
     /// Runs the loop (blocking) until `stop()`, `frameLimit` frames, or giving up on the device.
     /// The first open must succeed; later losses are retried.
@@ -104,7 +90,7 @@ public final class V4L2Capture: @unchecked Sendable {
                 log("capture: giving up on \(configuration.path) after \(max) attempts")
                 throw CaptureError.gaveUp(device: configuration.path, attempts: max, lastError: lastError)
             }
-            Session.sleep(delay, stopFlag: stopFlag)
+            Session.sleep(delay, stopFlag: loop.stopFlag)
             if stopping { return nil }
             do {
                 let cam = try V4L2Camera(device: device, configuration: configuration)

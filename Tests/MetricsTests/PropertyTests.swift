@@ -1,25 +1,15 @@
 import XCTest
 @testable import Metrics
+import TestSupport
 
 /// Properties the issue promises, on deterministic pseudo-random text.
 final class PropertyTests: XCTestCase {
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
     static let vocab = ["the", "cat", "sat", "on", "a", "mat", "don't", "we'll", "go", "home", "3.5", "now", "blue", "sky"]
 
-    func sentence(_ rng: inout SplitMix, _ n: Int) -> [String] { (0..<n).map { _ in Self.vocab[rng.int(Self.vocab.count)] } }
+    func sentence(_ rng: inout SeededRandom, _ n: Int) -> [String] { (0..<n).map { _ in Self.vocab[rng.int(Self.vocab.count)] } }
 
     func testWEROfAStringWithItselfIsZero() {
-        var rng = SplitMix(state: 1)
+        var rng = SeededRandom(state: 1)
         for n in 0..<40 {
             let s = sentence(&rng, n).joined(separator: " ")
             let e = ErrorRate.words(reference: s, hypothesis: s)
@@ -29,7 +19,7 @@ final class PropertyTests: XCTestCase {
     }
 
     func testInsertingKWordsIntoNWordsGivesKOverN() {
-        var rng = SplitMix(state: 2)
+        var rng = SeededRandom(state: 2)
         for _ in 0..<200 {
             let n = 1 + rng.int(20), k = rng.int(8)
             let ref = sentence(&rng, n)
@@ -44,7 +34,7 @@ final class PropertyTests: XCTestCase {
     /// The alignment (full matrix, rapidfuzz tie-breaking) against the naive two-row distance, and the
     /// ops must walk both sequences in order.
     func testAlignmentAgreesWithNaiveDistanceAndIsConsistent() {
-        var rng = SplitMix(state: 3)
+        var rng = SeededRandom(state: 3)
         for _ in 0..<300 {
             let a = (0..<rng.int(15)).map { _ in rng.int(4) }, b = (0..<rng.int(15)).map { _ in rng.int(4) }
             let al = EditAlignment(reference: a, hypothesis: b)

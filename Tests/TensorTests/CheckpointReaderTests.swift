@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import Tensor
+import TestSupport
 
 /// CTranslate2 and safetensors readers on small files the tests write, valid and damaged.
 final class CheckpointReaderTests: XCTestCase {

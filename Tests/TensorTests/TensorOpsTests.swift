@@ -1,5 +1,6 @@
 import XCTest
 import Tensor
+import TestSupport
 
 final class TensorOpsTests: XCTestCase {
     func testTensorLevelOpsAgreeWithReferenceAndCheckShapes() throws {

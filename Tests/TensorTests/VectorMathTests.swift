@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import Tensor
+import TestSupport
 
 /// The 8-lane exp and erf polynomials against Double-precision libm, over dense grids.
 final class VectorMathTests: XCTestCase {

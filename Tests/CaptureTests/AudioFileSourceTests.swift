@@ -50,6 +50,32 @@ final class AudioFileSourceTests: XCTestCase {
         XCTAssertLessThan(zip(got, expected).map { abs($0 - $1) }.max() ?? 1, 1e-6)
     }
 
+    func testRawPCMFromStandardInput() throws {
+        // Put a pipe on fd 0 for the duration of the test, as `captiond` gets it from a shell.
+        let samples: [Int16] = (0..<16000).map { Int16(truncatingIfNeeded: ($0 * 131) % 20000 - 10000) }
+        let bytes = samples.flatMap { v in withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0)
+        let savedStdin = dup(0)
+        XCTAssertGreaterThanOrEqual(savedStdin, 0)
+        XCTAssertEqual(dup2(fds[0], 0), 0)
+        close(fds[0])
+        defer { dup2(savedStdin, 0); close(savedStdin) }
+        let writeEnd = fds[1]
+        let writer = Thread {
+            var offset = 0
+            while offset < bytes.count {
+                let n = bytes[offset..<min(bytes.count, offset + 4093)].withUnsafeBytes { write(writeEnd, $0.baseAddress, $0.count) }
+                if n <= 0 { break }
+                offset += n
+            }
+            close(writeEnd)
+        }
+        writer.start()
+        let got = try collect(AudioFileSource(path: "-", format: .raw(.s16LE, rate: 16000, channels: 1), pacing: .asFastAsPossible)).flatMap(\.samples)
+        XCTAssertEqual(got, samples.map { Float($0) / 32768 })
+    }
+
     func testStrayBytesAtTheEndOfRawPCMAreAnError() throws {
         let path = NSTemporaryDirectory() + "captiond-stray-\(getpid()).raw"
         try Data([UInt8](repeating: 0, count: 4 * 100 + 3)).write(to: URL(fileURLWithPath: path))

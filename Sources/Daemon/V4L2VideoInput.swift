@@ -15,12 +15,15 @@ final class V4L2VideoInput: VideoInput {
     }
 
     func start() throws {
-        // The capture thread opens the device; check it is there first so start-up fails clearly.
-        if access(config.device, R_OK | W_OK) != 0 {
-            let code = errno
+        // The capture thread opens the device; open it once here, through the same device
+        // functions, so a missing or forbidden camera stops start-up with the reason.
+        let fd = V4L2Device.live.open(config.device)
+        if fd < 0 {
+            let code = -fd
             throw DaemonError.stage(name: "video (v4l2 \(config.device))",
-                                    reason: "access: \(String(cString: strerror(code))) (errno \(code)); set video.enabled = false or video.device")
+                                    reason: "open: \(String(cString: strerror(code))) (errno \(code)); set video.enabled = false or video.device")
         }
+        _ = V4L2Device.live.close(fd)
         let v4l2 = V4L2Configuration(path: config.device, width: config.width, height: config.height,
                                      framesPerSecond: config.fps)
         let log = self.log

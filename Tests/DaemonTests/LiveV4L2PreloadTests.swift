@@ -1,0 +1,75 @@
+import XCTest
+import Foundation
+import TestSupport
+
+/// The unmodified `captiond` binary with `video.source = "v4l2"`: its own open/ioctl/mmap/poll run
+/// against a fake /dev/video0 served by an LD_PRELOAD library (Tests/Fixtures/fakev4l2), while
+/// jfk.wav plays from a file source. `status` must report the camera's frames arriving.
+final class LiveV4L2PreloadTests: XCTestCase {
+    func testDaemonCountsFramesFromThePreloadedCamera() throws {
+        let bin = TestPaths.productsDir
+        let captiond = bin.appendingPathComponent("captiond").path
+        let captionctl = bin.appendingPathComponent("captionctl").path
+        guard FileManager.default.isExecutableFile(atPath: captiond) else { throw XCTSkip("captiond is not built in \(bin.path)") }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/cc") else { throw XCTSkip("no C compiler at /usr/bin/cc") }
+        guard TestPaths.model("tiny.en") != nil else { throw XCTSkip("tiny.en is not installed: run scripts/fetch-models tiny.en") }
+        guard let fixtures = TestPaths.sharedFixtures else { throw XCTSkip("shared fixtures are absent (../shared/fixtures)") }
+
+        let box = try DaemonSandbox()
+        let library = box.dir + "/fakev4l2.so"
+        let cc = try CommandRunner.run("/usr/bin/cc", ["-shared", "-fPIC", "-O2", "-o", library,
+                                                       TestPaths.fixtures.appendingPathComponent("fakev4l2/fakev4l2.c").path, "-ldl"])
+        XCTAssertEqual(cc.status, 0, cc.stderr)
+        _ = try box.writeConfig(extra: """
+        [audio]
+        source = "file"
+        file = "\(fixtures.appendingPathComponent("whisper_cpp/jfk.wav").path)"
+        pace = "realtime"
+        [video]
+        enabled = true
+        source = "v4l2"
+        device = "/dev/video0"
+        size = "640x480"
+        fps = 30
+        [model]
+        name = "tiny.en"
+        dir = "\(TestPaths.modelsDir.path)"
+        language = "en"
+        beam = 1
+        """)
+
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: captiond)
+        p.arguments = ["--config", box.configPath]
+        var env = ProcessInfo.processInfo.environment
+        env["LD_PRELOAD"] = library
+        env.removeValue(forKey: "NOTIFY_SOCKET")
+        p.environment = env
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let stderrText = StderrCollector(err)
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+
+        // Poll `captionctl status --json` until frames have arrived (30 frame/s for a few seconds).
+        var frames = 0, dropped = -1, state = ""
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, p.isRunning {
+            let r = try CommandRunner.run(captionctl, ["status", "--json", "--config", box.configPath])
+            if r.status == 0, let object = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] {
+                frames = object["video_frames"] as? Int ?? 0
+                dropped = object["video_dropped"] as? Int ?? -1
+                state = object["state"] as? String ?? ""
+                if frames >= 60 { break }
+            }
+            usleep(300_000)
+        }
+        XCTAssertTrue(p.isRunning, "captiond exited: \(stderrText.text)")
+        XCTAssertGreaterThanOrEqual(frames, 60, "frames from the preloaded camera; state \(state); log: \(stderrText.text)")
+        XCTAssertGreaterThanOrEqual(dropped, 0)
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0, stderrText.text)
+    }
+}

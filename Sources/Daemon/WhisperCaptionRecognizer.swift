@@ -58,7 +58,14 @@ public final class WhisperCaptionRecognizer: CaptionRecognizer {
         options.temperatures = [0.0]
         language = code ?? "auto"
         let decoder = TracedWindowDecoder(WhisperWindowDecoder(transcriber: pipeline.transcriber, options: options))
-        do { recognizer = try StreamingRecognizer(decoder: decoder, configuration: configuration) } catch {
+        // The final pass decodes as `captionctl transcribe` does: same beam, temperature fallback.
+        var finalOptions = DecodingOptions.greedy(language: code)
+        finalOptions.beamSize = max(1, model.beam)
+        finalOptions.task = options.task
+        let finalDecoder = TracedWindowDecoder(WhisperUtteranceDecoder(transcriber: pipeline.transcriber, options: finalOptions))
+        do {
+            recognizer = try StreamingRecognizer(decoder: decoder, finalDecoder: finalDecoder, configuration: configuration)
+        } catch {
             throw DaemonError.stage(name: stage, reason: "\(error)")
         }
     }

@@ -7,10 +7,11 @@
 /// - LocalAgreement-2 commits the common word prefix of two consecutive hypotheses, once the
 ///   window holds `commitAfterSeconds` of the utterance; committed words are never revised in
 ///   partials. The rest of the newest hypothesis is tentative; partials show only its first
-///   `partialTentativeWords` words (the tail of a hypothesis is its least stable part).
-/// - A final-pass hypothesis (the whole utterance decoded again at its end, `finalPass`) becomes
-///   the final's text when it passes the guards; otherwise the final is built from the window
-///   hypotheses as before.
+///   `partialTentativeWords` words (the tail of a hypothesis is its least stable part). A
+///   hypothesis below `commitLogProb` is ignored for agreement and display.
+/// - A final-pass hypothesis (the whole utterance decoded again at its end, `finalPass`) gives
+///   the final's words after the committed ones (or all of them without `finalKeepsCommitted`)
+///   when it passes the guards; otherwise the final is built from the window hypotheses.
 /// - `windowStart` (the audio the next decode should begin at) moves to the end of the last
 ///   committed sentence or segment, and is forced forward when the window exceeds `windowSeconds`.
 public struct CaptionPolicy {
@@ -47,6 +48,9 @@ public struct CaptionPolicy {
     private var pastWords: [Word] = []     // words of earlier finals (prompt; their audio may be in the window)
     private var latestTime = 0.0
 
+    /// Hypotheses ignored for agreement and display because their log-probability was below
+    /// `commitLogProb`.
+    public private(set) var unsure = 0
     /// Hypotheses dropped by the guards, with the reason (for status and tests).
     public private(set) var rejections: [HallucinationGuard.Rejection] = []
 
@@ -110,6 +114,12 @@ public struct CaptionPolicy {
         }
         if let lang = h.language { language = lang }
         coveredEnd = max(coveredEnd, windowEnd)
+        guard h.avgLogProb >= configuration.commitLogProb else {
+            // Unsure: neither commit nor show it; the next confident hypothesis is compared with
+            // the last confident one.
+            unsure += 1
+            return []
+        }
 
         let inWindow = (pastWords + committed).filter { $0.end > windowStart + 1e-6 }
         let fresh = LocalAgreement.newWords(in: h, after: inWindow)
@@ -177,7 +187,14 @@ public struct CaptionPolicy {
     /// Closes the utterance. `confirmedOnly`: a silence endpoint keeps only committed words (the
     /// decoder has seen the whole utterance at least twice), unless nothing was committed.
     private mutating func close(at end: Double, confirmedOnly: Bool = false) -> [StreamingEvent] {
-        let words = finalWords ?? (confirmedOnly && !committed.isEmpty ? committed : committed + tentative)
+        let words: [Word]
+        if let full = finalWords {
+            // Committed words were shown as stable: by default they stay, and the final pass only
+            // supplies the rest of the utterance.
+            words = configuration.finalKeepsCommitted ? LocalAgreement.merge(committed: committed, full: full) : full
+        } else {
+            words = confirmedOnly && !committed.isEmpty ? committed : committed + tentative
+        }
         isActive = false
         finalWords = nil
         committed = []

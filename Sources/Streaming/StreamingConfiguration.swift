@@ -32,6 +32,13 @@ public struct StreamingConfiguration: Equatable, Sendable {
     /// Decode the whole utterance once more at its end with the offline settings (full context)
     /// and make that the final (needs a final-pass decoder).
     public var finalPass: Bool = true
+    /// With a final pass, keep the committed words (shown as stable) and take only the rest of the
+    /// utterance from the pass; false makes the final exactly the pass (more accurate, but the
+    /// words it changes were already shown as stable).
+    public var finalKeepsCommitted: Bool = true
+    /// Window hypotheses with an average log-probability below this neither commit nor change
+    /// the partial (the decoder is unsure, typically of the first words of a short window).
+    public var commitLogProb: Double = -0.6
 
     public init() {}
 
@@ -68,6 +75,8 @@ public struct StreamingConfiguration: Equatable, Sendable {
                   "commit_after_s", commitAfterSeconds, "expected seconds between 0 and 10")
         try check(partialTentativeWords >= 0 && partialTentativeWords <= 1000,
                   "partial_tentative_words", partialTentativeWords, "expected a count between 0 and 1000")
+        try check(commitLogProb.isFinite && commitLogProb <= 0,
+                  "commit_logprob", commitLogProb, "expected a log-probability ≤ 0")
         try check(promptCharacters >= 0 && promptCharacters <= 1000,
                   "prompt_chars", promptCharacters, "expected a count between 0 and 1000")
     }

@@ -34,6 +34,10 @@ public final class WhisperCaptionRecognizer: CaptionRecognizer {
         c.stepMilliseconds = s.stepMs
         c.endpointSilenceSeconds = Double(s.endpointSilenceMs) / 1000
         c.maxUtteranceSeconds = s.maxUtteranceS
+        // No reach-back over the previous utterance's audio: with a final pass its words carry
+        // segment-spread times, and the window's first new words, falling inside them, were lost.
+        // The previous finals still prompt the decoder.
+        c.contextSeconds = 0
         do { try c.validate() } catch {
             throw DaemonError.stage(name: "recognizer (streaming)", reason: "\(error)")
         }

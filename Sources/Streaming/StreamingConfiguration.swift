@@ -38,7 +38,7 @@ public struct StreamingConfiguration: Equatable, Sendable {
     public var finalKeepsCommitted: Bool = true
     /// Window hypotheses with an average log-probability below this neither commit nor change
     /// the partial (the decoder is unsure, typically of the first words of a short window).
-    public var commitLogProb: Double = -0.6
+    public var commitLogProb: Double = -0.75
 
     public init() {}
 

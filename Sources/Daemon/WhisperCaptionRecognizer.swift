@@ -38,6 +38,9 @@ public final class WhisperCaptionRecognizer: CaptionRecognizer {
         // segment-spread times, and the window's first new words, falling inside them, were lost.
         // The previous finals still prompt the decoder.
         c.contextSeconds = 0
+        // Trimming the window at a committed segment end lost short words across the cut ("woman,
+        // he might" → "woman, might"); keep whole utterances of up to 10 s in the window.
+        c.trimSeconds = min(10, c.windowSeconds - c.stepSeconds)
         do { try c.validate() } catch {
             throw DaemonError.stage(name: "recognizer (streaming)", reason: "\(error)")
         }

@@ -68,8 +68,9 @@ final class StabilityRuleTests: XCTestCase {
                                          ("rather", 1.6, 2.0), ("cold.", 2.0, 2.6)])))
         let events = p.silence(3.0, 3.7)
         XCTAssertEqual(events.map(\.kind), [.final])
-        XCTAssertEqual(events.first?.text, "Unless to be rather cold.")
-        XCTAssertEqual(p.finalPassPrompt, "Unless to be rather cold.", "later utterances are prompted with it")
+        XCTAssertEqual(events.first?.text, "I'll last to be rather cold.",
+                       "committed words stay (in the pass's spelling); the pass gives the rest")
+        XCTAssertEqual(p.finalPassPrompt, "I'll last to be rather cold.", "later utterances are prompted with it")
 
         // The next utterance without a final pass falls back to its committed words.
         _ = p.speech(5.0, 6.5)
@@ -103,5 +104,33 @@ final class StabilityRuleTests: XCTestCase {
         c = StreamingConfiguration()
         c.partialTentativeWords = -2
         XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("partial_tentative_words")) }
+    }
+
+    func testFinalPassReplacesCommittedWordsWhenFinalKeepsCommittedIsOff() throws {
+        var c = StreamingConfiguration()
+        c.finalKeepsCommitted = false
+        var p = try CaptionPolicy(configuration: c)
+        _ = p.speech(1.0, 3.0)
+        _ = p.hypothesis(hyp("I'll last to be rather", 0.7, 2.5), windowEnd: 2.5)
+        _ = p.hypothesis(hyp("I'll last to be rather cold", 0.7, 3.0), windowEnd: 3.0)
+        XCTAssertTrue(p.finalPass(hyp("Unless to be rather cold.", 0.8, 2.6)))
+        XCTAssertEqual(p.silence(3.0, 3.7).first?.text, "Unless to be rather cold.")
+    }
+
+    func testMergeKeepsCommittedWordsAndTakesTheRestFromTheFullDecode() {
+        func words(_ s: String) -> [Word] { hyp(s, 0, 1).words }
+        func merged(_ committed: String, _ full: String) -> String {
+            CaptionText.join(LocalAgreement.merge(committed: words(committed), full: words(full)).map(\.text))
+        }
+        XCTAssertEqual(merged("1, 2", "One, two, three."), "One, two, three.", "number words agree with digits")
+        XCTAssertEqual(merged("somehow or other cat has", "Somehow or other, Kat has taught them."),
+                       "Somehow or other, cat has taught them.", "a substituted committed word stays")
+        XCTAssertEqual(merged("ask not what", "Ask not what your country"), "Ask not what your country")
+        XCTAssertEqual(merged("ask not what", "Ask what your country"), "Ask not what your country",
+                       "a committed word the pass dropped stays; the pass's next words follow")
+        XCTAssertEqual(merged("", "Hello there."), "Hello there.")
+        XCTAssertEqual(merged("hello there", ""), "hello there")
+        XCTAssertEqual(LocalAgreement.tail(of: words("a b c d"), after: words("a b x")).map(\.text), ["d"],
+                       "ties go to the longer prefix (substitution)")
     }
 }

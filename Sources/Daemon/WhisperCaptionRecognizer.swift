@@ -34,6 +34,13 @@ public final class WhisperCaptionRecognizer: CaptionRecognizer {
         c.stepMilliseconds = s.stepMs
         c.endpointSilenceSeconds = Double(s.endpointSilenceMs) / 1000
         c.maxUtteranceSeconds = s.maxUtteranceS
+        // No reach-back over the previous utterance's audio: with a final pass its words carry
+        // segment-spread times, and the window's first new words, falling inside them, were lost.
+        // The previous finals still prompt the decoder.
+        c.contextSeconds = 0
+        // Trimming the window at a committed segment end lost short words across the cut ("woman,
+        // he might" → "woman, might"); keep whole utterances of up to 10 s in the window.
+        c.trimSeconds = min(10, c.windowSeconds - c.stepSeconds)
         do { try c.validate() } catch {
             throw DaemonError.stage(name: "recognizer (streaming)", reason: "\(error)")
         }
@@ -58,7 +65,14 @@ public final class WhisperCaptionRecognizer: CaptionRecognizer {
         options.temperatures = [0.0]
         language = code ?? "auto"
         let decoder = TracedWindowDecoder(WhisperWindowDecoder(transcriber: pipeline.transcriber, options: options))
-        do { recognizer = try StreamingRecognizer(decoder: decoder, configuration: configuration) } catch {
+        // The final pass decodes as `captionctl transcribe` does: same beam, temperature fallback.
+        var finalOptions = DecodingOptions.greedy(language: code)
+        finalOptions.beamSize = max(1, model.beam)
+        finalOptions.task = options.task
+        let finalDecoder = TracedWindowDecoder(WhisperUtteranceDecoder(transcriber: pipeline.transcriber, options: finalOptions))
+        do {
+            recognizer = try StreamingRecognizer(decoder: decoder, finalDecoder: finalDecoder, configuration: configuration)
+        } catch {
             throw DaemonError.stage(name: stage, reason: "\(error)")
         }
     }

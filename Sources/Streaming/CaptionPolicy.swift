@@ -4,8 +4,14 @@
 /// - An utterance opens at the first speech and closes with a `final` after
 ///   `endpointSilenceSeconds` of non-speech, after `maxUtteranceSeconds`, or on `finish`.
 /// - Hypotheses arriving outside an utterance, or failing the `HallucinationGuard`, are dropped.
-/// - LocalAgreement-2 commits the common word prefix of two consecutive hypotheses; committed words
-///   are never revised. The rest of the newest hypothesis is tentative.
+/// - LocalAgreement-2 commits the common word prefix of two consecutive hypotheses, once the
+///   window holds `commitAfterSeconds` of the utterance; committed words are never revised in
+///   partials. The rest of the newest hypothesis is tentative; partials show only its first
+///   `partialTentativeWords` words (the tail of a hypothesis is its least stable part). A
+///   hypothesis below `commitLogProb` is ignored for agreement and display.
+/// - A final-pass hypothesis (the whole utterance decoded again at its end, `finalPass`) gives
+///   the final's words after the committed ones (or all of them without `finalKeepsCommitted`)
+///   when it passes the guards; otherwise the final is built from the window hypotheses.
 /// - `windowStart` (the audio the next decode should begin at) moves to the end of the last
 ///   committed sentence or segment, and is forced forward when the window exceeds `windowSeconds`.
 public struct CaptionPolicy {
@@ -27,6 +33,11 @@ public struct CaptionPolicy {
     private var coveredEnd = 0.0          // end of the window of the newest accepted hypothesis
     private var language: String?
     private var lastPartial: (text: String, stable: String)?
+    private var finalWords: [Word]?       // the accepted final-pass words, if any
+
+    /// Where the open utterance's own audio starts (onset minus preroll, never before the
+    /// previous final): the final pass decodes from here.
+    public private(set) var utteranceAudioStart = 0.0
 
     /// Where the audio window of the next decode starts.
     public private(set) var windowStart = 0.0
@@ -37,6 +48,9 @@ public struct CaptionPolicy {
     private var pastWords: [Word] = []     // words of earlier finals (prompt; their audio may be in the window)
     private var latestTime = 0.0
 
+    /// Hypotheses ignored for agreement and display because their log-probability was below
+    /// `commitLogProb`.
+    public private(set) var unsure = 0
     /// Hypotheses dropped by the guards, with the reason (for status and tests).
     public private(set) var rejections: [HallucinationGuard.Rejection] = []
 
@@ -100,14 +114,45 @@ public struct CaptionPolicy {
         }
         if let lang = h.language { language = lang }
         coveredEnd = max(coveredEnd, windowEnd)
+        guard h.avgLogProb >= configuration.commitLogProb else {
+            // Unsure: neither commit nor show it; the next confident hypothesis is compared with
+            // the last confident one.
+            unsure += 1
+            return []
+        }
 
         let inWindow = (pastWords + committed).filter { $0.end > windowStart + 1e-6 }
         let fresh = LocalAgreement.newWords(in: h, after: inWindow)
-        let agreed = LocalAgreement.commonPrefixLength(tentative, fresh)
+        // Short windows agree on wrong first words: commit only once the window is long enough.
+        let longEnough = windowEnd - utteranceStart >= configuration.commitAfterSeconds - 1e-9
+        let agreed = longEnough ? LocalAgreement.commonPrefixLength(tentative, fresh) : 0
         committed += fresh[0..<agreed]
         tentative = Array(fresh[agreed...])
         trimWindow(windowEnd: windowEnd)
         return partialIfChanged()
+    }
+
+    /// The prompt for the final pass: the earlier finals' text (last `promptCharacters`).
+    public var finalPassPrompt: String {
+        var text = CaptionText.join(pastWords.map(\.text))
+        if text.count > configuration.promptCharacters { text = String(text.suffix(configuration.promptCharacters)) }
+        return text
+    }
+
+    /// The whole utterance decoded once more, from `utteranceAudioStart`. Kept as the final's
+    /// words when it passes the guards and has words; returns whether it was accepted.
+    @discardableResult
+    public mutating func finalPass(_ decoded: Hypothesis) -> Bool {
+        guard isActive else { return false }
+        let h = HallucinationGuard.droppingAnomalousTail(decoded.normalized())
+        if let reason = guardrail.rejection(of: h) {
+            rejections.append(reason)
+            return false
+        }
+        guard !h.words.isEmpty else { return false }
+        if let lang = h.language { language = lang }
+        finalWords = h.words
+        return true
     }
 
     /// Ends the open utterance now (SIGTERM path): a final with committed and tentative words.
@@ -127,8 +172,10 @@ public struct CaptionPolicy {
         tentative = []
         coveredEnd = time
         lastPartial = nil
+        finalWords = nil
         let back = preroll ? configuration.prerollSeconds : 0
         windowStart = max(lastFinalEnd, time - back)
+        utteranceAudioStart = windowStart
         // Reach back over the previous utterance's last words (whole words only).
         if preroll, let first = pastWords.first(where: { $0.start >= time - back - configuration.contextSeconds }),
            first.start < windowStart {
@@ -140,8 +187,16 @@ public struct CaptionPolicy {
     /// Closes the utterance. `confirmedOnly`: a silence endpoint keeps only committed words (the
     /// decoder has seen the whole utterance at least twice), unless nothing was committed.
     private mutating func close(at end: Double, confirmedOnly: Bool = false) -> [StreamingEvent] {
-        let words = confirmedOnly && !committed.isEmpty ? committed : committed + tentative
+        let words: [Word]
+        if let full = finalWords {
+            // Committed words were shown as stable: by default they stay, and the final pass only
+            // supplies the rest of the utterance.
+            words = configuration.finalKeepsCommitted ? LocalAgreement.merge(committed: committed, full: full) : full
+        } else {
+            words = confirmedOnly && !committed.isEmpty ? committed : committed + tentative
+        }
         isActive = false
+        finalWords = nil
         committed = []
         tentative = []
         lastFinalEnd = max(lastFinalEnd, end)
@@ -177,14 +232,14 @@ public struct CaptionPolicy {
     }
 
     private mutating func partialIfChanged() -> [StreamingEvent] {
+        let shown = committed + tentative.prefix(configuration.partialTentativeWords)
         let stable = CaptionText.join(committed.map(\.text))
-        let text = CaptionText.join((committed + tentative).map(\.text))
+        let text = CaptionText.join(shown.map(\.text))
         guard !text.isEmpty else { return [] }
         if let last = lastPartial, last.text == text, last.stable == stable { return [] }
         lastPartial = (text, stable)
-        let end = max(coveredEnd, (committed + tentative).last?.end ?? coveredEnd)
-        return [event(.partial, text: text, stable: stable, start: utteranceStart, end: end,
-                      words: committed + tentative)]
+        let end = max(coveredEnd, shown.last?.end ?? coveredEnd)
+        return [event(.partial, text: text, stable: stable, start: utteranceStart, end: end, words: shown)]
     }
 
     private mutating func event(_ kind: StreamingEvent.Kind, text: String, stable: String,

@@ -76,14 +76,22 @@ public enum CaptionText {
         return out
     }
 
-    /// A comparison key: lower-cased, surrounding punctuation removed ("Country," == "country").
+    /// A comparison key: lower-cased, surrounding punctuation removed ("Country," == "country"),
+    /// English number words zero to twenty as digits ("One." == "1,": Whisper writes either,
+    /// depending on its audio context).
     public static func key(_ word: String) -> String {
         let trimmed = word.lowercased().unicodeScalars.filter {
             !CharacterSetLite.isPunctuation($0)
         }
         let s = String(String.UnicodeScalarView(trimmed))
+        if let n = numberWords.firstIndex(of: s) { return String(n) }
         return s.isEmpty ? word : s
     }
+
+    /// English number words by value (index).
+    static let numberWords = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                              "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+                              "eighteen", "nineteen", "twenty"]
 
     /// True when the word ends a sentence (. ? ! and their full-width forms).
     public static func endsSentence(_ word: String) -> Bool {

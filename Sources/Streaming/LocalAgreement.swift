@@ -8,6 +8,60 @@ public enum LocalAgreement {
         return n
     }
 
+    /// The words of `full` (a decode of the whole utterance) that follow the words already
+    /// committed: `committed` is aligned with a prefix of `full` by minimum word edits (semi-global:
+    /// all of `committed`, any prefix of `full`; on ties the longer prefix, since a committed word
+    /// that differs is more often a substitution than an insertion), and what follows is returned.
+    public static func tail(of full: [Word], after committed: [Word]) -> [Word] {
+        let (_, end) = alignment(committed, full)
+        return Array(full[end...])
+    }
+
+    /// The final words from the committed ones and a whole-utterance decode: the committed words,
+    /// each in the decode's spelling where the alignment pairs it with an equal-key word ("1," →
+    /// "One,", "country" → "country."), then the decode's words after them.
+    public static func merge(committed: [Word], full: [Word]) -> [Word] {
+        let (pairs, end) = alignment(committed, full)
+        var out = committed
+        for (i, j) in pairs where CaptionText.key(committed[i].text) == CaptionText.key(full[j].text) {
+            out[i].text = full[j].text
+            out[i].endsSegment = full[j].endsSegment
+        }
+        return out + full[end...]
+    }
+
+    /// Semi-global word alignment of all of `a` with a prefix of `b` (minimum edits, ties to the
+    /// longer prefix): the index pairs matched or substituted, and the prefix length.
+    static func alignment(_ a: [Word], _ b: [Word]) -> (pairs: [(Int, Int)], end: Int) {
+        guard !a.isEmpty else { return ([], 0) }
+        let ka = a.map { CaptionText.key($0.text) }   // (n)
+        let kb = b.map { CaptionText.key($0.text) }   // (m)
+        let n = ka.count, m = kb.count
+        // d: (n + 1) × (m + 1) edit distances; d[i][j] = first i words of a vs first j of b
+        var d = [[Int]](repeating: [Int](repeating: 0, count: m + 1), count: n + 1)
+        for j in 0...m { d[0][j] = j }
+        for i in 1...n {
+            d[i][0] = i
+            for j in stride(from: 1, through: m, by: 1) {
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (ka[i - 1] == kb[j - 1] ? 0 : 1))
+            }
+        }
+        var end = 0
+        for j in 0...m where d[n][j] <= d[n][end] { end = j }
+        var pairs: [(Int, Int)] = []
+        var i = n, j = end
+        while i > 0, j > 0 {
+            if d[i][j] == d[i - 1][j - 1] + (ka[i - 1] == kb[j - 1] ? 0 : 1) {
+                pairs.append((i - 1, j - 1)); i -= 1; j -= 1
+            } else if d[i][j] == d[i - 1][j] + 1 {
+                i -= 1
+            } else {
+                j -= 1
+            }
+        }
+        return (pairs.reversed(), end)
+    }
+
     /// The part of `hypothesis` that is new relative to the committed words that lie inside the
     /// decoded window (`committedInWindow`, in order).
     ///

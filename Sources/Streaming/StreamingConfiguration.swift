@@ -23,6 +23,22 @@ public struct StreamingConfiguration: Equatable, Sendable {
     public var compressionRatioThreshold: Double = 2.4
     /// Characters of committed text passed to the decoder as prompt.
     public var promptCharacters: Int = 200
+    /// No word is committed before the utterance's window holds this much audio (seconds): two
+    /// short windows readily agree on a wrong first word.
+    public var commitAfterSeconds: Double = 1.0
+    /// Tentative words (beyond the committed prefix) shown in partials: the newest hypothesis's
+    /// tail is the least stable part, so only its first few words are shown.
+    public var partialTentativeWords: Int = 1
+    /// Decode the whole utterance once more at its end with the offline settings (full context)
+    /// and make that the final (needs a final-pass decoder).
+    public var finalPass: Bool = true
+    /// With a final pass, keep the committed words (shown as stable) and take only the rest of the
+    /// utterance from the pass; false makes the final exactly the pass (more accurate, but the
+    /// words it changes were already shown as stable).
+    public var finalKeepsCommitted: Bool = true
+    /// Window hypotheses with an average log-probability below this neither commit nor change
+    /// the partial (the decoder is unsure, typically of the first words of a short window).
+    public var commitLogProb: Double = -0.75
 
     public init() {}
 
@@ -55,6 +71,12 @@ public struct StreamingConfiguration: Equatable, Sendable {
                   "logprob_threshold", logProbThreshold, "expected a log-probability ≤ 0")
         try check(compressionRatioThreshold.isFinite && compressionRatioThreshold > 1,
                   "compression_ratio_threshold", compressionRatioThreshold, "expected a ratio above 1")
+        try check(commitAfterSeconds.isFinite && commitAfterSeconds >= 0 && commitAfterSeconds <= 10,
+                  "commit_after_s", commitAfterSeconds, "expected seconds between 0 and 10")
+        try check(partialTentativeWords >= 0 && partialTentativeWords <= 1000,
+                  "partial_tentative_words", partialTentativeWords, "expected a count between 0 and 1000")
+        try check(commitLogProb.isFinite && commitLogProb <= 0,
+                  "commit_logprob", commitLogProb, "expected a log-probability ≤ 0")
         try check(promptCharacters >= 0 && promptCharacters <= 1000,
                   "prompt_chars", promptCharacters, "expected a count between 0 and 1000")
     }

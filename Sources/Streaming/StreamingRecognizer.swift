@@ -9,6 +9,8 @@ public final class StreamingRecognizer {
     public private(set) var policy: CaptionPolicy
     private var vad: VoiceActivityDetector
     private let decoder: WindowDecoder
+    /// Decodes a whole utterance at its end for the final (nil: finals come from the windows).
+    private let finalDecoder: WindowDecoder?
 
     private var buffer: [Float] = []   // samples from bufferStart, (n) at 16 kHz
     private var bufferStart = 0.0
@@ -18,14 +20,20 @@ public final class StreamingRecognizer {
 
     /// Number of decoder calls so far (for status and tests).
     public private(set) var decodeCount = 0
+    /// Number of final-pass decodes so far.
+    public private(set) var finalPassCount = 0
 
-    public init(decoder: WindowDecoder, configuration: StreamingConfiguration = StreamingConfiguration(),
+    /// - Parameter finalDecoder: decodes the whole utterance at its end (`finalPass` on); nil
+    ///   keeps finals built from the window hypotheses.
+    public init(decoder: WindowDecoder, finalDecoder: WindowDecoder? = nil,
+                configuration: StreamingConfiguration = StreamingConfiguration(),
                 vad: VoiceActivityDetector.Configuration = VoiceActivityDetector.Configuration()) throws {
         guard vad.sampleRate == sampleRate else {
             throw StreamingError.invalidConfiguration(parameter: "vad.sample_rate", value: "\(vad.sampleRate)",
                                                       reason: "expected 16000 (the recognizer's audio rate)")
         }
         self.decoder = decoder
+        self.finalDecoder = configuration.finalPass ? finalDecoder : nil
         self.configuration = configuration
         self.policy = try CaptionPolicy(configuration: configuration)
         self.vad = try VoiceActivityDetector(configuration: vad)
@@ -76,7 +84,9 @@ public final class StreamingRecognizer {
     public func finish() throws -> [StreamingEvent] {
         let now = audioEnd
         var events: [StreamingEvent] = []
-        if policy.isActive, lastDecodedEnd < now - 1e-9, now - policy.windowStart > 0.1 {
+        if policy.isActive, finalDecoder != nil {
+            events += try decodeFinalPass(until: now)
+        } else if policy.isActive, lastDecodedEnd < now - 1e-9, now - policy.windowStart > 0.1 {
             events += try decodeWindow(until: now)
         }
         return events + policy.finish(at: now)
@@ -88,7 +98,10 @@ public final class StreamingRecognizer {
         buffer.append(contentsOf: samples)
         var events: [StreamingEvent] = []
         for frame in vad.process(samples, startTime: startTime) {
-            if !frame.isSpeech, policy.endpointDue(at: frame.end), lastDecodedEnd < frame.end - 1e-9 {
+            if !frame.isSpeech, policy.endpointDue(at: frame.end), finalDecoder != nil {
+                // The final pass: the whole utterance once more, with the offline settings.
+                events += try decodeFinalPass(until: frame.end)
+            } else if !frame.isSpeech, policy.endpointDue(at: frame.end), lastDecodedEnd < frame.end - 1e-9 {
                 // A last look before the final: confirms (commits) the words of the utterance's end.
                 events += try decodeWindow(until: frame.end)
             }
@@ -121,9 +134,31 @@ public final class StreamingRecognizer {
         return policy.hypothesis(hypothesis, windowEnd: end)
     }
 
+    /// Decodes [policy.utteranceAudioStart, end) with the final-pass decoder and hands the result
+    /// to the policy, which makes it the final when it passes the guards.
+    private func decodeFinalPass(until end: Double) throws -> [StreamingEvent] {
+        guard let finalDecoder = finalDecoder else { return [] }
+        let rate = Double(sampleRate)
+        let from = max(0, Int(((policy.utteranceAudioStart - bufferStart) * rate).rounded()))
+        let to = min(buffer.count, Int(((end - bufferStart) * rate).rounded()))
+        guard to > from else { return [] }
+        let start = bufferStart + Double(from) / rate
+        let hypothesis: Hypothesis
+        do {
+            hypothesis = try finalDecoder.decode(samples: buffer[from..<to], startTime: start, prompt: policy.finalPassPrompt)
+        } catch {
+            throw StreamingError.decoderFailed(start: start, end: end, reason: "final pass: \(error)")
+        }
+        finalPassCount += 1
+        policy.finalPass(hypothesis)
+        return []
+    }
+
     /// Drops audio before the window (while idle, keeps the preroll and the context).
     private func trimBuffer(now: Double) {
-        let keepFrom = policy.isActive ? policy.windowStart
+        // While active, keeps the utterance's own audio too when a final pass will need it.
+        let keepFrom = policy.isActive
+            ? (finalDecoder != nil ? min(policy.windowStart, policy.utteranceAudioStart) : policy.windowStart)
             : now - configuration.prerollSeconds - configuration.contextSeconds
         let drop = Int(((keepFrom - bufferStart) * Double(sampleRate)).rounded(.down))
         guard drop >= sampleRate / 4 else { return } // trim in blocks of ≥ 0.25 s

@@ -3,7 +3,7 @@ import Streaming
 
 final class CaptionPolicyTests: XCTestCase {
     func testAgreementCommitsCommonPrefixAndRevisesOnlyTentativeWords() throws {
-        var p = try CaptionPolicy()
+        var p = try CaptionPolicy(configuration: .agreementOnly)
         XCTAssertEqual(p.speech(0, 1.0), [])
         let e1 = p.hypothesis(hyp("ask not", 0, 1.0), windowEnd: 1.0)
         XCTAssertEqual(e1.map(\.text), ["ask not"])
@@ -35,7 +35,7 @@ final class CaptionPolicyTests: XCTestCase {
     }
 
     func testIdenticalHypothesisEmitsNoDuplicatePartial() throws {
-        var p = try CaptionPolicy()
+        var p = try CaptionPolicy(configuration: .agreementOnly)
         _ = p.speech(0, 1)
         XCTAssertEqual(p.hypothesis(hyp("hello there", 0, 1), windowEnd: 1).count, 1)
         XCTAssertEqual(p.hypothesis(hyp("hello there", 0, 1), windowEnd: 1.2).count, 1, "commit changes stable")
@@ -43,7 +43,7 @@ final class CaptionPolicyTests: XCTestCase {
     }
 
     func testEndpointBySilenceEmitsFinalWithTimes() throws {
-        var p = try CaptionPolicy()
+        var p = try CaptionPolicy(configuration: .agreementOnly)
         _ = p.speech(0.5, 2.0)
         _ = p.hypothesis(timed([("ask", 0.5, 0.8), ("not", 0.8, 1.1)]), windowEnd: 1.2)
         _ = p.hypothesis(timed([("ask", 0.5, 0.8), ("not", 0.8, 1.1), ("what", 1.2, 1.5)]), windowEnd: 1.7)
@@ -75,7 +75,7 @@ final class CaptionPolicyTests: XCTestCase {
     }
 
     func testUnconfirmedTailIsDroppedAtASilenceEndpointButKeptOnFinish() throws {
-        var p = try CaptionPolicy()
+        var p = try CaptionPolicy(configuration: .agreementOnly)
         _ = p.speech(0, 1.2)
         _ = p.hypothesis(timed([("so", 0.1, 0.4), ("we", 0.5, 0.7)]), windowEnd: 1.0)
         _ = p.hypothesis(timed([("so", 0.1, 0.4), ("we", 0.5, 0.7), ("go", 0.8, 1.1)]), windowEnd: 1.5)
@@ -85,7 +85,7 @@ final class CaptionPolicyTests: XCTestCase {
         XCTAssertEqual(events.map(\.kind), [.final])
         XCTAssertEqual(events.first?.text, "so we go", "the unconfirmed 'Thank you.' after the speech is not final")
 
-        var q = try CaptionPolicy()
+        var q = try CaptionPolicy(configuration: .agreementOnly)
         _ = q.speech(0, 1.2)
         _ = q.hypothesis(timed([("so", 0.1, 0.4), ("we", 0.5, 0.7)]), windowEnd: 1.0)
         _ = q.hypothesis(timed([("so", 0.1, 0.4), ("we", 0.5, 0.7), ("go", 0.8, 1.1)]), windowEnd: 1.2)
@@ -93,7 +93,7 @@ final class CaptionPolicyTests: XCTestCase {
     }
 
     func testNextUtteranceWindowReachesBackOverThePreviousWordsWithoutRepeatingThem() throws {
-        var p = try CaptionPolicy()
+        var p = try CaptionPolicy(configuration: .agreementOnly)
         _ = p.speech(0, 1.2)
         let first = timed([("ask", 0.2, 0.6), ("not", 0.7, 1.1)])
         _ = p.hypothesis(first, windowEnd: 1.0)
@@ -108,7 +108,7 @@ final class CaptionPolicyTests: XCTestCase {
     }
 
     func testEndpointByMaximumUtteranceLength() throws {
-        var c = StreamingConfiguration()
+        var c = StreamingConfiguration.agreementOnly
         c.maxUtteranceSeconds = 3
         var p = try CaptionPolicy(configuration: c)
         var events: [StreamingEvent] = []
@@ -130,7 +130,7 @@ final class CaptionPolicyTests: XCTestCase {
     }
 
     func testGuardsDropNoSpeechLowLogProbHighCompressionAndLoops() throws {
-        var p = try CaptionPolicy()
+        var p = try CaptionPolicy(configuration: .agreementOnly)
         _ = p.speech(0, 2)
         XCTAssertEqual(p.hypothesis(hyp("thank you", 0, 1, noSpeech: 0.8), windowEnd: 1), [])
         XCTAssertEqual(p.hypothesis(hyp("the quick fox", 0, 1, logProb: -1.4), windowEnd: 1.2), [])
@@ -150,7 +150,7 @@ final class CaptionPolicyTests: XCTestCase {
     }
 
     func testNothingIsEmittedWithoutSpeech() throws {
-        var p = try CaptionPolicy()
+        var p = try CaptionPolicy(configuration: .agreementOnly)
         XCTAssertEqual(p.silence(0, 10), [])
         XCTAssertEqual(p.hypothesis(hyp("thank you for watching", 0, 10), windowEnd: 10), [],
                        "a hypothesis outside an utterance is never shown")
@@ -158,7 +158,7 @@ final class CaptionPolicyTests: XCTestCase {
     }
 
     func testFinishFlushesTheOpenUtterance() throws {
-        var p = try CaptionPolicy()
+        var p = try CaptionPolicy(configuration: .agreementOnly)
         _ = p.speech(1, 2)
         _ = p.hypothesis(hyp("we choose to", 1, 2), windowEnd: 2)
         _ = p.speech(2, 2.5)
@@ -172,7 +172,7 @@ final class CaptionPolicyTests: XCTestCase {
     }
 
     func testWindowIsTrimmedAtCommittedSentenceEndAndPromptHoldsIt() throws {
-        var c = StreamingConfiguration()
+        var c = StreamingConfiguration.agreementOnly
         c.trimSeconds = 2
         var p = try CaptionPolicy(configuration: c)
         _ = p.speech(0.3, 4)
@@ -192,7 +192,7 @@ final class CaptionPolicyTests: XCTestCase {
     }
 
     func testWindowNeverExceedsItsLength() throws {
-        var c = StreamingConfiguration()
+        var c = StreamingConfiguration.agreementOnly
         c.windowSeconds = 4
         var p = try CaptionPolicy(configuration: c)
         _ = p.speech(0, 10)
@@ -205,18 +205,18 @@ final class CaptionPolicyTests: XCTestCase {
     }
 
     func testConfigurationErrorsNameTheKey() {
-        var c = StreamingConfiguration()
+        var c = StreamingConfiguration.agreementOnly
         c.stepMilliseconds = 20
         XCTAssertThrowsError(try CaptionPolicy(configuration: c)) { error in
             XCTAssertTrue("\(error)".contains("streaming.step_ms"), "\(error)")
             XCTAssertTrue("\(error)".contains("20"), "\(error)")
         }
-        c = StreamingConfiguration()
+        c = StreamingConfiguration.agreementOnly
         c.windowSeconds = 60
         XCTAssertThrowsError(try CaptionPolicy(configuration: c)) { error in
             XCTAssertTrue("\(error)".contains("window_s"), "\(error)")
         }
-        c = StreamingConfiguration()
+        c = StreamingConfiguration.agreementOnly
         c.endpointSilenceSeconds = .nan
         XCTAssertThrowsError(try CaptionPolicy(configuration: c))
     }
@@ -224,7 +224,7 @@ final class CaptionPolicyTests: XCTestCase {
 
 final class CaptionPolicyChineseTests: XCTestCase {
     func testChineseAgreesPerCharacterAndJoinsWithoutSpaces() throws {
-        var p = try CaptionPolicy()
+        var p = try CaptionPolicy(configuration: .agreementOnly)
         _ = p.speech(0, 3)
         // Whisper returns multi-character words for Chinese; agreement still works per character.
         let a = Hypothesis(words: [Word(text: "我们", start: 0.2, end: 0.6), Word(text: "今天", start: 0.6, end: 1.0)],

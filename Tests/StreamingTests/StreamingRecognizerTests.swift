@@ -156,4 +156,41 @@ final class StreamingRecognizerTests: XCTestCase {
         XCTAssertEqual(events.filter { $0.kind == .final }.map(\.text), ["ask not what your", "for your country."])
         XCTAssertEqual(r.audioEnd, t0 + 7.0, accuracy: 1e-6)
     }
+
+    func testFinalPassDecodesEachWholeUtteranceAndGivesTheFinal() throws {
+        let windows = ScriptedDecoder(script)
+        // The "offline" decoder hears the same audio; capitalised so its output is recognisable.
+        let whole = ScriptedDecoder(script.map { ($0.0.capitalized, $0.1, $0.2) })
+        let r = try StreamingRecognizer(decoder: windows, finalDecoder: whole)
+        let events = try stream(r, audio(7.0), chunk: 1_600)
+        XCTAssertEqual(events.filter { $0.kind == .final }.map(\.text), ["Ask Not What Your", "For Your Country."])
+        XCTAssertEqual(r.finalPassCount, 2)
+        XCTAssertEqual(whole.calls.count, 2)
+        // Each pass covers its own utterance from the onset minus the preroll, up to the endpoint.
+        XCTAssertEqual(whole.calls.first?.start ?? 0, t0 + 1.0 - 0.3, accuracy: 0.03)
+        XCTAssertEqual(whole.calls.first?.end ?? 0, t0 + 2.8 + 0.6, accuracy: 0.1)
+        XCTAssertEqual(whole.calls.first?.prompt, "")
+        XCTAssertEqual(whole.calls.last?.prompt, "Ask Not What Your", "prompted with the earlier finals")
+        XCTAssertGreaterThanOrEqual(whole.calls.last?.start ?? 0, (whole.calls.first?.end ?? 0) - 0.65)
+        // Partials still come from the sliding windows.
+        XCTAssertTrue(events.filter { $0.kind == .partial }.allSatisfy { $0.text == $0.text.lowercased() })
+
+        // Switched off in the configuration, the same decoder is never called.
+        var c = StreamingConfiguration()
+        c.finalPass = false
+        let unused = ScriptedDecoder(script)
+        let r2 = try StreamingRecognizer(decoder: ScriptedDecoder(script), finalDecoder: unused, configuration: c)
+        XCTAssertEqual(try stream(r2, audio(7.0), chunk: 1_600).filter { $0.kind == .final }.map(\.text),
+                       ["ask not what your", "for your country."])
+        XCTAssertEqual(unused.calls.count, 0)
+    }
+
+    func testFinishRunsTheFinalPass() throws {
+        let whole = ScriptedDecoder(script.map { ($0.0.uppercased(), $0.1, $0.2) })
+        let r = try StreamingRecognizer(decoder: ScriptedDecoder(script), finalDecoder: whole)
+        let events = try stream(r, Array(audio(2.15)), chunk: 800) + (try r.finish())
+        XCTAssertEqual(events.last?.kind, .final)
+        XCTAssertEqual(events.last?.text, "ASK NOT WHAT")
+        XCTAssertEqual(whole.calls.count, 1)
+    }
 }

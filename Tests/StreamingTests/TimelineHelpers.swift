@@ -34,3 +34,15 @@ extension CaptionPolicy {
         return events
     }
 }
+
+extension StreamingConfiguration {
+    /// Plain LocalAgreement-2 as these tests were written for: commits from the first agreement,
+    /// partials show every tentative word, no hypothesis ignored as unsure.
+    static var agreementOnly: StreamingConfiguration {
+        var c = StreamingConfiguration()
+        c.commitAfterSeconds = 0
+        c.partialTentativeWords = 1000
+        c.commitLogProb = -1000
+        return c
+    }
+}

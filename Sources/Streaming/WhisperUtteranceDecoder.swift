@@ -1,0 +1,43 @@
+import Models
+
+/// The final pass: one whole utterance decoded exactly as the offline transcriber decodes a file
+/// (30-s audio context, temperature fallback, the previous finals as prompt), so a final caption
+/// reads like the offline transcript. The sliding-window decoder's reduced context is cheaper but
+/// less accurate on the first words and on number formatting ("one two three" vs "1. 2, 3.").
+/// Word times: each segment's span spread over its words by character count.
+public final class WhisperUtteranceDecoder: WindowDecoder {
+    public let transcriber: Transcriber<WhisperModel>
+    /// Offline decoding options (beam, temperatures, thresholds); `initialPrompt` is replaced by
+    /// the prompt of each call.
+    public let options: DecodingOptions
+
+    public init(transcriber: Transcriber<WhisperModel>, options: DecodingOptions) {
+        self.transcriber = transcriber
+        self.options = options
+    }
+
+    public func decode(samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
+        guard !samples.isEmpty else {
+            return Hypothesis(words: [], avgLogProb: 0, noSpeechProb: 1, compressionRatio: 0, language: options.language)
+        }
+        var o = options
+        let trimmed = prompt.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        o.initialPrompt = trimmed.isEmpty || !transcriber.tokenizer.canEncode ? nil : trimmed
+        // segments: (S) with times relative to the utterance's first sample
+        let t = try transcriber.transcribe(samples: Array(samples), options: o)
+        var words: [Word] = []
+        for s in t.segments {
+            var spread = Hypothesis.spread(CaptionText.words(s.text), from: startTime + s.start, to: startTime + s.end)
+            if !spread.isEmpty { spread[spread.count - 1].endsSegment = true }
+            words += spread
+        }
+        let n = Double(max(1, t.segments.count))
+        // Guard figures over the segments: mean log-probability, the first window's no-speech
+        // probability, the worst compression ratio.
+        let avg = t.segments.isEmpty ? 0 : t.segments.map(\.avgLogProb).reduce(0, +) / n
+        let noSpeech = t.segments.first?.noSpeechProb ?? 1
+        let ratio = t.segments.map(\.compressionRatio).max() ?? 0
+        return Hypothesis(words: words, avgLogProb: avg, noSpeechProb: noSpeech, compressionRatio: ratio,
+                          language: options.language ?? t.language)
+    }
+}

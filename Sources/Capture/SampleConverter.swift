@@ -23,28 +23,18 @@ public struct SampleConverter {
         let ch = input.channels
         if mono.count < frames { mono = [Float](repeating: 0, count: frames) }
         mono.withUnsafeMutableBufferPointer { out in
-            let scale = 1 / Float(ch)
             switch input.format {
             case .s16LE:
-                let s = bytes.assumingMemoryBound(to: Int16.self)
-                for f in 0..<frames {
-                    var acc: Float = 0
-                    for c in 0..<ch { acc += Float(Int16(littleEndian: s[f * ch + c])) / 32768 }
-                    out[f] = ch == 1 ? acc : acc * scale
+                Self.downmix(bytes.assumingMemoryBound(to: Int16.self), frames: frames, channels: ch, into: out) {
+                    Float(Int16(littleEndian: $0)) / 32768
                 }
             case .s32LE:
-                let s = bytes.assumingMemoryBound(to: Int32.self)
-                for f in 0..<frames {
-                    var acc: Float = 0
-                    for c in 0..<ch { acc += Float(Int32(littleEndian: s[f * ch + c])) / 2_147_483_648 }
-                    out[f] = ch == 1 ? acc : acc * scale
+                Self.downmix(bytes.assumingMemoryBound(to: Int32.self), frames: frames, channels: ch, into: out) {
+                    Float(Int32(littleEndian: $0)) / 2_147_483_648
                 }
             case .floatLE:
-                let s = bytes.assumingMemoryBound(to: UInt32.self)
-                for f in 0..<frames {
-                    var acc: Float = 0
-                    for c in 0..<ch { acc += Float(bitPattern: UInt32(littleEndian: s[f * ch + c])) }
-                    out[f] = ch == 1 ? acc : acc * scale
+                Self.downmix(bytes.assumingMemoryBound(to: UInt32.self), frames: frames, channels: ch, into: out) {
+                    Float(bitPattern: UInt32(littleEndian: $0))
                 }
             }
         }
@@ -54,4 +44,16 @@ public struct SampleConverter {
 
     /// The resampler's held-back tail (at end of stream).
     public mutating func flush() -> [Float] { resampler.flush() }
+
+    /// out[f] = mean over channels of sample(s[f · channels + c]): (frames, channels) → (frames).
+    @inline(__always)
+    static func downmix<T>(_ s: UnsafePointer<T>, frames: Int, channels ch: Int,
+                           into out: UnsafeMutableBufferPointer<Float>, _ sample: (T) -> Float) {
+        let scale = 1 / Float(ch)
+        for f in 0..<frames {
+            var acc: Float = 0
+            for c in 0..<ch { acc += sample(s[f * ch + c]) }
+            out[f] = ch == 1 ? acc : acc * scale
+        }
+    }
 }

@@ -30,11 +30,15 @@ let package = Package(
         .systemLibrary(name: "COpenCC", path: "Sources/COpenCC", pkgConfig: "opencc",
                        providers: [.apt(["libopencc-dev"])]),
 
+        // AVX2 + FMA elementwise kernels (softmax, GELU), selected at run time by Tensor.
+        .target(name: "CVectorKernels", path: "Sources/CVectorKernels",
+                cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))]),
+
         // Libraries (imports follow DESIGN.md; arrows go one way).
         .target(name: "CaptionCore",
                 dependencies: [.product(name: "Atomics", package: "swift-atomics")],
                 swiftSettings: optimise),
-        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: optimise),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CVectorKernels"], swiftSettings: optimise),
         .target(name: "Features", dependencies: ["Tensor", "CaptionCore"], swiftSettings: optimise),
         .target(name: "Models", dependencies: ["Tensor", "Features", "CZlib"], swiftSettings: optimise),
         .target(name: "Streaming", dependencies: ["Models", "Features", "CaptionCore"], swiftSettings: optimise),
@@ -59,7 +63,7 @@ let package = Package(
         // Tests: one target per library; shared path helpers in TestSupport.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CaptionCoreTests", dependencies: ["CaptionCore", "TestSupport"]),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "CVectorKernels", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Features", "Tensor", "TestSupport"]),
         .testTarget(name: "StreamingTests", dependencies: ["Streaming", "TestSupport"]),

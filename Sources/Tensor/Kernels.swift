@@ -1,4 +1,5 @@
 import CBLAS
+import CVectorKernels
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -84,9 +85,12 @@ public enum Kernels {
     }
 
     /// Exact GELU in place: x · ½ · (1 + erf(x / √2)), erf by `VectorMath.erf` (8 lanes).
+    /// AVX2 + FMA (`cvk_gelu`) when the CPU has it (`VectorExtensions`).
     public static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
         let s: Float = 0.70710678118654752
+        let vector = VectorExtensions.enabled
         ParallelChunks.run(count: count, elementsPerItem: 1) { range in
+            if vector { cvk_gelu(x + range.lowerBound, range.count); return }
             let p = x + range.lowerBound, n = range.count
             var i = 0
             while i + VectorMath.lanes <= n {
@@ -101,9 +105,12 @@ public enum Kernels {
         }
     }
 
-    /// Softmax over each row of (rows, width), in place.
+    /// Softmax over each row of (rows, width), in place. AVX2 + FMA (`cvk_softmax_rows`) when the
+    /// CPU has it (`VectorExtensions`).
     public static func softmax(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+        let vector = VectorExtensions.enabled
         ParallelChunks.run(count: rows, elementsPerItem: width) { range in
+            if vector { cvk_softmax_rows(x + range.lowerBound * width, range.count, width); return }
             for r in range { softmaxRow(x + r * width, width: width) }
         }
     }
@@ -135,6 +142,20 @@ public enum Kernels {
         i = 0
         while i < full { VectorMath.store(VectorMath.load(xr + i) * inv, xr + i); i += lanes }
         for j in full..<width { xr[j] *= inv }
+    }
+
+    /// Σ e^(x[i] − shift) over `count` floats (AVX2 + FMA when the CPU has it); the denominator
+    /// of a log-softmax whose shift is the row maximum. Disabled entries (−∞) add 0.
+    public static func sumExp(_ x: UnsafePointer<Float>, count: Int, shift: Float) -> Float {
+        guard count > 0 else { return 0 }
+        if VectorExtensions.enabled { return cvk_sum_exp(x, count, shift) }
+        let lanes = VectorMath.lanes, full = count - count % lanes
+        let m = VectorMath.Vector(repeating: shift)
+        var sv = VectorMath.Vector(repeating: 0)
+        var i = 0
+        while i < full { sv += VectorMath.exp(VectorMath.load(x + i) - m); i += lanes }
+        if full < count { sv += VectorMath.exp(VectorMath.loadPartial(x + full, count - full, fill: -.infinity) - m) }
+        return sv.sum()
     }
 
     /// a += b elementwise.

@@ -80,6 +80,26 @@ final class LogitFilterTests: XCTestCase {
         let lp = LogProbabilities.logSoftmax(x)
         let naive = x.map { v in Double(v) - log(x.reduce(0.0) { $0 + exp(Double($1)) }) }
         for i in 0..<x.count { XCTAssertEqual(Double(lp[i]), naive[i], accuracy: 1e-4) }
+        // The vectorised sum against one expf per entry, and on a vocabulary-sized row with
+        // disabled entries.
+        let scalar = LogProbabilities.naiveLogSoftmax(x)
+        for i in 0..<x.count { XCTAssertEqual(lp[i], scalar[i], accuracy: 2e-6) }
+        var vocab = (0..<51865).map { _ in rng.unit() * 30 - 15 }
+        for i in stride(from: 0, to: vocab.count, by: 7) { vocab[i] = LogProbabilities.disabled }
+        // Against Double: the lanes' partial sums are closer to it than one running float sum.
+        let fast = LogProbabilities.logSoftmax(vocab), slow = LogProbabilities.naiveLogSoftmax(vocab)
+        let m = Double(vocab.max() ?? 0)
+        let shift = m + log(vocab.reduce(0.0) { $0 + exp(Double($1) - m) })
+        var worstFast = 0.0, worstSlow = 0.0
+        for i in 0..<vocab.count where vocab[i].isFinite {
+            worstFast = max(worstFast, abs(Double(fast[i]) - (Double(vocab[i]) - shift)))
+            worstSlow = max(worstSlow, abs(Double(slow[i]) - (Double(vocab[i]) - shift)))
+        }
+        print("log-softmax over 51865: worst |Δ| vectorised \(worstFast), scalar \(worstSlow)")
+        XCTAssertLessThan(worstFast, 1e-5)
+        XCTAssertLessThanOrEqual(worstFast, worstSlow + 4e-6)
+        XCTAssertEqual(fast[0], LogProbabilities.disabled)
+        XCTAssertNil(LogProbabilities.normaliser([LogProbabilities.disabled, LogProbabilities.disabled]))
         let top = LogProbabilities.topK(x, 7)
         let sorted = x.enumerated().sorted { $0.element > $1.element }.prefix(7).map(\.offset)
         XCTAssertEqual(top, Array(sorted))

@@ -7,8 +7,18 @@ import TestSupport
 /// Timing and memory of the network, printed only (never asserted: the machine is shared).
 /// Opt-in: CAPTIOND_BENCH=1 swift test -c release --filter WhisperNetworkBenchmark
 /// Compare with `scripts/reference-network.py --bench` (CTranslate2 float32, 2 threads).
+/// CAPTIOND_BENCH_STEPS sets the decoder steps (100); CAPTIOND_BENCH_PORTABLE=1 times the portable
+/// Swift elementwise kernels instead of the AVX2 ones.
 final class WhisperNetworkBenchmarkTests: XCTestCase {
     func testEncodeAndPerTokenDecodeTimes() throws {
+        if ProcessInfo.processInfo.environment["CAPTIOND_BENCH_PORTABLE"] == "1" {
+            try VectorExtensions.withPortableKernels { try measureNetwork() }
+        } else {
+            try measureNetwork()
+        }
+    }
+
+    private func measureNetwork() throws {
         guard ProcessInfo.processInfo.environment["CAPTIOND_BENCH"] == "1" else {
             throw XCTSkip("benchmark: set CAPTIOND_BENCH=1 and build in release")
         }
@@ -29,7 +39,7 @@ final class WhisperNetworkBenchmarkTests: XCTestCase {
         var session = try model.makeSession(audio)
         let setupMs = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
         var logits = try session.step(prompt)
-        let steps = 100
+        let steps = Int(ProcessInfo.processInfo.environment["CAPTIOND_BENCH_STEPS"] ?? "") ?? 100
         t0 = DispatchTime.now().uptimeNanoseconds
         for _ in 0..<steps {
             var best = 0
@@ -40,6 +50,6 @@ final class WhisperNetworkBenchmarkTests: XCTestCase {
         let tokenMs = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 / Double(steps)
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        print("[bench \(name)] 2 threads: encode 30-s window \(String(format: "%.1f", encodeMs)) ms; cross K/V \(String(format: "%.1f", setupMs)) ms; decode \(String(format: "%.2f", tokenMs)) ms/token; peak RSS \(usage.ru_maxrss / 1024) MB")
+        print("[bench \(name)] 2 threads\(VectorExtensions.enabled ? ", AVX2" : ""): encode 30-s window \(String(format: "%.1f", encodeMs)) ms; cross K/V \(String(format: "%.1f", setupMs)) ms; decode \(String(format: "%.2f", tokenMs)) ms/token; peak RSS \(usage.ru_maxrss / 1024) MB")
     }
 }

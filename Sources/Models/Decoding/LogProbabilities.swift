@@ -1,12 +1,28 @@
 import Foundation
+import Tensor
 
 /// Soft-max helpers over one row of logits (nVocab), in Float as CTranslate2 computes them.
 /// Disabled tokens hold -infinity.
 enum LogProbabilities {
     static let disabled = -Float.infinity
 
-    /// log_softmax(x)[i] = x[i] - max - log Σ exp(x - max); naive two-pass version.
+    /// log_softmax(x)[i] = x[i] - max - log Σ exp(x - max); the sum by `Kernels.sumExp`
+    /// (vectorised; `naiveLogSoftmax` is the scalar reference the tests compare it with).
     static func logSoftmax(_ x: [Float]) -> [Float] {
+        guard let shift = normaliser(x) else { return x.map { _ in disabled } }
+        return x.map { $0 - shift }
+    }
+
+    /// max + log Σ exp(x - max), what log_softmax subtracts; nil when every entry is disabled.
+    static func normaliser(_ x: [Float]) -> Float? {
+        let m = x.max() ?? 0
+        guard m.isFinite else { return nil }
+        let sum = x.withUnsafeBufferPointer { Kernels.sumExp($0.baseAddress!, count: $0.count, shift: m) }
+        return m + logf(sum)
+    }
+
+    /// log_softmax by one scalar `expf` per entry, summed in order.
+    static func naiveLogSoftmax(_ x: [Float]) -> [Float] {
         let m = x.max() ?? 0
         guard m.isFinite else { return x.map { _ in disabled } }
         var sum: Float = 0

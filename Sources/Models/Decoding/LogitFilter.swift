@@ -64,11 +64,13 @@ struct TimestampRulesFilter: LogitFilter {
                 for i in timestampBegin..<lastTimestamp { logits[i] = off }
             }
         }
-        if checkTimestampProbability {
-            let logProbs = LogProbabilities.logSoftmax(logits)
+        if checkTimestampProbability, let shift = LogProbabilities.normaliser(logits) {
+            // On the log-probabilities logits − shift: the best text token against the summed
+            // timestamps (only the timestamp range is materialised).
             var maxText = -Float.infinity
-            for i in 0..<timestampBegin where logProbs[i] > maxText { maxText = logProbs[i] }
-            let timestampMass = LogProbabilities.logSumExp(logProbs, timestampBegin..<(end + 1))
+            for i in 0..<timestampBegin where logits[i] - shift > maxText { maxText = logits[i] - shift }
+            let timestamps = logits[timestampBegin..<max(timestampBegin, end + 1)].map { $0 - shift }
+            let timestampMass = LogProbabilities.logSumExp(timestamps, 0..<timestamps.count)
             if timestampMass > maxText {
                 for i in 0..<timestampBegin { logits[i] = off }
             }

@@ -1,0 +1,147 @@
+/* AVX2 + FMA elementwise kernels with run-time selection (see include/CVectorKernels.h).
+   Each function carries its own target attribute, so the rest of the program stays baseline
+   x86-64 and runs on CPUs without AVX2 (the Swift kernels are used there). */
+#include "CVectorKernels.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+int cvk_has_avx2_fma(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+#define CVK_TARGET __attribute__((target("avx2,fma")))
+
+/* e^x lane by lane: x = n ln2 + r, |r| <= ln2/2 (Cody-Waite), e^r = 1 + r + r^2 P(r), times 2^n
+   built in the exponent bits. Lanes below -87.336544 (and -inf) give exactly 0. */
+static inline CVK_TARGET __m256 exp8(__m256 x) {
+    const __m256 low = _mm256_set1_ps(-87.336544f);
+    __m256 v = _mm256_max_ps(_mm256_min_ps(x, _mm256_set1_ps(88.0f)), low);
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(v, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    v = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), v);
+    v = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), v);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, v, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, v, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, v, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, v, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, v, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(v, v), _mm256_add_ps(v, _mm256_set1_ps(1.0f)));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    __m256 r = _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+    return _mm256_andnot_ps(_mm256_cmp_ps(x, low, _CMP_LT_OQ), r);
+}
+
+/* Mask of the first k (< 8) lanes, for the partial loads and stores at the end of a row. */
+static inline CVK_TARGET __m256i tail_mask(size_t k) {
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)k), lanes);
+}
+
+static inline CVK_TARGET float hsum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+static inline CVK_TARGET float hmax8(__m256 v) {
+    __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_max_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+CVK_TARGET void cvk_softmax_rows(float *x, size_t rows, size_t width) {
+    const size_t full = width - width % 8, rest = width - full;
+    const __m256i mask = tail_mask(rest);
+    const __m256 ninf = _mm256_set1_ps(-__builtin_inff());
+    for (size_t row = 0; row < rows; row++) {
+        float *p = x + row * width;
+        __m256 mv = ninf;
+        for (size_t i = 0; i < full; i += 8) mv = _mm256_max_ps(mv, _mm256_loadu_ps(p + i));
+        if (rest) mv = _mm256_max_ps(mv, _mm256_blendv_ps(ninf, _mm256_maskload_ps(p + full, mask),
+                                                          _mm256_castsi256_ps(mask)));
+        const __m256 m = _mm256_set1_ps(hmax8(mv));
+        __m256 sv = _mm256_setzero_ps();
+        for (size_t i = 0; i < full; i += 8) {
+            __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(p + i), m));
+            _mm256_storeu_ps(p + i, e);
+            sv = _mm256_add_ps(sv, e);
+        }
+        if (rest) {
+            __m256 in = _mm256_blendv_ps(ninf, _mm256_maskload_ps(p + full, mask), _mm256_castsi256_ps(mask));
+            __m256 e = exp8(_mm256_sub_ps(in, m));
+            _mm256_maskstore_ps(p + full, mask, e);
+            sv = _mm256_add_ps(sv, e);
+        }
+        const __m256 inv = _mm256_set1_ps(1.0f / hsum8(sv));
+        for (size_t i = 0; i < full; i += 8) _mm256_storeu_ps(p + i, _mm256_mul_ps(_mm256_loadu_ps(p + i), inv));
+        if (rest) _mm256_maskstore_ps(p + full, mask, _mm256_mul_ps(_mm256_maskload_ps(p + full, mask), inv));
+    }
+}
+
+/* erf(x) (Abramowitz & Stegun 7.1.26, |error| <= 1.5e-7) on |x|, sign restored. */
+static inline CVK_TARGET __m256 erf8(__m256 x) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 a = _mm256_andnot_ps(sign, x);
+    __m256 t = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(_mm256_set1_ps(0.3275911f), a, _mm256_set1_ps(1.0f)));
+    __m256 poly = _mm256_set1_ps(1.061405429f);
+    poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(-1.453152027f));
+    poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(1.421413741f));
+    poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(-0.284496736f));
+    poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(0.254829592f));
+    poly = _mm256_mul_ps(poly, t);
+    __m256 y = _mm256_fnmadd_ps(poly, exp8(_mm256_xor_ps(_mm256_mul_ps(a, a), sign)), _mm256_set1_ps(1.0f));
+    return _mm256_or_ps(y, _mm256_and_ps(x, sign));
+}
+
+static inline CVK_TARGET __m256 gelu8(__m256 v) {
+    const __m256 half = _mm256_set1_ps(0.5f);
+    __m256 e = erf8(_mm256_mul_ps(v, _mm256_set1_ps(0.70710678118654752f)));
+    return _mm256_mul_ps(_mm256_mul_ps(half, v), _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+}
+
+CVK_TARGET void cvk_gelu(float *x, size_t count) {
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(x + i, gelu8(_mm256_loadu_ps(x + i)));
+    if (i < count) {
+        const __m256i mask = tail_mask(count - i);
+        _mm256_maskstore_ps(x + i, mask, gelu8(_mm256_maskload_ps(x + i, mask)));
+    }
+}
+
+CVK_TARGET void cvk_exp(const float *x, float *y, size_t count) {
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(y + i, exp8(_mm256_loadu_ps(x + i)));
+    if (i < count) {
+        const __m256i mask = tail_mask(count - i);
+        _mm256_maskstore_ps(y + i, mask, exp8(_mm256_maskload_ps(x + i, mask)));
+    }
+}
+
+CVK_TARGET float cvk_sum_exp(const float *x, size_t count, float shift) {
+    const __m256 m = _mm256_set1_ps(shift);
+    __m256 sv = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) sv = _mm256_add_ps(sv, exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), m)));
+    if (i < count) {
+        const __m256i mask = tail_mask(count - i);
+        const __m256 in = _mm256_blendv_ps(_mm256_set1_ps(-__builtin_inff()), _mm256_maskload_ps(x + i, mask),
+                                           _mm256_castsi256_ps(mask));
+        sv = _mm256_add_ps(sv, exp8(_mm256_sub_ps(in, m)));
+    }
+    return hsum8(sv);
+}
+
+#else  /* not x86-64: never selected; the Swift kernels run. */
+
+int cvk_has_avx2_fma(void) { return 0; }
+void cvk_softmax_rows(float *x, size_t rows, size_t width) { (void)x; (void)rows; (void)width; }
+void cvk_gelu(float *x, size_t count) { (void)x; (void)count; }
+void cvk_exp(const float *x, float *y, size_t count) { (void)x; (void)y; (void)count; }
+float cvk_sum_exp(const float *x, size_t count, float shift) { (void)x; (void)count; (void)shift; return 0; }
+
+#endif

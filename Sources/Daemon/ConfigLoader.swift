@@ -79,6 +79,12 @@ public enum ConfigLoader {
         c.streaming.windowS = try r.double("window_s", c.streaming.windowS, 1...30)
         c.streaming.endpointSilenceMs = try r.int("endpoint_silence_ms", c.streaming.endpointSilenceMs, 100...10000)
         c.streaming.maxUtteranceS = try r.double("max_utterance_s", c.streaming.maxUtteranceS, 1...120)
+        c.streaming.commitAfterS = try r.double("commit_after_s", c.streaming.commitAfterS, 0...10)
+        c.streaming.partialTentativeWords = try r.int("partial_tentative_words", c.streaming.partialTentativeWords, 0...100)
+        c.streaming.finalPass = try r.bool("final_pass", c.streaming.finalPass)
+        c.streaming.commitLogprob = try r.double("commit_logprob", c.streaming.commitLogprob, -100...0)
+        c.streaming.tentativeMinProb = try r.double("tentative_min_prob", c.streaming.tentativeMinProb, 0...1)
+        c.streaming.commitMinProb = try r.double("commit_min_prob", c.streaming.commitMinProb, 0...1)
         try r.rejectUnknown()
 
         r = try section("sockets")

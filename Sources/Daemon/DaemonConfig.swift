@@ -51,6 +51,18 @@ public struct DaemonConfig: Equatable, Sendable {
         public var windowS = 15.0
         public var endpointSilenceMs = 600
         public var maxUtteranceS = 20.0
+        /// No word is committed before the utterance's window holds this much audio (seconds).
+        public var commitAfterS = 1.0
+        /// Tentative (not yet agreed) words shown after the committed ones in a partial.
+        public var partialTentativeWords = 2
+        /// Decode each whole utterance once more at its end for the final caption.
+        public var finalPass = true
+        /// Window hypotheses with an average log-probability below this neither commit nor show.
+        public var commitLogprob = -0.75
+        /// A tentative word is shown only with at least this decoder probability.
+        public var tentativeMinProb = 0.6
+        /// An agreed word is committed only with at least this decoder probability.
+        public var commitMinProb = 0.0
         public init() {}
     }
 

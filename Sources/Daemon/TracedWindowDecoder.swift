@@ -23,9 +23,14 @@ final class TracedWindowDecoder: WindowDecoder {
         if trace {
             let span = Double(samples.count) / 16_000
             let line = String(format: "decode %d: %.2f s window at %.2f took %.3f s; lp %.2f nsp %.2f cr %.2f: ",
-                              decodes, span, startTime, took, h.avgLogProb, h.noSpeechProb, h.compressionRatio) + h.text + "\n"
+                              decodes, span, startTime, took, h.avgLogProb, h.noSpeechProb, h.compressionRatio) + Self.describe(h) + "\n"
             FileHandle.standardError.write(Data(line.utf8))
         }
         return h
+    }
+
+    /// The hypothesis's words, each with its probability when the decoder gave one ("ask(0.97)").
+    static func describe(_ h: Hypothesis) -> String {
+        h.words.map { w in w.probability.map { w.text + String(format: "(%.2f)", $0) } ?? w.text }.joined(separator: " ")
     }
 }

@@ -34,6 +34,12 @@ public final class WhisperCaptionRecognizer: CaptionRecognizer {
         c.stepMilliseconds = s.stepMs
         c.endpointSilenceSeconds = Double(s.endpointSilenceMs) / 1000
         c.maxUtteranceSeconds = s.maxUtteranceS
+        c.commitAfterSeconds = s.commitAfterS
+        c.partialTentativeWords = s.partialTentativeWords
+        c.finalPass = s.finalPass
+        c.commitLogProb = s.commitLogprob
+        c.tentativeMinProbability = s.tentativeMinProb
+        c.commitMinProbability = s.commitMinProb
         // No reach-back over the previous utterance's audio: with a final pass its words carry
         // segment-spread times, and the window's first new words, falling inside them, were lost.
         // The previous finals still prompt the decoder.

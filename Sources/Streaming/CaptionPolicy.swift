@@ -2,13 +2,16 @@
 /// partial and final caption events come out. No threads, no clock: every input carries its time.
 ///
 /// - An utterance opens at the first speech and closes with a `final` after
-///   `endpointSilenceSeconds` of non-speech, after `maxUtteranceSeconds`, or on `finish`.
+///   `endpointSilenceSeconds` of non-speech, after `maxUtteranceSeconds` (`maxUtteranceDue`), or
+///   on `finish`.
 /// - Hypotheses arriving outside an utterance, or failing the `HallucinationGuard`, are dropped.
 /// - LocalAgreement-2 commits the common word prefix of two consecutive hypotheses, once the
 ///   window holds `commitAfterSeconds` of the utterance; committed words are never revised in
-///   partials. The rest of the newest hypothesis is tentative; partials show only its first
-///   `partialTentativeWords` words (the tail of a hypothesis is its least stable part). A
-///   hypothesis below `commitLogProb` is ignored for agreement and display.
+///   partials; an agreed word below `commitMinProbability` (and what follows it) waits. The rest
+///   of the newest hypothesis is tentative; partials show only its first `partialTentativeWords`
+///   words (the tail of a hypothesis is its least stable part), and only up to the first word
+///   below `tentativeMinProbability`. A hypothesis below `commitLogProb` is ignored for agreement
+///   and display.
 /// - A final-pass hypothesis (the whole utterance decoded again at its end, `finalPass`) gives
 ///   the final's words after the committed ones (or all of them without `finalKeepsCommitted`)
 ///   when it passes the guards; otherwise the final is built from the window hypotheses.
@@ -80,6 +83,12 @@ public struct CaptionPolicy {
         isActive && time - lastSpeechEnd >= configuration.endpointSilenceSeconds - 1e-9
     }
 
+    /// True when speech up to `time` reaches `maxUtteranceSeconds`, so `voice` would end the open
+    /// utterance with a forced final (the recognizer runs the final pass first).
+    public func maxUtteranceDue(at time: Double) -> Bool {
+        isActive && time - utteranceStart >= configuration.maxUtteranceSeconds - 1e-9
+    }
+
     /// Voice activity over [start, end). Opens an utterance on speech; closes it with a final
     /// after enough silence or at the maximum utterance length.
     public mutating func voice(isSpeech: Bool, start: Double, end: Double) -> [StreamingEvent] {
@@ -90,14 +99,14 @@ public struct CaptionPolicy {
                 open(at: start)
             }
             lastSpeechEnd = max(lastSpeechEnd, end)
-            if end - utteranceStart >= configuration.maxUtteranceSeconds - 1e-9 {
+            if maxUtteranceDue(at: end) {
                 events += close(at: end)
                 open(at: end, preroll: false)
                 lastSpeechEnd = end
             }
         } else if endpointDue(at: end) {
             events += close(at: lastSpeechEnd, confirmedOnly: true)
-        } else if isActive, end - utteranceStart >= configuration.maxUtteranceSeconds - 1e-9 {
+        } else if maxUtteranceDue(at: end) {
             events += close(at: end)
         }
         return events
@@ -125,7 +134,11 @@ public struct CaptionPolicy {
         let fresh = LocalAgreement.newWords(in: h, after: inWindow)
         // Short windows agree on wrong first words: commit only once the window is long enough.
         let longEnough = windowEnd - utteranceStart >= configuration.commitAfterSeconds - 1e-9
-        let agreed = longEnough ? LocalAgreement.commonPrefixLength(tentative, fresh) : 0
+        var agreed = longEnough ? LocalAgreement.commonPrefixLength(tentative, fresh) : 0
+        // An agreed word the decoder is unsure of is left tentative (with the words after it).
+        if let unsureWord = fresh[0..<agreed].firstIndex(where: { ($0.probability ?? 1) < configuration.commitMinProbability }) {
+            agreed = unsureWord
+        }
         committed += fresh[0..<agreed]
         tentative = Array(fresh[agreed...])
         trimWindow(windowEnd: windowEnd)
@@ -232,7 +245,10 @@ public struct CaptionPolicy {
     }
 
     private mutating func partialIfChanged() -> [StreamingEvent] {
-        let shown = committed + tentative.prefix(configuration.partialTentativeWords)
+        // Tentative words are shown up to the first one the decoder is unsure of.
+        let sure = tentative.prefix(configuration.partialTentativeWords)
+            .prefix(while: { ($0.probability ?? 1) >= configuration.tentativeMinProbability })
+        let shown = committed + sure
         let stable = CaptionText.join(committed.map(\.text))
         let text = CaptionText.join(shown.map(\.text))
         guard !text.isEmpty else { return [] }

@@ -71,6 +71,7 @@ public struct Hypothesis: Equatable, Sendable {
             let parts = CaptionText.words(w.text)
             guard parts.count > 1 else { out.append(w); continue }
             var split = Hypothesis.spread(parts, from: w.start, to: w.end)
+            for i in split.indices { split[i].probability = w.probability }
             if w.endsSegment, !split.isEmpty { split[split.count - 1].endsSegment = true }
             out += split
         }

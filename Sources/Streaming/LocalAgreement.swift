@@ -65,13 +65,31 @@ public enum LocalAgreement {
     /// The part of `hypothesis` that is new relative to the committed words that lie inside the
     /// decoded window (`committedInWindow`, in order).
     ///
+    /// The window re-decodes the committed words, so they are aligned by minimum word edits with a
+    /// prefix of the hypothesis (`alignment`) and what follows that prefix is new. Word times do
+    /// not decide this: they are spread over each segment, so a new word can seem to start before
+    /// the last committed word ends ("woman, he might": "he" would be lost). When fewer than half
+    /// of the committed words find an equal word (the window did not re-decode them),
+    /// `newWordsByPosition` decides.
+    public static func newWords(in hypothesis: Hypothesis, after committedInWindow: [Word]) -> [Word] {
+        guard !committedInWindow.isEmpty else { return hypothesis.words }
+        let (pairs, end) = alignment(committedInWindow, hypothesis.words)
+        let equal = pairs.filter { CaptionText.key(committedInWindow[$0.0].text) == CaptionText.key(hypothesis.words[$0.1].text) }
+        if equal.count * 2 >= committedInWindow.count {
+            return Array(hypothesis.words[end...])
+        }
+        return newWordsByPosition(in: hypothesis, after: committedInWindow)
+    }
+
+    /// The new words of a hypothesis that does not re-decode most committed words (the window
+    /// starts inside them, or the decoder skipped them):
+    ///
     /// 1. With decoded word times, words whose midpoint is not after the last committed word's
     ///    end are dropped.
-    /// 2. The longest prefix of what is left that equals a suffix of the committed words is removed
-    ///    (the window re-decodes committed words).
+    /// 2. The longest prefix of what is left that equals a suffix of the committed words is removed.
     /// 3. Without decoded times and failing an exact match, if the last committed word pair (or
     ///    word) appears within the first (committed count) words, everything up to it is removed.
-    public static func newWords(in hypothesis: Hypothesis, after committedInWindow: [Word]) -> [Word] {
+    static func newWordsByPosition(in hypothesis: Hypothesis, after committedInWindow: [Word]) -> [Word] {
         var words = hypothesis.words
         guard let lastCommitted = committedInWindow.last else { return words }
         if !hypothesis.timesAreEstimated {

@@ -27,8 +27,9 @@ public struct StreamingConfiguration: Equatable, Sendable {
     /// short windows readily agree on a wrong first word.
     public var commitAfterSeconds: Double = 1.0
     /// Tentative words (beyond the committed prefix) shown in partials: the newest hypothesis's
-    /// tail is the least stable part, so only its first few words are shown.
-    public var partialTentativeWords: Int = 1
+    /// tail is the least stable part, so only its first few words are shown (and only while the
+    /// decoder is sure of them, `tentativeMinProbability`).
+    public var partialTentativeWords: Int = 2
     /// Decode the whole utterance once more at its end with the offline settings (full context)
     /// and make that the final (needs a final-pass decoder).
     public var finalPass: Bool = true
@@ -39,6 +40,15 @@ public struct StreamingConfiguration: Equatable, Sendable {
     /// Window hypotheses with an average log-probability below this neither commit nor change
     /// the partial (the decoder is unsure, typically of the first words of a short window).
     public var commitLogProb: Double = -0.75
+    /// A tentative word is shown in a partial only when the decoder gave it at least this
+    /// probability (words without a probability are shown): a word the decoder is unsure of is
+    /// the one most likely to change. 0 shows every tentative word. (The first word of an
+    /// utterance often scores low only for its capitalisation; it appears once committed.)
+    public var tentativeMinProbability: Double = 0.6
+    /// Words agreed on by two hypotheses are committed only up to the first one whose probability
+    /// in the newer hypothesis is below this (words without a probability pass). 0 commits every
+    /// agreed word.
+    public var commitMinProbability: Double = 0
 
     public init() {}
 
@@ -77,6 +87,10 @@ public struct StreamingConfiguration: Equatable, Sendable {
                   "partial_tentative_words", partialTentativeWords, "expected a count between 0 and 1000")
         try check(commitLogProb.isFinite && commitLogProb <= 0,
                   "commit_logprob", commitLogProb, "expected a log-probability ≤ 0")
+        try check(tentativeMinProbability.isFinite && tentativeMinProbability >= 0 && tentativeMinProbability <= 1,
+                  "tentative_min_prob", tentativeMinProbability, "expected a probability between 0 and 1")
+        try check(commitMinProbability.isFinite && commitMinProbability >= 0 && commitMinProbability <= 1,
+                  "commit_min_prob", commitMinProbability, "expected a probability between 0 and 1")
         try check(promptCharacters >= 0 && promptCharacters <= 1000,
                   "prompt_chars", promptCharacters, "expected a count between 0 and 1000")
     }

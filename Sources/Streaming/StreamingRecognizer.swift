@@ -98,8 +98,10 @@ public final class StreamingRecognizer {
         buffer.append(contentsOf: samples)
         var events: [StreamingEvent] = []
         for frame in vad.process(samples, startTime: startTime) {
-            if !frame.isSpeech, policy.endpointDue(at: frame.end), finalDecoder != nil {
-                // The final pass: the whole utterance once more, with the offline settings.
+            let ends = (!frame.isSpeech && policy.endpointDue(at: frame.end)) || policy.maxUtteranceDue(at: frame.end)
+            if ends, finalDecoder != nil {
+                // The final pass: the whole utterance once more, with the offline settings (also
+                // for a forced final at the maximum utterance length).
                 events += try decodeFinalPass(until: frame.end)
             } else if !frame.isSpeech, policy.endpointDue(at: frame.end), lastDecodedEnd < frame.end - 1e-9 {
                 // A last look before the final: confirms (commits) the words of the utterance's end.

@@ -66,7 +66,10 @@ public final class WhisperWindowDecoder: WindowDecoder {
         if tokens.count < result.tokens.count {
             ratio = (try? CompressionRatio.of(transcriber.tokenizer.decode(tokens))) ?? ratio
         }
-        let words = Self.words(tokens: tokens, tokenizer: transcriber.tokenizer, offset: offset, duration: duration)
+        // cutRepetition keeps a prefix, so the first tokens.count log-probabilities stay aligned.
+        let logProbs = result.tokenLogProbs.count >= tokens.count ? Array(result.tokenLogProbs.prefix(tokens.count)) : []
+        let words = Self.words(tokens: tokens, tokenizer: transcriber.tokenizer, offset: offset, duration: duration,
+                               logProbs: logProbs)
         return Hypothesis(words: words, avgLogProb: result.avgLogProb, noSpeechProb: result.noSpeechProb,
                           compressionRatio: ratio, language: options.language)
     }
@@ -115,14 +118,18 @@ public final class WhisperWindowDecoder: WindowDecoder {
 
     /// Words with absolute times from generated tokens (text and timestamp tokens, no EOT):
     /// a timestamp opens a segment, the next one closes it; text outside a closed pair runs to the
-    /// window's end. Times are clamped to [0, duration] and shifted by `offset`.
-    static func words(tokens: [Int], tokenizer: WhisperTokenizer, offset: Double, duration: Double) -> [Word] {
+    /// window's end. Times are clamped to [0, duration] and shifted by `offset`. With `logProbs`
+    /// (one per token), each word carries its probability (`WordProbability`).
+    static func words(tokens: [Int], tokenizer: WhisperTokenizer, offset: Double, duration: Double,
+                      logProbs: [Float] = []) -> [Word] {
+        let scored = logProbs.count == tokens.count
         var out: [Word] = []
         var segmentStart: Double? = nil
         var text: [Int] = []
+        var textLogProbs: [Float] = []
         var lastTime = 0.0
         func flush(end: Double?, closed: Bool) {
-            defer { text.removeAll() }
+            defer { text.removeAll(); textLogProbs.removeAll() }
             let string = tokenizer.decode(text)
             let pieces = CaptionText.words(string)
             guard !pieces.isEmpty else { return }
@@ -130,9 +137,14 @@ public final class WhisperWindowDecoder: WindowDecoder {
             let stop = min(duration, max(start, end ?? duration))
             var spread = Hypothesis.spread(pieces, from: offset + start, to: offset + stop)
             if closed, !spread.isEmpty { spread[spread.count - 1].endsSegment = true }
+            if scored {
+                let probabilities = WordProbability.of(words: pieces.count, tokens: text, logProbs: textLogProbs,
+                                                       decode: { tokenizer.decode($0) })
+                for i in spread.indices { spread[i].probability = probabilities[i] }
+            }
             out += spread
         }
-        for token in tokens {
+        for (k, token) in tokens.enumerated() {
             if let t = tokenizer.time(of: token) {
                 if segmentStart == nil {
                     if !text.isEmpty { flush(end: t, closed: true) }  // text before any timestamp
@@ -144,6 +156,7 @@ public final class WhisperWindowDecoder: WindowDecoder {
                 lastTime = t
             } else if token < tokenizer.special.endOfText {
                 text.append(token)
+                if scored { textLogProbs.append(logProbs[k]) }
             }
         }
         if !text.isEmpty { flush(end: nil, closed: false) }

@@ -1,5 +1,6 @@
 import XCTest
 import TestSupport
+import Streaming
 @testable import Daemon
 
 final class ConfigLoaderTests: XCTestCase {
@@ -45,6 +46,49 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(c.streaming.windowS, 8)
         XCTAssertEqual(c.sockets.mode, 0o640)
         XCTAssertEqual(c.log.level, .debug)
+    }
+
+    func testStreamingPolicyKeysAreReadAndReachTheRecognizer() throws {
+        let c = try ConfigLoader.parse("""
+        [streaming]
+        commit_after_s = 0.5
+        partial_tentative_words = 2
+        final_pass = false
+        commit_logprob = -1.5
+        tentative_min_prob = 0.4
+        commit_min_prob = 0.2
+        """)
+        XCTAssertEqual(c.streaming.commitAfterS, 0.5)
+        XCTAssertEqual(c.streaming.partialTentativeWords, 2)
+        XCTAssertEqual(c.streaming.finalPass, false)
+        XCTAssertEqual(c.streaming.commitLogprob, -1.5)
+        XCTAssertEqual(c.streaming.tentativeMinProb, 0.4)
+        XCTAssertEqual(c.streaming.commitMinProb, 0.2)
+        let policy = try WhisperCaptionRecognizer.configuration(c.streaming)
+        XCTAssertEqual(policy.commitAfterSeconds, 0.5)
+        XCTAssertEqual(policy.partialTentativeWords, 2)
+        XCTAssertFalse(policy.finalPass)
+        XCTAssertEqual(policy.commitLogProb, -1.5)
+        XCTAssertEqual(policy.tentativeMinProbability, 0.4)
+        XCTAssertEqual(policy.commitMinProbability, 0.2)
+        // Integers are accepted where seconds or probabilities are expected.
+        XCTAssertEqual(try ConfigLoader.parse("[streaming]\ncommit_after_s = 2\ncommit_min_prob = 0").streaming.commitAfterS, 2)
+    }
+
+    func testBadStreamingPolicyValuesNameTheKey() {
+        XCTAssertEqual(error("[streaming]\ncommit_after_s = 11"),
+                       "captiond.toml: streaming.commit_after_s: expected a number between 0.0 and 10.0, got 11")
+        XCTAssertEqual(error("[streaming]\npartial_tentative_words = -1"),
+                       "captiond.toml: streaming.partial_tentative_words: expected an integer between 0 and 100, got -1")
+        XCTAssertEqual(error("[streaming]\nfinal_pass = \"yes\""),
+                       "captiond.toml: streaming.final_pass: expected true or false, got \"yes\"")
+        XCTAssertEqual(error("[streaming]\ncommit_logprob = 0.5"),
+                       "captiond.toml: streaming.commit_logprob: expected a number between -100.0 and 0.0, got 0.5")
+        XCTAssertEqual(error("[streaming]\ntentative_min_prob = 1.5"),
+                       "captiond.toml: streaming.tentative_min_prob: expected a number between 0.0 and 1.0, got 1.5")
+        XCTAssertEqual(error("[streaming]\ncommit_min_prob = \"high\""),
+                       "captiond.toml: streaming.commit_min_prob: expected a number between 0.0 and 1.0, got \"high\"")
+        XCTAssertTrue(error("[streaming]\ntentative_words = 1").hasPrefix("captiond.toml: streaming.tentative_words: unknown key"))
     }
 
     func testBadValuesNameTheKeyAndTheReason() {

@@ -37,6 +37,15 @@ final class LiveRecognizerTests: XCTestCase {
         // An open segment (no closing timestamp) runs to the window's end.
         XCTAssertEqual(words[4].start, 12.4, accuracy: 1e-9)
         XCTAssertEqual(words[4].end, 13, accuracy: 1e-9)
+        // With one log-probability per token, each word gets the product of its tokens' probabilities.
+        let logProbs = tokens.map { tokenizer.time(of: $0) == nil ? Float(-0.1) : Float(-5) }
+        let scored = WhisperWindowDecoder.words(tokens: tokens, tokenizer: tokenizer, offset: 10, duration: 3, logProbs: logProbs)
+        XCTAssertEqual(scored.map(\.text), words.map(\.text))
+        for w in scored {
+            let n = try tokenizer.encode(" " + w.text).count
+            XCTAssertEqual(w.probability ?? 0, exp(-0.1 * Double(n)), accuracy: 1e-5, w.text)
+        }
+        XCTAssertTrue(words.allSatisfy { $0.probability == nil }, "no log-probabilities: no word probabilities")
         XCTAssertEqual(WhisperWindowDecoder.encoderFrames(sampleCount: 16_000 * 40), 3000)
         XCTAssertEqual(WhisperWindowDecoder.encoderFrames(sampleCount: 16_010), 100)
         XCTAssertEqual(WhisperWindowDecoder.encoderFrames(sampleCount: 16_170), 100)
@@ -53,6 +62,10 @@ final class LiveRecognizerTests: XCTestCase {
         let h = try decoder.decode(samples: samples[0..<48_000], startTime: 100, prompt: "")
         XCTAssertTrue(h.text.lowercased().contains("fellow americans"), h.text)
         XCTAssertTrue(h.words.allSatisfy { $0.start >= 100 && $0.end <= 103 + 1e-9 && $0.start <= $0.end }, "\(h.words)")
+        // Greedy decoding gives every word its probability from the token log-probabilities.
+        XCTAssertTrue(h.words.allSatisfy { ($0.probability ?? -1) > 0 && ($0.probability ?? 2) <= 1 }, "\(h.words)")
+        XCTAssertGreaterThan(h.words.first(where: { $0.text.lowercased().hasPrefix("americans") })?.probability ?? 0, 0.5,
+                             "a clearly spoken word is a likely one")
         XCTAssertLessThan(h.compressionRatio, 2.4)
         let short = try decoder.decode(samples: samples[4_000..<16_500], startTime: 0, prompt: "")
         XCTAssertLessThanOrEqual(short.words.count, WhisperWindowDecoder.tokenBudget(seconds: 12_500 / 16_000))

@@ -68,7 +68,22 @@ final class LocalAgreementTests: XCTestCase {
     func testDecodedTimesDropWordsBeforeTheCommitPoint() {
         let committed = [Word(text: "ask", start: 0, end: 0.3), Word(text: "not", start: 0.3, end: 0.6)]
         let h = timed([("a", 0.0, 0.3), ("knot", 0.3, 0.6), ("what", 0.7, 0.9)])
-        XCTAssertEqual(LocalAgreement.newWords(in: h, after: committed).map(\.text), ["what"])
+        XCTAssertEqual(LocalAgreement.newWords(in: h, after: committed).map(\.text), ["what"],
+                       "no committed word re-decoded: positions decide")
+    }
+
+    func testRedecodedCommittedWordsAreFoundByAlignmentNotByTime() {
+        // "woman" was committed with its time stretched to the then window end (2.5 s); the next
+        // window spreads its segment differently, so "he" seems to start before "woman" ends.
+        let committed = [Word(text: "a", start: 1.0, end: 1.2), Word(text: "more", start: 1.2, end: 1.5),
+                         Word(text: "amiable", start: 1.5, end: 2.0), Word(text: "woman", start: 2.0, end: 2.5)]
+        let h = timed([("Had", 0.3, 0.5), ("he", 0.5, 0.7), ("married", 0.7, 1.0), ("a", 1.0, 1.1), ("more", 1.1, 1.4),
+                       ("amiable", 1.4, 1.9), ("woman,", 1.9, 2.2), ("he", 2.2, 2.4), ("might", 2.4, 2.7)])
+        XCTAssertEqual(LocalAgreement.newWords(in: h, after: committed).map(\.text), ["he", "might"])
+        // A re-decoded committed word spelled differently still counts as re-decoded.
+        let k = timed([("Cat", 0.0, 0.3), ("has", 0.3, 0.5), ("taught", 0.5, 0.8), ("them", 0.8, 1.0)])
+        let kat = [Word(text: "Kat", start: 0, end: 0.3), Word(text: "has", start: 0.3, end: 0.9)]
+        XCTAssertEqual(LocalAgreement.newWords(in: k, after: kat).map(\.text), ["taught", "them"])
     }
 }
 

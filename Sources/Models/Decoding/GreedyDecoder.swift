@@ -13,6 +13,7 @@ struct GreedyDecoder {
                                           firstLogits: (([Float]) -> Void)? = nil) throws -> Hypothesis {
         var generated: [Int] = []
         var hypothesis: [Int] = []
+        var tokenLogProbs: [Float] = []
         var cumulative: Float = 0
         var input = startToken
         for step in 0..<max(settings.maxLength, 0) {
@@ -26,9 +27,12 @@ struct GreedyDecoder {
             cumulative += logProbs[token]
             if token == settings.endOfText { break }
             hypothesis.append(token)
+            tokenLogProbs.append(logProbs[token])
             input = token
         }
-        return Hypothesis(tokens: hypothesis, cumulativeLogProb: cumulative, lengthPenalty: settings.lengthPenalty)
+        var result = Hypothesis(tokens: hypothesis, cumulativeLogProb: cumulative, lengthPenalty: settings.lengthPenalty)
+        result.tokenLogProbs = tokenLogProbs
+        return result
     }
 
     /// best_of samples from copies of `session`; the best normalised score wins.

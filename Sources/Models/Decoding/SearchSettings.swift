@@ -18,6 +18,8 @@ struct Hypothesis {
     var tokens: [Int]
     var cumulativeLogProb: Float
     var score: Float
+    /// Log-probability of each token in `tokens` when the search recorded it (greedy), else empty.
+    var tokenLogProbs: [Float] = []
 
     init(tokens: [Int], cumulativeLogProb: Float, lengthPenalty: Double) {
         self.tokens = tokens

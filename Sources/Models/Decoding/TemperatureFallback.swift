@@ -30,7 +30,7 @@ struct TemperatureFallback {
             let ratio = try CompressionRatio.of(decodedText.trimmingWhitespace())
             let decoding = WindowDecoding(tokens: result.tokens, text: decodedText, avgLogProb: avg,
                                           noSpeechProb: Double(result.noSpeechProb), compressionRatio: ratio,
-                                          temperature: temperature)
+                                          temperature: temperature, tokenLogProbs: result.tokenLogProbs)
             all.append(decoding)
             var needsFallback = false
             if let threshold = options.compressionRatioThreshold {

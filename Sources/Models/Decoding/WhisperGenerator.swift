@@ -14,6 +14,8 @@ struct WhisperGenerator {
         /// CT2's returned score: cumulative log-prob / length^penalty.
         var score: Float
         var noSpeechProb: Float
+        /// Log-probability of each of `tokens` (greedy search only; empty after a beam search).
+        var tokenLogProbs: [Float] = []
     }
 
     let special: WhisperSpecialTokens
@@ -97,6 +99,6 @@ struct WhisperGenerator {
         guard let best = hypotheses.first else {
             throw ModelsError.decoding("the search finished without a hypothesis")
         }
-        return Result(tokens: best.tokens, score: best.score, noSpeechProb: noSpeech)
+        return Result(tokens: best.tokens, score: best.score, noSpeechProb: noSpeech, tokenLogProbs: best.tokenLogProbs)
     }
 }

@@ -1,8 +1,5 @@
 import CBLAS
 import Dispatch
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Multi-head scaled dot-product attention over strided row-major buffers, so fused QKV
 /// projections (rows of 3·d) and KV caches are used in place without copies.
@@ -13,7 +10,7 @@ import Glibc
 /// L2 through scoring, softmax and weighting, spread over the workers with single-threaded BLAS.
 public enum Attention {
     /// Query rows per block of the blocked schedule: 64 × 1500 keys × 4 bytes = 384 KB of scores.
-    static let blockRows = Int(getenv("X_BR").map { String(cString: $0) } ?? "64") ?? 64
+    static let blockRows = 64
 
     /// Scratch floats `multiHead` needs: queries × keys.
     public static func scratchCount(queries: Int, keys: Int) -> Int { max(1, queries * keys) }

@@ -1,13 +1,13 @@
 import CBLAS
-import Dispatch
+import CVectorKernels
 
 /// Multi-head scaled dot-product attention over strided row-major buffers, so fused QKV
 /// projections (rows of 3·d) and KV caches are used in place without copies.
 ///
-/// Two schedules with one contract: `perHead` (whole (queries × keys) score matrix per head, BLAS
-/// threads inside each call) for one query or short prompts, and `blocked` for long sequences (the
-/// encoder's 1500 × 1500): blocks of `blockRows` queries of one head, so a block's scores stay in
-/// L2 through scoring, softmax and weighting, spread over the workers with single-threaded BLAS.
+/// Two schedules with one contract: `perHead` (whole (queries × keys) score matrix per head) for
+/// one query or short prompts, and `blocked` for long sequences (the encoder's 1500 × 1500):
+/// blocks of `blockRows` queries of one head, so a block's scores stay in L2 through scoring,
+/// softmax and weighting, spread over the engine's workers (`WorkerPool`).
 public enum Attention {
     /// Query rows per block of the blocked schedule: 64 × 1500 keys × 4 bytes = 384 KB of scores.
     static let blockRows = 64
@@ -33,17 +33,20 @@ public enum Attention {
         }
     }
 
-    /// Whole score matrix per head; BLAS threads inside each call. Same contract as `multiHead`.
+    /// Whole score matrix per head. Same contract as `multiHead`.
     public static func perHead(q: UnsafePointer<Float>, ldq: Int, k: UnsafePointer<Float>, ldk: Int,
                                v: UnsafePointer<Float>, ldv: Int, queries: Int, keys: Int, heads: Int,
                                headDim: Int, causalOffset: Int?, scores: UnsafeMutablePointer<Float>,
                                into out: UnsafeMutablePointer<Float>, ldo: Int) {
         guard queries > 0, keys > 0 else { return }
-        // One query: each head's two sgemv calls are small (keys × D), so thread hand-offs would
-        // cost more than they save; run them on the calling thread.
-        let threads = queries == 1 ? BLASThreads.count : 1
-        if threads > 1 { BLASThreads.set(1) }
-        defer { if threads > 1 { BLASThreads.set(threads) } }
+        // One query with the vector extensions: heads over the worker pool, AVX2 dot products.
+        if queries == 1, VectorExtensions.enabled {
+            let visible = causalOffset.map { min(keys, $0 + 1) } ?? keys
+            if cvk_attend_one(q, k, ldk, v, ldv, visible, Int32(heads), Int32(headDim), out,
+                              Int32(BLASThreads.count)) == 1 { return }
+        }
+        // One query: each head's two sgemv calls are small (keys × D); OpenBLAS runs them on the
+        // calling thread.
         for h in 0..<heads {
             let qh = q + h * headDim, kh = k + h * headDim, vh = v + h * headDim, oh = out + h * headDim
             if queries == 1 {
@@ -62,9 +65,8 @@ public enum Attention {
         }
     }
 
-    /// Blocks of `blockRows` queries of one head, spread over min(BLAS threads, blocks) workers, each
-    /// with its own slice of `scores` and OpenBLAS on one thread for the duration. Same contract as
-    /// `multiHead`; needs queries ≥ blockRows.
+    /// Blocks of `blockRows` queries of one head, spread over min(threads, blocks) workers, each
+    /// with its own slice of `scores`. Same contract as `multiHead`; needs queries ≥ blockRows.
     public static func blocked(q: UnsafePointer<Float>, ldq: Int, k: UnsafePointer<Float>, ldk: Int,
                                v: UnsafePointer<Float>, ldv: Int, queries: Int, keys: Int, heads: Int,
                                headDim: Int, causalOffset: Int?, scores: UnsafeMutablePointer<Float>,
@@ -73,12 +75,9 @@ public enum Attention {
         let rowsPerBlock = min(blockRows, queries)
         let blocksPerHead = (queries + rowsPerBlock - 1) / rowsPerBlock
         let items = heads * blocksPerHead
-        let threads = BLASThreads.count
         // Each worker owns rowsPerBlock × keys floats of `scores` (queries × keys in all).
-        let workers = max(1, min(threads, items, queries / rowsPerBlock))
-        if threads > 1 { BLASThreads.set(1) }
-        defer { if threads > 1 { BLASThreads.set(threads) } }
-        let run = { (w: Int) in
+        let workers = max(1, min(BLASThreads.count, items, queries / rowsPerBlock))
+        WorkerPool.run(workers: workers) { w, participants in
             let scratch = scores + w * rowsPerBlock * keys
             var item = w
             while item < items {
@@ -87,10 +86,9 @@ public enum Attention {
                 block(qh: q + first * ldq + h * headDim, ldq: ldq, kh: k + h * headDim, ldk: ldk,
                       vh: v + h * headDim, ldv: ldv, firstQuery: first, rows: rows, keys: keys, headDim: headDim,
                       causalOffset: causalOffset, scores: scratch, into: out + first * ldo + h * headDim, ldo: ldo)
-                item += workers
+                item += participants
             }
         }
-        if workers == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: run) }
     }
 
     @inline(__always)

@@ -1,13 +1,22 @@
 import CBLAS
 
-/// OpenBLAS thread control. The pthread build spins idle threads, so the streaming path should use
-/// one thread; offline transcription benefits from two.
+/// The number of threads the engine's kernels use (`--threads`). The engine parallelises itself
+/// over `WorkerPool` and keeps OpenBLAS single-threaded inside each job: OpenBLAS's own pthread
+/// workers spin (sched_yield) for a while after every call, and on a 2-core machine they competed
+/// with the engine's threads for the cores.
 public enum BLASThreads {
-    /// Sets the number of threads OpenBLAS uses for every following call (at least 1).
+    nonisolated(unsafe) private static var engineThreads: Int = {
+        let cores = Int(openblas_get_num_threads())
+        openblas_set_num_threads(1)
+        return max(1, cores)
+    }()
+
+    /// Sets the number of threads for every following call (at least 1).
     public static func set(_ count: Int) {
-        openblas_set_num_threads(Int32(max(1, count)))
+        openblas_set_num_threads(1)
+        engineThreads = max(1, count)
     }
 
-    /// The number of threads OpenBLAS currently uses.
-    public static var count: Int { Int(openblas_get_num_threads()) }
+    /// The number of threads the engine uses.
+    public static var count: Int { engineThreads }
 }

@@ -8,25 +8,44 @@ import Glibc
 /// `ReferenceKernels` with the same signature; TensorTests compares them on random shapes.
 public enum Kernels {
     /// y = x·Wᵀ + b. x: (rows, inFeatures), W: (outFeatures, inFeatures), b: (outFeatures) or nil,
-    /// y: (rows, outFeatures). One row uses sgemv, several use sgemm.
+    /// y: (rows, outFeatures). One row uses sgemv, several use sgemm; large products are split
+    /// over the engine's threads (rows for sgemm, output features for sgemv), OpenBLAS running
+    /// single-threaded inside each part.
     public static func linear(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int,
                               weight: UnsafePointer<Float>, outFeatures: Int, bias: UnsafePointer<Float>?,
                               into y: UnsafeMutablePointer<Float>) {
         guard rows > 0, outFeatures > 0 else { return }
-        if let bias {
-            for r in 0..<rows { (y + r * outFeatures).update(from: bias, count: outFeatures) }
-        }
-        let beta: Float = bias == nil ? 0 : 1
+        let threads = rows * outFeatures * inFeatures >= parallelProducts ? BLASThreads.count : 1
         if rows == 1 {
-            // y (out) = W (out, in) · x (in)
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(outFeatures), Int32(inFeatures), 1,
-                        weight, Int32(inFeatures), x, 1, beta, y, 1)
-        } else {
-            // y (rows, out) = x (rows, in) · Wᵀ (in, out)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outFeatures),
-                        Int32(inFeatures), 1, x, Int32(inFeatures), weight, Int32(inFeatures), beta,
-                        y, Int32(outFeatures))
+            WorkerPool.chunks(outFeatures, workers: min(threads, outFeatures / 64 + 1)) { part in
+                let y0 = y + part.lowerBound
+                if let bias { y0.update(from: bias + part.lowerBound, count: part.count) }
+                // y[part] = W[part] (part, in) · x (in)
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(part.count), Int32(inFeatures), 1,
+                            weight + part.lowerBound * inFeatures, Int32(inFeatures), x, 1, bias == nil ? 0 : 1, y0, 1)
+            }
+            return
         }
+        WorkerPool.chunks(rows, workers: min(threads, rows / 16 + 1)) { part in
+            gemm(x + part.lowerBound * inFeatures, rows: part.count, inFeatures: inFeatures, weight: weight,
+                 ldw: inFeatures, outFeatures: outFeatures, bias: bias, into: y + part.lowerBound * outFeatures,
+                 ldy: outFeatures)
+        }
+    }
+
+    /// Multiply-adds (rows × out × in) from which `linear` spreads the work over threads.
+    static let parallelProducts = 1 << 18
+
+    /// y (rows, out; row stride ldy) = x (rows, in) · Wᵀ (W: (out, in), row stride ldw) + b, on the
+    /// calling thread.
+    static func gemm(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, weight: UnsafePointer<Float>, ldw: Int,
+                     outFeatures: Int, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>, ldy: Int) {
+        if let bias {
+            for r in 0..<rows { (y + r * ldy).update(from: bias, count: outFeatures) }
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outFeatures),
+                    Int32(inFeatures), 1, x, Int32(inFeatures), weight, Int32(ldw), bias == nil ? 0 : 1,
+                    y, Int32(ldy))
     }
 
     /// Layout of a conv1d input: (channels, time) or (time, channels).

@@ -28,6 +28,23 @@ final class KernelParityTests: XCTestCase {
         XCTAssertLessThan(worst, 1e-4)
     }
 
+    func testLargeLinearSplitAcrossThreadsMatchesReference() {
+        // Above Kernels.parallelProducts: sgemm split by rows, sgemv by output features.
+        var rng = SeededRandom(state: 12)
+        let saved = BLASThreads.count
+        defer { BLASThreads.set(saved) }
+        for threads in [2, 3] {
+            BLASThreads.set(threads)
+            for (rows, inF, outF) in [(1, 512, 2051), (1, 700, 600), (97, 130, 257), (1500, 64, 96)] {
+                let x = rng.floats(rows * inF), w = rng.floats(outF * inF), b = rng.floats(outF)
+                var fast = [Float](repeating: .nan, count: rows * outF), slow = fast
+                Kernels.linear(x, rows: rows, inFeatures: inF, weight: w, outFeatures: outF, bias: b, into: &fast)
+                ReferenceKernels.linear(x, rows: rows, inFeatures: inF, weight: w, outFeatures: outF, bias: b, into: &slow)
+                XCTAssertLessThan(maxAbsDiff(fast, slow), 1e-3, "threads \(threads) rows \(rows) in \(inF) out \(outF)")
+            }
+        }
+    }
+
     func testConv1dMatchesReference() {
         var rng = SeededRandom(state: 2)
         var worst: Float = 0
@@ -159,6 +176,8 @@ final class KernelParityTests: XCTestCase {
         let before = BLASThreads.count
         BLASThreads.set(1)
         XCTAssertEqual(BLASThreads.count, 1)
+        BLASThreads.set(3)
+        XCTAssertEqual(BLASThreads.count, 3)
         BLASThreads.set(before)
     }
 }

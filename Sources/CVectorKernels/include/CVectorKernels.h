@@ -7,8 +7,9 @@
  * same functions; TensorTests compares all three.
  */
 #include <stddef.h>
+#include <stdint.h>
 
-/* 1 when this CPU executes AVX2 and FMA instructions, else 0. */
+/* 1 when this CPU executes AVX2, FMA and F16C instructions, else 0. */
 int cvk_has_avx2_fma(void);
 
 /* Softmax over each row of a row-major (rows, width) matrix, in place. -inf entries give 0.
@@ -23,5 +24,40 @@ void cvk_exp(const float *x, float *y, size_t count);
 
 /* sum over i of e^(x[i] - shift) (the terms as cvk_exp computes them). */
 float cvk_sum_exp(const float *x, size_t count, float shift);
+
+/* --- The engine's worker pool (WorkerPool.c; portable C, no vector extensions needed). --- */
+
+/* A job runs as fn(ctx, index, workers) on `workers` threads; index 0 is the caller. */
+typedef void (*cvk_job_fn)(void *ctx, int index, int workers);
+
+/* Runs fn on the caller and up to workers - 1 pool threads and returns when all have finished.
+   Workers spin for about 0.2 ms after a job, then sleep. A call from inside a job runs inline
+   (fn(ctx, 0, 1)); calls from several threads take turns. Returns the number of workers that
+   ran the job (fewer than asked when threads could not be created or the call was nested). */
+int cvk_parallel(int workers, cvk_job_fn fn, void *ctx);
+
+/* --- One-token decoder kernels (DecoderKernels.c), parallel over a small pool of spinning
+   worker threads (at most `threads` including the caller). --- */
+
+/* IEEE half-precision bits to float32. */
+void cvk_half_to_float(const uint16_t *src, float *dst, size_t count);
+
+/* float32 to half-precision bits; returns 0 (and leaves dst partly written) as soon as a value
+   does not survive the round trip exactly, 1 when every value does. */
+int cvk_float_to_half_exact(const float *src, uint16_t *dst, size_t count);
+
+/* y[r, o] = sum_i w[o, i] x[r, i] + bias[o] for r < rows, o < out: w is (out, in) half-precision,
+   x (rows, ldx), y (rows, ldy), bias (out) or NULL. For a few rows (one decoding step). */
+void cvk_gemv_half(const uint16_t *w, size_t out, size_t in, const float *x, size_t rows, size_t ldx,
+                   const float *bias, float *y, size_t ldy, int threads);
+
+/* Longest key sequence cvk_attend_one takes. */
+#define CVK_ATTEND_MAX_KEYS 4096
+
+/* One query against `keys` keys for every head: out[h D..] = softmax(q_h . k_h / sqrt D) v_h,
+   q and out (heads D), k (keys, ldk), v (keys, ldv), head h in columns h D ..< (h + 1) D.
+   Returns 0 without computing when keys exceed CVK_ATTEND_MAX_KEYS or D is not a multiple of 8. */
+int cvk_attend_one(const float *q, const float *k, size_t ldk, const float *v, size_t ldv, size_t keys,
+                   int heads, int head_dim, float *out, int threads);
 
 #endif

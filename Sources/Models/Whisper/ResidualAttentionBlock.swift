@@ -22,19 +22,21 @@ struct ResidualAttentionBlock {
         width = d
         self.heads = heads
         selfNorm = try LayerNormLayer(w, prefix + "/self_attention/layer_norm", width: d)
-        selfQKV = try LinearLayer(w, prefix + "/self_attention/linear_0", in: d, out: 3 * d)
-        selfOut = try LinearLayer(w, prefix + "/self_attention/linear_1", in: d, out: d)
+        // Decoder layers (with cross-attention) run one token at a time: half-precision weights.
+        let half = crossAttention
+        selfQKV = try LinearLayer(w, prefix + "/self_attention/linear_0", in: d, out: 3 * d, halfPrecision: half)
+        selfOut = try LinearLayer(w, prefix + "/self_attention/linear_1", in: d, out: d, halfPrecision: half)
         if crossAttention {
             crossNorm = try LayerNormLayer(w, prefix + "/attention/layer_norm", width: d)
-            crossQuery = try LinearLayer(w, prefix + "/attention/linear_0", in: d, out: d)
-            crossKeyValue = try LinearLayer(w, prefix + "/attention/linear_1", in: d, out: 2 * d)
-            crossOut = try LinearLayer(w, prefix + "/attention/linear_2", in: d, out: d)
+            crossQuery = try LinearLayer(w, prefix + "/attention/linear_0", in: d, out: d, halfPrecision: half)
+            crossKeyValue = try LinearLayer(w, prefix + "/attention/linear_1", in: d, out: 2 * d, halfPrecision: half)
+            crossOut = try LinearLayer(w, prefix + "/attention/linear_2", in: d, out: d, halfPrecision: half)
         } else {
             crossNorm = nil; crossQuery = nil; crossKeyValue = nil; crossOut = nil
         }
         mlpNorm = try LayerNormLayer(w, prefix + "/ffn/layer_norm", width: d)
-        fc1 = try LinearLayer(w, prefix + "/ffn/linear_0", in: d, out: 4 * d)
-        fc2 = try LinearLayer(w, prefix + "/ffn/linear_1", in: 4 * d, out: d)
+        fc1 = try LinearLayer(w, prefix + "/ffn/linear_0", in: d, out: 4 * d, halfPrecision: half)
+        fc2 = try LinearLayer(w, prefix + "/ffn/linear_1", in: 4 * d, out: d, halfPrecision: half)
     }
 
     var headDim: Int { width / heads }

@@ -8,8 +8,8 @@ struct TextDecoder {
     let width: Int
     let vocabulary: Int
     let contextLength: Int
-    let embedding: Tensor     // (nVocab, d)
-    let projection: Tensor    // (nVocab, d): `decoder/projection/weight`, an alias of the embedding
+    let embedding: TokenEmbedding     // (nVocab, d)
+    let projection: TokenEmbedding    // (nVocab, d): `decoder/projection/weight`, an alias of the embedding
     let positions: Tensor     // (nTextCtx, d)
     let blocks: [ResidualAttentionBlock]
     let finalNorm: LayerNormLayer
@@ -19,9 +19,9 @@ struct TextDecoder {
         width = d
         vocabulary = dims.nVocab
         contextLength = dims.nTextCtx
-        embedding = try w.take("decoder/embeddings/weight", shape: [dims.nVocab, d])
+        embedding = TokenEmbedding(try w.take("decoder/embeddings/weight", shape: [dims.nVocab, d]))
         projection = w.contains("decoder/projection/weight")
-            ? try w.take("decoder/projection/weight", shape: [dims.nVocab, d]) : embedding
+            ? TokenEmbedding(try w.take("decoder/projection/weight", shape: [dims.nVocab, d])) : embedding
         positions = try w.take("decoder/position_encodings/encodings", shape: [dims.nTextCtx, d])
         blocks = try (0..<dims.nTextLayer).map {
             try ResidualAttentionBlock(w, prefix: "decoder/layer_\($0)", width: d, heads: dims.nTextHead,
@@ -50,12 +50,11 @@ struct TextDecoder {
         ws.reserve(rows: n, keys: max(offset + n, cross.frames))
         let x = ws.stream
         // x (n, d) = embedding[tokens] + positions[offset..<offset+n]
-        embedding.data.withUnsafeBufferPointer { e in
-            positions.data.withUnsafeBufferPointer { p in
-                for (i, token) in tokens.enumerated() {
-                    let row = x + i * d, er = e.baseAddress! + token * d, pr = p.baseAddress! + (offset + i) * d
-                    for j in 0..<d { row[j] = er[j] + pr[j] }
-                }
+        positions.data.withUnsafeBufferPointer { p in
+            for (i, token) in tokens.enumerated() {
+                let row = x + i * d, pr = p.baseAddress! + (offset + i) * d
+                embedding.row(token, into: row)
+                for j in 0..<d { row[j] += pr[j] }
             }
         }
         for (l, block) in blocks.enumerated() {
@@ -67,12 +66,40 @@ struct TextDecoder {
         let first = x + (n - rows) * d
         finalNorm(first, rows: rows, into: first)                     // h: (rows, d)
         return [Float](unsafeUninitializedCapacity: rows * vocabulary) { out, count in
-            projection.data.withUnsafeBufferPointer { e in
-                // logits (rows, nVocab) = h (rows, d) · Eᵀ (d, nVocab); sgemv for one row
-                Kernels.linear(first, rows: rows, inFeatures: d, weight: e.baseAddress!, outFeatures: vocabulary,
-                               bias: nil, into: out.baseAddress!)
-            }
+            // logits (rows, nVocab) = h (rows, d) · Eᵀ (d, nVocab)
+            projection.logits(first, rows: rows, into: out.baseAddress!)
             count = rows * vocabulary
+        }
+    }
+}
+
+/// The token embedding (nVocab, d), also the output projection (Whisper ties them): half
+/// precision when the checkpoint's values allow it exactly (`HalfMatrix`), else float32.
+struct TokenEmbedding {
+    let vocabulary: Int
+    let width: Int
+    private let full: Tensor?
+    private let half: HalfMatrix?
+
+    init(_ table: Tensor) {
+        vocabulary = table.shape[0]
+        width = table.shape[1]
+        half = HalfMatrix(exactly: table)
+        full = half == nil ? table : nil
+    }
+
+    /// Row `token` into `out` (d floats).
+    func row(_ token: Int, into out: UnsafeMutablePointer<Float>) {
+        if let half { half.row(token, into: out); return }
+        full?.data.withUnsafeBufferPointer { (out).update(from: $0.baseAddress! + token * width, count: width) }
+    }
+
+    /// logits (rows, nVocab) = h (rows, d) · Eᵀ; sgemv for one float32 row.
+    func logits(_ h: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>) {
+        if let half { half.linear(h, rows: rows, bias: nil, into: out); return }
+        full?.data.withUnsafeBufferPointer { e in
+            Kernels.linear(h, rows: rows, inFeatures: width, weight: e.baseAddress!, outFeatures: vocabulary,
+                           bias: nil, into: out)
         }
     }
 }

@@ -1,14 +1,20 @@
 import Tensor
 
 /// A linear layer y = x·Wᵀ + b with weights taken from a checkpoint (W: (out, in), b: (out)).
+/// With `halfPrecision` (the decoder, which reads every weight once per token) W is kept as a
+/// `HalfMatrix` when the checkpoint's values allow it exactly; otherwise in float32.
 struct LinearLayer {
-    let weight: Tensor
+    let weight: Tensor            // (out, in) float32; empty when `half` holds the weights
+    let half: HalfMatrix?
     let bias: Tensor?
     let inFeatures: Int
     let outFeatures: Int
 
-    init(_ w: WeightStore, _ prefix: String, in inFeatures: Int, out outFeatures: Int, bias: Bool = true) throws {
-        weight = try w.take(prefix + "/weight", shape: [outFeatures, inFeatures])
+    init(_ w: WeightStore, _ prefix: String, in inFeatures: Int, out outFeatures: Int, bias: Bool = true,
+         halfPrecision: Bool = false) throws {
+        let full = try w.take(prefix + "/weight", shape: [outFeatures, inFeatures])
+        half = halfPrecision ? HalfMatrix(exactly: full) : nil
+        weight = half == nil ? full : Tensor(zeros: [0])
         self.bias = bias ? try w.take(prefix + "/bias", shape: [outFeatures]) : nil
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
@@ -16,6 +22,14 @@ struct LinearLayer {
 
     /// y (rows, out) = x (rows, in) · Wᵀ + b
     func callAsFunction(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
+        if let half {
+            if let bias {
+                bias.data.withUnsafeBufferPointer { half.linear(x, rows: rows, bias: $0.baseAddress!, into: y) }
+            } else {
+                half.linear(x, rows: rows, bias: nil, into: y)
+            }
+            return
+        }
         weight.data.withUnsafeBufferPointer { wb in
             if let bias {
                 bias.data.withUnsafeBufferPointer { bb in

@@ -1,0 +1,77 @@
+import CVectorKernels
+
+/// A (rows, columns) weight matrix kept as IEEE half-precision bits and computed in float32:
+/// the one-token decoder reads every weight once per step, so half the bytes is nearly half the
+/// time. Made only from float32 values that half precision holds exactly (checkpoints stored
+/// in float16), so results equal the float32 matrix's up to summation order; and only when the
+/// CPU has AVX2, FMA and F16C (`VectorExtensions`).
+public struct HalfMatrix: @unchecked Sendable {
+    public let rows: Int
+    public let columns: Int
+    private let bits: [UInt16]
+
+    /// Input rows up to which `linear` uses the half-precision kernel; more rows widen blocks of
+    /// the matrix to float32 and use sgemm.
+    static let kernelRows = 4
+    /// Matrix rows widened per block on the sgemm path (about 4 MB of float32 at 512 columns).
+    static let blockElements = 1 << 20
+
+    /// Converts a 2-D tensor; nil when a value is not exactly representable in half precision or
+    /// the CPU lacks the vector extensions.
+    public init?(exactly tensor: Tensor) {
+        guard VectorExtensions.available, tensor.rank == 2 else { return nil }
+        let n = tensor.count
+        var exact = false
+        let converted = [UInt16](unsafeUninitializedCapacity: n) { buf, count in
+            exact = tensor.data.withUnsafeBufferPointer { cvk_float_to_half_exact($0.baseAddress, buf.baseAddress, n) } == 1
+            if !exact { buf.baseAddress?.initialize(repeating: 0, count: n) }
+            count = n
+        }
+        guard exact else { return nil }
+        rows = tensor.shape[0]
+        columns = tensor.shape[1]
+        bits = converted
+    }
+
+    /// Row `i` widened to float32 into `out` (columns floats).
+    public func row(_ i: Int, into out: UnsafeMutablePointer<Float>) {
+        bits.withUnsafeBufferPointer { cvk_half_to_float($0.baseAddress! + i * columns, out, columns) }
+    }
+
+    /// The whole matrix in float32 (tests, reference paths).
+    public func floats() -> [Float] {
+        [Float](unsafeUninitializedCapacity: rows * columns) { buf, count in
+            bits.withUnsafeBufferPointer { cvk_half_to_float($0.baseAddress, buf.baseAddress, rows * columns) }
+            count = rows * columns
+        }
+    }
+
+    /// y (n, rows) = x (n, columns) · Mᵀ + b, like `Kernels.linear` with this matrix as the weight.
+    public func linear(_ x: UnsafePointer<Float>, rows n: Int, bias: UnsafePointer<Float>?,
+                       into y: UnsafeMutablePointer<Float>) {
+        guard n > 0, rows > 0 else { return }
+        bits.withUnsafeBufferPointer { w in
+            if n <= Self.kernelRows {
+                // One decoding step: half-precision weights widened in registers, over the pool.
+                cvk_gemv_half(w.baseAddress, rows, columns, x, n, columns, bias, y, rows, Int32(BLASThreads.count))
+                return
+            }
+            // Many rows (a prompt, the encoder output): blocks of the matrix widened to float32,
+            // each multiplied by Kernels.linear (over the engine's threads).
+            let blockRows = max(1, min(rows, Self.blockElements / max(1, columns)))
+            let block = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * columns)
+            let out = UnsafeMutablePointer<Float>.allocate(capacity: n * blockRows)
+            defer { block.deallocate(); out.deallocate() }
+            var first = 0
+            while first < rows {
+                let m = min(blockRows, rows - first)
+                cvk_half_to_float(w.baseAddress! + first * columns, block, m * columns)
+                // out (n, m) = x (n, columns) · blockᵀ + b[first..<first+m], then into y's columns
+                Kernels.linear(x, rows: n, inFeatures: columns, weight: block, outFeatures: m,
+                               bias: bias.map { $0 + first }, into: out)
+                for r in 0..<n { (y + r * rows + first).update(from: out + r * m, count: m) }
+                first += m
+            }
+        }
+    }
+}

@@ -54,33 +54,44 @@ static inline CVK_TARGET float hmax8(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-CVK_TARGET void cvk_softmax_rows(float *x, size_t rows, size_t width) {
+/* One row: e^(x - max) in place; returns the sum. */
+static inline CVK_TARGET float exp_row(float *p, size_t width) {
     const size_t full = width - width % 8, rest = width - full;
     const __m256i mask = tail_mask(rest);
     const __m256 ninf = _mm256_set1_ps(-__builtin_inff());
+    __m256 mv = ninf;
+    for (size_t i = 0; i < full; i += 8) mv = _mm256_max_ps(mv, _mm256_loadu_ps(p + i));
+    if (rest) mv = _mm256_max_ps(mv, _mm256_blendv_ps(ninf, _mm256_maskload_ps(p + full, mask),
+                                                      _mm256_castsi256_ps(mask)));
+    const __m256 m = _mm256_set1_ps(hmax8(mv));
+    __m256 sv = _mm256_setzero_ps();
+    for (size_t i = 0; i < full; i += 8) {
+        __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(p + i), m));
+        _mm256_storeu_ps(p + i, e);
+        sv = _mm256_add_ps(sv, e);
+    }
+    if (rest) {
+        __m256 in = _mm256_blendv_ps(ninf, _mm256_maskload_ps(p + full, mask), _mm256_castsi256_ps(mask));
+        __m256 e = exp8(_mm256_sub_ps(in, m));
+        _mm256_maskstore_ps(p + full, mask, e);
+        sv = _mm256_add_ps(sv, e);
+    }
+    return hsum8(sv);
+}
+
+CVK_TARGET void cvk_softmax_rows(float *x, size_t rows, size_t width) {
+    const size_t full = width - width % 8, rest = width - full;
+    const __m256i mask = tail_mask(rest);
     for (size_t row = 0; row < rows; row++) {
         float *p = x + row * width;
-        __m256 mv = ninf;
-        for (size_t i = 0; i < full; i += 8) mv = _mm256_max_ps(mv, _mm256_loadu_ps(p + i));
-        if (rest) mv = _mm256_max_ps(mv, _mm256_blendv_ps(ninf, _mm256_maskload_ps(p + full, mask),
-                                                          _mm256_castsi256_ps(mask)));
-        const __m256 m = _mm256_set1_ps(hmax8(mv));
-        __m256 sv = _mm256_setzero_ps();
-        for (size_t i = 0; i < full; i += 8) {
-            __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(p + i), m));
-            _mm256_storeu_ps(p + i, e);
-            sv = _mm256_add_ps(sv, e);
-        }
-        if (rest) {
-            __m256 in = _mm256_blendv_ps(ninf, _mm256_maskload_ps(p + full, mask), _mm256_castsi256_ps(mask));
-            __m256 e = exp8(_mm256_sub_ps(in, m));
-            _mm256_maskstore_ps(p + full, mask, e);
-            sv = _mm256_add_ps(sv, e);
-        }
-        const __m256 inv = _mm256_set1_ps(1.0f / hsum8(sv));
+        const __m256 inv = _mm256_set1_ps(1.0f / exp_row(p, width));
         for (size_t i = 0; i < full; i += 8) _mm256_storeu_ps(p + i, _mm256_mul_ps(_mm256_loadu_ps(p + i), inv));
         if (rest) _mm256_maskstore_ps(p + full, mask, _mm256_mul_ps(_mm256_maskload_ps(p + full, mask), inv));
     }
+}
+
+CVK_TARGET void cvk_exp_rows(float *x, size_t rows, size_t width, float *inverse) {
+    for (size_t row = 0; row < rows; row++) inverse[row] = 1.0f / exp_row(x + row * width, width);
 }
 
 /* erf(x) (Abramowitz & Stegun 7.1.26, |error| <= 1.5e-7) on |x|, sign restored. */
@@ -141,6 +152,7 @@ CVK_TARGET float cvk_sum_exp(const float *x, size_t count, float shift) {
 int cvk_has_avx2_fma(void) { return 0; }
 void cvk_softmax_rows(float *x, size_t rows, size_t width) { (void)x; (void)rows; (void)width; }
 void cvk_gelu(float *x, size_t count) { (void)x; (void)count; }
+void cvk_exp_rows(float *x, size_t rows, size_t width, float *inverse) { (void)x; (void)rows; (void)width; (void)inverse; }
 void cvk_exp(const float *x, float *y, size_t count) { (void)x; (void)y; (void)count; }
 float cvk_sum_exp(const float *x, size_t count, float shift) { (void)x; (void)count; (void)shift; return 0; }
 

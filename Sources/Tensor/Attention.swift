@@ -112,9 +112,23 @@ public enum Attention {
                 }
             }
         }
-        Kernels.softmax(scores, rows: rows, width: keys)
-        // out_h (rows, D) = P (rows, keys) · V_h (keys, D)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(headDim), Int32(keys),
-                    1, scores, Int32(keys), vh, Int32(ldv), 0, oh, Int32(ldo))
+        guard VectorExtensions.enabled else {
+            Kernels.softmax(scores, rows: rows, width: keys)
+            // out_h (rows, D) = P (rows, keys) · V_h (keys, D)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(headDim), Int32(keys),
+                        1, scores, Int32(keys), vh, Int32(ldv), 0, oh, Int32(ldo))
+            return
+        }
+        // The softmax's division moves after the weighting (D values per row instead of keys):
+        // E = exp(scores − row max), out_h = (E · V_h) / rowsum(E).
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: rows) { inverse in
+            cvk_exp_rows(scores, rows, keys, inverse.baseAddress)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(headDim), Int32(keys),
+                        1, scores, Int32(keys), vh, Int32(ldv), 0, oh, Int32(ldo))
+            for i in 0..<rows {
+                let row = oh + i * ldo, s = inverse[i]
+                for j in 0..<headDim { row[j] *= s }
+            }
+        }
     }
 }

@@ -16,6 +16,10 @@ int cvk_has_avx2_fma(void);
    exp as a degree-7 polynomial after range reduction (within 2 ulp over [-87.3, 88]). */
 void cvk_softmax_rows(float *x, size_t rows, size_t width);
 
+/* Unnormalised softmax: each row of (rows, width) becomes e^(x - row max) in place and
+   inverse[r] receives 1 / (the row's sum), for callers that divide later. */
+void cvk_exp_rows(float *x, size_t rows, size_t width, float *inverse);
+
 /* Exact GELU in place: x * 0.5 * (1 + erf(x / sqrt 2)), erf within 5e-7 absolute. */
 void cvk_gelu(float *x, size_t count);
 

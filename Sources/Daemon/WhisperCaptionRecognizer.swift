@@ -9,7 +9,8 @@ import Streaming
 public final class WhisperCaptionRecognizer: CaptionRecognizer {
     public let model: DaemonConfig.Model
     public let streaming: DaemonConfig.Streaming
-    /// BLAS threads for the streaming path (1: the pthread OpenBLAS build spins idle threads).
+    /// Engine threads for the streaming path (1: a window decode is short and the capture and
+    /// pipeline threads need the other core).
     public let threads: Int
 
     private var recognizer: StreamingRecognizer?

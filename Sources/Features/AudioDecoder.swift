@@ -1,8 +1,8 @@
 import CaptionCore
 import Foundation
 
-/// Decodes an audio or video file to 16-kHz mono Float32 samples in [-1, 1]: WAV (recognised by its
-/// RIFF/WAVE magic, not its name) natively, every other container through ffmpeg.
+/// Decodes an audio or video file to 16-kHz mono Float32 samples in [-1, 1]: WAV and FLAC
+/// (recognised by their magic, not their name) natively, every other container through ffmpeg.
 public enum AudioDecoder {
     public static let sampleRate = 16_000
 
@@ -28,6 +28,8 @@ public enum AudioDecoder {
                 }
                 samples = decoded
             }
+        } else if FLACDecoder.isFLAC(head) {
+            samples = try decodeFLAC(path)
         } else {
             samples = try decodeWithFFmpeg(path, head: head)
         }
@@ -52,6 +54,38 @@ public enum AudioDecoder {
         if wav.sampleRate == sampleRate || mono.isEmpty { return mono }
         do {
             return try Resampler.resample(mono, from: wav.sampleRate, to: sampleRate)   // (frames · 16000 / rate)
+        } catch {
+            throw FeaturesError.resampling(path: path, reason: String(describing: error))
+        }
+    }
+
+    /// Native FLAC: decode, average the channels, resample to 16 kHz. A stream the decoder does not
+    /// handle (33-bit side channels, frames changing format mid-stream) goes to ffmpeg; a corrupt
+    /// or truncated one is an error naming the byte.
+    static func decodeFLAC(_ path: String) throws -> [Float] {
+        let data: [UInt8]
+        do {
+            data = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw FeaturesError.unsupported(path: path, reason: "cannot read the file: \(error.localizedDescription)")
+        }
+        let decoded: (samples: [Float], stream: FLACDecoder.Stream)
+        do {
+            decoded = try FLACDecoder.decode(data)
+        } catch FLACDecoder.Failure.unsupported {
+            return try FFmpegAudioReader(path: path).read()
+        } catch let FLACDecoder.Failure.truncated(byte) {
+            throw FeaturesError.invalidFLAC(path: path, reason: "the file ends inside a frame (byte \(byte) of \(data.count))")
+        } catch let FLACDecoder.Failure.corrupt(byte, reason) {
+            throw FeaturesError.invalidFLAC(path: path, reason: "\(reason) at byte \(byte)")
+        }
+        let rate = decoded.stream.sampleRate
+        if rate == sampleRate || decoded.samples.isEmpty { return decoded.samples }
+        // Other rates: ffmpeg's resampler when it is installed (the one faster-whisper uses, so the
+        // features match its), else the project's band-limited resampler.
+        if let viaFFmpeg = try? FFmpegAudioReader(path: path).read() { return viaFFmpeg }
+        do {
+            return try Resampler.resample(decoded.samples, from: rate, to: sampleRate)
         } catch {
             throw FeaturesError.resampling(path: path, reason: String(describing: error))
         }

@@ -12,6 +12,8 @@ public enum FeaturesError: Error, CustomStringConvertible, Equatable {
     case noAudio(path: String)
     /// A file with a RIFF/WAVE header that cannot be decoded (truncated, lying header, odd encoding).
     case invalidWAV(path: String, reason: String)
+    /// A file with a FLAC header that cannot be decoded (truncated, corrupt frame).
+    case invalidFLAC(path: String, reason: String)
     /// A file named .wav/.wave that is no WAV file and that ffmpeg cannot decode either.
     case notWAV(path: String, detail: String)
     /// The file needs ffmpeg, which is not installed (or not at `executable`).
@@ -39,6 +41,8 @@ public enum FeaturesError: Error, CustomStringConvertible, Equatable {
             return "\(path): the file contains no audio (0 samples); give a recording with sound in it"
         case let .invalidWAV(path, reason):
             return "\(path): \(reason)"
+        case let .invalidFLAC(path, reason):
+            return "\(path): not a valid FLAC file: \(reason); check the file (`flac -t FILE`) or re-encode it"
         case let .notWAV(path, detail):
             return "\(path): not a WAV file (no RIFF/WAVE header) and ffmpeg cannot decode it (\(detail)); check the file or convert it with `ffmpeg -i FILE -ar 16000 -ac 1 out.wav`"
         case let .ffmpegMissing(path, executable):

@@ -87,7 +87,7 @@ final class AudioDecoderTests: XCTestCase {
         XCTAssertEqual(rms, 0.25 / 2.0.squareRoot(), accuracy: 0.002)
     }
 
-    func testFLACThroughFFmpegMatchesWAV() throws {
+    func testFLACDecodesNativelyToTheWAVSamples() throws {
         guard Self.ffmpegInstalled else { throw XCTSkip("ffmpeg not installed: apt-get install ffmpeg") }
         let pcm = (0..<8_000).map { Int16(8_000 * sin(Double($0) / 9)) }
         let wavPath = try write("tone.wav", Self.wav(pcm, rate: 16_000, channels: 1))

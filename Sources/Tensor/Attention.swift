@@ -39,11 +39,12 @@ public enum Attention {
                                headDim: Int, causalOffset: Int?, scores: UnsafeMutablePointer<Float>,
                                into out: UnsafeMutablePointer<Float>, ldo: Int) {
         guard queries > 0, keys > 0 else { return }
+        let threads = BLASThreads.count      // (first use also pins OpenBLAS to one thread)
         // One query with the vector extensions: heads over the worker pool, AVX2 dot products.
         if queries == 1, VectorExtensions.enabled {
             let visible = causalOffset.map { min(keys, $0 + 1) } ?? keys
             if cvk_attend_one(q, k, ldk, v, ldv, visible, Int32(heads), Int32(headDim), out,
-                              Int32(BLASThreads.count)) == 1 { return }
+                              Int32(threads)) == 1 { return }
         }
         // One query: each head's two sgemv calls are small (keys × D); OpenBLAS runs them on the
         // calling thread.

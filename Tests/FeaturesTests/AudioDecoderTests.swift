@@ -57,13 +57,16 @@ final class AudioDecoderTests: XCTestCase {
             .contains { FileManager.default.isExecutableFile(atPath: "\($0)/ffmpeg") }
     }
 
-    func ffmpeg(_ arguments: [String]) throws {
+    func ffmpeg(_ arguments: [String]) throws { try Self.runFFmpeg(arguments) }
+
+    /// Runs ffmpeg (quiet, overwriting) and expects success.
+    static func runFFmpeg(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["ffmpeg", "-nostdin", "-v", "error", "-y"] + arguments
         p.standardOutput = FileHandle.nullDevice
         try p.run(); p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, "ffmpeg \(arguments)")
+        XCTAssertEqual(p.terminationStatus, 0, "ffmpeg \(arguments)", file: file, line: line)
     }
 
     // MARK: good input

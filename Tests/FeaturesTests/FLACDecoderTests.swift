@@ -20,14 +20,7 @@ final class FLACDecoderTests: XCTestCase {
         if let dir { try? FileManager.default.removeItem(at: dir) }
     }
 
-    private func run(_ arguments: [String]) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["ffmpeg", "-nostdin", "-v", "error", "-y"] + arguments
-        p.standardOutput = FileHandle.nullDevice
-        try p.run(); p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, "ffmpeg \(arguments)")
-    }
+    private func run(_ arguments: [String]) throws { try AudioDecoderTests.runFFmpeg(arguments) }
 
     /// A few seconds of speech-like signal: chirps and noise bursts, louder and quieter parts.
     private func source(rate: Int, channels: Int) throws -> String {

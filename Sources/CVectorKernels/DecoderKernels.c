@@ -4,22 +4,13 @@
 #include "CVectorKernels.h"
 
 #if defined(__x86_64__)
-#include <immintrin.h>
+#include "VectorHelpers.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define CVK_TARGET __attribute__((target("avx2,fma,f16c")))
-
 CVK_TARGET static inline __m256 load_half8(const uint16_t *p) {
     return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
-}
-
-CVK_TARGET static inline float hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
 }
 
 CVK_TARGET void cvk_half_to_float(const uint16_t *src, float *dst, size_t count) {
@@ -64,7 +55,7 @@ CVK_TARGET static void gemv_range(const gemv_job *j, size_t begin, size_t end) {
                 a2 = _mm256_fmadd_ps(load_half8(w2 + i), xv, a2);
                 a3 = _mm256_fmadd_ps(load_half8(w3 + i), xv, a3);
             }
-            float s[4] = { hsum(a0), hsum(a1), hsum(a2), hsum(a3) };
+            float s[4] = { hsum8(a0), hsum8(a1), hsum8(a2), hsum8(a3) };
             const uint16_t *ws[4] = { w0, w1, w2, w3 };
             for (int k = 0; k < 4; k++) {
                 for (size_t i = full; i < in; i++)
@@ -79,7 +70,7 @@ CVK_TARGET static void gemv_range(const gemv_job *j, size_t begin, size_t end) {
             const float *x = j->x + r * j->ldx;
             __m256 a0 = _mm256_setzero_ps();
             for (size_t i = 0; i < full; i += 8) a0 = _mm256_fmadd_ps(load_half8(w0 + i), _mm256_loadu_ps(x + i), a0);
-            float s = hsum(a0);
+            float s = hsum8(a0);
             for (size_t i = full; i < in; i++) s += _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(w0[i]))) * x[i];
             j->y[r * j->ldy + o] = s + (j->bias ? j->bias[o] : 0.0f);
         }
@@ -136,7 +127,7 @@ CVK_TARGET static void attend_scores(void *ctx, int index, int workers) {
                 a = _mm256_fmadd_ps(_mm256_loadu_ps(k + i + 8), _mm256_loadu_ps(q + i + 8), a);
             }
             if (i < d) b = _mm256_fmadd_ps(_mm256_loadu_ps(k + i), _mm256_loadu_ps(q + i), b);
-            j->scores[(size_t)h * j->keys + t] = hsum(_mm256_add_ps(a, b)) * j->scale;
+            j->scores[(size_t)h * j->keys + t] = hsum8(_mm256_add_ps(a, b)) * j->scale;
         }
     }
 }

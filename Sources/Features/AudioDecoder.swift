@@ -50,10 +50,14 @@ public enum AudioDecoder {
         } catch let CaptionCoreError.invalidWAV(_, reason) {
             throw FeaturesError.invalidWAV(path: path, reason: reason)
         }
-        let mono = wav.monoSamples()                                   // (frames)
-        if wav.sampleRate == sampleRate || mono.isEmpty { return mono }
+        return try resampled(wav.monoSamples(), from: wav.sampleRate, path: path)
+    }
+
+    /// Mono samples at `rate` → 16 kHz (frames · 16000 / rate) by the band-limited resampler.
+    static func resampled(_ mono: [Float], from rate: Int, path: String) throws -> [Float] {
+        if rate == sampleRate || mono.isEmpty { return mono }
         do {
-            return try Resampler.resample(mono, from: wav.sampleRate, to: sampleRate)   // (frames · 16000 / rate)
+            return try Resampler.resample(mono, from: rate, to: sampleRate)
         } catch {
             throw FeaturesError.resampling(path: path, reason: String(describing: error))
         }
@@ -80,15 +84,13 @@ public enum AudioDecoder {
             throw FeaturesError.invalidFLAC(path: path, reason: "\(reason) at byte \(byte)")
         }
         let rate = decoded.stream.sampleRate
-        if rate == sampleRate || decoded.samples.isEmpty { return decoded.samples }
         // Other rates: ffmpeg's resampler when it is installed (the one faster-whisper uses, so the
-        // features match its), else the project's band-limited resampler.
-        if let viaFFmpeg = try? FFmpegAudioReader(path: path).read() { return viaFFmpeg }
-        do {
-            return try Resampler.resample(decoded.samples, from: rate, to: sampleRate)
-        } catch {
-            throw FeaturesError.resampling(path: path, reason: String(describing: error))
+        // features match its), else the project's band-limited resampler. The native decode
+        // above still checks every frame's CRC first.
+        if rate != sampleRate, !decoded.samples.isEmpty, let viaFFmpeg = try? FFmpegAudioReader(path: path).read() {
+            return viaFFmpeg
         }
+        return try resampled(decoded.samples, from: rate, path: path)
     }
 
     /// Any other container through ffmpeg; a file named .wav that is no WAV and that ffmpeg cannot

@@ -40,9 +40,9 @@ public enum Attention {
                                into out: UnsafeMutablePointer<Float>, ldo: Int) {
         guard queries > 0, keys > 0 else { return }
         let threads = BLASThreads.count      // (first use also pins OpenBLAS to one thread)
+        let visible = causalOffset.map { min(keys, $0 + 1) } ?? keys   // keys one query sees
         // One query with the vector extensions: heads over the worker pool, AVX2 dot products.
         if queries == 1, VectorExtensions.enabled {
-            let visible = causalOffset.map { min(keys, $0 + 1) } ?? keys
             if cvk_attend_one(q, k, ldk, v, ldv, visible, Int32(heads), Int32(headDim), out,
                               Int32(threads)) == 1 { return }
         }
@@ -51,7 +51,6 @@ public enum Attention {
         for h in 0..<heads {
             let qh = q + h * headDim, kh = k + h * headDim, vh = v + h * headDim, oh = out + h * headDim
             if queries == 1 {
-                let visible = causalOffset.map { min(keys, $0 + 1) } ?? keys
                 // scores (visible) = K_h (visible, D) · q_h (D) · scale
                 cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(visible), Int32(headDim), scale(headDim), kh,
                             Int32(ldk), qh, 1, 0, scores, 1)

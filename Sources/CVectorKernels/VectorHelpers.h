@@ -1,0 +1,51 @@
+/* Inline AVX2 helpers shared by the kernels of this target (private header). Include only
+   inside `#if defined(__x86_64__)`. */
+#ifndef CAPTIOND_CVK_VECTOR_HELPERS_H
+#define CAPTIOND_CVK_VECTOR_HELPERS_H
+#include <immintrin.h>
+
+/* Every AVX2 function of this target: the CPU check (cvk_has_avx2_fma) covers all three. */
+#define CVK_TARGET __attribute__((target("avx2,fma,f16c")))
+
+/* e^x lane by lane: x = n ln2 + r, |r| <= ln2/2 (Cody-Waite), e^r = 1 + r + r^2 P(r), times 2^n
+   built in the exponent bits. Lanes below -87.336544 (and -inf) give exactly 0. */
+static inline CVK_TARGET __m256 exp8(__m256 x) {
+    const __m256 low = _mm256_set1_ps(-87.336544f);
+    __m256 v = _mm256_max_ps(_mm256_min_ps(x, _mm256_set1_ps(88.0f)), low);
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(v, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    v = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), v);
+    v = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), v);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, v, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, v, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, v, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, v, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, v, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(v, v), _mm256_add_ps(v, _mm256_set1_ps(1.0f)));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    __m256 r = _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+    return _mm256_andnot_ps(_mm256_cmp_ps(x, low, _CMP_LT_OQ), r);
+}
+
+/* Mask of the first k (< 8) lanes, for the partial loads and stores at the end of a row. */
+static inline CVK_TARGET __m256i tail_mask(size_t k) {
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)k), lanes);
+}
+
+static inline CVK_TARGET float hsum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+static inline CVK_TARGET float hmax8(__m256 v) {
+    __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_max_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+#endif

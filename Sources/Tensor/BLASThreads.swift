@@ -11,9 +11,9 @@ public enum BLASThreads {
         return max(1, cores)
     }()
 
-    /// Sets the number of threads for every following call (at least 1).
+    /// Sets the number of threads for every following call (at least 1). OpenBLAS itself was set
+    /// to one thread once, at first use, and is not reconfigured while other threads may be in it.
     public static func set(_ count: Int) {
-        openblas_set_num_threads(1)
         engineThreads = max(1, count)
     }
 

@@ -72,6 +72,7 @@ public struct ControlFailure: Error, Codable, Equatable, Sendable, CustomStringC
     public enum Code: String, Codable, Sendable {
         case invalidUTF8 = "invalid_utf8", lineTooLong = "line_too_long", badJSON = "bad_json"
         case badRequest = "bad_request", unknownCommand = "unknown_command", badValue = "bad_value", failed
+        case tooManyConnections = "too_many_connections"
     }
     public var code: Code
     public var message: String

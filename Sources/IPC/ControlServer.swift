@@ -3,39 +3,82 @@ import Foundation
 import Glibc
 #endif
 
-/// Serves the control socket: one JSON request per line, one JSON reply per line, one thread per
-/// connection. Garbage, invalid UTF-8 and lines over `lineLimit` bytes get an error reply; the
-/// connection stays open for the next request.
+/// Serves the control socket on the event loop (poll; one thread for every connection): one JSON
+/// request per line, one JSON reply per line, in order. Garbage, invalid UTF-8 and lines over
+/// `lineLimit` bytes get an error reply; the connection stays open for the next request. A last
+/// request without its newline is answered when the client half-closes. Connections beyond
+/// `maxConnections` get one `too_many_connections` reply and are closed.
 public final class ControlServer {
     public static let defaultLineLimit = 64 * 1024
+    public static let defaultMaxConnections = 64
 
     private let listener: Int32
     private let lineLimit: Int
+    private let maxConnections: Int
+    private let acceptBackoff: Double
     private let handler: (ControlRequest) -> ControlReply
-    private let lock = NSCondition()
-    private var stopping = false
-    private var acceptDone = false
-    private var connections: Set<Int32> = []
+    private let loop: EventLoop?
+    private let log: (String) -> Void
 
-    /// `handler` runs on the connection's thread; it must be thread-safe.
+    // Loop-thread state.
+    private var acceptor: SocketAcceptor?
+    private var connections: [Int32: ControlConnection] = [:]
+    private var refusing = false
+
+    private let lock = NSCondition()
+    private var started = false
+    private var stopping = false
+    private var listenerClosed = false
+    private var count = 0
+
+    /// `handler` runs off the event loop (a thread per request in progress, at most one per
+    /// connection), so it may block; it must be thread-safe. `loop` defaults to the process's one loop.
     public init(listener: Int32, lineLimit: Int = ControlServer.defaultLineLimit,
+                maxConnections: Int = ControlServer.defaultMaxConnections, acceptBackoff: Double = 0.5,
+                loop: EventLoop? = EventLoop.shared, log: ((String) -> Void)? = nil,
                 handler: @escaping (ControlRequest) -> ControlReply) {
-        self.listener = listener; self.lineLimit = lineLimit; self.handler = handler
+        self.listener = listener; self.lineLimit = lineLimit; self.maxConnections = maxConnections
+        self.acceptBackoff = acceptBackoff; self.loop = loop; self.handler = handler
+        self.log = log ?? { FileHandle.standardError.write(Data("captiond: \($0)\n".utf8)) }
     }
 
     public func start() {
-        let t = Thread { [self] in self.acceptLoop() }
-        t.name = "captiond-control-accept"
-        t.start()
+        lock.lock()
+        guard !started, !stopping else { lock.unlock(); return }
+        started = true
+        lock.unlock()
+        guard let loop else { log("control socket: no event loop (poll unavailable); requests cannot be served"); return }
+        loop.start()
+        loop.execute { [self] in
+            let a = SocketAcceptor(listener: listener, what: "control socket", loop: loop, backoff: acceptBackoff,
+                                   log: log) { [weak self] fd in self?.accepted(fd) }
+            do { try a.open(); acceptor = a } catch { log("control socket: cannot watch the listener: \(error)") }
+        }
     }
 
-    /// Stops accepting and closes open connections.
+    /// Control connections currently open.
+    public var connectionCount: Int { lock.lock(); defer { lock.unlock() }; return count }
+
+    /// Stops accepting and closes open connections (a request in progress gets no reply).
     public func stop() {
         lock.lock()
+        let wasStarted = started
         stopping = true
-        for fd in connections { shutdown(fd, Int32(SHUT_RDWR)) }
+        lock.unlock()
+        guard wasStarted, let loop else {
+            lock.lock()
+            if !listenerClosed { close(listener); listenerClosed = true }
+            lock.unlock()
+            return
+        }
+        loop.execute { [self] in
+            acceptor?.close(); acceptor = nil
+            for c in Array(connections.values) { c.close() }
+            lock.lock(); listenerClosed = true; lock.broadcast(); lock.unlock()
+        }
         let deadline = Date(timeIntervalSinceNow: 5)
-        while (!acceptDone || !connections.isEmpty) && lock.wait(until: deadline) {}
+        lock.lock()
+        while !listenerClosed && lock.wait(until: deadline) {}
         lock.unlock()
     }
 
@@ -47,40 +90,42 @@ public final class ControlServer {
         }
     }
 
-    private func acceptLoop() {
-        while true {
-            lock.lock(); let stop = stopping; lock.unlock()
-            if stop { break }
-            guard let fd = try? UnixSocket.accept(listener: listener, timeoutMs: 200) else { continue }
-            lock.lock()
-            if stopping { lock.unlock(); close(fd); break }
-            connections.insert(fd)
-            lock.unlock()
-            let t = Thread { [self] in self.serve(fd) }
-            t.name = "captiond-control-\(fd)"
-            t.start()
-        }
-        close(listener)
-        lock.lock(); acceptDone = true; lock.broadcast(); lock.unlock()
-    }
+    /// Accept-error bookkeeping for tests.
+    var acceptorForTests: SocketAcceptor? { acceptor }
 
-    private func serve(_ fd: Int32) {
-        var splitter = LineSplitter(limit: lineLimit)
-        connection: while true {
-            guard let bytes = try? UnixSocket.receive(fd: fd), !bytes.isEmpty else { break }
-            for item in splitter.feed(bytes) {
-                let reply: ControlReply
-                switch item {
-                case .line(let line):
-                    reply = self.reply(to: line)
-                case .tooLong(let n):
-                    reply = .failure(ControlFailure(code: .lineTooLong,
-                        message: "request line of \(n)+ bytes exceeds the \(lineLimit)-byte limit; the rest of that line is ignored"))
-                }
-                do { try UnixSocket.sendAll(fd: fd, reply.encoded()) } catch { break connection }
+    // MARK: - loop thread
+
+    private func accepted(_ fd: Int32) {
+        guard let loop else { close(fd); return }
+        guard connections.count < maxConnections else {
+            if !refusing {
+                refusing = true
+                log("control socket: refusing connections: \(connections.count) open, the limit (sockets.max_control_connections) is \(maxConnections)")
             }
+            let reply = ControlReply.failure(ControlFailure(code: .tooManyConnections,
+                message: "the daemon already has \(maxConnections) control connections open (sockets.max_control_connections); try again later"))
+            CaptionServer.sendOnce(fd, reply.encoded())
+            shutdown(fd, Int32(SHUT_RDWR))
+            close(fd)
+            return
         }
-        close(fd)
-        lock.lock(); connections.remove(fd); lock.broadcast(); lock.unlock()
+        refusing = false
+        let handler = self.handler
+        let conn = ControlConnection(fd: fd, lineLimit: lineLimit, loop: loop, run: { request, reply in
+            let t = Thread { reply(handler(request)) }
+            t.name = "captiond-control-request"
+            t.start()
+        }, onClose: { [weak self] c in
+            guard let self else { return }
+            self.connections[c.fd] = nil
+            self.lock.lock(); self.count = self.connections.count; self.lock.unlock()
+        })
+        do { try conn.open() } catch {
+            log("control socket: cannot watch a new connection: \(error)")
+            close(fd)
+            return
+        }
+        connections[fd] = conn
+        lock.lock(); count = connections.count; lock.unlock()
     }
 }

@@ -14,6 +14,10 @@ public enum IPCError: Error, CustomStringConvertible, Equatable {
     case connectionClosed(path: String)
     /// No daemon listens on the socket.
     case daemonNotRunning(path: String, reason: String)
+    /// Another process (a running captiond) accepts connections on a socket we were to bind.
+    case socketInUse(path: String)
+    /// The peer on a caption socket is not a caption server (no `hello`, or a control reply).
+    case notCaptionSocket(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -29,6 +33,10 @@ public enum IPCError: Error, CustomStringConvertible, Equatable {
             return "the daemon closed the connection on \(path) before replying"
         case let .daemonNotRunning(path, reason):
             return "captiond is not running (cannot connect to \(path): \(reason)); start it with `systemctl start captiond` or pass --socket/--config"
+        case let .socketInUse(path):
+            return "\(path) is in use: another captiond (or another program) accepts connections on it; stop that daemon first (`systemctl stop captiond`) or configure other socket paths ([sockets] captions/control)"
+        case let .notCaptionSocket(path, reason):
+            return "\(path) is not a caption socket: \(reason); subscribe to the caption socket (default /run/captiond/captions.sock), not the control socket"
         }
     }
 }

@@ -40,4 +40,11 @@ public struct LineSplitter {
         }
         return out
     }
+
+    /// At end of stream: the last line when it lacked its newline (nothing when empty or oversized).
+    public mutating func finish() -> [Item] {
+        defer { buffer.removeAll(); discarding = false }
+        guard !discarding, !buffer.isEmpty else { return [] }
+        return [.line(buffer)]
+    }
 }

@@ -61,6 +61,29 @@ public final class CaptionSubscription {
     /// Sets a receive timeout (`nextLine` then throws EAGAIN as `IPCError.system`).
     public func setTimeout(_ seconds: Double) throws { try UnixSocket.setReceiveTimeout(fd: fd, seconds: seconds) }
 
+    /// Reads the first line and checks it is the caption server's `hello`; returns that raw line.
+    /// The caption server sends it at once, so silence for `timeout` seconds (the control socket
+    /// waits for a request) or a control-style reply means `path` is not a caption socket.
+    public func awaitHello(timeout: Double = 2) throws -> [UInt8] {
+        try setTimeout(timeout)
+        let line: [UInt8]?
+        do { line = try nextLine() } catch IPCError.system(_, _, let code) where code == EAGAIN || code == EWOULDBLOCK {
+            throw IPCError.notCaptionSocket(path: path, reason: "no hello line within \(timeout) s (a control socket waits silently for requests)")
+        }
+        try setTimeout(0)
+        guard let line else {
+            throw IPCError.notCaptionSocket(path: path, reason: "the server closed the connection without sending hello")
+        }
+        if case .hello? = try? WireCodec.decode(Data(line)) { return line }
+        if (try? ControlReply.decode(line)) != nil {
+            throw IPCError.notCaptionSocket(path: path, reason: "it answered with a control reply")
+        }
+        if case .error(let e)? = try? WireCodec.decode(Data(line)) {
+            throw IPCError.malformed(what: "subscription", reason: "the daemon refused it: \(e.code): \(e.message)")
+        }
+        throw IPCError.notCaptionSocket(path: path, reason: "its first line is not a hello: \(String(decoding: line.prefix(80), as: UTF8.self))")
+    }
+
     /// The next raw line (without "\n"), or nil when the server closed the connection.
     public func nextLine() throws -> [UInt8]? {
         while pending.isEmpty {

@@ -21,8 +21,46 @@ public enum UnixSocket {
         return addr
     }
 
+    enum ProbeResult: Equatable { case answers, refused, failed(Int32) }
+
+    /// Whether a listener serves the socket file at `path`: `refused` (ECONNREFUSED/ENOENT) means a
+    /// stale file left by a process that is gone.
+    static func probe(path: String) -> ProbeResult {
+        guard var addr = try? address(path) else { return .failed(ENAMETOOLONG) }
+        // Non-blocking, so a listener with a full backlog (EAGAIN) counts as alive instead of blocking us.
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard fd >= 0 else { return .failed(errno) }
+        defer { close(fd) }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        if rc == 0 { return .answers }
+        switch errno {
+        case EAGAIN, EINPROGRESS: return .answers
+        case ECONNREFUSED, ENOENT: return .refused
+        case let code: return .failed(code)
+        }
+    }
+
+    /// Raises the soft RLIMIT_NOFILE to at least `needed` descriptors (up to the hard limit) so the
+    /// configured connection limits can be reached. Returns a note to log when it cannot.
+    public static func raiseOpenFileLimit(atLeast needed: Int) -> String? {
+        var lim = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &lim) == 0 else { return nil }
+        let want = rlim_t(max(needed, 0))
+        guard lim.rlim_cur < want else { return nil }
+        let target = min(want, lim.rlim_max)
+        var raised = lim
+        raised.rlim_cur = target
+        if target > lim.rlim_cur { _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) }
+        guard target < want else { return nil }
+        return "the open-file limit (\(target), hard limit \(lim.rlim_max)) is below the \(needed) descriptors the connection limits may need; raise LimitNOFILE= or lower sockets.max_subscribers"
+    }
+
     /// Creates a listening stream socket at `path` (replacing a stale socket file), with the given
-    /// file mode and, when `group` is non-empty, that group as owner.
+    /// file mode and, when `group` is non-empty, that group as owner. An existing socket file is
+    /// probed first: when a process accepts on it (another captiond), this throws
+    /// `IPCError.socketInUse` and leaves it alone; only a stale file is unlinked.
     public static func listen(path: String, mode: mode_t, group: String) throws -> Int32 {
         var addr = try address(path)
         var st = stat()
@@ -30,7 +68,15 @@ public enum UnixSocket {
             guard (st.st_mode & S_IFMT) == S_IFSOCK else {
                 throw IPCError.system(function: "bind", target: path + " (exists and is not a socket)", errno: EEXIST)
             }
-            if unlink(path) != 0 { throw IPCError.system(function: "unlink", target: path, errno: errno) }
+            // Unlink only a stale socket: if something accepts a connection, another daemon serves it.
+            switch probe(path: path) {
+            case .answers:
+                throw IPCError.socketInUse(path: path)
+            case .refused:
+                if unlink(path) != 0 { throw IPCError.system(function: "unlink", target: path, errno: errno) }
+            case .failed(let code):
+                throw IPCError.system(function: "connect", target: path + " (probing an existing socket file)", errno: code)
+            }
         }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw IPCError.system(function: "socket", target: path, errno: errno) }

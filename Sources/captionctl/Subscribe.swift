@@ -12,11 +12,17 @@ struct Subscribe: ParsableCommand {
 
     func run() throws {
         let sub: CaptionSubscription
-        do { sub = try CaptionSubscription(path: try daemon.path(.captions)) } catch let e as IPCError { throw CaptionctlError("\(e)") }
+        var first: [UInt8]?
+        do {
+            sub = try CaptionSubscription(path: try daemon.path(.captions))
+            // The caption server greets at once; fail fast on the control socket or a stranger.
+            first = try sub.awaitHello(timeout: 2)
+        } catch let e as IPCError { throw CaptionctlError("\(e)") }
         let tty = isatty(STDOUT_FILENO) == 1
         var partialShown = false
         setvbuf(stdout, nil, _IOLBF, 0)
-        while let line = try sub.nextLine() {
+        while let line = try first ?? sub.nextLine() {
+            first = nil
             if json { print(String(decoding: line, as: UTF8.self)); continue }
             let event: CaptionEvent
             do { event = try WireCodec.decode(Data(line)) } catch {

@@ -29,7 +29,11 @@ public struct ErrorRate: Equatable {
     }
 
     private static func make(_ ref: [String], _ hyp: [String]) -> ErrorRate {
-        let a = EditAlignment(reference: ref, hypothesis: hyp)
+        // Integer ids make the O(n·m) comparisons cheap; the alignment is the same.
+        var ids: [String: Int32] = [:]
+        let r = ref.map { t in ids[t] ?? { let v = Int32(ids.count); ids[t] = v; return v }() }
+        let h = hyp.map { t in ids[t] ?? { let v = Int32(ids.count); ids[t] = v; return v }() }
+        let a = EditAlignment(reference: r, hypothesis: h)
         return ErrorRate(counts: a.counts, alignment: a.ops, referenceTokens: ref, hypothesisTokens: hyp)
     }
 }

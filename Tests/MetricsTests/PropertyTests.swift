@@ -54,6 +54,34 @@ final class PropertyTests: XCTestCase {
         }
     }
 
+    /// The checkpointed (O(m·√n) memory) walk must give exactly the full matrix's ops, hence the
+    /// same substitution/deletion/insertion split, on every shape: empty, one block, many blocks,
+    /// tall, wide, small alphabets (many ties) and real words.
+    func testCheckpointedAlignmentEqualsTheFullMatrixWalk() {
+        var rng = SeededRandom(state: 11)
+        for trial in 0..<400 {
+            let maxLen = trial < 300 ? 30 : 400
+            let alphabet = 2 + rng.int(5)
+            let a = (0..<rng.int(maxLen)).map { _ in rng.int(alphabet) }
+            var b = a
+            for _ in 0..<rng.int(maxLen / 2 + 1) where !b.isEmpty {
+                switch rng.int(3) {
+                case 0: b.remove(at: rng.int(b.count))
+                case 1: b.insert(rng.int(alphabet), at: rng.int(b.count + 1))
+                default: b[rng.int(b.count)] = rng.int(alphabet)
+                }
+            }
+            if trial % 7 == 0 { b = (0..<rng.int(maxLen)).map { _ in rng.int(alphabet) } }
+            let fast = EditAlignment(reference: a, hypothesis: b), full = EditAlignment.quadratic(reference: a, hypothesis: b)
+            XCTAssertEqual(fast.ops, full.ops, "trial \(trial): \(a.count)×\(b.count)")
+            XCTAssertEqual(fast.counts, full.counts)
+        }
+        for n in 0..<60 {
+            let ref = sentence(&rng, n), hyp = sentence(&rng, rng.int(70))
+            XCTAssertEqual(EditAlignment(reference: ref, hypothesis: hyp), EditAlignment.quadratic(reference: ref, hypothesis: hyp))
+        }
+    }
+
     func testJiwerTieBreakingExample() {
         // jiwer/rapidfuzz align "a b" → "b c" as two substitutions, not delete + insert.
         XCTAssertEqual(ErrorRate.words(reference: "a b", hypothesis: "b c").counts, EditCounts(substitutions: 2))

@@ -8,7 +8,7 @@ struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Transcribe the clips of a manifest and score them: WER, CER, BLEU, ROUGE-L, CIDEr-D, real-time factor.",
-        discussion: "MANIFEST is a TSV file of `path<TAB>reference` lines; relative paths are taken from the manifest's folder. Lines starting with # and a header line `path<TAB>…` are skipped.")
+        discussion: "MANIFEST is a TSV file of `path<TAB>reference` lines, or with a header line naming its columns (`path`, `reference` or `text`, optional `lang`); relative paths are taken from the manifest's folder. Lines starting with # are skipped. Clips with an empty reference are left out with a warning.")
 
     @Argument(help: "TSV manifest: path<TAB>reference per line.")
     var manifest: String
@@ -18,7 +18,7 @@ struct Eval: ParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
-    struct Item { let path: String; let reference: String }
+    typealias Item = EvalManifest.Item
 
     func run() throws {
         let items = try Self.readManifest(manifest)
@@ -46,7 +46,11 @@ struct Eval: ParsableCommand {
         }
         progress.finish()
         // Score in the requested language, else the one detected most often.
-        let scoring = options.language ?? Dictionary(grouping: languages, by: { $0 }).max { $0.value.count < $1.value.count }?.key ?? "en"
+        let manifestLanguages = Set(items.compactMap { $0.lang })
+        let everyClipHasLanguage = items.allSatisfy { $0.lang != nil }
+        let manifestLanguage: String? = everyClipHasLanguage && manifestLanguages.count == 1 ? manifestLanguages.first : nil
+        let detected = Dictionary(grouping: languages, by: { $0 }).max { $0.value.count < $1.value.count }?.key
+        let scoring: String = options.language ?? manifestLanguage ?? detected ?? "en"
         let scores: CorpusScores
         do {
             scores = try CorpusScores.compute(hypotheses: hypotheses, references: references, language: scoring)
@@ -72,20 +76,12 @@ struct Eval: ParsableCommand {
             throw CleanExit.failure("\(path): the manifest is not UTF-8 text")
         }
         let base = URL(fileURLWithPath: path).deletingLastPathComponent()
-        var items: [Item] = []
-        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.hasSuffix("\r") ? String(raw.dropLast()) : String(raw)
-            if line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("#") { continue }
-            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            if n == 0 && fields.first == "path" { continue }
-            guard fields.count >= 2, !fields[0].isEmpty else {
-                throw CleanExit.failure("\(path):\(n + 1): expected `path<TAB>reference`, got \"\(line.prefix(60))\"")
-            }
-            let clip = fields[0].hasPrefix("/") ? fields[0] : base.appendingPathComponent(fields[0]).path
-            items.append(Item(path: clip, reference: fields[1]))
+        let manifest: EvalManifest
+        do { manifest = try EvalManifest.parse(text, path: path, base: base) } catch let f as EvalManifest.Failure {
+            throw CleanExit.failure(f.message)
         }
-        guard !items.isEmpty else { throw CleanExit.failure("\(path): the manifest lists no clips") }
-        return items
+        for w in manifest.warnings { FileHandle.standardError.write(Data("captionctl eval: warning: \(w)\n".utf8)) }
+        return manifest.items
     }
 }
 

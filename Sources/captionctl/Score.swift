@@ -35,11 +35,19 @@ struct Score: ParsableCommand {
             let kinds = try MetricKind.parseList(metrics)
             let hyps = try Score.readLines(hyp, option: "--hyp")
             let refLines = try Score.readLines(ref, option: "--ref")
+            guard !hyps.isEmpty || !refLines.isEmpty else {
+                throw ScoreFailure("\(hyp) and \(ref) are both empty: nothing to score (one hypothesis and one reference per line)")
+            }
             guard hyps.count == refLines.count else {
                 throw ScoreFailure("\(hyp) has \(hyps.count) lines but \(ref) has \(refLines.count): the files must be line-aligned")
             }
             let refs = refLines.map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
             let scores = try CorpusScores.compute(hypotheses: hyps, references: refs, language: language, metrics: kinds)
+            let empty = refs.indices.filter { refs[$0][0].trimmingCharacters(in: .whitespaces).isEmpty }
+            if !empty.isEmpty {
+                let lines = empty.prefix(10).map { String($0 + 1) }.joined(separator: ", ") + (empty.count > 10 ? ", …" : "")
+                FileHandle.standardError.write(Data("captionctl score: warning: \(empty.count) of \(refs.count) references are empty (\(ref) line \(lines)); their hypothesis words count as insertions, as jiwer does, so WER/CER can exceed 100%\n".utf8))
+            }
             if json {
                 print(try scores.jsonString())
             } else {

@@ -74,7 +74,7 @@ final class SocketAcceptor {
             case EMFILE, ENFILE, ENOBUFS, ENOMEM:
                 resourceFailures += 1
                 if burstFailures == 0 {
-                    log("\(what): accept failed: \(Self.errnoText(code)); not accepting for \(backoff) s — raise LimitNOFILE or lower the connection limits (server.max_subscribers, server.max_control_connections)")
+                    log("\(what): accept failed: \(Self.errnoText(code)); not accepting for \(backoff) s — raise LimitNOFILE or lower the connection limits (sockets.max_subscribers, sockets.max_control_connections)")
                 }
                 burstFailures += 1
                 burstErrno = code

@@ -1,6 +1,9 @@
 import XCTest
 import Foundation
 import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Edge cases of `captionctl score`/`eval`/`subscribe` that used to give wrong answers or hang
 /// (issue 9, fault 14). None of these needs a model: every case fails or warns before one loads.
@@ -72,5 +75,32 @@ final class ScoreEvalInputTests: XCTestCase {
         let n = try CommandRunner.run("captionctl", ["eval", noRef, "--model", "/nonexistent/model-dir"])
         XCTAssertNotEqual(n.status, 0)
         XCTAssertTrue(n.stderr.contains("no reference column"), n.stderr)
+    }
+
+    /// `subscribe --socket control.sock`: a listener that stays silent (as the control server does
+    /// until it gets a request) must give a clear error within seconds, not hang.
+    func testSubscribeToASilentSocketFailsFast() throws {
+        var template = Array("/tmp/csub-XXXXXX".utf8CString)
+        guard let dirPtr = mkdtemp(&template) else { throw NSError(domain: "mkdtemp", code: Int(errno)) }
+        let dir = String(cString: dirPtr)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/control.sock"
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            for (i, b) in path.utf8.enumerated() { raw[i] = b }
+        }
+        let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        XCTAssertEqual(rc, 0)
+        XCTAssertEqual(listen(fd, 8), 0)
+        let started = Date()
+        let r = try CommandRunner.run("captionctl", ["subscribe", "--socket", path])
+        XCTAssertFalse(r.crashed)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("not a caption socket"), r.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 30, "subscribe took too long to give up")
     }
 }

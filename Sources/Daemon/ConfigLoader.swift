@@ -97,6 +97,8 @@ public enum ConfigLoader {
         c.sockets.mode = m
         c.sockets.group = try r.string("group", c.sockets.group)
         c.sockets.queueLines = try r.int("queue_lines", c.sockets.queueLines, 8...100_000)
+        c.sockets.maxSubscribers = try r.int("max_subscribers", c.sockets.maxSubscribers, 1...1_000_000)
+        c.sockets.maxControlConnections = try r.int("max_control_connections", c.sockets.maxControlConnections, 1...10_000)
         try r.rejectUnknown()
         if c.sockets.captions == c.sockets.control {
             throw DaemonError.config(file: file, key: "sockets.control", reason: "must differ from sockets.captions (\(c.sockets.captions))")

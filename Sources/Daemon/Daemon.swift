@@ -86,10 +86,12 @@ public final class Daemon {
         self.snapshot = Snapshot(model: config.model)
         let router = Router()
         self.router = router
-        captions = CaptionServer(listener: captionsFd, options: .init(queueCapacity: config.sockets.queueLines)) {
+        captions = CaptionServer(listener: captionsFd, options: .init(queueCapacity: config.sockets.queueLines,
+                                 maxSubscribers: config.sockets.maxSubscribers, log: { log.warning($0) })) {
             router.daemon?.hello() ?? .hello(CaptionHello(model: config.model.name, language: config.model.language, task: config.model.task.rawValue))
         }
-        control = ControlServer(listener: controlFd) { request in
+        control = ControlServer(listener: controlFd, maxConnections: config.sockets.maxControlConnections,
+                                log: { log.warning($0) }) { request in
             router.daemon?.handle(request) ?? .failure(ControlFailure(code: .failed, message: "daemon is shutting down"))
         }
         router.daemon = self

@@ -75,6 +75,10 @@ public struct DaemonConfig: Equatable, Sendable {
         public var group = "captiond"
         /// Lines a subscriber may fall behind before it is disconnected.
         public var queueLines = 256
+        /// Caption subscribers served at once; one more gets a `too_many_subscribers` error line.
+        public var maxSubscribers = 4096
+        /// Control connections open at once; one more gets a `too_many_connections` reply.
+        public var maxControlConnections = 64
         public init() {}
     }
 

@@ -31,7 +31,6 @@ public final class EventLoop {
     private var wakePending = false
     private var running = false
     private var finished = false
-    private var loopThread: pthread_t?
 
     /// The loop both servers use unless given another: one thread for every caption subscriber and
     /// control connection of the process. Nil only when the kernel refuses a pipe (logged).
@@ -86,7 +85,8 @@ public final class EventLoop {
         }
     }
 
-    /// Ends the loop after the work queued so far has run, and waits for the thread to exit.
+    /// Ends the loop after the work queued so far has run, and waits for the thread to exit
+    /// (never call it from the loop thread; the shared loop is never stopped).
     public func stop() {
         lock.lock()
         guard running else { finished = true; lock.unlock(); return }
@@ -95,11 +95,6 @@ public final class EventLoop {
         lock.lock()
         while !finished { lock.wait() }
         lock.unlock()
-    }
-
-    var isLoopThread: Bool {
-        guard let t = loopThread else { return false }
-        return pthread_equal(t, pthread_self()) != 0
     }
 
     // MARK: - loop-thread API
@@ -141,7 +136,6 @@ public final class EventLoop {
     // MARK: - the loop
 
     private func run() {
-        loopThread = pthread_self()
         while true {
             lock.lock(); let keepGoing = running; lock.unlock()
             if !keepGoing { break }

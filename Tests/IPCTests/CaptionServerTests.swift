@@ -18,7 +18,9 @@ final class CaptionServerTests: XCTestCase {
         let path = dir.socket("c.sock")
         let listener = try UnixSocket.listen(path: path, mode: 0o600, group: "")
         let capacity = 128
-        let server = CaptionServer(listener: listener, options: .init(queueCapacity: capacity, drainTimeout: 30)) {
+        // The drain timeout outlasts the whole test even under ThreadSanitizer (~130 s), so the stalled
+        // subscriber's error line is still waiting for it when it finally reads.
+        let server = CaptionServer(listener: listener, options: .init(queueCapacity: capacity, drainTimeout: 600)) {
             .hello(CaptionHello(model: "test", language: "en", task: "transcribe"))
         }
         server.start()

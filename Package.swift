@@ -56,7 +56,7 @@ let package = Package(
         .executableTarget(name: "captiond", dependencies: ["Daemon"]),
         .executableTarget(name: "capture-bench", dependencies: ["Capture", "CaptionCore"], swiftSettings: optimise),
         .executableTarget(name: "captionctl", dependencies: [
-            "IPC", "Models", "Features", "Streaming", "Metrics", "Capture",
+            "IPC", "Models", "Features", "Streaming", "Metrics", "Capture", "Vision",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),

@@ -19,10 +19,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "ben
 import capture_section  # noqa: E402
 import offline_section  # noqa: E402
 import streaming_section  # noqa: E402
+import faces_section  # noqa: E402
 
 SECTIONS = {offline_section.NAME: offline_section,
             capture_section.NAME: capture_section,
-            streaming_section.NAME: streaming_section}
+            streaming_section.NAME: streaming_section,
+            faces_section.NAME: faces_section}
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

@@ -55,8 +55,7 @@ public final class FaceVideoAnalyzer {
 
     public func process(_ image: GreyImage, time: Double) throws -> FaceFrameResult {
         let faces = try tracker.process(image)
-        let clock = ContinuousClock()
-        let t0 = clock.now
+        let t0 = ThreadCPUTime.now()
         var voiced = false
         while audioNext < audioFrames.count && audioFrames[audioNext].t <= time {
             let a = audioFrames[audioNext]
@@ -73,7 +72,7 @@ public final class FaceVideoAnalyzer {
                                      mouthOpenness: f.mouthOpenness, speaking: p,
                                      lips: [f.upperLip, f.lowerLip, f.leftCorner, f.rightCorner].map { [$0.x, $0.y] }))
         }
-        let speakingMs = (clock.now - t0).seconds * 1000
+        let speakingMs = (ThreadCPUTime.now() - t0) * 1000
         let speaker = out.filter { $0.speaking >= 0.5 }.max { $0.speaking < $1.speaking }?.id
         defer { frameIndex += 1 }
         return FaceFrameResult(frame: frameIndex, time: time, faces: out, speaker: speaker, voiced: voiced,

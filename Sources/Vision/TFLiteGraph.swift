@@ -7,7 +7,7 @@ public final class TFLiteGraph {
 
     enum Step {
         case conv(x: Int, w: Int, b: Int?, y: Int, shape: Conv2DShape, act: TFLiteActivation)
-        case depthwise(x: Int, w: Int, b: Int?, y: Int, shape: Conv2DShape, act: TFLiteActivation)
+        case depthwise(x: Int, w: Int, b: Int?, y: Int, shape: Conv2DShape, act: TFLiteActivation, tiles: Int?)
         case relu(x: Int, y: Int, count: Int)
         case prelu(x: Int, alpha: Int, y: Int, pixels: Int, channels: Int)
         case add(a: Int, b: Int, y: Int, count: Int, act: TFLiteActivation)
@@ -27,7 +27,12 @@ public final class TFLiteGraph {
     private var counts: [Int]
     private var steps: [Step] = []
     private var columns: UnsafeMutablePointer<Float>
+    /// Row-tiled depthwise weights (stride-1 layers), indexed by the step's `tiles`.
+    private var tiles: [UnsafeMutablePointer<Float>] = []
     private var columnsCount = 0
+    /// When true, `run` adds each step's thread CPU time (seconds) to `stepSeconds` by operator name.
+    public var profiling = false
+    public private(set) var stepSeconds: [String: Double] = [:]
 
     public convenience init(contentsOf path: String, kernels: KernelSet = .fast) throws {
         try self.init(model: try TFLiteModel(contentsOf: path), kernels: kernels)
@@ -50,6 +55,7 @@ public final class TFLiteGraph {
 
     deinit {
         for p in storage { p?.deallocate() }
+        for p in tiles { p.deallocate() }
         columns.deallocate()
     }
 
@@ -145,7 +151,15 @@ public final class TFLiteGraph {
                                         strideH: o.strideH, strideW: o.strideW, padding: o.padding)
                 let y = try output([1, shape.window.outH, shape.window.outW, outC])
                 if depthwise {
-                    steps.append(.depthwise(x: x, w: w, b: b, y: y, shape: shape, act: o.activation))
+                    var tileIndex: Int?
+                    if shape.strideW == 1, kernels == .fast {
+                        let tiled = VisionKernels.depthwiseTiles(weight: buffer(w), shape)
+                        let p = UnsafeMutablePointer<Float>.allocate(capacity: max(tiled.count, 1))
+                        p.initialize(from: tiled, count: tiled.count)
+                        tileIndex = tiles.count
+                        tiles.append(p)
+                    }
+                    steps.append(.depthwise(x: x, w: w, b: b, y: y, shape: shape, act: o.activation, tiles: tileIndex))
                 } else {
                     columnsCount = max(columnsCount, shape.isPointwise && kernels == .fast ? 0 : shape.columnsCount)
                     steps.append(.conv(x: x, w: w, b: b, y: y, shape: shape, act: o.activation))
@@ -244,7 +258,15 @@ public final class TFLiteGraph {
                                        reason: "\(input.count) values given, the graph takes \(inputShape) = \(counts[inIndex])")
         }
         buffer(inIndex).update(from: input, count: input.count)
-        for step in steps { execute(step) }
+        if profiling {
+            for step in steps {
+                let t0 = ThreadCPUTime.now()
+                execute(step)
+                stepSeconds[Self.kind(step), default: 0] += ThreadCPUTime.now() - t0
+            }
+        } else {
+            for step in steps { execute(step) }
+        }
         return model.outputs.map { Array(UnsafeBufferPointer(start: buffer($0), count: counts[$0])) }
     }
 
@@ -252,6 +274,20 @@ public final class TFLiteGraph {
     public func value(named name: String) -> [Float]? {
         guard let i = model.tensors.firstIndex(where: { $0.name == name }), let p = storage[i] else { return nil }
         return Array(UnsafeBufferPointer(start: p, count: counts[i]))
+    }
+
+    private static func kind(_ step: Step) -> String {
+        switch step {
+        case let .conv(_, _, _, _, shape, _): return shape.isPointwise ? "CONV_2D 1x1" : "CONV_2D \(shape.kernelH)x\(shape.kernelW)"
+        case .depthwise: return "DEPTHWISE_CONV_2D"
+        case .relu: return "RELU"
+        case .prelu: return "PRELU"
+        case .add: return "ADD"
+        case .pad: return "PAD"
+        case .maxPool: return "MAX_POOL_2D"
+        case .copy: return "RESHAPE"
+        case .concat: return "CONCATENATION"
+        }
     }
 
     private func execute(_ step: Step) {
@@ -265,10 +301,11 @@ public final class TFLiteGraph {
                 VisionReferenceKernels.conv2d(buffer(x), shape, weight: buffer(w), bias: bias, columns: columns, into: buffer(y))
             }
             VisionKernels.activate(buffer(y), count: counts[y], act)
-        case let .depthwise(x, w, b, y, shape, act):
+        case let .depthwise(x, w, b, y, shape, act, tileIndex):
             let bias = b.map { UnsafePointer(buffer($0)) }
             if fast {
-                VisionKernels.depthwiseConv2d(buffer(x), shape, weight: buffer(w), bias: bias, into: buffer(y))
+                VisionKernels.depthwiseConv2d(buffer(x), shape, weight: buffer(w), bias: bias,
+                                              tiled: tileIndex.map { UnsafePointer(tiles[$0]) }, into: buffer(y))
             } else {
                 VisionReferenceKernels.depthwiseConv2d(buffer(x), shape, weight: buffer(w), bias: bias, into: buffer(y))
             }

@@ -115,3 +115,22 @@ final class FaceReferenceTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(agree, n - 6)
     }
 }
+
+/// Per-operator time of both graphs (printed; speed is measured by `make bench`, not asserted).
+final class VisionProfileTests: XCTestCase {
+    func testPrintPerOperatorTime() throws {
+        for path in [try VisionFixtures.detectorPath, try VisionFixtures.meshPath] {
+            let graph = try TFLiteGraph(contentsOf: path)
+            let input = [Float](repeating: 0.2, count: graph.inputShape.reduce(1, *))
+            _ = try graph.run(input)
+            graph.profiling = true
+            let runs = 20
+            let t0 = ThreadCPUTime.now()
+            for _ in 0..<runs { _ = try graph.run(input) }
+            let total = (ThreadCPUTime.now() - t0) / Double(runs) * 1000
+            let parts = graph.stepSeconds.sorted { $0.value > $1.value }
+                .map { String(format: "%@ %.2f", $0.key, $0.value / Double(runs) * 1000) }
+            print("\(URL(fileURLWithPath: path).lastPathComponent): \(String(format: "%.2f", total)) ms CPU per run; ms by op: \(parts.joined(separator: ", "))")
+        }
+    }
+}

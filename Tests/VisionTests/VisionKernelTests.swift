@@ -40,7 +40,7 @@ final class VisionKernelTests: XCTestCase {
 
     func testDepthwiseAndPoolFastMatchReference() {
         var rng = SeededRandom(state: 13)
-        for (h, w, c, k, s, p) in [(9, 7, 5, 3, 2, TFLitePadding.same), (8, 8, 16, 3, 1, .same), (6, 9, 4, 5, 2, .valid)] {
+        for (h, w, c, k, s, p) in [(9, 7, 5, 3, 2, TFLitePadding.same), (8, 8, 16, 3, 1, .same), (6, 9, 4, 5, 2, .valid), (7, 6, 3, 5, 1, .same), (6, 7, 4, 3, 1, .valid)] {
             let shape = Conv2DShape(inH: h, inW: w, inC: c, outC: c, kernelH: k, kernelW: k, strideH: s, strideW: s, padding: p)
             let x = rng.floats(h * w * c), wt = rng.floats(k * k * c), b = rng.floats(c)
             let n = shape.window.outH * shape.window.outW * c
@@ -49,6 +49,12 @@ final class VisionKernelTests: XCTestCase {
             VisionReferenceKernels.depthwiseConv2d(x, shape, weight: wt, bias: b, into: &ref)
             XCTAssertLessThan(VisionFixtures.maxAbsDiff(fast, ref), 1e-5)
             XCTAssertFalse(fast.contains { $0.isNaN })
+            if s == 1 {   // the row-tiled stride-1 path
+                let tiles = VisionKernels.depthwiseTiles(weight: wt, shape)
+                var tiled = [Float](repeating: .nan, count: n)
+                VisionKernels.depthwiseConv2d(x, shape, weight: wt, bias: b, tiled: tiles, into: &tiled)
+                XCTAssertLessThan(VisionFixtures.maxAbsDiff(tiled, ref), 1e-5)
+            }
 
             let g = WindowGeometry(inH: h, inW: w, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2, padding: p)
             var pf = [Float](repeating: .nan, count: g.outH * g.outW * c), pr = pf

@@ -37,13 +37,17 @@ public struct TrackedFace: Sendable {
     public var mouthCrop: AffineCrop { AffineCrop.mouth(leftCorner: leftCorner, rightCorner: rightCorner) }
 }
 
-/// Faces across frames: the detector every `detectEvery` frames, landmarks every frame from the
-/// previous landmarks' region (MediaPipe's tracking loop), ids kept by box IoU, a face dropped
-/// when its landmark presence falls below `minPresence`.
+/// Faces across frames: the detector every `detectEvery` frames, landmarks every
+/// `landmarkEvery` frames (1 = every frame) from the previous landmarks' region (MediaPipe's
+/// tracking loop), ids kept by box IoU, a face dropped when its landmark presence falls below
+/// `minPresence`. On frames without a landmark pass the previous faces are returned unchanged
+/// (`lastFrameRanLandmarks` is false): the lower landmark rate is how the pipeline stays within
+/// its CPU budget at 30 fps.
 public final class FaceTracker {
     public let detector: FaceDetecting
     public let landmarker: LandmarkEstimating
     public var detectEvery: Int
+    public var landmarkEvery: Int
     public var minPresence: Float = 0.5
     public var maxFaces = 4
     public var matchIoU: Float = 0.3
@@ -55,18 +59,27 @@ public final class FaceTracker {
     /// Per-stage thread CPU time of the last frame, seconds (for cost reports).
     public private(set) var lastDetectSeconds = 0.0, lastLandmarkSeconds = 0.0
     public private(set) var lastFrameRanDetector = false
+    public private(set) var lastFrameRanLandmarks = false
+    private var lastFaces: [TrackedFace] = []
 
-    public init(detector: FaceDetecting, landmarker: LandmarkEstimating, detectEvery: Int = 5) {
+    public init(detector: FaceDetecting, landmarker: LandmarkEstimating, detectEvery: Int = 5, landmarkEvery: Int = 1) {
         self.detector = detector
         self.landmarker = landmarker
         self.detectEvery = max(detectEvery, 1)
+        self.landmarkEvery = max(landmarkEvery, 1)
     }
 
-    public func reset() { tracks = []; frameIndex = 0 }
+    public func reset() { tracks = []; frameIndex = 0; lastFaces = [] }
 
     public func process(_ image: GreyImage) throws -> [TrackedFace] {
         lastFrameRanDetector = frameIndex % detectEvery == 0
+        lastFrameRanLandmarks = lastFrameRanDetector || frameIndex % landmarkEvery == 0
         lastDetectSeconds = 0
+        lastLandmarkSeconds = 0
+        guard lastFrameRanLandmarks else {
+            frameIndex += 1
+            return lastFaces
+        }
         if lastFrameRanDetector {
             let t0 = ThreadCPUTime.now()
             let detections = try detector.detect(image)
@@ -99,10 +112,8 @@ public final class FaceTracker {
         }
         tracks = kept
         lastLandmarkSeconds = ThreadCPUTime.now() - t1
+        lastFaces = faces
         return faces
     }
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
-}

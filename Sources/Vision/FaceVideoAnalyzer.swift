@@ -66,7 +66,7 @@ public final class FaceVideoAnalyzer {
         scorer.retain(faces: Set(faces.map(\.id)))
         var out: [FaceFrameFace] = []
         for f in faces {
-            scorer.addMouth(face: f.id, time: time, openness: f.mouthOpenness)
+            if tracker.lastFrameRanLandmarks { scorer.addMouth(face: f.id, time: time, openness: f.mouthOpenness) }
             let p = hasAudio ? scorer.estimate(face: f.id, at: time).probability : 0
             out.append(FaceFrameFace(id: f.id, box: [f.box.xmin, f.box.ymin, f.box.xmax, f.box.ymax], score: f.score,
                                      mouthOpenness: f.mouthOpenness, speaking: p,

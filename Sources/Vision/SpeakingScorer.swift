@@ -80,7 +80,9 @@ public struct SpeakingScorer: Sendable {
     /// The estimate for `face` over (time − window, time].
     public func estimate(face: Int, at time: Double) -> Estimate {
         let none = Estimate(probability: 0, motion: 0, correlation: 0, lag: 0, voicedFraction: 0)
-        guard let samples = mouths[face], samples.count >= 3 else { return none }
+        // at least half a window of lip samples before judging
+        guard let samples = mouths[face], samples.count >= 3, let first = samples.first,
+              time - first.t >= window / 2 else { return none }
         let n = Int((window / step).rounded())
         let lagSteps = Int((maxLag / step).rounded())
         let grid = (0..<n).map { time - window + step * Double($0 + 1) }

@@ -73,3 +73,19 @@ final class FaceTrackerTests: XCTestCase {
         XCTAssertEqual(last, 0, "no face on a blank frame after the face left")
     }
 }
+
+final class FaceTrackerRateTests: XCTestCase {
+    func testLandmarkEveryReusesFacesBetweenPasses() throws {
+        let detector = try BlazeFaceDetector(contentsOf: try VisionFixtures.detectorPath)
+        let mesh = try FaceMeshModel(contentsOf: try VisionFixtures.meshPath)
+        let tracker = FaceTracker(detector: detector, landmarker: mesh, detectEvery: 10, landmarkEvery: 2)
+        let image = try VisionFixtures.image("obama.pgm")
+        var ran: [Bool] = []
+        for _ in 0..<5 {
+            let faces = try tracker.process(image)
+            XCTAssertEqual(faces.count, 1)
+            ran.append(tracker.lastFrameRanLandmarks)
+        }
+        XCTAssertEqual(ran, [true, false, true, false, true])
+    }
+}

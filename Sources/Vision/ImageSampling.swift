@@ -31,38 +31,58 @@ public enum ImageSampling {
         let padXFraction: Float = w < h ? (1 - Float(w) / Float(h)) / 2 : 0
         let padYFraction: Float = h < w ? (1 - Float(h) / Float(w)) / 2 : 0
         let padLeft = Int(padXFraction * Float(square)), padTop = Int(padYFraction * Float(square))
-        // Horizontal pass over the source rows into the square's columns: (h, side)
-        let colTaps = taps(input: square, output: side)
+        // Taps flattened: output i reads inputs first[i] ..< first[i] + width with weights[i·width + k].
+        let taps = flatTaps(input: square, output: side)
+        let tw = taps.width
+        // Horizontal pass over the source rows into the square's columns: rows (h, side)
         var rows = [Float](repeating: 0, count: h * side)
         image.pixels.withUnsafeBufferPointer { src in
-            for y in 0..<h {
-                let line = y * w
-                for (i, t) in colTaps.enumerated() {
-                    var acc: Float = 0
-                    for (k, weight) in t.weights.enumerated() {
-                        let x = t.first + k - padLeft
-                        if x >= 0 && x < w { acc += weight * Float(src[line + x]) }
+            taps.weights.withUnsafeBufferPointer { wts in
+                rows.withUnsafeMutableBufferPointer { dst in
+                    for i in 0..<side {
+                        // the taps that fall on the frame (outside is black: weight × 0)
+                        let lo = max(taps.first[i] - padLeft, 0), hi = min(taps.first[i] + tw - padLeft, w)
+                        guard hi > lo else { continue }
+                        let wBase = i * tw + (lo + padLeft - taps.first[i])
+                        for y in 0..<h {
+                            let line = y * w
+                            var acc: Float = 0
+                            for x in lo..<hi { acc += wts[wBase + x - lo] * Float(src[line + x]) }
+                            dst[y * side + i] = acc
+                        }
                     }
-                    rows[y * side + i] = acc
                 }
             }
         }
         // Vertical pass into the output (side, side, 3)
-        let rowTaps = taps(input: square, output: side)
         var out = [Float](repeating: 0, count: side * side * 3)
-        for (j, t) in rowTaps.enumerated() {
-            for i in 0..<side {
-                var acc: Float = 0
-                for (k, weight) in t.weights.enumerated() {
-                    let y = t.first + k - padTop
-                    if y >= 0 && y < h { acc += weight * rows[y * side + i] }
+        rows.withUnsafeBufferPointer { rowsP in
+            taps.weights.withUnsafeBufferPointer { wts in
+                out.withUnsafeMutableBufferPointer { dst in
+                    for j in 0..<side {
+                        let lo = max(taps.first[j] - padTop, 0), hi = min(taps.first[j] + tw - padTop, h)
+                        let wBase = j * tw + (lo + padTop - taps.first[j])
+                        for i in 0..<side {
+                            var acc: Float = 0
+                            if hi > lo { for y in lo..<hi { acc += wts[wBase + y - lo] * rowsP[y * side + i] } }
+                            let v = min(max(acc.rounded(), 0), 255) * scale + offset
+                            let o = (j * side + i) * 3
+                            dst[o] = v; dst[o + 1] = v; dst[o + 2] = v
+                        }
+                    }
                 }
-                let v = min(max(acc.rounded(), 0), 255) * scale + offset
-                let o = (j * side + i) * 3
-                out[o] = v; out[o + 1] = v; out[o + 2] = v
             }
         }
         return (out, padXFraction, padYFraction)
+    }
+
+    /// `taps` as flat arrays with a common width (missing taps weigh 0).
+    static func flatTaps(input: Int, output: Int) -> (first: [Int], width: Int, weights: [Float]) {
+        let t = taps(input: input, output: output)
+        let width = t.map { $0.weights.count }.max() ?? 1
+        var weights = [Float](repeating: 0, count: output * width)
+        for (i, tap) in t.enumerated() { for (k, w) in tap.weights.enumerated() { weights[i * width + k] = w } }
+        return (t.map { $0.first }, width, weights)
     }
 
     struct Taps { let first: Int; let weights: [Float] }
@@ -93,23 +113,39 @@ public enum ImageSampling {
         let w = image.width, h = image.height
         let c = cosf(roi.rotation), s = sinf(roi.rotation)
         image.pixels.withUnsafeBufferPointer { src in
-            for v in 0..<side {
-                let dy = ((Float(v) + 0.5) / Float(side) - 0.5) * roi.height
-                for u in 0..<side {
-                    let dx = ((Float(u) + 0.5) / Float(side) - 0.5) * roi.width
-                    // pixel centres at +0.5: continuous coordinates with centres at integers
-                    let x = roi.centreX + c * dx - s * dy - 0.5, y = roi.centreY + s * dx + c * dy - 0.5
-                    let x0f = x.rounded(.down), y0f = y.rounded(.down)
-                    let fx = x - x0f, fy = y - y0f
-                    let x0 = Int(max(min(x0f, Float(w + 1)), -2)), y0 = Int(max(min(y0f, Float(h + 1)), -2))
-                    func px(_ xx: Int, _ yy: Int) -> Float {
-                        xx >= 0 && xx < w && yy >= 0 && yy < h ? Float(src[yy * w + xx]) : 0
+            out.withUnsafeMutableBufferPointer { dst in
+                for v in 0..<side {
+                    let dy = ((Float(v) + 0.5) / Float(side) - 0.5) * roi.height
+                    for u in 0..<side {
+                        let dx = ((Float(u) + 0.5) / Float(side) - 0.5) * roi.width
+                        // pixel centres at +0.5: continuous coordinates with centres at integers
+                        let x = roi.centreX + c * dx - s * dy - 0.5, y = roi.centreY + s * dx + c * dy - 0.5
+                        let value: Float
+                        if x >= 0 && y >= 0 && x < Float(w - 1) && y < Float(h - 1) {
+                            let x0 = Int(x), y0 = Int(y)
+                            let fx = x - Float(x0), fy = y - Float(y0)
+                            let k = y0 * w + x0
+                            let p00 = Float(src[k]), p01 = Float(src[k + 1]), p10 = Float(src[k + w]), p11 = Float(src[k + w + 1])
+                            let top = p00 + (p01 - p00) * fx, bottom = p10 + (p11 - p10) * fx
+                            value = top + (bottom - top) * fy
+                        } else if x > -1 && y > -1 && x < Float(w) && y < Float(h) {
+                            // at the border: neighbours outside the frame are black
+                            let x0f = x.rounded(.down), y0f = y.rounded(.down)
+                            let fx = x - x0f, fy = y - y0f
+                            let x0 = Int(x0f), y0 = Int(y0f)
+                            func px(_ xx: Int, _ yy: Int) -> Float {
+                                xx >= 0 && xx < w && yy >= 0 && yy < h ? Float(src[yy * w + xx]) : 0
+                            }
+                            let top = px(x0, y0) + (px(x0 + 1, y0) - px(x0, y0)) * fx
+                            let bottom = px(x0, y0 + 1) + (px(x0 + 1, y0 + 1) - px(x0, y0 + 1)) * fx
+                            value = top + (bottom - top) * fy
+                        } else {
+                            value = 0
+                        }
+                        let q = min(max(value.rounded(), 0), 255) * scale + offset
+                        let o = (v * side + u) * 3
+                        dst[o] = q; dst[o + 1] = q; dst[o + 2] = q
                     }
-                    let top = px(x0, y0) + (px(x0 + 1, y0) - px(x0, y0)) * fx
-                    let bottom = px(x0, y0 + 1) + (px(x0 + 1, y0 + 1) - px(x0, y0 + 1)) * fx
-                    let value = min(max((top + (bottom - top) * fy).rounded(), 0), 255) * scale + offset
-                    let o = (v * side + u) * 3
-                    out[o] = value; out[o + 1] = value; out[o + 2] = value
                 }
             }
         }

@@ -134,7 +134,7 @@ public final class TFLiteGraph {
                 let (h, wd, c) = try nhwc(x)
                 let ws = t[w].shape
                 guard ws.count == 4 else { throw fail(i, op.builtin, "weight \(desc(w)) is not 4-D") }
-                guard o.strideH >= 1, o.strideW >= 1, o.dilationH == 1, o.dilationW == 1 else {
+                guard (1...64).contains(o.strideH), (1...64).contains(o.strideW), o.dilationH == 1, o.dilationW == 1 else {
                     throw fail(i, op.builtin, "strides \(o.strideH)×\(o.strideW) / dilations \(o.dilationH)×\(o.dilationW) not supported")
                 }
                 let depthwise = op.builtin == .depthwiseConv2d
@@ -149,6 +149,11 @@ public final class TFLiteGraph {
                 if let b { guard t[b].count == outC else { throw fail(i, op.builtin, "bias \(desc(b)) ≠ \(outC) channels") } }
                 let shape = Conv2DShape(inH: h, inW: wd, inC: c, outC: outC, kernelH: ws[1], kernelW: ws[2],
                                         strideH: o.strideH, strideW: o.strideW, padding: o.padding)
+                guard shape.window.outH * shape.window.outW <= TFLiteModel.maxElements,
+                      ws[1] * ws[2] * c <= TFLiteModel.maxElements,
+                      shape.window.outH * shape.window.outW * ws[1] * ws[2] * c <= 4 * TFLiteModel.maxElements else {
+                    throw fail(i, op.builtin, "window \(ws[1])×\(ws[2]) over \(desc(x)) is too large")
+                }
                 let y = try output([1, shape.window.outH, shape.window.outW, outC])
                 if depthwise {
                     var tileIndex: Int?
@@ -202,7 +207,8 @@ public final class TFLiteGraph {
                 try need(1)
                 let x = try floatInput(ins[0])
                 let (h, w, c) = try nhwc(x)
-                guard o.filterH >= 1, o.filterW >= 1, o.strideH >= 1, o.strideW >= 1 else {
+                guard (1...64).contains(o.filterH), (1...64).contains(o.filterW),
+                      (1...64).contains(o.strideH), (1...64).contains(o.strideW) else {
                     throw fail(i, op.builtin, "filter \(o.filterH)×\(o.filterW) stride \(o.strideH)×\(o.strideW) invalid")
                 }
                 let g = WindowGeometry(inH: h, inW: w, kernelH: o.filterH, kernelW: o.filterW,

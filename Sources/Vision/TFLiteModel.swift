@@ -72,6 +72,8 @@ public struct TFLiteModel: Sendable {
     public let outputs: [Int]
     /// Constant data per buffer index: a byte range in `bytes` (empty for run-time tensors).
     let bufferRanges: [Range<Int>]
+    /// Largest tensor accepted (elements): a damaged shape fails to load instead of allocating gigabytes.
+    public static let maxElements = 1 << 24
     let bytes: [UInt8]
 
     public init(contentsOf path: String) throws {
@@ -137,6 +139,16 @@ public struct TFLiteModel: Sendable {
             guard shape.allSatisfy({ $0 >= 0 && $0 <= 1 << 24 }), shape.count <= 6 else {
                 throw VisionError.wrongFormat(path: path, reason: "tensor '\(name)' has an invalid shape \(shape)")
             }
+            // element count without overflow, bounded (the models here hold at most ~150 k values per tensor)
+            var elements = 1
+            for d in shape {
+                let (product, overflow) = elements.multipliedReportingOverflow(by: d)
+                guard !overflow, product <= TFLiteModel.maxElements else {
+                    throw VisionError.wrongFormat(path: path, reason: "tensor '\(name)' \(shape) has more than "
+                                                  + "\(TFLiteModel.maxElements) elements")
+                }
+                elements = product
+            }
             let rawType = try r.int8(t, 1, default: 0, "Tensor[\(i)].type")
             guard let type = TFLiteType(rawValue: rawType) else {
                 throw VisionError.wrongFormat(path: path, reason: "tensor '\(name)' has element type \(rawType) "
@@ -147,7 +159,6 @@ public struct TFLiteModel: Sendable {
                 throw VisionError.wrongFormat(path: path, reason: "tensor '\(name)' refers to buffer \(buffer) of \(ranges.count)")
             }
             if buffer > 0, !ranges[buffer].isEmpty {
-                let elements = shape.reduce(1, *)
                 guard ranges[buffer].count == elements * type.byteSize else {
                     throw VisionError.wrongFormat(path: path, reason: "tensor '\(name)' \(shape) needs "
                                                   + "\(elements * type.byteSize) B but its buffer has \(ranges[buffer].count) B")

@@ -33,7 +33,11 @@ final class TFLiteModelTests: XCTestCase {
     }
 
     func testCorruptedBytesNeverCrash() throws {
-        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try VisionFixtures.detectorPath)))
+        for path in [try VisionFixtures.detectorPath, try VisionFixtures.meshPath] { try fuzz(path) }
+    }
+
+    private func fuzz(_ path: String) throws {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         var rng = SeededRandom(state: 99)
         var rejected = 0
         for _ in 0..<100 {
@@ -43,9 +47,14 @@ final class TFLiteModelTests: XCTestCase {
                 let at = rng.int(2) == 0 ? rng.int(8192) : bytes.count - 1 - rng.int(16384)
                 damaged[at] = UInt8(truncatingIfNeeded: rng.next())
             }
-            do { _ = try TFLiteGraph(model: try TFLiteModel(bytes: damaged, path: "fuzz.tflite")) } catch is VisionError { rejected += 1 }
+            do {
+                // a damaged graph that still loads must also run without crashing
+                let graph = try TFLiteGraph(model: try TFLiteModel(bytes: damaged, path: "fuzz.tflite"))
+                _ = try graph.run([Float](repeating: 0.5, count: graph.inputShape.reduce(1, *)))
+            } catch is VisionError { rejected += 1 }
         }
-        print("fuzz: \(rejected)/100 damaged files rejected with VisionError, the rest loaded (damage in weights)")
+        print("fuzz \(URL(fileURLWithPath: path).lastPathComponent): \(rejected)/100 damaged files rejected with VisionError, "
+              + "the rest loaded (damage in weights or names)")
     }
 
     /// Position of a table's field through the reader (to patch a real file precisely).

@@ -7,7 +7,8 @@ import Foundation
 /// Per face, on a uniform grid of `step` seconds:
 ///   motion  = σ((std(openness) − 0.015) / 0.006)           — the mouth moves at all
 ///   sync    = σ((max_lag corr(openness(t), envelope(t + lag)) − syncCentre) / 0.08), lag ∈ ±maxLag
-///   voiced  = fraction of the window the audio VAD flagged as speech
+///   voiced  = fraction of the last `vadWindow` seconds the audio VAD flagged as speech (short,
+///             so the speaker ends with the speech rather than a window later)
 ///   p       = motion · sync · min(1, 2·voiced)
 /// A talking face in sync with speech scores high; a still face with speech (a television), a
 /// moving mouth with silence (chewing) or out of sync with the audio score low.
@@ -15,6 +16,8 @@ public struct SpeakingScorer: Sendable {
     public var window: Double
     public var maxLag: Double
     public var step: Double
+    /// Seconds of VAD decisions the voiced term looks back over.
+    public var vadWindow = 0.3
     /// Correlation at which the synchrony term is one half.
     public var syncCentre: Float = 0.6
 
@@ -92,7 +95,7 @@ public struct SpeakingScorer: Sendable {
         let std = (mouth.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(n)).squareRoot()
         let motion = Self.sigmoid((std - 0.015) / 0.006)
         var voiced: Float = 0, best: Float = 0, bestLag = 0.0
-        let recent = audio.filter { $0.t > time - window && $0.t <= time }
+        let recent = audio.filter { $0.t > time - vadWindow && $0.t <= time }
         if !recent.isEmpty { voiced = Float(recent.filter { $0.voiced }.count) / Float(recent.count) }
         if let env = Self.resample(audio, time: { $0.t }, value: { $0.energy.squareRoot() }, at: wide, step: step) {
             best = -1

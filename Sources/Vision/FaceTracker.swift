@@ -1,0 +1,119 @@
+import Features
+
+/// Finds faces in a frame (the detector stage, injected into `FaceTracker`).
+public protocol FaceDetecting: AnyObject {
+    func detect(_ image: GreyImage) throws -> [FaceDetection]
+}
+
+/// Estimates landmarks inside a region (the landmark stage, injected into `FaceTracker`).
+public protocol LandmarkEstimating: AnyObject {
+    func landmarks(_ image: GreyImage, roi: RotatedRect) throws -> FaceLandmarks
+}
+
+extension BlazeFaceDetector: FaceDetecting {}
+extension FaceMeshModel: LandmarkEstimating {}
+
+/// One tracked face in one frame: stable id, box and detector score, the lip landmarks, mouth
+/// openness and the shared 64×64 mouth-crop geometry (docs/MOUTH_CROP.md).
+public struct TrackedFace: Sendable {
+    public let id: Int
+    public let box: (xmin: Float, ymin: Float, xmax: Float, ymax: Float)
+    public let score: Float
+    public let presence: Float
+    public let landmarks: FaceLandmarks
+    public var upperLip: (x: Float, y: Float) { landmarks.point(FaceLandmarks.upperInnerLip) }
+    public var lowerLip: (x: Float, y: Float) { landmarks.point(FaceLandmarks.lowerInnerLip) }
+    public var leftCorner: (x: Float, y: Float) { landmarks.point(FaceLandmarks.leftMouthCorner) }
+    public var rightCorner: (x: Float, y: Float) { landmarks.point(FaceLandmarks.rightMouthCorner) }
+
+    /// Inner-lip gap (13–14) over mouth width (78–308).
+    public var mouthOpenness: Float {
+        func d(_ a: (x: Float, y: Float), _ b: (x: Float, y: Float)) -> Float { ((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y)).squareRoot() }
+        let width = d(leftCorner, rightCorner)
+        return width > 1e-3 ? d(upperLip, lowerLip) / width : 0
+    }
+
+    /// The mouth crop geometry (`AffineCrop.mouth`), sampled with `mouthCrop.sample(luma:…)`.
+    public var mouthCrop: AffineCrop { AffineCrop.mouth(leftCorner: leftCorner, rightCorner: rightCorner) }
+}
+
+/// Faces across frames: the detector every `detectEvery` frames, landmarks every
+/// `landmarkEvery` frames (1 = every frame) from the previous landmarks' region (MediaPipe's
+/// tracking loop), ids kept by box IoU, a face dropped when its landmark presence falls below
+/// `minPresence`. On frames without a landmark pass the previous faces are returned unchanged
+/// (`lastFrameRanLandmarks` is false): the lower landmark rate is how the pipeline stays within
+/// its CPU budget at 30 fps.
+public final class FaceTracker {
+    public let detector: FaceDetecting
+    public let landmarker: LandmarkEstimating
+    public var detectEvery: Int
+    public var landmarkEvery: Int
+    public var minPresence: Float = 0.5
+    public var maxFaces = 4
+    public var matchIoU: Float = 0.3
+
+    private struct Track { var id: Int; var roi: RotatedRect; var score: Float; var box: (Float, Float, Float, Float) }
+    private var tracks: [Track] = []
+    private var nextId = 1
+    private var frameIndex = 0
+    /// Per-stage thread CPU time of the last frame, seconds (for cost reports).
+    public private(set) var lastDetectSeconds = 0.0, lastLandmarkSeconds = 0.0
+    public private(set) var lastFrameRanDetector = false
+    public private(set) var lastFrameRanLandmarks = false
+    private var lastFaces: [TrackedFace] = []
+
+    public init(detector: FaceDetecting, landmarker: LandmarkEstimating, detectEvery: Int = 5, landmarkEvery: Int = 1) {
+        self.detector = detector
+        self.landmarker = landmarker
+        self.detectEvery = max(detectEvery, 1)
+        self.landmarkEvery = max(landmarkEvery, 1)
+    }
+
+    public func reset() { tracks = []; frameIndex = 0; lastFaces = [] }
+
+    public func process(_ image: GreyImage) throws -> [TrackedFace] {
+        lastFrameRanDetector = frameIndex % detectEvery == 0
+        lastFrameRanLandmarks = lastFrameRanDetector || frameIndex % landmarkEvery == 0
+        lastDetectSeconds = 0
+        lastLandmarkSeconds = 0
+        guard lastFrameRanLandmarks else {
+            frameIndex += 1
+            return lastFaces
+        }
+        if lastFrameRanDetector {
+            let t0 = ThreadCPUTime.now()
+            let detections = try detector.detect(image)
+            lastDetectSeconds = ThreadCPUTime.now() - t0
+            for d in detections.prefix(maxFaces) {
+                let box = (d.xmin, d.ymin, d.xmax, d.ymax)
+                if let k = tracks.indices.max(by: { BoxMath.iou(tracks[$0].box, box) < BoxMath.iou(tracks[$1].box, box) }),
+                   BoxMath.iou(tracks[k].box, box) > matchIoU {
+                    tracks[k].score = d.score   // keep the landmark-driven region, refresh the score
+                } else if tracks.count < maxFaces {
+                    tracks.append(Track(id: nextId, roi: FaceRegion.fromDetection(d), score: d.score, box: box))
+                    nextId += 1
+                }
+            }
+        }
+        frameIndex += 1
+        let t1 = ThreadCPUTime.now()
+        var faces: [TrackedFace] = []
+        var kept: [Track] = []
+        for var track in tracks {
+            let marks = try landmarker.landmarks(image, roi: track.roi)
+            guard marks.presence >= minPresence else { continue }
+            let b = FaceRegion.box(marks)
+            track.box = (b.xmin, b.ymin, b.xmax, b.ymax)
+            track.roi = FaceRegion.fromLandmarks(marks)
+            // Two tracks converging on one face: keep the older id.
+            if kept.contains(where: { BoxMath.iou($0.box, track.box) > 0.5 }) { continue }
+            kept.append(track)
+            faces.append(TrackedFace(id: track.id, box: b, score: track.score, presence: marks.presence, landmarks: marks))
+        }
+        tracks = kept
+        lastLandmarkSeconds = ThreadCPUTime.now() - t1
+        lastFaces = faces
+        return faces
+    }
+}
+

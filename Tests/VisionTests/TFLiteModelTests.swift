@@ -1,0 +1,97 @@
+import TestSupport
+import XCTest
+@testable import Vision
+
+/// The hand-written `.tflite` reader: the real graphs' structure, and clear errors on damaged files.
+final class TFLiteModelTests: XCTestCase {
+    func testReadsBlazeFaceAndFaceMeshGraphs() throws {
+        let face = try TFLiteModel(contentsOf: try VisionFixtures.detectorPath)
+        XCTAssertEqual(face.operators.count, 164)
+        XCTAssertEqual(face.operators.filter { $0.builtin == .dequantize }.count, 74)
+        XCTAssertEqual(face.tensors[face.inputs[0]].shape, [1, 128, 128, 3])
+        XCTAssertEqual(face.outputs.map { face.tensors[$0].name }, ["regressors", "classificators"])
+        let conv = try XCTUnwrap(face.operators.first { $0.builtin == .conv2d })
+        XCTAssertEqual([conv.options.strideH, conv.options.strideW], [2, 2])
+        let mesh = try TFLiteModel(contentsOf: try VisionFixtures.meshPath)
+        XCTAssertEqual(mesh.operators.count, 97)
+        XCTAssertEqual(Set(mesh.operators.map { $0.builtin.name }),
+                       ["CONV_2D", "PRELU", "DEPTHWISE_CONV_2D", "ADD", "MAX_POOL_2D", "PAD"])
+        XCTAssertEqual(mesh.tensors[mesh.outputs[0]].shape, [1, 1, 1, 1404])
+        _ = try TFLiteGraph(model: mesh)
+    }
+
+    func testTruncatedFileFailsWithClearError() throws {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try VisionFixtures.detectorPath)))
+        for length in [0, 3, 7, 64, 1000, bytes.count / 2, bytes.count - 1] {
+            do {
+                _ = try TFLiteGraph(model: try TFLiteModel(bytes: Array(bytes.prefix(length)), path: "cut.tflite"))
+                XCTFail("a file cut at \(length) bytes loaded")
+            } catch let error as VisionError {
+                XCTAssertTrue("\(error)".contains("cut.tflite"), "\(error)")
+            }
+        }
+    }
+
+    func testCorruptedBytesNeverCrash() throws {
+        for path in [try VisionFixtures.detectorPath, try VisionFixtures.meshPath] { try fuzz(path) }
+    }
+
+    private func fuzz(_ path: String) throws {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        var rng = SeededRandom(state: 99)
+        var rejected = 0
+        for _ in 0..<100 {
+            var damaged = bytes
+            // damage the structural part (the first 8 KB and the tail hold tables and vtables)
+            for _ in 0..<4 {
+                let at = rng.int(2) == 0 ? rng.int(8192) : bytes.count - 1 - rng.int(16384)
+                damaged[at] = UInt8(truncatingIfNeeded: rng.next())
+            }
+            do {
+                // a damaged graph that still loads must also run without crashing
+                let graph = try TFLiteGraph(model: try TFLiteModel(bytes: damaged, path: "fuzz.tflite"))
+                _ = try graph.run([Float](repeating: 0.5, count: graph.inputShape.reduce(1, *)))
+            } catch is VisionError { rejected += 1 }
+        }
+        print("fuzz \(URL(fileURLWithPath: path).lastPathComponent): \(rejected)/100 damaged files rejected with VisionError, "
+              + "the rest loaded (damage in weights or names)")
+    }
+
+    /// Position of a table's field through the reader (to patch a real file precisely).
+    private func patch(_ bytes: inout [UInt8], at position: Int, int32 value: Int32) {
+        let v = UInt32(bitPattern: value)
+        for k in 0..<4 { bytes[position + k] = UInt8(truncatingIfNeeded: v >> (8 * k)) }
+    }
+
+    func testUnknownOperatorAndMismatchedShapesAreReported() throws {
+        let path = try VisionFixtures.meshPath
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let r = FlatBufferReader(bytes: bytes, path: path)
+        let model = try r.root()
+        // Unknown operator: operator code 0 (CONV_2D) becomes builtin 40 (SPLIT-like, unsupported).
+        let codes = try r.tableVector(model, 1, "codes")
+        var unknown = bytes
+        if let builtinField = try r.field(codes[0], 3, "builtin_code") { patch(&unknown, at: builtinField, int32: 40) }
+        unknown[try XCTUnwrap(try r.field(codes[0], 0, "deprecated_builtin_code"))] = 40
+        XCTAssertThrowsError(try TFLiteModel(bytes: unknown, path: "unknown.tflite")) { error in
+            guard case VisionError.unsupportedOperator(_, let index, let name) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(index, 0)
+            XCTAssertTrue(name.contains("40"))
+            XCTAssertTrue("\(error)".contains("does not implement"))
+        }
+        // Mismatched shapes: the first convolution's output channels 16 → 17.
+        let graph = try r.tableVector(model, 2, "subgraphs")[0]
+        let tensors = try r.tableVector(graph, 0, "tensors")
+        let original = try TFLiteModel(bytes: bytes, path: path)
+        let out = original.operators[0].outputs[0]
+        let shape = try XCTUnwrap(try r.vector(tensors[out], 0, elementSize: 4, "shape"))
+        var mismatched = bytes
+        patch(&mismatched, at: shape.start + 12, int32: 17)
+        XCTAssertThrowsError(try TFLiteGraph(model: try TFLiteModel(bytes: mismatched, path: "shape.tflite"))) { error in
+            guard case VisionError.shapeMismatch(_, let index, let op, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual([index], [0]); XCTAssertEqual(op, "CONV_2D")
+            print("mismatched shape: \(error)")
+        }
+        XCTAssertThrowsError(try TFLiteModel(bytes: Array("not a model at all".utf8), path: "text.tflite"))
+    }
+}

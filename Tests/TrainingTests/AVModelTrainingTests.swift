@@ -73,6 +73,25 @@ final class AVModelTrainingTests: XCTestCase {
         XCTAssertTrue(cer >= 0 && cer.isFinite)
     }
 
+    /// A written corpus reads back into the same examples the synthesizer makes (crops, labels,
+    /// frame count; the audio went through 16-bit PCM, so the log-mel agrees closely, not exactly).
+    func testCorpusFolderReadsBackIntoExamples() throws {
+        let dir = NSTemporaryDirectory() + "captiond-av-read-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let config = CorpusConfiguration(seed: 21, trainClips: 1, validationClips: 0, testClips: 0)
+        try CorpusGenerator(configuration: config, babble: nil).write(to: dir)
+        let entries = try CorpusReader.manifest(dir)
+        XCTAssertEqual(entries.count, 1)
+        let read = try CorpusReader.example(entries[0], in: dir)
+        let direct = try AVExampleLoader.example(try ClipSynthesizer(plan: CorpusPlan(seed: 21)).clip(split: .train, index: 0, fullFrames: false))
+        XCTAssertEqual(read.frames, direct.frames)
+        XCTAssertEqual(read.labels, direct.labels)
+        XCTAssertTrue(read.crops == direct.crops)
+        let melDiff = zip(read.mel, direct.mel).map { abs($0 - $1) }.max() ?? 1
+        XCTAssertLessThan(melDiff, 0.05)
+        XCTAssertThrowsError(try CorpusReader.manifest(dir + "/missing"))
+    }
+
     func testCharacterErrorRateAndVocabulary() throws {
         XCTAssertEqual(CharacterErrorRate.rate([("bin blue", "bin blue")]), 0)
         XCTAssertEqual(CharacterErrorRate.rate([("bn blux", "bin blue")]), 2.0 / 8)

@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "CALSA", "CV4L2", "TestSupport"]),
         .testTarget(name: "IPCTests", dependencies: ["IPC", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Features", "Tensor", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Features", "Tensor", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Metrics", "TestSupport"]),
         .testTarget(name: "CaptionctlTests", dependencies: ["captionctl", "captiond", "Metrics", "TestSupport"]),
     ],

@@ -39,25 +39,20 @@ public enum GeneralMatrixMultiply {
     public static func product(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int,
                                transposeA: Bool = false, transposeB: Bool = false) -> [Float] {
         var c = [Float](repeating: 0, count: m * n)
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                c.withUnsafeMutableBufferPointer { pc in
-                    sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                          pa.baseAddress!, pb.baseAddress!, pc.baseAddress!)
-                }
-            }
-        }
+        accumulate(a, b, into: &c, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
         return c
     }
 
     /// Adds op(A)·op(B) into `c` (β = 1): for accumulating gradients.
     public static func accumulate(_ a: [Float], _ b: [Float], into c: inout [Float], m: Int, n: Int, k: Int,
                                   transposeA: Bool = false, transposeB: Bool = false) {
+        precondition(a.count >= m * k && b.count >= k * n && c.count >= m * n, "GeneralMatrixMultiply: buffers smaller than the shapes")
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
-                    sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                          pa.baseAddress!, pb.baseAddress!, beta: 1, pc.baseAddress!)
+                    // Empty operands (m, n or k = 0) have no storage: nothing to add.
+                    guard let a = pa.baseAddress, let b = pb.baseAddress, let c = pc.baseAddress else { return }
+                    sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a, b, beta: 1, c)
                 }
             }
         }

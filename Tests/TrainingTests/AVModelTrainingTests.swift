@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Models
 @testable import Training
 
 final class AVModelTrainingTests: XCTestCase {
@@ -25,9 +26,9 @@ final class AVModelTrainingTests: XCTestCase {
             for i in Swift.stride(from: 0, to: p.value.count, by: max(1, p.value.count / 3)) {
                 let saved = p.value[i]
                 p.value[i] = saved + step
-                let plus = model.step(e, modality: .both, train: false).loss
+                let plus = model.step(e, modality: .both, train: false, batchStatistics: true).loss
                 p.value[i] = saved - step
-                let minus = model.step(e, modality: .both, train: false).loss
+                let minus = model.step(e, modality: .both, train: false, batchStatistics: true).loss
                 p.value[i] = saved
                 let numeric = (plus - minus) / (2 * Double(step)), analytic = Double(p.grad[i])
                 XCTAssertLessThanOrEqual(abs(analytic - numeric), 5e-3 + 2e-2 * max(abs(analytic), abs(numeric)),
@@ -71,6 +72,24 @@ final class AVModelTrainingTests: XCTestCase {
         // Greedy decoding and CER run end to end (the value is not asserted after 24 steps).
         let cer = trainer.characterErrorRate(examples)
         XCTAssertTrue(cer >= 0 && cer.isFinite)
+
+        // The inference model (Models.AVRecognizer: batch norm folded, fed one frame at a time with
+        // cached audio history) gives the trainer's whole-clip evaluation logits.
+        let recognizer = try AVRecognizer(path: dir + "/step20.safetensors")
+        let saved = try AVTrainer.load(from: dir + "/step20.safetensors")
+        for (i, e) in examples.enumerated() {
+            let whole = saved.model.step(e, modality: .both, train: false).logits
+            let streamed = recognizer.logits(crops: e.crops, mel: e.mel, frames: e.frames)
+            XCTAssertEqual(whole.count, streamed.count)
+            let diff = zip(whole, streamed).map { abs($0 - $1) }.max() ?? 1
+            XCTAssertLessThan(diff, 1e-3, "clip \(i): incremental inference differs from the whole-clip run by \(diff)")
+            XCTAssertEqual(recognizer.greedyText(streamed, frames: e.frames), CharacterVocabulary.greedyCTC(logits: whole, frames: e.frames))
+            for (useAudio, useVideo, modality) in [(true, false, Modality.audioOnly), (false, true, Modality.videoOnly)] {
+                let a = saved.model.step(e, modality: modality, train: false).logits
+                let b = recognizer.logits(crops: e.crops, mel: e.mel, frames: e.frames, useAudio: useAudio, useVideo: useVideo)
+                XCTAssertLessThan(zip(a, b).map { abs($0 - $1) }.max() ?? 1, 1e-3, "\(modality)")
+            }
+        }
     }
 
     /// A written corpus reads back into the same examples the synthesizer makes (crops, labels,

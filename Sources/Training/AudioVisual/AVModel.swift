@@ -40,10 +40,13 @@ public final class AVModel {
     public var parameters: [Parameter] { video.parameters + audio.parameters + gate.parameters + head.parameters }
 
     /// Forward and (when `train`) backward for one clip; returns the CTC loss and the logits (T, V).
+    /// Batch norm uses the clip's statistics when `batchStatistics` (default: when training), else the
+    /// running ones (evaluation, and what the folded inference model computes).
     @discardableResult
-    public func step(_ e: AVExample, modality: Modality, train: Bool, gradientScale: Float = 1) -> (loss: Double, logits: [Float]) {
+    public func step(_ e: AVExample, modality: Modality, train: Bool, batchStatistics: Bool? = nil,
+                     gradientScale: Float = 1) -> (loss: Double, logits: [Float]) {
         let t = e.frames, d = configuration.modelWidth, v = CharacterVocabulary.count
-        let (vOut, vCache) = video.forward(e.crops, frames: t)
+        let (vOut, vCache) = video.forward(e.crops, frames: t, batchStatistics: batchStatistics ?? train)
         let (aOut, aCache) = audio.forward(e.mel, frames: t)
         let a = modality == .videoOnly ? [Float](repeating: 0, count: t * d) : aOut
         let vv = modality == .audioOnly ? [Float](repeating: 0, count: t * d) : vOut

@@ -64,6 +64,7 @@ public enum CorpusReader {
         }
         let crops = try mouthFrames(directory + "/" + entry.mouth)
         let t = crops.count
+        guard t > 0 else { throw TrainingError.io(path: directory + "/" + entry.mouth, reason: "holds no frames") }
         return AVExample(crops: crops.flatMap(MouthCropSpec.standardised), mel: AVExampleLoader.melRows(wav.monoSamples(), videoFrames: t),
                          frames: t, labels: try CharacterVocabulary.encode(entry.text), text: entry.text)
     }

@@ -68,18 +68,23 @@ public final class VideoFrontend {
     }
 
     /// crops: (T, 64·64) standardised → (T, width).
-    public func forward(_ crops: [Float], frames t: Int) -> ([Float], Cache) {
+    /// `batchStatistics`: batch norm over this clip's frames (training) or the running statistics.
+    public func forward(_ crops: [Float], frames t: Int, batchStatistics: Bool = true) -> ([Float], Cache) {
+        func norm(_ bn: inout BatchNorm, _ x: [Float], _ s: Int) -> ([Float], BatchNorm.Cache) {
+            if batchStatistics { return bn.forwardTraining(x, batch: t, spatial: s) }
+            return (bn.forwardInference(x, batch: t, spatial: s), BatchNorm.Cache(normalised: [], inverseStd: []))
+        }
         let a1 = Self.convFrames(conv1, crops, frames: t, h: 64, w: 64)             // (T, c1, 32, 32)
-        let (b1, k1) = bn1.forwardTraining(a1, batch: t, spatial: 1024); let r1 = ReLU.forward(b1)
+        let (b1, k1) = norm(&bn1, a1, 1024); let r1 = ReLU.forward(b1)
         let a2 = Self.convFrames(conv2, r1, frames: t, h: 32, w: 32)                // (T, c2, 16, 16)
-        let (b2, k2) = bn2.forwardTraining(a2, batch: t, spatial: 256); let r2 = ReLU.forward(b2)
+        let (b2, k2) = norm(&bn2, a2, 256); let r2 = ReLU.forward(b2)
         let aA = Self.convFrames(blockA, r2, frames: t, h: 16, w: 16)
-        let (bA, kA) = bnA.forwardTraining(aA, batch: t, spatial: 256); let rA = ReLU.forward(bA)
+        let (bA, kA) = norm(&bnA, aA, 256); let rA = ReLU.forward(bA)
         let aB = Self.convFrames(blockB, rA, frames: t, h: 16, w: 16)
-        let (bB, kB) = bnB.forwardTraining(aB, batch: t, spatial: 256)
+        let (bB, kB) = norm(&bnB, aB, 256)
         let rBlock = ReLU.forward(zip(bB, r2).map { $0 + $1 })                      // basic block: + identity
         let a3 = Self.convFrames(conv3, rBlock, frames: t, h: 16, w: 16)            // (T, c2, 8, 8)
-        let (b3, k3) = bn3.forwardTraining(a3, batch: t, spatial: 64); let r3 = ReLU.forward(b3)
+        let (b3, k3) = norm(&bn3, a3, 64); let r3 = ReLU.forward(b3)
         var pooled = [Float](repeating: 0, count: t * c2)                           // (T, c2)
         for i in 0..<(t * c2) { var s: Float = 0; for p in 0..<64 { s += r3[i * 64 + p] }; pooled[i] = s / 64 }
         let out = projection.forward(pooled, rows: t)

@@ -70,6 +70,14 @@ public struct BatchNorm {
         return dx
     }
 
+    /// Evaluation: the running statistics instead of the batch's.
+    public func forwardInference(_ x: [Float], batch n: Int, spatial s: Int) -> [Float] {
+        let (scale, shift) = folded
+        var y = x
+        for b in 0..<n { for ch in 0..<channels { for i in 0..<s { let j = (b * channels + ch) * s + i; y[j] = x[j] * scale[ch] + shift[ch] } } }
+        return y
+    }
+
     /// Inference: y = scale·x + shift per channel, from the running statistics.
     public var folded: (scale: [Float], shift: [Float]) {
         let scale = (0..<channels).map { gamma.value[$0] / (runningVariance[$0] + epsilon).squareRoot() }

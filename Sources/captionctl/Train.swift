@@ -74,6 +74,7 @@ struct Train: ParsableCommand {
                         let av = trainer.characterErrorRate(validation), a = trainer.characterErrorRate(validation, modality: .audioOnly)
                         let v = trainer.characterErrorRate(validation, modality: .videoOnly)
                         print(String(format: "step %d: validation CER  av %.4f  audio-only %.4f  video-only %.4f", trainer.step, av, a, v))
+                        fflush(stdout)
                     }
                     try trainer.save(to: output)
                 }

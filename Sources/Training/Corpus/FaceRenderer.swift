@@ -5,7 +5,7 @@ import Foundation
 public struct RenderedFrame: Sendable {
     public let width: Int
     public let height: Int
-    /// 8-bit luma, `width × height`; outside the rendered region the pixels are background-free 0.
+    /// 8-bit luma, `width × height`; pixels outside the rendered region are 0.
     public let luma: [UInt8]
     /// The subject's lip corners in pixel coordinates (image left first), as FaceMesh 78 / 308.
     public let leftCorner: (x: Float, y: Float)

@@ -60,3 +60,16 @@ uninstall:
 
 clean:
 	rm -rf .build $(TEST_BUILD)
+
+# The audio-visual model (issue 13): synthesize the corpus, then train. Seeds and sizes are the
+# command line of record; a committed checkpoint names the exact command that made it.
+AV_DIR     ?= .build/av
+AV_SEED    ?= 1
+AV_TRAIN   ?= 1000
+AV_STEPS   ?= 2000
+.PHONY: corpus-av train-av
+corpus-av: deps
+	$(SWIFT) build -c release --product captionctl
+	$(BIN)/captionctl corpus -o $(AV_DIR)/corpus --seed $(AV_SEED) --train $(AV_TRAIN) --validation 100 --test 200 --noise babble:20,babble:10,babble:5,babble:0,babble:-5,white:10
+train-av: corpus-av
+	$(BIN)/captionctl train --corpus $(AV_DIR)/corpus -o $(AV_DIR)/av.safetensors --seed $(AV_SEED) --steps $(AV_STEPS)

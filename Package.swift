@@ -29,6 +29,8 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenCC", path: "Sources/COpenCC", pkgConfig: "opencc",
                        providers: [.apt(["libopencc-dev"])]),
+        .systemLibrary(name: "CEspeak", path: "Sources/CEspeak", pkgConfig: "espeak-ng",
+                       providers: [.apt(["libespeak-ng-dev"])]),
 
         // AVX2 + FMA elementwise kernels (softmax, GELU), selected at run time by Tensor.
         .target(name: "CVectorKernels", path: "Sources/CVectorKernels",
@@ -47,6 +49,8 @@ let package = Package(
                                           .product(name: "Atomics", package: "swift-atomics")], swiftSettings: optimise),
         .target(name: "IPC", dependencies: ["CaptionCore"]),
         .target(name: "Metrics", dependencies: ["CaptionCore", "COpenCC"]),
+        .target(name: "Training", dependencies: ["Models", "Tensor", "Features", "CaptionCore", "CEspeak"],
+                swiftSettings: optimise),
         .target(name: "Daemon", dependencies: [
             "Capture", "Streaming", "IPC", "CSystemd", "Models", "Features",
             .product(name: "TOMLKit", package: "TOMLKit"),
@@ -56,7 +60,7 @@ let package = Package(
         .executableTarget(name: "captiond", dependencies: ["Daemon"]),
         .executableTarget(name: "capture-bench", dependencies: ["Capture", "CaptionCore"], swiftSettings: optimise),
         .executableTarget(name: "captionctl", dependencies: [
-            "IPC", "Models", "Features", "Streaming", "Metrics", "Capture", "Vision",
+            "IPC", "Models", "Features", "Streaming", "Metrics", "Capture", "Vision", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
@@ -72,6 +76,7 @@ let package = Package(
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "CALSA", "CV4L2", "TestSupport"]),
         .testTarget(name: "IPCTests", dependencies: ["IPC", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Features", "Tensor", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Metrics", "TestSupport"]),
         .testTarget(name: "CaptionctlTests", dependencies: ["captionctl", "captiond", "Metrics", "TestSupport"]),
     ],

@@ -1,0 +1,121 @@
+import Foundation
+import Tensor
+
+/// Training settings; stored in checkpoints beside the model configuration.
+public struct TrainingSettings: Codable, Sendable, Equatable {
+    public var seed: UInt64 = 1
+    public var corpusSeed: UInt64 = 1
+    public var batchSize = 4
+    public var steps = 1000
+    public var warmupSteps = 50
+    public var peakLearningRate: Float = 3e-3
+    public var finalLearningRate: Float = 1e-4
+    public var weightDecay: Float = 0.01
+    public var maxGradientNorm: Float = 5
+    public init() {}
+}
+
+/// Mini-batch training of `AVModel` with AdamW, gradient clipping, warm-up + cosine and modality
+/// dropout; every random choice comes from `settings.seed` and the step number, so a resumed run
+/// continues exactly as an uninterrupted one.
+public final class AVTrainer {
+    public let model: AVModel
+    public let settings: TrainingSettings
+    public let optimizer: AdamW
+    public private(set) var step = 0
+    let schedule: WarmupCosineSchedule
+
+    public init(model: AVModel, settings: TrainingSettings) {
+        self.model = model
+        self.settings = settings
+        optimizer = AdamW(weightDecay: settings.weightDecay)
+        schedule = WarmupCosineSchedule(peak: settings.peakLearningRate, floor: settings.finalLearningRate,
+                                        warmup: settings.warmupSteps, total: settings.steps)
+    }
+
+    /// One optimisation step on a batch drawn from `examples`; returns the mean CTC loss per label.
+    @discardableResult
+    public func trainStep(_ examples: [AVExample]) -> Double {
+        var r = SplitMix(seed: settings.seed, stream: "train-step", index: step)
+        let parameters = model.parameters
+        for p in parameters { p.zeroGrad() }
+        var total: Double = 0, counted = 0
+        let n = min(settings.batchSize, examples.count)
+        for _ in 0..<n {
+            let e = examples[r.below(examples.count)]
+            var modality = Modality.both
+            if r.unit() < model.configuration.modalityDropout { modality = r.unit() < 0.5 ? .audioOnly : .videoOnly }
+            let scale = 1 / Float(n * max(e.labels.count, 1))
+            let (loss, _) = model.step(e, modality: modality, train: true, gradientScale: scale)
+            if loss.isFinite { total += loss / Double(max(e.labels.count, 1)); counted += 1 }
+        }
+        clipGradientNorm(parameters, maxNorm: settings.maxGradientNorm)
+        optimizer.update(parameters, learningRate: schedule.rate(at: step))
+        step += 1
+        return counted == 0 ? .infinity : total / Double(counted)
+    }
+
+    /// Greedy-CTC character error rate over `examples` with the given inputs.
+    public func characterErrorRate(_ examples: [AVExample], modality: Modality = .both) -> Double {
+        let pairs = examples.map { e -> (String, String) in
+            let logits = model.step(e, modality: modality, train: false).logits
+            return (CharacterVocabulary.greedyCTC(logits: logits, frames: e.frames), e.text)
+        }
+        return CharacterErrorRate.rate(pairs)
+    }
+
+    // MARK: checkpoints
+
+    /// Writes parameters, batch-norm statistics and the optimizer state as float32 safetensors, with
+    /// the model configuration, the training settings (seeds included) and the step in the metadata.
+    public func save(to path: String) throws {
+        var tensors: [String: Tensor] = [:]
+        for p in model.parameters { tensors[p.name] = try Tensor(shape: p.shape, data: p.value) }
+        for (name, values) in model.video.buffers { tensors[name] = try Tensor(shape: [values.count], data: values) }
+        for (name, values) in optimizer.state { tensors["optimizer." + name] = try Tensor(shape: [values.count], data: values) }
+        let metadata = ["format": "captiond-av-1", "configuration": model.configuration.json,
+                        "settings": String(decoding: try JSONEncoder().encode(settings), as: UTF8.self),
+                        "step": String(step), "corpus_seed": String(settings.corpusSeed)]
+        do { try SafetensorsWriter.write(tensors, metadata: metadata, to: path) } catch {
+            throw TrainingError.io(path: path, reason: "cannot write the checkpoint: \(error)")
+        }
+    }
+
+    /// Loads a checkpoint written by `save`; fails on a missing, unused or mis-shaped tensor.
+    public static func load(from path: String) throws -> AVTrainer {
+        let (metadata, store): ([String: String], WeightStore)
+        do { (metadata, store) = try SafetensorsReader.read(path: path) } catch {
+            throw TrainingError.checkpoint(path: path, reason: "\(error)")
+        }
+        guard metadata["format"] == "captiond-av-1", let c = metadata["configuration"], let s = metadata["settings"],
+              let stepText = metadata["step"], let step = Int(stepText) else {
+            throw TrainingError.checkpoint(path: path, reason: "not a captiond audio-visual checkpoint (metadata format, configuration, settings, step missing)")
+        }
+        let configuration: AVConfiguration, settings: TrainingSettings
+        do {
+            configuration = try JSONDecoder().decode(AVConfiguration.self, from: Data(c.utf8))
+            settings = try JSONDecoder().decode(TrainingSettings.self, from: Data(s.utf8))
+        } catch {
+            throw TrainingError.checkpoint(path: path, reason: "unreadable configuration or settings: \(error)")
+        }
+        let trainer = AVTrainer(model: AVModel(configuration, seed: settings.seed), settings: settings)
+        do {
+            for p in trainer.model.parameters { p.value = try store.take(p.name, shape: p.shape).data }
+            for (name, values) in trainer.model.video.buffers {
+                _ = trainer.model.video.setBuffer(name, try store.take(name, shape: [values.count]).data)
+            }
+            var state: [String: [Float]] = [:]
+            for name in store.names where name.hasPrefix("optimizer.") {
+                state[String(name.dropFirst("optimizer.".count))] = try store.take(name).data
+            }
+            trainer.optimizer.restore(state)
+            try store.checkAllUsed()
+        } catch let error as TrainingError {
+            throw error
+        } catch {
+            throw TrainingError.checkpoint(path: path, reason: "\(error)")
+        }
+        trainer.step = step
+        return trainer
+    }
+}

@@ -1,0 +1,71 @@
+import CaptionCore
+import Features
+import Foundation
+
+/// Reads a corpus folder (docs/CORPUS.md) back into training examples.
+public enum CorpusReader {
+    /// The manifest's entries, in file order.
+    public static func manifest(_ directory: String) throws -> [ManifestEntry] {
+        let path = directory + "/manifest.jsonl"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TrainingError.io(path: path, reason: "no manifest: make a corpus first with `captionctl corpus -o \(directory)`")
+        }
+        var out: [ManifestEntry] = []
+        for (n, line) in data.split(separator: 0x0A).enumerated() where !line.isEmpty {
+            do { out.append(try JSONDecoder().decode(ManifestEntry.self, from: Data(line))) } catch {
+                throw TrainingError.io(path: path, reason: "line \(n + 1) is not a manifest entry: \(error)")
+            }
+        }
+        return out
+    }
+
+    /// 64 × 64 luma frames from a mono (or 4:2:0, luma kept) YUV4MPEG2 file.
+    public static func mouthFrames(_ path: String) throws -> [[UInt8]] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TrainingError.io(path: path, reason: "cannot read the mouth crops")
+        }
+        let bytes = [UInt8](data)
+        guard let end = bytes.firstIndex(of: 0x0A) else { throw TrainingError.io(path: path, reason: "no YUV4MPEG2 header line") }
+        let header = String(decoding: bytes[0..<end], as: UTF8.self).split(separator: " ")
+        guard header.first == "YUV4MPEG2", header.contains("W64"), header.contains("H64") else {
+            throw TrainingError.io(path: path, reason: "expected a 64×64 YUV4MPEG2 stream, got '\(header.joined(separator: " "))'")
+        }
+        let chroma = header.first { $0.hasPrefix("C") }.map { String($0.dropFirst()) } ?? "420"
+        let extra: Int
+        switch chroma {
+        case "mono": extra = 0
+        case "420", "420jpeg", "420paldv", "420mpeg2": extra = 2 * 32 * 32
+        default: throw TrainingError.io(path: path, reason: "chroma \(chroma) not supported (use mono or 4:2:0)")
+        }
+        var frames: [[UInt8]] = []
+        var i = end + 1
+        while i < bytes.count {
+            guard let lineEnd = bytes[i...].firstIndex(of: 0x0A), bytes[i..<min(i + 5, bytes.count)].elementsEqual("FRAME".utf8) else {
+                throw TrainingError.io(path: path, reason: "frame \(frames.count): no FRAME marker at byte \(i)")
+            }
+            let start = lineEnd + 1
+            guard start + 4096 + extra <= bytes.count else {
+                throw TrainingError.io(path: path, reason: "frame \(frames.count) is truncated")
+            }
+            frames.append(Array(bytes[start..<start + 4096]))
+            i = start + 4096 + extra
+        }
+        return frames
+    }
+
+    /// The example of one manifest entry; `noisy` picks a noisy copy (e.g. "babble:0") instead of
+    /// the clean audio.
+    public static func example(_ entry: ManifestEntry, in directory: String, noisy: String? = nil) throws -> AVExample {
+        let audioPath = directory + "/" + (noisy.flatMap { entry.noisy[$0] } ?? entry.audio)
+        let wav: WAVFile
+        do { wav = try WAVFile(contentsOf: audioPath) } catch { throw TrainingError.io(path: audioPath, reason: "\(error)") }
+        guard wav.sampleRate == 16_000 else {
+            throw TrainingError.io(path: audioPath, reason: "sample rate \(wav.sampleRate) Hz; the corpus format is 16 kHz mono (ffmpeg -ar 16000 -ac 1)")
+        }
+        let crops = try mouthFrames(directory + "/" + entry.mouth)
+        let t = crops.count
+        guard t > 0 else { throw TrainingError.io(path: directory + "/" + entry.mouth, reason: "holds no frames") }
+        return AVExample(crops: crops.flatMap(MouthCropSpec.standardised), mel: AVExampleLoader.melRows(wav.monoSamples(), videoFrames: t),
+                         frames: t, labels: try CharacterVocabulary.encode(entry.text), text: entry.text)
+    }
+}

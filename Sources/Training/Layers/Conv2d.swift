@@ -1,0 +1,92 @@
+import Foundation
+import Tensor
+
+/// 2-D convolution by im2col + sgemm, one image at a time. x: (C, H, W) → y: (O, Ho, Wo).
+/// W: (O, C·k·k) with index c·k·k + ky·k + kx; zero padding `padding`, stride `stride`.
+public struct Conv2d {
+    public let weight: Parameter
+    public let bias: Parameter?
+    public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int
+
+    public init(name: String, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+                bias: Bool = true, random r: inout SplitMix) {
+        self.inChannels = inChannels; self.outChannels = outChannels; self.kernel = kernel
+        self.stride = stride; self.padding = padding
+        let fan = inChannels * kernel * kernel
+        // He-style uniform for ReLU networks.
+        let bound = (6 / Float(fan)).squareRoot()
+        weight = Parameter(name: name + ".weight", shape: [outChannels, fan], value: (0..<(outChannels * fan)).map { _ in r.uniform(-bound, bound) })
+        self.bias = bias ? Parameter(name: name + ".bias", constant: 0, count: outChannels) : nil
+    }
+
+    public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
+
+    public func outputSize(_ h: Int, _ w: Int) -> (Int, Int) {
+        ((h + 2 * padding - kernel) / stride + 1, (w + 2 * padding - kernel) / stride + 1)
+    }
+
+    /// cols: (C·k·k, Ho·Wo).
+    func im2col(_ x: [Float], height h: Int, width w: Int) -> [Float] {
+        let (ho, wo) = outputSize(h, w)
+        let k = kernel
+        var cols = [Float](repeating: 0, count: inChannels * k * k * ho * wo)
+        for c in 0..<inChannels {
+            for ky in 0..<k {
+                for kx in 0..<k {
+                    let row = (c * k + ky) * k + kx
+                    for oy in 0..<ho {
+                        let iy = oy * stride - padding + ky
+                        guard iy >= 0 && iy < h else { continue }
+                        for ox in 0..<wo {
+                            let ix = ox * stride - padding + kx
+                            if ix >= 0 && ix < w { cols[row * ho * wo + oy * wo + ox] = x[(c * h + iy) * w + ix] }
+                        }
+                    }
+                }
+            }
+        }
+        return cols
+    }
+
+    func col2im(_ cols: [Float], height h: Int, width w: Int) -> [Float] {
+        let (ho, wo) = outputSize(h, w)
+        let k = kernel
+        var x = [Float](repeating: 0, count: inChannels * h * w)
+        for c in 0..<inChannels {
+            for ky in 0..<k {
+                for kx in 0..<k {
+                    let row = (c * k + ky) * k + kx
+                    for oy in 0..<ho {
+                        let iy = oy * stride - padding + ky
+                        guard iy >= 0 && iy < h else { continue }
+                        for ox in 0..<wo {
+                            let ix = ox * stride - padding + kx
+                            if ix >= 0 && ix < w { x[(c * h + iy) * w + ix] += cols[row * ho * wo + oy * wo + ox] }
+                        }
+                    }
+                }
+            }
+        }
+        return x
+    }
+
+    public func forward(_ x: [Float], height h: Int, width w: Int) -> [Float] {
+        let (ho, wo) = outputSize(h, w)
+        let cols = im2col(x, height: h, width: w)
+        // W: (O, CKK) · cols: (CKK, L) -> y: (O, L)
+        var y = GeneralMatrixMultiply.product(weight.value, cols, m: outChannels, n: ho * wo, k: inChannels * kernel * kernel)
+        if let bias { for o in 0..<outChannels { for i in 0..<(ho * wo) { y[o * ho * wo + i] += bias.value[o] } } }
+        return y
+    }
+
+    /// Accumulates dW = dy·colsᵀ (and db); returns dx = col2im(Wᵀ·dy).
+    public func backward(_ dy: [Float], x: [Float], height h: Int, width w: Int) -> [Float] {
+        let (ho, wo) = outputSize(h, w)
+        let l = ho * wo, ckk = inChannels * kernel * kernel
+        let cols = im2col(x, height: h, width: w)
+        GeneralMatrixMultiply.accumulate(dy, cols, into: &weight.grad, m: outChannels, n: ckk, k: l, transposeB: true)
+        if let bias { for o in 0..<outChannels { var s: Float = 0; for i in 0..<l { s += dy[o * l + i] }; bias.grad[o] += s } }
+        let dcols = GeneralMatrixMultiply.product(weight.value, dy, m: ckk, n: l, k: outChannels, transposeA: true)
+        return col2im(dcols, height: h, width: w)
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import Training
+
+/// `captionctl train`: trains the audio-visual model on a corpus folder.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the audio-visual model on a corpus made by `captionctl corpus`.",
+        discussion: """
+        Trains with AdamW, gradient clipping, warm-up + cosine and modality dropout; prints loss, \
+        frames/s and ETA; after each epoch prints the validation CER (audio-visual, audio-only, \
+        video-only) and writes the checkpoint (safetensors with the configuration and seeds). \
+        --resume continues a checkpoint exactly.
+        """)
+
+    @Option(name: .long, help: "Corpus folder (manifest.jsonl).")
+    var corpus: String
+
+    @Option(name: .shortAndLong, help: "Checkpoint to write (safetensors).")
+    var output: String
+
+    @Option(name: .long, help: "Checkpoint to continue from.")
+    var resume: String?
+
+    @Option(name: .long, help: "Training seed.")
+    var seed: UInt64 = 1
+
+    @Option(name: .long, help: "Optimisation steps.")
+    var steps: Int = 2000
+
+    @Option(name: .long, help: "Clips per step.")
+    var batch: Int = 8
+
+    @Option(name: .long, help: "Peak learning rate.")
+    var learningRate: Float = 3e-3
+
+    @Option(name: .long, help: "Steps between validations and checkpoints.")
+    var epochSteps: Int = 200
+
+    func run() throws {
+        do {
+            let entries = try CorpusReader.manifest(corpus)
+            let train = try entries.filter { $0.split == "train" }.map { try CorpusReader.example($0, in: corpus) }
+            let validation = try entries.filter { $0.split == "validation" }.map { try CorpusReader.example($0, in: corpus) }
+            guard !train.isEmpty else { throw TrainingError.invalidArgument(name: "--corpus", reason: "\(corpus) has no training clips") }
+            let corpusSeed = Self.corpusSeed(corpus)
+            let trainer: AVTrainer
+            if let resume {
+                trainer = try AVTrainer.load(from: resume)
+            } else {
+                var s = TrainingSettings()
+                s.seed = seed; s.corpusSeed = corpusSeed; s.steps = steps; s.batchSize = batch
+                s.peakLearningRate = learningRate; s.warmupSteps = max(1, steps / 20)
+                trainer = AVTrainer(model: AVModel(AVConfiguration(), seed: seed), settings: s)
+            }
+            let total = trainer.settings.steps
+            let started = Date(), firstStep = trainer.step
+            let meanFrames = Double(train.reduce(0) { $0 + $1.frames }) / Double(train.count)
+            let terminal = isatty(STDERR_FILENO) == 1
+            var recent: [Double] = []
+            while trainer.step < total {
+                let loss = trainer.trainStep(train)
+                recent.append(loss); if recent.count > 20 { recent.removeFirst() }
+                let done = trainer.step - firstStep, elapsed = Date().timeIntervalSince(started)
+                let framesPerSecond = Double(done * trainer.settings.batchSize) * meanFrames / max(elapsed, 1e-9)
+                let eta = elapsed / Double(done) * Double(total - trainer.step)
+                let line = String(format: "train: step %d/%d  loss %.3f  %.0f frames/s  ETA %.0f s", trainer.step, total,
+                                  recent.reduce(0, +) / Double(recent.count), framesPerSecond, eta)
+                if terminal { FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8)) } else if trainer.step % 10 == 0 { printError(line) }
+                if trainer.step % epochSteps == 0 || trainer.step == total {
+                    if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+                    if !validation.isEmpty {
+                        let av = trainer.characterErrorRate(validation), a = trainer.characterErrorRate(validation, modality: .audioOnly)
+                        let v = trainer.characterErrorRate(validation, modality: .videoOnly)
+                        print(String(format: "step %d: validation CER  av %.4f  audio-only %.4f  video-only %.4f", trainer.step, av, a, v))
+                        fflush(stdout)
+                    }
+                    try trainer.save(to: output)
+                }
+            }
+            print("wrote \(output) (step \(trainer.step), seed \(trainer.settings.seed), corpus seed \(trainer.settings.corpusSeed))")
+        } catch let error as TrainingError {
+            throw CleanExit.failure(error.description)
+        }
+    }
+
+    /// The seed recorded in the corpus's corpus.json (0 when absent).
+    static func corpusSeed(_ directory: String) -> UInt64 {
+        guard let data = FileManager.default.contents(atPath: directory + "/corpus.json"),
+              let config = try? JSONDecoder().decode(CorpusConfiguration.self, from: data) else { return 0 }
+        return config.seed
+    }
+}

@@ -134,7 +134,7 @@ struct WAVHeader {
             tag = Int(WAVFile.u16(b, i + 24))
         }
         guard channels > 0 else { throw fail("the header declares 0 channels") }
-        guard sampleRate > 0, sampleRate <= 1_000_000 else { throw fail("unsupported sample rate \(sampleRate) Hz") }
+        if let refusal = AudioRate.refusal(sampleRate) { throw fail(refusal) }
         switch (tag, bits) {
         case (1, 8), (1, 16), (1, 24), (1, 32): format = .int(bits: bits)
         case (3, 32), (3, 64): format = .float(bits: bits)

@@ -1,13 +1,22 @@
+import CaptionCore
 import Foundation
 
-/// Runs `ffmpeg -nostdin -v error -i FILE -vn -ac 1 -ar 16000 -f f32le -` and collects its stdout
-/// as it comes, while a second thread drains stderr (so a chatty ffmpeg never blocks on a full
-/// pipe). The executable is `$CAPTIOND_FFMPEG` when set, else `ffmpeg` from `$PATH`.
+/// Runs `ffmpeg -nostdin -v error -i file:FILE -vn -ac 1 -ar 16000 -f f32le -` and collects its
+/// stdout as it comes, while a second thread drains stderr (so a chatty ffmpeg never blocks on a
+/// full pipe). `file:` keeps a name like `talk:1.m4a` from being taken for a protocol; a stream
+/// already read (a FIFO, `<(cat x)`) or a name that is not UTF-8 goes in as a seekable standard
+/// input (`-i file:/dev/stdin`), so nothing is read twice.
+/// The executable is `$CAPTIOND_FFMPEG` when set, else `ffmpeg` from `$PATH`.
 struct FFmpegAudioReader {
     let path: String
+    private let source: AudioSourceBytes?
     var environment: [String: String] = ProcessInfo.processInfo.environment
 
-    init(path: String) { self.path = path }
+    init(path: String) { self.path = path; source = nil }
+    init(_ source: AudioSourceBytes) { path = source.name; self.source = source }
+
+    /// ffmpeg's name for an input given as standard input.
+    static let stdinURL = "file:/dev/stdin"
 
     /// The ffmpeg to run: an absolute/relative path as given, or a name looked up in PATH.
     /// Returns nil when nothing executable is there; `requested` says what was looked for.
@@ -30,13 +39,16 @@ struct FFmpegAudioReader {
         let (found, requested) = locateExecutable()
         guard let executable = found else { throw FeaturesError.ffmpegMissing(path: path, executable: requested) }
 
+        let input = try source ?? AudioSourceBytes.open(AudioInput(path: path))
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["-nostdin", "-v", "error", "-i", path, "-vn", "-ac", "1", "-ar", "16000", "-f", "f32le", "-"]
+        let url = input.ffmpegURL ?? Self.stdinURL
+        process.arguments = ["-nostdin", "-v", "error", "-i", url, "-vn", "-ac", "1", "-ar", "\(AudioRate.model)", "-f", "f32le", "-"]
         let stdout = Pipe(), stderr = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = input.ffmpegURL == nil
+            ? FileHandle(fileDescriptor: try input.seekableDescriptor(), closeOnDealloc: false) : FileHandle.nullDevice
         do {
             try process.run()
         } catch {
@@ -63,7 +75,9 @@ struct FFmpegAudioReader {
 
         let status = process.terminationStatus
         var message = errorText.firstLine()
-        if message.hasPrefix(path + ": ") { message.removeFirst(path.count + 2) }   // the error names the file already
+        for prefix in [url + ": ", "/dev/stdin: ", path + ": "] where message.hasPrefix(prefix) {
+            message.removeFirst(prefix.count)   // the error names the file already
+        }
         if process.terminationReason == .uncaughtSignal {
             throw FeaturesError.ffmpegFailed(path: path, status: status, message: "killed by signal \(status)")
         }

@@ -76,6 +76,22 @@ final class BadInputTests: XCTestCase {
         try assertCleanFailure(["transcribe", wav, "--model", dir.path], mentions: ["model.bin", "truncated"])
     }
 
+    /// Issue 9 fault 8: tiny.en's weights with base's tokenizer printed garbage with exit 0.
+    func testTokenizerOfAnotherModelIsRefused() throws {
+        let tiny = try requireTinyEn()
+        guard let base = TestPaths.model("base") else { throw XCTSkip("base is not installed: run scripts/fetch-models base") }
+        let dir = tmp.appendingPathComponent("mixed")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent("model.bin"),
+                                                   withDestinationURL: tiny.appendingPathComponent("model.bin"))
+        try FileManager.default.copyItem(at: tiny.appendingPathComponent("config.json"), to: dir.appendingPathComponent("config.json"))
+        for f in ["tokenizer.json", "vocabulary.txt"] {
+            try FileManager.default.copyItem(at: base.appendingPathComponent(f), to: dir.appendingPathComponent(f))
+        }
+        let wav = try write("ok.wav", wavBytes(samples: 16000))
+        try assertCleanFailure(["transcribe", wav, "--model", dir.path], mentions: ["51864 token embeddings", "51865 tokens", "tokenizer"])
+    }
+
     func testCheckpointOfAnotherArchitecture() throws {
         // A well-formed CTranslate2 file whose spec is a translation Transformer, not Whisper.
         var d = Data()

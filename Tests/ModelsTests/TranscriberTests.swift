@@ -39,6 +39,21 @@ final class TranscriberTests: XCTestCase {
         return o
     }
 
+    /// Issue 9 fault 8: a tokenizer of another model (base's on tiny.en weights) printed garbage
+    /// with exit 0. The vocabulary must match the embedding rows, special tokens and timestamps
+    /// included.
+    func testTokenizerOfAnotherVocabularyIsRefused() throws {
+        for vocab in [V.count - 1, V.count + 1, V.timestampBegin] {
+            let model = ScriptedWhisper(vocab: vocab, script: Self.script)
+            XCTAssertThrowsError(try Transcriber(model: model, tokenizer: try V.tokenizer()), "vocab \(vocab)") { error in
+                let text = "\(error)"
+                XCTAssertTrue(text.contains("\(vocab) token embeddings") && text.contains("\(V.count) tokens")
+                              && text.contains("tiny-vocabulary") && !text.contains("\n"), text)
+            }
+        }
+        XCTAssertNoThrow(try Transcriber(model: ScriptedWhisper(vocab: V.count, script: Self.script), tokenizer: try V.tokenizer()))
+    }
+
     func testSeeksThroughWindowsSplitsSegmentsAndSkipsSilence() throws {
         let model = ScriptedWhisper(vocab: V.count, script: Self.script)
         let transcriber = try Transcriber(model: model, tokenizer: try V.tokenizer())

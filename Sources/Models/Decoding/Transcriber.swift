@@ -15,6 +15,7 @@ public final class Transcriber<Model: WhisperInference> {
     public init(model: Model, tokenizer: WhisperTokenizer, blankTokens: [Int]? = nil) throws {
         self.model = model
         self.tokenizer = tokenizer
+        try Self.checkVocabulary(tokenizer, nVocab: model.dims.nVocab)
         if let blank = blankTokens {
             self.blankTokens = blank
         } else {
@@ -39,6 +40,18 @@ public final class Transcriber<Model: WhisperInference> {
             blank = object["suppress_ids_begin"] as? [Int]
         }
         try self.init(model: model, tokenizer: tokenizer, blankTokens: blank)
+    }
+
+    /// The tokenizer must be the weights' own: as many tokens as embedding rows (51864 English-only,
+    /// 51865 multilingual), every special token and the last timestamp inside them. Another model's
+    /// tokenizer decodes to fluent garbage, so it is refused here.
+    static func checkVocabulary(_ tokenizer: WhisperTokenizer, nVocab: Int) throws {
+        let s = tokenizer.special
+        let highest = max(s.endOfText, s.startOfTranscript, s.translate, s.transcribe, s.startOfLM, s.startOfPrevious,
+                          s.noSpeech, s.noTimestamps, s.languages.map(\.id).max() ?? 0, s.timestampBegin + 1500)
+        guard tokenizer.tokenCount == nVocab, highest < nVocab else {
+            throw ModelsError.tokenizer(path: tokenizer.path, reason: "the model has \(nVocab) token embeddings but this tokenizer defines \(tokenizer.tokenCount) tokens (special tokens and timestamps up to id \(highest)): it belongs to another model (English-only vs multilingual?); use the tokenizer.json and vocabulary.txt shipped with these weights")
+        }
     }
 
     private var special: WhisperSpecialTokens { tokenizer.special }

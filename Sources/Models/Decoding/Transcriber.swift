@@ -146,7 +146,14 @@ public final class Transcriber<Model: WhisperInference> {
             let previous = Array(allTokens[promptResetSince...])
             let audio = try (seek == 0 ? firstWindowAudio : nil) ?? model.encode(mel: features, frames: window)
             let prompt = builder.prompt(previous: previous, withoutTimestamps: options.withoutTimestamps)
-            let result = try decode(audio: audio, prompt: prompt, settings: settings, options: windowOptions)
+            var windowSettings = settings
+            var workCap: Int? = nil
+            if let perSecond = options.tokensPerSecond {
+                let budget = max(options.minimumTokenBudget, Int((Double(segmentSize) / 100 * perSecond).rounded(.up)))
+                windowSettings.maxNewTokens = min(settings.maxNewTokens ?? budget, budget)
+                workCap = options.fallbackBudgetFactor * budget
+            }
+            let result = try decode(audio: audio, prompt: prompt, settings: windowSettings, options: windowOptions, workCap: workCap)
 
             if let noSpeech = options.noSpeechThreshold {
                 var skip = result.noSpeechProb > noSpeech
@@ -211,11 +218,11 @@ public final class Transcriber<Model: WhisperInference> {
     }
 
     private func decode(audio: AudioFeatures, prompt: [Int], settings: WhisperGenerator.Settings,
-                        options: DecodingOptions) throws -> WindowDecoding {
+                        options: DecodingOptions, workCap: Int? = nil) throws -> WindowDecoding {
         let generator = self.generator
         var rng = SeededGenerator(seed: options.seed)
         let session = try model.makeSession(audio)
-        return try TemperatureFallback(options: options).run(attempt: { temperature in
+        return try TemperatureFallback(options: options, workCap: workCap).run(attempt: { temperature in
             var s = settings
             s.temperature = temperature
             return try generator.generate(session: session, prompt: prompt, settings: s, rng: &rng)

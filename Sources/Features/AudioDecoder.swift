@@ -17,28 +17,67 @@ public enum AudioDecoder {
     /// repaired. Throws `FeaturesError` (one line naming the file, the problem and the fix).
     public static func decode(_ input: AudioInput) throws -> DecodedAudio {
         let source = try AudioSourceBytes.open(input)
-        let head = try source.head(count: 16)
-        if head.isEmpty { throw FeaturesError.emptyFile(path: input.name) }
         var warnings: [String] = []
-        var samples: [Float]
+        var samples = try decodeNatively(source, warnings: &warnings) ?? decodeWithFFmpeg(source)
+        if samples.isEmpty { throw FeaturesError.noAudio(path: input.name) }
+        var range = SampleRangeCheck()
+        range.clip(&samples)
+        if let clipped = range.warning(name: input.name) { warnings.append(clipped) }
+        return DecodedAudio(samples: samples, warnings: warnings)
+    }
+
+    /// Decodes `input` chunk by chunk (about `chunkSamples` 16-kHz samples each, in order) into
+    /// `body`, so a long recording never exists as one array: ffmpeg's output is converted as it
+    /// arrives. WAV and FLAC are decoded natively as a whole (their size is the file's) and then
+    /// handed out in chunks. Returns the warnings. Same samples as `decode`.
+    public static func stream(_ input: AudioInput, chunkSamples: Int = 30 * AudioRate.model,
+                              into body: ([Float]) throws -> Void) throws -> [String] {
+        let source = try AudioSourceBytes.open(input)
+        var warnings: [String] = []
+        var range = SampleRangeCheck()
+        var total = 0
+        let chunk = max(1, chunkSamples)
+        if let samples = try decodeNatively(source, warnings: &warnings) {
+            var start = 0
+            while start < samples.count {
+                var piece = Array(samples[start..<min(samples.count, start + chunk)])
+                range.clip(&piece)
+                try body(piece)
+                start += piece.count
+            }
+            total = samples.count
+        } else {
+            try withFFmpeg(source) { reader in
+                try reader.read(chunkSamples: chunk) { piece in
+                    var piece = piece
+                    range.clip(&piece)
+                    total += piece.count
+                    try body(piece)
+                }
+            }
+        }
+        if total == 0 { throw FeaturesError.noAudio(path: input.name) }
+        if let clipped = range.warning(name: input.name) { warnings.append(clipped) }
+        return warnings
+    }
+
+    /// WAV or FLAC (by their magic) decoded natively, or nil for every other format.
+    static func decodeNatively(_ source: AudioSourceBytes, warnings: inout [String]) throws -> [Float]? {
+        let head = try source.head(count: 16)
+        if head.isEmpty { throw FeaturesError.emptyFile(path: source.name) }
         if isRIFFWAVE(head) {
             do {
-                samples = try decodeWAV(source)
+                return try decodeWAV(source)
             } catch let FeaturesError.invalidWAV(_, reason) where reason.hasPrefix("unsupported WAV encoding") {
                 // μ-law, A-law, ADPCM…: a valid WAV that ffmpeg can decode; if it cannot, say why natively.
                 guard let decoded = try? FFmpegAudioReader(source).read() else {
-                    throw FeaturesError.invalidWAV(path: input.name, reason: reason)
+                    throw FeaturesError.invalidWAV(path: source.name, reason: reason)
                 }
-                samples = decoded
+                return decoded
             }
-        } else if try isFLAC(source, head: head) {
-            samples = try decodeFLAC(source, warnings: &warnings)
-        } else {
-            samples = try decodeWithFFmpeg(source)
         }
-        if samples.isEmpty { throw FeaturesError.noAudio(path: input.name) }
-        if let clipped = DecodedAudio.clip(&samples, name: input.name) { warnings.append(clipped) }
-        return DecodedAudio(samples: samples, warnings: warnings)
+        if try isFLAC(source, head: head) { return try decodeFLAC(source, warnings: &warnings) }
+        return nil
     }
 
     /// True when the bytes start with a RIFF/WAVE header.
@@ -112,10 +151,15 @@ public enum AudioDecoder {
     /// Any other container through ffmpeg; a file named .wav that is no WAV and that ffmpeg cannot
     /// read gets a "not a WAV file" error instead of ffmpeg's wording.
     static func decodeWithFFmpeg(_ source: AudioSourceBytes) throws -> [Float] {
+        try withFFmpeg(source) { try $0.read() }
+    }
+
+    /// Runs `body` with an ffmpeg reader of `source`, translating a failure on a file named .wav.
+    static func withFFmpeg<T>(_ source: AudioSourceBytes, _ body: (FFmpegAudioReader) throws -> T) throws -> T {
         let ext = (source.name as NSString).pathExtension.lowercased()
         let claimsWAV = ext == "wav" || ext == "wave"
         do {
-            return try FFmpegAudioReader(source).read()
+            return try body(FFmpegAudioReader(source))
         } catch let FeaturesError.ffmpegFailed(_, _, message) where claimsWAV {
             throw FeaturesError.notWAV(path: source.name, detail: "ffmpeg: \(message)")
         } catch FeaturesError.ffmpegMissing where claimsWAV {

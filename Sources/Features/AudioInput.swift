@@ -35,18 +35,29 @@ public struct DecodedAudio: Sendable {
     public var warnings: [String]
 
     public init(samples: [Float], warnings: [String] = []) { self.samples = samples; self.warnings = warnings }
+}
 
-    /// Replaces non-finite samples by 0 and clips the rest to [-1, 1]: float input can hold
-    /// anything, and one sample of 1e30 makes Whisper hallucinate ("that, that, that").
-    /// Returns a warning naming `name` when anything changed.
-    static func clip(_ samples: inout [Float], name: String) -> String? {
-        var nonFinite = 0, outOfRange = 0
+/// Float input can hold anything, and one sample of 1e30 makes Whisper hallucinate ("that, that,
+/// that"): non-finite samples become 0 and the rest are clipped to [-1, 1], counted over every
+/// chunk of a file for one warning.
+struct SampleRangeCheck {
+    private(set) var nonFinite = 0
+    private(set) var outOfRange = 0
+
+    mutating func clip(_ samples: inout [Float]) {
+        var bad = 0, big = 0
         samples.withUnsafeMutableBufferPointer { s in
             for i in s.indices {
                 let v = s[i]
-                if !v.isFinite { s[i] = 0; nonFinite += 1 } else if v > 1 { s[i] = 1; outOfRange += 1 } else if v < -1 { s[i] = -1; outOfRange += 1 }
+                if !v.isFinite { s[i] = 0; bad += 1 } else if v > 1 { s[i] = 1; big += 1 } else if v < -1 { s[i] = -1; big += 1 }
             }
         }
+        nonFinite += bad
+        outOfRange += big
+    }
+
+    /// One line naming the file, or nil when every sample was in range.
+    func warning(name: String) -> String? {
         guard nonFinite + outOfRange > 0 else { return nil }
         return "\(name): \(nonFinite + outOfRange) samples outside [-1, 1] (\(nonFinite) NaN or infinite, set to 0; \(outOfRange) clipped to ±1); check the recording's gain or float encoding"
     }

@@ -36,6 +36,14 @@ struct FFmpegAudioReader {
 
     /// The decoded samples: 16 kHz mono Float32 (ffmpeg's down-mix and resampler).
     func read() throws -> [Float] {
+        var all: [Float] = []
+        try read(chunkSamples: Int.max / 8) { all += $0 }
+        return all
+    }
+
+    /// The decoded samples handed to `body` as they arrive, about `chunkSamples` at a time (the
+    /// last chunk shorter), so the whole output never has to be held.
+    func read(chunkSamples: Int, into body: ([Float]) throws -> Void) throws {
         let (found, requested) = locateExecutable()
         guard let executable = found else { throw FeaturesError.ffmpegMissing(path: path, executable: requested) }
 
@@ -65,13 +73,22 @@ struct FFmpegAudioReader {
         }
         var bytes = Data()
         let outHandle = stdout.fileHandleForReading
+        let chunkBytes = max(4, min(chunkSamples, Int.max / 8) * 4)
+        var bodyError: Error? = nil
         while true {
             let chunk = outHandle.availableData
             if chunk.isEmpty { break }
+            if bodyError != nil { continue }              // drain so ffmpeg can finish
             bytes.append(chunk)
+            if bytes.count >= chunkBytes {
+                let whole = bytes.count - bytes.count % 4
+                do { try body(Self.floats(fromLittleEndian: bytes.prefix(whole))) } catch { bodyError = error }
+                bytes.removeFirst(whole)
+            }
         }
         errorDone.wait()
         process.waitUntilExit()
+        if let bodyError { throw bodyError }
 
         let status = process.terminationStatus
         var message = errorText.firstLine()
@@ -87,11 +104,12 @@ struct FFmpegAudioReader {
             }
             throw FeaturesError.ffmpegFailed(path: path, status: status, message: message.isEmpty ? "no message" : message)
         }
-        return Self.floats(fromLittleEndian: bytes)
+        if bytes.count >= 4 { try body(Self.floats(fromLittleEndian: bytes)) }
     }
 
     /// Little-endian f32 bytes → samples (a trailing partial sample is dropped).
     static func floats(fromLittleEndian bytes: Data) -> [Float] {
+        let bytes = Data(bytes)     // a slice's indices start past 0: rebase
         let count = bytes.count / 4
         var out = [Float](repeating: 0, count: count)
         bytes.withUnsafeBytes { raw in

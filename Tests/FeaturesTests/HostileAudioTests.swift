@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import XCTest
 import TestSupport
 @testable import Features
@@ -122,5 +123,74 @@ final class HostileAudioTests: XCTestCase {
         let warnings = try AudioDecoder.decode(path).warnings
         XCTAssertEqual(warnings.count, 1)
         XCTAssertTrue(warnings.first?.contains("3 samples") ?? false, "\(warnings)")
+    }
+
+    /// Fault 13: a FIFO's head was read and the stream closed before the real read. A stream is
+    /// read once, to its end, and decoded from memory (FLAC natively, others through ffmpeg).
+    func testFIFOWithAWriterIsReadOnce() throws {
+        let (_, flac, expected) = try toneFLAC()
+        let mp3 = dir.appendingPathComponent("tone.mp3").path
+        try AudioDecoderTests.runFFmpeg(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=16000", "-t", "1", mp3])
+        let viaFile = try AudioDecoder.load(mp3)
+        for (name, bytes, want) in [("flac", flac, expected), ("mp3", try Data(contentsOf: URL(fileURLWithPath: mp3)), viaFile)] {
+            let fifo = dir.appendingPathComponent("fifo-\(name)").path
+            XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+            let writer = Thread { if let h = FileHandle(forWritingAtPath: fifo) { h.write(bytes); try? h.close() } }
+            writer.start()
+            XCTAssertEqual(try AudioDecoder.load(fifo), want, name)
+        }
+    }
+
+    /// Fault 13: a name that is not UTF-8 opens (its raw bytes are kept), natively and through ffmpeg.
+    func testNameThatIsNotUTF8Opens() throws {
+        let (_, flac, expected) = try toneFLAC()
+        for (ext, bytes) in [("flac", flac), ("wav", AudioDecoderTests.wav([1, 2, 3], rate: 16_000, channels: 1))] {
+            let raw = Array(dir.path.utf8) + Array("/caf".utf8) + [0xE9] + Array(".\(ext)".utf8)
+            let fd = (raw + [0]).withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { creat($0.baseAddress!, 0o644) } }
+            XCTAssertGreaterThanOrEqual(fd, 0)
+            _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress!, $0.count) }
+            close(fd)
+            let input = AudioInput(name: String(decoding: raw, as: UTF8.self), cPath: (raw + [0]).map { CChar(bitPattern: $0) })
+            let samples = try AudioDecoder.decode(input).samples
+            XCTAssertEqual(samples.count, ext == "flac" ? expected.count : 3)
+        }
+        // Through ffmpeg (an MP3 under a Latin-1 name).
+        let mp3 = dir.appendingPathComponent("t.mp3").path
+        try AudioDecoderTests.runFFmpeg(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=16000", "-t", "1", mp3])
+        let raw = Array(dir.path.utf8) + Array("/t".utf8) + [0xE9] + Array(".mp3".utf8)
+        XCTAssertEqual((raw + [0]).withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { rename(mp3, $0.baseAddress!) } }, 0)
+        let input = AudioInput(name: String(decoding: raw, as: UTF8.self), cPath: (raw + [0]).map { CChar(bitPattern: $0) })
+        XCTAssertEqual(Double(try AudioDecoder.decode(input).samples.count), 16_000, accuracy: 2_000)
+    }
+
+    /// Fault 13: ffmpeg took `talk:1.m4a` for a URL of protocol "talk"; it gets `file:talk:1.m4a`.
+    func testColonInARelativeNameIsAFileForFFmpeg() throws {
+        guard AudioDecoderTests.ffmpegInstalled else { throw XCTSkip("ffmpeg not installed: apt-get install ffmpeg") }
+        try AudioDecoderTests.runFFmpeg(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=16000", "-t", "1",
+                                         dir.appendingPathComponent("talk:1.m4a").path])
+        let previous = FileManager.default.currentDirectoryPath
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(dir.path))
+        defer { FileManager.default.changeCurrentDirectoryPath(previous) }
+        XCTAssertEqual(Double(try AudioDecoder.load("talk:1.m4a").count), 16_000, accuracy: 2_000)
+    }
+
+    /// Fault 16 (memory): a long file is decoded chunk by chunk into the log-mel front end; the
+    /// chunks are the whole-file samples and the accumulated mel is the one-shot mel.
+    func testStreamedDecodingEqualsWholeFileDecoding() throws {
+        let (flac, _, _) = try toneFLAC(seconds: 2.5)
+        let mp3 = dir.appendingPathComponent("long.mp3").path
+        try AudioDecoderTests.runFFmpeg(["-f", "lavfi", "-i", "sine=frequency=300:sample_rate=44100", "-t", "3.3", mp3])
+        for path in [flac, mp3] {
+            let whole = try AudioDecoder.load(path)
+            var chunks: [[Float]] = []
+            var mel = LogMelAccumulator(melBins: 80)
+            let warnings = try AudioDecoder.stream(AudioInput(path: path), chunkSamples: 7_000) { chunks.append($0); mel.feed($0) }
+            XCTAssertEqual(warnings, [])
+            XCTAssertGreaterThan(chunks.count, 2, path)
+            XCTAssertEqual(chunks.flatMap { $0 }, whole, path)
+            let streamed = mel.finish(), oneShot = LogMelSpectrogram(melBins: 80)(whole, padding: 160)
+            XCTAssertEqual(streamed.frames, oneShot.frames)
+            XCTAssertEqual(streamed.data, oneShot.data, path)
+        }
     }
 }

@@ -95,7 +95,7 @@ public final class Transcriber<Model: WhisperInference> {
     public func transcribe(samples: [Float], options: DecodingOptions,
                           progress: ((Double) -> Void)? = nil) throws -> Transcription {
         let mel = LogMelSpectrogram(melBins: model.dims.nMels)(samples, padding: 160)
-        return try transcribe(mel: mel, duration: Double(samples.count) / 16_000, options: options, progress: progress)
+        return try transcribe(mel: mel, duration: Double(samples.count) / Double(AudioDecoder.sampleRate), options: options, progress: progress)
     }
 
     /// Transcribes precomputed features (faster-whisper's generate_segments).

@@ -16,7 +16,7 @@ public final class SampleRing: @unchecked Sendable {
     /// - Parameters:
     ///   - capacity: samples held (e.g. 30 s × 16000); raised to 1 when smaller.
     ///   - anchorCapacity: write times remembered; older ones are extrapolated from the oldest kept.
-    public init(capacity: Int, sampleRate: Int = 16000, anchorCapacity: Int = 4096) {
+    public init(capacity: Int, sampleRate: Int = AudioRate.model, anchorCapacity: Int = 4096) {
         self.sampleRate = max(1, sampleRate)
         samples = RingBuffer(capacity: capacity, filler: 0)
         anchors = RingBuffer(capacity: anchorCapacity, filler: Anchor(index: 0, time: 0))

@@ -35,7 +35,7 @@ public struct WAVFile: Sendable {
         func fail(_ reason: String) -> CaptionCoreError { .invalidWAV(path: path, reason: reason) }
         if bytes.isEmpty { throw fail("the file is empty (0 bytes); expected a RIFF/WAVE file") }
         guard bytes.count >= 12, bytes[0..<4].elementsEqual("RIFF".utf8), bytes[8..<12].elementsEqual("WAVE".utf8) else {
-            throw fail("not a WAV file (no RIFF/WAVE header); convert it with `ffmpeg -i FILE -ar 16000 -ac 1 out.wav`")
+            throw fail("not a WAV file (no RIFF/WAVE header); convert it with `ffmpeg -i FILE -ar \(AudioRate.model) -ac 1 out.wav`")
         }
         var header: WAVHeader?
         var offset = 12
@@ -134,7 +134,7 @@ struct WAVHeader {
             tag = Int(WAVFile.u16(b, i + 24))
         }
         guard channels > 0 else { throw fail("the header declares 0 channels") }
-        guard sampleRate > 0, sampleRate <= 1_000_000 else { throw fail("unsupported sample rate \(sampleRate) Hz") }
+        if let refusal = AudioRate.refusal(sampleRate) { throw fail(refusal) }
         switch (tag, bits) {
         case (1, 8), (1, 16), (1, 24), (1, 32): format = .int(bits: bits)
         case (3, 32), (3, 64): format = .float(bits: bits)

@@ -25,7 +25,7 @@ public final class AudioFileSource {
     ///   - path: a file or FIFO path, or "-" for standard input.
     ///   - chunkDuration: seconds per delivered chunk.
     public init(path: String, format: Format, pacing: Pacer.Mode, chunkDuration: Double = 0.02,
-                outputRate: Int = 16000) throws {
+                outputRate: Int = AudioRate.model) throws {
         guard chunkDuration > 0, chunkDuration <= 10 else {
             throw CaptureError.invalidConfiguration(key: "chunk_duration", reason: "\(chunkDuration) s is outside (0, 10]")
         }

@@ -1,13 +1,22 @@
+import CaptionCore
 import Foundation
 
-/// Runs `ffmpeg -nostdin -v error -i FILE -vn -ac 1 -ar 16000 -f f32le -` and collects its stdout
-/// as it comes, while a second thread drains stderr (so a chatty ffmpeg never blocks on a full
-/// pipe). The executable is `$CAPTIOND_FFMPEG` when set, else `ffmpeg` from `$PATH`.
+/// Runs `ffmpeg -nostdin -v error -i file:FILE -vn -ac 1 -ar 16000 -f f32le -` and collects its
+/// stdout as it comes, while a second thread drains stderr (so a chatty ffmpeg never blocks on a
+/// full pipe). `file:` keeps a name like `talk:1.m4a` from being taken for a protocol; a stream
+/// already read (a FIFO, `<(cat x)`) or a name that is not UTF-8 goes in as a seekable standard
+/// input (`-i file:/dev/stdin`), so nothing is read twice.
+/// The executable is `$CAPTIOND_FFMPEG` when set, else `ffmpeg` from `$PATH`.
 struct FFmpegAudioReader {
     let path: String
+    private let source: AudioSourceBytes?
     var environment: [String: String] = ProcessInfo.processInfo.environment
 
-    init(path: String) { self.path = path }
+    init(path: String) { self.path = path; source = nil }
+    init(_ source: AudioSourceBytes) { path = source.name; self.source = source }
+
+    /// ffmpeg's name for an input given as standard input.
+    static let stdinURL = "file:/dev/stdin"
 
     /// The ffmpeg to run: an absolute/relative path as given, or a name looked up in PATH.
     /// Returns nil when nothing executable is there; `requested` says what was looked for.
@@ -27,16 +36,27 @@ struct FFmpegAudioReader {
 
     /// The decoded samples: 16 kHz mono Float32 (ffmpeg's down-mix and resampler).
     func read() throws -> [Float] {
+        var all: [Float] = []
+        try read(chunkSamples: Int.max / 8) { all += $0 }
+        return all
+    }
+
+    /// The decoded samples handed to `body` as they arrive, about `chunkSamples` at a time (the
+    /// last chunk shorter), so the whole output never has to be held.
+    func read(chunkSamples: Int, into body: ([Float]) throws -> Void) throws {
         let (found, requested) = locateExecutable()
         guard let executable = found else { throw FeaturesError.ffmpegMissing(path: path, executable: requested) }
 
+        let input = try source ?? AudioSourceBytes.open(AudioInput(path: path))
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["-nostdin", "-v", "error", "-i", path, "-vn", "-ac", "1", "-ar", "16000", "-f", "f32le", "-"]
+        let url = input.ffmpegURL ?? Self.stdinURL
+        process.arguments = ["-nostdin", "-v", "error", "-i", url, "-vn", "-ac", "1", "-ar", "\(AudioRate.model)", "-f", "f32le", "-"]
         let stdout = Pipe(), stderr = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = input.ffmpegURL == nil
+            ? FileHandle(fileDescriptor: try input.seekableDescriptor(), closeOnDealloc: false) : FileHandle.nullDevice
         do {
             try process.run()
         } catch {
@@ -53,17 +73,28 @@ struct FFmpegAudioReader {
         }
         var bytes = Data()
         let outHandle = stdout.fileHandleForReading
+        let chunkBytes = max(4, min(chunkSamples, Int.max / 8) * 4)
+        var bodyError: Error? = nil
         while true {
             let chunk = outHandle.availableData
             if chunk.isEmpty { break }
+            if bodyError != nil { continue }              // drain so ffmpeg can finish
             bytes.append(chunk)
+            if bytes.count >= chunkBytes {
+                let whole = bytes.count - bytes.count % 4
+                do { try body(Self.floats(fromLittleEndian: bytes.prefix(whole))) } catch { bodyError = error }
+                bytes.removeFirst(whole)
+            }
         }
         errorDone.wait()
         process.waitUntilExit()
+        if let bodyError { throw bodyError }
 
         let status = process.terminationStatus
         var message = errorText.firstLine()
-        if message.hasPrefix(path + ": ") { message.removeFirst(path.count + 2) }   // the error names the file already
+        for prefix in [url + ": ", "/dev/stdin: ", path + ": "] where message.hasPrefix(prefix) {
+            message.removeFirst(prefix.count)   // the error names the file already
+        }
         if process.terminationReason == .uncaughtSignal {
             throw FeaturesError.ffmpegFailed(path: path, status: status, message: "killed by signal \(status)")
         }
@@ -73,11 +104,12 @@ struct FFmpegAudioReader {
             }
             throw FeaturesError.ffmpegFailed(path: path, status: status, message: message.isEmpty ? "no message" : message)
         }
-        return Self.floats(fromLittleEndian: bytes)
+        if bytes.count >= 4 { try body(Self.floats(fromLittleEndian: bytes)) }
     }
 
     /// Little-endian f32 bytes → samples (a trailing partial sample is dropped).
     static func floats(fromLittleEndian bytes: Data) -> [Float] {
+        let bytes = Data(bytes)     // a slice's indices start past 0: rebase
         let count = bytes.count / 4
         var out = [Float](repeating: 0, count: count)
         bytes.withUnsafeBytes { raw in

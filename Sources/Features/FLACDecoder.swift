@@ -16,19 +16,44 @@ enum FLACDecoder {
         var totalSamples: Int            // per channel; 0 = unknown
     }
 
-    /// True for a file starting with "fLaC" (optionally after an ID3v2 tag).
-    static func isFLAC(_ head: [UInt8]) -> Bool {
-        head.count >= 4 && (head[0..<4].elementsEqual("fLaC".utf8) || head[0..<3].elementsEqual("ID3".utf8))
+    /// A decoded file: the mono samples at the stream's rate, its STREAMINFO, and where the file
+    /// ended inside a frame (nil when it is whole).
+    struct Decoded {
+        var samples: [Float]
+        var stream: Stream
+        /// Byte offset of the incomplete last frame, when the file is cut short.
+        var truncatedAt: Int?
     }
 
-    /// Decodes a whole file: (mono samples, stream info).
-    static func decode(_ data: [UInt8]) throws -> (samples: [Float], stream: Stream) {
+    /// Length of the ID3v2 tag at the start of `head` (10-byte header, synchsafe size, optional
+    /// 10-byte footer), or 0 when there is none. Needs the first 10 bytes.
+    static func id3v2Length(_ head: [UInt8]) -> Int {
+        guard head.count >= 10, head[0..<3].elementsEqual("ID3".utf8), head[3] != 0xFF, head[4] != 0xFF,
+              head[6..<10].allSatisfy({ $0 < 0x80 }) else { return 0 }
+        let size = head[6..<10].reduce(0) { $0 << 7 | Int($1) }
+        let footer = head[5] & 0x10 != 0 ? 10 : 0
+        return 10 + size + footer
+    }
+
+    /// True when "fLaC" starts the file or follows its ID3v2 tag; `head` must hold the first
+    /// `id3v2Length(head) + 4` bytes (fewer: not FLAC). An MP3 with an ID3v2 tag is not FLAC.
+    static func isFLAC(_ head: [UInt8]) -> Bool {
+        let start = id3v2Length(head)
+        return head.count >= start + 4 && head[start..<start + 4].elementsEqual("fLaC".utf8)
+    }
+
+    /// Decodes a whole file. STREAMINFO's total_samples is only a hint (a hostile or broken file may
+    /// claim 2^36): the output grows as frames decode, from a reservation the file size bounds. A
+    /// file cut inside a frame keeps the frames before the cut (`truncatedAt` says where).
+    static func decode(_ data: [UInt8]) throws -> Decoded {
         var r = FLACBitReader(data)
         let stream = try readMetadata(&r)
         var mono: [Float] = []
-        mono.reserveCapacity(stream.totalSamples)
+        // A compressed frame holds at least ~1 sample per byte for real audio; larger claims are not trusted.
+        mono.reserveCapacity(min(stream.totalSamples, 2 * data.count))
         var channels = [[Int32]](repeating: [], count: stream.channels)
         let scale = 1 / Float(Int64(1) << (stream.bitsPerSample - 1)) / Float(stream.channels)
+        var truncatedAt: Int? = nil
         while r.bitsLeft > 0 {
             if stream.totalSamples > 0 && mono.count >= stream.totalSamples { break }
             guard try peekSync(r) else {
@@ -36,7 +61,14 @@ enum FLACDecoder {
                 if mono.count > 0 { break }
                 throw Failure.corrupt(byte: r.bytePosition, reason: "no frame sync code where the first frame should start")
             }
-            let n = try readFrame(&r, stream, into: &channels)
+            let frameStart = r.bytePosition
+            let n: Int
+            do {
+                n = try readFrame(&r, stream, into: &channels)
+            } catch Failure.truncated where mono.count > 0 {
+                truncatedAt = frameStart          // keep the intact frames before the cut
+                break
+            }
             for i in 0..<n {
                 var sum: Int64 = 0
                 for c in 0..<stream.channels { sum += Int64(channels[c][i]) }
@@ -44,7 +76,7 @@ enum FLACDecoder {
             }
         }
         if stream.totalSamples > 0 && mono.count > stream.totalSamples { mono.removeLast(mono.count - stream.totalSamples) }
-        return (mono, stream)
+        return Decoded(samples: mono, stream: stream, truncatedAt: truncatedAt)
     }
 
     private static func peekSync(_ r: FLACBitReader) throws -> Bool {
@@ -56,12 +88,8 @@ enum FLACDecoder {
     // MARK: metadata
 
     private static func readMetadata(_ r: inout FLACBitReader) throws -> Stream {
-        if r.byteCount >= 10, r.byte(at: 0) == 0x49, r.byte(at: 1) == 0x44, r.byte(at: 2) == 0x33 {   // "ID3"
-            try r.skipBytes(6)
-            var size = 0
-            for _ in 0..<4 { size = size << 7 | Int(try r.read(8) & 0x7F) }
-            try r.skipBytes(size)
-        }
+        let tag = r.byteCount >= 10 ? id3v2Length((0..<10).map { r.byte(at: $0) }) : 0
+        if tag > 0 { try r.skipBytes(tag) }
         guard try r.read(32) == 0x664C_6143 else {   // "fLaC"
             throw Failure.corrupt(byte: 0, reason: "no 'fLaC' marker")
         }

@@ -1,3 +1,5 @@
+import CaptionCore
+
 /// Errors of the Features module; each is one line naming the file (or call), the problem and the fix.
 public enum FeaturesError: Error, CustomStringConvertible, Equatable {
     /// Kept for callers of the first API: a file the decoder cannot handle, with the reason.
@@ -44,7 +46,7 @@ public enum FeaturesError: Error, CustomStringConvertible, Equatable {
         case let .invalidFLAC(path, reason):
             return "\(path): not a valid FLAC file: \(reason); check the file (`flac -t FILE`) or re-encode it"
         case let .notWAV(path, detail):
-            return "\(path): not a WAV file (no RIFF/WAVE header) and ffmpeg cannot decode it (\(detail)); check the file or convert it with `ffmpeg -i FILE -ar 16000 -ac 1 out.wav`"
+            return "\(path): not a WAV file (no RIFF/WAVE header) and ffmpeg cannot decode it (\(detail)); check the file or convert it with `ffmpeg -i FILE -ar \(AudioRate.model) -ac 1 out.wav`"
         case let .ffmpegMissing(path, executable):
             return "\(path): decoding this format needs ffmpeg, which was not found (\(executable)); install it (`apt-get install ffmpeg`) or convert the file to WAV"
         case let .ffmpegFailed(path, status, message):

@@ -1,3 +1,4 @@
+import CaptionCore
 import Foundation
 
 /// The per-frame part of Whisper's log-mel, shared by the one-shot and streaming front ends:
@@ -12,7 +13,7 @@ public struct LogMelFrameKernel: Sendable {
     public let window: [Float]
     let fft: RealFFT
 
-    public init(melBins: Int, nFFT: Int = 400, hopLength: Int = 160, sampleRate: Int = 16_000) {
+    public init(melBins: Int, nFFT: Int = 400, hopLength: Int = 160, sampleRate: Int = AudioRate.model) {
         self.nFFT = nFFT
         self.hopLength = hopLength
         bank = MelFilterBank(melBins: melBins, nFFT: nFFT, sampleRate: sampleRate)

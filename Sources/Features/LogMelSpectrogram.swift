@@ -1,3 +1,4 @@
+import CaptionCore
 /// A log-mel spectrogram: (bins, frames) row-major, as Whisper computes it.
 public struct MelSpectrogram: Sendable {
     public let bins: Int
@@ -40,7 +41,7 @@ public struct LogMelSpectrogram: Sendable {
     public let melBins: Int
     public let nFFT = 400
     public let hopLength = 160
-    public let sampleRate = 16_000
+    public let sampleRate = AudioRate.model
     public let kernel: LogMelFrameKernel
 
     public init(melBins: Int = 80) {

@@ -1,3 +1,4 @@
+import CaptionCore
 import Foundation
 
 /// The Slaney-scale mel filter bank Whisper uses (librosa `mel(sr, n_fft, n_mels, htk=False,
@@ -12,7 +13,7 @@ public struct MelFilterBank: Sendable {
     /// Per mel bin, the range of FFT bins with non-zero weight (the filters are triangles).
     public let support: [Range<Int>]
 
-    public init(melBins: Int = 80, nFFT: Int = 400, sampleRate: Int = 16_000) {
+    public init(melBins: Int = 80, nFFT: Int = 400, sampleRate: Int = AudioRate.model) {
         self.melBins = melBins
         fftBins = nFFT / 2 + 1
         // Centre frequency of each FFT bin (np.fft.rfftfreq): k / (n · (1/sr)).

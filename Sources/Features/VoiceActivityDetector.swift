@@ -1,3 +1,4 @@
+import CaptionCore
 import Foundation
 
 /// Energy-based voice activity detection with an adaptive noise floor and hangover.
@@ -10,7 +11,7 @@ import Foundation
 /// frame. An optional gate (mouth activity from video) suppresses speech while it is false.
 public struct VoiceActivityDetector: Sendable {
     public struct Configuration: Equatable, Sendable {
-        public var sampleRate = 16_000
+        public var sampleRate = AudioRate.model
         public var frameMilliseconds = 20
         public var thresholdDb: Float = 10
         public var minimumLevelDb: Float = -55

@@ -17,7 +17,9 @@ struct Transcribe: ParsableCommand {
     @Option(help: "Output format: txt, srt, vtt or json.")
     var format = "txt"
 
-    @Option(help: "Write here instead of standard output (a directory when several files are given).")
+    @Option(help: ArgumentHelp(
+        "Write here instead of standard output (a directory when several files are given).",
+        discussion: "With several files (or a directory as --output) each input writes DIR/NAME.FORMAT, NAME being its file name without the extension; inputs sharing a name (a/x.wav b/x.wav, x.wav x.flac) get NAME-2, NAME-3, … in command-line order, and a line on stderr says so. The output is checked (created, writable) before any transcription starts."))
     var output: String?
 
     func run() throws {
@@ -25,36 +27,43 @@ struct Transcribe: ParsableCommand {
         do { format = try SubtitleFormat(name: self.format) } catch {
             throw CleanExit.failure("--format \(self.format): expected txt, srt, vtt or json")
         }
+        let destinations = try OutputPlan(output: output, files: files, format: format)
         let loadStarted = Date()
         let pipeline = try whisper.loadPipeline()
         let loadSeconds = Date().timeIntervalSince(loadStarted)
         let options = try whisper.decodingOptions(for: pipeline)
         var failed = 0
         var outputs: [(file: String, text: String)] = []
-        for file in files {
+        for (index, file) in files.enumerated() {
             do {
                 let fileStarted = Date()
-                let samples = try AudioDecoder.load(file)
-                guard !samples.isEmpty else {
-                    throw CleanExit.failure("\(file): contains no audio samples")
-                }
+                // Decoded chunk by chunk into the log-mel front end: a long file is never one
+                // sample array (issue 9 fault 16: memory grew ~9.4 MB per audio minute).
+                var mel = LogMelAccumulator(melBins: pipeline.model.dims.nMels)
+                let warnings = try AudioDecoder.stream(AudioInput(commandLineArgument: file)) { mel.feed($0) }
+                for warning in warnings { printError("captionctl: warning: " + warning) }
+                let duration = Double(mel.sampleCount) / Double(AudioDecoder.sampleRate)
                 let progress = ProgressLine("transcribe \((file as NSString).lastPathComponent)")
-                let duration = Double(samples.count) / Double(AudioDecoder.sampleRate)
                 let started = Date()
-                let result = try pipeline.transcriber.transcribe(samples: samples, options: options) { fraction in
+                let result = try pipeline.transcriber.transcribe(mel: mel.finish(), duration: duration, options: options) { fraction in
                     progress.update(fraction: fraction, processed: fraction * duration, unit: "audio s")
                 }
                 progress.finish()
                 let elapsed = Date().timeIntervalSince(started)
                 let timing = TranscriptionJSON.Timing(load_seconds: loadSeconds,
                                                       transcribe_seconds: Date().timeIntervalSince(fileStarted))
-                outputs.append((file, try render(result, file: file, format: format, seconds: elapsed, timing: timing)))
+                let text = try render(result, file: file, format: format, seconds: elapsed, timing: timing)
+                if let url = destinations.url(for: index) {
+                    try destinations.write(text, to: url)      // as soon as it is done: nothing is lost to a later failure
+                } else {
+                    outputs.append((file, text))
+                }
             } catch {
                 failed += 1
                 printError("captionctl: " + Self.message(for: error, file: file))
             }
         }
-        try write(outputs, format: format)
+        printToStandardOutput(outputs, format: format)
         if failed > 0 { throw ExitCode(1) }
     }
 
@@ -75,28 +84,11 @@ struct Transcribe: ParsableCommand {
         }
     }
 
-    func write(_ outputs: [(file: String, text: String)], format: SubtitleFormat) throws {
-        guard let output else {
-            for (i, o) in outputs.enumerated() {
-                if files.count > 1 && format != .json { print("==> \(o.file) <==") }
-                print(o.text, terminator: o.text.hasSuffix("\n") ? "" : "\n")
-                if files.count > 1 && format != .json && i < outputs.count - 1 { print("") }
-            }
-            return
-        }
-        do {
-            if files.count == 1 {
-                if let o = outputs.first { try Data(o.text.utf8).write(to: URL(fileURLWithPath: output)) }
-                return
-            }
-            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-            for o in outputs {
-                let base = ((o.file as NSString).lastPathComponent as NSString).deletingPathExtension
-                let url = URL(fileURLWithPath: output).appendingPathComponent(base + "." + format.rawValue)
-                try Data(o.text.utf8).write(to: url)
-            }
-        } catch {
-            throw CleanExit.failure("\(output): cannot write the output: \(error.localizedDescription)")
+    func printToStandardOutput(_ outputs: [(file: String, text: String)], format: SubtitleFormat) {
+        for (i, o) in outputs.enumerated() {
+            if files.count > 1 && format != .json { print("==> \(o.file) <==") }
+            print(o.text, terminator: o.text.hasSuffix("\n") ? "" : "\n")
+            if files.count > 1 && format != .json && i < outputs.count - 1 { print("") }
         }
     }
 }

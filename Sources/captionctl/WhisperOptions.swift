@@ -16,12 +16,16 @@ struct WhisperOptions: ParsableArguments {
     @Option(help: "Beam size (1 = greedy).")
     var beam = 5
 
+    @Option(help: "Tokens a 30-s window may generate per second of audio it holds (at least 32), bounding the work on tones and noise; 0: unbounded, as faster-whisper.")
+    var tokensPerSecond = 12.0
+
     @Option(help: "Threads for the tensor engine.")
     var threads = min(4, ProcessInfo.processInfo.activeProcessorCount)
 
     func validate() throws {
         guard beam >= 1 && beam <= 32 else { throw ValidationError("--beam \(beam): expected 1 to 32") }
         guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads \(threads): expected 1 to 256") }
+        guard tokensPerSecond >= 0 && tokensPerSecond <= 1_000 else { throw ValidationError("--tokens-per-second \(tokensPerSecond): expected 0 to 1000") }
         guard WhisperTask(rawValue: task) != nil else {
             throw ValidationError("--task \(task): expected transcribe or translate")
         }
@@ -40,6 +44,7 @@ struct WhisperOptions: ParsableArguments {
     func decodingOptions(for pipeline: WhisperPipeline) throws -> DecodingOptions {
         var options = DecodingOptions()
         options.beamSize = beam
+        options.tokensPerSecond = tokensPerSecond > 0 ? tokensPerSecond : nil
         options.task = WhisperTask(rawValue: task) ?? .transcribe
         do {
             options.language = try pipeline.decodingLanguage(language)

@@ -1,5 +1,6 @@
 import XCTest
 import Foundation
+import Glibc
 import TestSupport
 
 /// Every bad input to `captionctl transcribe` gives one line naming the file and the problem, a
@@ -76,6 +77,22 @@ final class BadInputTests: XCTestCase {
         try assertCleanFailure(["transcribe", wav, "--model", dir.path], mentions: ["model.bin", "truncated"])
     }
 
+    /// Issue 9 fault 8: tiny.en's weights with base's tokenizer printed garbage with exit 0.
+    func testTokenizerOfAnotherModelIsRefused() throws {
+        let tiny = try requireTinyEn()
+        guard let base = TestPaths.model("base") else { throw XCTSkip("base is not installed: run scripts/fetch-models base") }
+        let dir = tmp.appendingPathComponent("mixed")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent("model.bin"),
+                                                   withDestinationURL: tiny.appendingPathComponent("model.bin"))
+        try FileManager.default.copyItem(at: tiny.appendingPathComponent("config.json"), to: dir.appendingPathComponent("config.json"))
+        for f in ["tokenizer.json", "vocabulary.txt"] {
+            try FileManager.default.copyItem(at: base.appendingPathComponent(f), to: dir.appendingPathComponent(f))
+        }
+        let wav = try write("ok.wav", wavBytes(samples: 16000))
+        try assertCleanFailure(["transcribe", wav, "--model", dir.path], mentions: ["51864 token embeddings", "51865 tokens", "tokenizer"])
+    }
+
     func testCheckpointOfAnotherArchitecture() throws {
         // A well-formed CTranslate2 file whose spec is a translation Transformer, not Whisper.
         var d = Data()
@@ -141,5 +158,91 @@ final class BadInputTests: XCTestCase {
         }
         try assertCleanFailure(["transcribe", video.path, "--model", "tiny.en"],
                                environment: ["CAPTIOND_FFMPEG": "/nonexistent/ffmpeg"], mentions: ["clip.mp4", "ffmpeg"])
+    }
+
+    // MARK: outputs, pipes and odd names (issue 9 faults 12, 13, 14)
+
+    /// Half a second of digital silence: Whisper skips it as no speech, quickly.
+    func silence(_ name: String) throws -> String {
+        var d = wavBytes(samples: 0)
+        d.replaceSubrange(4..<8, with: withUnsafeBytes(of: UInt32(36 + 16_000).littleEndian) { Data($0) })
+        d.replaceSubrange(40..<44, with: withUnsafeBytes(of: UInt32(16_000).littleEndian) { Data($0) })
+        d.append(Data(repeating: 0, count: 16_000))
+        return try write(name, d)
+    }
+
+    /// Fault 14: `--output` that cannot be written failed with an NSCocoaErrorDomain number after
+    /// the whole transcription. It is checked first: before the model is even loaded.
+    func testUnwritableOutputIsRefusedBeforeAnyWork() throws {
+        let wav = try silence("a.wav")
+        let blocker = try write("blocker", Data("a file".utf8))
+        for (inputs, output, mention) in [([wav], blocker + "/sub/out.srt", "does not exist"),
+                                          ([wav, wav], blocker, "is a file"),
+                                          ([wav, wav], blocker + "/dir", "cannot create the directory")] {
+            let arguments = ["transcribe"] + inputs + ["--output", output, "--model", "no-such-model"]
+            let r = try CommandRunner.run("captionctl", arguments, environment: ["CAPTIOND_MODELS": tmp.path])
+            XCTAssertNotEqual(r.status, 0)
+            XCTAssertTrue(r.stderr.contains("--output") && r.stderr.contains(mention), "\(output): \(r.stderr)")
+            XCTAssertFalse(r.stderr.contains("no-such-model"), "the output is checked before the model loads: \(r.stderr)")
+            XCTAssertFalse(r.stderr.contains("NSCocoaErrorDomain"), r.stderr)
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        }
+    }
+
+    /// Fault 12: two inputs with the same name (a/x.wav b/x.wav, x.wav x.flac) overwrote each other.
+    func testInputsWithTheSameNameGetDistinctOutputs() throws {
+        _ = try requireTinyEn()
+        let fm = FileManager.default
+        for sub in ["a", "b"] { try fm.createDirectory(at: tmp.appendingPathComponent(sub), withIntermediateDirectories: true) }
+        let a = try silence("a/x.wav"), b = try silence("b/x.wav"), c = try silence("x.wav")
+        let out = tmp.appendingPathComponent("out")
+        let r = try CommandRunner.run("captionctl", ["transcribe", a, b, c, "--model", "tiny.en", "--format", "srt",
+                                                     "--output", out.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let written = try fm.contentsOfDirectory(atPath: out.path).sorted()
+        XCTAssertEqual(written, ["x-2.srt", "x-3.srt", "x.srt"], r.stderr)
+        XCTAssertTrue(r.stderr.contains("\(b): written as x-2.srt"), r.stderr)
+    }
+
+    /// Fault 13: a FIFO with a writer, a pipe on standard input, a name that is not UTF-8 and a
+    /// name with a colon (ffmpeg took `talk:1.m4a` for a protocol) all transcribe.
+    func testPipesAndOddNamesAreRead() throws {
+        _ = try requireTinyEn()
+        let source = try silence("source.wav")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: source))
+        // A FIFO with a writer.
+        let fifo = tmp.appendingPathComponent("live.wav").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let writer = Thread {
+            if let h = FileHandle(forWritingAtPath: fifo) { h.write(bytes); try? h.close() }
+        }
+        writer.start()
+        var r = try CommandRunner.run("captionctl", ["transcribe", fifo, "--model", "tiny.en", "--format", "json"])
+        XCTAssertEqual(r.status, 0, "FIFO: \(r.stderr)")
+        XCTAssertTrue(r.stdout.contains("\"duration\":0.5"), r.stdout)
+        // /dev/stdin (a pipe from the runner).
+        r = try CommandRunner.run("captionctl", ["transcribe", "/dev/stdin", "--model", "tiny.en", "--format", "json"], stdin: bytes)
+        XCTAssertEqual(r.status, 0, "/dev/stdin: \(r.stderr)")
+        XCTAssertTrue(r.stdout.contains("\"duration\":0.5"), r.stdout)
+        // A Latin-1 name (not UTF-8), passed through a shell so the bytes stay raw.
+        let rawPath = Array(tmp.path.utf8) + Array("/caf".utf8) + [0xE9] + Array(".wav".utf8)
+        let created = (rawPath + [0]).withUnsafeBufferPointer { p in
+            p.withMemoryRebound(to: CChar.self) { creat($0.baseAddress!, 0o644) }
+        }
+        XCTAssertGreaterThanOrEqual(created, 0)
+        _ = bytes.withUnsafeBytes { Glibc.write(created, $0.baseAddress!, $0.count) }
+        close(created)
+        let captionctl = TestPaths.productsDir.appendingPathComponent("captionctl").path
+        r = try CommandRunner.run("/bin/sh", ["-c", "exec \"$0\" transcribe \"$(printf '%s/caf\\351.wav' \"$1\")\" --model tiny.en --format json",
+                                               captionctl, tmp.path])
+        XCTAssertEqual(r.status, 0, "Latin-1 name: \(r.stderr)")
+        XCTAssertTrue(r.stdout.contains("\"duration\":0.5"), r.stdout)
+        // A colon in a relative name, through ffmpeg.
+        let ffmpeg = ["/usr/bin/ffmpeg", "/usr/local/bin/ffmpeg"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let ffmpeg else { throw XCTSkip("ffmpeg is not installed: the m4a part needs it") }
+        let made = try CommandRunner.run(ffmpeg, ["-nostdin", "-v", "error", "-i", source, "-y", "file:talk:1.m4a"], currentDirectory: tmp)
+        XCTAssertEqual(made.status, 0, made.stderr)
+        r = try CommandRunner.run("captionctl", ["transcribe", "talk:1.m4a", "--model", "tiny.en", "--format", "json"], currentDirectory: tmp)
+        XCTAssertEqual(r.status, 0, "talk:1.m4a: \(r.stderr)")
     }
 }

@@ -86,6 +86,24 @@ final class AudioFileSourceTests: XCTestCase {
         }
     }
 
+    /// Issue 9 fault 3: the daemon's file source took a WAV declaring 1 Hz and expanded each sample
+    /// 16 000 times; rates outside AudioRate.supportedInput are refused before any allocation.
+    func testWAVDeclaringOneHertzIsRefused() throws {
+        let path = NSTemporaryDirectory() + "captiond-1hz-\(getpid()).wav"
+        var d = Data()
+        func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
+        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
+        d.append(contentsOf: Array("RIFF".utf8)); u32(36 + 8_000); d.append(contentsOf: Array("WAVE".utf8))
+        d.append(contentsOf: Array("fmt ".utf8)); u32(16); u16(1); u16(1); u32(1); u32(2); u16(2); u16(16)
+        d.append(contentsOf: Array("data".utf8)); u32(8_000)
+        d.append(Data(repeating: 0x10, count: 8_000))
+        try d.write(to: URL(fileURLWithPath: path))
+        tempFiles.append(path)
+        XCTAssertThrowsError(try AudioFileSource(path: path, format: .wav, pacing: .asFastAsPossible)) { e in
+            XCTAssertTrue("\(e)".contains(path) && "\(e)".contains("1 Hz") && "\(e)".contains("4000"), "\(e)")
+        }
+    }
+
     func testBadWAVAndMissingFileAreClearErrors() throws {
         let path = NSTemporaryDirectory() + "captiond-bad-\(getpid()).wav"
         try Data("RIFFnonsense".utf8).write(to: URL(fileURLWithPath: path))

@@ -39,6 +39,46 @@ final class TranscriberTests: XCTestCase {
         return o
     }
 
+    /// Issue 9 fault 8: a tokenizer of another model (base's on tiny.en weights) printed garbage
+    /// with exit 0. The vocabulary must match the embedding rows, special tokens and timestamps
+    /// included.
+    func testTokenizerOfAnotherVocabularyIsRefused() throws {
+        for vocab in [V.count - 1, V.count + 1, V.timestampBegin] {
+            let model = ScriptedWhisper(vocab: vocab, script: Self.script)
+            XCTAssertThrowsError(try Transcriber(model: model, tokenizer: try V.tokenizer()), "vocab \(vocab)") { error in
+                let text = "\(error)"
+                XCTAssertTrue(text.contains("\(vocab) token embeddings") && text.contains("\(V.count) tokens")
+                              && text.contains("tiny-vocabulary") && !text.contains("\n"), text)
+            }
+        }
+        XCTAssertNoThrow(try Transcriber(model: ScriptedWhisper(vocab: V.count, script: Self.script), tokenizer: try V.tokenizer()))
+    }
+
+    /// Issue 9 fault 16: a 1-s tone sent tiny.en into a repetition loop at every temperature
+    /// (26 s for one second of audio): 6 attempts × 5 beams or samples × 224 tokens. The work
+    /// per window is bounded by the audio it holds. Counts decoder steps of a model that never
+    /// ends its text.
+    func testRepetitionLoopOnShortAudioHasBoundedWork() throws {
+        let model = ScriptedWhisper(vocab: V.count) { fed, _ in
+            fed.last == V.sot || fed.last == V.noTimestamps ? V.logits([V.ts(0): 5]) : V.logits([97: 5])   // "aaaa…" forever
+        }
+        let transcriber = try Transcriber(model: model, tokenizer: try V.tokenizer())
+        var options = DecodingOptions()            // faster-whisper's defaults: beam 5, best of 5, 6 temperatures
+        options.language = "en"
+        options.suppressTokens = []
+        let result = try transcriber.transcribe(mel: features(frames: 101), duration: 1, options: options)
+        let steps = model.fedSequences.count
+        // Budget: max(32, 1 s × 12) = 32 tokens per attempt, attempts stop after 4 × 32 tokens:
+        // 4 attempts × 5 hypotheses × ~33 steps. Unbounded, this was 6 × 5 × 224 ≈ 6700.
+        XCTAssertLessThanOrEqual(steps, 4 * 5 * 40, "decoder steps for one second of audio")
+        XCTAssertTrue(result.segments.isEmpty, "a loop the bound cut short is dropped, not printed: \(result.segments)")
+        // Without the bound (options.tokensPerSecond = nil) the same audio costs far more.
+        let unbounded = ScriptedWhisper(vocab: V.count, script: model.script)
+        options.tokensPerSecond = nil
+        _ = try Transcriber(model: unbounded, tokenizer: try V.tokenizer()).transcribe(mel: features(frames: 101), duration: 1, options: options)
+        XCTAssertGreaterThan(unbounded.fedSequences.count, 10 * steps)
+    }
+
     func testSeeksThroughWindowsSplitsSegmentsAndSkipsSilence() throws {
         let model = ScriptedWhisper(vocab: V.count, script: Self.script)
         let transcriber = try Transcriber(model: model, tokenizer: try V.tokenizer())

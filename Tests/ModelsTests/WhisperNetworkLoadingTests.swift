@@ -152,6 +152,49 @@ final class WhisperNetworkLoadingTests: XCTestCase {
         XCTAssertThrowsError(try WhisperModel.load(directory: noConfig)) { XCTAssertTrue("\($0)".contains("config.json is missing"), "\($0)") }
     }
 
+    /// Issue 9 fault 2: head counts read from model.bin were not validated: 0 raised SIGFPE
+    /// (division by zero), −1 passed and ran OpenBLAS with negative sizes forever. Every value
+    /// must be a whole number ≥ 1 dividing the width; any other makes loading throw one line.
+    func testBadHeadCountsAndDimensionsFailLoading() throws {
+        let entries = try syntheticEntries()
+        func doctored(_ name: String, _ value: Float, _ dtype: DType = .int16) throws -> [CTranslate2Writer.Entry] {
+            var e = entries
+            e[e.firstIndex { $0.name == name }!] = .init(name: name, tensor: try Tensor(shape: [], data: [value]), dtype: dtype)
+            return e
+        }
+        let cases: [(String, Float, DType, String)] = [
+            ("decoder/num_heads", 0, .int16, "decoder/num_heads is 0"),
+            ("decoder/num_heads", -1, .int16, "decoder/num_heads is -1"),
+            ("encoder/num_heads", 0, .int16, "encoder/num_heads is 0"),
+            ("encoder/num_heads", -1, .int16, "encoder/num_heads is -1"),
+            ("encoder/num_heads", 3, .int16, "does not divide"),
+            ("decoder/num_heads", 16, .int16, "does not divide"),
+            ("decoder/num_heads", 2.5, .float32, "decoder/num_heads is 2.5"),
+            ("decoder/num_heads", .nan, .float32, "decoder/num_heads is nan"),
+        ]
+        for (k, (name, value, dtype, expected)) in cases.enumerated() {
+            let m = try writeModel(try doctored(name, value, dtype), name: "heads\(k)")
+            XCTAssertThrowsError(try WhisperModel.load(directory: m), "\(name) = \(value)") { error in
+                let text = "\(error)"
+                XCTAssertTrue(text.contains(expected) && text.contains("model.bin") && !text.contains("\n"), "\(name) = \(value): \(text)")
+            }
+        }
+        // Shapes that disagree with each other: decoder positions of another width, conv1 of kernel 2.
+        var positions = entries
+        positions[positions.firstIndex { $0.name == "decoder/position_encodings/encodings" }!].tensor = Tensor(zeros: [textCtx, d + 2])
+        var conv = entries
+        conv[conv.firstIndex { $0.name == "encoder/conv1/weight" }!].tensor = Tensor(zeros: [d, mels, 2])
+        var noVocab = entries
+        noVocab[noVocab.firstIndex { $0.name == "decoder/embeddings/weight" }!].tensor = Tensor(zeros: [0, d])
+        for (name, e, expected) in [("positions", positions, "decoder/position_encodings"), ("conv", conv, "encoder/conv1/weight"),
+                                    ("novocab", noVocab, "decoder/embeddings/weight")] {
+            let m = try writeModel(e, name: name)
+            XCTAssertThrowsError(try WhisperModel.load(directory: m), name) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(name): \(error)")
+            }
+        }
+    }
+
     func testHuggingFaceSafetensorsGivesTheSameNetwork() throws {
         let ct2 = try writeModel(syntheticEntries(), name: "ct2")
         let hf = dir.appendingPathComponent("hf")

@@ -33,6 +33,14 @@ public struct DecodingOptions: Sendable, Equatable {
     /// At most this many generated tokens per window (nil: Whisper's 224). The streaming path caps
     /// short windows, where a repetition loop would otherwise run to the limit.
     public var maxNewTokens: Int? = nil
+    /// Work bound per window of the offline transcriber (not in faster-whisper): at most
+    /// max(minimumTokenBudget, seconds of audio in the window × tokensPerSecond) tokens per attempt,
+    /// and the temperature fallback stops once its attempts together generated
+    /// fallbackBudgetFactor × that many. Speech needs ~3–5 tokens a second; a tone or noise that
+    /// sends Whisper into a repetition loop (a 1-s 440 Hz tone took 26 s) is cut short. nil: no bound.
+    public var tokensPerSecond: Double? = 12
+    public var minimumTokenBudget = 32
+    public var fallbackBudgetFactor = 4
 
     public init() {}
 

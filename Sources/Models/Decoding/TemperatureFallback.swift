@@ -8,6 +8,8 @@ import Foundation
 /// reported with the last temperature tried.
 struct TemperatureFallback {
     let options: DecodingOptions
+    /// Stop falling back once the attempts together generated this many tokens (nil: never).
+    var workCap: Int? = nil
 
     /// avg_logprob recovered from CT2's normalised score: score · len^penalty / (len + 1)
     /// (the +1 counts EOT).
@@ -17,13 +19,16 @@ struct TemperatureFallback {
 
     func run(attempt: (Float) throws -> WhisperGenerator.Result,
              text: ([Int]) -> String) throws -> WindowDecoding {
-        guard let lastTemperature = options.temperatures.last else {
+        guard !options.temperatures.isEmpty else {
             throw ModelsError.decoding("DecodingOptions.temperatures is empty; give at least one (e.g. [0])")
         }
         var all: [WindowDecoding] = []
         var belowCompressionThreshold: [WindowDecoding] = []
+        var spent = 0
         for temperature in options.temperatures {
+            if let cap = workCap, spent >= cap, !all.isEmpty { break }
             let result = try attempt(temperature)
+            spent += result.tokens.count
             let avg = Self.averageLogProb(score: result.score, length: result.tokens.count,
                                           lengthPenalty: options.lengthPenalty)
             let decodedText = text(result.tokens)
@@ -46,7 +51,15 @@ struct TemperatureFallback {
         let pool = belowCompressionThreshold.isEmpty ? all : belowCompressionThreshold
         var best = pool[0]
         for d in pool.dropFirst() where d.avgLogProb > best.avgLogProb { best = d }
-        best.temperature = lastTemperature
+        best.temperature = all[all.count - 1].temperature     // the last temperature tried
+        // Cut short by the work cap while still looping: a repetition is no transcript (a tone
+        // gave "beep beep beep …"); the window yields no text.
+        if all.count < options.temperatures.count, let threshold = options.compressionRatioThreshold,
+           best.compressionRatio > threshold {
+            best.tokens = []
+            best.text = ""
+            best.tokenLogProbs = []
+        }
         return best
     }
 }

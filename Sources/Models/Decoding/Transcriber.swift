@@ -15,6 +15,7 @@ public final class Transcriber<Model: WhisperInference> {
     public init(model: Model, tokenizer: WhisperTokenizer, blankTokens: [Int]? = nil) throws {
         self.model = model
         self.tokenizer = tokenizer
+        try Self.checkVocabulary(tokenizer, nVocab: model.dims.nVocab)
         if let blank = blankTokens {
             self.blankTokens = blank
         } else {
@@ -39,6 +40,18 @@ public final class Transcriber<Model: WhisperInference> {
             blank = object["suppress_ids_begin"] as? [Int]
         }
         try self.init(model: model, tokenizer: tokenizer, blankTokens: blank)
+    }
+
+    /// The tokenizer must be the weights' own: as many tokens as embedding rows (51864 English-only,
+    /// 51865 multilingual), every special token and the last timestamp inside them. Another model's
+    /// tokenizer decodes to fluent garbage, so it is refused here.
+    static func checkVocabulary(_ tokenizer: WhisperTokenizer, nVocab: Int) throws {
+        let s = tokenizer.special
+        let highest = max(s.endOfText, s.startOfTranscript, s.translate, s.transcribe, s.startOfLM, s.startOfPrevious,
+                          s.noSpeech, s.noTimestamps, s.languages.map(\.id).max() ?? 0, s.timestampBegin + 1500)
+        guard tokenizer.tokenCount == nVocab, highest < nVocab else {
+            throw ModelsError.tokenizer(path: tokenizer.path, reason: "the model has \(nVocab) token embeddings but this tokenizer defines \(tokenizer.tokenCount) tokens (special tokens and timestamps up to id \(highest)): it belongs to another model (English-only vs multilingual?); use the tokenizer.json and vocabulary.txt shipped with these weights")
+        }
     }
 
     private var special: WhisperSpecialTokens { tokenizer.special }
@@ -82,7 +95,7 @@ public final class Transcriber<Model: WhisperInference> {
     public func transcribe(samples: [Float], options: DecodingOptions,
                           progress: ((Double) -> Void)? = nil) throws -> Transcription {
         let mel = LogMelSpectrogram(melBins: model.dims.nMels)(samples, padding: 160)
-        return try transcribe(mel: mel, duration: Double(samples.count) / 16_000, options: options, progress: progress)
+        return try transcribe(mel: mel, duration: Double(samples.count) / Double(AudioDecoder.sampleRate), options: options, progress: progress)
     }
 
     /// Transcribes precomputed features (faster-whisper's generate_segments).
@@ -133,7 +146,14 @@ public final class Transcriber<Model: WhisperInference> {
             let previous = Array(allTokens[promptResetSince...])
             let audio = try (seek == 0 ? firstWindowAudio : nil) ?? model.encode(mel: features, frames: window)
             let prompt = builder.prompt(previous: previous, withoutTimestamps: options.withoutTimestamps)
-            let result = try decode(audio: audio, prompt: prompt, settings: settings, options: windowOptions)
+            var windowSettings = settings
+            var workCap: Int? = nil
+            if let perSecond = options.tokensPerSecond {
+                let budget = max(options.minimumTokenBudget, Int((Double(segmentSize) / 100 * perSecond).rounded(.up)))
+                windowSettings.maxNewTokens = min(settings.maxNewTokens ?? budget, budget)
+                workCap = options.fallbackBudgetFactor * budget
+            }
+            let result = try decode(audio: audio, prompt: prompt, settings: windowSettings, options: windowOptions, workCap: workCap)
 
             if let noSpeech = options.noSpeechThreshold {
                 var skip = result.noSpeechProb > noSpeech
@@ -198,11 +218,11 @@ public final class Transcriber<Model: WhisperInference> {
     }
 
     private func decode(audio: AudioFeatures, prompt: [Int], settings: WhisperGenerator.Settings,
-                        options: DecodingOptions) throws -> WindowDecoding {
+                        options: DecodingOptions, workCap: Int? = nil) throws -> WindowDecoding {
         let generator = self.generator
         var rng = SeededGenerator(seed: options.seed)
         let session = try model.makeSession(audio)
-        return try TemperatureFallback(options: options).run(attempt: { temperature in
+        return try TemperatureFallback(options: options, workCap: workCap).run(attempt: { temperature in
             var s = settings
             s.temperature = temperature
             return try generator.generate(session: session, prompt: prompt, settings: s, rng: &rng)

@@ -29,8 +29,8 @@ struct WhisperCheckpoint {
         if fm.fileExists(atPath: bin.path) {
             let store = try CTranslate2Reader.read(path: bin.path, spec: "WhisperSpec").store
             try checkFlags(store)
-            let encoderHeads = Int(try store.scalar("encoder/num_heads"))
-            let decoderHeads = Int(try store.scalar("decoder/num_heads"))
+            let encoderHeads = try count(store, "encoder/num_heads")
+            let decoderHeads = try count(store, "decoder/num_heads")
             return WhisperCheckpoint(store: store, dims: try dimensions(store, encoderHeads: encoderHeads,
                                                                         decoderHeads: decoderHeads), source: bin)
         }
@@ -50,6 +50,16 @@ struct WhisperCheckpoint {
                                                                         decoderHeads: decoderHeads), source: safetensors)
         }
         throw ModelsError.invalidModel(path: directory.path, reason: "neither model.bin (CTranslate2) nor model.safetensors (Hugging Face) is present")
+    }
+
+    /// A count stored as a scalar tensor: a whole number in 1...65_536 (a float or out-of-range
+    /// value would trap in Int(·) or divide by zero later), else a one-line error naming it.
+    private static func count(_ store: WeightStore, _ name: String) throws -> Int {
+        let v = try store.scalar(name)
+        guard v.isFinite, v.rounded() == v, v >= 1, v <= 65_536 else {
+            throw ModelsError.invalidModel(path: store.path, reason: "\(name) is \(v == v.rounded() && v.isFinite ? String(Int(v)) : String(v)); it must be a whole number of attention heads ≥ 1 (the file is corrupt: re-install the model with scripts/fetch-models)")
+        }
+        return Int(v)
     }
 
     /// The CTranslate2 WhisperSpec flags this network implements: pre-norm, exact GELU, no ALiBi, no
@@ -85,13 +95,29 @@ struct WhisperCheckpoint {
             while store.contains("\(side)/layer_\(n)/self_attention/linear_0/weight") { n += 1 }
             return n
         }
-        let dims = WhisperDimensions(nMels: conv1[1], nAudioCtx: audioPositions[0], nAudioState: conv1[0],
+        func fail(_ reason: String) -> ModelsError {
+            .invalidModel(path: store.path, reason: reason + " (the file is corrupt or not a Whisper checkpoint: re-install the model with scripts/fetch-models)")
+        }
+        for (name, shape) in [("encoder/conv1/weight", conv1), ("encoder/position_encodings/encodings", audioPositions),
+                              ("decoder/embeddings/weight", embedding), ("decoder/position_encodings/encodings", textPositions)] {
+            guard shape.allSatisfy({ $0 >= 1 }) else { throw fail("\(name) has shape \(shape) with an empty dimension") }
+        }
+        guard conv1[2] == 3 else { throw fail("encoder/conv1/weight has kernel width \(conv1[2]), Whisper's is 3") }
+        let width = conv1[0]
+        guard audioPositions[1] == width, embedding[1] == width, textPositions[1] == width else {
+            throw fail("widths disagree: encoder/conv1/weight \(conv1), encoder/position_encodings/encodings \(audioPositions), decoder/embeddings/weight \(embedding), decoder/position_encodings/encodings \(textPositions) must all be \(width) wide")
+        }
+        for (side, heads) in [("encoder", encoderHeads), ("decoder", decoderHeads)] {
+            guard heads >= 1, width % heads == 0 else {
+                throw fail("\(side)/num_heads is \(heads), which does not divide the width \(width)")
+            }
+        }
+        let dims = WhisperDimensions(nMels: conv1[1], nAudioCtx: audioPositions[0], nAudioState: width,
                                      nAudioHead: encoderHeads, nAudioLayer: layers("encoder"), nVocab: embedding[0],
-                                     nTextCtx: textPositions[0], nTextState: embedding[1], nTextHead: decoderHeads,
+                                     nTextCtx: textPositions[0], nTextState: width, nTextHead: decoderHeads,
                                      nTextLayer: layers("decoder"))
-        guard dims.nAudioLayer > 0, dims.nTextLayer > 0, dims.nAudioState % encoderHeads == 0,
-              dims.nTextState % decoderHeads == 0, dims.nAudioState == dims.nTextState else {
-            throw ModelsError.invalidModel(path: store.path, reason: "inconsistent dimensions \(dims)")
+        guard dims.nAudioLayer > 0, dims.nTextLayer > 0 else {
+            throw fail("no encoder or decoder layers (\(dims.nAudioLayer) and \(dims.nTextLayer) found)")
         }
         return dims
     }

@@ -36,7 +36,7 @@ extension Daemon {
                 log.info("socket-activated: captions fd \(a.captions.map(String.init) ?? "-"), control fd \(a.control.map(String.init) ?? "-")")
             }
             daemon = try Daemon.make(config: config, stages: stages, activated: activated, log: log,
-                                     options: Options(configPath: configPath))
+                                     options: Options(configPath: configPath, stopDeadline: 20))
         } catch {
             log.error("\(error)")
             SystemdNotifier().notify("STATUS=start-up failed: \(error)")

@@ -30,8 +30,22 @@ final class SignalHub: @unchecked Sendable {
         if target === daemon { target = nil }
     }
 
+    private var deadlineArmed = false
+
     private func deliver(_ sig: Int32) {
         lock.lock(); let d = target; lock.unlock()
-        if sig == SIGHUP { d?.requestReload() } else { d?.requestStop() }
+        if sig == SIGHUP { d?.requestReload(); return }
+        d?.requestStop()
+        // The clean stop finishes the utterance and closes the sockets; if something blocks it (an
+        // open that never returns), the process still ends within the deadline.
+        if let d, let seconds = d.options.stopDeadline {
+            lock.lock(); let armed = deadlineArmed; deadlineArmed = true; lock.unlock()
+            guard !armed else { return }
+            let log = d.log
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
+                log.error("did not stop within \(Int(seconds)) s of SIGTERM; exiting now")
+                _exit(1)
+            }
+        }
     }
 }

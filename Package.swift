@@ -39,7 +39,7 @@ let package = Package(
                 dependencies: [.product(name: "Atomics", package: "swift-atomics")],
                 swiftSettings: optimise),
         .target(name: "Tensor", dependencies: ["CBLAS", "CVectorKernels"], swiftSettings: optimise),
-        .target(name: "Features", dependencies: ["Tensor", "CaptionCore"], swiftSettings: optimise),
+        .target(name: "Features", dependencies: ["CaptionCore"], swiftSettings: optimise),
         .target(name: "Models", dependencies: ["Tensor", "Features", "CZlib", "CBLAS"], swiftSettings: optimise),
         .target(name: "Streaming", dependencies: ["Models", "Features", "CaptionCore"], swiftSettings: optimise),
         .target(name: "Capture", dependencies: ["CALSA", "CV4L2", "CaptionCore",

@@ -21,6 +21,8 @@ extension Daemon {
                 FileHandle.standardError.write(Data("captiond: unknown argument \"\(arg)\"; usage: captiond [--config FILE]\n".utf8)); return 2
             }
         }
+        // Signals first: a SIGTERM during configuration loading or socket set-up stops start-up.
+        SignalHub.shared.install()
         let bootLog = ServiceLog(level: .info)
         let config: DaemonConfig
         do { config = try ConfigLoader.load(path: configPath, missingIsDefault: !explicit) } catch {

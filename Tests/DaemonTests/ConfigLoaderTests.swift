@@ -119,7 +119,7 @@ final class ConfigLoaderTests: XCTestCase {
     func testStreamingKeysTableMatchesTheFileAndTheDocs() throws {
         let shipped = try String(contentsOf: TestPaths.repoRoot.appendingPathComponent("Config/captiond.toml"), encoding: .utf8)
         let docs = try String(contentsOf: TestPaths.repoRoot.appendingPathComponent("docs/CONFIGURATION.md"), encoding: .utf8)
-        let section = shipped.components(separatedBy: "[streaming]")[1].components(separatedBy: "\n[")[0]
+        let section = shipped.components(separatedBy: "\n[streaming]\n")[1].components(separatedBy: "\n[")[0]
         let fileKeys = section.split(separator: "\n").filter { !$0.hasPrefix("#") && $0.contains("=") }
             .map { $0.split(separator: "=")[0].trimmingCharacters(in: .whitespaces) }
         XCTAssertEqual(Set(fileKeys), Set(StreamingConfiguration.keys.map(\.name)))

@@ -57,11 +57,16 @@ final class ImportRulesTests: XCTestCase {
                     if decl[i] == "[" { depth += 1 } else if decl[i] == "]" { depth -= 1 }
                     i = decl.index(after: i)
                 }
-                let list = String(decl[open.upperBound..<i]) as NSString
-                // Quoted names, except the package of a `.product(name:package:)`.
-                let quoted = try NSRegularExpression(pattern: #"(?<!package: )"([^"]+)""#)
-                for q in quoted.matches(in: list as String, range: NSRange(location: 0, length: list.length)) {
-                    deps.insert(list.substring(with: q.range(at: 1)))
+                var list = String(decl[open.upperBound..<i])
+                // Products: `.product(name: "X", package: "Y")` declares module X.
+                let product = try NSRegularExpression(pattern: #"\.product\(\s*name:\s*"([^"]+)"[^)]*\)"#)
+                for q in product.matches(in: list, range: NSRange(location: 0, length: (list as NSString).length)) {
+                    deps.insert((list as NSString).substring(with: q.range(at: 1)))
+                }
+                list = product.stringByReplacingMatches(in: list, range: NSRange(location: 0, length: (list as NSString).length), withTemplate: "")
+                let quoted = try NSRegularExpression(pattern: #""([^"]+)""#)
+                for q in quoted.matches(in: list, range: NSRange(location: 0, length: (list as NSString).length)) {
+                    deps.insert((list as NSString).substring(with: q.range(at: 1)))
                 }
             }
             out[name] = deps

@@ -7,7 +7,9 @@ import Streaming
 // prompt as initial_prompt, no internal VAD or thresholds); the avg log-prob is token-weighted over
 // segments, the no-speech probability is the first segment's, the compression ratio the maximum.
 // The replay test fails if the recognizer asks for other windows: then the policy changed and this
-// table must be re-recorded.
+// table must be re-recorded. WhisperWindowRecorder now records from the project's own window decoder
+// (WhisperStreamingModel): `CAPTIOND_RECORD_WINDOWS=1 swift test -c release --filter WhisperWindowRecorder`;
+// this table is still the faster-whisper recording until that is run.
 
 struct RecordedWindow {
     var start: Double

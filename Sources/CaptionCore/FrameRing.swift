@@ -25,6 +25,7 @@ public final class FrameRing: @unchecked Sendable {
     private let readIndex = ManagedAtomic<UInt64>(0)
     private let droppedCount = ManagedAtomic<UInt64>(0)
     private let rejectedCount = ManagedAtomic<UInt64>(0)
+    private let wakeup = ReaderWakeup()
 
     /// - Parameters: sizes below 1 are raised to 1.
     public init(slots: Int, maxWidth: Int, maxHeight: Int) {
@@ -67,6 +68,7 @@ public final class FrameRing: @unchecked Sendable {
         headers[slot] = Header(width: width, height: height, timestamp: timestamp, sequence: sequence)
         (pixels + slot * slotBytes).update(from: src, count: luma.count)
         written.store(index + 1, ordering: .releasing)
+        wakeup.notify()
         return true
     }
 
@@ -78,6 +80,12 @@ public final class FrameRing: @unchecked Sendable {
     }
 
     // MARK: consumer
+
+    /// Waits (without polling) until an unread frame is held or `timeout` seconds pass; returns
+    /// whether one is (consumer thread only).
+    public func waitForFrame(timeout: Double) -> Bool {
+        wakeup.wait(timeout: timeout) { written.load(ordering: .acquiring) > readIndex.load(ordering: .relaxed) }
+    }
 
     /// The oldest unread frame (consumer thread only), or nil when none waits.
     public func pop() -> VideoFrame? {

@@ -12,6 +12,7 @@ public final class SampleRing: @unchecked Sendable {
     public let sampleRate: Int
     private let samples: RingBuffer<Float>
     private let anchors: RingBuffer<Anchor>
+    private let wakeup = ReaderWakeup()
 
     /// - Parameters:
     ///   - capacity: samples held (e.g. 30 s × 16000); raised to 1 when smaller.
@@ -35,6 +36,7 @@ public final class SampleRing: @unchecked Sendable {
         var anchor = Anchor(index: samples.totalWritten, time: time)
         _ = withUnsafePointer(to: &anchor) { anchors.write(UnsafeBufferPointer(start: $0, count: 1)) }
         samples.write(buffer)
+        wakeup.notify()
     }
 
     public func write(_ chunk: [Float], time: Double) {
@@ -42,6 +44,12 @@ public final class SampleRing: @unchecked Sendable {
     }
 
     // MARK: consumer
+
+    /// Waits (without polling) until unread samples are available or `timeout` seconds pass;
+    /// returns whether samples are available (consumer thread only).
+    public func waitForSamples(timeout: Double) -> Bool {
+        wakeup.wait(timeout: timeout) { samples.available > 0 }
+    }
 
     /// The oldest unread samples, up to `maxCount` (consumer thread only), or nil when none wait.
     /// Samples dropped before them are counted in `totalDropped`.

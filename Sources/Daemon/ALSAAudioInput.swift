@@ -3,7 +3,8 @@ import CaptionCore
 import Capture
 
 /// `audio.source = "alsa"`: an ALSA capture PCM (a microphone, or alsa-lib's `file` plugin in
-/// tests) read by `ALSACapture` on its own thread into a sample ring the pipeline drains.
+/// tests) read by `ALSACapture` on its own thread into a sample ring the pipeline drains; a read
+/// waits on the ring's wake-up, not a sleep loop.
 /// `audio.pace = "realtime"` also paces the reads by the wall clock: required for the unpaced
 /// `file` PCM, and a no-op on a real device, whose reads block until a period is captured.
 final class ALSAAudioInput: AudioInput {
@@ -34,12 +35,9 @@ final class ALSAAudioInput: AudioInput {
     }
 
     func read(timeout: Double) throws -> StageRead<AudioChunk> {
-        let deadline = MonotonicClock.now() + timeout
-        while true {
-            if let chunk = ring.read(maxCount: readSamples) { return .item(chunk) }
-            if MonotonicClock.now() >= deadline { return .timeout }
-            usleep(5_000)
-        }
+        if let chunk = ring.read(maxCount: readSamples) { return .item(chunk) }
+        guard ring.waitForSamples(timeout: timeout), let chunk = ring.read(maxCount: readSamples) else { return .timeout }
+        return .item(chunk)
     }
 
     func stop() {

@@ -1,5 +1,6 @@
 import Foundation
 import TOMLKit
+import Streaming
 
 /// Reads captiond.toml: every key is checked for type and range, and an unknown key or section
 /// stops start-up with its dotted path and the reason.
@@ -14,7 +15,10 @@ public enum ConfigLoader {
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw DaemonError.configUnreadable(path: path, reason: "\(error.localizedDescription) (it must be readable UTF-8 text)")
         }
-        return try parse(text, file: (path as NSString).lastPathComponent)
+        let name = (path as NSString).lastPathComponent
+        let config = try parse(text, file: name)
+        try checkInputs(config, file: name)
+        return config
     }
 
     /// Parses configuration text; `file` names it in error messages.
@@ -75,17 +79,20 @@ public enum ConfigLoader {
         try r.rejectUnknown()
 
         r = try section("streaming")
-        c.streaming.stepMs = try r.int("step_ms", c.streaming.stepMs, 100...5000)
-        c.streaming.windowS = try r.double("window_s", c.streaming.windowS, 1...30)
-        c.streaming.endpointSilenceMs = try r.int("endpoint_silence_ms", c.streaming.endpointSilenceMs, 100...10000)
-        c.streaming.maxUtteranceS = try r.double("max_utterance_s", c.streaming.maxUtteranceS, 1...120)
-        c.streaming.commitAfterS = try r.double("commit_after_s", c.streaming.commitAfterS, 0...10)
-        c.streaming.partialTentativeWords = try r.int("partial_tentative_words", c.streaming.partialTentativeWords, 0...100)
-        c.streaming.finalPass = try r.bool("final_pass", c.streaming.finalPass)
-        c.streaming.commitLogprob = try r.double("commit_logprob", c.streaming.commitLogprob, -100...0)
-        c.streaming.tentativeMinProb = try r.double("tentative_min_prob", c.streaming.tentativeMinProb, 0...1)
-        c.streaming.commitMinProb = try r.double("commit_min_prob", c.streaming.commitMinProb, 0...1)
+        for key in StreamingConfiguration.keys {
+            switch key.kind {
+            case let .int(range, path):
+                c.streaming[keyPath: path] = try r.int(key.name, c.streaming[keyPath: path], range)
+            case let .number(range, scale, path):
+                c.streaming[keyPath: path] = try r.double(key.name, c.streaming[keyPath: path] / scale, range) * scale
+            case let .bool(path):
+                c.streaming[keyPath: path] = try r.bool(key.name, c.streaming[keyPath: path])
+            }
+        }
         try r.rejectUnknown()
+        do { try c.streaming.validate() } catch let StreamingError.invalidConfiguration(key, value, reason) {
+            throw DaemonError.config(file: file, key: "streaming.\(key)", reason: "\(reason), got \(value)")
+        }
 
         r = try section("sockets")
         c.sockets.captions = try r.path("captions", c.sockets.captions)
@@ -108,6 +115,31 @@ public enum ConfigLoader {
         c.log.level = try r.choice("level", c.log.level)
         try r.rejectUnknown()
         return c
+    }
+
+    /// Why `path` cannot be an input file (a directory, a socket), or nil. A FIFO, a character
+    /// device or "-" (standard input) are inputs; a missing file is reported when it is opened.
+    public static func inputFileProblem(_ path: String, what: String) -> String? {
+        guard path != "-" else { return nil }
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG, S_IFIFO, S_IFCHR: return nil
+        case S_IFDIR: return "\(path) is a directory; give the path of \(what)"
+        default: return "\(path) is not a file, FIFO or character device; give the path of \(what)"
+        }
+    }
+
+    /// Checks the input files the configuration names, at start-up and on reload (the text parses
+    /// without touching the file system): a directory where a file is needed stops start-up
+    /// with the key's path.
+    public static func checkInputs(_ c: DaemonConfig, file: String) throws {
+        if c.audio.source == .file, let problem = inputFileProblem(c.audio.file, what: "a WAV or raw 16-kHz S16_LE file") {
+            throw DaemonError.config(file: file, key: "audio.file", reason: problem)
+        }
+        if c.video.enabled, c.video.source == .file, let problem = inputFileProblem(c.video.file, what: "a Y4M file") {
+            throw DaemonError.config(file: file, key: "video.file", reason: problem)
+        }
     }
 
     static func isLanguage(_ s: String) -> Bool {

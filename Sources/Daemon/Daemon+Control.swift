@@ -1,6 +1,7 @@
 import Foundation
 import CaptionCore
 import IPC
+import Streaming
 
 /// A control request that must run on the pipeline thread (it touches stages).
 enum PipelineCommand {
@@ -15,6 +16,20 @@ enum PipelineCommand {
         case .setModel: return "set"
         }
     }
+}
+
+/// A model loading on a loader thread while the running one keeps serving; swapped in by the
+/// pipeline thread when it is ready, abandoned after `Daemon.Options.modelLoadTimeout`.
+struct ModelSwap {
+    let task: BackgroundTask<CaptionRecognizer>
+    let model: ModelSettings
+    let streaming: StreamingConfiguration
+    /// The control request waiting for the outcome (nil for SIGHUP).
+    let reply: PendingCommand?
+    let command: String
+    /// What the reply says on success.
+    let success: String
+    let deadline: Double
 }
 
 /// A queued command and the way to hand its reply back to the waiting control thread.
@@ -46,7 +61,7 @@ extension Daemon {
                 }
                 model.language = value
             case .task:
-                guard let task = DaemonConfig.Model.Task(rawValue: value) else {
+                guard let task = ModelSettings.Task(rawValue: value) else {
                     return .failure(ControlFailure(code: .badValue, message: "task must be \"transcribe\" or \"translate\", got \"\(value)\""), cmd: "set")
                 }
                 model.task = task
@@ -85,33 +100,69 @@ extension Daemon {
                 log.notice("resumed")
                 p.complete(.success("resume", message: "running"))
             case .reload:
-                p.complete(performReload())
+                performReload(reply: p)
             case .setModel(let model):
-                do {
-                    try swapRecognizer(model: model, streaming: config.streaming)
-                    p.complete(.success("set", message: "model \(model.name), language \(model.language), task \(model.task.rawValue)"))
-                } catch {
-                    p.complete(.failure(ControlFailure(code: .failed, message: "\(error)"), cmd: "set"))
-                }
+                startModelSwap(model: model, streaming: config.streaming, reply: p, command: "set",
+                               success: "model \(model.name), language \(model.language), task \(model.task.rawValue)")
             }
         }
     }
 
-    /// Loads a recognizer for `model`; only on success finishes the old utterance and swaps.
-    func swapRecognizer(model: DaemonConfig.Model, streaming: DaemonConfig.Streaming) throws {
-        let fresh = try stages.recognizer(model, streaming)
-        try fresh.prepare()
-        finishUtterance()
-        recognizer = fresh
-        config.model = model
-        config.streaming = streaming
-        lock.lock(); snapshot.model = model; lock.unlock()
-        log.notice("recognizer now uses model \(model.name), language \(model.language), task \(model.task.rawValue)")
-        captions.publish(hello())
+    /// Starts loading a recognizer for `model` on a loader thread; the running one keeps serving
+    /// until `checkModelSwap` swaps it in (or gives up on it).
+    func startModelSwap(model: ModelSettings, streaming: StreamingConfiguration, reply: PendingCommand?,
+                        command: String, success: String) {
+        if modelSwap != nil {
+            reply?.complete(.failure(ControlFailure(code: .failed, message: "another model is still loading; try again when it is done"), cmd: command))
+            return
+        }
+        let stages = self.stages
+        let task = BackgroundTask<CaptionRecognizer>(name: "captiond-model") { try stages.recognizer(model, streaming) }
+        modelSwap = ModelSwap(task: task, model: model, streaming: streaming, reply: reply, command: command,
+                              success: success, deadline: MonotonicClock.now() + options.modelLoadTimeout)
+        log.info("loading model \(model.name) (language \(model.language), task \(model.task.rawValue)); the running model keeps serving")
     }
 
-    /// Re-reads the configuration and applies what changed; subscribers stay connected.
-    func performReload() -> ControlReply {
+    /// Swaps in a loaded recognizer (finishing the old utterance first), or reports a failed or
+    /// timed-out load with the old model still running (pipeline thread).
+    func checkModelSwap() {
+        guard let swap = modelSwap else { return }
+        guard let result = swap.task.result else {
+            if MonotonicClock.now() >= swap.deadline {
+                modelSwap = nil
+                let why = "loading model \(swap.model.name) did not finish within \(Int(options.modelLoadTimeout)) s; the running model \(config.model.name) stays"
+                log.error(why)
+                swap.reply?.complete(.failure(ControlFailure(code: .failed, message: why), cmd: swap.command))
+            }
+            return
+        }
+        modelSwap = nil
+        switch result {
+        case .success(let fresh):
+            finishUtterance()
+            recognizer = fresh
+            config.model = swap.model
+            config.streaming = swap.streaming
+            lock.lock(); snapshot.model = swap.model; lock.unlock()
+            log.notice("recognizer now uses model \(swap.model.name), language \(swap.model.language), task \(swap.model.task.rawValue)")
+            captions.publish(hello())
+            swap.reply?.complete(.success(swap.command, message: swap.success))
+        case .failure(let error):
+            log.error("model \(swap.model.name) failed to load, keeping \(config.model.name): \(error)")
+            let message = swap.command == "reload" ? "reload: model failed to load, kept the running one: \(error)" : "\(error)"
+            swap.reply?.complete(.failure(ControlFailure(code: .failed, message: message), cmd: swap.command))
+        }
+    }
+
+    /// Re-reads the configuration and applies what changed; subscribers stay connected. A model
+    /// change loads in the background and `reply` completes when it is swapped in.
+    func performReload(reply: PendingCommand?) {
+        let answer = reload(reply: reply)
+        if let answer { reply?.complete(answer) }
+    }
+
+    /// The reload itself; nil when the reply waits for a model load.
+    private func reload(reply: PendingCommand?) -> ControlReply? {
         notifier.reloading()
         let previousState = isPaused ? "paused" : "running"
         setState("reloading")
@@ -136,13 +187,6 @@ extension Daemon {
             log.warning("socket settings changed; they take effect at the next restart")
             changes.append("sockets (at next restart)")
         }
-        if fresh.model != config.model || fresh.streaming != config.streaming {
-            do { try swapRecognizer(model: fresh.model, streaming: fresh.streaming) } catch {
-                log.error("reload: new model failed to load, keeping the old one: \(error)")
-                return .failure(ControlFailure(code: .failed, message: "reload: model failed to load, kept the running one: \(error)"), cmd: "reload")
-            }
-            changes.append("model")
-        }
         if fresh.audio != config.audio || fresh.video != config.video {
             finishUtterance()
             stopInputs()
@@ -155,6 +199,13 @@ extension Daemon {
                 do { try startInputs() } catch { log.error("reload: restoring capture failed too: \(error)") }
                 return .failure(ControlFailure(code: .failed, message: "reload: capture failed with the new settings: \(error)"), cmd: "reload")
             }
+        }
+        if fresh.model != config.model || fresh.streaming != config.streaming {
+            changes.append("model")
+            let summary = "reloaded: " + changes.joined(separator: ", ")
+            log.notice(summary + " (model loading)")
+            startModelSwap(model: fresh.model, streaming: fresh.streaming, reply: reply, command: "reload", success: summary)
+            return nil
         }
         let summary = changes.isEmpty ? "configuration unchanged" : "reloaded: " + changes.joined(separator: ", ")
         log.notice(summary)

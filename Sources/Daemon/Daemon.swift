@@ -1,6 +1,7 @@
 import Foundation
 import CaptionCore
 import IPC
+import Streaming
 
 /// The captiond service: capture → recognizer → caption socket, with a control socket, systemd
 /// notifications, signals and reload. Build it with `make`, then `run()` blocks until SIGTERM
@@ -13,8 +14,15 @@ public final class Daemon {
         public var statusInterval = 5.0
         /// The file `reload` re-reads; nil when started without one (reload then re-applies defaults).
         public var configPath: String?
-        public init(handleSignals: Bool = true, statusInterval: Double = 5, configPath: String? = nil) {
+        /// A model load (`set model`, reload) that takes longer is abandoned; the running model stays.
+        public var modelLoadTimeout: Double
+        /// After SIGTERM the process ends within this many seconds even when something blocks the
+        /// clean stop (nil: no deadline; `captiond` uses 20 s, inside the unit's TimeoutStopSec=30s).
+        public var stopDeadline: Double?
+        public init(handleSignals: Bool = true, statusInterval: Double = 5, configPath: String? = nil,
+                    modelLoadTimeout: Double = 120, stopDeadline: Double? = nil) {
             self.handleSignals = handleSignals; self.statusInterval = statusInterval; self.configPath = configPath
+            self.modelLoadTimeout = modelLoadTimeout; self.stopDeadline = stopDeadline
         }
     }
 
@@ -29,8 +37,11 @@ public final class Daemon {
     // Owned by the pipeline thread.
     var config: DaemonConfig
     var audio: AudioInput?
-    var videoPump: VideoPump?
+    var video: VideoInput?
     var recognizer: CaptionRecognizer?
+    /// A model being loaded off the pipeline thread (`set model`, reload); the old one keeps serving.
+    var modelSwap: ModelSwap?
+    /// The caption stream's sequence numbers: assigned here, once, as events are published.
     private var seq = 0
 
     // Shared with control and signal threads; guarded by `lock`.
@@ -103,6 +114,8 @@ public final class Daemon {
     /// Asks `run()` to finish the current utterance and return (what SIGTERM does).
     public func requestStop() { lock.lock(); stopRequested = true; lock.broadcast(); lock.unlock() }
 
+    var isStopRequested: Bool { lock.lock(); defer { lock.unlock() }; return stopRequested }
+
     /// Asks the pipeline to re-read the configuration (what SIGHUP does).
     public func requestReload() { lock.lock(); reloadRequested = true; lock.unlock() }
 
@@ -139,15 +152,28 @@ public final class Daemon {
         defer { SignalHub.shared.detach(self) }
         captions.start()
         control.start()
-        do {
-            let r = try stages.recognizer(config.model, config.streaming)
-            try r.prepare()
+        // Loading the model and opening the inputs may block (a FIFO with no writer): both run on
+        // a loader thread, and a stop request ends the wait.
+        let model = config.model, streaming = config.streaming, stages = self.stages
+        let load = BackgroundTask(name: "captiond-load") { try stages.recognizer(model, streaming) }
+        guard let loaded = waitForStartUp(load) else { return stopDuringStartUp() }
+        let cfg = config
+        let opened: Result<(AudioInput, VideoInput?), Error>
+        switch loaded {
+        case .failure(let error): opened = .failure(error)
+        case .success(let r):
             recognizer = r
-            try startInputs()
-        } catch {
+            let open = BackgroundTask(name: "captiond-open") { try Daemon.openInputs(cfg, stages: stages) }
+            guard let o = waitForStartUp(open) else { return stopDuringStartUp() }
+            opened = o
+        }
+        switch opened {
+        case .success(let (a, v)): audio = a; video = v
+        case .failure(let error):
             log.error("start-up failed: \(error)")
             notifier.notify("STATUS=start-up failed: \(error)")
             stopInputs(); captions.stop(); control.stop()
+            if case DaemonError.config = error { return 78 } // EX_CONFIG
             return 1
         }
         lock.lock(); pipelineRunning = true; snapshot.state = "running"; lock.unlock()
@@ -158,6 +184,10 @@ public final class Daemon {
 
         lock.lock(); pipelineRunning = false; let pending = commands; commands.removeAll(); snapshot.state = "stopping"; lock.unlock()
         for c in pending { c.complete(.failure(ControlFailure(code: .failed, message: "daemon is stopping"), cmd: c.command.name)) }
+        if let swap = modelSwap {
+            modelSwap = nil
+            swap.reply?.complete(.failure(ControlFailure(code: .failed, message: "daemon is stopping; the model load was abandoned"), cmd: swap.command))
+        }
         notifier.stopping()
         log.notice("stopping: finishing the current utterance")
         finishUtterance()
@@ -166,6 +196,21 @@ public final class Daemon {
         control.stop()
         log.notice("stopped")
         return code
+    }
+
+    /// Waits for a start-up task; nil when a stop was requested first.
+    private func waitForStartUp<T>(_ task: BackgroundTask<T>) -> Result<T, Error>? {
+        while true {
+            if let r = task.wait(seconds: 0.2) { return r }
+            if isStopRequested { return nil }
+        }
+    }
+
+    private func stopDuringStartUp() -> Int32 {
+        log.notice("stopped during start-up")
+        notifier.stopping()
+        stopInputs(); captions.stop(); control.stop()
+        return 0
     }
 
     private func pipelineLoop() -> Int32 {
@@ -179,11 +224,13 @@ public final class Daemon {
             reloadRequested = false
             lock.unlock()
             if stop { return 0 }
-            if reload { _ = performReload() }
+            if reload { performReload(reply: nil) }
             runPendingCommands()
 
-            if let pump = videoPump, let r = recognizer {
-                for frame in pump.take() { r.accept(video: frame) }
+            checkModelSwap()
+            if let v = video {
+                let frames = v.take()
+                if let r = recognizer { for frame in frames { r.accept(video: frame) } }
             }
             if let input = audio, !inputEnded {
                 do {
@@ -210,7 +257,9 @@ public final class Daemon {
                 lock.lock(); _ = lock.wait(until: Date(timeIntervalSinceNow: 0.1)); lock.unlock()
             }
             let rtf = recognizer?.realTimeFactor ?? 0
-            let a = audio?.counters, v = videoPump?.counters
+            let a = audio?.counters
+            var v = video?.counters
+            v?.dropped += recognizer?.skippedFrames ?? 0
             lock.lock()
             snapshot.rtf = rtf
             if let a { snapshot.audio = a }
@@ -234,19 +283,38 @@ public final class Daemon {
 
     var isPaused: Bool { lock.lock(); defer { lock.unlock() }; return snapshot.state == "paused" }
 
-    func startInputs() throws {
+    /// Opens and starts the configured inputs (may block: runs on a loader thread).
+    static func openInputs(_ config: DaemonConfig, stages: DaemonStages) throws -> (AudioInput, VideoInput?) {
         let a = try stages.audio(config.audio)
-        do { try a.start() } catch { throw DaemonError.stage(name: "audio (\(config.audio.source.rawValue))", reason: "\(error)") }
-        audio = a
-        if config.video.enabled {
-            let pump = VideoPump(input: try stages.video(config.video), log: log)
-            do { try pump.start() } catch { throw DaemonError.stage(name: "video (\(config.video.source.rawValue))", reason: "\(error)") }
-            videoPump = pump
+        do { try a.start() } catch let e as DaemonError { throw e } catch {
+            throw DaemonError.stage(name: "audio (\(config.audio.source.rawValue))", reason: "\(error)")
         }
+        guard config.video.enabled else { return (a, nil) }
+        do {
+            let v = try stages.video(config.video)
+            do { try v.start() } catch let e as DaemonError { throw e } catch {
+                throw DaemonError.stage(name: "video (\(config.video.source.rawValue))", reason: "\(error)")
+            }
+            return (a, v)
+        } catch {
+            a.stop()
+            throw error
+        }
+    }
+
+    /// Opens the inputs again (reload), giving up after `seconds`.
+    func startInputs(within seconds: Double = 30) throws {
+        let cfg = config, stages = self.stages
+        let open = BackgroundTask(name: "captiond-open") { try Daemon.openInputs(cfg, stages: stages) }
+        guard let r = open.wait(seconds: seconds) else {
+            throw DaemonError.stage(name: "capture", reason: "opening the inputs did not finish within \(Int(seconds)) s (a FIFO with no writer?)")
+        }
+        let (a, v) = try r.get()
+        audio = a; video = v
     }
 
     func stopInputs() {
         audio?.stop(); audio = nil
-        videoPump?.stop(); videoPump = nil
+        video?.stop(); video = nil
     }
 }

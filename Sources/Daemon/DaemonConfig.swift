@@ -1,4 +1,5 @@
 import Foundation
+import Streaming
 
 /// The daemon's configuration; every default here is documented in Config/captiond.toml and
 /// docs/CONFIGURATION.md.
@@ -31,40 +32,9 @@ public struct DaemonConfig: Equatable, Sendable {
         public init() {}
     }
 
-    public struct Model: Equatable, Sendable {
-        public enum Task: String, CaseIterable, Sendable { case transcribe, translate }
-        /// An installed model name (looked up in `dir`) or an absolute path to a model directory.
-        public var name = "tiny.en"
-        public var dir = "/var/lib/captiond/models"
-        /// A language code ("en", "zh", …) or "auto" to detect it.
-        public var language = "en"
-        public var task: Task = .transcribe
-        public var beam = 1
-        public init() {}
-
-        /// The model directory this configuration names.
-        public var path: String { name.hasPrefix("/") ? name : (dir as NSString).appendingPathComponent(name) }
-    }
-
-    public struct Streaming: Equatable, Sendable {
-        public var stepMs = 500
-        public var windowS = 15.0
-        public var endpointSilenceMs = 600
-        public var maxUtteranceS = 20.0
-        /// No word is committed before the utterance's window holds this much audio (seconds).
-        public var commitAfterS = 1.0
-        /// Tentative (not yet agreed) words shown after the committed ones in a partial.
-        public var partialTentativeWords = 2
-        /// Decode each whole utterance once more at its end for the final caption.
-        public var finalPass = true
-        /// Window hypotheses with an average log-probability below this neither commit nor show.
-        public var commitLogprob = -0.75
-        /// A tentative word is shown only with at least this decoder probability.
-        public var tentativeMinProb = 0.6
-        /// An agreed word is committed only with at least this decoder probability.
-        public var commitMinProb = 0.0
-        public init() {}
-    }
+    /// The model section is Streaming's `ModelSettings`; the streaming section is
+    /// `StreamingConfiguration` (its keys: `StreamingConfiguration.keys`).
+    public typealias Model = ModelSettings
 
     public struct Sockets: Equatable, Sendable {
         public var captions = "/run/captiond/captions.sock"
@@ -89,8 +59,8 @@ public struct DaemonConfig: Equatable, Sendable {
 
     public var audio = Audio()
     public var video = Video()
-    public var model = Model()
-    public var streaming = Streaming()
+    public var model = ModelSettings()
+    public var streaming = StreamingConfiguration()
     public var sockets = Sockets()
     public var log = Log()
 

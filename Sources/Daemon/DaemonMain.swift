@@ -21,6 +21,8 @@ extension Daemon {
                 FileHandle.standardError.write(Data("captiond: unknown argument \"\(arg)\"; usage: captiond [--config FILE]\n".utf8)); return 2
             }
         }
+        // Signals first: a SIGTERM during configuration loading or socket set-up stops start-up.
+        SignalHub.shared.install()
         let bootLog = ServiceLog(level: .info)
         let config: DaemonConfig
         do { config = try ConfigLoader.load(path: configPath, missingIsDefault: !explicit) } catch {
@@ -36,7 +38,7 @@ extension Daemon {
                 log.info("socket-activated: captions fd \(a.captions.map(String.init) ?? "-"), control fd \(a.control.map(String.init) ?? "-")")
             }
             daemon = try Daemon.make(config: config, stages: stages, activated: activated, log: log,
-                                     options: Options(configPath: configPath))
+                                     options: Options(configPath: configPath, stopDeadline: 20))
         } catch {
             log.error("\(error)")
             SystemdNotifier().notify("STATUS=start-up failed: \(error)")

@@ -4,24 +4,28 @@ import Capture
 
 /// `audio.source = "file"`: a WAV file (or headerless 16-kHz mono S16_LE PCM, a FIFO, or "-" for
 /// standard input), delivered in 20-ms chunks at real-time pace or as fast as the pipeline reads.
+/// A file that turns out malformed at its end (raw PCM ending in a partial frame) delivers what
+/// it holds, logs the problem and ends: the daemon goes idle instead of failing (and being
+/// restarted into the same file forever).
 final class FileAudioInput: AudioInput {
     let config: DaemonConfig.Audio
+    private let log: ServiceLog?
     private var source: AudioFileSource?
     private let lock = NSLock()
     private var captured = 0
+    private var failed = false
 
-    init(config: DaemonConfig.Audio) { self.config = config }
+    init(config: DaemonConfig.Audio, log: ServiceLog? = nil) { self.config = config; self.log = log }
 
     /// WAV when the name ends in .wav or the file starts with "RIFF"; otherwise raw S16_LE 16 kHz mono.
     static func format(of path: String) -> AudioFileSource.Format {
         if path.lowercased().hasSuffix(".wav") { return .wav }
-        if path != "-", let handle = FileHandle(forReadingAtPath: path) {
+        var st = stat()
+        if path != "-", stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG,
+           let handle = FileHandle(forReadingAtPath: path) {
             defer { try? handle.close() }
             let magic = (try? handle.read(upToCount: 4)) ?? Data()
-            var isFIFO = false
-            var st = stat()
-            if stat(path, &st) == 0 { isFIFO = (st.st_mode & S_IFMT) == S_IFIFO }
-            if !isFIFO, magic == Data("RIFF".utf8) { return .wav }
+            if magic == Data("RIFF".utf8) { return .wav }
         }
         return .raw(.s16LE, rate: 16_000, channels: 1)
     }
@@ -29,6 +33,9 @@ final class FileAudioInput: AudioInput {
     func start() throws {
         guard !config.file.isEmpty else {
             throw DaemonError.stage(name: "audio (file)", reason: "audio.file is empty: set it to a WAV or raw 16-kHz S16_LE file")
+        }
+        if let problem = ConfigLoader.inputFileProblem(config.file, what: "a WAV or raw 16-kHz S16_LE file") {
+            throw DaemonError.config(file: "configuration", key: "audio.file", reason: problem)
         }
         do {
             source = try AudioFileSource(path: config.file, format: Self.format(of: config.file),
@@ -40,7 +47,15 @@ final class FileAudioInput: AudioInput {
 
     func read(timeout: Double) throws -> StageRead<AudioChunk> {
         guard let source else { return .end }
-        guard let chunk = try source.next() else { return .end }
+        let chunk: AudioChunk?
+        do { chunk = try source.next() } catch {
+            // The samples decoded before the problem are still delivered; a second failure ends.
+            guard !failed else { return .end }
+            failed = true
+            log?.warning("audio file \(config.file): \(error); the audio before it is used, then the input ends")
+            return .timeout
+        }
+        guard let chunk else { return .end }
         lock.lock(); captured += chunk.samples.count; lock.unlock()
         return .item(chunk)
     }

@@ -2,40 +2,77 @@ import Foundation
 import CaptionCore
 import Capture
 
-/// `video.source = "file"`: a Y4M file (or FIFO, "-" for standard input) at its own frame rate.
+/// `video.source = "file"`: a Y4M file (or FIFO, "-" for standard input) at its own frame rate,
+/// read on its own thread (the pacing sleeps there) into a frame ring the pipeline thread drains.
+/// Dropped: frames the reader skipped (sequence gaps), frames the ring overwrote or refused.
 final class FileVideoInput: VideoInput {
     let config: DaemonConfig.Video
-    private var source: VideoFileSource?
+    private let log: ServiceLog?
+    private let ring: FrameRing
     private let lock = NSLock()
-    private var captured = 0
-    private var dropped = 0
+    private var skipped = 0
+    private var running = false
+    private var stopRequested = false
+    private var thread: Thread?
+    private let finished = DispatchSemaphore(value: 0)
 
-    init(config: DaemonConfig.Video) { self.config = config }
+    init(config: DaemonConfig.Video, log: ServiceLog? = nil) {
+        self.config = config; self.log = log
+        ring = FrameRing(slots: 8, maxWidth: max(16, config.width), maxHeight: max(16, config.height))
+    }
 
     func start() throws {
         guard !config.file.isEmpty else {
             throw DaemonError.stage(name: "video (file)", reason: "video.file is empty: set it to a Y4M file")
         }
+        let source: VideoFileSource
         do { source = try VideoFileSource(path: config.file, pacing: .realTime) } catch {
             throw DaemonError.stage(name: "video (file \(config.file))", reason: "\(error)")
         }
+        lock.lock(); running = true; lock.unlock()
+        let t = Thread { [self] in self.loop(source) }
+        t.name = "captiond-video-file"
+        thread = t
+        t.start()
     }
 
-    func read(timeout: Double) throws -> StageRead<VideoFrame> {
-        guard let source else { return .end }
-        guard let frame = try source.next() else { return .end }
-        lock.lock()
-        // Frames the reader skipped (sequence gaps) count as dropped.
-        dropped += max(0, Int(frame.sequence) - captured - dropped)
-        captured += 1
-        lock.unlock()
-        return .item(frame)
+    private func loop(_ source: VideoFileSource) {
+        var read = 0
+        defer { lock.lock(); running = false; lock.unlock(); finished.signal() }
+        while true {
+            lock.lock(); let stop = stopRequested; lock.unlock()
+            if stop { return }
+            do {
+                guard let frame = try source.next() else { log?.notice("video input ended"); return }
+                // Frames the reader skipped (sequence gaps) count as dropped.
+                let gap = max(0, Int(frame.sequence) - read)
+                read = Int(frame.sequence) + 1
+                lock.lock(); skipped += gap; lock.unlock()
+                ring.push(frame)
+            } catch {
+                log?.error("video capture failed: \(error); continuing without video")
+                return
+            }
+        }
     }
 
-    func stop() { source = nil }
+    func take() -> [VideoFrame] {
+        var frames: [VideoFrame] = []
+        while let f = ring.pop() { frames.append(f) }
+        return frames
+    }
+
+    var isRunning: Bool { lock.lock(); defer { lock.unlock() }; return running }
+
+    func stop() {
+        lock.lock(); stopRequested = true; lock.unlock()
+        // A reader blocked on a FIFO with no writer is left behind rather than blocking the stop.
+        if thread != nil { _ = finished.wait(timeout: .now() + 2); thread = nil }
+    }
 
     var counters: CaptureCounters {
-        lock.lock(); defer { lock.unlock() }
-        return CaptureCounters(captured: captured, dropped: dropped)
+        lock.lock(); let s = skipped; lock.unlock()
+        return CaptureCounters(captured: Int(ring.totalWritten),
+                               dropped: s + Int(ring.totalDropped) + Int(ring.totalRejected))
     }
 }

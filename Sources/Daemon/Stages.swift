@@ -1,5 +1,6 @@
 import Foundation
 import CaptionCore
+import Streaming
 
 // Audio chunks and video frames are CaptionCore.AudioChunk and CaptionCore.VideoFrame.
 
@@ -23,52 +24,60 @@ public struct CaptureCounters: Equatable, Sendable {
 public protocol AudioInput: AnyObject {
     /// Opens the device and starts capturing; throws with the device name and reason.
     func start() throws
-    /// The next chunk, waiting at most `timeout` seconds. Called from the pipeline thread only.
+    /// The next chunk, waiting at most `timeout` seconds (woken by the capture, not polling).
+    /// Called from the pipeline thread only.
     func read(timeout: Double) throws -> StageRead<AudioChunk>
     func stop()
     /// Samples captured and dropped so far (thread-safe).
     var counters: CaptureCounters { get }
 }
 
-/// The camera (or a Y4M file). Adapter seam for the Capture module.
+/// The camera (or a Y4M file): captured on its own thread into a frame ring; the pipeline thread
+/// takes what arrived. Adapter seam for the Capture module.
 public protocol VideoInput: AnyObject {
     func start() throws
-    /// Called from the daemon's video thread only.
-    func read(timeout: Double) throws -> StageRead<VideoFrame>
+    /// Frames captured since the last call, oldest first; never blocks. Pipeline thread only.
+    func take() -> [VideoFrame]
+    /// False once the source has ended or failed (a file at its end).
+    var isRunning: Bool { get }
     func stop()
-    /// Frames captured and dropped so far (thread-safe).
+    /// Frames captured, and frames dropped anywhere before the pipeline got them (thread-safe).
     var counters: CaptureCounters { get }
 }
 
-/// Turns audio into caption events. Adapter seam for Streaming + Models. All calls come from the
-/// daemon's pipeline thread. Emitted partials/finals need not carry `seq`: the daemon numbers them.
+/// Turns audio (and video) into caption events: `LiveCaptioner` in the service, fakes in tests.
+/// All calls come from the daemon's pipeline thread. Events carry no `seq`: the daemon numbers
+/// what it publishes.
 public protocol CaptionRecognizer: AnyObject {
-    /// Loads the model; READY=1 is sent only after this returns.
-    func prepare() throws
     /// Feeds captured audio; returns the partial and final events it produced.
     func accept(audio: AudioChunk) throws -> [CaptionEvent]
-    /// Feeds a video frame (for voice-activity gating); may ignore it.
+    /// Feeds a video frame (speaker gating); may ignore it.
     func accept(video: VideoFrame)
     /// Ends the current utterance now (SIGTERM, pause, end of input, model swap): its final event, if any.
     func finishUtterance() throws -> [CaptionEvent]
     /// Seconds of compute per second of audio, recently.
     var realTimeFactor: Double { get }
+    /// Video frames the recognizer could not use (counted in `video_dropped`).
+    var skippedFrames: Int { get }
 }
 
 public extension CaptionRecognizer {
     func accept(video: VideoFrame) {}
+    var skippedFrames: Int { 0 }
 }
 
 /// The factories the daemon is assembled from. Tests inject fakes; `captiond` uses `live`.
+/// `recognizer` loads the model: it runs on a loader thread, so it may block (the daemon gives up
+/// on it after `Daemon.Options.modelLoadTimeout` and keeps the running recognizer).
 public struct DaemonStages {
     public var audio: (DaemonConfig.Audio) throws -> AudioInput
     /// Called only when video is enabled.
     public var video: (DaemonConfig.Video) throws -> VideoInput
-    public var recognizer: (DaemonConfig.Model, DaemonConfig.Streaming) throws -> CaptionRecognizer
+    public var recognizer: (ModelSettings, StreamingConfiguration) throws -> CaptionRecognizer
 
     public init(audio: @escaping (DaemonConfig.Audio) throws -> AudioInput,
                 video: @escaping (DaemonConfig.Video) throws -> VideoInput,
-                recognizer: @escaping (DaemonConfig.Model, DaemonConfig.Streaming) throws -> CaptionRecognizer) {
+                recognizer: @escaping (ModelSettings, StreamingConfiguration) throws -> CaptionRecognizer) {
         self.audio = audio; self.video = video; self.recognizer = recognizer
     }
 }

@@ -2,7 +2,9 @@ import Foundation
 import CaptionCore
 import Capture
 
-/// `video.source = "v4l2"`: a camera read by `V4L2Capture` on its own thread into a frame ring.
+/// `video.source = "v4l2"`: a camera read by `V4L2Capture` on its own thread into a frame ring the
+/// pipeline thread drains (no other thread in between). Dropped: frames the ring overwrote, the
+/// driver's sequence gaps, malformed buffers and frames the ring refused.
 final class V4L2VideoInput: VideoInput {
     let config: DaemonConfig.Video
     private let log: ServiceLog?
@@ -32,14 +34,13 @@ final class V4L2VideoInput: VideoInput {
         capture = c
     }
 
-    func read(timeout: Double) throws -> StageRead<VideoFrame> {
-        let deadline = MonotonicClock.now() + timeout
-        while true {
-            if let frame = ring.pop() { return .item(frame) }
-            if MonotonicClock.now() >= deadline { return .timeout }
-            usleep(5_000)
-        }
+    func take() -> [VideoFrame] {
+        var frames: [VideoFrame] = []
+        while let f = ring.pop() { frames.append(f) }
+        return frames
     }
+
+    var isRunning: Bool { capture != nil }
 
     func stop() {
         if let error = capture?.stop() { log?.warning("video capture ended with: \(error)") }
@@ -47,7 +48,9 @@ final class V4L2VideoInput: VideoInput {
     }
 
     var counters: CaptureCounters {
-        let skipped = Int(capture?.statistics.skippedFrames ?? 0)
-        return CaptureCounters(captured: Int(ring.totalWritten), dropped: Int(ring.totalDropped) + skipped)
+        let s = capture?.statistics
+        let lost = Int((s?.skippedFrames ?? 0) + (s?.malformedBuffers ?? 0))
+        return CaptureCounters(captured: Int(ring.totalWritten),
+                               dropped: Int(ring.totalDropped) + Int(ring.totalRejected) + lost)
     }
 }

@@ -21,9 +21,8 @@ public struct CaptionPolicy {
     public let configuration: StreamingConfiguration
     let guardrail: HallucinationGuard
 
-    // Numbering.
+    // Numbering (utterances only: the server numbers events, once).
     private var nextUtterance = 1
-    private var nextSeq = 1
     private var currentUtterance: Int?   // assigned at the utterance's first event
 
     // The open utterance.
@@ -57,10 +56,23 @@ public struct CaptionPolicy {
     /// Hypotheses dropped by the guards, with the reason (for status and tests).
     public private(set) var rejections: [HallucinationGuard.Rejection] = []
 
-    public init(configuration: StreamingConfiguration = StreamingConfiguration()) throws {
+    /// True when each utterance ends with a final pass (configured, and the model has one).
+    public let runsFinalPass: Bool
+
+    // What `step` has asked the driver for and not yet heard back about.
+    var pending: Pending?
+    /// End of the audio of the last window decode (`step` decodes every `stepSeconds`).
+    var lastDecodeAt = -Double.infinity
+    /// End of the audio the last window decode covered.
+    var lastDecodedEnd = -Double.infinity
+
+    /// - Parameter finalPassAvailable: false when the model cannot decode a whole utterance, so
+    ///   finals come from the window hypotheses even with `finalPass` on.
+    public init(configuration: StreamingConfiguration = StreamingConfiguration(), finalPassAvailable: Bool = true) throws {
         try configuration.validate()
         self.configuration = configuration
         self.guardrail = HallucinationGuard(configuration)
+        self.runsFinalPass = configuration.finalPass && finalPassAvailable
     }
 
     /// Committed words of the open utterance.
@@ -264,8 +276,7 @@ public struct CaptionPolicy {
         if let u = currentUtterance { utterance = u } else {
             utterance = nextUtterance; nextUtterance += 1; currentUtterance = utterance
         }
-        defer { nextSeq += 1 }
-        return StreamingEvent(kind: kind, utterance: utterance, seq: nextSeq, text: text, stable: stable,
+        return StreamingEvent(kind: kind, utterance: utterance, text: text, stable: stable,
                             start: start, end: end, lang: language, words: words)
     }
 }

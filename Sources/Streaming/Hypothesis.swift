@@ -98,14 +98,3 @@ public struct Hypothesis: Equatable, Sendable {
         return words
     }
 }
-
-/// Decodes one window of 16-kHz mono audio. The real implementation wraps the Whisper transcriber
-/// (single-window decode with a reduced audio context); tests use scripted decoders.
-public protocol WindowDecoder {
-    /// - Parameters:
-    ///   - samples: the window's audio, 16 kHz mono, [-1, 1]; at most `window_s` seconds.
-    ///   - startTime: capture-clock time of `samples.first` (seconds).
-    ///   - prompt: committed text that precedes the window (condition the decoder on it).
-    /// - Returns: the window's hypothesis with absolute word times.
-    func decode(samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis
-}

@@ -2,6 +2,10 @@
 public enum StreamingError: Error, CustomStringConvertible, Equatable {
     /// A configuration value is out of range (`parameter` is the configuration key).
     case invalidConfiguration(parameter: String, value: String, reason: String)
+    /// An internal tunable (not a configuration key) is out of range: a programming error.
+    case invalidTunable(property: String, value: String, reason: String)
+    /// A model cannot be used with the requested settings (what, and how to fix it).
+    case modelUnusable(model: String, reason: String)
     /// Audio arrived with a timestamp earlier than audio already accepted.
     case timeWentBackwards(expected: Double, got: Double)
     /// A chunk of audio holds NaN or infinite samples.
@@ -15,6 +19,10 @@ public enum StreamingError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .invalidConfiguration(parameter, value, reason):
             return "streaming.\(parameter): \(reason), got \(value)"
+        case let .invalidTunable(property, value, reason):
+            return "StreamingConfiguration.\(property): \(reason), got \(value)"
+        case let .modelUnusable(model, reason):
+            return "model \(model): \(reason)"
         case let .timeWentBackwards(expected, got):
             return "audio chunk starts at \(got) s but audio up to \(expected) s was already accepted; "
                 + "timestamps must come from one monotonic clock and never go back"

@@ -1,4 +1,5 @@
-/// A caption event produced by the streaming policy. The wire types are CaptionCore's
+/// A caption event produced by the streaming policy (no sequence number: the caption server
+/// numbers the events it sends, once). The wire types are CaptionCore's
 /// `CaptionPartial`/`CaptionFinal`; the daemon maps one to the other (named apart to avoid a clash
 /// with `CaptionCore.CaptionEvent`).
 public struct StreamingEvent: Equatable, Sendable {
@@ -7,8 +8,6 @@ public struct StreamingEvent: Equatable, Sendable {
     public var kind: Kind
     /// Utterance number, 1-based, consecutive over the events actually emitted.
     public var utterance: Int
-    /// Event sequence number, 1-based, increasing over all events of one recognizer.
-    public var seq: Int
     /// Partial: committed plus tentative text. Final: the utterance's text.
     public var text: String
     /// Committed (never revised) prefix of `text`; equals `text` on a final.
@@ -21,9 +20,9 @@ public struct StreamingEvent: Equatable, Sendable {
     /// The words with times (finals; partials carry committed + tentative words).
     public var words: [Word]
 
-    public init(kind: Kind, utterance: Int, seq: Int, text: String, stable: String, start: Double,
+    public init(kind: Kind, utterance: Int, text: String, stable: String, start: Double,
                 end: Double, lang: String?, words: [Word]) {
-        self.kind = kind; self.utterance = utterance; self.seq = seq; self.text = text
+        self.kind = kind; self.utterance = utterance; self.text = text
         self.stable = stable; self.start = start; self.end = end; self.lang = lang; self.words = words
     }
 }

@@ -5,7 +5,7 @@ import Models
 /// reads like the offline transcript. The sliding-window decoder's reduced context is cheaper but
 /// less accurate on the first words and on number formatting ("one two three" vs "1. 2, 3.").
 /// Word times: each segment's span spread over its words by character count.
-public final class WhisperUtteranceDecoder: WindowDecoder {
+public final class WhisperUtteranceDecoder {
     public let transcriber: Transcriber<WhisperModel>
     /// Offline decoding options (beam, temperatures, thresholds); `initialPrompt` is replaced by
     /// the prompt of each call.

@@ -1,11 +1,11 @@
 import Features
 import Models
 
-/// The real `WindowDecoder`: Whisper on one window with the encoder's audio context cut to the
+/// The window decoder of `WhisperStreamingModel`: Whisper on one window with the encoder's audio context cut to the
 /// window's length (encoder positions = mel frames / 2), prompted with the committed text.
 /// Word times come from the timestamp tokens: each segment's span is spread over its words by
 /// character count.
-public final class WhisperWindowDecoder: WindowDecoder {
+public final class WhisperWindowDecoder {
     public let transcriber: Transcriber<WhisperModel>
     /// Decoding options for every window (language must be set for a fixed language; nil detects
     /// it per window on multilingual models).

@@ -8,7 +8,7 @@ import IPC
 final class CaptionctlClientTests: XCTestCase {
     private func captionctl(_ args: [String], timeout: Double = 60) throws -> (Int32, String, String) {
         let binary = TestPaths.productsDir.appendingPathComponent("captionctl")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("captionctl is not built at \(binary.path)") }
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw RequiredFixtures.missing("captionctl is not built at \(binary.path)") }
         let p = Process()
         p.executableURL = binary
         p.arguments = args
@@ -49,13 +49,9 @@ final class CaptionctlClientTests: XCTestCase {
         XCTAssertEqual(try captionctl(["set", "language", "de", "--config", box.configPath]).0, 0)
 
         // subscribe to a stream that a stop ends: plain lines (stdout is a pipe), one per final.
-        let sub = Thread {
-            // Stop once the subscriber is connected: the utterance in progress becomes its final.
-            while daemon.subscriberCount == 0 { usleep(10_000) }
-            usleep(200_000)
-            daemon.requestStop()
-        }
-        sub.start()
+        // Stop once the subscriber is connected and a partial with two words was published after
+        // that: the utterance in progress becomes its final.
+        stopAfterPartial(daemon, captions: box.captions, containing: "w1")
         let s = try captionctl(["subscribe", "--config", box.configPath])
         XCTAssertEqual(s.0, 0, s.2)
         XCTAssertTrue(s.2.contains("connected (model tiny.en, language de"), s.2)
@@ -74,12 +70,7 @@ final class CaptionctlClientTests: XCTestCase {
         let daemon = try Daemon.make(config: config, stages: .fake([.silence, .speech]),
                                      log: ServiceLog(level: .info, sink: .capture), options: .init(handleSignals: false))
         let running = RunningDaemon(daemon)
-        let t = Thread {
-            while daemon.subscriberCount == 0 { usleep(10_000) }
-            usleep(200_000)
-            daemon.requestStop()
-        }
-        t.start()
+        stopAfterPartial(daemon, captions: box.captions, containing: "w0")
         let (code, out, _) = try captionctl(["subscribe", "--json", "--socket", box.captions])
         XCTAssertEqual(code, 0)
         let lines = out.split(separator: "\n").map { try? WireCodec.decode(Data($0.utf8)) }
@@ -87,5 +78,22 @@ final class CaptionctlClientTests: XCTestCase {
         guard case .hello? = lines.first ?? nil else { return XCTFail("first line is not hello: \(out.prefix(200))") }
         XCTAssertTrue(lines.contains { if case .final? = $0 { return true }; return false }, "a final arrives")
         XCTAssertEqual(running.wait(), 0)
+    }
+
+    /// Stops `daemon` once a second subscriber (the captionctl under test) is connected and a
+    /// partial containing `word` has been published after that: waits on events, not on time.
+    private func stopAfterPartial(_ daemon: Daemon, captions: String, containing word: String) {
+        let watcher: CaptionSubscription
+        do { watcher = try CaptionSubscription(path: captions); try watcher.setTimeout(60) } catch {
+            XCTFail("cannot watch the caption socket: \(error)"); daemon.requestStop(); return
+        }
+        Thread {
+            // The subscriber count changes only on connect; a connect is the event waited for.
+            while daemon.subscriberCount < 2 { usleep(10_000) }
+            while let e = try? watcher.next() {
+                if case .partial(let p) = e, p.text.contains(word) { break }
+            }
+            daemon.requestStop()
+        }.start()
     }
 }

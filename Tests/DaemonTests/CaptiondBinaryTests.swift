@@ -9,7 +9,7 @@ final class CaptiondBinaryTests: XCTestCase {
     private var binary: String { TestPaths.productsDir.appendingPathComponent("captiond").path }
 
     private func spawn(_ tool: String, _ args: [String], env: [String: String] = [:]) throws -> (Process, Pipe) {
-        guard FileManager.default.isExecutableFile(atPath: binary) else { throw XCTSkip("captiond is not built at \(binary)") }
+        guard FileManager.default.isExecutableFile(atPath: binary) else { throw RequiredFixtures.missing("captiond is not built at \(binary)") }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: tool)
         p.arguments = args
@@ -39,7 +39,7 @@ final class CaptiondBinaryTests: XCTestCase {
 
     func testSocketActivationAdoptsDescriptorsByName() throws {
         let activate = "/usr/bin/systemd-socket-activate"
-        guard FileManager.default.isExecutableFile(atPath: activate) else { throw XCTSkip("systemd-socket-activate is not installed") }
+        guard FileManager.default.isExecutableFile(atPath: activate) else { throw RequiredFixtures.missing("systemd-socket-activate is not installed") }
         let box = try DaemonSandbox()
         _ = try box.writeConfig()
         let a = box.dir + "/act-ctl.sock", b = box.dir + "/act-c.sock"

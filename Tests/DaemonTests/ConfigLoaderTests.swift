@@ -42,8 +42,8 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(c.video.height, 240)
         XCTAssertEqual(c.model.path, "/opt/models/base")
         XCTAssertEqual(c.model.task, .translate)
-        XCTAssertEqual(c.streaming.stepMs, 300)
-        XCTAssertEqual(c.streaming.windowS, 8)
+        XCTAssertEqual(c.streaming.stepMilliseconds, 300)
+        XCTAssertEqual(c.streaming.windowSeconds, 8)
         XCTAssertEqual(c.sockets.mode, 0o640)
         XCTAssertEqual(c.log.level, .debug)
     }
@@ -58,13 +58,8 @@ final class ConfigLoaderTests: XCTestCase {
         tentative_min_prob = 0.4
         commit_min_prob = 0.2
         """)
-        XCTAssertEqual(c.streaming.commitAfterS, 0.5)
-        XCTAssertEqual(c.streaming.partialTentativeWords, 2)
-        XCTAssertEqual(c.streaming.finalPass, false)
-        XCTAssertEqual(c.streaming.commitLogprob, -1.5)
-        XCTAssertEqual(c.streaming.tentativeMinProb, 0.4)
-        XCTAssertEqual(c.streaming.commitMinProb, 0.2)
-        let policy = try WhisperCaptionRecognizer.configuration(c.streaming)
+        // The section fills StreamingConfiguration directly: no copy, no override.
+        let policy = c.streaming
         XCTAssertEqual(policy.commitAfterSeconds, 0.5)
         XCTAssertEqual(policy.partialTentativeWords, 2)
         XCTAssertFalse(policy.finalPass)
@@ -72,7 +67,8 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(policy.tentativeMinProbability, 0.4)
         XCTAssertEqual(policy.commitMinProbability, 0.2)
         // Integers are accepted where seconds or probabilities are expected.
-        XCTAssertEqual(try ConfigLoader.parse("[streaming]\ncommit_after_s = 2\ncommit_min_prob = 0").streaming.commitAfterS, 2)
+        XCTAssertEqual(try ConfigLoader.parse("[streaming]\ncommit_after_s = 2\ncommit_min_prob = 0").streaming.commitAfterSeconds, 2)
+        XCTAssertEqual(try ConfigLoader.parse("[streaming]\nendpoint_silence_ms = 800").streaming.endpointSilenceSeconds, 0.8, accuracy: 1e-12)
     }
 
     func testBadStreamingPolicyValuesNameTheKey() {
@@ -116,5 +112,39 @@ final class ConfigLoaderTests: XCTestCase {
             XCTAssertEqual("\($0)", "cannot read configuration /nonexistent/captiond.toml: no such file")
         }
         XCTAssertEqual(try ConfigLoader.load(path: "/nonexistent/captiond.toml", missingIsDefault: true), DaemonConfig())
+    }
+
+    /// One table of keys: every key of StreamingConfiguration.keys is in the shipped file and in
+    /// docs/CONFIGURATION.md, and every key of the file's [streaming] section is in the table.
+    func testStreamingKeysTableMatchesTheFileAndTheDocs() throws {
+        let shipped = try String(contentsOf: TestPaths.repoRoot.appendingPathComponent("Config/captiond.toml"), encoding: .utf8)
+        let docs = try String(contentsOf: TestPaths.repoRoot.appendingPathComponent("docs/CONFIGURATION.md"), encoding: .utf8)
+        let section = shipped.components(separatedBy: "\n[streaming]\n")[1].components(separatedBy: "\n[")[0]
+        let fileKeys = section.split(separator: "\n").filter { !$0.hasPrefix("#") && $0.contains("=") }
+            .map { $0.split(separator: "=")[0].trimmingCharacters(in: .whitespaces) }
+        XCTAssertEqual(Set(fileKeys), Set(StreamingConfiguration.keys.map(\.name)))
+        for key in StreamingConfiguration.keys {
+            XCTAssertTrue(docs.contains("`streaming.\(key.name)`"), "docs/CONFIGURATION.md does not document streaming.\(key.name)")
+        }
+    }
+
+    /// Every validation error of the streaming section names a key that exists in the file.
+    func testStreamingValidationErrorsNameFileKeys() {
+        XCTAssertEqual(error("[streaming]\nstep_ms = 2000\nwindow_s = 1.5"),
+                       "captiond.toml: streaming.step_ms: expected a step shorter than window_s (1.5 s), got 2000")
+        var c = StreamingConfiguration()
+        c.endpointSilenceSeconds = 20
+        XCTAssertThrowsError(try c.validate()) { e in
+            XCTAssertEqual("\(e)", "streaming.endpoint_silence_ms: expected a number between 100.0 and 10000.0, got 20000.0")
+        }
+    }
+
+    /// Fault 14: `audio.file` a directory reported ready, then exited; now start-up refuses it
+    /// with the key's path.
+    func testAudioFileThatIsADirectoryIsAConfigurationError() throws {
+        let box = try DaemonSandbox()
+        XCTAssertThrowsError(try box.writeConfig(extra: "[audio]\nsource = \"file\"\nfile = \"\(box.dir)\"")) { e in
+            XCTAssertEqual("\(e)", "captiond.toml: audio.file: \(box.dir) is a directory; give the path of a WAV or raw 16-kHz S16_LE file")
+        }
     }
 }

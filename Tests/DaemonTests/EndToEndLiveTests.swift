@@ -20,13 +20,13 @@ final class EndToEndLiveTests: XCTestCase {
         let captiond = bin.appendingPathComponent("captiond").path
         let captionctl = bin.appendingPathComponent("captionctl").path
         guard FileManager.default.isExecutableFile(atPath: captiond), FileManager.default.isExecutableFile(atPath: captionctl) else {
-            throw XCTSkip("captiond/captionctl are not built in \(bin.path)")
+            throw RequiredFixtures.missing("captiond/captionctl are not built in \(bin.path)")
         }
-        guard FileManager.default.isExecutableFile(atPath: activate) else { throw XCTSkip("systemd-socket-activate is not installed") }
+        guard FileManager.default.isExecutableFile(atPath: activate) else { throw RequiredFixtures.missing("systemd-socket-activate is not installed") }
         guard TestPaths.model("tiny.en") != nil else {
-            throw XCTSkip("tiny.en is not installed in \(TestPaths.modelsDir.path): run scripts/fetch-models tiny.en")
+            throw RequiredFixtures.missing("tiny.en is not installed in \(TestPaths.modelsDir.path): run scripts/fetch-models tiny.en")
         }
-        guard let fixtures = TestPaths.sharedFixtures else { throw XCTSkip("shared fixtures are absent (../shared/fixtures)") }
+        guard let fixtures = TestPaths.sharedFixtures else { throw RequiredFixtures.missing("shared fixtures are absent (../shared/fixtures)") }
         let wavPath = fixtures.appendingPathComponent("whisper_cpp/jfk.wav").path
         let reference = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
 

@@ -37,20 +37,21 @@ final class ScriptedAudio: AudioInput {
 }
 
 /// A toy recognizer with a real state machine: each speech chunk adds a word "wN" (partial);
-/// two silent chunks after speech end the utterance (final). Model name "missing" fails to load.
+/// two silent chunks after speech end the utterance (final). Loading (`load`) fails for the model
+/// name "missing" and never returns for "hang" (as an open of a FIFO with no writer).
 final class CountingRecognizer: CaptionRecognizer {
     let model: DaemonConfig.Model
     private var words: [String] = []
     private var utterance = 0
     private var silentRun = 0
     private var start = 0.0, end = 0.0
-    private(set) var prepared = false
 
     init(model: DaemonConfig.Model) { self.model = model }
 
-    func prepare() throws {
+    static func load(_ model: DaemonConfig.Model) throws -> CountingRecognizer {
         if model.name == "missing" { throw DaemonError.stage(name: "recognizer (missing)", reason: "model directory /nowhere/missing does not exist") }
-        prepared = true
+        if model.name == "hang" { DispatchSemaphore(value: 0).wait() }
+        return CountingRecognizer(model: model)
     }
 
     func accept(audio: AudioChunk) throws -> [CaptionEvent] {
@@ -78,15 +79,16 @@ final class CountingRecognizer: CaptionRecognizer {
     var realTimeFactor: Double { 0.25 }
 }
 
+/// A camera that has captured one new frame whenever the pipeline takes frames.
 final class CountingVideo: VideoInput {
     private let lock = NSLock()
     private var frames = 0
     func start() throws {}
     func stop() {}
-    func read(timeout: Double) throws -> StageRead<VideoFrame> {
-        usleep(20_000)
+    var isRunning: Bool { true }
+    func take() -> [VideoFrame] {
         lock.lock(); frames += 1; lock.unlock()
-        return .item(VideoFrame(width: 4, height: 2, luma: [UInt8](repeating: 128, count: 8), timestamp: MonotonicClock.now(), sequence: 0))
+        return [VideoFrame(width: 4, height: 2, luma: [UInt8](repeating: 128, count: 8), timestamp: MonotonicClock.now(), sequence: 0)]
     }
     var counters: CaptureCounters { lock.lock(); defer { lock.unlock() }; return CaptureCounters(captured: frames, dropped: 0) }
 }
@@ -95,7 +97,7 @@ extension DaemonStages {
     static func fake(_ script: [ScriptedAudio.Kind], loopLast: Bool = true) -> DaemonStages {
         DaemonStages(audio: { _ in ScriptedAudio(script, loopLast: loopLast) },
                      video: { _ in CountingVideo() },
-                     recognizer: { model, _ in CountingRecognizer(model: model) })
+                     recognizer: { model, _ in try CountingRecognizer.load(model) })
     }
 }
 

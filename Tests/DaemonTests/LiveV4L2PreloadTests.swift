@@ -10,10 +10,10 @@ final class LiveV4L2PreloadTests: XCTestCase {
         let bin = TestPaths.productsDir
         let captiond = bin.appendingPathComponent("captiond").path
         let captionctl = bin.appendingPathComponent("captionctl").path
-        guard FileManager.default.isExecutableFile(atPath: captiond) else { throw XCTSkip("captiond is not built in \(bin.path)") }
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/cc") else { throw XCTSkip("no C compiler at /usr/bin/cc") }
-        guard TestPaths.model("tiny.en") != nil else { throw XCTSkip("tiny.en is not installed: run scripts/fetch-models tiny.en") }
-        guard let fixtures = TestPaths.sharedFixtures else { throw XCTSkip("shared fixtures are absent (../shared/fixtures)") }
+        guard FileManager.default.isExecutableFile(atPath: captiond) else { throw RequiredFixtures.missing("captiond is not built in \(bin.path)") }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/cc") else { throw RequiredFixtures.missing("no C compiler at /usr/bin/cc") }
+        guard TestPaths.model("tiny.en") != nil else { throw RequiredFixtures.missing("tiny.en is not installed: run scripts/fetch-models tiny.en") }
+        guard let fixtures = TestPaths.sharedFixtures else { throw RequiredFixtures.missing("shared fixtures are absent (../shared/fixtures)") }
 
         let box = try DaemonSandbox()
         let library = box.dir + "/fakev4l2.so"

@@ -20,14 +20,14 @@ final class SystemdUnitTests: XCTestCase {
 
     private func tool(_ name: String) throws -> String {
         for dir in ["/usr/bin", "/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") { return "\(dir)/\(name)" }
-        throw XCTSkip("\(name) is not installed")
+        throw RequiredFixtures.missing("\(name) is not installed")
     }
 
     func testUnitsVerifyWithoutAnyOutput() throws {
         let analyze = try tool("systemd-analyze")
         let binary = TestPaths.productsDir.appendingPathComponent("captiond").path
         guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw XCTSkip("captiond is not built at \(binary); run `swift build` first")
+            throw RequiredFixtures.missing("captiond is not built at \(binary); run `swift build` first")
         }
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("captiond-units-\(getpid())")
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)

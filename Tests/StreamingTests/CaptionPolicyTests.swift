@@ -26,7 +26,6 @@ final class CaptionPolicyTests: XCTestCase {
         XCTAssertEqual(e4.first?.text, "ask not what you can")
 
         let all = e1 + e2 + e3 + e4
-        XCTAssertEqual(all.map(\.seq), [1, 2, 3, 4])
         XCTAssertEqual(Set(all.map(\.utterance)), [1])
         XCTAssertTrue(all.allSatisfy { $0.kind == .partial && $0.lang == "en" && $0.start == 0 })
         for (a, b) in zip(all, all.dropFirst()) {
@@ -69,7 +68,6 @@ final class CaptionPolicyTests: XCTestCase {
         _ = p.speech(4.0, 5.0)
         let next = p.hypothesis(hyp("country", 4.0, 5.0), windowEnd: 5.0)
         XCTAssertEqual(next.first?.utterance, 2)
-        XCTAssertEqual(next.first?.seq, final.seq + 1)
         XCTAssertEqual(p.prompt, "ask not what your")
         XCTAssertEqual(p.windowStart, 3.7, accuracy: 1e-9, "window opens 0.3 s before the speech onset")
     }
@@ -93,7 +91,10 @@ final class CaptionPolicyTests: XCTestCase {
     }
 
     func testNextUtteranceWindowReachesBackOverThePreviousWordsWithoutRepeatingThem() throws {
-        var p = try CaptionPolicy(configuration: .agreementOnly)
+        // The reach-back is off in the live defaults (context_s 0); this checks the mechanism.
+        var c = StreamingConfiguration.agreementOnly
+        c.contextSeconds = 1.5
+        var p = try CaptionPolicy(configuration: c)
         _ = p.speech(0, 1.2)
         let first = timed([("ask", 0.2, 0.6), ("not", 0.7, 1.1)])
         _ = p.hypothesis(first, windowEnd: 1.0)
@@ -146,7 +147,6 @@ final class CaptionPolicyTests: XCTestCase {
         _ = p.speech(5, 6)
         let e = p.hypothesis(hyp("hello", 5, 6), windowEnd: 6)
         XCTAssertEqual(e.first?.utterance, 1)
-        XCTAssertEqual(e.first?.seq, 1)
     }
 
     func testNothingIsEmittedWithoutSpeech() throws {

@@ -7,7 +7,9 @@ import Streaming
 // prompt as initial_prompt, no internal VAD or thresholds); the avg log-prob is token-weighted over
 // segments, the no-speech probability is the first segment's, the compression ratio the maximum.
 // The replay test fails if the recognizer asks for other windows: then the policy changed and this
-// table must be re-recorded.
+// table must be re-recorded. WhisperWindowRecorder now records from the project's own window decoder
+// (WhisperStreamingModel): `CAPTIOND_RECORD_WINDOWS=1 swift test -c release --filter WhisperWindowRecorder`;
+// this table is still the faster-whisper recording until that is run.
 
 struct RecordedWindow {
     var start: Double
@@ -30,6 +32,17 @@ private func W(_ text: String, _ start: Double, _ end: Double, _ p: Double, seg:
 }
 
 enum JFKWindowRecording {
+    /// The configuration the windows were requested with (plain LocalAgreement-2 on the 12-s
+    /// window, 1.5-s context and 6-s trim of the recording; the window requests depend on when
+    /// words commit, so the replay must use the same).
+    static var configuration: StreamingConfiguration {
+        var c = StreamingConfiguration.agreementOnly
+        c.windowSeconds = 12
+        c.contextSeconds = 1.5
+        c.trimSeconds = 6
+        return c
+    }
+
     static let windows: [RecordedWindow] = [
         R(start: 0.0000, end: 0.5000, prompt: "",
           words: [W("S", 0.0, 0.48, 0.246, seg: true)],

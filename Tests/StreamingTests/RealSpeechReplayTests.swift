@@ -2,15 +2,24 @@ import XCTest
 import Streaming
 import TestSupport
 
-/// Serves recorded real-Whisper hypotheses, checking each request is the recorded window.
-final class ReplayDecoder: WindowDecoder {
+/// Serves recorded real-Whisper hypotheses as the captioner's model, checking each request is the
+/// recorded window (no final pass: the recording holds window decodes only).
+final class ReplayDecoder: StreamingModel {
+    let sampleRate = 16_000
+    let language = "en"
+    let incremental = false
+    let hasFinalPass = false
     let windows: [RecordedWindow]
     private(set) var next = 0
     private(set) var mismatch: String?
 
     init(_ windows: [RecordedWindow]) { self.windows = windows }
 
-    func decode(samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
+    func decodeUtterance(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
+        try decodeWindow(samples, startTime: startTime, prompt: prompt)
+    }
+
+    func decodeWindow(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
         struct OutOfRecording: Error, CustomStringConvertible { var description: String }
         let end = startTime + Double(samples.count) / 16_000
         guard next < windows.count else {
@@ -49,12 +58,12 @@ final class RealSpeechReplayTests: XCTestCase {
 
     func testStreamingJFKWithRecordedWhisperHypotheses() throws {
         guard let dir = TestPaths.sharedFixtures else {
-            throw XCTSkip("shared fixtures not found (set CAPTIOND_SHARED_FIXTURES)")
+            throw RequiredFixtures.missing("shared fixtures not found (set CAPTIOND_SHARED_FIXTURES)")
         }
         let samples = try WavFixture.read(dir.appendingPathComponent("whisper_cpp/jfk.wav"))
         let decoder = ReplayDecoder(JFKWindowRecording.windows)
         // Recorded with plain LocalAgreement-2 (the windows asked for depend on when words commit).
-        let r = try StreamingRecognizer(decoder: decoder, configuration: .agreementOnly)
+        let r = try LiveCaptioner(model: decoder, configuration: JFKWindowRecording.configuration)
         var events: [StreamingEvent] = []
         var i = 0
         while i < samples.count {

@@ -41,8 +41,8 @@ extension StreamingConfiguration {
     static var agreementOnly: StreamingConfiguration {
         var c = StreamingConfiguration()
         c.commitAfterSeconds = 0
-        c.partialTentativeWords = 1000
-        c.commitLogProb = -1000
+        c.partialTentativeWords = 100  // the most the key allows: every tentative word of these short hypotheses
+        c.commitLogProb = -100  // the lowest the key allows: no hypothesis is unsure
         return c
     }
 }

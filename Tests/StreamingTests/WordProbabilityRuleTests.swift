@@ -104,7 +104,7 @@ final class WordProbabilityRuleTests: XCTestCase {
             ("ask", t0 + 1.0, t0 + 1.3), ("not", t0 + 1.4, t0 + 1.7), ("what", t0 + 1.8, t0 + 2.1),
             ("your", t0 + 2.2, t0 + 2.6),
         ]
-        // A 200-Hz tone under each word, faint noise elsewhere (as StreamingRecognizerTests).
+        // A 200-Hz tone under each word, faint noise elsewhere (as LiveCaptionerTests).
         var state: UInt64 = 42
         let samples: [Float] = (0..<Int(4.0 * 16_000)).map { i in
             let t = t0 + Double(i) / 16_000
@@ -116,7 +116,7 @@ final class WordProbabilityRuleTests: XCTestCase {
         var c = StreamingConfiguration()
         c.maxUtteranceSeconds = 1.0
         let whole = ScriptedDecoder(script.map { ($0.0.uppercased(), $0.1, $0.2) })
-        let r = try StreamingRecognizer(decoder: ScriptedDecoder(script), finalDecoder: whole, configuration: c)
+        let r = try LiveCaptioner(model: ScriptedModel(ScriptedDecoder(script), final: whole), configuration: c)
         var events: [StreamingEvent] = []
         var i = 0
         while i < samples.count {

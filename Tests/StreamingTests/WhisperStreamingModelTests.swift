@@ -4,21 +4,14 @@ import CaptionCore
 import Models
 import TestSupport
 @testable import Streaming
-@testable import Daemon
 
-/// The live adapters with the real tiny.en model (release build; skipped when it is absent).
-final class LiveRecognizerTests: XCTestCase {
-    private func tinyEn() throws -> URL {
-        guard let dir = TestPaths.model("tiny.en") else {
-            throw XCTSkip("tiny.en is not installed in \(TestPaths.modelsDir.path): run scripts/fetch-models tiny.en")
-        }
-        return dir
-    }
+/// Whisper as the live captioner's model, with the real tiny.en (release build; a skip when it is
+/// absent, a failure under CAPTIOND_REQUIRE_FIXTURES=1).
+final class WhisperStreamingModelTests: XCTestCase {
+    private func tinyEn() throws -> URL { try TestPaths.requireModel("tiny.en") }
 
     private func jfk() throws -> [Float] {
-        guard let fixtures = TestPaths.sharedFixtures else { throw XCTSkip("shared fixtures are absent (../shared/fixtures)") }
-        let path = fixtures.appendingPathComponent("whisper_cpp/jfk.wav").path
-        return try WAVFile(data: Data(contentsOf: URL(fileURLWithPath: path)), path: path).monoSamples()
+        try WavFixture.read(try TestPaths.requireSharedFixtures().appendingPathComponent("whisper_cpp/jfk.wav"))
     }
 
     /// Timestamp tokens give segment times; words inside a segment are spread by characters.
@@ -79,11 +72,11 @@ final class LiveRecognizerTests: XCTestCase {
     func testMouthActivityGatesCaptions() throws {
         _ = try tinyEn()
         let samples = Array(try jfk()[0..<64_000]) + [Float](repeating: 0, count: 16_000)
-        var model = DaemonConfig.Model()
-        model.dir = TestPaths.modelsDir.path
+        var settings = ModelSettings()
+        settings.dir = TestPaths.modelsDir.path
+        let model = try WhisperStreamingModel(settings: settings)
         func run(moving: Bool) throws -> [CaptionEvent] {
-            let r = WhisperCaptionRecognizer(model: model, streaming: DaemonConfig.Streaming())
-            try r.prepare()
+            let r = try LiveCaptioner(model: model, speaker: MouthMotionActivity())
             var events: [CaptionEvent] = []
             var frame = [UInt8](repeating: 90, count: 64 * 48)
             var seed: UInt64 = 1
@@ -105,5 +98,40 @@ final class LiveRecognizerTests: XCTestCase {
         let moving = try run(moving: true)
         let finals = moving.compactMap { e -> CaptionFinal? in if case .final(let f) = e { return f }; return nil }
         XCTAssertTrue(finals.map(\.text).joined(separator: " ").lowercased().contains("fellow americans"), "\(moving)")
+    }
+
+    /// Fault 10: `set task translate` on an English-only model was accepted and silently not
+    /// applied; the model refuses it (so the daemon replies with the error and keeps the old one).
+    func testTranslateOnAnEnglishOnlyModelIsRefused() throws {
+        var settings = ModelSettings()
+        settings.name = try tinyEn().path
+        settings.task = .translate
+        XCTAssertThrowsError(try WhisperStreamingModel(settings: settings)) { e in
+            XCTAssertTrue("\(e)".contains("English-only"), "\(e)")
+        }
+    }
+}
+
+/// Fault 9: a model directory whose files are FIFOs (or directories) is refused before anything
+/// is opened (an open of a FIFO with no writer never returns).
+final class ModelFileCheckTests: XCTestCase {
+    func testNonRegularModelFilesAreRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("captiond-fifo-model-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        XCTAssertEqual(mkfifo(dir.appendingPathComponent("model.bin").path, 0o600), 0)
+        var settings = ModelSettings()
+        settings.name = dir.path
+        // On a thread: before the fix the load blocked forever in open().
+        final class Box: @unchecked Sendable { var outcome = "still loading" }
+        let done = DispatchSemaphore(value: 0), box = Box(), fixed = settings
+        Thread {
+            do { _ = try WhisperStreamingModel(settings: fixed); box.outcome = "loaded" } catch { box.outcome = "\(error)" }
+            done.signal()
+        }.start()
+        guard done.wait(timeout: .now() + 20) == .success else {
+            return XCTFail("loading a model whose model.bin is a FIFO blocked for 20 s")
+        }
+        XCTAssertTrue(box.outcome.contains("model.bin is not a regular file"), box.outcome)
     }
 }

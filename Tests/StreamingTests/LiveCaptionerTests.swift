@@ -4,7 +4,7 @@ import Streaming
 /// A decoder that "hears" a scripted word only when the window holds the whole word and the audio
 /// under it is loud (so it checks the recognizer passes the right samples with the right times); a
 /// word cut by the window end comes back as a wrong guess, like a real decoder's unstable tail.
-final class ScriptedDecoder: WindowDecoder {
+final class ScriptedDecoder {
     let script: [(text: String, start: Double, end: Double)]
     var noSpeechProb = 0.05
     var fail = false
@@ -32,7 +32,28 @@ final class ScriptedDecoder: WindowDecoder {
     }
 }
 
-final class StreamingRecognizerTests: XCTestCase {
+/// Scripted decoders as the captioner's model: `windows` for window decodes, `whole` (when
+/// given) for the final pass.
+final class ScriptedModel: StreamingModel {
+    let windows: ScriptedDecoder
+    let whole: ScriptedDecoder?
+    let sampleRate = 16_000
+    let language = "en"
+    let incremental = false
+    var hasFinalPass: Bool { whole != nil }
+
+    init(_ windows: ScriptedDecoder, final whole: ScriptedDecoder? = nil) { self.windows = windows; self.whole = whole }
+
+    func decodeWindow(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
+        try windows.decode(samples: samples, startTime: startTime, prompt: prompt)
+    }
+
+    func decodeUtterance(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
+        try (whole ?? windows).decode(samples: samples, startTime: startTime, prompt: prompt)
+    }
+}
+
+final class LiveCaptionerTests: XCTestCase {
     let t0 = 50.0
     lazy var script: [(String, Double, Double)] = [
         ("ask", t0 + 1.0, t0 + 1.3), ("not", t0 + 1.4, t0 + 1.7), ("what", t0 + 1.8, t0 + 2.1),
@@ -52,7 +73,7 @@ final class StreamingRecognizerTests: XCTestCase {
         }
     }
 
-    func stream(_ recognizer: StreamingRecognizer, _ samples: [Float], chunk: Int) throws -> [StreamingEvent] {
+    func stream(_ recognizer: LiveCaptioner, _ samples: [Float], chunk: Int) throws -> [StreamingEvent] {
         var events: [StreamingEvent] = []
         var i = 0
         while i < samples.count {
@@ -65,14 +86,13 @@ final class StreamingRecognizerTests: XCTestCase {
 
     func testTwoPhrasesGivePartialsThenTwoFinals() throws {
         let decoder = ScriptedDecoder(script)
-        let r = try StreamingRecognizer(decoder: decoder)
+        let r = try LiveCaptioner(model: ScriptedModel(decoder))
         let events = try stream(r, audio(7.0), chunk: 1_600)
         let finals = events.filter { $0.kind == .final }
         XCTAssertEqual(finals.map(\.text), ["ask not what your", "for your country."])
         XCTAssertEqual(finals.map(\.utterance), [1, 2])
         XCTAssertEqual(finals.first?.start ?? 0, t0 + 1.0, accuracy: 0.05)
         XCTAssertEqual(finals.first?.end ?? 0, t0 + 2.8, accuracy: 0.1, "speech end incl. 200-ms hangover")
-        XCTAssertEqual(events.map(\.seq), Array(1...events.count))
         let partials = events.filter { $0.kind == .partial }
         XCTAssertFalse(partials.isEmpty)
         for u in [1, 2] {
@@ -94,7 +114,7 @@ final class StreamingRecognizerTests: XCTestCase {
     func testChunkSizeDoesNotChangeTheFinals() throws {
         var results: [[String]] = []
         for chunk in [320, 1_600, 5_923] {
-            let r = try StreamingRecognizer(decoder: ScriptedDecoder(script))
+            let r = try LiveCaptioner(model: ScriptedModel(ScriptedDecoder(script)))
             results.append(try stream(r, audio(7.0), chunk: chunk).filter { $0.kind == .final }.map(\.text))
         }
         XCTAssertEqual(results[0], ["ask not what your", "for your country."])
@@ -105,14 +125,14 @@ final class StreamingRecognizerTests: XCTestCase {
     func testSilenceAndNoiseNeverReachTheDecoder() throws {
         script = []
         let decoder = ScriptedDecoder([])
-        let r = try StreamingRecognizer(decoder: decoder)
+        let r = try LiveCaptioner(model: ScriptedModel(decoder))
         XCTAssertEqual(try stream(r, audio(6.0), chunk: 800), [])
         XCTAssertEqual(r.decodeCount, 0)
         XCTAssertEqual(try r.finish(), [])
     }
 
     func testFinishMidUtteranceFlushesAFinal() throws {
-        let r = try StreamingRecognizer(decoder: ScriptedDecoder(script))
+        let r = try LiveCaptioner(model: ScriptedModel(ScriptedDecoder(script)))
         let events = try stream(r, Array(audio(2.15)), chunk: 800) + (try r.finish())
         XCTAssertEqual(events.last?.kind, .final)
         XCTAssertEqual(events.last?.text, "ask not what")
@@ -123,7 +143,7 @@ final class StreamingRecognizerTests: XCTestCase {
     func testNoSpeechHypothesesShowNothing() throws {
         let decoder = ScriptedDecoder(script)
         decoder.noSpeechProb = 0.9
-        let r = try StreamingRecognizer(decoder: decoder)
+        let r = try LiveCaptioner(model: ScriptedModel(decoder))
         XCTAssertEqual(try stream(r, audio(7.0), chunk: 1_600), [])
         XCTAssertGreaterThan(r.decodeCount, 0, "speech was decoded, but every hypothesis was dropped")
         XCTAssertEqual(r.policy.rejections.first, .noSpeech(probability: 0.9))
@@ -131,7 +151,7 @@ final class StreamingRecognizerTests: XCTestCase {
 
     func testBadInputGetsPreciseErrors() throws {
         let decoder = ScriptedDecoder(script)
-        let r = try StreamingRecognizer(decoder: decoder)
+        let r = try LiveCaptioner(model: ScriptedModel(decoder))
         _ = try r.accept([0, 0, 0, 0][...], startTime: 10)
         XCTAssertThrowsError(try r.accept([0][...], startTime: 9)) { e in
             XCTAssertEqual(e as? StreamingError, .timeWentBackwards(expected: 10 + 4.0 / 16_000, got: 9))
@@ -140,14 +160,14 @@ final class StreamingRecognizerTests: XCTestCase {
             XCTAssertEqual(e as? StreamingError, .nonFiniteSample(time: 10.1, index: 1))
         }
         decoder.fail = true
-        let r2 = try StreamingRecognizer(decoder: decoder)
+        let r2 = try LiveCaptioner(model: ScriptedModel(decoder))
         XCTAssertThrowsError(try stream(r2, audio(3.0), chunk: 1_600)) { e in
             XCTAssertTrue("\(e)".contains("decoding the window"), "\(e)")
         }
     }
 
     func testShortGapIsFilledAndTimesStayOnTheCaptureClock() throws {
-        let r = try StreamingRecognizer(decoder: ScriptedDecoder(script))
+        let r = try LiveCaptioner(model: ScriptedModel(ScriptedDecoder(script)))
         let samples = audio(7.0)
         var events: [StreamingEvent] = []
         // Drop 0.1 s of audio in the silence at 3.0 s: the recognizer pads it and keeps times.
@@ -161,7 +181,7 @@ final class StreamingRecognizerTests: XCTestCase {
         let windows = ScriptedDecoder(script)
         // The "offline" decoder hears the same audio; capitalised so its output is recognisable.
         let whole = ScriptedDecoder(script.map { ($0.0.capitalized, $0.1, $0.2) })
-        let r = try StreamingRecognizer(decoder: windows, finalDecoder: whole)
+        let r = try LiveCaptioner(model: ScriptedModel(windows, final: whole))
         let events = try stream(r, audio(7.0), chunk: 1_600)
         XCTAssertEqual(events.filter { $0.kind == .final }.map(\.text), ["Ask Not What Your", "For Your Country."])
         XCTAssertEqual(r.finalPassCount, 2)
@@ -179,7 +199,7 @@ final class StreamingRecognizerTests: XCTestCase {
         var c = StreamingConfiguration()
         c.finalPass = false
         let unused = ScriptedDecoder(script)
-        let r2 = try StreamingRecognizer(decoder: ScriptedDecoder(script), finalDecoder: unused, configuration: c)
+        let r2 = try LiveCaptioner(model: ScriptedModel(ScriptedDecoder(script), final: unused), configuration: c)
         XCTAssertEqual(try stream(r2, audio(7.0), chunk: 1_600).filter { $0.kind == .final }.map(\.text),
                        ["ask not what your", "for your country."])
         XCTAssertEqual(unused.calls.count, 0)
@@ -187,7 +207,7 @@ final class StreamingRecognizerTests: XCTestCase {
 
     func testFinishRunsTheFinalPass() throws {
         let whole = ScriptedDecoder(script.map { ($0.0.uppercased(), $0.1, $0.2) })
-        let r = try StreamingRecognizer(decoder: ScriptedDecoder(script), finalDecoder: whole)
+        let r = try LiveCaptioner(model: ScriptedModel(ScriptedDecoder(script), final: whole))
         let events = try stream(r, Array(audio(2.15)), chunk: 800) + (try r.finish())
         XCTAssertEqual(events.last?.kind, .final)
         XCTAssertEqual(events.last?.text, "ASK NOT WHAT")

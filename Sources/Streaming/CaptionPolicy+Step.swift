@@ -1,0 +1,131 @@
+/// The policy decides, the driver does: `step` takes what happened (a voice-activity frame, a
+/// decode's result, a gap, the end) and returns what to do next, in order: decode this window, run
+/// the final pass over this range, emit this event. A decode action's result must come back as
+/// the next input (`.windowDecoded` / `.finalPassDecoded`, nil when nothing was decoded) before
+/// any other input; the policy then finishes the step it had begun.
+extension CaptionPolicy {
+    public enum Input: Equatable {
+        /// Voice activity over [start, end) (one VAD frame).
+        case voice(isSpeech: Bool, start: Double, end: Double)
+        /// Audio missing from `start` to `end` (longer than the window): silence for the policy,
+        /// without decodes.
+        case gap(start: Double, end: Double)
+        /// The result of the last `.decodeWindow` (nil: the range held no audio, or it failed).
+        case windowDecoded(Hypothesis?)
+        /// The result of the last `.decodeFinalPass` (nil: no audio, or it failed).
+        case finalPassDecoded(Hypothesis?)
+        /// End the open utterance now (SIGTERM, pause, end of input, model swap).
+        case finish(at: Double)
+    }
+
+    public enum Action: Equatable {
+        /// Decode the audio [from, to) (capture clock) with `prompt`; answer with `.windowDecoded`.
+        case decodeWindow(from: Double, to: Double, prompt: String)
+        /// Decode the whole utterance [from, to) once more; answer with `.finalPassDecoded`.
+        case decodeFinalPass(from: Double, to: Double, prompt: String)
+        /// Publish this event.
+        case emit(StreamingEvent)
+    }
+
+    /// The step waiting for a decode's result.
+    enum Pending: Equatable {
+        /// A voice frame: after the final pass or last look, apply the frame, then the step decode.
+        case voiceAfterDecode(isSpeech: Bool, start: Double, end: Double)
+        /// The step's own window decode (after the frame was applied).
+        case stepDecode(end: Double)
+        /// Finishing: after the decode, close the utterance.
+        case finish(at: Double)
+    }
+
+    /// Runs one input through the policy; returns the actions, in order.
+    public mutating func step(_ input: Input) -> [Action] {
+        switch input {
+        case let .voice(isSpeech, start, end):
+            precondition(pending == nil, "CaptionPolicy.step: a decode result was expected")
+            let ends = (!isSpeech && endpointDue(at: end)) || maxUtteranceDue(at: end)
+            if ends, runsFinalPass {
+                // The final pass: the whole utterance once more, with the offline settings (also
+                // for a forced final at the maximum utterance length).
+                pending = .voiceAfterDecode(isSpeech: isSpeech, start: start, end: end)
+                return [finalPassAction(until: end)]
+            }
+            if !isSpeech, endpointDue(at: end), lastDecodedEnd < end - 1e-9 {
+                // A last look before the final: confirms (commits) the words of the utterance's end.
+                pending = .voiceAfterDecode(isSpeech: isSpeech, start: start, end: end)
+                return [windowAction(until: end)]
+            }
+            return applyVoice(isSpeech: isSpeech, start: start, end: end)
+
+        case let .gap(start, end):
+            return voice(isSpeech: false, start: start, end: end).map(Action.emit)
+
+        case let .windowDecoded(h):
+            guard let p = pending else { return [] }
+            pending = nil
+            var actions: [Action] = []
+            if let h { actions += hypothesis(h, windowEnd: lastDecodedEnd).map(Action.emit) }
+            return actions + resume(p)
+
+        case let .finalPassDecoded(h):
+            guard let p = pending else { return [] }
+            pending = nil
+            if let h { finalPass(h) }
+            return resume(p)
+
+        case let .finish(time):
+            precondition(pending == nil, "CaptionPolicy.step: a decode result was expected")
+            if isActive, runsFinalPass {
+                pending = .finish(at: time)
+                return [finalPassAction(until: time)]
+            }
+            if isActive, lastDecodedEnd < time - 1e-9, time - windowStart > 0.1 {
+                pending = .finish(at: time)
+                return [windowAction(until: time)]
+            }
+            return finish(at: time).map(Action.emit)
+        }
+    }
+
+    /// Audio the next decodes may need starts here: the window (and, with a final pass, the
+    /// utterance's own audio); while idle, the preroll and context before `now`.
+    public func audioNeeded(now: Double) -> Double {
+        if isActive {
+            return runsFinalPass ? min(windowStart, utteranceAudioStart) : windowStart
+        }
+        return now - configuration.prerollSeconds - configuration.contextSeconds
+    }
+
+    // MARK: - Internals
+
+    private mutating func resume(_ p: Pending) -> [Action] {
+        switch p {
+        case let .voiceAfterDecode(isSpeech, start, end):
+            return applyVoice(isSpeech: isSpeech, start: start, end: end)
+        case .stepDecode:
+            return []
+        case let .finish(time):
+            return finish(at: time).map(Action.emit)
+        }
+    }
+
+    /// The frame applied to the utterance, then the step's decode when one is due.
+    private mutating func applyVoice(isSpeech: Bool, start: Double, end: Double) -> [Action] {
+        var actions = voice(isSpeech: isSpeech, start: start, end: end).map(Action.emit)
+        if isActive, end - lastDecodeAt >= configuration.stepSeconds - 1e-9,
+           end - windowStart >= configuration.stepSeconds - 1e-9 {
+            pending = .stepDecode(end: end)
+            actions.append(windowAction(until: end))
+        }
+        return actions
+    }
+
+    private mutating func windowAction(until end: Double) -> Action {
+        lastDecodeAt = end
+        lastDecodedEnd = end
+        return .decodeWindow(from: windowStart, to: end, prompt: prompt)
+    }
+
+    private func finalPassAction(until end: Double) -> Action {
+        .decodeFinalPass(from: utteranceAudioStart, to: end, prompt: finalPassPrompt)
+    }
+}

@@ -1,0 +1,201 @@
+import CaptionCore
+import Features
+
+/// The live path for every model: audio chunks and video frames on the capture clock in, caption
+/// events out. It keeps the audio the policy may still need, runs the voice-activity detector
+/// (gated by what the camera says, `SpeakerActivity`), hands each VAD frame to `CaptionPolicy.step`
+/// and carries out the actions it returns with the `StreamingModel`. Deterministic: time comes
+/// only from the chunks.
+///
+/// Clock: the buffer is indexed by sample position (samples since the first chunk, gaps filled);
+/// `time(ofSample:)` is the one place a position becomes capture-clock seconds.
+public final class LiveCaptioner {
+    public let model: StreamingModel
+    public let configuration: StreamingConfiguration
+    public private(set) var policy: CaptionPolicy
+    private let speaker: SpeakerActivity?
+    private var vad: VoiceActivityDetector
+    private let rate: Int
+
+    private var origin: Double?          // capture time of sample position 0
+    private var buffer: [Float] = []     // samples from position `bufferStart`
+    private var bufferStart = 0
+    private var rtf = 0.0
+
+    /// Window decodes and final passes so far (for status and tests).
+    public private(set) var decodeCount = 0
+    public private(set) var finalPassCount = 0
+
+    public init(model: StreamingModel, configuration: StreamingConfiguration = StreamingConfiguration(),
+                speaker: SpeakerActivity? = nil,
+                vad: VoiceActivityDetector.Configuration = VoiceActivityDetector.Configuration()) throws {
+        guard vad.sampleRate == model.sampleRate else {
+            throw StreamingError.invalidConfiguration(parameter: "vad.sample_rate", value: "\(vad.sampleRate)",
+                                                      reason: "expected \(model.sampleRate) (the model's audio rate)")
+        }
+        self.model = model
+        self.configuration = configuration
+        self.speaker = speaker
+        self.rate = model.sampleRate
+        self.policy = try CaptionPolicy(configuration: configuration, finalPassAvailable: model.hasFinalPass)
+        self.vad = try VoiceActivityDetector(configuration: vad)
+    }
+
+    /// Seconds of compute per second of audio, over roughly the last 10 s.
+    public var realTimeFactor: Double { rtf }
+
+    /// Frames the camera analysis could not use (counted as dropped video).
+    public var skippedFrames: Int { speaker?.skippedFrames ?? 0 }
+
+    /// A captured video frame (for the speaker gate).
+    public func accept(video frame: VideoFrame) { speaker?.accept(frame: frame) }
+
+    /// Accepts the next chunk; returns the caption events it caused.
+    public func accept(audio chunk: AudioChunk) throws -> [CaptionEvent] {
+        guard chunk.sampleRate == rate else {
+            throw StreamingError.invalidConfiguration(parameter: "audio", value: "\(chunk.sampleRate) Hz",
+                                                      reason: "the capture must deliver \(rate) Hz audio")
+        }
+        let began = MonotonicClock.now()
+        let events = try accept(chunk.samples[...], startTime: chunk.startTime)
+        account(compute: MonotonicClock.now() - began, audio: Double(chunk.samples.count) / Double(rate))
+        return events.map(captionEvent)
+    }
+
+    /// Ends the current utterance now (SIGTERM, pause, end of input, model swap): its final.
+    public func finishUtterance() throws -> [CaptionEvent] {
+        try finish().map(captionEvent)
+    }
+
+    /// End time of the audio accepted so far.
+    public var audioEnd: Double { time(ofSample: bufferStart + buffer.count) }
+
+    // MARK: - Policy-level API (StreamingEvents; tests drive the captioner through these)
+
+    /// Accepts 16-kHz mono samples whose first sample is at `startTime`. Gaps up to the window
+    /// length are filled with silence; longer gaps restart the buffer.
+    public func accept(_ samples: ArraySlice<Float>, startTime: Double) throws -> [StreamingEvent] {
+        if let bad = samples.firstIndex(where: { !$0.isFinite }) {
+            throw StreamingError.nonFiniteSample(time: startTime, index: bad - samples.startIndex)
+        }
+        guard origin != nil else {
+            origin = startTime
+            return try ingest(samples)
+        }
+        let gap = startTime - audioEnd
+        if gap < -1.5 / Double(rate) { throw StreamingError.timeWentBackwards(expected: audioEnd, got: startTime) }
+        let missing = Int((gap * Double(rate)).rounded())
+        guard missing > 0 else { return try ingest(samples) } // sub-sample jitter is absorbed
+        if gap <= configuration.windowSeconds {
+            return try ingest([Float](repeating: 0, count: missing)[...]) + ingest(samples)
+        }
+        // A long gap: silence for the policy, then the buffer restarts at the new audio.
+        let events = run(policy.step(.gap(start: audioEnd, end: startTime)))
+        buffer.removeAll()
+        origin = startTime
+        bufferStart = 0
+        return try events.get() + ingest(samples)
+    }
+
+    /// Ends the current utterance as a final, decoding once more first when audio arrived since.
+    public func finish() throws -> [StreamingEvent] {
+        try run(policy.step(.finish(at: audioEnd))).get()
+    }
+
+    // MARK: - Internals
+
+    private func time(ofSample position: Int) -> Double {
+        (origin ?? 0) + Double(position) / Double(rate)
+    }
+
+    private func position(ofTime t: Double) -> Int {
+        Int(((t - (origin ?? 0)) * Double(rate)).rounded())
+    }
+
+    private func ingest(_ samples: ArraySlice<Float>) throws -> [StreamingEvent] {
+        let start = audioEnd
+        buffer.append(contentsOf: samples)
+        var events: [StreamingEvent] = []
+        var failure: Error?
+        for frame in vad.process(samples, startTime: start) {
+            var isSpeech = frame.isSpeech
+            if isSpeech, speaker?.speaking(at: frame.start) == false { isSpeech = false }
+            switch run(policy.step(.voice(isSpeech: isSpeech, start: frame.start, end: frame.end))) {
+            case .success(let e): events += e
+            case .failure(let e): failure = failure ?? e
+            }
+            trimBuffer(now: frame.end)
+        }
+        if let failure { throw failure }
+        return events
+    }
+
+    /// Carries out actions until the policy asks for nothing more; a decode failure is reported
+    /// after the step completes (the policy hears "nothing decoded").
+    private func run(_ first: [CaptionPolicy.Action]) -> Result<[StreamingEvent], Error> {
+        var queue = first[...]
+        var events: [StreamingEvent] = []
+        var failure: Error?
+        while let action = queue.popFirst() {
+            switch action {
+            case .emit(let e):
+                events.append(e)
+            case let .decodeWindow(from, to, prompt):
+                var h: Hypothesis?
+                do { h = try decode(from: from, to: to) { try model.decodeWindow($0, startTime: $1, prompt: prompt) } } catch {
+                    failure = failure ?? StreamingError.decoderFailed(start: from, end: to, reason: "\(error)")
+                }
+                if h != nil { decodeCount += 1 }
+                queue = policy.step(.windowDecoded(h))[...] + queue
+            case let .decodeFinalPass(from, to, prompt):
+                var h: Hypothesis?
+                do { h = try decode(from: from, to: to) { try model.decodeUtterance($0, startTime: $1, prompt: prompt) } } catch {
+                    failure = failure ?? StreamingError.decoderFailed(start: from, end: to, reason: "final pass: \(error)")
+                }
+                if h != nil { finalPassCount += 1 }
+                queue = policy.step(.finalPassDecoded(h))[...] + queue
+            }
+        }
+        if let failure { return .failure(failure) }
+        return .success(events)
+    }
+
+    /// Decodes the buffered audio of [from, to) (clamped to the buffer); nil when it is empty.
+    private func decode(from: Double, to: Double,
+                        _ body: (ArraySlice<Float>, Double) throws -> Hypothesis) throws -> Hypothesis? {
+        let lo = max(0, position(ofTime: from) - bufferStart)
+        let hi = min(buffer.count, position(ofTime: to) - bufferStart)
+        guard hi > lo else { return nil }
+        return try body(buffer[lo..<hi], time(ofSample: bufferStart + lo))
+    }
+
+    /// Drops audio the policy no longer needs, in blocks of at least 0.25 s.
+    private func trimBuffer(now: Double) {
+        let keepFrom = policy.audioNeeded(now: now)
+        let drop = Int(((keepFrom - time(ofSample: bufferStart)) * Double(rate)).rounded(.down))
+        guard drop >= rate / 4 else { return }
+        let n = min(drop, buffer.count)
+        buffer.removeFirst(n)
+        bufferStart += n
+    }
+
+    /// Real-time factor as an exponential average over roughly the last 10 s of audio.
+    private func account(compute: Double, audio: Double) {
+        guard audio > 0 else { return }
+        let weight = min(1, audio / 10)
+        rtf = rtf * (1 - weight) + (compute / audio) * weight
+    }
+
+    private func captionEvent(_ e: StreamingEvent) -> CaptionEvent {
+        let lang = e.lang ?? model.language
+        switch e.kind {
+        case .partial:
+            return .partial(CaptionPartial(utterance: e.utterance, text: e.text, stable: e.stable,
+                                           start: e.start, end: e.end, lang: lang))
+        case .final:
+            return .final(CaptionFinal(utterance: e.utterance, text: e.text, start: e.start, end: e.end, lang: lang,
+                                       words: e.words.map { CaptionWord(word: $0.text, start: $0.start, end: $0.end,
+                                                                        probability: $0.probability) }))
+        }
+    }
+}

@@ -1,0 +1,17 @@
+import Foundation
+
+/// Which model the live captioner runs and how it decodes (configuration section `model`).
+public struct ModelSettings: Equatable, Sendable {
+    public enum Task: String, CaseIterable, Sendable { case transcribe, translate }
+    /// An installed model name (looked up in `dir`) or an absolute path to a model directory.
+    public var name = "tiny.en"
+    public var dir = "/var/lib/captiond/models"
+    /// A language code ("en", "zh", …) or "auto" to detect it.
+    public var language = "en"
+    public var task: Task = .transcribe
+    public var beam = 1
+    public init() {}
+
+    /// The model directory these settings name.
+    public var path: String { name.hasPrefix("/") ? name : (dir as NSString).appendingPathComponent(name) }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import CaptionCore
+import Models
+
+/// Whisper as a `StreamingModel`: `WhisperWindowDecoder` for the windows (reduced audio context,
+/// greedy at temperature 0) and `WhisperUtteranceDecoder` for the final pass (the offline
+/// settings). With `CAPTIOND_TRACE_DECODES=1` every decode is logged to standard error.
+public final class WhisperStreamingModel: StreamingModel {
+    public let settings: ModelSettings
+    public let sampleRate = 16_000
+    public let language: String
+    public let incremental = false
+    public let hasFinalPass = true
+    private let window: WhisperWindowDecoder
+    private let utterance: WhisperUtteranceDecoder
+    private let trace: DecodeTrace
+
+    /// Loads the model `settings` name and checks the settings against it: an English-only model
+    /// refuses another language and the translate task. A non-regular file where the model's files
+    /// should be (a FIFO would block the open forever) is refused before anything is opened.
+    /// - Parameter threads: engine threads (1: a window decode is short, and the capture and
+    ///   pipeline threads need the other core).
+    public init(settings: ModelSettings, threads: Int = 1,
+                trace: Bool = ProcessInfo.processInfo.environment["CAPTIOND_TRACE_DECODES"] == "1") throws {
+        self.settings = settings
+        try Self.checkFiles(directory: settings.path)
+        InferenceThreads.set(threads)
+        let pipeline: WhisperPipeline
+        do { pipeline = try WhisperPipeline(model: settings.path) } catch {
+            throw StreamingError.modelUnusable(model: settings.name, reason: "cannot load \(settings.path): \(error)")
+        }
+        let code: String?
+        do { code = try pipeline.decodingLanguage(settings.language) } catch {
+            throw StreamingError.modelUnusable(model: settings.name, reason: "model.language: \(error)")
+        }
+        if settings.task == .translate && !pipeline.isMultilingual {
+            throw StreamingError.modelUnusable(model: settings.name,
+                reason: "model.task \"translate\" needs a multilingual model; '\(pipeline.name)' is English-only (use base, or task \"transcribe\")")
+        }
+        var options = DecodingOptions.greedy(language: code)
+        options.beamSize = max(1, settings.beam)
+        options.task = settings.task == .translate ? .translate : .transcribe
+        options.temperatures = [0.0]
+        window = WhisperWindowDecoder(transcriber: pipeline.transcriber, options: options)
+        // The final pass decodes as `captionctl transcribe` does: same beam, temperature fallback.
+        var finalOptions = DecodingOptions.greedy(language: code)
+        finalOptions.beamSize = max(1, settings.beam)
+        finalOptions.task = options.task
+        utterance = WhisperUtteranceDecoder(transcriber: pipeline.transcriber, options: finalOptions)
+        language = code ?? "auto"
+        self.trace = DecodeTrace(enabled: trace)
+    }
+
+    public func decodeWindow(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
+        try trace.timed("decode", samples: samples, startTime: startTime) {
+            try window.decode(samples: samples, startTime: startTime, prompt: prompt)
+        }
+    }
+
+    public func decodeUtterance(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
+        try trace.timed("final pass", samples: samples, startTime: startTime) {
+            try utterance.decode(samples: samples, startTime: startTime, prompt: prompt)
+        }
+    }
+
+    /// The files a Whisper directory may hold must be regular files (or absent): opening a FIFO
+    /// with no writer would block the loading thread forever.
+    static func checkFiles(directory: String) throws {
+        var st = stat()
+        guard stat(directory, &st) == 0 else { return } // the loader reports a missing model
+        guard (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw StreamingError.modelUnusable(model: directory, reason: "\(directory) is not a directory; give a model directory or an installed model name")
+        }
+        for name in ["model.bin", "config.json", "tokenizer.json", "vocabulary.txt", "vocabulary.json",
+                     "model.safetensors", "preprocessor_config.json"] {
+            let path = (directory as NSString).appendingPathComponent(name)
+            guard stat(path, &st) == 0 else { continue }
+            guard (st.st_mode & S_IFMT) == S_IFREG else {
+                throw StreamingError.modelUnusable(model: directory, reason: "\(path) is not a regular file (a FIFO, device or directory); replace it with the model's file")
+            }
+        }
+    }
+}
+
+/// Times every decode; with tracing on, logs each one (span, compute time, guard figures, and each
+/// word with its probability) to standard error.
+final class DecodeTrace {
+    let enabled: Bool
+    private(set) var decodes = 0
+    private(set) var computeSeconds = 0.0
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func timed(_ what: String, samples: ArraySlice<Float>, startTime: Double, _ body: () throws -> Hypothesis) throws -> Hypothesis {
+        let began = MonotonicClock.now()
+        let h = try body()
+        let took = MonotonicClock.now() - began
+        decodes += 1
+        computeSeconds += took
+        if enabled {
+            let span = Double(samples.count) / 16_000
+            let line = "\(what) " + String(format: "%d: %.2f s window at %.2f took %.3f s; lp %.2f nsp %.2f cr %.2f: ",
+                              decodes, span, startTime, took, h.avgLogProb, h.noSpeechProb, h.compressionRatio)
+                + Self.describe(h) + "\n"
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+        return h
+    }
+
+    /// The hypothesis's words, each with its probability when the decoder gave one ("ask(0.97)").
+    static func describe(_ h: Hypothesis) -> String {
+        h.words.map { w in w.probability.map { w.text + String(format: "(%.2f)", $0) } ?? w.text }.joined(separator: " ")
+    }
+}

@@ -60,3 +60,13 @@ uninstall:
 
 clean:
 	rm -rf .build $(TEST_BUILD)
+
+# --- fuzz (issue 9): libFuzzer harnesses of every parser of outside input (Fuzz/README.md). Each
+# target runs FUZZ_SECONDS (default 60) from the seeds in Fuzz/Seeds; a table of executions and
+# coverage ends the run; exit 1 on any crash. `make fuzz FUZZ_TARGETS="wav flac"` runs a subset.
+# Not part of .ci/run (too slow); the crashes it found are regression tests in `make test`.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+.PHONY: fuzz
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run-fuzz $(FUZZ_TARGETS)

@@ -26,7 +26,8 @@ enum FLACDecoder {
         var r = FLACBitReader(data)
         let stream = try readMetadata(&r)
         var mono: [Float] = []
-        mono.reserveCapacity(stream.totalSamples)
+        // A compressed frame holds at least ~1 sample per byte for real audio; larger claims are not trusted.
+        mono.reserveCapacity(min(stream.totalSamples, 2 * data.count))
         var channels = [[Int32]](repeating: [], count: stream.channels)
         let scale = 1 / Float(Int64(1) << (stream.bitsPerSample - 1)) / Float(stream.channels)
         while r.bitsLeft > 0 {

@@ -17,8 +17,29 @@ public enum ConfigLoader {
         return try parse(text, file: (path as NSString).lastPathComponent)
     }
 
+    /// Where a table header's name starts with a non-ASCII character (`[é]`, `[[ €`, `[.ü`): the
+    /// toml++ parser inside TOMLKit 0.6.0 fails an assertion there and aborts the process (found
+    /// by `make fuzz`, target toml), so such text is refused before it reaches the parser. Such a
+    /// name is invalid TOML anyway; the (line, column) are 1-based.
+    static func nonASCIITableName(_ text: String) -> (line: Int, column: Int)? {
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let scalars = Array(line.unicodeScalars)
+            var i = 0
+            while i < scalars.count, scalars[i] == " " || scalars[i] == "\t" { i += 1 }
+            guard i < scalars.count, scalars[i] == "[" else { continue }
+            i += 1
+            while i < scalars.count, scalars[i] == "[" || scalars[i] == " " || scalars[i] == "\t" || scalars[i] == "." { i += 1 }
+            if i < scalars.count, !scalars[i].isASCII { return (n + 1, i + 1) }
+        }
+        return nil
+    }
+
     /// Parses configuration text; `file` names it in error messages.
     public static func parse(_ text: String, file: String = "captiond.toml") throws -> DaemonConfig {
+        if let (line, column) = nonASCIITableName(text) {
+            throw DaemonError.configSyntax(file: file, line: line, column: column,
+                reason: "a table name must start with an ASCII letter, digit, '_' or '-' (or be quoted), e.g. [audio]")
+        }
         let root: TOMLTable
         do { root = try TOMLTable(string: text) } catch let e as TOMLParseError {
             throw DaemonError.configSyntax(file: file, line: e.source.begin.line, column: e.source.begin.column, reason: e.description)

@@ -47,9 +47,12 @@ public enum SafetensorsReader {
             guard let dtype = DType(rawValue: dtypeName), [.float32, .float16, .bfloat16].contains(dtype) else {
                 throw TensorError.unsupportedDType(path: path, name: name, dtype: dtypeName)
             }
-            let elements = shape.reduce(1, *)
-            guard offsets[0] >= 0, offsets[1] - offsets[0] == elements * dtype.size else {
-                throw TensorError.wrongFormat(path: path, reason: "tensor '\(name)' of shape \(shape) \(dtypeName) has data_offsets \(offsets), expected \(elements * dtype.size) bytes")
+            guard let byteCount = checkedByteCount(shape, elementSize: dtype.size) else {
+                throw TensorError.wrongFormat(path: path, reason: "tensor '\(name)' has shape \(shape): too many elements to be a tensor")
+            }
+            let elements = byteCount / dtype.size
+            guard offsets[0] >= 0, offsets[1] >= offsets[0], offsets[1] - offsets[0] == byteCount else {
+                throw TensorError.wrongFormat(path: path, reason: "tensor '\(name)' of shape \(shape) \(dtypeName) has data_offsets \(offsets), expected \(byteCount) bytes")
             }
             guard offsets[1] <= dataCount, let base = bytes.baseAddress else {
                 throw TensorError.truncated(path: path, at: bytes.count, what: "the data of '\(name)' (bytes \(dataStart + offsets[0])..<\(dataStart + offsets[1]))")

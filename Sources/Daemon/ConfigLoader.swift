@@ -17,11 +17,12 @@ public enum ConfigLoader {
         return try parse(text, file: (path as NSString).lastPathComponent)
     }
 
-    /// Where a table header's name starts with a non-ASCII character (`[é]`, `[[ €`, `[.ü`): the
-    /// toml++ parser inside TOMLKit 0.6.0 fails an assertion there and aborts the process (found
-    /// by `make fuzz`, target toml), so such text is refused before it reaches the parser. Such a
-    /// name is invalid TOML anyway; the (line, column) are 1-based.
-    static func nonASCIITableName(_ text: String) -> (line: Int, column: Int)? {
+    /// Where a table header's name starts with a character that cannot start a key (`[é]`,
+    /// `[[ €`, `[.ü`, `[=`, `[#`, a control character): the toml++ parser inside TOMLKit 0.6.0
+    /// fails an assertion there and aborts the process (found by `make fuzz`, target toml), so such
+    /// text is refused before it reaches the parser. Such a header is invalid TOML anyway; the
+    /// (line, column) are 1-based.
+    static func badTableName(_ text: String) -> (line: Int, column: Int)? {
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let scalars = Array(line.unicodeScalars)
             var i = 0
@@ -29,16 +30,19 @@ public enum ConfigLoader {
             guard i < scalars.count, scalars[i] == "[" else { continue }
             i += 1
             while i < scalars.count, scalars[i] == "[" || scalars[i] == " " || scalars[i] == "\t" || scalars[i] == "." { i += 1 }
-            if i < scalars.count, !scalars[i].isASCII { return (n + 1, i + 1) }
+            guard i < scalars.count else { continue }
+            let c = scalars[i]
+            let startsName = c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || "_-\"']\r".unicodeScalars.contains(c))
+            if !startsName { return (n + 1, i + 1) }
         }
         return nil
     }
 
     /// Parses configuration text; `file` names it in error messages.
     public static func parse(_ text: String, file: String = "captiond.toml") throws -> DaemonConfig {
-        if let (line, column) = nonASCIITableName(text) {
+        if let (line, column) = badTableName(text) {
             throw DaemonError.configSyntax(file: file, line: line, column: column,
-                reason: "a table name must start with an ASCII letter, digit, '_' or '-' (or be quoted), e.g. [audio]")
+                reason: "a table name must start with an ASCII letter, digit, '_' or '-', or be quoted, e.g. [audio]")
         }
         let root: TOMLTable
         do { root = try TOMLTable(string: text) } catch let e as TOMLParseError {

@@ -18,21 +18,25 @@ public enum ConfigLoader {
     }
 
     /// Where a table header's name starts with a character that cannot start a key (`[é]`,
-    /// `[[ €`, `[.ü`, `[=`, `[#`, a control character): the toml++ parser inside TOMLKit 0.6.0
+    /// `[[ €`, `[.ü`, `[=`, `[#`, a control character or a line break): the toml++ parser inside TOMLKit 0.6.0
     /// fails an assertion there and aborts the process (found by `make fuzz`, target toml), so such
     /// text is refused before it reaches the parser. Such a header is invalid TOML anyway; the
     /// (line, column) are 1-based.
     static func badTableName(_ text: String) -> (line: Int, column: Int)? {
-        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        for (n, line) in lines.enumerated() {
             let scalars = Array(line.unicodeScalars)
             var i = 0
             while i < scalars.count, scalars[i] == " " || scalars[i] == "\t" { i += 1 }
             guard i < scalars.count, scalars[i] == "[" else { continue }
             i += 1
             while i < scalars.count, scalars[i] == "[" || scalars[i] == " " || scalars[i] == "\t" || scalars[i] == "." { i += 1 }
-            guard i < scalars.count else { continue }
+            guard i < scalars.count else {
+                if n + 1 < lines.count { return (n + 1, i + 1) }    // "[" then a line break
+                continue
+            }
             let c = scalars[i]
-            let startsName = c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || "_-\"']\r".unicodeScalars.contains(c))
+            let startsName = c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || "_-\"']".unicodeScalars.contains(c))
             if !startsName { return (n + 1, i + 1) }
         }
         return nil

@@ -34,9 +34,18 @@ final class ConfigFuzzRegressionTests: XCTestCase {
         }
     }
 
+    func testLeadingDotInATableNameIsASyntaxErrorNotAnAbort() throws {
+        let url = TestPaths.fixtures.appendingPathComponent("fuzz/toml-leading-dot-table-name.toml")
+        let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
+        XCTAssertThrowsError(try ConfigLoader.parse(text, file: "x.toml")) { error in
+            guard case let DaemonError.configSyntax(_, line, column, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual([line, column], [1, 2])
+        }
+    }
+
     func testEveryHeaderShapeThatAbortedIsRefusedAndQuotedNamesStillParse() {
         for text in ["[é]", "[[é]]", " [ ü ]", "[\t\t€]", "[.é]", "[audio]\nsource = \"file\"\n[😀]",
-                     "[=]", "[#]", "[,]", "[}]", "[\u{1}]", "[\u{7F}]", "[\nvideo]", "[\r\nvideo]"] {
+                     "[=]", "[#]", "[,]", "[}]", "[\u{1}]", "[\u{7F}]", "[\nvideo]", "[\r\nvideo]", "[.udio]"] {
             XCTAssertThrowsError(try ConfigLoader.parse(text), text.debugDescription) { error in
                 guard case DaemonError.configSyntax = error else { return XCTFail("\(text.debugDescription): \(error)") }
             }

@@ -18,7 +18,7 @@ public enum ConfigLoader {
     }
 
     /// Where a table header's name starts with a character that cannot start a key (`[é]`,
-    /// `[[ €`, `[.udio]`, `[=`, `[#`, a control character or a line break): the toml++ parser inside TOMLKit 0.6.0
+    /// `[[ €`, `[.udio]`, `[[[a`, `[=`, `[#`, a control character or a line break): the toml++ parser inside TOMLKit 0.6.0
     /// fails an assertion there and aborts the process (found by `make fuzz`, target toml), so such
     /// text is refused before it reaches the parser. Such a header is invalid TOML anyway; the
     /// (line, column) are 1-based.
@@ -30,7 +30,8 @@ public enum ConfigLoader {
             while i < scalars.count, scalars[i] == " " || scalars[i] == "\t" { i += 1 }
             guard i < scalars.count, scalars[i] == "[" else { continue }
             i += 1
-            while i < scalars.count, scalars[i] == "[" || scalars[i] == " " || scalars[i] == "\t" { i += 1 }
+            if i < scalars.count, scalars[i] == "[" { i += 1 }                // [[array of tables]]
+            while i < scalars.count, scalars[i] == " " || scalars[i] == "\t" { i += 1 }
             guard i < scalars.count else {
                 if n + 1 < lines.count { return (n + 1, i + 1) }    // "[" then a line break
                 continue

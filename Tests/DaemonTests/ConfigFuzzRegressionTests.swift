@@ -45,13 +45,15 @@ final class ConfigFuzzRegressionTests: XCTestCase {
 
     func testEveryHeaderShapeThatAbortedIsRefusedAndQuotedNamesStillParse() {
         for text in ["[é]", "[[é]]", " [ ü ]", "[\t\t€]", "[.é]", "[audio]\nsource = \"file\"\n[😀]",
-                     "[=]", "[#]", "[,]", "[}]", "[\u{1}]", "[\u{7F}]", "[\nvideo]", "[\r\nvideo]", "[.udio]"] {
+                     "[=]", "[#]", "[,]", "[}]", "[\u{1}]", "[\u{7F}]", "[\nvideo]", "[\r\nvideo]", "[.udio]", "[[[audio]]]"] {
             XCTAssertThrowsError(try ConfigLoader.parse(text), text.debugDescription) { error in
                 guard case DaemonError.configSyntax = error else { return XCTFail("\(text.debugDescription): \(error)") }
             }
         }
         // Not table names: left to the parser (and the key checks), as before.
         XCTAssertNil(ConfigLoader.badTableName("[audio]\ndevice = \"[é]\"\n[model]\nname = \"ünïcode\""))
-        XCTAssertNil(ConfigLoader.badTableName("[a.é]\n[\"é\"]"))
+        XCTAssertNil(ConfigLoader.badTableName("[a.é]\n[\"é\"]\n[[ x ]]\n[ 'y' ]"))
+        let url = TestPaths.fixtures.appendingPathComponent("fuzz/toml-triple-bracket.toml")
+        XCTAssertEqual(ConfigLoader.badTableName(String(decoding: (try? Data(contentsOf: url)) ?? Data(), as: UTF8.self))?.column, 3)
     }
 }

@@ -73,3 +73,13 @@ corpus-av: deps
 	$(BIN)/captionctl corpus -o $(AV_DIR)/corpus --seed $(AV_SEED) --train $(AV_TRAIN) --validation 100 --test 200 --noise babble:20,babble:10,babble:5,babble:0,babble:-5,white:10
 train-av: corpus-av
 	$(BIN)/captionctl train --corpus $(AV_DIR)/corpus -o $(AV_DIR)/av.safetensors --seed $(AV_SEED) --steps $(AV_STEPS)
+
+# --- fuzz (issue 9): libFuzzer harnesses of every parser of outside input (Fuzz/README.md). Each
+# target runs FUZZ_SECONDS (default 60) from the seeds in Fuzz/Seeds; a table of executions and
+# coverage ends the run; exit 1 on any crash. `make fuzz FUZZ_TARGETS="wav flac"` runs a subset.
+# Not part of .ci/run (too slow); the crashes it found are regression tests in `make test`.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+.PHONY: fuzz
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run-fuzz $(FUZZ_TARGETS)

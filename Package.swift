@@ -10,6 +10,9 @@ let package = Package(
     products: [
         .executable(name: "captiond", targets: ["captiond"]),
         .executable(name: "captionctl", targets: ["captionctl"]),
+        // The parsers of outside input, for the libFuzzer harnesses of the package in Fuzz/.
+        .library(name: "CaptiondParsers", targets: ["CaptionCore", "Features", "Capture", "Tensor",
+                                                    "Models", "IPC", "Daemon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -21,8 +21,38 @@ public enum ConfigLoader {
         return config
     }
 
+    /// Where a table header's name starts with a character that cannot start a key (`[é]`,
+    /// `[[ €`, `[.udio]`, `[[[a`, `[=`, `[#`, a control character or a line break): the toml++ parser inside TOMLKit 0.6.0
+    /// fails an assertion there and aborts the process (found by `make fuzz`, target toml), so such
+    /// text is refused before it reaches the parser. Such a header is invalid TOML anyway; the
+    /// (line, column) are 1-based.
+    static func badTableName(_ text: String) -> (line: Int, column: Int)? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        for (n, line) in lines.enumerated() {
+            let scalars = Array(line.unicodeScalars)
+            var i = 0
+            while i < scalars.count, scalars[i] == " " || scalars[i] == "\t" { i += 1 }
+            guard i < scalars.count, scalars[i] == "[" else { continue }
+            i += 1
+            if i < scalars.count, scalars[i] == "[" { i += 1 }                // [[array of tables]]
+            while i < scalars.count, scalars[i] == " " || scalars[i] == "\t" { i += 1 }
+            guard i < scalars.count else {
+                if n + 1 < lines.count { return (n + 1, i + 1) }    // "[" then a line break
+                continue
+            }
+            let c = scalars[i]
+            let startsName = c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || "_-\"']".unicodeScalars.contains(c))
+            if !startsName { return (n + 1, i + 1) }
+        }
+        return nil
+    }
+
     /// Parses configuration text; `file` names it in error messages.
     public static func parse(_ text: String, file: String = "captiond.toml") throws -> DaemonConfig {
+        if let (line, column) = badTableName(text) {
+            throw DaemonError.configSyntax(file: file, line: line, column: column,
+                reason: "a table name must start with an ASCII letter, digit, '_' or '-', or be quoted, e.g. [audio]")
+        }
         let root: TOMLTable
         do { root = try TOMLTable(string: text) } catch let e as TOMLParseError {
             throw DaemonError.configSyntax(file: file, line: e.source.begin.line, column: e.source.begin.column, reason: e.description)

@@ -23,10 +23,15 @@ public enum CTranslate2Reader {
     public static func read(path: String, spec: String? = nil) throws -> (header: Header, store: WeightStore) {
         let file = try MappedFile(path: path)
         defer { file.close() }
-        var r = ByteReader(base: file.bytes, count: file.count, path: path)
+        return try read(bytes: UnsafeRawBufferPointer(start: file.bytes, count: file.count), path: path, spec: spec)
+    }
+
+    /// Reads a checkpoint held in memory; `path` only names the source in errors.
+    public static func read(bytes: UnsafeRawBufferPointer, path: String, spec: String? = nil) throws -> (header: Header, store: WeightStore) {
+        var r = ByteReader(base: bytes.baseAddress, count: bytes.count, path: path)
         let version = try r.u32("the format version")
         guard supportedVersions.contains(version) else {
-            throw TensorError.wrongFormat(path: path, reason: "format version \(version) (bytes \(hex(file, 0, 4))) is not a CTranslate2 model.bin version \(supportedVersions.lowerBound)…\(supportedVersions.upperBound)")
+            throw TensorError.wrongFormat(path: path, reason: "format version \(version) (bytes \(hex(bytes, 0, 4))) is not a CTranslate2 model.bin version \(supportedVersions.lowerBound)…\(supportedVersions.upperBound)")
         }
         let specName = try string(&r, "the spec name")
         guard !specName.isEmpty, specName.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
@@ -51,9 +56,11 @@ public enum CTranslate2Reader {
                 throw TensorError.wrongFormat(path: path, reason: "variable '\(name)' has unknown dtype code \(code)")
             }
             let bytes = Int(try r.u32("the byte count of '\(name)'"))
-            let elements = shape.reduce(1, *)
-            guard bytes == elements * dtype.size else {
-                throw TensorError.wrongFormat(path: path, reason: "variable '\(name)' of shape \(shape) and type \(dtype.rawValue) declares \(bytes) bytes, expected \(elements * dtype.size)")
+            guard let expected = checkedByteCount(shape, elementSize: dtype.size) else {
+                throw TensorError.wrongFormat(path: path, reason: "variable '\(name)' has shape \(shape): too many elements to be a tensor")
+            }
+            guard bytes == expected else {
+                throw TensorError.wrongFormat(path: path, reason: "variable '\(name)' of shape \(shape) and type \(dtype.rawValue) declares \(bytes) bytes, expected \(expected)")
             }
             let data = try r.need(bytes, "the data of '\(name)' (\(bytes) bytes)")
             raws[name] = Raw(shape: shape, dtype: dtype, data: data)
@@ -118,10 +125,9 @@ public enum CTranslate2Reader {
         return s
     }
 
-    private static func hex(_ file: MappedFile, _ start: Int, _ n: Int) -> String {
-        guard let b = file.bytes else { return "" }
-        return (start..<min(file.count, start + n)).map { i in
-            let v = b.load(fromByteOffset: i, as: UInt8.self)
+    private static func hex(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ n: Int) -> String {
+        (start..<min(bytes.count, start + n)).map { i in
+            let v = bytes[i]
             return (v < 16 ? "0" : "") + String(v, radix: 16)
         }.joined(separator: " ")
     }

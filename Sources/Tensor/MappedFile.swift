@@ -64,3 +64,16 @@ struct ByteReader {
         UInt64(littleEndian: try need(8, what()).loadUnaligned(as: UInt64.self))
     }
 }
+
+/// Elements × `elementSize` bytes of a tensor of `shape`, nil when a dimension is negative or the
+/// product overflows Int (a hostile header can declare dimensions of 2^32 each).
+func checkedByteCount(_ shape: [Int], elementSize: Int) -> Int? {
+    var n = elementSize
+    for d in shape {
+        guard d >= 0 else { return nil }
+        let (p, overflow) = n.multipliedReportingOverflow(by: d)
+        if overflow { return nil }
+        n = p
+    }
+    return n
+}

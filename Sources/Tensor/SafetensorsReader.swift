@@ -10,7 +10,12 @@ public enum SafetensorsReader {
     public static func read(path: String) throws -> (metadata: [String: String], store: WeightStore) {
         let file = try MappedFile(path: path)
         defer { file.close() }
-        var r = ByteReader(base: file.bytes, count: file.count, path: path)
+        return try read(bytes: UnsafeRawBufferPointer(start: file.bytes, count: file.count), path: path)
+    }
+
+    /// Reads a safetensors file held in memory; `path` only names the source in errors.
+    public static func read(bytes: UnsafeRawBufferPointer, path: String) throws -> (metadata: [String: String], store: WeightStore) {
+        var r = ByteReader(base: bytes.baseAddress, count: bytes.count, path: path)
         let headerLength = try r.u64("the header length")
         guard headerLength >= 2, headerLength <= UInt64(maxHeaderBytes) else {
             throw TensorError.wrongFormat(path: path, reason: "header length \(headerLength) is not that of a safetensors file")
@@ -21,7 +26,7 @@ public enum SafetensorsReader {
             throw TensorError.wrongFormat(path: path, reason: "the \(headerLength)-byte header is not a JSON object")
         }
         let dataStart = 8 + Int(headerLength)
-        let dataCount = file.count - dataStart
+        let dataCount = bytes.count - dataStart
         var metadata: [String: String] = [:]
         var tensors: [String: Tensor] = [:]
         for (name, value) in header {
@@ -42,12 +47,15 @@ public enum SafetensorsReader {
             guard let dtype = DType(rawValue: dtypeName), [.float32, .float16, .bfloat16].contains(dtype) else {
                 throw TensorError.unsupportedDType(path: path, name: name, dtype: dtypeName)
             }
-            let elements = shape.reduce(1, *)
-            guard offsets[0] >= 0, offsets[1] - offsets[0] == elements * dtype.size else {
-                throw TensorError.wrongFormat(path: path, reason: "tensor '\(name)' of shape \(shape) \(dtypeName) has data_offsets \(offsets), expected \(elements * dtype.size) bytes")
+            guard let byteCount = checkedByteCount(shape, elementSize: dtype.size) else {
+                throw TensorError.wrongFormat(path: path, reason: "tensor '\(name)' has shape \(shape): too many elements to be a tensor")
             }
-            guard offsets[1] <= dataCount, let base = file.bytes else {
-                throw TensorError.truncated(path: path, at: file.count, what: "the data of '\(name)' (bytes \(dataStart + offsets[0])..<\(dataStart + offsets[1]))")
+            let elements = byteCount / dtype.size
+            guard offsets[0] >= 0, offsets[1] >= offsets[0], offsets[1] - offsets[0] == byteCount else {
+                throw TensorError.wrongFormat(path: path, reason: "tensor '\(name)' of shape \(shape) \(dtypeName) has data_offsets \(offsets), expected \(byteCount) bytes")
+            }
+            guard offsets[1] <= dataCount, let base = bytes.baseAddress else {
+                throw TensorError.truncated(path: path, at: bytes.count, what: "the data of '\(name)' (bytes \(dataStart + offsets[0])..<\(dataStart + offsets[1]))")
             }
             tensors[name] = try Tensor(shape: shape, data: dtype.convert(base + dataStart + offsets[0], count: elements))
         }

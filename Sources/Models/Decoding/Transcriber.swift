@@ -34,10 +34,7 @@ public final class Transcriber<Model: WhisperInference> {
         var blank: [Int]? = nil
         let config = directory.appendingPathComponent("config.json")
         if let data = try? Data(contentsOf: config) {
-            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw ModelsError.invalidModel(path: config.path, reason: "config.json is not a JSON object")
-            }
-            blank = object["suppress_ids_begin"] as? [Int]
+            blank = try ModelConfig(data: data, path: config.path).suppressIdsBegin
         }
         try self.init(model: model, tokenizer: tokenizer, blankTokens: blank)
     }

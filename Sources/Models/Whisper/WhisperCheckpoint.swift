@@ -14,15 +14,11 @@ struct WhisperCheckpoint {
         guard fm.fileExists(atPath: configURL.path) else {
             throw ModelsError.invalidModel(path: directory.path, reason: "config.json is missing: install the model with scripts/fetch-models")
         }
-        let config: [String: Any]
+        let config: ModelConfig
         do {
-            let data = try Data(contentsOf: configURL)
-            guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw ModelsError.invalidModel(path: configURL.path, reason: "not a JSON object")
-            }
-            config = object
+            config = try ModelConfig(data: try Data(contentsOf: configURL), path: configURL.path)
         } catch let error as ModelsError { throw error } catch {
-            throw ModelsError.invalidModel(path: configURL.path, reason: "unreadable JSON: \(error.localizedDescription)")
+            throw ModelsError.invalidModel(path: configURL.path, reason: "unreadable: \(error.localizedDescription)")
         }
         let bin = directory.appendingPathComponent("model.bin")
         let safetensors = directory.appendingPathComponent("model.safetensors")
@@ -36,13 +32,8 @@ struct WhisperCheckpoint {
         }
         if fm.fileExists(atPath: safetensors.path) {
             let hf = try SafetensorsReader.read(path: safetensors.path).store
-            func heads(_ key: String) throws -> Int {
-                guard let v = (config[key] as? NSNumber)?.intValue, v > 0 else {
-                    throw ModelsError.invalidModel(path: configURL.path, reason: "'\(key)' (a positive integer) is missing")
-                }
-                return v
-            }
-            let encoderHeads = try heads("encoder_attention_heads"), decoderHeads = try heads("decoder_attention_heads")
+            let encoderHeads = try config.positiveInt("encoder_attention_heads")
+            let decoderHeads = try config.positiveInt("decoder_attention_heads")
             let store = try WhisperNameMapping.ctranslate2Store(fromHuggingFace: hf)
             try hf.checkAllUsed()
             hf.release()

@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Writes the fuzz seed corpora under Fuzz/Seeds/<target>/: small (KB) pieces of the project's own
+fixtures, the installed tiny.en model files and synthetic files in each format. Run from the
+repository root: `python3 Fuzz/make-seeds.py` (the committed seeds are its output; needs ffmpeg for
+the FLAC seeds and /var/lib/captiond/models/tiny.en for the tokenizer/config pieces)."""
+import json, os, struct, subprocess, sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "Fuzz", "Seeds")
+FIX = os.path.join(ROOT, "..", "shared", "fixtures")
+MODEL = os.environ.get("CAPTIOND_SEED_MODEL", "/var/lib/captiond/models/tiny.en")
+
+
+def put(target, name, data):
+    d = os.path.join(OUT, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+
+
+def wav(rate, channels, bits, tag, payload, extensible=False):
+    block = channels * bits // 8
+    fmt = struct.pack("<HHIIHH", 0xFFFE if extensible else tag, channels, rate, rate * block, block, bits)
+    if extensible:
+        fmt += struct.pack("<HHI", 22, bits, 0) + struct.pack("<H", tag) + bytes(14)
+    payload = payload[: len(payload) - len(payload) % block]
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(payload)) + payload
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def seeds_wav():
+    jfk = open(os.path.join(FIX, "whisper_cpp", "jfk.wav"), "rb").read()
+    speech = jfk[44 + 40000: 44 + 40000 + 800]          # 25 ms of real speech, s16 16 kHz
+    put("wav", "s16-16k-mono.wav", wav(16000, 1, 16, 1, speech))
+    put("wav", "u8-8k-mono.wav", wav(8000, 1, 8, 1, speech[:200]))
+    put("wav", "s24-44k-stereo.wav", wav(44100, 2, 24, 1, speech[:600]))
+    put("wav", "s32-48k-mono.wav", wav(48000, 1, 32, 1, speech[:400]))
+    put("wav", "f32-22k-stereo.wav", wav(22050, 2, 32, 3, struct.pack("<64f", *[i / 64 - 0.5 for i in range(64)])))
+    put("wav", "f64-16k-mono.wav", wav(16000, 1, 64, 3, struct.pack("<32d", *[i / 32 for i in range(32)])))
+    put("wav", "extensible-s16.wav", wav(16000, 2, 16, 1, speech[:256], extensible=True))
+    head = bytearray(jfk[:1024])                         # the real header (LIST chunk), cut
+    put("wav", "jfk-head.wav", bytes(head))
+
+
+def strip_padding(flac):
+    """ffmpeg writes an 8-KB PADDING block: keep only STREAMINFO and VORBIS_COMMENT, then the frames."""
+    out, at, blocks = bytearray(b"fLaC"), 4, []
+    while True:
+        head = flac[at]; size = int.from_bytes(flac[at + 1: at + 4], "big")
+        if head & 0x7F in (0, 4): blocks.append(bytearray(flac[at: at + 4 + size]))
+        at += 4 + size
+        if head & 0x80: break
+    for i, b in enumerate(blocks):
+        b[0] = (b[0] & 0x7F) | (0x80 if i == len(blocks) - 1 else 0)
+        out += b
+    return bytes(out + flac[at:])
+
+
+def seeds_flac():
+    src = os.path.join(FIX, "speech_recognition", "chinese.flac")
+    put("flac", "chinese-head.flac", open(src, "rb").read()[:2048])
+    runs = [("16k-mono", ["-ar", "16000", "-ac", "1", "-t", "0.03"]),
+            ("44k-stereo", ["-ar", "44100", "-ac", "2", "-t", "0.01"]),
+            ("48k-s24", ["-ar", "48000", "-ac", "1", "-sample_fmt", "s32", "-t", "0.01"]),
+            ("8k-verbatim", ["-ar", "8000", "-ac", "1", "-compression_level", "0", "-t", "0.02"]),
+            ("16k-lpc12", ["-ar", "16000", "-ac", "1", "-compression_level", "12", "-t", "0.03"])]
+    for name, args in runs:
+        data = subprocess.run(["ffmpeg", "-v", "error", "-ss", "0.4", "-i", src, *args, "-c:a", "flac", "-f", "flac", "-"],
+                              check=True, capture_output=True).stdout
+        put("flac", name + ".flac", strip_padding(data)[:4096])
+
+
+def seeds_y4m():
+    cap = os.path.join(ROOT, "Tests", "Fixtures", "capture")
+    for name in ["testsrc-gray.y4m", "testsrc-yuv420p.y4m", "testsrc-yuv422p.y4m"]:
+        put("y4m", name, open(os.path.join(cap, name), "rb").read())
+    put("y4m", "4x2-444-two.y4m", b"YUV4MPEG2 W4 H2 F30:1 Ip A1:1 C444 XYSCSS=444\n" + (b"FRAME\n" + bytes(range(24))) * 2)
+    put("y4m", "3x3-420jpeg.y4m", b"YUV4MPEG2 W3 H3 F30000:1001 C420jpeg\nFRAME Ixyz\n" + bytes(9 + 8))
+    put("y4m", "1x1-mono.y4m", b"YUV4MPEG2 W1 H1 Cmono\nFRAME\n\x80")
+
+
+def seeds_pcm():
+    s16 = open(os.path.join(ROOT, "Tests", "Fixtures", "features", "speech_recognition__english.s16"), "rb").read()
+    speech = s16[32000: 32000 + 1200]
+    put("pcm", "s16-16k-mono.raw", bytes([2 * 3 + 0, 5]) + speech)        # choice: s16, 1 ch, rate 16000
+    put("pcm", "s32-48k-stereo.raw", bytes([6 * 24 + 1 * 3 + 1, 9]) + speech)
+    put("pcm", "f32-44k-mono.raw", bytes([5 * 24 + 2, 1]) + struct.pack("<100f", *[i / 100 for i in range(100)]))
+    put("pcm", "s16-8k-6ch-stray.raw", bytes([0 + 5 * 3, 3]) + speech[:241])
+
+
+def ct2_string(s):
+    b = s.encode() + b"\0"
+    return struct.pack("<H", len(b)) + b
+
+
+def ct2_var(name, shape, code, data):
+    return ct2_string(name) + bytes([len(shape)]) + b"".join(struct.pack("<I", d) for d in shape) + bytes([code]) + struct.pack("<I", len(data)) + data
+
+
+def seeds_ct2():
+    v = [ct2_var("encoder/num_heads", [], 1, bytes([6])),
+         ct2_var("decoder/num_heads", [], 2, struct.pack("<h", 6)),
+         ct2_var("x", [2, 3], 4, struct.pack("<6e", 1, -2, 0.5, 3, 0, 1e-3)),
+         ct2_var("q", [2, 2], 1, bytes([1, 2, 255, 128])),
+         ct2_var("q_scale", [2], 0, struct.pack("<2f", 2, 4)),
+         ct2_var("b", [3], 5, bytes([0x80, 0x3F, 0, 0x40, 0x80, 0xBF])),
+         ct2_var("i", [1], 3, struct.pack("<i", 7))]
+    body = struct.pack("<I", 6) + ct2_string("WhisperSpec") + struct.pack("<II", 3, len(v)) + b"".join(v)
+    put("ct2", "tiny-synthetic.bin", body + struct.pack("<I", 1) + ct2_string("decoder/projection/weight") + ct2_string("x"))
+    put("ct2", "v5-noalias.bin", struct.pack("<I", 5) + ct2_string("WhisperSpec") + struct.pack("<II", 1, 1) + v[2] + struct.pack("<I", 0))
+    put("ct2", "tiny.en-head.bin", open(os.path.join(MODEL, "model.bin"), "rb").read()[:512])
+
+
+def safetensors(header, data):
+    h = json.dumps(header, separators=(",", ":")).encode()
+    return struct.pack("<Q", len(h)) + h + data
+
+
+def seeds_safetensors():
+    data = struct.pack("<6f", 1, 2, 3, 4, 5, 6) + struct.pack("<4e", 1, 2, 3, 4) + bytes([0, 0x3F, 0, 0x40])
+    put("safetensors", "three-dtypes.safetensors", safetensors({
+        "__metadata__": {"format": "pt"},
+        "x": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]},
+        "h": {"dtype": "F16", "shape": [4], "data_offsets": [24, 32]},
+        "b": {"dtype": "BF16", "shape": [1, 2], "data_offsets": [32, 36]}}, data))
+    put("safetensors", "scalar.safetensors", safetensors({"s": {"dtype": "F32", "shape": [], "data_offsets": [0, 4]}}, struct.pack("<f", 7)))
+    put("safetensors", "empty.safetensors", safetensors({}, b""))
+
+
+def seeds_tokenizer():
+    t = json.load(open(os.path.join(MODEL, "tokenizer.json"), encoding="utf-8"))
+    vocab = t["model"]["vocab"]
+    merges = t["model"]["merges"][:300]
+    keep = {k: v for k, v in vocab.items() if v < 256}
+    for m in merges:
+        a, b = m.split(" ")
+        for tok in (a, b, a + b):
+            if tok in vocab: keep[tok] = vocab[tok]
+    added = [{"id": a["id"], "content": a["content"], "special": True} for a in t["added_tokens"]]
+    for a in added: keep[a["content"]] = a["id"]
+    small = {"version": "1.0", "added_tokens": added,
+             "model": {"type": "BPE", "vocab": keep, "merges": merges}}
+    put("tokenizer", "tiny.en-small.json", json.dumps(small, ensure_ascii=False, separators=(",", ":")))
+    pairs = dict(small); pairs["model"] = dict(small["model"], merges=[m.split(" ") for m in merges[:40]])
+    put("tokenizer", "merges-as-pairs.json", json.dumps(pairs, ensure_ascii=False, separators=(",", ":")))
+
+
+def seeds_modelconfig():
+    put("modelconfig", "tiny.en-config.json", open(os.path.join(MODEL, "config.json"), "rb").read())
+    put("modelconfig", "huggingface.json", json.dumps({"encoder_attention_heads": 6, "decoder_attention_heads": 6,
+                                                        "suppress_ids_begin": [220, 50256], "d_model": 384}))
+
+
+def seeds_toml():
+    put("toml", "captiond.toml", open(os.path.join(ROOT, "Config", "captiond.toml"), "rb").read())
+    put("toml", "file-sources.toml", '[audio]\nsource = "file"\nfile = "/tmp/a.wav"\npace = "fast"\n'
+        '[video]\nenabled = true\nsource = "file"\nfile = "/tmp/v.y4m"\nsize = "640x480"\nfps = 30\n'
+        '[model]\nname = "tiny.en"\nlanguage = "auto"\nbeam = 5\n[streaming]\nstep_ms = 500\nwindow_s = 10.5\n')
+    put("toml", "empty.toml", "")
+
+
+def seeds_control():
+    lines = [
+        '{"cmd":"status"}', '{"cmd":"pause"}', '{"cmd":"resume"}', '{"cmd":"reload"}',
+        '{"cmd":"set","key":"language","value":"zh"}', '{"cmd":"set","key":"model","value":"base"}',
+        '{"cmd":"pause","message":"paused; captions stop until resume","ok":true}',
+        '{"cmd":"status","ok":true,"status":{"audio_dropped":0,"audio_samples":160000,"language":"en","model":"tiny.en","rtf":0.21,"state":"running","subscribers":2,"task":"transcribe","uptime_s":12.5,"video_dropped":0,"video_frames":300}}',
+        '{"error":{"code":"unknown_command","message":"unknown command"},"ok":false}',
+        '{"language":"en","model":"tiny.en","protocol":1,"task":"transcribe","type":"hello"}',
+        '{"end":13.9,"seq":41,"stable":"ask not what","start":12.31,"text":"ask not what your","type":"partial","utterance":7}',
+        '{"end":15.02,"lang":"en","seq":42,"start":12.31,"text":"Ask not.","type":"final","utterance":7,"wall":1795849533.2,"words":[{"end":12.5,"probability":0.93,"start":12.31,"word":"Ask"}]}',
+        '{"dropped_frames":0,"dropped_samples":0,"rtf":0.21,"state":"running","subscribers":3,"type":"status"}',
+        '{"code":"lagging","message":"read faster","type":"error"}']
+    put("control", "all-messages.txt", "\n".join(lines) + "\n")
+    for i, l in enumerate(lines[:6]):
+        put("control", "request-%d.txt" % i, l + "\n")
+
+
+for f in [seeds_wav, seeds_flac, seeds_y4m, seeds_pcm, seeds_ct2, seeds_safetensors, seeds_tokenizer,
+          seeds_modelconfig, seeds_toml, seeds_control]:
+    f()
+total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(OUT) for f in fs)
+print("seeds written to %s: %d bytes" % (OUT, total))

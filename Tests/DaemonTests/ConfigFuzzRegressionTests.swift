@@ -1,0 +1,59 @@
+import XCTest
+import TestSupport
+@testable import Daemon
+
+/// Inputs `make fuzz` (target toml) found aborting the process inside TOMLKit's toml++ parser
+/// ("Assertion `is_bare_key_character(*cp) || is_string_delimiter(*cp)' failed" in parse_key):
+/// a table header whose name starts with a character that cannot start a key (non-ASCII, a
+/// control character, `=`, `#`, `,`…). They are syntax errors now.
+final class ConfigFuzzRegressionTests: XCTestCase {
+    func testFuzzFoundConfigIsASyntaxErrorNotAnAbort() throws {
+        let url = TestPaths.fixtures.appendingPathComponent("fuzz/toml-nonascii-table-name.toml")
+        let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)   // as the harness reads it
+        XCTAssertThrowsError(try ConfigLoader.parse(text, file: "x.toml")) { error in
+            XCTAssertEqual(error as? DaemonError, .configSyntax(file: "x.toml", line: 1, column: 2,
+                reason: "a table name must start with an ASCII letter, digit, '_' or '-', or be quoted, e.g. [audio]"))
+        }
+    }
+
+    func testControlCharacterInATableNameIsASyntaxErrorNotAnAbort() throws {
+        let url = TestPaths.fixtures.appendingPathComponent("fuzz/toml-control-char-table-name.toml")
+        let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
+        XCTAssertThrowsError(try ConfigLoader.parse(text, file: "x.toml")) { error in
+            guard case let DaemonError.configSyntax(_, line, column, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual([line, column], [5, 2])
+        }
+    }
+
+    func testLineBreakAfterTheBracketIsASyntaxErrorNotAnAbort() throws {
+        let url = TestPaths.fixtures.appendingPathComponent("fuzz/toml-newline-table-name.toml")
+        let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
+        XCTAssertThrowsError(try ConfigLoader.parse(text, file: "x.toml")) { error in
+            guard case let DaemonError.configSyntax(_, line, column, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual([line, column], [5, 2])
+        }
+    }
+
+    func testLeadingDotInATableNameIsASyntaxErrorNotAnAbort() throws {
+        let url = TestPaths.fixtures.appendingPathComponent("fuzz/toml-leading-dot-table-name.toml")
+        let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
+        XCTAssertThrowsError(try ConfigLoader.parse(text, file: "x.toml")) { error in
+            guard case let DaemonError.configSyntax(_, line, column, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual([line, column], [1, 2])
+        }
+    }
+
+    func testEveryHeaderShapeThatAbortedIsRefusedAndQuotedNamesStillParse() {
+        for text in ["[é]", "[[é]]", " [ ü ]", "[\t\t€]", "[.é]", "[audio]\nsource = \"file\"\n[😀]",
+                     "[=]", "[#]", "[,]", "[}]", "[\u{1}]", "[\u{7F}]", "[\nvideo]", "[\r\nvideo]", "[.udio]", "[[[audio]]]"] {
+            XCTAssertThrowsError(try ConfigLoader.parse(text), text.debugDescription) { error in
+                guard case DaemonError.configSyntax = error else { return XCTFail("\(text.debugDescription): \(error)") }
+            }
+        }
+        // Not table names: left to the parser (and the key checks), as before.
+        XCTAssertNil(ConfigLoader.badTableName("[audio]\ndevice = \"[é]\"\n[model]\nname = \"ünïcode\""))
+        XCTAssertNil(ConfigLoader.badTableName("[a.é]\n[\"é\"]\n[[ x ]]\n[ 'y' ]"))
+        let url = TestPaths.fixtures.appendingPathComponent("fuzz/toml-triple-bracket.toml")
+        XCTAssertEqual(ConfigLoader.badTableName(String(decoding: (try? Data(contentsOf: url)) ?? Data(), as: UTF8.self))?.column, 3)
+    }
+}

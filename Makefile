@@ -8,7 +8,7 @@ BIN        := .build/release
 TEST_BUILD := .build-test
 DEMO_DIR   := .build/demo
 
-.PHONY: all deps models build test demo bench install uninstall clean
+.PHONY: all deps models build test sanitize sanitize-asan sanitize-tsan demo bench install uninstall clean
 
 all: build
 
@@ -24,6 +24,17 @@ build: deps
 test: deps models
 	$(SWIFT) build -c release --build-tests --scratch-path $(TEST_BUILD) -Xswiftc -enable-testing
 	$(SWIFT) test -c release --skip-build --scratch-path $(TEST_BUILD) -Xswiftc -enable-testing
+
+# The engine, capture rings, worker pool, daemon and IPC tests under AddressSanitizer (+ UBSan in
+# the C kernels; release, .build-asan) and ThreadSanitizer (debug, .build-tsan). Any sanitizer
+# report fails. scripts/sanitize says which tests run where; suppressions: scripts/sanitizers/.
+sanitize: sanitize-asan sanitize-tsan
+
+sanitize-asan: deps models
+	SWIFT=$(SWIFT) scripts/sanitize asan
+
+sanitize-tsan: deps
+	SWIFT=$(SWIFT) scripts/sanitize tsan
 
 demo: deps
 	@scripts/fetch-models tiny.en
@@ -59,7 +70,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/captiond.conf $(DESTDIR)$(TMPFILESDIR)/captiond.conf
 
 clean:
-	rm -rf .build $(TEST_BUILD)
+	rm -rf .build $(TEST_BUILD) .build-asan .build-tsan
 
 # The audio-visual model (issue 13): synthesize the corpus, then train. Seeds and sizes are the
 # command line of record; a committed checkpoint names the exact command that made it.

@@ -2,7 +2,17 @@
 // captiond — real-time audio-visual captioning service. See ../shared/DESIGN.md for the module map.
 import PackageDescription
 
-let optimise: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+// Release builds are -O with whole-module optimisation (SwiftPM's default) for every target:
+// bounds and overflow checks stay on, so a missed bound in a parser traps instead of corrupting
+// memory. -Ounchecked did not pay: `captionctl transcribe` of jfk.wav + english.wav with tiny.en,
+// 1 thread, user CPU 3.54/3.68/3.74 s (-Ounchecked) vs 3.50/3.82/3.90 s (-O), identical output;
+// the hot loops are OpenBLAS and the C kernels (CVectorKernels, -O3), which no Swift flag changes.
+
+// `make sanitize` (scripts/sanitize) sets CAPTIOND_UBSAN=1 beside --sanitize=address: the C kernels
+// then also trap on undefined behaviour (shifts, overflow, misaligned or null pointers). Swift has no
+// UBSan; its own checks cover that side. The handlers come with the ASan runtime.
+let undefinedBehaviorSanitizer: [CSetting] = Context.environment["CAPTIOND_UBSAN"] == "1"
+    ? [.unsafeFlags(["-fsanitize=undefined", "-fno-sanitize-recover=undefined"])] : []
 
 let package = Package(
     name: "captiond",
@@ -37,23 +47,20 @@ let package = Package(
 
         // AVX2 + FMA elementwise kernels (softmax, GELU), selected at run time by Tensor.
         .target(name: "CVectorKernels", path: "Sources/CVectorKernels",
-                cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))]),
+                cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))] + undefinedBehaviorSanitizer),
 
         // Libraries (imports follow DESIGN.md; arrows go one way).
-        .target(name: "CaptionCore",
-                dependencies: [.product(name: "Atomics", package: "swift-atomics")],
-                swiftSettings: optimise),
-        .target(name: "Tensor", dependencies: ["CBLAS", "CVectorKernels"], swiftSettings: optimise),
-        .target(name: "Features", dependencies: ["CaptionCore"], swiftSettings: optimise),
-        .target(name: "Models", dependencies: ["Tensor", "Features", "CZlib", "CBLAS"], swiftSettings: optimise),
-        .target(name: "Vision", dependencies: ["Tensor", "Features", "CaptionCore"], swiftSettings: optimise),
-        .target(name: "Streaming", dependencies: ["Models", "Features", "CaptionCore"], swiftSettings: optimise),
+        .target(name: "CaptionCore", dependencies: [.product(name: "Atomics", package: "swift-atomics")]),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CVectorKernels"]),
+        .target(name: "Features", dependencies: ["CaptionCore"]),
+        .target(name: "Models", dependencies: ["Tensor", "Features", "CZlib", "CBLAS"]),
+        .target(name: "Vision", dependencies: ["Tensor", "Features", "CaptionCore"]),
+        .target(name: "Streaming", dependencies: ["Models", "Features", "CaptionCore"]),
         .target(name: "Capture", dependencies: ["CALSA", "CV4L2", "CaptionCore",
-                                          .product(name: "Atomics", package: "swift-atomics")], swiftSettings: optimise),
+                                          .product(name: "Atomics", package: "swift-atomics")]),
         .target(name: "IPC", dependencies: ["CaptionCore"]),
         .target(name: "Metrics", dependencies: ["COpenCC"]),
-        .target(name: "Training", dependencies: ["Models", "Tensor", "Features", "CaptionCore", "CEspeak"],
-                swiftSettings: optimise),
+        .target(name: "Training", dependencies: ["Models", "Tensor", "Features", "CaptionCore", "CEspeak"]),
         .target(name: "Daemon", dependencies: [
             "Capture", "Streaming", "IPC", "CSystemd", "CaptionCore",
             .product(name: "TOMLKit", package: "TOMLKit"),
@@ -61,7 +68,7 @@ let package = Package(
 
         // Executables stay thin.
         .executableTarget(name: "captiond", dependencies: ["Daemon"]),
-        .executableTarget(name: "capture-bench", dependencies: ["Capture", "CaptionCore"], swiftSettings: optimise),
+        .executableTarget(name: "capture-bench", dependencies: ["Capture", "CaptionCore"]),
         .executableTarget(name: "captionctl", dependencies: [
             "IPC", "Models", "Features", "Streaming", "Metrics", "Capture", "CaptionCore", "Vision", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

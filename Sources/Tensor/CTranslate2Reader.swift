@@ -106,6 +106,8 @@ public enum CTranslate2Reader {
                 consumedScales.insert(scaleName)
             }
             tensors[name] = try Tensor(shape: raw.shape, data: values)
+            // Variables are converted in file order: the pages up to this one's end are done with.
+            if let base = file.bytes { file.dropPages(below: base.distance(to: raw.data) + n * raw.dtype.size) }
         }
         for s in consumedScales { tensors[s] = nil }
         let header = Header(version: version, specName: specName, revision: revision)

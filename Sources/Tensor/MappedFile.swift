@@ -26,6 +26,20 @@ public final class MappedFile {
         bytes = UnsafeRawPointer(p)
     }
 
+    /// Drops the resident pages wholly below byte `end` (MADV_DONTNEED): a reader converting the
+    /// file front to back calls it as it goes, so the file's pages and the converted tensors are
+    /// not resident together. The mapping is private and read-only, so a later read of a dropped
+    /// page reads the file again: only memory use changes, never the bytes.
+    public func dropPages(below end: Int) {
+        guard let b = bytes else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let upTo = min(end, count) / page * page
+        guard upTo > dropped else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: b) + dropped, upTo - dropped, MADV_DONTNEED)
+        dropped = upTo
+    }
+    private var dropped = 0
+
     /// Unmaps the file; `bytes` is nil afterwards.
     public func close() {
         if let b = bytes { munmap(UnsafeMutableRawPointer(mutating: b), count) }

@@ -19,6 +19,10 @@ public final class WeightStore {
 
     public func contains(_ name: String) -> Bool { resolve(name) != nil }
 
+    /// The name `name` is an alias of (CTranslate2's tied weights), or nil when it is a tensor of
+    /// its own or absent.
+    public func aliasTarget(of name: String) -> String? { tensors[name] == nil ? aliases[name] : nil }
+
     /// The shape of a tensor without taking it (to read hyper-parameters).
     public func shape(of name: String) throws -> [Int] {
         guard let t = resolve(name) else { throw TensorError.missingTensor(path: path, name: name) }

@@ -1,4 +1,7 @@
 import Atomics
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The video ring: a fixed number of luma frame slots, single producer and single consumer,
 /// lock-free, overwriting the oldest frame when the consumer falls behind (counted as dropped).
@@ -6,6 +9,10 @@ import Atomics
 ///
 /// Validation works as in `RingBuffer`: the producer announces the slot it is about to overwrite
 /// before copying; a reader copies a slot and then checks that it was not overwritten meanwhile.
+/// Each slot has its own mutex, held only while that slot's header and pixels are written or
+/// copied, so a reader never sees a half-written slot (ThreadSanitizer found the unguarded copy
+/// racing with `push`): the producer can wait only for the copy of the one slot it is about to
+/// overwrite, and never for the consumer otherwise.
 public final class FrameRing: @unchecked Sendable {
     struct Header: BitwiseCopyable {
         var width: Int
@@ -20,6 +27,7 @@ public final class FrameRing: @unchecked Sendable {
     private let slotBytes: Int
     private let headers: UnsafeMutablePointer<Header>
     private let pixels: UnsafeMutablePointer<UInt8>
+    private let slotLocks: UnsafeMutablePointer<pthread_mutex_t>
     private let reserved = ManagedAtomic<UInt64>(0)
     private let written = ManagedAtomic<UInt64>(0)
     private let readIndex = ManagedAtomic<UInt64>(0)
@@ -37,9 +45,13 @@ public final class FrameRing: @unchecked Sendable {
         headers.initialize(repeating: Header(width: 0, height: 0, timestamp: 0, sequence: 0), count: self.slots)
         pixels = .allocate(capacity: self.slots * slotBytes)
         pixels.initialize(repeating: 0, count: self.slots * slotBytes)
+        slotLocks = .allocate(capacity: self.slots)
+        for i in 0..<self.slots { pthread_mutex_init(slotLocks + i, nil) }
     }
 
     deinit {
+        for i in 0..<slots { pthread_mutex_destroy(slotLocks + i) }
+        slotLocks.deallocate()
         headers.deallocate()
         pixels.deallocate()
     }
@@ -65,8 +77,10 @@ public final class FrameRing: @unchecked Sendable {
         let index = written.load(ordering: .relaxed)
         reserved.store(index + 1, ordering: .sequentiallyConsistent)
         let slot = Int(index % UInt64(slots))
+        pthread_mutex_lock(slotLocks + slot)
         headers[slot] = Header(width: width, height: height, timestamp: timestamp, sequence: sequence)
         (pixels + slot * slotBytes).update(from: src, count: luma.count)
+        pthread_mutex_unlock(slotLocks + slot)
         written.store(index + 1, ordering: .releasing)
         wakeup.notify()
         return true
@@ -119,8 +133,7 @@ public final class FrameRing: @unchecked Sendable {
             var best: UInt64?
             var bestDistance = Double.infinity
             for i in lo..<w {
-                let h = headers[Int(i % UInt64(slots))]
-                let d = abs(h.timestamp - time)
+                let d = abs(header(slot: Int(i % UInt64(slots))).timestamp - time)
                 if d < bestDistance { bestDistance = d; best = i }
             }
             if let i = best, oldestIntactIndex() <= lo, let frame = copy(index: i) { return frame }
@@ -130,12 +143,23 @@ public final class FrameRing: @unchecked Sendable {
 
     private func copy(index: UInt64) -> VideoFrame? {
         let slot = Int(index % UInt64(slots))
+        pthread_mutex_lock(slotLocks + slot)
         let h = headers[slot]
         let count = h.width * h.height
-        guard count > 0, count <= slotBytes else { return nil }
+        guard count > 0, count <= slotBytes else {
+            pthread_mutex_unlock(slotLocks + slot)
+            return nil
+        }
         let luma = [UInt8](UnsafeBufferPointer(start: pixels + slot * slotBytes, count: count))
+        pthread_mutex_unlock(slotLocks + slot)
         guard oldestIntactIndex() <= index else { return nil }
         return VideoFrame(width: h.width, height: h.height, luma: luma, timestamp: h.timestamp, sequence: h.sequence)
+    }
+
+    private func header(slot: Int) -> Header {
+        pthread_mutex_lock(slotLocks + slot)
+        defer { pthread_mutex_unlock(slotLocks + slot) }
+        return headers[slot]
     }
 
     private func oldestIntactIndex() -> UInt64 {

@@ -23,11 +23,14 @@ public enum CTranslate2Reader {
     public static func read(path: String, spec: String? = nil) throws -> (header: Header, store: WeightStore) {
         let file = try MappedFile(path: path)
         defer { file.close() }
-        return try read(bytes: UnsafeRawBufferPointer(start: file.bytes, count: file.count), path: path, spec: spec)
+        return try read(bytes: UnsafeRawBufferPointer(start: file.bytes, count: file.count), path: path, spec: spec,
+                        converted: { file.dropPages(below: $0) })
     }
 
-    /// Reads a checkpoint held in memory; `path` only names the source in errors.
-    public static func read(bytes: UnsafeRawBufferPointer, path: String, spec: String? = nil) throws -> (header: Header, store: WeightStore) {
+    /// Reads a checkpoint held in memory; `path` only names the source in errors. `converted` is
+    /// told, after each variable, the byte offset up to which the input is no longer needed.
+    public static func read(bytes: UnsafeRawBufferPointer, path: String, spec: String? = nil,
+                            converted: ((Int) -> Void)? = nil) throws -> (header: Header, store: WeightStore) {
         var r = ByteReader(base: bytes.baseAddress, count: bytes.count, path: path)
         let version = try r.u32("the format version")
         guard supportedVersions.contains(version) else {
@@ -107,7 +110,7 @@ public enum CTranslate2Reader {
             }
             tensors[name] = try Tensor(shape: raw.shape, data: values)
             // Variables are converted in file order: the pages up to this one's end are done with.
-            if let base = file.bytes { file.dropPages(below: base.distance(to: raw.data) + n * raw.dtype.size) }
+            if let converted, let base = bytes.baseAddress { converted(base.distance(to: raw.data) + n * raw.dtype.size) }
         }
         for s in consumedScales { tensors[s] = nil }
         let header = Header(version: version, specName: specName, revision: revision)

@@ -64,10 +64,15 @@ final class EndToEndLiveTests: XCTestCase {
         let aCaptions = box.dir + "/act-c.sock", aControl = box.dir + "/act-ctl.sock"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: activate)
+        // systemd-socket-activate passes only the variables named with -E: hand on the
+        // sanitizer settings of `make sanitize` too, so the daemon runs under the same options.
+        let sanitizerVariables = ["ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS", "SWIFT_BACKTRACE"]
+            .filter { ProcessInfo.processInfo.environment[$0] != nil }
+            .flatMap { ["-E", $0] }
         p.arguments = ["-l", aCaptions, "-l", aControl, "--fdname=captions:control",
                        "-E", "NOTIFY_SOCKET=\(notify.path)", "-E", "WATCHDOG_USEC=2000000",
-                       "-E", "ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:\(alsaConf)",
-                       captiond, "--config", box.configPath]
+                       "-E", "ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:\(alsaConf)"]
+            + sanitizerVariables + [captiond, "--config", box.configPath]
         let err = Pipe()
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice

@@ -31,22 +31,8 @@ struct FoldedConv2d {
     func callAsFunction(_ x: [Float], height h: Int, width w: Int) -> [Float] {
         let (ho, wo) = outputSize(h, w)
         let k = kernel, l = ho * wo
-        var cols = [Float](repeating: 0, count: inChannels * k * k * l)          // (C·k·k, Ho·Wo)
-        for c in 0..<inChannels {
-            for ky in 0..<k {
-                for kx in 0..<k {
-                    let row = (c * k + ky) * k + kx
-                    for oy in 0..<ho {
-                        let iy = oy * stride - padding + ky
-                        guard iy >= 0 && iy < h else { continue }
-                        for ox in 0..<wo {
-                            let ix = ox * stride - padding + kx
-                            if ix >= 0 && ix < w { cols[row * l + oy * wo + ox] = x[(c * h + iy) * w + ix] }
-                        }
-                    }
-                }
-            }
-        }
+        let cols = ImageColumns(channels: inChannels, height: h, width: w, kernel: k, stride: stride, padding: padding)
+            .columns(x)                                                   // (C·k·k, Ho·Wo)
         // W': (O, C·k·k) · cols -> (O, Ho·Wo), + b'
         var y = GeneralMatrixMultiply.product(weight, cols, m: outChannels, n: l, k: inChannels * k * k)
         for o in 0..<outChannels { for i in 0..<l { y[o * l + i] += bias[o] } }

@@ -26,48 +26,12 @@ public struct Conv2d {
     }
 
     /// cols: (C·k·k, Ho·Wo).
-    func im2col(_ x: [Float], height h: Int, width w: Int) -> [Float] {
-        let (ho, wo) = outputSize(h, w)
-        let k = kernel
-        var cols = [Float](repeating: 0, count: inChannels * k * k * ho * wo)
-        for c in 0..<inChannels {
-            for ky in 0..<k {
-                for kx in 0..<k {
-                    let row = (c * k + ky) * k + kx
-                    for oy in 0..<ho {
-                        let iy = oy * stride - padding + ky
-                        guard iy >= 0 && iy < h else { continue }
-                        for ox in 0..<wo {
-                            let ix = ox * stride - padding + kx
-                            if ix >= 0 && ix < w { cols[row * ho * wo + oy * wo + ox] = x[(c * h + iy) * w + ix] }
-                        }
-                    }
-                }
-            }
-        }
-        return cols
-    }
+    func im2col(_ x: [Float], height h: Int, width w: Int) -> [Float] { layout(h, w).columns(x) }
 
-    func col2im(_ cols: [Float], height h: Int, width w: Int) -> [Float] {
-        let (ho, wo) = outputSize(h, w)
-        let k = kernel
-        var x = [Float](repeating: 0, count: inChannels * h * w)
-        for c in 0..<inChannels {
-            for ky in 0..<k {
-                for kx in 0..<k {
-                    let row = (c * k + ky) * k + kx
-                    for oy in 0..<ho {
-                        let iy = oy * stride - padding + ky
-                        guard iy >= 0 && iy < h else { continue }
-                        for ox in 0..<wo {
-                            let ix = ox * stride - padding + kx
-                            if ix >= 0 && ix < w { x[(c * h + iy) * w + ix] += cols[row * ho * wo + oy * wo + ox] }
-                        }
-                    }
-                }
-            }
-        }
-        return x
+    func col2im(_ cols: [Float], height h: Int, width w: Int) -> [Float] { layout(h, w).image(cols) }
+
+    private func layout(_ h: Int, _ w: Int) -> ImageColumns {
+        ImageColumns(channels: inChannels, height: h, width: w, kernel: kernel, stride: stride, padding: padding)
     }
 
     public func forward(_ x: [Float], height h: Int, width w: Int) -> [Float] {

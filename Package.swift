@@ -77,10 +77,12 @@ let package = Package(
 
         // Tests: one target per library; shared path helpers in TestSupport.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Writers only tests use (checkpoints for the readers' tests).
+        .target(name: "TensorTestSupport", dependencies: ["Tensor"], path: "Tests/TensorTestSupport"),
         .testTarget(name: "CaptionCoreTests", dependencies: ["CaptionCore", "TestSupport"]),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "CVectorKernels", "TestSupport"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "CVectorKernels", "TestSupport", "TensorTestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "TestSupport"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Features", "Tensor", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Features", "Tensor", "TestSupport", "TensorTestSupport"]),
         .testTarget(name: "VisionTests", dependencies: ["Vision", "Features", "Tensor", "TestSupport"]),
         .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Models", "CaptionCore", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "CALSA", "CV4L2", "TestSupport"]),

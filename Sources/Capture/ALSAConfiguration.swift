@@ -1,3 +1,5 @@
+import CaptionCore
+
 /// How to open and run an ALSA capture PCM.
 public struct ALSAConfiguration: Sendable, Equatable {
     /// The PCM name (`default`, `hw:1,0`, `plughw:CARD=Mic`, or a name defined in `configText`).
@@ -24,9 +26,9 @@ public struct ALSAConfiguration: Sendable, Equatable {
     public var initialBackoff: Double
     public var maxBackoff: Double
 
-    public init(device: String = "default", configText: String? = nil, deviceRate: Int = 16000,
+    public init(device: String = "default", configText: String? = nil, deviceRate: Int = AudioRate.model,
                 deviceChannels: Int = 1, formats: [PCMSampleFormat] = PCMSampleFormat.allCases,
-                periodFrames: Int = 320, bufferFrames: Int = 3200, outputRate: Int = 16000,
+                periodFrames: Int = 320, bufferFrames: Int = 3200, outputRate: Int = AudioRate.model,
                 paceRealTime: Bool = false, frameLimit: Int? = nil, maxReopenAttempts: Int? = nil,
                 initialBackoff: Double = 0.1, maxBackoff: Double = 2.0) {
         self.device = device

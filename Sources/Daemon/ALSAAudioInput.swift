@@ -10,7 +10,7 @@ import Capture
 final class ALSAAudioInput: AudioInput {
     let config: DaemonConfig.Audio
     private let log: ServiceLog?
-    private let ring = SampleRing(capacity: 16_000 * 30, sampleRate: 16_000)
+    private let ring = SampleRing(capacity: AudioRate.model * 30, sampleRate: AudioRate.model)
     private var capture: ALSACapture?
     /// Samples taken per read (0.1 s).
     private let readSamples = 1_600
@@ -18,7 +18,7 @@ final class ALSAAudioInput: AudioInput {
     init(config: DaemonConfig.Audio, log: ServiceLog? = nil) { self.config = config; self.log = log }
 
     func start() throws {
-        let alsa = ALSAConfiguration(device: config.device, deviceRate: 16_000, deviceChannels: 1,
+        let alsa = ALSAConfiguration(device: config.device, deviceRate: AudioRate.model, deviceChannels: 1,
                                      paceRealTime: config.pace == .realtime)
         // Open once here so a missing or busy device stops start-up with its reason.
         let first: PCMStream

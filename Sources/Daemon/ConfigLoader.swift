@@ -120,6 +120,8 @@ public enum ConfigLoader {
             }
         }
         try r.rejectUnknown()
+        // Live audio (a device, or a file played in real time) is paced by the measured compute.
+        c.streaming.followsCaptureClock = c.audio.source == .alsa || c.audio.pace == .realtime
         do { try c.streaming.validate() } catch let StreamingError.invalidConfiguration(key, value, reason) {
             throw DaemonError.config(file: file, key: "streaming.\(key)", reason: "\(reason), got \(value)")
         }

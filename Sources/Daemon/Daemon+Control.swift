@@ -219,11 +219,12 @@ extension Daemon {
         return StatusReport(state: s.state, model: s.model.name, language: s.model.language, task: s.model.task.rawValue,
                             rtf: s.rtf, audioSamples: a.captured, audioDropped: a.dropped,
                             videoFrames: v.captured, videoDropped: v.dropped,
-                            subscribers: captions.subscriberCount, uptimeS: MonotonicClock.now() - startTime)
+                            subscribers: captions.subscriberCount, uptimeS: MonotonicClock.now() - startTime,
+                            lag: s.lag, maxLag: s.maxLag, warning: s.warning)
     }
 
     func statusLine() -> String {
         let s = status()
-        return "\(s.state): model \(s.model) (\(s.language), \(s.task)), rtf \(String(format: "%.2f", s.rtf)), \(s.subscribers) subscriber(s), \(s.audioDropped) samples dropped"
+        return "\(s.state): model \(s.model) (\(s.language), \(s.task)), rtf \(String(format: "%.2f", s.rtf)), lag \(String(format: "%.1f", s.lag)) s\(s.warning.map { " (\($0))" } ?? ""), \(s.subscribers) subscriber(s), \(s.audioDropped) samples dropped"
     }
 }

@@ -58,6 +58,8 @@ public final class Daemon {
         var state = "starting"
         var model: DaemonConfig.Model
         var rtf = 0.0
+        var lag = 0.0, maxLag = 0.0
+        var warning: String?
         var audio = CaptureCounters()
         var video = CaptureCounters()
     }
@@ -257,11 +259,16 @@ public final class Daemon {
                 lock.lock(); _ = lock.wait(until: Date(timeIntervalSinceNow: 0.1)); lock.unlock()
             }
             let rtf = recognizer?.realTimeFactor ?? 0
+            let warning = recognizer?.warning
+            if (warning == nil) != (snapshot.warning == nil) {
+                if let warning { log.warning(warning) } else { log.notice("the model keeps up again") }
+            }
             let a = audio?.counters
             var v = video?.counters
             v?.dropped += recognizer?.skippedFrames ?? 0
             lock.lock()
             snapshot.rtf = rtf
+            snapshot.lag = recognizer?.lag ?? 0; snapshot.maxLag = recognizer?.maxLag ?? 0; snapshot.warning = warning
             if let a { snapshot.audio = a }
             if let v { snapshot.video = v }
             lock.unlock()

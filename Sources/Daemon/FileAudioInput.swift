@@ -17,19 +17,6 @@ final class FileAudioInput: AudioInput {
 
     init(config: DaemonConfig.Audio, log: ServiceLog? = nil) { self.config = config; self.log = log }
 
-    /// WAV when the name ends in .wav or the file starts with "RIFF"; otherwise raw S16_LE 16 kHz mono.
-    static func format(of path: String) -> AudioFileSource.Format {
-        if path.lowercased().hasSuffix(".wav") { return .wav }
-        var st = stat()
-        if path != "-", stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG,
-           let handle = FileHandle(forReadingAtPath: path) {
-            defer { try? handle.close() }
-            let magic = (try? handle.read(upToCount: 4)) ?? Data()
-            if magic == Data("RIFF".utf8) { return .wav }
-        }
-        return .raw(.s16LE, rate: 16_000, channels: 1)
-    }
-
     func start() throws {
         guard !config.file.isEmpty else {
             throw DaemonError.stage(name: "audio (file)", reason: "audio.file is empty: set it to a WAV or raw 16-kHz S16_LE file")
@@ -38,7 +25,7 @@ final class FileAudioInput: AudioInput {
             throw DaemonError.config(file: "configuration", key: "audio.file", reason: problem)
         }
         do {
-            source = try AudioFileSource(path: config.file, format: Self.format(of: config.file),
+            source = try AudioFileSource(path: config.file, format: .detect(path: config.file),
                                          pacing: config.pace == .realtime ? .realTime : .asFastAsPossible)
         } catch {
             throw DaemonError.stage(name: "audio (file \(config.file))", reason: "\(error)")

@@ -1,4 +1,5 @@
 import Foundation
+import CaptionCore
 import Streaming
 
 extension LiveCaptioner: CaptionRecognizer {}
@@ -22,7 +23,8 @@ extension DaemonStages {
         recognizer: { model, streaming in
             do {
                 return try LiveCaptioner(model: WhisperStreamingModel(settings: model, threads: 1),
-                                         configuration: streaming, speaker: MouthMotionActivity())
+                                         configuration: streaming, speaker: MouthMotionActivity(),
+                                         clock: streaming.followsCaptureClock ? { MonotonicClock.now() } : nil)
             } catch {
                 throw DaemonError.stage(name: "recognizer (model \(model.name))", reason: "\(error)")
             }

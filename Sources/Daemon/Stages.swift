@@ -59,11 +59,19 @@ public protocol CaptionRecognizer: AnyObject {
     var realTimeFactor: Double { get }
     /// Video frames the recognizer could not use (counted in `video_dropped`).
     var skippedFrames: Int { get }
+    /// Audio seconds captured but not yet decoded, now and at most so far.
+    var lag: Double { get }
+    var maxLag: Double { get }
+    /// Set while the recognizer cannot keep up (what is slow, which model can).
+    var warning: String? { get }
 }
 
 public extension CaptionRecognizer {
     func accept(video: VideoFrame) {}
     var skippedFrames: Int { 0 }
+    var lag: Double { 0 }
+    var maxLag: Double { 0 }
+    var warning: String? { nil }
 }
 
 /// The factories the daemon is assembled from. Tests inject fakes; `captiond` uses `live`.

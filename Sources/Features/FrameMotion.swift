@@ -53,7 +53,7 @@ public struct FrameMotion: Sendable {
         return Float(sum) / Float(current.count)
     }
 
-    /// The gate for `VoiceActivityDetector.mouthActive`: nil before two frames were seen.
+    /// Whether the mouth region moved (`MouthMotionActivity`'s gate): nil before two frames were seen.
     public mutating func mouthActive(luma: [UInt8]) throws -> Bool? {
         try energy(luma: luma).map { $0 > threshold }
     }

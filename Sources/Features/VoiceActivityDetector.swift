@@ -47,8 +47,6 @@ public struct VoiceActivityDetector: Sendable {
     private var framesSinceLoud = Int.max
     private var speaking = false
     private let hangoverFrames: Int
-    /// Mouth activity from video: nil = no video (audio decides alone), false = suppress speech.
-    public var mouthActive: Bool?
 
     public init(configuration: Configuration = Configuration()) throws {
         let c = configuration
@@ -154,8 +152,7 @@ public struct VoiceActivityDetector: Sendable {
         }
         if !speaking, loudRun >= configuration.onsetFrames { speaking = true }
         if speaking, !loud, framesSinceLoud > hangoverFrames { speaking = false }
-        let gated = speaking && mouthActive != false
-        return Frame(start: start, end: end, levelDb: level, floorDb: floor, isLoud: loud, isSpeech: gated)
+        return Frame(start: start, end: end, levelDb: level, floorDb: floor, isLoud: loud, isSpeech: speaking)
     }
 
     /// Merges consecutive speech frames into (start, end) spans.

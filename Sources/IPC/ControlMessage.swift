@@ -93,10 +93,16 @@ public struct StatusReport: Codable, Equatable, Sendable {
     public var videoDropped: Int
     public var subscribers: Int
     public var uptimeS: Double
+    /// Audio seconds captured but not yet decoded, now and at most since start.
+    public var lag: Double
+    public var maxLag: Double
+    /// Set while the model cannot keep up on this machine.
+    public var warning: String?
 
     public init(state: String, model: String, language: String, task: String, rtf: Double,
                 audioSamples: Int, audioDropped: Int, videoFrames: Int, videoDropped: Int,
-                subscribers: Int, uptimeS: Double) {
+                subscribers: Int, uptimeS: Double, lag: Double = 0, maxLag: Double = 0, warning: String? = nil) {
+        self.lag = lag; self.maxLag = maxLag; self.warning = warning
         self.state = state; self.model = model; self.language = language; self.task = task; self.rtf = rtf
         self.audioSamples = audioSamples; self.audioDropped = audioDropped
         self.videoFrames = videoFrames; self.videoDropped = videoDropped
@@ -106,6 +112,7 @@ public struct StatusReport: Codable, Equatable, Sendable {
         case state, model, language, task, rtf, subscribers
         case audioSamples = "audio_samples", audioDropped = "audio_dropped"
         case videoFrames = "video_frames", videoDropped = "video_dropped", uptimeS = "uptime_s"
+        case lag, maxLag = "lag_max", warning
     }
 }
 

@@ -43,13 +43,13 @@ extension CaptionPolicy {
         case let .voice(isSpeech, start, end):
             precondition(pending == nil, "CaptionPolicy.step: a decode result was expected")
             let ends = (!isSpeech && endpointDue(at: end)) || maxUtteranceDue(at: end)
-            if ends, runsFinalPass {
+            if ends, runsFinalPass, let pass = plannedFinalPass(until: end) {
                 // The final pass: the whole utterance once more, with the offline settings (also
-                // for a forced final at the maximum utterance length).
+                // for a forced final at the maximum utterance length); shorter when time is short.
                 pending = .voiceAfterDecode(isSpeech: isSpeech, start: start, end: end)
-                return [finalPassAction(until: end)]
+                return [pass]
             }
-            if !isSpeech, endpointDue(at: end), lastDecodedEnd < end - 1e-9 {
+            if (!isSpeech && endpointDue(at: end)) || (ends && finalPassSkipped), lastDecodedEnd < end - 1e-9 {
                 // A last look before the final: confirms (commits) the words of the utterance's end.
                 pending = .voiceAfterDecode(isSpeech: isSpeech, start: start, end: end)
                 return [windowAction(until: end)]
@@ -69,14 +69,14 @@ extension CaptionPolicy {
         case let .finalPassDecoded(h):
             guard let p = pending else { return [] }
             pending = nil
-            if let h { finalPass(h) }
+            if let h { finalPass(shortenedPassFrom.map { mergedShortPass(h, from: $0) } ?? h) }
             return resume(p)
 
         case let .finish(time):
             precondition(pending == nil, "CaptionPolicy.step: a decode result was expected")
-            if isActive, runsFinalPass {
+            if isActive, runsFinalPass, let pass = plannedFinalPass(until: time) {
                 pending = .finish(at: time)
-                return [finalPassAction(until: time)]
+                return [pass]
             }
             if isActive, lastDecodedEnd < time - 1e-9, time - windowStart > 0.1 {
                 pending = .finish(at: time)
@@ -111,8 +111,10 @@ extension CaptionPolicy {
     /// The frame applied to the utterance, then the step's decode when one is due.
     private mutating func applyVoice(isSpeech: Bool, start: Double, end: Double) -> [Action] {
         var actions = voice(isSpeech: isSpeech, start: start, end: end).map(Action.emit)
-        if isActive, end - lastDecodeAt >= configuration.stepSeconds - 1e-9,
+        if isActive, end - lastDecodeAt >= schedule.stepSeconds - 1e-9,
            end - windowStart >= configuration.stepSeconds - 1e-9 {
+            // Newer audio already waiting: decode there instead (no queue of stale steps).
+            if schedule.isStale(end) { schedule.deferDecode(); return actions }
             pending = .stepDecode(end: end)
             actions.append(windowAction(until: end))
         }
@@ -124,8 +126,34 @@ extension CaptionPolicy {
         lastDecodedEnd = end
         return .decodeWindow(from: windowStart, to: end, prompt: prompt)
     }
+}
 
-    private func finalPassAction(until end: Double) -> Action {
-        .decodeFinalPass(from: utteranceAudioStart, to: end, prompt: finalPassPrompt)
+// MARK: - The final pass within the schedule's budget
+
+extension CaptionPolicy {
+    /// The final-pass action the schedule affords for the utterance ending at `end`: the whole
+    /// utterance, only the window's uncommitted audio (prompted with the committed text), or nil
+    /// (skipped: the final comes from the committed and last-decoded words).
+    mutating func plannedFinalPass(until end: Double) -> Action? {
+        switch schedule.finalPlan(utteranceFrom: utteranceAudioStart, windowFrom: windowStart, end: end) {
+        case .full:
+            return .decodeFinalPass(from: utteranceAudioStart, to: end, prompt: finalPassPrompt)
+        case .fromWindow:
+            shortenedPassFrom = windowStart
+            return .decodeFinalPass(from: windowStart, to: end, prompt: prompt)
+        case .none:
+            finalPassSkipped = true
+            return nil
+        }
+    }
+
+    /// A pass over [from, end) as a whole-utterance pass: the committed words before `from`, then
+    /// the committed words inside it merged with the pass (`LocalAgreement.merge`).
+    func mergedShortPass(_ h: Hypothesis, from: Double) -> Hypothesis {
+        var out = h.normalized()
+        let before = committedWords.filter { $0.end <= from + 1e-6 }
+        let inside = committedWords.filter { $0.end > from + 1e-6 }
+        out.words = before + LocalAgreement.merge(committed: inside, full: out.words)
+        return out
     }
 }

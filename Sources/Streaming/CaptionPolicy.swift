@@ -65,6 +65,13 @@ public struct CaptionPolicy {
     var lastDecodeAt = -Double.infinity
     /// End of the audio the last window decode covered.
     var lastDecodedEnd = -Double.infinity
+    /// When the open utterance's final pass was shortened to [from, end): the start (`LiveSchedule`).
+    var shortenedPassFrom: Double?
+    /// True when the budget skipped the open utterance's final pass (`LiveSchedule`).
+    var finalPassSkipped = false
+
+    /// Paces the decodes by the measured compute (disabled: the configuration's fixed values).
+    public var schedule: LiveSchedule
 
     /// - Parameter finalPassAvailable: false when the model cannot decode a whole utterance, so
     ///   finals come from the window hypotheses even with `finalPass` on.
@@ -73,6 +80,7 @@ public struct CaptionPolicy {
         self.configuration = configuration
         self.guardrail = HallucinationGuard(configuration)
         self.runsFinalPass = configuration.finalPass && finalPassAvailable
+        self.schedule = LiveSchedule(configuration: configuration, enabled: false)
     }
 
     /// Committed words of the open utterance.
@@ -218,9 +226,12 @@ public struct CaptionPolicy {
             // supplies the rest of the utterance.
             words = configuration.finalKeepsCommitted ? LocalAgreement.merge(committed: committed, full: full) : full
         } else {
-            words = confirmedOnly && !committed.isEmpty ? committed : committed + tentative
+            // Without a final pass (skipped for time) the last decode saw the end: keep its words.
+            words = confirmedOnly && !committed.isEmpty && !finalPassSkipped ? committed : committed + tentative
         }
         isActive = false
+        finalPassSkipped = false
+        shortenedPassFrom = nil
         finalWords = nil
         committed = []
         tentative = []
@@ -253,6 +264,13 @@ public struct CaptionPolicy {
         }
         if windowEnd - windowStart > limit {
             windowStart = windowEnd - limit
+        }
+        // A slow model: trim at committed text (a sentence end if there is one) to keep decodes short.
+        if windowEnd - windowStart > schedule.windowSeconds {
+            let after = committed.filter { $0.end > windowStart }
+            if let cut = after.last(where: { CaptionText.endsSentence($0.text) || $0.endsSegment }) ?? after.last {
+                windowStart = cut.end
+            }
         }
     }
 

@@ -12,10 +12,13 @@ import Features
 public final class LiveCaptioner {
     public let model: StreamingModel
     public let configuration: StreamingConfiguration
-    public private(set) var policy: CaptionPolicy
+    public internal(set) var policy: CaptionPolicy
     private let speaker: SpeakerActivity?
     private var vad: VoiceActivityDetector
     private let rate: Int
+    /// The capture clock (CLOCK_MONOTONIC) when the audio is live: decodes are then paced by the
+    /// measured compute (`LiveSchedule`); nil keeps the fixed schedule (deterministic).
+    let scheduleClock: (() -> Double)?
 
     private var origin: Double?          // capture time of sample position 0
     private var buffer: [Float] = []     // samples from position `bufferStart`
@@ -28,7 +31,8 @@ public final class LiveCaptioner {
 
     public init(model: StreamingModel, configuration: StreamingConfiguration = StreamingConfiguration(),
                 speaker: SpeakerActivity? = nil,
-                vad: VoiceActivityDetector.Configuration = VoiceActivityDetector.Configuration()) throws {
+                vad: VoiceActivityDetector.Configuration = VoiceActivityDetector.Configuration(),
+                clock: (() -> Double)? = nil) throws {
         guard vad.sampleRate == model.sampleRate else {
             throw StreamingError.invalidConfiguration(parameter: "vad.sample_rate", value: "\(vad.sampleRate)",
                                                       reason: "expected \(model.sampleRate) (the model's audio rate)")
@@ -39,6 +43,8 @@ public final class LiveCaptioner {
         self.rate = model.sampleRate
         self.policy = try CaptionPolicy(configuration: configuration, finalPassAvailable: model.hasFinalPass)
         self.vad = try VoiceActivityDetector(configuration: vad)
+        self.scheduleClock = clock
+        if clock != nil { policy.schedule = LiveSchedule(configuration: configuration, enabled: true) }
     }
 
     /// Seconds of compute per second of audio, over roughly the last 10 s.
@@ -120,10 +126,12 @@ public final class LiveCaptioner {
         for frame in vad.process(samples, startTime: start) {
             var isSpeech = frame.isSpeech
             if isSpeech, speaker?.speaking(at: frame.start) == false { isSpeech = false }
+            if let clock = scheduleClock { policy.schedule.tick(now: clock()) }
             switch run(policy.step(.voice(isSpeech: isSpeech, start: frame.start, end: frame.end))) {
             case .success(let e): events += e
             case .failure(let e): failure = failure ?? e
             }
+            noteProgress(frameEnd: frame.end)
             trimBuffer(now: frame.end)
         }
         if let failure { throw failure }
@@ -142,14 +150,14 @@ public final class LiveCaptioner {
                 events.append(e)
             case let .decodeWindow(from, to, prompt):
                 var h: Hypothesis?
-                do { h = try decode(from: from, to: to) { try model.decodeWindow($0, startTime: $1, prompt: prompt) } } catch {
+                do { h = try measured(.window, from: from, to: to) { try model.decodeWindow($0, startTime: $1, prompt: prompt) } } catch {
                     failure = failure ?? StreamingError.decoderFailed(start: from, end: to, reason: "\(error)")
                 }
                 if h != nil { decodeCount += 1 }
                 queue = policy.step(.windowDecoded(h))[...] + queue
             case let .decodeFinalPass(from, to, prompt):
                 var h: Hypothesis?
-                do { h = try decode(from: from, to: to) { try model.decodeUtterance($0, startTime: $1, prompt: prompt) } } catch {
+                do { h = try measured(.finalPass, from: from, to: to) { try model.decodeUtterance($0, startTime: $1, prompt: prompt) } } catch {
                     failure = failure ?? StreamingError.decoderFailed(start: from, end: to, reason: "final pass: \(error)")
                 }
                 if h != nil { finalPassCount += 1 }
@@ -161,7 +169,7 @@ public final class LiveCaptioner {
     }
 
     /// Decodes the buffered audio of [from, to) (clamped to the buffer); nil when it is empty.
-    private func decode(from: Double, to: Double,
+    func decode(from: Double, to: Double,
                         _ body: (ArraySlice<Float>, Double) throws -> Hypothesis) throws -> Hypothesis? {
         let lo = max(0, position(ofTime: from) - bufferStart)
         let hi = min(buffer.count, position(ofTime: to) - bufferStart)

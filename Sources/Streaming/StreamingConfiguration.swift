@@ -56,6 +56,10 @@ public struct StreamingConfiguration: Equatable, Sendable {
     /// The final pass keeps the committed words (shown as stable) and takes only the rest of the
     /// utterance from the pass; false makes the final exactly the pass.
     public var finalKeepsCommitted: Bool = true
+    /// The audio arrives live on the capture clock (a device, a file played in real time): the
+    /// live service then adapts the decodes to the measured compute (`LiveSchedule`). Set by the
+    /// daemon from `audio.source`/`audio.pace`, not a key.
+    public var followsCaptureClock: Bool = false
 
     public init() {}
 

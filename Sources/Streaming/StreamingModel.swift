@@ -17,12 +17,22 @@ public protocol StreamingModel: AnyObject {
     var incremental: Bool { get }
     /// True when `decodeUtterance` gives a better final than the window hypotheses.
     var hasFinalPass: Bool { get }
+    /// The model's name as configured (for messages).
+    var name: String { get }
+    /// A faster model of the same family that serves the same language, named as `model.name`
+    /// takes it (the warning when this one cannot keep up names it); nil when there is none.
+    var fasterModel: String? { get }
 
     /// Decodes one window of `samples` whose first sample is at `startTime` (capture clock, s),
     /// prompted with the committed text that precedes it. Word times are absolute.
     func decodeWindow(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis
     /// Decodes a whole utterance for its final caption (the final pass).
     func decodeUtterance(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis
+}
+
+extension StreamingModel {
+    public var name: String { "\(type(of: self))" }
+    public var fasterModel: String? { nil }
 }
 
 /// What the camera says about speech, on the capture clock. The captioner asks it for every stretch

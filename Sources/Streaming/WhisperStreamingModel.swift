@@ -7,7 +7,7 @@ import Models
 /// settings). With `CAPTIOND_TRACE_DECODES=1` every decode is logged to standard error.
 public final class WhisperStreamingModel: StreamingModel {
     public let settings: ModelSettings
-    public let sampleRate = 16_000
+    public let sampleRate = AudioRate.model
     public let language: String
     public let incremental = false
     public let hasFinalPass = true
@@ -63,6 +63,19 @@ public final class WhisperStreamingModel: StreamingModel {
         }
     }
 
+    public var name: String { settings.name }
+
+    /// The next smaller Whisper size (tiny < base < small < medium < large), English-only
+    /// (".en") when the captions are English; nil for tiny.
+    public var fasterModel: String? { Self.smaller(than: settings.name, english: language == "en") }
+
+    static func smaller(than name: String, english: Bool) -> String? {
+        let sizes = ["tiny", "base", "small", "medium", "large"]
+        let base = (name as NSString).lastPathComponent.lowercased()
+        guard let i = sizes.lastIndex(where: { base.hasPrefix($0) }), i > 0 else { return nil }
+        return sizes[i - 1] + (english ? ".en" : "")
+    }
+
     /// The files a Whisper directory may hold must be regular files (or absent): opening a FIFO
     /// with no writer would block the loading thread forever.
     static func checkFiles(directory: String) throws {
@@ -98,7 +111,7 @@ final class DecodeTrace {
         decodes += 1
         computeSeconds += took
         if enabled {
-            let span = Double(samples.count) / 16_000
+            let span = Double(samples.count) / Double(AudioRate.model)
             let line = "\(what) " + String(format: "%d: %.2f s window at %.2f took %.3f s; lp %.2f nsp %.2f cr %.2f: ",
                               decodes, span, startTime, took, h.avgLogProb, h.noSpeechProb, h.compressionRatio)
                 + Self.describe(h) + "\n"

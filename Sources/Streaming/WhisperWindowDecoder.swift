@@ -1,3 +1,4 @@
+import CaptionCore
 import Features
 import Models
 
@@ -42,9 +43,9 @@ public final class WhisperWindowDecoder {
             return Hypothesis(words: [], avgLogProb: 0, noSpeechProb: 1, compressionRatio: 0, language: options.language)
         }
         let tail = samples.count > Self.maxFrames * 160 ? samples.suffix(Self.maxFrames * 160) : samples
-        let offset = startTime + Double(samples.count - tail.count) / 16_000
+        let offset = startTime + Double(samples.count - tail.count) / Double(AudioRate.model)
         // mel: (nMels, F) with F = tail.count / 160 + 1 (160 samples of padding, as faster-whisper)
-        let padded = max(tail.count + Int(paddingSeconds * 16_000), Int(minimumSeconds * 16_000))
+        let padded = max(tail.count + Int(paddingSeconds * Double(AudioRate.model)), Int(minimumSeconds * Double(AudioRate.model)))
         let pad = min(Self.maxFrames * 160, padded) - tail.count
         let mel = logMel(Array(tail) + [Float](repeating: 0, count: max(0, pad)), padding: 160)
         let frames = Self.encoderFrames(sampleCount: tail.count + max(0, pad))
@@ -55,7 +56,7 @@ public final class WhisperWindowDecoder {
             for f in 0..<copy { features[b * frames + f] = mel.data[b * mel.frames + f] }
         }
         let promptTokens = try promptTokens(prompt)
-        let duration = Double(tail.count) / 16_000
+        let duration = Double(tail.count) / Double(AudioRate.model)
         var windowOptions = options
         windowOptions.suppressTokens += timestampsBeyond(duration)
         windowOptions.maxNewTokens = Self.tokenBudget(seconds: duration)

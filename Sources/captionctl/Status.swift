@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
 import IPC
+import CaptionCore
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the daemon's state, model, real-time factor, capture counters and subscribers.")
 
     @OptionGroup var daemon: DaemonSocketOptions
-    @Flag(name: .long, help: "Print one JSON object (keys: state, model, language, task, rtf, audio_samples, audio_dropped, video_frames, video_dropped, subscribers, uptime_s).")
+    @Flag(name: .long, help: "Print one JSON object (keys: state, model, language, task, rtf, lag, lag_max, warning (when set), audio_samples, audio_dropped, video_frames, video_dropped, subscribers, uptime_s).")
     var json = false
 
     func run() throws {
@@ -20,7 +21,9 @@ struct Status: ParsableCommand {
         print("state:        \(s.state)")
         print("model:        \(s.model) (language \(s.language), task \(s.task))")
         print("rtf:          \(String(format: "%.2f", s.rtf))")
-        print("audio:        \(s.audioSamples) samples (\(String(format: "%.1f", Double(s.audioSamples) / 16000)) s), \(s.audioDropped) dropped")
+        print("lag:          \(String(format: "%.1f", s.lag)) s (at most \(String(format: "%.1f", s.maxLag)) s)")
+        if let w = s.warning { print("warning:      \(w)") }
+        print("audio:        \(s.audioSamples) samples (\(String(format: "%.1f", Double(s.audioSamples) / Double(AudioRate.model))) s), \(s.audioDropped) dropped")
         print("video:        \(s.videoFrames) frames, \(s.videoDropped) dropped")
         print("subscribers:  \(s.subscribers)")
         let up = Int(s.uptimeS)

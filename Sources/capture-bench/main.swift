@@ -52,9 +52,10 @@ func cpuSeconds() -> Double {
 
 /// A raw S16 mono 16-kHz file of `seconds` of a 440 Hz tone for the `file` PCM to read.
 func writeTone(seconds: Double) throws -> String {
-    let n = Int(seconds * 16000) + 16000
+    let rate = AudioRate.model
+    let n = Int(seconds * Double(rate)) + rate
     var samples = [Int16](repeating: 0, count: n)
-    for i in 0..<n { samples[i] = Int16(8000 * sin(2 * Double.pi * 440 * Double(i) / 16000)) }
+    for i in 0..<n { samples[i] = Int16(8000 * sin(2 * Double.pi * 440 * Double(i) / Double(rate))) }
     let path = NSTemporaryDirectory() + "capture-bench-\(getpid()).raw"
     try samples.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: path)) }
     return path
@@ -64,7 +65,7 @@ guard let options = parse(Array(CommandLine.arguments.dropFirst())) else {
     fail("usage: capture-bench [--seconds S] [--video PATH | --no-video] [--no-audio] [--frames N] [--print-frames]")
 }
 
-let audioRing = SampleRing(capacity: 16000 * 30)
+let audioRing = SampleRing(capacity: AudioRate.model * 30)
 let frameRing = FrameRing(slots: 8, maxWidth: 1920, maxHeight: 1080)
 var audioCapture: ALSACapture?
 var videoCapture: V4L2Capture?
@@ -77,7 +78,7 @@ do {
         let config = ALSAConfiguration(device: "captiondbench",
                                        configText: ALSAConfiguration.filePCMConfig(name: "captiondbench", infile: path),
                                        formats: [.s16LE], paceRealTime: true,
-                                       frameLimit: Int(options.seconds * 16000))
+                                       frameLimit: Int(options.seconds * Double(AudioRate.model)))
         audioCapture = ALSACapture(configuration: config, ring: audioRing,
                                    log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
     }
@@ -125,6 +126,6 @@ if let e = audioError { fail("audio: \(e)") }
 if let e = videoError { fail("video: \(e)") }
 let vstats = videoCapture?.statistics
 let format = vstats?.format.map { "\($0.width)x\($0.height) \($0.pixelFormat.rawValue) at \($0.framesPerSecond) fps" } ?? "none"
-print("capture-bench: wall \(String(format: "%.2f", wall)) s; audio \(samples) samples (\(String(format: "%.2f", Double(samples) / 16000)) s at 16 kHz); video \(frames) frames (\(format)), \(vstats?.skippedFrames ?? 0) skipped, \(sequenceGaps) gaps, \(frameRing.totalDropped) dropped")
+print("capture-bench: wall \(String(format: "%.2f", wall)) s; audio \(samples) samples (\(String(format: "%.2f", Double(samples) / Double(AudioRate.model))) s at \(AudioRate.model) Hz); video \(frames) frames (\(format)), \(vstats?.skippedFrames ?? 0) skipped, \(sequenceGaps) gaps, \(frameRing.totalDropped) dropped")
 print("capture-bench: CPU \(String(format: "%.3f", cpu)) s = \(String(format: "%.2f", 100 * cpu / wall))% of one core")
 if options.video != nil && frames == 0 { fail("no video frames captured from \(options.video ?? "")") }

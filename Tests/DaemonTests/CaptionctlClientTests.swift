@@ -27,14 +27,14 @@ final class CaptionctlClientTests: XCTestCase {
         let config = try box.writeConfig()
         // Endless speech: the stop at the end turns it into a final.
         let daemon = try Daemon.make(config: config, stages: .fake([.silence, .speech]),
-                                     log: ServiceLog(level: .info, sink: .capture), options: .init(handleSignals: false))
+                                     log: ServiceLog(level: .info, sink: .capture), options: .init(handleSignals: false, statusInterval: 0.2))
         let running = RunningDaemon(daemon)
         defer { daemon.requestStop(); _ = running.wait() }
 
         let (code, out, _) = try captionctl(["status", "--json", "--config", box.configPath])
         XCTAssertEqual(code, 0)
         let obj = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any]
-        for key in ["state", "model", "language", "task", "rtf", "audio_samples", "audio_dropped", "video_frames", "video_dropped", "subscribers", "uptime_s"] {
+        for key in ["state", "model", "language", "task", "rtf", "audio_samples", "audio_dropped", "video_frames", "video_dropped", "subscribers", "uptime_s", "lag", "lag_max"] {
             XCTAssertNotNil(obj?[key], "status --json lacks \(key): \(out)")
         }
         let text = try captionctl(["status", "--socket", box.control])
@@ -68,7 +68,7 @@ final class CaptionctlClientTests: XCTestCase {
         let box = try DaemonSandbox()
         let config = try box.writeConfig()
         let daemon = try Daemon.make(config: config, stages: .fake([.silence, .speech]),
-                                     log: ServiceLog(level: .info, sink: .capture), options: .init(handleSignals: false))
+                                     log: ServiceLog(level: .info, sink: .capture), options: .init(handleSignals: false, statusInterval: 0.2))
         let running = RunningDaemon(daemon)
         stopAfterPartial(daemon, captions: box.captions, containing: "w0")
         let (code, out, _) = try captionctl(["subscribe", "--json", "--socket", box.captions])
@@ -88,8 +88,10 @@ final class CaptionctlClientTests: XCTestCase {
             XCTFail("cannot watch the caption socket: \(error)"); daemon.requestStop(); return
         }
         Thread {
-            // The subscriber count changes only on connect; a connect is the event waited for.
-            while daemon.subscriberCount < 2 { usleep(10_000) }
+            // The connect is the event waited for: the next status event counts two subscribers.
+            while let e = try? watcher.next() {
+                if case .status(let s) = e, s.subscribers >= 2 { break }
+            }
             while let e = try? watcher.next() {
                 if case .partial(let p) = e, p.text.contains(word) { break }
             }

@@ -44,12 +44,13 @@ final class ControlServerTests: XCTestCase {
 
     func testStatusReplyCarriesEveryDocumentedKey() throws {
         let report = StatusReport(state: "running", model: "tiny.en", language: "en", task: "transcribe", rtf: 0.2,
-                                  audioSamples: 16000, audioDropped: 0, videoFrames: 30, videoDropped: 1, subscribers: 2, uptimeS: 3.5)
+                                  audioSamples: 16000, audioDropped: 0, videoFrames: 30, videoDropped: 1, subscribers: 2, uptimeS: 3.5,
+                                  lag: 0.4, maxLag: 1.2, warning: "model base cannot keep up")
         let data = ControlReply.success("status", status: report).encoded()
         let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         let status = obj?["status"] as? [String: Any]
         XCTAssertEqual(Set(status?.keys.map { $0 } ?? []), ["state", "model", "language", "task", "rtf", "audio_samples",
-            "audio_dropped", "video_frames", "video_dropped", "subscribers", "uptime_s"])
+            "audio_dropped", "video_frames", "video_dropped", "subscribers", "uptime_s", "lag", "lag_max", "warning"])
         XCTAssertEqual(try ControlReply.decode(Array(data.dropLast())).status, report)
     }
 

@@ -3,6 +3,7 @@ import XCTest
 import Models
 import Tensor
 import TestSupport
+import TensorTestSupport
 
 /// Loading a Whisper checkpoint: a tiny synthetic network (d = 8, 2 heads, one layer each) written
 /// by the test in CTranslate2 and Hugging Face form, intact and doctored; session semantics (KV

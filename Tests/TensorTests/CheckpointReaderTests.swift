@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import Tensor
 import TestSupport
+import TensorTestSupport
 
 /// CTranslate2 and safetensors readers on small files the tests write, valid and damaged.
 final class CheckpointReaderTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Foundation
+import Tensor
 
-/// Writes a CTranslate2 `model.bin` (format version 6) from Float32 tensors: the layout
+/// Test support (the library only reads checkpoints): writes a CTranslate2 `model.bin` (format version 6) from Float32 tensors: the layout
 /// `CTranslate2Reader` reads. Weights are stored as float32 or float16; entries listed in
 /// `integerScalars` are stored as int8/int16/int32 scalars as CTranslate2 stores its flags.
 public enum CTranslate2Writer {

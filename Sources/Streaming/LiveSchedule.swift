@@ -1,0 +1,159 @@
+/// Keeps the live path at the newest audio whatever the model and the machine: a pure state
+/// machine (no clock of its own) that the driver tells what time it is (`tick`), how long each
+/// decode took (`decoded`) and how far decoding has got (`progress`), and that `CaptionPolicy`
+/// asks before each decode:
+///
+/// - **newest audio only**: a due window decode is deferred while more than `staleAfterSeconds`
+///   of newer audio is already captured (the captioner catches up through the cheap voice-activity
+///   frames and decodes once, at the newest audio; no queue of stale steps);
+/// - **the step grows** to `stepHeadroom` × the recent window-decode time when that is longer than
+///   the configured step;
+/// - **the window is trimmed at committed text** once its predicted decode time exceeds
+///   `windowDecodeBudget` (never below `minimumWindowSeconds`, never past uncommitted words);
+/// - **the final pass fits a budget**: the whole utterance when its predicted time (plus the audio
+///   waiting) fits `finalBudgetSeconds`, else only the window's uncommitted audio, else none (the
+///   final is then built from the committed and last-decoded words);
+/// - **lag** (audio seconds captured but not yet decoded) is tracked, and `cannotKeepUp` says when
+///   the model is too slow for this machine (lag above `lagLimitSeconds`, or a step grown past
+///   `slowStepSeconds`).
+///
+/// Audio is never dropped for lateness: the schedule only moves decodes later or makes them
+/// cheaper. Disabled (`enabled == false`: input not on the capture clock, e.g. a file read as fast
+/// as possible) it answers with the configuration's fixed values, so the output is deterministic.
+public struct LiveSchedule: Equatable, Sendable {
+    public struct Limits: Equatable, Sendable {
+        /// Newer audio beyond a due decode's end that makes the decode stale (s).
+        public var staleAfterSeconds = 0.25
+        /// The step is at least this many times the recent window-decode time.
+        public var stepHeadroom = 1.5
+        /// Predicted window-decode time above which the window is trimmed at committed text (s).
+        public var windowDecodeBudget = 0.8
+        /// Shortest window the budget trims to (s).
+        public var minimumWindowSeconds = 4.0
+        /// End of speech → final budget for the final pass, including the audio waiting (s).
+        public var finalBudgetSeconds = 1.2
+        /// Lag above which the model is said not to keep up (s).
+        public var lagLimitSeconds = 3.0
+        /// A step grown past this (s) also means the model does not keep up.
+        public var slowStepSeconds = 2.0
+        /// Weight of the newest measurement in the running averages.
+        public var smoothing = 0.3
+        public init() {}
+    }
+
+    public enum DecodeKind: Sendable { case window, finalPass }
+
+    /// How the final of an utterance is decoded.
+    public enum FinalPlan: Equatable, Sendable {
+        /// The whole utterance once more.
+        case full
+        /// Only the audio from the window start (what is not committed yet), after the committed text.
+        case fromWindow
+        /// No final pass: the final is the committed words and the last window decode's.
+        case none
+    }
+
+    public let enabled: Bool
+    public let limits: Limits
+    let configuredStep: Double
+    let configuredWindow: Double
+
+    /// The newest clock reading (capture clock, s).
+    public private(set) var now = -Double.infinity
+    /// Running average of a window decode's compute time (s).
+    public private(set) var windowDecodeSeconds: Double?
+    /// Running averages of compute seconds per second of audio decoded.
+    public private(set) var windowCostPerSecond: Double?
+    public private(set) var finalCostPerSecond: Double?
+    /// Audio seconds captured but not yet decoded, now and at most so far.
+    public private(set) var lag = 0.0
+    public private(set) var maxLag = 0.0
+    /// The recent lag peak (decays by 1 s every 10 s).
+    private var lagPeak = 0.0
+    private var lagPeakAt = -Double.infinity
+    /// Decodes moved to newer audio, final passes shortened and skipped (for status and tests).
+    public private(set) var deferredDecodes = 0
+    public private(set) var shortenedFinalPasses = 0
+    public private(set) var skippedFinalPasses = 0
+
+    public init(configuration: StreamingConfiguration, enabled: Bool, limits: Limits = Limits()) {
+        self.enabled = enabled
+        self.limits = limits
+        configuredStep = configuration.stepSeconds
+        configuredWindow = configuration.windowSeconds
+    }
+
+    // MARK: What the driver reports
+
+    /// The clock now (never goes back).
+    public mutating func tick(now t: Double) { now = max(now, t) }
+
+    /// A decode of `audioSeconds` of audio took `compute` seconds.
+    public mutating func decoded(_ kind: DecodeKind, audioSeconds: Double, compute: Double) {
+        guard audioSeconds > 0, compute.isFinite, compute >= 0 else { return }
+        func blend(_ old: Double?, _ new: Double) -> Double {
+            old.map { $0 + (new - $0) * limits.smoothing } ?? new
+        }
+        switch kind {
+        case .window:
+            windowDecodeSeconds = blend(windowDecodeSeconds, compute)
+            windowCostPerSecond = blend(windowCostPerSecond, compute / audioSeconds)
+        case .finalPass:
+            finalCostPerSecond = blend(finalCostPerSecond, compute / audioSeconds)
+        }
+    }
+
+    /// Decoding is complete up to `decodedThrough` (capture clock) at the current `now`.
+    public mutating func progress(decodedThrough: Double) {
+        guard enabled, now.isFinite else { return }
+        lag = max(0, now - decodedThrough)
+        maxLag = max(maxLag, lag)
+        let decayed = lagPeak - max(0, now - lagPeakAt) / 10
+        if lag >= decayed { lagPeak = lag; lagPeakAt = now }
+    }
+
+    // MARK: What the policy asks
+
+    /// Seconds between window decodes.
+    public var stepSeconds: Double {
+        guard enabled, let d = windowDecodeSeconds else { return configuredStep }
+        return max(configuredStep, limits.stepHeadroom * d)
+    }
+
+    /// Longest window worth decoding now (s): the configured one, or less when the measured cost
+    /// per second predicts a decode longer than the budget.
+    public var windowSeconds: Double {
+        guard enabled, let rate = windowCostPerSecond, rate > 0 else { return configuredWindow }
+        return min(configuredWindow, max(limits.minimumWindowSeconds, limits.windowDecodeBudget / rate))
+    }
+
+    /// True when a decode ending at `end` would be stale: newer audio is already captured.
+    public func isStale(_ end: Double) -> Bool {
+        enabled && now - end > limits.staleAfterSeconds
+    }
+
+    /// Counts a decode moved to newer audio.
+    public mutating func deferDecode() { deferredDecodes += 1 }
+
+    /// How to decode the final of the utterance [utteranceFrom, end) whose window starts at
+    /// `windowFrom`; counts shortened and skipped passes.
+    public mutating func finalPlan(utteranceFrom: Double, windowFrom: Double, end: Double) -> FinalPlan {
+        guard enabled, let rate = finalCostPerSecond ?? windowCostPerSecond.map({ $0 * 2 }) else { return .full }
+        let waiting = max(0, now - end)
+        if waiting + rate * (end - utteranceFrom) <= limits.finalBudgetSeconds { return .full }
+        if windowFrom > utteranceFrom + 0.5, waiting + rate * (end - windowFrom) <= limits.finalBudgetSeconds {
+            shortenedFinalPasses += 1
+            return .fromWindow
+        }
+        skippedFinalPasses += 1
+        return .none
+    }
+
+    /// True when this model does not keep up on this machine (recent lag above the limit, or a
+    /// window decode so slow that the step had to grow past `slowStepSeconds`).
+    public var cannotKeepUp: Bool {
+        guard enabled else { return false }
+        let recentPeak = lagPeak - max(0, now - lagPeakAt) / 10
+        return recentPeak > limits.lagLimitSeconds || stepSeconds > limits.slowStepSeconds
+    }
+}

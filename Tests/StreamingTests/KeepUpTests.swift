@@ -69,20 +69,24 @@ final class KeepUpTests: XCTestCase {
 
     var phraseCount: Int { 7 }
 
+    /// Faint noise, and a 200-Hz tone under each scripted word.
     func audio(_ seconds: Double) -> [Float] {
         var state: UInt64 = 9
-        return (0..<Int(seconds * 16_000)).map { i in
-            let t = t0 + Double(i) / 16_000
+        var samples: [Float] = (0..<Int(seconds * 16_000)).map { _ in
             state = state &* 6364136223846793005 &+ 1442695040888963407
-            let hiss = 0.002 * (Float(state >> 40) / Float(1 << 24) * 2 - 1)
-            let voiced = script.contains { t >= $0.1 && t < $0.2 }
-            return hiss + (voiced ? 0.3 * sinf(2 * .pi * 200 * Float(t - t0)) : 0)
+            return 0.002 * (Float(state >> 40) / Float(1 << 24) * 2 - 1)
         }
+        for w in script {
+            for i in Int(((w.1 - t0) * 16_000).rounded(.up))..<min(samples.count, Int(((w.2 - t0) * 16_000).rounded(.up))) {
+                samples[i] += 0.3 * sinf(2 * .pi * 200 * Float(Double(i) / 16_000))
+            }
+        }
+        return samples
     }
 
     struct Run {
         var finals: [StreamingEvent] = []
-        /// Clock time each final was emitted minus the end of its speech.
+        /// Clock time each final was emitted minus the end of its speech and the endpoint silence.
         var finalLatencies: [Double] = []
         var maxLag = 0.0
         var warning: String?
@@ -104,7 +108,7 @@ final class KeepUpTests: XCTestCase {
         func record(_ events: [StreamingEvent]) {
             for e in events where e.kind == .final {
                 run.finals.append(e)
-                run.finalLatencies.append(clock.now - e.end)
+                run.finalLatencies.append(clock.now - e.end - c.endpointSilenceSeconds)
             }
         }
         while next < samples.count {
@@ -127,7 +131,7 @@ final class KeepUpTests: XCTestCase {
     }
 
     func testAFastModelKeepsTheFixedScheduleAndEveryFinalPass() throws {
-        let run = try play(45, cost: (0.02, 0.01), pass: (0.05, 0.02), adaptive: true)
+        let run = try play(36, cost: (0.02, 0.01), pass: (0.05, 0.02), adaptive: true)
         XCTAssertEqual(run.finals.count, phraseCount)
         XCTAssertEqual(words(run.finals), script.map { $0.0.lowercased() }, "every word, in order")
         let s = try XCTUnwrap(run.captioner?.policy.schedule)
@@ -135,16 +139,16 @@ final class KeepUpTests: XCTestCase {
         XCTAssertEqual(s.skippedFinalPasses + s.shortenedFinalPasses, 0)
         XCTAssertEqual(run.captioner?.finalPassCount, phraseCount)
         XCTAssertNil(run.warning)
-        XCTAssertLessThan(run.finalLatencies.max() ?? 99, 0.3)
+        XCTAssertLessThan(run.finalLatencies.max() ?? 99, 0.5, "one chunk and the decodes after the endpoint")
     }
 
     func testASlowModelStaysBoundedAndLosesNothing() throws {
         // A window decode costs 0.3 s + 0.15 s per audio second (a 6-s window: 1.2 s, more than the
         // 0.5-s step); a final pass 0.5 s + 0.3 s per second (a 9-s utterance: 3.2 s).
-        let adaptive = try play(45, cost: (0.3, 0.15), pass: (0.5, 0.3), adaptive: true)
+        let adaptive = try play(36, cost: (0.3, 0.15), pass: (0.5, 0.3), adaptive: true)
         XCTAssertEqual(adaptive.finals.count, phraseCount, "no utterance lost")
         XCTAssertEqual(words(adaptive.finals), script.map { $0.0.lowercased() }, "every word, in order")
-        XCTAssertLessThan(adaptive.finalLatencies.max() ?? 99, 3.0, "end of speech → final stays bounded: \(adaptive.finalLatencies)")
+        XCTAssertLessThan(adaptive.finalLatencies.max() ?? 99, 2.5, "endpoint → final stays bounded: \(adaptive.finalLatencies)")
         XCTAssertLessThan(adaptive.maxLag, 3.0, "lag stays bounded")
         let s = try XCTUnwrap(adaptive.captioner?.policy.schedule)
         XCTAssertGreaterThan(s.stepSeconds, 0.5, "the step grew with the decode time")
@@ -152,14 +156,17 @@ final class KeepUpTests: XCTestCase {
         XCTAssertGreaterThan(s.skippedFinalPasses + s.shortenedFinalPasses, 0, "the long utterance's pass did not fit")
 
         // The same model on the fixed schedule falls further behind with every step.
-        let fixed = try play(45, cost: (0.3, 0.15), pass: (0.5, 0.3), adaptive: false)
+        let fixed = try play(36, cost: (0.3, 0.15), pass: (0.5, 0.3), adaptive: false)
+        print(String(format: "keep-up: slow model, adaptive: lag max %.2f s, endpoint → final max %.2f s, step %.2f s, %d deferred, %d shortened, %d skipped passes; fixed schedule: lag max %.2f s, endpoint → final max %.2f s",
+                     adaptive.maxLag, adaptive.finalLatencies.max() ?? 0, s.stepSeconds, s.deferredDecodes,
+                     s.shortenedFinalPasses, s.skippedFinalPasses, fixed.maxLag, fixed.finalLatencies.max() ?? 0))
         XCTAssertEqual(words(fixed.finals), script.map { $0.0.lowercased() })
         XCTAssertGreaterThan(fixed.maxLag, 2 * adaptive.maxLag, "fixed \(fixed.maxLag) s vs adaptive \(adaptive.maxLag) s")
         XCTAssertGreaterThan(fixed.finalLatencies.max() ?? 0, 2 * (adaptive.finalLatencies.max() ?? 0))
     }
 
     func testAModelThatCannotKeepUpIsNamedWithOneThatCan() throws {
-        let run = try play(45, cost: (1.5, 0.2), pass: (2, 0.5), adaptive: true)
+        let run = try play(36, cost: (1.5, 0.2), pass: (2, 0.5), adaptive: true)
         XCTAssertEqual(run.finals.count, phraseCount, "captions come late, never never")
         XCTAssertEqual(words(run.finals), script.map { $0.0.lowercased() })
         let warning = try XCTUnwrap(run.warning)

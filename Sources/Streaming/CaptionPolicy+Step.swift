@@ -135,7 +135,8 @@ extension CaptionPolicy {
     /// utterance, only the window's uncommitted audio (prompted with the committed text), or nil
     /// (skipped: the final comes from the committed and last-decoded words).
     mutating func plannedFinalPass(until end: Double) -> Action? {
-        switch schedule.finalPlan(utteranceFrom: utteranceAudioStart, windowFrom: windowStart, end: end) {
+        switch schedule.finalPlan(utteranceFrom: utteranceAudioStart, windowFrom: windowStart, end: end,
+                                  confirmed: !committedWords.isEmpty) {
         case .full:
             return .decodeFinalPass(from: utteranceAudioStart, to: end, prompt: finalPassPrompt)
         case .fromWindow:

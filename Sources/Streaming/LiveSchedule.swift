@@ -12,7 +12,8 @@
 ///   `windowDecodeBudget` (never below `minimumWindowSeconds`, never past uncommitted words);
 /// - **the final pass fits a budget**: the whole utterance when its predicted time (plus the audio
 ///   waiting) fits `finalBudgetSeconds`, else only the window's uncommitted audio, else none (the
-///   final is then built from the committed and last-decoded words);
+///   final is then built from the committed and last-decoded words); an utterance with no
+///   committed word always gets a pass (the cheaper one), late rather than lost;
 /// - **lag** (audio seconds captured but not yet decoded) is tracked, and `cannotKeepUp` says when
 ///   the model is too slow for this machine (lag above `lagLimitSeconds`, or a step grown past
 ///   `slowStepSeconds`).
@@ -136,12 +137,16 @@ public struct LiveSchedule: Equatable, Sendable {
     public mutating func deferDecode() { deferredDecodes += 1 }
 
     /// How to decode the final of the utterance [utteranceFrom, end) whose window starts at
-    /// `windowFrom`; counts shortened and skipped passes.
-    public mutating func finalPlan(utteranceFrom: Double, windowFrom: Double, end: Double) -> FinalPlan {
+    /// `windowFrom`; `confirmed`: some of its words are committed (without them a skipped pass
+    /// could leave the final empty, so the cheaper pass runs whatever the budget). Counts
+    /// shortened and skipped passes.
+    public mutating func finalPlan(utteranceFrom: Double, windowFrom: Double, end: Double,
+                                   confirmed: Bool = true) -> FinalPlan {
         guard enabled, let rate = finalCostPerSecond ?? windowCostPerSecond.map({ $0 * 2 }) else { return .full }
         let waiting = max(0, now - end)
-        if waiting + rate * (end - utteranceFrom) <= limits.finalBudgetSeconds { return .full }
-        if windowFrom > utteranceFrom + 0.5, waiting + rate * (end - windowFrom) <= limits.finalBudgetSeconds {
+        let shortens = windowFrom > utteranceFrom + 0.5
+        if waiting + rate * (end - utteranceFrom) <= limits.finalBudgetSeconds || (!confirmed && !shortens) { return .full }
+        if shortens, waiting + rate * (end - windowFrom) <= limits.finalBudgetSeconds || !confirmed {
             shortenedFinalPasses += 1
             return .fromWindow
         }

@@ -94,10 +94,13 @@ final class KeepUpTests: XCTestCase {
     }
 
     /// Plays `seconds` of audio in real time on the fake clock through a captioner with `model`.
-    func play(_ seconds: Double, cost window: (Double, Double), pass: (Double, Double), adaptive: Bool) throws -> Run {
+    func play(_ seconds: Double, cost window: (Double, Double), pass: (Double, Double), adaptive: Bool,
+              windowLogProb: Double = -0.2) throws -> Run {
         let clock = FakeClock(t0)
         let whole = ScriptedDecoder(script.map { ($0.0.uppercased(), $0.1, $0.2) })
-        let model = SlowModel(ScriptedModel(ScriptedDecoder(script), final: whole), clock: clock, window: window, pass: pass)
+        let windows = ScriptedDecoder(script)
+        windows.avgLogProb = windowLogProb
+        let model = SlowModel(ScriptedModel(windows, final: whole), clock: clock, window: window, pass: pass)
         var c = StreamingConfiguration()
         c.commitAfterSeconds = 0
         let captioner = try LiveCaptioner(model: model, configuration: c, clock: adaptive ? { clock.now } : nil)
@@ -163,6 +166,16 @@ final class KeepUpTests: XCTestCase {
         XCTAssertEqual(words(fixed.finals), script.map { $0.0.lowercased() })
         XCTAssertGreaterThan(fixed.maxLag, 2 * adaptive.maxLag, "fixed \(fixed.maxLag) s vs adaptive \(adaptive.maxLag) s")
         XCTAssertGreaterThan(fixed.finalLatencies.max() ?? 0, 2 * (adaptive.finalLatencies.max() ?? 0))
+    }
+
+    func testAnUtteranceWithNothingCommittedStillGetsItsFinalPass() throws {
+        // Every window decode is unsure (below commit_logprob): nothing is committed, so skipping
+        // the pass for time would leave empty finals; the pass runs late instead.
+        let run = try play(36, cost: (0.3, 0.15), pass: (0.5, 0.3), adaptive: true, windowLogProb: -0.9)
+        XCTAssertEqual(run.finals.count, phraseCount, "no utterance lost")
+        XCTAssertEqual(words(run.finals), script.map { $0.0.lowercased() })
+        XCTAssertEqual(run.captioner?.finalPassCount, phraseCount)
+        XCTAssertLessThan(run.maxLag, 6, "late, bounded")
     }
 
     func testAModelThatCannotKeepUpIsNamedWithOneThatCan() throws {

@@ -7,6 +7,7 @@ import Streaming
 final class ScriptedDecoder {
     let script: [(text: String, start: Double, end: Double)]
     var noSpeechProb = 0.05
+    var avgLogProb = -0.2
     var fail = false
     private(set) var calls: [(start: Double, end: Double, prompt: String)] = []
 
@@ -27,7 +28,7 @@ final class ScriptedDecoder {
             if !loud { continue }
             words.append(Word(text: w.end <= end + 1e-6 ? w.text : "uh", start: w.start, end: min(end, w.end)))
         }
-        return Hypothesis(words: words, avgLogProb: -0.2, noSpeechProb: noSpeechProb, compressionRatio: 1.3,
+        return Hypothesis(words: words, avgLogProb: avgLogProb, noSpeechProb: noSpeechProb, compressionRatio: 1.3,
                           language: "en")
     }
 }

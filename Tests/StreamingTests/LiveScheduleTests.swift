@@ -49,6 +49,10 @@ final class LiveScheduleTests: XCTestCase {
         XCTAssertEqual(s.finalPlan(utteranceFrom: 0, windowFrom: 2, end: 10), .none, "1 s of audio already waits")
         XCTAssertEqual(s.shortenedFinalPasses, 1)
         XCTAssertEqual(s.skippedFinalPasses, 1)
+        // Nothing committed yet: a skipped pass could lose the utterance, so the cheaper one runs.
+        XCTAssertEqual(s.finalPlan(utteranceFrom: 0, windowFrom: 2, end: 10, confirmed: false), .fromWindow)
+        XCTAssertEqual(s.finalPlan(utteranceFrom: 0, windowFrom: 0, end: 10, confirmed: false), .full)
+        XCTAssertEqual(s.skippedFinalPasses, 1)
     }
 
     func testLagAndTheWarning() {

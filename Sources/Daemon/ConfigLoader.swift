@@ -92,6 +92,8 @@ public enum ConfigLoader {
         }
         c.video.width = parts[0]; c.video.height = parts[1]
         c.video.fps = try r.int("fps", c.video.fps, 1...120)
+        c.video.gate = try r.choice("gate", c.video.gate)
+        c.video.analysisFps = try r.double("analysis_fps", c.video.analysisFps, 1...60)
         try r.rejectUnknown()
         if c.video.enabled && c.video.source == .file && c.video.file.isEmpty {
             throw DaemonError.config(file: file, key: "video.file", reason: "video.source is \"file\" but no file is set; give the path of a Y4M file")
@@ -120,6 +122,9 @@ public enum ConfigLoader {
             }
         }
         try r.rejectUnknown()
+        c.streaming.video.enabled = c.video.enabled
+        c.streaming.video.gate = c.video.gate
+        c.streaming.video.analysisFps = c.video.analysisFps
         do { try c.streaming.validate() } catch let StreamingError.invalidConfiguration(key, value, reason) {
             throw DaemonError.config(file: file, key: "streaming.\(key)", reason: "\(reason), got \(value)")
         }

@@ -219,7 +219,10 @@ extension Daemon {
         return StatusReport(state: s.state, model: s.model.name, language: s.model.language, task: s.model.task.rawValue,
                             rtf: s.rtf, audioSamples: a.captured, audioDropped: a.dropped,
                             videoFrames: v.captured, videoDropped: v.dropped,
-                            subscribers: captions.subscriberCount, uptimeS: MonotonicClock.now() - startTime)
+                            subscribers: captions.subscriberCount, uptimeS: MonotonicClock.now() - startTime,
+                            faces: s.faces?.facesInView, speakingFace: s.faces?.speakingFace,
+                            videoAnalysisFps: s.faces.map { ($0.analysisFps * 10).rounded() / 10 },
+                            videoFps: s.faces.map { ($0.cameraFps * 10).rounded() / 10 })
     }
 
     func statusLine() -> String {

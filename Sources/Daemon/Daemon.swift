@@ -60,6 +60,8 @@ public final class Daemon {
         var rtf = 0.0
         var audio = CaptureCounters()
         var video = CaptureCounters()
+        /// The camera analysis (faces, speaker, rates); nil without it.
+        var faces: VideoAnalysisStatus?
     }
 
     /// Forwards server callbacks to the daemon once it exists.
@@ -260,7 +262,9 @@ public final class Daemon {
             let a = audio?.counters
             var v = video?.counters
             v?.dropped += recognizer?.skippedFrames ?? 0
+            let faces = video == nil ? nil : recognizer?.videoStatus
             lock.lock()
+            snapshot.faces = faces
             snapshot.rtf = rtf
             if let a { snapshot.audio = a }
             if let v { snapshot.video = v }

@@ -59,11 +59,14 @@ public protocol CaptionRecognizer: AnyObject {
     var realTimeFactor: Double { get }
     /// Video frames the recognizer could not use (counted in `video_dropped`).
     var skippedFrames: Int { get }
+    /// Faces in view, the speaking face and the analysis rate; nil without camera analysis.
+    var videoStatus: VideoAnalysisStatus? { get }
 }
 
 public extension CaptionRecognizer {
     func accept(video: VideoFrame) {}
     var skippedFrames: Int { 0 }
+    var videoStatus: VideoAnalysisStatus? { nil }
 }
 
 /// The factories the daemon is assembled from. Tests inject fakes; `captiond` uses `live`.

@@ -93,10 +93,20 @@ public struct StatusReport: Codable, Equatable, Sendable {
     public var videoDropped: Int
     public var subscribers: Int
     public var uptimeS: Double
+    /// With camera analysis only: faces in view, the speaking face's id (absent when none speaks),
+    /// frames analysed per second and frames arriving per second (the analysis may run slower
+    /// than the camera to stay within its CPU budget).
+    public var faces: Int?
+    public var speakingFace: Int?
+    public var videoAnalysisFps: Double?
+    public var videoFps: Double?
 
     public init(state: String, model: String, language: String, task: String, rtf: Double,
                 audioSamples: Int, audioDropped: Int, videoFrames: Int, videoDropped: Int,
-                subscribers: Int, uptimeS: Double) {
+                subscribers: Int, uptimeS: Double, faces: Int? = nil, speakingFace: Int? = nil,
+                videoAnalysisFps: Double? = nil, videoFps: Double? = nil) {
+        self.faces = faces; self.speakingFace = speakingFace
+        self.videoAnalysisFps = videoAnalysisFps; self.videoFps = videoFps
         self.state = state; self.model = model; self.language = language; self.task = task; self.rtf = rtf
         self.audioSamples = audioSamples; self.audioDropped = audioDropped
         self.videoFrames = videoFrames; self.videoDropped = videoDropped
@@ -106,6 +116,7 @@ public struct StatusReport: Codable, Equatable, Sendable {
         case state, model, language, task, rtf, subscribers
         case audioSamples = "audio_samples", audioDropped = "audio_dropped"
         case videoFrames = "video_frames", videoDropped = "video_dropped", uptimeS = "uptime_s"
+        case faces, speakingFace = "speaking_face", videoAnalysisFps = "video_analysis_fps", videoFps = "video_fps"
     }
 }
 

@@ -56,6 +56,8 @@ public struct StreamingConfiguration: Equatable, Sendable {
     /// The final pass keeps the committed words (shown as stable) and takes only the rest of the
     /// utterance from the pass; false makes the final exactly the pass.
     public var finalKeepsCommitted: Bool = true
+    /// The camera's part (the `[video]` section: enabled, gate, analysis rate).
+    public var video = VideoAnalysisSettings()
 
     public init() {}
 

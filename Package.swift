@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Features", "Tensor", "TestSupport"]),
         .testTarget(name: "VisionTests", dependencies: ["Vision", "Features", "Tensor", "TestSupport"]),
-        .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Models", "CaptionCore", "TestSupport"]),
+        .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Models", "Vision", "CaptionCore", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "CALSA", "CV4L2", "TestSupport"]),
         .testTarget(name: "IPCTests", dependencies: ["IPC", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),

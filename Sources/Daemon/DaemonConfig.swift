@@ -33,7 +33,7 @@ public struct DaemonConfig: Equatable, Sendable {
         /// face on camera), "off".
         public var gate: VideoGate = .tag
         /// Frames per second the face analysis processes at most (the rest are skipped).
-        public var analysisFps: Double = 15
+        public var analysisFps: Double = 12
         public init() {}
     }
 

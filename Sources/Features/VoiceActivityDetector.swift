@@ -8,7 +8,7 @@ import Foundation
 /// the background; a steady noise or tone becomes the floor within that window). A frame is loud
 /// when it is `thresholdDb` above the floor and above `minimumLevelDb`. Speech starts after
 /// `onsetFrames` loud frames in a row and lasts until `hangoverMilliseconds` after the last loud
-/// frame. An optional gate (mouth activity from video) suppresses speech while it is false.
+/// frame.
 public struct VoiceActivityDetector: Sendable {
     public struct Configuration: Equatable, Sendable {
         public var sampleRate = AudioRate.model
@@ -27,7 +27,7 @@ public struct VoiceActivityDetector: Sendable {
         public var end: Double
         public var levelDb: Float
         public var floorDb: Float
-        /// The energy rule alone (before onset, hangover and gate).
+        /// The energy rule alone (before onset and hangover).
         public var isLoud: Bool
         public var isSpeech: Bool
     }
@@ -47,8 +47,6 @@ public struct VoiceActivityDetector: Sendable {
     private var framesSinceLoud = Int.max
     private var speaking = false
     private let hangoverFrames: Int
-    /// Mouth activity from video: nil = no video (audio decides alone), false = suppress speech.
-    public var mouthActive: Bool?
 
     public init(configuration: Configuration = Configuration()) throws {
         let c = configuration
@@ -154,8 +152,7 @@ public struct VoiceActivityDetector: Sendable {
         }
         if !speaking, loudRun >= configuration.onsetFrames { speaking = true }
         if speaking, !loud, framesSinceLoud > hangoverFrames { speaking = false }
-        let gated = speaking && mouthActive != false
-        return Frame(start: start, end: end, levelDb: level, floorDb: floor, isLoud: loud, isSpeech: gated)
+        return Frame(start: start, end: end, levelDb: level, floorDb: floor, isLoud: loud, isSpeech: speaking)
     }
 
     /// Merges consecutive speech frames into (start, end) spans.

@@ -22,6 +22,7 @@ public final class FaceSpeakerActivity: SpeakerActivity {
     private var scorer = SpeakingScorer()
     private var faces: [TrackedFace] = []
     private var lastAnalysed = -Double.infinity
+    private var nextDue = -Double.infinity
     private var nextDecision = -Double.infinity
     private var recentVoiced: [(t: Double, voiced: Bool)] = []
     private var received: [Double] = []     // frame times, last 2 s
@@ -52,9 +53,12 @@ public final class FaceSpeakerActivity: SpeakerActivity {
         let t = frame.timestamp
         received.append(t)
         trimRates(now: t)
-        // Analyse at most analysisFps frames per second (a quarter-period of tolerance for jitter).
+        // Analyse at most analysisFps frames per second on average (12 of a 30-fps camera's
+        // frames: every 2nd or 3rd), with a little tolerance for timestamp jitter; no catching up
+        // after a gap.
         let period = 1 / max(settings.analysisFps, 0.1)
-        guard t - lastAnalysed >= period * 0.75 else { return }
+        guard t >= nextDue - min(0.005, period / 10) else { return }
+        nextDue = max(nextDue, t - period) + period
         do {
             let image = try GreyImage(width: frame.width, height: frame.height, pixels: frame.luma)
             faces = try tracker.process(image)

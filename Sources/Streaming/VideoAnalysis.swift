@@ -17,9 +17,9 @@ public struct VideoAnalysisSettings: Equatable, Sendable {
     public var gate: VideoGate = .tag
     /// Frames analysed per second at most (`video.analysis_fps`); camera frames beyond it are
     /// skipped by the face analysis (not dropped: they are still captured and counted).
-    public var analysisFps: Double = 15
+    public var analysisFps: Double = 12
     /// The face detector runs every this many analysed frames; landmarks track in between.
-    public var detectEvery = 5
+    public var detectEvery = 6
     public init() {}
 
     /// True when captions use the camera.

@@ -35,7 +35,7 @@ struct Simulate: ParsableCommand {
     var gate: String = "tag"
 
     @Option(name: .long, help: "video.analysis_fps: most frames per second the face analysis processes.")
-    var analysisFps = 15.0
+    var analysisFps = 12.0
 
     @Option(name: .long, help: "Model name (in --models) or path.")
     var model = "tiny.en"
@@ -121,6 +121,7 @@ struct Simulate: ParsableCommand {
                               frameCount, fps, analysisFps, ms, ms * fps / 10)
             if let s = captioner.videoStatus { summary += ", \(s.facesInView) face(s) in view at the end" }
         }
+        fflush(stdout)
         FileHandle.standardError.write(Data((summary + "\n").utf8))
     }
 }

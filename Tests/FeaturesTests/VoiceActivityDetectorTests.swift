@@ -18,10 +18,8 @@ final class VoiceActivityDetectorTests: XCTestCase {
         (0..<Int(seconds * Double(rate))).map { amplitude * sinf(2 * .pi * hz * Float($0) / Float(rate)) }
     }
 
-    func run(_ samples: [Float], chunk: Int = 1_000, vad config: VoiceActivityDetector.Configuration = .init(),
-             gate: Bool? = nil) throws -> [VoiceActivityDetector.Frame] {
+    func run(_ samples: [Float], chunk: Int = 1_000, vad config: VoiceActivityDetector.Configuration = .init()) throws -> [VoiceActivityDetector.Frame] {
         var vad = try VoiceActivityDetector(configuration: config)
-        vad.mouthActive = gate
         var frames: [VoiceActivityDetector.Frame] = []
         var i = 0
         while i < samples.count {
@@ -72,15 +70,6 @@ final class VoiceActivityDetectorTests: XCTestCase {
         let frames = try run(noise(0.5, amplitude: 0.003) + tone(6))
         XCTAssertTrue(speechAt(frames, 1.0))
         XCTAssertFalse(speechAt(frames, 5.5))
-    }
-
-    func testMouthGateSuppressesSpeech() throws {
-        let signal = noise(1.0, amplitude: 0.003) + tone(0.5) + noise(1.0, amplitude: 0.003)
-        XCTAssertTrue(try run(signal, gate: nil).contains { $0.isSpeech })
-        XCTAssertTrue(try run(signal, gate: true).contains { $0.isSpeech })
-        let gated = try run(signal, gate: false)
-        XCTAssertFalse(gated.contains { $0.isSpeech })
-        XCTAssertTrue(gated.contains { $0.isLoud }, "the audio decision is still reported")
     }
 
     func testChunkingDoesNotChangeDecisions() throws {

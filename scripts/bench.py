@@ -23,6 +23,7 @@ import streaming_section  # noqa: E402
 import subscribers_section  # noqa: E402
 import faces_section  # noqa: E402
 import keepup_section  # noqa: E402
+import camera_section  # noqa: E402
 
 SECTIONS = {offline_section.NAME: offline_section,
             capture_section.NAME: capture_section,
@@ -30,7 +31,8 @@ SECTIONS = {offline_section.NAME: offline_section,
             subscribers_section.NAME: subscribers_section,
             score_memory_section.NAME: score_memory_section,
             faces_section.NAME: faces_section,
-            keepup_section.NAME: keepup_section}
+            keepup_section.NAME: keepup_section,
+            camera_section.NAME: camera_section}
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

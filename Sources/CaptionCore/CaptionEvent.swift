@@ -36,10 +36,13 @@ public struct CaptionPartial: Codable, Equatable, Sendable {
     public var start: Double
     public var end: Double
     public var lang: String?
+    /// Who is speaking (video only; absent without video).
+    public var speaker: CaptionSpeaker?
 
-    public init(utterance: Int, seq: Int = 0, text: String, stable: String, start: Double, end: Double, lang: String? = nil) {
+    public init(utterance: Int, seq: Int = 0, text: String, stable: String, start: Double, end: Double, lang: String? = nil,
+                speaker: CaptionSpeaker? = nil) {
         self.utterance = utterance; self.seq = seq; self.text = text; self.stable = stable
-        self.start = start; self.end = end; self.lang = lang
+        self.start = start; self.end = end; self.lang = lang; self.speaker = speaker
     }
 }
 
@@ -53,11 +56,13 @@ public struct CaptionFinal: Codable, Equatable, Sendable {
     public var lang: String
     public var words: [CaptionWord]
     public var wall: Double?
+    /// Who spoke the utterance (video only; absent without video).
+    public var speaker: CaptionSpeaker?
 
     public init(utterance: Int, seq: Int = 0, text: String, start: Double, end: Double, lang: String,
-                words: [CaptionWord] = [], wall: Double? = nil) {
+                words: [CaptionWord] = [], wall: Double? = nil, speaker: CaptionSpeaker? = nil) {
         self.utterance = utterance; self.seq = seq; self.text = text; self.start = start; self.end = end
-        self.lang = lang; self.words = words; self.wall = wall
+        self.lang = lang; self.words = words; self.wall = wall; self.speaker = speaker
     }
 }
 

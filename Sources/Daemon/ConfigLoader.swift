@@ -92,6 +92,8 @@ public enum ConfigLoader {
         }
         c.video.width = parts[0]; c.video.height = parts[1]
         c.video.fps = try r.int("fps", c.video.fps, 1...120)
+        c.video.gate = try r.choice("gate", c.video.gate)
+        c.video.analysisFps = try r.double("analysis_fps", c.video.analysisFps, 1...60)
         try r.rejectUnknown()
         if c.video.enabled && c.video.source == .file && c.video.file.isEmpty {
             throw DaemonError.config(file: file, key: "video.file", reason: "video.source is \"file\" but no file is set; give the path of a Y4M file")
@@ -122,6 +124,9 @@ public enum ConfigLoader {
         try r.rejectUnknown()
         // Live audio (a device, or a file played in real time) is paced by the measured compute.
         c.streaming.followsCaptureClock = c.audio.source == .alsa || c.audio.pace == .realtime
+        c.streaming.video.enabled = c.video.enabled
+        c.streaming.video.gate = c.video.gate
+        c.streaming.video.analysisFps = c.video.analysisFps
         do { try c.streaming.validate() } catch let StreamingError.invalidConfiguration(key, value, reason) {
             throw DaemonError.config(file: file, key: "streaming.\(key)", reason: "\(reason), got \(value)")
         }

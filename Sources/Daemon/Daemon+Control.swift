@@ -220,7 +220,10 @@ extension Daemon {
                             rtf: s.rtf, audioSamples: a.captured, audioDropped: a.dropped,
                             videoFrames: v.captured, videoDropped: v.dropped,
                             subscribers: captions.subscriberCount, uptimeS: MonotonicClock.now() - startTime,
-                            lag: s.lag, maxLag: s.maxLag, warning: s.warning)
+                            lag: s.lag, maxLag: s.maxLag, warning: s.warning,
+                            faces: s.faces?.facesInView, speakingFace: s.faces?.speakingFace,
+                            videoAnalysisFps: s.faces.map { ($0.analysisFps * 10).rounded() / 10 },
+                            videoFps: s.faces.map { ($0.cameraFps * 10).rounded() / 10 })
     }
 
     func statusLine() -> String {

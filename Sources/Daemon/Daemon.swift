@@ -62,6 +62,8 @@ public final class Daemon {
         var warning: String?
         var audio = CaptureCounters()
         var video = CaptureCounters()
+        /// The camera analysis (faces, speaker, rates); nil without it.
+        var faces: VideoAnalysisStatus?
     }
 
     /// Forwards server callbacks to the daemon once it exists.
@@ -266,7 +268,9 @@ public final class Daemon {
             let a = audio?.counters
             var v = video?.counters
             v?.dropped += recognizer?.skippedFrames ?? 0
+            let faces = video == nil ? nil : recognizer?.videoStatus
             lock.lock()
+            snapshot.faces = faces
             snapshot.rtf = rtf
             snapshot.lag = recognizer?.lag ?? 0; snapshot.maxLag = recognizer?.maxLag ?? 0; snapshot.warning = warning
             if let a { snapshot.audio = a }

@@ -29,6 +29,11 @@ public struct DaemonConfig: Equatable, Sendable {
         public var width = 640
         public var height = 480
         public var fps = 30
+        /// What the camera does for captions: "tag" (speaker labels), "strict" (only speech of a
+        /// face on camera), "off".
+        public var gate: VideoGate = .tag
+        /// Frames per second the face analysis processes at most (the rest are skipped).
+        public var analysisFps: Double = 12
         public init() {}
     }
 

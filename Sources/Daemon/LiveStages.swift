@@ -6,7 +6,8 @@ extension LiveCaptioner: CaptionRecognizer {}
 
 extension DaemonStages {
     /// The stages `captiond` runs with: Capture's ALSA/V4L2/file sources and the live captioner
-    /// (Streaming) with Whisper on one engine thread and the camera's mouth-motion gate.
+    /// (Streaming) with Whisper on one engine thread and the camera's face speaker
+    /// (`FaceSpeakerActivity`) when video is on and `video.gate` is not "off".
     public static var live: DaemonStages = DaemonStages(
         audio: { cfg in
             switch cfg.source {
@@ -22,8 +23,11 @@ extension DaemonStages {
         },
         recognizer: { model, streaming in
             do {
+                let faces = (model.dir as NSString).appendingPathComponent("faces")
+                let speaker = streaming.video.active
+                    ? try FaceSpeakerActivity(modelsDirectory: faces, settings: streaming.video) : nil
                 return try LiveCaptioner(model: WhisperStreamingModel(settings: model, threads: 1),
-                                         configuration: streaming, speaker: MouthMotionActivity(),
+                                         configuration: streaming, speaker: speaker,
                                          clock: streaming.followsCaptureClock ? { MonotonicClock.now() } : nil)
             } catch {
                 throw DaemonError.stage(name: "recognizer (model \(model.name))", reason: "\(error)")

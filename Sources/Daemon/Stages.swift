@@ -64,6 +64,8 @@ public protocol CaptionRecognizer: AnyObject {
     var maxLag: Double { get }
     /// Set while the recognizer cannot keep up (what is slow, which model can).
     var warning: String? { get }
+    /// Faces in view, the speaking face and the analysis rate; nil without camera analysis.
+    var videoStatus: VideoAnalysisStatus? { get }
 }
 
 public extension CaptionRecognizer {
@@ -72,6 +74,7 @@ public extension CaptionRecognizer {
     var lag: Double { 0 }
     var maxLag: Double { 0 }
     var warning: String? { nil }
+    var videoStatus: VideoAnalysisStatus? { nil }
 }
 
 /// The factories the daemon is assembled from. Tests inject fakes; `captiond` uses `live`.

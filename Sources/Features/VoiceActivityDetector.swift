@@ -8,7 +8,7 @@ import Foundation
 /// the background; a steady noise or tone becomes the floor within that window). A frame is loud
 /// when it is `thresholdDb` above the floor and above `minimumLevelDb`. Speech starts after
 /// `onsetFrames` loud frames in a row and lasts until `hangoverMilliseconds` after the last loud
-/// frame. An optional gate (mouth activity from video) suppresses speech while it is false.
+/// frame.
 public struct VoiceActivityDetector: Sendable {
     public struct Configuration: Equatable, Sendable {
         public var sampleRate = AudioRate.model
@@ -27,7 +27,7 @@ public struct VoiceActivityDetector: Sendable {
         public var end: Double
         public var levelDb: Float
         public var floorDb: Float
-        /// The energy rule alone (before onset, hangover and gate).
+        /// The energy rule alone (before onset and hangover).
         public var isLoud: Bool
         public var isSpeech: Bool
     }

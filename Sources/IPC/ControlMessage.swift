@@ -98,11 +98,22 @@ public struct StatusReport: Codable, Equatable, Sendable {
     public var maxLag: Double
     /// Set while the model cannot keep up on this machine.
     public var warning: String?
+    /// With camera analysis only: faces in view, the speaking face's id (absent when none speaks),
+    /// frames analysed per second and frames arriving per second (the analysis may run slower
+    /// than the camera to stay within its CPU budget).
+    public var faces: Int?
+    public var speakingFace: Int?
+    public var videoAnalysisFps: Double?
+    public var videoFps: Double?
 
     public init(state: String, model: String, language: String, task: String, rtf: Double,
                 audioSamples: Int, audioDropped: Int, videoFrames: Int, videoDropped: Int,
-                subscribers: Int, uptimeS: Double, lag: Double = 0, maxLag: Double = 0, warning: String? = nil) {
+                subscribers: Int, uptimeS: Double, lag: Double = 0, maxLag: Double = 0, warning: String? = nil,
+                faces: Int? = nil, speakingFace: Int? = nil,
+                videoAnalysisFps: Double? = nil, videoFps: Double? = nil) {
         self.lag = lag; self.maxLag = maxLag; self.warning = warning
+        self.faces = faces; self.speakingFace = speakingFace
+        self.videoAnalysisFps = videoAnalysisFps; self.videoFps = videoFps
         self.state = state; self.model = model; self.language = language; self.task = task; self.rtf = rtf
         self.audioSamples = audioSamples; self.audioDropped = audioDropped
         self.videoFrames = videoFrames; self.videoDropped = videoDropped
@@ -113,6 +124,7 @@ public struct StatusReport: Codable, Equatable, Sendable {
         case audioSamples = "audio_samples", audioDropped = "audio_dropped"
         case videoFrames = "video_frames", videoDropped = "video_dropped", uptimeS = "uptime_s"
         case lag, maxLag = "lag_max", warning
+        case faces, speakingFace = "speaking_face", videoAnalysisFps = "video_analysis_fps", videoFps = "video_fps"
     }
 }
 

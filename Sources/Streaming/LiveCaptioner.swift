@@ -3,7 +3,7 @@ import Features
 
 /// The live path for every model: audio chunks and video frames on the capture clock in, caption
 /// events out. It keeps the audio the policy may still need, runs the voice-activity detector
-/// (gated by what the camera says, `SpeakerActivity`), hands each VAD frame to `CaptionPolicy.step`
+/// (whose decisions, with the audio, also go to the camera's `SpeakerActivity`), hands each VAD frame to `CaptionPolicy.step`
 /// and carries out the actions it returns with the `StreamingModel`. Deterministic: time comes
 /// only from the chunks.
 ///
@@ -14,6 +14,7 @@ public final class LiveCaptioner {
     public let configuration: StreamingConfiguration
     public internal(set) var policy: CaptionPolicy
     private let speaker: SpeakerActivity?
+    private var tagging: SpeakerTagging
     private var vad: VoiceActivityDetector
     private let rate: Int
     /// The capture clock (CLOCK_MONOTONIC) when the audio is live: decodes are then paced by the
@@ -40,6 +41,7 @@ public final class LiveCaptioner {
         self.model = model
         self.configuration = configuration
         self.speaker = speaker
+        self.tagging = SpeakerTagging(gate: configuration.video.gate, activity: speaker)
         self.rate = model.sampleRate
         self.policy = try CaptionPolicy(configuration: configuration, finalPassAvailable: model.hasFinalPass)
         self.vad = try VoiceActivityDetector(configuration: vad)
@@ -53,8 +55,11 @@ public final class LiveCaptioner {
     /// Frames the camera analysis could not use (counted as dropped video).
     public var skippedFrames: Int { speaker?.skippedFrames ?? 0 }
 
-    /// A captured video frame (for the speaker gate).
+    /// A captured video frame (for the speaker label and gate).
     public func accept(video frame: VideoFrame) { speaker?.accept(frame: frame) }
+
+    /// Faces in view, the speaking face and the analysis rate; nil without camera analysis.
+    public var videoStatus: VideoAnalysisStatus? { speaker?.status }
 
     /// Accepts the next chunk; returns the caption events it caused.
     public func accept(audio chunk: AudioChunk) throws -> [CaptionEvent] {
@@ -65,12 +70,12 @@ public final class LiveCaptioner {
         let began = MonotonicClock.now()
         let events = try accept(chunk.samples[...], startTime: chunk.startTime)
         account(compute: MonotonicClock.now() - began, audio: Double(chunk.samples.count) / Double(rate))
-        return events.map(captionEvent)
+        return events.compactMap(captionEvent)
     }
 
     /// Ends the current utterance now (SIGTERM, pause, end of input, model swap): its final.
     public func finishUtterance() throws -> [CaptionEvent] {
-        try finish().map(captionEvent)
+        try finish().compactMap(captionEvent)
     }
 
     /// End time of the audio accepted so far.
@@ -124,10 +129,12 @@ public final class LiveCaptioner {
         var events: [StreamingEvent] = []
         var failure: Error?
         for frame in vad.process(samples, startTime: start) {
-            var isSpeech = frame.isSpeech
-            if isSpeech, speaker?.speaking(at: frame.start) == false { isSpeech = false }
+            if let speaker {
+                let lo = max(0, position(ofTime: frame.start) - bufferStart), hi = min(buffer.count, position(ofTime: frame.end) - bufferStart)
+                speaker.accept(audio: buffer[lo..<max(lo, hi)], start: frame.start, end: frame.end, voiced: frame.isSpeech)
+            }
             if let clock = scheduleClock { policy.schedule.tick(now: clock()) }
-            switch run(policy.step(.voice(isSpeech: isSpeech, start: frame.start, end: frame.end))) {
+            switch run(policy.step(.voice(isSpeech: frame.isSpeech, start: frame.start, end: frame.end))) {
             case .success(let e): events += e
             case .failure(let e): failure = failure ?? e
             }
@@ -194,16 +201,7 @@ public final class LiveCaptioner {
         rtf = rtf * (1 - weight) + (compute / audio) * weight
     }
 
-    private func captionEvent(_ e: StreamingEvent) -> CaptionEvent {
-        let lang = e.lang ?? model.language
-        switch e.kind {
-        case .partial:
-            return .partial(CaptionPartial(utterance: e.utterance, text: e.text, stable: e.stable,
-                                           start: e.start, end: e.end, lang: lang))
-        case .final:
-            return .final(CaptionFinal(utterance: e.utterance, text: e.text, start: e.start, end: e.end, lang: lang,
-                                       words: e.words.map { CaptionWord(word: $0.text, start: $0.start, end: $0.end,
-                                                                        probability: $0.probability) }))
-        }
+    private func captionEvent(_ e: StreamingEvent) -> CaptionEvent? {
+        tagging.caption(e, lang: model.language)
     }
 }

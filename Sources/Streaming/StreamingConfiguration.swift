@@ -60,6 +60,8 @@ public struct StreamingConfiguration: Equatable, Sendable {
     /// live service then adapts the decodes to the measured compute (`LiveSchedule`). Set by the
     /// daemon from `audio.source`/`audio.pace`, not a key.
     public var followsCaptureClock: Bool = false
+    /// The camera's part (the `[video]` section: enabled, gate, analysis rate).
+    public var video = VideoAnalysisSettings()
 
     public init() {}
 

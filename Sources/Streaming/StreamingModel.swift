@@ -35,16 +35,33 @@ extension StreamingModel {
     public var fasterModel: String? { nil }
 }
 
-/// What the camera says about speech, on the capture clock. The captioner asks it for every stretch
-/// of audio; nil means "no opinion" (no video, or stale video) and never costs a word. Today's
-/// implementation is the lower-centre motion gate (`MouthMotionActivity`); the Vision module's face
-/// tracker with a per-face speaking probability will implement the same protocol (and may attach
-/// a speaker to captions through it later).
+/// What the camera says about who speaks, on the capture clock (`FaceSpeakerActivity`: Vision's
+/// face tracker and speaking score). The captioner gives it every frame and every VAD frame of
+/// audio, then asks it to label each caption (`video.gate = "tag"`) or, in `"strict"`, which words
+/// a face on camera spoke. It never vetoes the voice-activity detector: no face in view never costs
+/// a word unless the strict gate is on.
 public protocol SpeakerActivity: AnyObject {
-    /// A captured frame (any thread that the captioner is called on).
+    /// A captured frame (from the thread the captioner is called on).
     func accept(frame: VideoFrame)
-    /// Whether someone on camera speaks at `time`: true, false (suppress speech), or nil.
-    func speaking(at time: Double) -> Bool?
-    /// Frames this analysis skipped (malformed or unusable), counted as dropped video.
+    /// One VAD frame of audio [start, end) with the detector's decision.
+    func accept(audio samples: ArraySlice<Float>, start: Double, end: Double, voiced: Bool)
+    /// Who spoke over [start, end]: a face on camera, off camera, or nil when there was no video.
+    func speaker(from start: Double, to end: Double) -> CaptionSpeaker?
+    /// Whether a face on camera spoke within [start, end] (the strict gate).
+    func faceSpoke(from start: Double, to end: Double) -> FaceSpoke
+    /// Audio time up to which the camera has judged who speaks.
+    var judgedUntil: Double { get }
+    /// Frames this analysis could not use (malformed), counted as dropped video.
     var skippedFrames: Int { get }
+    /// Faces in view, the speaking face and the analysis rate (for `status`).
+    var status: VideoAnalysisStatus { get }
+}
+
+/// The strict gate's answer for a stretch of time.
+public enum FaceSpoke: Equatable, Sendable {
+    case yes, no
+    /// The audio up to the end of the stretch has not been judged yet.
+    case undecided
+    /// No frames arrived over the stretch: the camera has no opinion (nothing is dropped).
+    case noVideo
 }

@@ -18,8 +18,10 @@ public struct SpeakingScorer: Sendable {
     public var step: Double
     /// Seconds of VAD decisions the voiced term looks back over.
     public var vadWindow = 0.3
-    /// Correlation at which the synchrony term is one half.
-    public var syncCentre: Float = 0.6
+    /// Correlation at which the synchrony term is one half. 0.4: the corpus's talking faces
+    /// (visemes with co-articulation) often correlate only 0.4–0.6 with the envelope over one
+    /// second; 0.6 missed half their speaking seconds (scripts/bench.py --only camera).
+    public var syncCentre: Float = 0.4
 
     public struct Estimate: Sendable, Equatable {
         public var probability: Float

@@ -7,7 +7,7 @@ struct CaptionCtl: ParsableCommand {
         commandName: "captionctl",
         abstract: "Control and subscribe to captiond; caption, evaluate and score offline.",
         subcommands: [
-            Transcribe.self, Eval.self, Score.self, Devices.self, Faces.self,
+            Transcribe.self, Eval.self, Score.self, Devices.self, Faces.self, Simulate.self,
             Corpus.self, Train.self,
             Status.self, Pause.self, Resume.self, SetOption.self, Reload.self, Subscribe.self,
         ]

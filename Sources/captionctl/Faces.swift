@@ -14,11 +14,22 @@ struct Faces: ParsableCommand {
         speaking score comes from --audio, else from VIDEO itself when it has an audio stream; \
         without audio the speaking probability is 0. Models: face_detection_short_range.tflite and \
         face_landmark.tflite in <models>/faces (scripts/fetch-models faces). --bench prints the \
-        per-frame cost of each stage instead of the frames.
+        per-frame cost of each stage instead of the frames. --device /dev/videoN analyses a live \
+        camera instead of a file (through the daemon's V4L2 capture; no audio, so the speaking \
+        probability is 0; stop with Ctrl-C or --max-frames).
         """)
 
-    @Argument(help: "Video file (Y4M, or anything ffmpeg decodes).")
-    var video: String
+    @Argument(help: "Video file (Y4M, or anything ffmpeg decodes); omit with --device.")
+    var video: String?
+
+    @Option(name: .long, help: "A V4L2 camera (e.g. /dev/video0) instead of a file.")
+    var device: String?
+
+    @Option(name: .long, help: "Frame size asked of the camera with --device, WIDTHxHEIGHT.")
+    var size = "640x480"
+
+    @Option(name: .long, help: "Frames per second asked of the camera with --device.")
+    var fps = 30
 
     @Option(name: .long, help: "Audio file for the speaking score (WAV, FLAC or anything ffmpeg decodes).")
     var audio: String?
@@ -58,12 +69,19 @@ struct Faces: ParsableCommand {
         }
     }
 
+    func validate() throws {
+        if device != nil && video != nil { throw ValidationError("give either VIDEO or --device, not both") }
+        if device == nil && video == nil { throw ValidationError("give a VIDEO file or --device /dev/videoN") }
+        if device != nil && audio != nil { throw ValidationError("--audio goes with a VIDEO file; a live camera has no audio here") }
+    }
+
     private func analyse() throws {
-        guard FileManager.default.fileExists(atPath: video) else { throw FacesFailure("\(video): no such file") }
         let dir = URL(fileURLWithPath: models ?? Faces.defaultModels()).appendingPathComponent("faces")
         let detector = try BlazeFaceDetector(contentsOf: dir.appendingPathComponent("face_detection_short_range.tflite").path)
         let mesh = try FaceMeshModel(contentsOf: dir.appendingPathComponent("face_landmark.tflite").path)
         let tracker = FaceTracker(detector: detector, landmarker: mesh, detectEvery: detectEvery, landmarkEvery: landmarkEvery)
+        if let device { return try analyseCamera(device, tracker: tracker) }
+        guard let video, FileManager.default.fileExists(atPath: video) else { throw FacesFailure("\(video ?? ""): no such file") }
 
         var temp: String?
         defer { if let temp { try? FileManager.default.removeItem(atPath: temp) } }
@@ -86,14 +104,91 @@ struct Faces: ParsableCommand {
         let reader = try Y4MReader(stream: try ByteStream(path: y4m))
         let writer = try overlay.map { try Y4MGreyWriter(path: $0, width: reader.width, height: reader.height,
                                                             rateNumerator: reader.rateNumerator, rateDenominator: reader.rateDenominator) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var costs: [(Double, Double, Double, Bool)] = []
-        var cropSeconds = 0.0
+        var output = FrameOutput(json: json, bench: bench, writer: writer)
         while maxFrames.map({ reader.framesRead < $0 }) ?? true, let luma = try reader.nextLuma() {
             let time = Double(reader.framesRead - 1) / reader.framesPerSecond
-            var image = try GreyImage(width: reader.width, height: reader.height, pixels: luma)
-            let result = try analyzer.process(image, time: time)
+            let image = try GreyImage(width: reader.width, height: reader.height, pixels: luma)
+            try output.show(try analyzer.process(image, time: time), image: image, tracker: tracker)
+        }
+        try writer?.close()
+        if bench || !json {
+            Faces.printCost(output.costs, detectEvery: detectEvery, landmarkEvery: landmarkEvery,
+                            cropMs: output.cropSeconds * 1000 / Double(max(output.costs.count, 1)),
+                            width: reader.width, height: reader.height)
+        }
+    }
+
+    /// `--device`: frames from a V4L2 camera (Capture's `V4L2Camera`, the daemon's capture layer).
+    private func analyseCamera(_ path: String, tracker: FaceTracker) throws {
+        let parts = size.split(separator: "x").compactMap { Int($0) }
+        guard parts.count == 2, (16...4096).contains(parts[0]), (16...4096).contains(parts[1]) else {
+            throw FacesFailure("--size \(size): expected WIDTHxHEIGHT, each 16–4096 (e.g. 640x480)")
+        }
+        guard (1...120).contains(fps) else { throw FacesFailure("--fps \(fps): expected 1–120") }
+        let camera = try V4L2Camera(device: .live, configuration: V4L2Configuration(path: path, width: parts[0], height: parts[1],
+                                                                                   framesPerSecond: fps))
+        defer { camera.close() }
+        let f = camera.format
+        FileHandle.standardError.write(Data("captionctl faces: \(path): \(f.width)x\(f.height) \(f.pixelFormat.rawValue.uppercased()) at \(f.framesPerSecond > 0 ? String(format: "%.1f", f.framesPerSecond) : "?") frames/s\n".utf8))
+        let analyzer = try FaceVideoAnalyzer(tracker: tracker, audio: nil)
+        let writer = try overlay.map { try Y4MGreyWriter(path: $0, width: f.width, height: f.height,
+                                                            rateNumerator: fps, rateDenominator: 1) }
+        var output = FrameOutput(json: json, bench: bench, writer: writer)
+        var first: Double?
+        var frames = 0, timeouts = 0
+        while maxFrames.map({ frames < $0 }) ?? true {
+            var grabbed: (GreyImage, Double)?
+            var failure: Error?
+            let outcome = try camera.nextFrame { luma, width, height, time, _ in
+                do { grabbed = (try GreyImage(width: width, height: height, pixels: Array(luma)), time) } catch { failure = error }
+            }
+            if let failure { throw failure }
+            switch outcome {
+            case .timeout:
+                timeouts += 1
+                if timeouts * Int(V4L2Configuration().pollTimeoutMilliseconds) > 5_000 && frames == 0 {
+                    throw FacesFailure("\(path): no frame within 5 s (is another program using the camera?)")
+                }
+                continue
+            case .malformed(let why):
+                FileHandle.standardError.write(Data("captionctl faces: skipping a frame: \(why)\n".utf8))
+                continue
+            case .frame:
+                break
+            }
+            guard let (image, time) = grabbed else { continue }
+            let t0 = first ?? time
+            first = t0
+            try output.show(try analyzer.process(image, time: time - t0), image: image, tracker: tracker)
+            frames += 1
+        }
+        try writer?.close()
+        if bench || !json {
+            Faces.printCost(output.costs, detectEvery: detectEvery, landmarkEvery: landmarkEvery,
+                            cropMs: output.cropSeconds * 1000 / Double(max(output.costs.count, 1)),
+                            width: f.width, height: f.height)
+        }
+    }
+}
+
+/// Prints (or benchmarks) one analysed frame and writes its overlay.
+struct FrameOutput {
+    let json: Bool
+    let bench: Bool
+    let writer: Y4MGreyWriter?
+    var costs: [(Double, Double, Double, Bool)] = []
+    var cropSeconds = 0.0
+    private let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }()
+
+    init(json: Bool, bench: Bool, writer: Y4MGreyWriter?) { self.json = json; self.bench = bench; self.writer = writer }
+
+    mutating func show(_ result: FaceFrameResult, image: GreyImage, tracker: FaceTracker) throws {
+        var image = image
+        do {
             // the mouth crops the audio-visual model consumes (docs/MOUTH_CROP.md), part of the per-frame cost
             let c0 = ThreadCPUTime.now()
             for face in result.faces {
@@ -118,13 +213,10 @@ struct Faces: ParsableCommand {
                 try writer.write(image)
             }
         }
-        try writer?.close()
-        if bench || !json {
-            Faces.printCost(costs, detectEvery: detectEvery, landmarkEvery: landmarkEvery, cropMs: cropSeconds * 1000 / Double(max(costs.count, 1)),
-                            width: reader.width, height: reader.height)
-        }
     }
+}
 
+extension Faces {
     /// Stage costs in thread CPU time (so they hold on a busy machine).
     static func printCost(_ costs: [(Double, Double, Double, Bool)], detectEvery: Int, landmarkEvery: Int, cropMs: Double,
                           width: Int, height: Int) {

@@ -7,7 +7,7 @@ struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the daemon's state, model, real-time factor, capture counters and subscribers.")
 
     @OptionGroup var daemon: DaemonSocketOptions
-    @Flag(name: .long, help: "Print one JSON object (keys: state, model, language, task, rtf, lag, lag_max, warning (when set), audio_samples, audio_dropped, video_frames, video_dropped, subscribers, uptime_s).")
+    @Flag(name: .long, help: "Print one JSON object (keys: state, model, language, task, rtf, lag, lag_max, warning (when set), audio_samples, audio_dropped, video_frames, video_dropped, subscribers, uptime_s; with camera analysis faces, speaking_face, video_analysis_fps, video_fps).")
     var json = false
 
     func run() throws {
@@ -25,6 +25,11 @@ struct Status: ParsableCommand {
         if let w = s.warning { print("warning:      \(w)") }
         print("audio:        \(s.audioSamples) samples (\(String(format: "%.1f", Double(s.audioSamples) / Double(AudioRate.model))) s), \(s.audioDropped) dropped")
         print("video:        \(s.videoFrames) frames, \(s.videoDropped) dropped")
+        if let faces = s.faces {
+            let speaking = s.speakingFace.map { "#\($0) speaking" } ?? "nobody speaking"
+            let rate = String(format: "analysed at %.1f of %.1f frames/s", s.videoAnalysisFps ?? 0, s.videoFps ?? 0)
+            print("faces:        \(faces) in view, \(speaking); \(rate)")
+        }
         print("subscribers:  \(s.subscribers)")
         let up = Int(s.uptimeS)
         print("uptime:       \(up / 3600)h \(up / 60 % 60)m \(up % 60)s")

@@ -32,10 +32,11 @@ struct Subscribe: ParsableCommand {
             case .hello(let h):
                 FileHandle.standardError.write(Data("captionctl: connected (model \(h.model), language \(h.language), task \(h.task))\n".utf8))
             case .partial(let p) where tty:
-                print("\r\u{1B}[2K\(p.text)", terminator: ""); fflush(stdout); partialShown = true
+                print("\r\u{1B}[2K\(Subscribe.label(p.speaker))\(p.text)", terminator: ""); fflush(stdout); partialShown = true
             case .partial: break
             case .final(let f):
-                print(tty && partialShown ? "\r\u{1B}[2K\(f.text)" : f.text); partialShown = false
+                let line = Subscribe.label(f.speaker) + f.text
+                print(tty && partialShown ? "\r\u{1B}[2K\(line)" : line); partialShown = false
             case .status: break
             case .error(let e):
                 if partialShown { print("") }
@@ -45,4 +46,7 @@ struct Subscribe: ParsableCommand {
         if partialShown { print("") }
         FileHandle.standardError.write(Data("captionctl: the daemon closed the caption stream\n".utf8))
     }
+
+    /// The speaker in front of a caption: `[#3] `, `[off camera] `, or nothing without video.
+    static func label(_ speaker: CaptionSpeaker?) -> String { speaker.map { "[\($0.label)] " } ?? "" }
 }

@@ -67,37 +67,63 @@ final class WhisperStreamingModelTests: XCTestCase {
         XCTAssertTrue(next.text.lowercased().contains("country"), next.text)
     }
 
-    /// Video gates speech: with a still frame (nobody speaking) no caption comes from jfk.wav's
-    /// speech; with a moving mouth region the same audio is captioned.
-    func testMouthActivityGatesCaptions() throws {
+    /// The camera's speaker (real Whisper, real BlazeFace/FaceMesh): jfk.wav's speech with a still
+    /// photograph of a face in view (a "television") is captioned in full and labelled off camera
+    /// under `video.gate = "tag"`, and not captioned under `"strict"`; a still picture with no face
+    /// costs no word against no video at all (issue 12: it used to).
+    func testFaceSpeakerTagsAndStrictGate() throws {
         _ = try tinyEn()
+        let faces = TestPaths.modelsDir.appendingPathComponent("faces")
+        guard FileManager.default.fileExists(atPath: faces.appendingPathComponent("face_landmark.tflite").path) else {
+            throw XCTSkip("face models are not installed: run scripts/fetch-models faces")
+        }
         let samples = Array(try jfk()[0..<64_000]) + [Float](repeating: 0, count: 16_000)
         var settings = ModelSettings()
         settings.dir = TestPaths.modelsDir.path
         let model = try WhisperStreamingModel(settings: settings)
-        func run(moving: Bool) throws -> [CaptionEvent] {
-            let r = try LiveCaptioner(model: model, speaker: MouthMotionActivity())
+        // obama.pgm (205×256, P5 with a 15-byte header)
+        let pgm = try Data(contentsOf: TestPaths.fixtures.appendingPathComponent("vision/obama.pgm"))
+        let photo = Array(pgm.suffix(205 * 256))
+        let gradient = (0..<(205 * 256)).map { UInt8(truncatingIfNeeded: $0 % 205 + $0 / 205) }
+        func run(_ luma: [UInt8]?, gate: VideoGate) throws -> ([CaptionEvent], VideoAnalysisStatus?) {
+            var config = StreamingConfiguration()
+            config.video.enabled = luma != nil
+            config.video.gate = gate
+            let activity = try luma.map { _ in try FaceSpeakerActivity(modelsDirectory: faces.path, settings: config.video) }
+            let r = try LiveCaptioner(model: model, configuration: config, speaker: activity)
             var events: [CaptionEvent] = []
-            var frame = [UInt8](repeating: 90, count: 64 * 48)
-            var seed: UInt64 = 1
-            for (i, start) in stride(from: 0, to: samples.count, by: 320).enumerated() {
+            for (i, start) in stride(from: 0, to: samples.count, by: 1_600).enumerated() {
                 let t = 50 + Double(start) / 16_000
-                if i % 4 == 0 { // 12.5 frames/s
-                    if moving {
-                        for k in frame.indices { seed = seed &* 6364136223846793005 &+ 1; frame[k] = UInt8(truncatingIfNeeded: seed >> 56) }
-                    }
-                    r.accept(video: VideoFrame(width: 64, height: 48, luma: frame, timestamp: t, sequence: UInt64(i / 4)))
+                if let luma { // 10 frames/s, each covering the chunk about to be fed
+                    r.accept(video: VideoFrame(width: 205, height: 256, luma: luma, timestamp: t + 0.1, sequence: UInt64(i)))
                 }
-                let chunk = AudioChunk(samples: Array(samples[start..<min(samples.count, start + 320)]), startTime: t, sampleRate: 16_000)
+                let chunk = AudioChunk(samples: Array(samples[start..<min(samples.count, start + 1_600)]), startTime: t, sampleRate: 16_000)
                 events += try r.accept(audio: chunk)
             }
-            return events + (try r.finishUtterance())
+            return (events + (try r.finishUtterance()), r.videoStatus)
         }
-        let still = try run(moving: false)
-        XCTAssertTrue(still.isEmpty, "no captions while the mouth is still: \(still)")
-        let moving = try run(moving: true)
-        let finals = moving.compactMap { e -> CaptionFinal? in if case .final(let f) = e { return f }; return nil }
-        XCTAssertTrue(finals.map(\.text).joined(separator: " ").lowercased().contains("fellow americans"), "\(moving)")
+        func finals(_ events: [CaptionEvent]) -> [CaptionFinal] {
+            events.compactMap { e -> CaptionFinal? in if case .final(let f) = e { return f }; return nil }
+        }
+        let (plain, noStatus) = try run(nil, gate: .tag)
+        XCTAssertNil(noStatus)
+        let reference = finals(plain).map(\.text).joined(separator: " ")
+        XCTAssertTrue(reference.lowercased().contains("fellow americans"), reference)
+        XCTAssertTrue(finals(plain).allSatisfy { $0.speaker == nil }, "no video, no speaker")
+
+        let (tagged, status) = try run(photo, gate: .tag)
+        XCTAssertEqual(finals(tagged).map(\.text).joined(separator: " "), reference, "tag never drops a word")
+        XCTAssertFalse(finals(tagged).isEmpty)
+        XCTAssertTrue(finals(tagged).allSatisfy { $0.speaker == .offCamera }, "a still face does not speak: \(finals(tagged))")
+        XCTAssertEqual(status?.facesInView, 1, "the photograph's face is tracked")
+        XCTAssertNil(status?.speakingFace)
+
+        let (strict, _) = try run(photo, gate: .strict)
+        XCTAssertTrue(finals(strict).allSatisfy { $0.text.isEmpty }, "strict: a face that does not speak gets no captions: \(strict)")
+
+        let (noFace, noFaceStatus) = try run(gradient, gate: .tag)
+        XCTAssertEqual(finals(noFace).map(\.text).joined(separator: " "), reference, "no face in view costs no word")
+        XCTAssertEqual(noFaceStatus?.facesInView, 0)
     }
 
     /// Fault 10: `set task translate` on an English-only model was accepted and silently not

@@ -86,7 +86,9 @@ final class SpeakingScorerTests: XCTestCase {
               + "mean p in sync \(mean(pIn)) vs out of sync \(mean(pOut))")
         XCTAssertGreaterThan(mean(inSync) - mean(outOfSync), 0.3)
         XCTAssertGreaterThan(mean(pIn), 0.85)
-        XCTAssertLessThan(mean(pOut), 0.5)
+        // With the synchrony term centred at 0.4 (talking faces correlate less than this test's
+        // mouths), an out-of-sync mouth is only pushed down, not excluded (docs/VISION.md).
+        XCTAssertGreaterThan(mean(pIn) - mean(pOut), 0.1)
     }
 
     func testUnknownFaceHasZeroProbability() {

@@ -5,7 +5,9 @@
  * the program as the device descriptor: the program's own mmap() maps the frame buffers and its own
  * poll() sees the descriptor readable. VIDIOC_DQBUF sleeps until the next frame is due, so capture
  * runs at the frame rate. Frame content: luma (x + y) & 255, except pixel (0,0) = sequence & 255;
- * chroma 128. Build: cc -shared -fPIC -O2 -o fakev4l2.so fakev4l2.c -ldl
+ * chroma 128. With FAKEV4L2_Y4M=path the camera instead shows that YUV4MPEG2 file's frames
+ * (luma only, chroma 128; 4:2:0, 4:2:2, 4:4:4 or mono), looping, at the file's size.
+ * Build: cc -shared -fPIC -O2 -o fakev4l2.so fakev4l2.c -ldl
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -14,6 +16,7 @@
 #include <linux/videodev2.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -34,6 +37,42 @@ static unsigned nqueued;
 static int streaming;
 static uint32_t sequence;
 static struct timespec start;
+static uint8_t *movie;             /* FAKEV4L2_Y4M: every frame's luma, width*height each */
+static unsigned movie_frames, movie_width, movie_height;
+
+/* Loads the luma planes of a Y4M file; 0 on success (sets width, height). */
+static int load_y4m(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    char header[512];
+    if (!fgets(header, sizeof header, f) || strncmp(header, "YUV4MPEG2 ", 10) != 0) { fclose(f); return -1; }
+    unsigned w = 0, h = 0;
+    size_t chroma_num = 2, chroma_den = 4;   /* 4:2:0: two planes of a quarter each */
+    for (char *tok = strtok(header + 10, " \n"); tok; tok = strtok(NULL, " \n")) {
+        if (tok[0] == 'W') w = (unsigned)atoi(tok + 1);
+        else if (tok[0] == 'H') h = (unsigned)atoi(tok + 1);
+        else if (tok[0] == 'C') {
+            if (strncmp(tok, "Cmono", 5) == 0) { chroma_num = 0; chroma_den = 1; }
+            else if (strncmp(tok, "C444", 4) == 0) { chroma_num = 2; chroma_den = 1; }
+            else if (strncmp(tok, "C422", 4) == 0) { chroma_num = 2; chroma_den = 2; }
+        }
+    }
+    if (w == 0 || h == 0 || w > 4096 || h > 4096) { fclose(f); return -1; }
+    size_t luma = (size_t)w * h, chroma = luma * chroma_num / chroma_den;
+    unsigned cap = 16;
+    movie = malloc(luma * cap); movie_frames = 0;
+    char line[128];
+    while (movie && fgets(line, sizeof line, f) && strncmp(line, "FRAME", 5) == 0) {
+        if (movie_frames == cap) { cap *= 2; uint8_t *m = realloc(movie, luma * cap); if (!m) break; movie = m; }
+        if (fread(movie + luma * movie_frames, 1, luma, f) != luma) break;
+        if (chroma && fseek(f, (long)chroma, SEEK_CUR) != 0) break;
+        movie_frames++;
+    }
+    fclose(f);
+    if (movie_frames == 0) { free(movie); movie = NULL; return -1; }
+    movie_width = w; movie_height = h;
+    return 0;
+}
 
 static unsigned env_or(const char *name, unsigned fallback) {
     const char *v = getenv(name);
@@ -51,6 +90,9 @@ static int open_fake(void) {
     width = env_or("FAKEV4L2_WIDTH", 640);
     height = env_or("FAKEV4L2_HEIGHT", 480);
     fps = env_or("FAKEV4L2_FPS", 30);
+    const char *y4m = getenv("FAKEV4L2_Y4M");
+    if (y4m && !movie && load_y4m(y4m) != 0) { errno = EIO; return -1; }
+    if (movie) { width = movie_width; height = movie_height; }
     fake_fd = memfd_create("fakev4l2", MFD_CLOEXEC);
     nbuffers = 0; nqueued = 0; streaming = 0; sequence = 0; frames = NULL;
     return fake_fd;
@@ -193,7 +235,13 @@ static int fake_ioctl(unsigned long request, void *arg) {
         int index = queued[0];
         memmove(queued, queued + 1, (nqueued - 1) * sizeof queued[0]);
         nqueued--;
-        frames[index * frame_size] = (uint8_t)(sequence & 255);
+        if (movie) {
+            const uint8_t *y = movie + (size_t)width * height * (sequence % movie_frames);
+            uint8_t *out = frames + index * frame_size;
+            for (size_t k = 0; k < (size_t)width * height; k++) { out[2 * k] = y[k]; out[2 * k + 1] = 128; }
+        } else {
+            frames[index * frame_size] = (uint8_t)(sequence & 255);
+        }
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         b->index = (uint32_t)index;

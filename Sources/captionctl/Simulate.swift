@@ -1,0 +1,160 @@
+import ArgumentParser
+import CaptionCore
+import Capture
+import Features
+import Foundation
+import IPC
+import Streaming
+import Vision
+
+/// `captionctl simulate AUDIO [--video VIDEO]`: the daemon's live path (LiveCaptioner with Whisper
+/// and, with a video, the camera's face speaker under `--gate`) over files, as fast as it computes.
+/// Deterministic: times come from the files (audio from 0, frames at their rate).
+struct Simulate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Run the live captioner over an audio file, with a video file as the camera, as fast as it computes.",
+        discussion: """
+        Prints each final caption with its speaker label ([#ID] a face on camera, [off camera]); \
+        --json prints the caption events as the daemon publishes them. With --video the frames are \
+        the camera (Y4M, or anything ffmpeg decodes; --loop-video repeats a short one, e.g. a still \
+        picture), analysed as the daemon does (video.gate, video.analysis_fps). A summary line on \
+        standard error gives the camera analysis' CPU time per frame.
+        """)
+
+    @Argument(help: "Audio file (WAV, FLAC, or anything ffmpeg decodes).")
+    var audio: String
+
+    @Option(name: .long, help: "Video file standing in for the camera.")
+    var video: String?
+
+    @Flag(name: .long, help: "Repeat the video while the audio lasts.")
+    var loopVideo = false
+
+    @Option(name: .long, help: "video.gate: tag, strict or off.")
+    var gate: String = "tag"
+
+    @Option(name: .long, help: "video.analysis_fps: most frames per second the face analysis processes.")
+    var analysisFps = 12.0
+
+    @Option(name: .long, help: "Model name (in --models) or path.")
+    var model = "tiny.en"
+
+    @Option(name: .long, help: "Models directory (default: $CAPTIOND_MODELS or the fetch-models location).")
+    var models: String?
+
+    @Flag(name: .long, help: "Print every caption event as a protocol JSON line.")
+    var json = false
+
+    func run() throws {
+        do { try simulate() } catch let e as FacesFailure {
+            throw CaptionctlError("simulate: \(e.message)")
+        } catch let e as CaptionctlError { throw e } catch {
+            throw CaptionctlError("simulate: \(error)")
+        }
+    }
+
+    private func simulate() throws {
+        guard let gate = VideoGate(rawValue: gate) else { throw FacesFailure("--gate \(self.gate): expected tag, strict or off") }
+        guard analysisFps >= 1 && analysisFps <= 60 else { throw FacesFailure("--analysis-fps \(analysisFps): expected 1–60") }
+        let dir = models ?? Faces.defaultModels()
+        var settings = ModelSettings()
+        settings.dir = dir
+        settings.name = model
+        var config = StreamingConfiguration()
+        config.video.enabled = video != nil
+        config.video.gate = gate
+        config.video.analysisFps = analysisFps
+        let speaker = config.video.active
+            ? try FaceSpeakerActivity(modelsDirectory: (dir as NSString).appendingPathComponent("faces"), settings: config.video) : nil
+        let captioner = try LiveCaptioner(model: WhisperStreamingModel(settings: settings, threads: 1), configuration: config,
+                                          speaker: speaker)
+        let samples = try AudioDecoder.load(audio)
+
+        var temp: String?
+        defer { if let temp { try? FileManager.default.removeItem(atPath: temp) } }
+        var frames: VideoFrames?
+        if let video {
+            guard FileManager.default.fileExists(atPath: video) else { throw FacesFailure("\(video): no such file") }
+            var y4m = video
+            if try !Faces.isY4M(video) {
+                y4m = NSTemporaryDirectory() + "captionctl-simulate-\(getpid()).y4m"
+                temp = y4m
+                try Faces.ffmpegToY4M(video, y4m)
+            }
+            frames = try VideoFrames(path: y4m, loop: loopVideo)
+        }
+
+        let origin = 100.0, chunk = 1_600
+        var events: [CaptionEvent] = []
+        var videoSeconds = 0.0, frameCount = 0, wordsShown = 0
+        func emit(_ new: [CaptionEvent]) throws {
+            for e in new {
+                if json { FileHandle.standardOutput.write(try WireCodec.encode(e)) }
+                if case .final(let f) = e {
+                    wordsShown += CaptionText.words(f.text).count
+                    if !json { print((f.speaker.map { "[\($0.label)] " } ?? "") + f.text) }
+                }
+            }
+            events += new
+        }
+        for start in stride(from: 0, to: samples.count, by: chunk) {
+            let t = origin + Double(start) / 16_000
+            let end = origin + Double(min(samples.count, start + chunk)) / 16_000
+            while let f = frames, let next = try f.next(until: end - origin) {
+                let t0 = ThreadCPUTime.now()
+                captioner.accept(video: VideoFrame(width: next.width, height: next.height, luma: next.luma,
+                                                   timestamp: origin + next.time, sequence: UInt64(frameCount)))
+                videoSeconds += ThreadCPUTime.now() - t0
+                frameCount += 1
+            }
+            try emit(try captioner.accept(audio: AudioChunk(samples: Array(samples[start..<min(samples.count, start + chunk)]),
+                                                            startTime: t, sampleRate: 16_000)))
+        }
+        try emit(try captioner.finishUtterance())
+        var summary = String(format: "simulate: %.1f s of audio, %d finals, %d words, gate %@", Double(samples.count) / 16_000,
+                             events.filter { if case .final = $0 { return true }; return false }.count, wordsShown, gate.rawValue)
+        if frameCount > 0 {
+            let fps = frames?.framesPerSecond ?? 0
+            let ms = videoSeconds * 1000 / Double(frameCount)
+            summary += String(format: "; camera %d frames at %.1f frames/s, analysed up to %.1f/s: %.2f ms CPU per camera frame = %.1f%% of one core",
+                              frameCount, fps, analysisFps, ms, ms * fps / 10)
+            if let s = captioner.videoStatus { summary += ", \(s.facesInView) face(s) in view at the end" }
+        }
+        fflush(stdout)
+        FileHandle.standardError.write(Data((summary + "\n").utf8))
+    }
+}
+
+/// Frames of a Y4M file on a timeline from 0 (its own rate), optionally repeated.
+final class VideoFrames {
+    let path: String
+    let loop: Bool
+    private var reader: Y4MReader
+    private var index = 0
+    private var pending: (luma: [UInt8], time: Double)?
+
+    init(path: String, loop: Bool) throws {
+        self.path = path; self.loop = loop
+        reader = try Y4MReader(stream: try ByteStream(path: path))
+    }
+
+    var framesPerSecond: Double { reader.framesPerSecond }
+
+    /// The next frame if its time is at most `limit` seconds.
+    func next(until limit: Double) throws -> (width: Int, height: Int, luma: [UInt8], time: Double)? {
+        if pending == nil {
+            var luma = try reader.nextLuma()
+            if luma == nil, loop, index > 0 {
+                reader = try Y4MReader(stream: try ByteStream(path: path))
+                luma = try reader.nextLuma()
+            }
+            guard let luma else { return nil }
+            pending = (luma, Double(index) / reader.framesPerSecond)
+            index += 1
+        }
+        guard let p = pending, p.time <= limit else { return nil }
+        pending = nil
+        return (reader.width, reader.height, p.luma, p.time)
+    }
+}

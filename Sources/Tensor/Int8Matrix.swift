@@ -45,17 +45,24 @@ public struct Int8Matrix: @unchecked Sendable {
         var s = [Float](repeating: 1, count: rows)
         values = [Int8](unsafeUninitializedCapacity: rows * columns) { buf, count in
             s.withUnsafeMutableBufferPointer { sp in
-                buf.baseAddress!.withMemoryRebound(to: Int8.self, capacity: rows * columns) { q in
-                    if VectorExtensions.available {
-                        cvk_quantize_rows_s8(w, rows, columns, columns, q, columns, sp.baseAddress!)
-                    } else {
-                        cvk_quantize_rows_s8_portable(w, rows, columns, columns, q, columns, sp.baseAddress!)
-                    }
+                if let q = buf.baseAddress, let scales = sp.baseAddress {
+                    Int8Matrix.quantizeRows(w, rows: rows, columns: columns, into: q, scales: scales)
                 }
             }
             count = rows * columns
         }
         scales = s
+    }
+
+    /// Quantises `rows` float rows of `columns` into `q` (rows × columns) and `scales` (rows),
+    /// CTranslate2's scheme (the AVX2 or the portable kernel; both give the same bytes).
+    public static func quantizeRows(_ x: UnsafePointer<Float>, rows: Int, columns: Int,
+                                    into q: UnsafeMutablePointer<Int8>, scales: UnsafeMutablePointer<Float>) {
+        if VectorExtensions.available {
+            cvk_quantize_rows_s8(x, rows, columns, columns, q, columns, scales)
+        } else {
+            cvk_quantize_rows_s8_portable(x, rows, columns, columns, q, columns, scales)
+        }
     }
 
     /// Quantises a 2-D tensor.

@@ -31,7 +31,7 @@ public struct WeightQuantization: Sendable {
                 throw TensorError.wrongShape(path: path, name: name + "_scale", expected: [rows], found: scale.shape)
             }
             let s = scale.dtype.convert(scale.data, count: count)
-            let values = [Int8](UnsafeRawBufferPointer(start: data, count: rows * columns).lazy.map { Int8(bitPattern: $0) })
+            let values = Array(UnsafeBufferPointer(start: data.assumingMemoryBound(to: Int8.self), count: rows * columns))
             do {
                 return try Int8Matrix(rows: rows, columns: columns, values: values,
                                       scales: count == rows ? s : [Float](repeating: s[0], count: rows))
@@ -40,7 +40,32 @@ public struct WeightQuantization: Sendable {
             }
         }
         guard let quantize, quantize(name), dtype == .float32 || dtype == .float16 || dtype == .bfloat16 else { return nil }
-        let floats = dtype.convert(data, count: rows * columns)
-        return floats.withUnsafeBufferPointer { Int8Matrix(quantizing: $0.baseAddress!, rows: rows, columns: columns) }
+        // Widened and quantised a block of rows at a time: the float32 copy of a large matrix
+        // (the token embedding: 106 MB for base) never exists whole.
+        var scales = [Float](repeating: 1, count: rows)
+        var values = [Int8](repeating: 0, count: rows * columns)
+        let blockRows = max(1, Self.blockElements / max(1, columns))
+        var first = 0
+        while first < rows {
+            let m = min(blockRows, rows - first)
+            let floats = dtype.convert(data + first * columns * dtype.size, count: m * columns)
+            floats.withUnsafeBufferPointer { f in
+                values.withUnsafeMutableBufferPointer { v in
+                    scales.withUnsafeMutableBufferPointer { s in
+                        Int8Matrix.quantizeRows(f.baseAddress!, rows: m, columns: columns,
+                                                into: v.baseAddress! + first * columns, scales: s.baseAddress! + first)
+                    }
+                }
+            }
+            first += m
+        }
+        do {
+            return try Int8Matrix(rows: rows, columns: columns, values: values, scales: scales)
+        } catch {
+            throw TensorError.wrongFormat(path: path, reason: "variable '\(name)' cannot be quantised: \(error)")
+        }
     }
+
+    /// Float elements widened per block when quantising on load.
+    static let blockElements = 1 << 20
 }

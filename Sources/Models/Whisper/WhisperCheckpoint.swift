@@ -73,8 +73,11 @@ struct WhisperCheckpoint {
                 }
             }
         }
-        // Alignment heads for word timestamps are read by decoding from config.json.
-        for name in ["decoder/alignment_heads", "decoder/alignment_layer"] { store.ignore(name) }
+        // Alignment heads for word timestamps are read by decoding from config.json. The ALiBi
+        // options newer converters write (ctranslate2 4.x) only matter when alibi is on, and it
+        // was checked to be off above.
+        for name in ["decoder/alignment_heads", "decoder/alignment_layer",
+                     "decoder/alibi_use_positive_positions", "decoder/scale_alibi"] { store.ignore(name) }
     }
 
     /// Hyper-parameters from the tensor shapes (CTranslate2 names) and the head counts.

@@ -2,7 +2,8 @@ import Tensor
 
 /// A linear layer y = x·Wᵀ + b with weights taken from a checkpoint (W: (out, in), b: (out)).
 /// With `halfPrecision` (the decoder, which reads every weight once per token) W is kept as a
-/// `HalfMatrix` when the checkpoint's values allow it exactly; otherwise in float32.
+/// `HalfMatrix` when the checkpoint's values allow it exactly; otherwise in float32. A store that
+/// holds W in 8 bits (`ComputeType.int8`, an int8 checkpoint) gives an `Int8Matrix` instead.
 struct LinearLayer {
     let weight: Tensor            // (out, in) float32; empty when `half` holds the weights
     let half: HalfMatrix?
@@ -25,8 +26,11 @@ struct LinearLayer {
     /// y (rows, out) = x (rows, in) · Wᵀ + b
     func callAsFunction(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
         if let int8 {
-            bias.map { b in b.data.withUnsafeBufferPointer { int8.linear(x, rows: rows, bias: $0.baseAddress!, into: y) } }
-                ?? int8.linear(x, rows: rows, bias: nil, into: y)
+            if let bias {
+                bias.data.withUnsafeBufferPointer { int8.linear(x, rows: rows, bias: $0.baseAddress!, into: y) }
+            } else {
+                int8.linear(x, rows: rows, bias: nil, into: y)
+            }
             return
         }
         if let half {

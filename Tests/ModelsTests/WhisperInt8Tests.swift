@@ -20,6 +20,9 @@ final class WhisperInt8Tests: XCTestCase {
     /// Quantising the float16 checkpoint on load gives exactly the bytes and scales CTranslate2's
     /// converter wrote for every linear layer and the embedding.
     func testQuantisationOnLoadEqualsCTranslate2Converter() throws {
+        #if DEBUG
+        throw XCTSkip("compares 37 M weights (over 3 minutes in debug): use swift test -c release")
+        #else
         let (float, int8) = try models()
         let written = try CTranslate2Reader.read(path: int8.appendingPathComponent("model.bin").path, spec: "WhisperSpec",
                                                  quantization: WeightQuantization(keepInt8: true)).store
@@ -38,6 +41,7 @@ final class WhisperInt8Tests: XCTestCase {
         // The converter quantised the convolutions too: read back as float32 (dequantised).
         XCTAssertFalse(written.isInt8("encoder/conv1/weight"))
         XCTAssertEqual(try written.shape(of: "encoder/conv2/weight"), [384, 384, 3])
+        #endif
     }
 
     /// The int8 checkpoint, the float checkpoint quantised on load, and float32 compute all load

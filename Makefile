@@ -42,6 +42,7 @@ demo: deps
 	@scripts/demo-live
 
 bench: deps models build
+	@scripts/fetch-models tiny.en-int8 base-int8
 	@scripts/bench.py --captionctl $(BIN)/captionctl
 
 # Binaries, systemd units (ExecStart pointed at $(PREFIX)/bin), sysusers and tmpfiles entries and

@@ -24,6 +24,7 @@ import subscribers_section  # noqa: E402
 import faces_section  # noqa: E402
 import keepup_section  # noqa: E402
 import camera_section  # noqa: E402
+import int8_section  # noqa: E402
 
 SECTIONS = {offline_section.NAME: offline_section,
             capture_section.NAME: capture_section,
@@ -32,7 +33,8 @@ SECTIONS = {offline_section.NAME: offline_section,
             score_memory_section.NAME: score_memory_section,
             faces_section.NAME: faces_section,
             keepup_section.NAME: keepup_section,
-            camera_section.NAME: camera_section}
+            camera_section.NAME: camera_section,
+            int8_section.NAME: int8_section}
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

@@ -108,6 +108,7 @@ public enum ConfigLoader {
         }
         c.model.task = try r.choice("task", c.model.task)
         c.model.beam = try r.int("beam", c.model.beam, 1...16)
+        c.model.compute = try r.choice("compute", c.model.compute)
         try r.rejectUnknown()
 
         r = try section("streaming")

@@ -11,9 +11,9 @@ public final class WhisperPipeline {
     public var name: String { directory.lastPathComponent }
     public var isMultilingual: Bool { transcriber.tokenizer.isMultilingual }
 
-    public init(model nameOrPath: String) throws {
+    public init(model nameOrPath: String, compute: ComputeType? = nil) throws {
         directory = try ModelLocator.resolve(nameOrPath)
-        model = try WhisperModel.load(directory: directory)
+        model = try WhisperModel.load(directory: directory, compute: compute)
         transcriber = try Transcriber(model: model, directory: directory)
     }
 

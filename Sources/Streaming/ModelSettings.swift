@@ -10,6 +10,9 @@ public struct ModelSettings: Equatable, Sendable {
     public var language = "en"
     public var task: Task = .transcribe
     public var beam = 1
+    /// Weight precision (`model.compute`): the checkpoint's own, or int8 / float16 / float32.
+    public enum Compute: String, CaseIterable, Sendable { case `default`, int8, float16, float32 }
+    public var compute: Compute = .default
     public init() {}
 
     /// The model directory these settings name.

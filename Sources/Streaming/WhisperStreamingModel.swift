@@ -26,7 +26,7 @@ public final class WhisperStreamingModel: StreamingModel {
         try Self.checkFiles(directory: settings.path)
         InferenceThreads.set(threads)
         let pipeline: WhisperPipeline
-        do { pipeline = try WhisperPipeline(model: settings.path) } catch {
+        do { pipeline = try WhisperPipeline(model: settings.path, compute: ComputeType(rawValue: settings.compute.rawValue)) } catch {
             throw StreamingError.modelUnusable(model: settings.name, reason: "cannot load \(settings.path): \(error)")
         }
         let code: String?

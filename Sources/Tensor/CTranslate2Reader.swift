@@ -20,17 +20,19 @@ public enum CTranslate2Reader {
 
     /// Reads the whole checkpoint. With `spec`, a file of another spec (e.g. not `WhisperSpec`) is
     /// refused.
-    public static func read(path: String, spec: String? = nil) throws -> (header: Header, store: WeightStore) {
+    /// `quantization` keeps or makes matrices 8-bit (`WeightQuantization`); by default all float32.
+    public static func read(path: String, spec: String? = nil,
+                            quantization: WeightQuantization = .none) throws -> (header: Header, store: WeightStore) {
         let file = try MappedFile(path: path)
         defer { file.close() }
         return try read(bytes: UnsafeRawBufferPointer(start: file.bytes, count: file.count), path: path, spec: spec,
-                        converted: { file.dropPages(below: $0) })
+                        quantization: quantization, converted: { file.dropPages(below: $0) })
     }
 
     /// Reads a checkpoint held in memory; `path` only names the source in errors. `converted` is
     /// told, after each variable, the byte offset up to which the input is no longer needed.
     public static func read(bytes: UnsafeRawBufferPointer, path: String, spec: String? = nil,
-                            converted: ((Int) -> Void)? = nil) throws -> (header: Header, store: WeightStore) {
+                            quantization: WeightQuantization = .none, converted: ((Int) -> Void)? = nil) throws -> (header: Header, store: WeightStore) {
         var r = ByteReader(base: bytes.baseAddress, count: bytes.count, path: path)
         let version = try r.u32("the format version")
         guard supportedVersions.contains(version) else {
@@ -87,9 +89,18 @@ public enum CTranslate2Reader {
 
         var tensors: [String: Tensor] = [:]
         var consumedScales = Set<String>()
+        var matrices: [String: Int8Matrix] = [:]
         for name in order {
             guard let raw = raws[name] else { continue }
             let n = raw.shape.reduce(1, *)
+            let scale = raws[name + "_scale"].map { (shape: $0.shape, dtype: $0.dtype, data: $0.data) }
+            if let m = try quantization.matrix(name: name, shape: raw.shape, dtype: raw.dtype, data: raw.data,
+                                               scale: raw.dtype == .int8 ? scale : nil, path: path) {
+                matrices[name] = m   // kept 8-bit (WeightQuantization)
+                if raw.dtype == .int8 { consumedScales.insert(name + "_scale") }
+                if let converted, let base = bytes.baseAddress { converted(base.distance(to: raw.data) + n * raw.dtype.size) }
+                continue
+            }
             var values = raw.dtype.convert(raw.data, count: n)
             if raw.dtype == .int8 && raw.shape.count >= 2 {
                 let scaleName = name + "_scale"
@@ -114,7 +125,7 @@ public enum CTranslate2Reader {
         }
         for s in consumedScales { tensors[s] = nil }
         let header = Header(version: version, specName: specName, revision: revision)
-        return (header, WeightStore(path: path, tensors: tensors, aliases: aliases))
+        return (header, WeightStore(path: path, tensors: tensors, aliases: aliases, matrices: matrices))
     }
 
     /// A CTranslate2 string: u16 byte length including a trailing NUL, then the bytes.

@@ -5,32 +5,41 @@ public final class WeightStore {
     /// The file the weights came from (used in error messages).
     public let path: String
     private var tensors: [String: Tensor]
+    /// 8-bit matrices kept as such (an int8 checkpoint, or float weights quantised on load).
+    private var matrices: [String: Int8Matrix]
     private var aliases: [String: String]
     private var taken = Set<String>()
+    /// Whether layers may keep float weights in half precision (`HalfMatrix`); false computes
+    /// in float32 throughout (`--compute float32`).
+    public var allowsHalfPrecision = true
 
-    public init(path: String, tensors: [String: Tensor], aliases: [String: String] = [:]) {
+    public init(path: String, tensors: [String: Tensor], aliases: [String: String] = [:],
+                matrices: [String: Int8Matrix] = [:]) {
         self.path = path
         self.tensors = tensors
+        self.matrices = matrices
         self.aliases = aliases
     }
 
     /// Every name, aliases included, sorted.
-    public var names: [String] { (Array(tensors.keys) + Array(aliases.keys)).sorted() }
+    public var names: [String] { (Array(tensors.keys) + Array(matrices.keys) + Array(aliases.keys)).sorted() }
 
-    public func contains(_ name: String) -> Bool { resolve(name) != nil }
+    public func contains(_ name: String) -> Bool { resolve(name) != nil || int8Matrix(name) != nil }
 
     /// The name `name` is an alias of (CTranslate2's tied weights), or nil when it is a tensor of
     /// its own or absent.
-    public func aliasTarget(of name: String) -> String? { tensors[name] == nil ? aliases[name] : nil }
+    public func aliasTarget(of name: String) -> String? { tensors[name] == nil && matrices[name] == nil ? aliases[name] : nil }
 
     /// The shape of a tensor without taking it (to read hyper-parameters).
     public func shape(of name: String) throws -> [Int] {
+        if let m = int8Matrix(name) { return [m.rows, m.columns] }
         guard let t = resolve(name) else { throw TensorError.missingTensor(path: path, name: name) }
         return t.shape
     }
 
     /// Takes a tensor, checking its shape when `shape` is given.
     public func take(_ name: String, shape expected: [Int]? = nil) throws -> Tensor {
+        if int8Matrix(name) != nil { return try takeInt8(name, shape: expected).dequantized() }
         guard let t = resolve(name) else { throw TensorError.missingTensor(path: path, name: name) }
         if let expected, t.shape != expected {
             throw TensorError.wrongShape(path: path, name: name, expected: expected, found: t.shape)
@@ -51,7 +60,7 @@ public final class WeightStore {
 
     /// Marks a tensor as deliberately ignored (e.g. metadata the model does not need).
     public func ignore(_ name: String) {
-        if resolve(name) != nil { taken.insert(name) }
+        if contains(name) { taken.insert(name) }
     }
 
     /// Names never taken, sorted.
@@ -66,11 +75,33 @@ public final class WeightStore {
     }
 
     /// Drops every tensor, so their memory is freed once the model holds its own references.
-    public func release() { tensors = [:]; aliases = [:] }
+    public func release() { tensors = [:]; matrices = [:]; aliases = [:] }
 
     private func resolve(_ name: String) -> Tensor? {
         if let t = tensors[name] { return t }
         if let target = aliases[name] { return tensors[target] }
+        return nil
+    }
+
+    /// Quantises the float matrices (rank 2) whose name `accept` takes to 8 bits in place, for
+    /// checkpoints read in float32 (safetensors) under `--compute int8`.
+    public func quantizeMatrices(where accept: (String) -> Bool) {
+        for (name, t) in tensors where t.rank == 2 && accept(name) {
+            matrices[name] = try? Int8Matrix(quantizing: t)
+            if matrices[name] != nil { tensors[name] = nil }
+        }
+    }
+
+    /// Records `name` (and the target of its alias) as taken.
+    func markTaken(_ name: String) {
+        taken.insert(name)
+        if let target = aliases[name] { taken.insert(target) }
+    }
+
+    /// The 8-bit matrix stored under `name` (or the target of its alias), nil when there is none.
+    func int8Matrix(_ name: String) -> Int8Matrix? {
+        if let m = matrices[name] { return m }
+        if let target = aliases[name] { return matrices[target] }
         return nil
     }
 }

@@ -19,6 +19,9 @@ struct WhisperOptions: ParsableArguments {
     @Option(help: "Tokens a 30-s window may generate per second of audio it holds (at least 32), bounding the work on tones and noise; 0: unbounded, as faster-whisper.")
     var tokensPerSecond = 12.0
 
+    @Option(help: "Weight precision: int8 (8-bit weights, a float checkpoint quantised on load), float16, float32, or default (the checkpoint's own).")
+    var compute = "default"
+
     @Option(help: "Threads for the tensor engine.")
     var threads = min(4, ProcessInfo.processInfo.activeProcessorCount)
 
@@ -26,6 +29,7 @@ struct WhisperOptions: ParsableArguments {
         guard beam >= 1 && beam <= 32 else { throw ValidationError("--beam \(beam): expected 1 to 32") }
         guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads \(threads): expected 1 to 256") }
         guard tokensPerSecond >= 0 && tokensPerSecond <= 1_000 else { throw ValidationError("--tokens-per-second \(tokensPerSecond): expected 0 to 1000") }
+        do { _ = try ComputeType.parse(compute) } catch { throw ValidationError("--compute: \(error)") }
         guard WhisperTask(rawValue: task) != nil else {
             throw ValidationError("--task \(task): expected transcribe or translate")
         }
@@ -35,7 +39,7 @@ struct WhisperOptions: ParsableArguments {
     func loadPipeline() throws -> WhisperPipeline {
         InferenceThreads.set(threads)
         do {
-            return try WhisperPipeline(model: model)
+            return try WhisperPipeline(model: model, compute: try ComputeType.parse(compute))
         } catch {
             throw CleanExit.failure("\(error)")
         }

@@ -64,4 +64,22 @@ void cvk_gemv_half(const uint16_t *w, size_t out, size_t in, const float *x, siz
 int cvk_attend_one(const float *q, const float *k, size_t ldk, const float *v, size_t ldv, size_t keys,
                    int heads, int head_dim, float *out, int threads);
 
+/* --- 8-bit matrix kernels (Int8Kernels.c): CTranslate2's int8 scheme. --- */
+
+/* Quantises each row of x (rows, ldx; `in` columns) to int8: scales[r] = 127 / max|x[r]| (1 for
+   an all-zero row), q[r, i] = round-to-nearest-even(x[r, i] * scales[r]) clamped to ±127; q rows
+   have stride ldq >= in and columns in ..< ldq are zeroed. The _portable version runs anywhere. */
+void cvk_quantize_rows_s8(const float *x, size_t rows, size_t in, size_t ldx, int8_t *q, size_t ldq, float *scales);
+void cvk_quantize_rows_s8_portable(const float *x, size_t rows, size_t in, size_t ldx, int8_t *q, size_t ldq,
+                                   float *scales);
+
+/* y[r, o] = (float)(sum_i w[o, i] x[r, i]) / (xscale[r] * wscale[o]) + bias[o] (bias may be NULL),
+   sums exact in int32: w (out, in) int8 in [-127, 127], x (rows, ldx) int8, y (rows, ldy). Parallel
+   over the outputs on at most `threads` pool workers. cvk_gemm_s8 is AVX2 (vpmaddubsw/vpmaddwd;
+   call it only when cvk_has_avx2_fma() is 1); cvk_gemm_s8_portable is plain C. */
+void cvk_gemm_s8(const int8_t *w, const float *wscale, size_t out, size_t in, const int8_t *x, size_t ldx,
+                 const float *xscale, size_t rows, const float *bias, float *y, size_t ldy, int threads);
+void cvk_gemm_s8_portable(const int8_t *w, const float *wscale, size_t out, size_t in, const int8_t *x, size_t ldx,
+                          const float *xscale, size_t rows, const float *bias, float *y, size_t ldy, int threads);
+
 #endif

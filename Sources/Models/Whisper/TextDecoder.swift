@@ -19,14 +19,14 @@ struct TextDecoder {
         width = d
         vocabulary = dims.nVocab
         contextLength = dims.nTextCtx
-        embedding = TokenEmbedding(try w.take("decoder/embeddings/weight", shape: [dims.nVocab, d]))
+        embedding = try TokenEmbedding(w, "decoder/embeddings/weight", shape: [dims.nVocab, d])
         // Tied weights (the alias every Whisper checkpoint has) share the embedding's table rather
         // than converting a second copy (nVocab × d halves: 40 MB for tiny.en, 53 MB for base).
         if w.aliasTarget(of: "decoder/projection/weight") == "decoder/embeddings/weight" {
             _ = try w.take("decoder/projection/weight", shape: [dims.nVocab, d])
             projection = embedding
         } else if w.contains("decoder/projection/weight") {
-            projection = TokenEmbedding(try w.take("decoder/projection/weight", shape: [dims.nVocab, d]))
+            projection = try TokenEmbedding(w, "decoder/projection/weight", shape: [dims.nVocab, d])
         } else {
             projection = embedding
         }
@@ -88,22 +88,46 @@ struct TokenEmbedding {
     let width: Int
     private let full: Tensor?
     private let half: HalfMatrix?
+    private let int8: Int8Matrix?
 
-    init(_ table: Tensor) {
+    init(_ table: Tensor, allowsHalf: Bool = true) {
         vocabulary = table.shape[0]
         width = table.shape[1]
-        half = HalfMatrix(exactly: table)
+        half = allowsHalf ? HalfMatrix(exactly: table) : nil
         full = half == nil ? table : nil
+        int8 = nil
+    }
+
+    /// The table `name` of `w`: 8-bit when the store holds it so (an int8 checkpoint or
+    /// `--compute int8`), else as `init(_:)`.
+    init(_ w: WeightStore, _ name: String, shape: [Int]) throws {
+        if w.isInt8(name) {
+            let m = try w.takeInt8(name, shape: shape)
+            vocabulary = m.rows
+            width = m.columns
+            int8 = m
+            half = nil
+            full = nil
+        } else {
+            let table = try w.take(name, shape: shape)
+            vocabulary = table.shape[0]
+            width = table.shape[1]
+            half = w.allowsHalfPrecision ? HalfMatrix(exactly: table) : nil
+            full = half == nil ? table : nil
+            int8 = nil
+        }
     }
 
     /// Row `token` into `out` (d floats).
     func row(_ token: Int, into out: UnsafeMutablePointer<Float>) {
+        if let int8 { int8.row(token, into: out); return }
         if let half { half.row(token, into: out); return }
         full?.data.withUnsafeBufferPointer { (out).update(from: $0.baseAddress! + token * width, count: width) }
     }
 
     /// logits (rows, nVocab) = h (rows, d) · Eᵀ; sgemv for one float32 row.
     func logits(_ h: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>) {
+        if let int8 { int8.linear(h, rows: rows, bias: nil, into: out); return }
         if let half { half.linear(h, rows: rows, bias: nil, into: out); return }
         full?.data.withUnsafeBufferPointer { e in
             Kernels.linear(h, rows: rows, inFeatures: width, weight: e.baseAddress!, outFeatures: vocabulary,

@@ -8,7 +8,8 @@ struct WhisperCheckpoint {
     let dims: WhisperDimensions
     let source: URL
 
-    static func load(directory: URL) throws -> WhisperCheckpoint {
+    /// `compute` chooses what happens to the weight matrices (`ComputeType`; nil: the checkpoint's own).
+    static func load(directory: URL, compute: ComputeType? = nil) throws -> WhisperCheckpoint {
         let fm = FileManager.default
         let configURL = directory.appendingPathComponent("config.json")
         guard fm.fileExists(atPath: configURL.path) else {
@@ -23,7 +24,9 @@ struct WhisperCheckpoint {
         let bin = directory.appendingPathComponent("model.bin")
         let safetensors = directory.appendingPathComponent("model.safetensors")
         if fm.fileExists(atPath: bin.path) {
-            let store = try CTranslate2Reader.read(path: bin.path, spec: "WhisperSpec").store
+            let store = try CTranslate2Reader.read(path: bin.path, spec: "WhisperSpec",
+                                                   quantization: compute.weightQuantization).store
+            store.allowsHalfPrecision = compute != .float32
             try checkFlags(store)
             let encoderHeads = try count(store, "encoder/num_heads")
             let decoderHeads = try count(store, "decoder/num_heads")
@@ -35,6 +38,8 @@ struct WhisperCheckpoint {
             let encoderHeads = try config.positiveInt("encoder_attention_heads")
             let decoderHeads = try config.positiveInt("decoder_attention_heads")
             let store = try WhisperNameMapping.ctranslate2Store(fromHuggingFace: hf)
+            if compute == .int8 { store.quantizeMatrices(where: ComputeType.quantizable) }
+            store.allowsHalfPrecision = compute != .float32
             try hf.checkAllUsed()
             hf.release()
             return WhisperCheckpoint(store: store, dims: try dimensions(store, encoderHeads: encoderHeads,
@@ -68,8 +73,11 @@ struct WhisperCheckpoint {
                 }
             }
         }
-        // Alignment heads for word timestamps are read by decoding from config.json.
-        for name in ["decoder/alignment_heads", "decoder/alignment_layer"] { store.ignore(name) }
+        // Alignment heads for word timestamps are read by decoding from config.json. The ALiBi
+        // options newer converters write (ctranslate2 4.x) only matter when alibi is on, and it
+        // was checked to be off above.
+        for name in ["decoder/alignment_heads", "decoder/alignment_layer",
+                     "decoder/alibi_use_positive_positions", "decoder/scale_alibi"] { store.ignore(name) }
     }
 
     /// Hyper-parameters from the tensor shapes (CTranslate2 names) and the head counts.

@@ -2,18 +2,21 @@ import Tensor
 
 /// A linear layer y = x·Wᵀ + b with weights taken from a checkpoint (W: (out, in), b: (out)).
 /// With `halfPrecision` (the decoder, which reads every weight once per token) W is kept as a
-/// `HalfMatrix` when the checkpoint's values allow it exactly; otherwise in float32.
+/// `HalfMatrix` when the checkpoint's values allow it exactly; otherwise in float32. A store that
+/// holds W in 8 bits (`ComputeType.int8`, an int8 checkpoint) gives an `Int8Matrix` instead.
 struct LinearLayer {
     let weight: Tensor            // (out, in) float32; empty when `half` holds the weights
     let half: HalfMatrix?
+    let int8: Int8Matrix?         // 8-bit weights (`ComputeType.int8` or an int8 checkpoint)
     let bias: Tensor?
     let inFeatures: Int
     let outFeatures: Int
 
     init(_ w: WeightStore, _ prefix: String, in inFeatures: Int, out outFeatures: Int, bias: Bool = true,
          halfPrecision: Bool = false) throws {
-        let full = try w.take(prefix + "/weight", shape: [outFeatures, inFeatures])
-        half = halfPrecision ? HalfMatrix(exactly: full) : nil
+        int8 = w.isInt8(prefix + "/weight") ? try w.takeInt8(prefix + "/weight", shape: [outFeatures, inFeatures]) : nil
+        let full = int8 == nil ? try w.take(prefix + "/weight", shape: [outFeatures, inFeatures]) : Tensor(zeros: [0])
+        half = halfPrecision && w.allowsHalfPrecision && int8 == nil ? HalfMatrix(exactly: full) : nil
         weight = half == nil ? full : Tensor(zeros: [0])
         self.bias = bias ? try w.take(prefix + "/bias", shape: [outFeatures]) : nil
         self.inFeatures = inFeatures
@@ -22,6 +25,14 @@ struct LinearLayer {
 
     /// y (rows, out) = x (rows, in) · Wᵀ + b
     func callAsFunction(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
+        if let int8 {
+            if let bias {
+                bias.data.withUnsafeBufferPointer { int8.linear(x, rows: rows, bias: $0.baseAddress!, into: y) }
+            } else {
+                int8.linear(x, rows: rows, bias: nil, into: y)
+            }
+            return
+        }
         if let half {
             if let bias {
                 bias.data.withUnsafeBufferPointer { half.linear(x, rows: rows, bias: $0.baseAddress!, into: y) }

@@ -15,8 +15,9 @@ public final class WhisperModel: WhisperInference, @unchecked Sendable {
     /// Loads `config.json` plus `model.bin` (CTranslate2) or `model.safetensors` (Hugging Face names)
     /// from a model directory. Fails on a missing, unused or mis-shaped tensor, a truncated file or a
     /// file of another kind.
-    public static func load(directory: URL) throws -> WhisperModel {
-        let checkpoint = try WhisperCheckpoint.load(directory: directory)
+    /// `compute`: int8, float16 or float32 weights (`ComputeType`); nil keeps the checkpoint's own.
+    public static func load(directory: URL, compute: ComputeType? = nil) throws -> WhisperModel {
+        let checkpoint = try WhisperCheckpoint.load(directory: directory, compute: compute)
         let model = try WhisperModel(store: checkpoint.store, dims: checkpoint.dims, source: checkpoint.source)
         try checkpoint.store.checkAllUsed()
         checkpoint.store.release()

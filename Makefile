@@ -1,7 +1,7 @@
 # captiond — the two commands: `make demo` and `make test`. See README.md.
 SWIFT      ?= swift
 PREFIX     ?= /usr/local
-MODELS     ?= tiny.en base faces
+MODELS     ?= tiny.en base faces tiny.en-int8
 BIN        := .build/release
 # Tests build in their own folder with testing enabled, so `make bench` and `make install` keep
 # an ordinary optimised build.

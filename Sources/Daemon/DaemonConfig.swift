@@ -65,7 +65,13 @@ public struct DaemonConfig: Equatable, Sendable {
     public var audio = Audio()
     public var video = Video()
     public var model = ModelSettings()
-    public var streaming = StreamingConfiguration()
+    /// (`followsCaptureClock` matches the default audio, an ALSA device; ConfigLoader sets it
+    /// from `audio.source` and `audio.pace`.)
+    public var streaming: StreamingConfiguration = {
+        var s = StreamingConfiguration()
+        s.followsCaptureClock = true
+        return s
+    }()
     public var sockets = Sockets()
     public var log = Log()
 

@@ -28,6 +28,11 @@ public final class FaceSpeakerActivity: SpeakerActivity {
     private var received: [Double] = []     // frame times, last 2 s
     private var analysed: [Double] = []
     private var lastFace: Int?
+    private var analysedPerFace: [Int: Int] = [:]
+    /// Lip samples of a new track skipped while its landmark region converges (the first region
+    /// comes from the detector, the next from the landmarks: the openness jumps between them, which
+    /// read as a moving mouth — a still face judged speaking at the start of speech).
+    public var settleFrames = 3
 
     public init(tracker: FaceTracker, settings: VideoAnalysisSettings) {
         self.tracker = tracker
@@ -68,8 +73,13 @@ public final class FaceSpeakerActivity: SpeakerActivity {
         }
         lastAnalysed = t
         analysed.append(t)
-        scorer.retain(faces: Set(faces.map(\.id)))
-        for f in faces { scorer.addMouth(face: f.id, time: t, openness: f.mouthOpenness) }
+        let ids = Set(faces.map(\.id))
+        scorer.retain(faces: ids)
+        analysedPerFace = analysedPerFace.filter { ids.contains($0.key) }
+        for f in faces {
+            analysedPerFace[f.id, default: 0] += 1
+            if analysedPerFace[f.id, default: 0] > settleFrames { scorer.addMouth(face: f.id, time: t, openness: f.mouthOpenness) }
+        }
     }
 
     public func accept(audio samples: ArraySlice<Float>, start: Double, end: Double, voiced: Bool) {

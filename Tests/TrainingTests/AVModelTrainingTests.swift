@@ -74,20 +74,21 @@ final class AVModelTrainingTests: XCTestCase {
         XCTAssertTrue(cer >= 0 && cer.isFinite)
 
         // The inference model (Models.AVRecognizer: batch norm folded, fed one frame at a time with
-        // cached audio history) gives the trainer's whole-clip evaluation logits.
+        // cached encoder, fusion and decoder state) gives the trainer's whole-clip CTC logits and the
+        // same joint CTC/attention transcript, with both inputs and with either alone.
         let recognizer = try AVRecognizer(path: dir + "/step20.safetensors")
         let saved = try AVTrainer.load(from: dir + "/step20.safetensors")
+        XCTAssertTrue(recognizer.hasDecoder)
         for (i, e) in examples.enumerated() {
-            let whole = saved.model.step(e, modality: .both, train: false).logits
-            let streamed = recognizer.logits(crops: e.crops, mel: e.mel, frames: e.frames)
-            XCTAssertEqual(whole.count, streamed.count)
-            let diff = zip(whole, streamed).map { abs($0 - $1) }.max() ?? 1
-            XCTAssertLessThan(diff, 1e-3, "clip \(i): incremental inference differs from the whole-clip run by \(diff)")
-            XCTAssertEqual(recognizer.greedyText(streamed, frames: e.frames), CharacterVocabulary.greedyCTC(logits: whole, frames: e.frames))
-            for (useAudio, useVideo, modality) in [(true, false, Modality.audioOnly), (false, true, Modality.videoOnly)] {
-                let a = saved.model.step(e, modality: modality, train: false).logits
-                let b = recognizer.logits(crops: e.crops, mel: e.mel, frames: e.frames, useAudio: useAudio, useVideo: useVideo)
-                XCTAssertLessThan(zip(a, b).map { abs($0 - $1) }.max() ?? 1, 1e-3, "\(modality)")
+            for (useAudio, useVideo, modality) in [(true, true, Modality.both), (true, false, .audioOnly), (false, true, .videoOnly)] {
+                let whole = saved.model.step(e, modality: modality, train: false).logits
+                let streamed = recognizer.logits(crops: e.crops, mel: e.mel, frames: e.frames, useAudio: useAudio, useVideo: useVideo)
+                XCTAssertEqual(whole.count, streamed.count)
+                let diff = zip(whole, streamed).map { abs($0 - $1) }.max() ?? 1
+                XCTAssertLessThan(diff, 1e-3, "clip \(i) \(modality): incremental inference differs from the whole-clip run by \(diff)")
+                XCTAssertEqual(recognizer.greedyText(streamed), CharacterVocabulary.greedyCTC(logits: whole, frames: saved.model.ctcSteps(e.frames)))
+                let text = recognizer.transcribe(crops: e.crops, mel: e.mel, frames: e.frames, useAudio: useAudio, useVideo: useVideo)
+                XCTAssertEqual(text, saved.model.transcribe(e, modality: modality), "clip \(i) \(modality)")
             }
         }
     }

@@ -46,6 +46,7 @@ final class AVModelTrainingTests: XCTestCase {
         let examples = try (0..<2).map { try AVExampleLoader.example(try synth.clip(split: .train, index: $0, fullFrames: false)) }
         var c = AVConfiguration()
         c.modelWidth = 16; c.videoChannels1 = 4; c.videoChannels2 = 8; c.audioDilations = [1, 2]
+        c.attentionDepth = 8; c.decoderHidden = 16; c.decoderEmbedding = 8
         var s = TrainingSettings()
         s.batchSize = 2; s.steps = 40; s.warmupSteps = 3; s.peakLearningRate = 1e-2; s.seed = 4; s.corpusSeed = 5
         let trainer = AVTrainer(model: AVModel(c, seed: s.seed), settings: s)
@@ -89,6 +90,19 @@ final class AVModelTrainingTests: XCTestCase {
                 XCTAssertEqual(recognizer.greedyText(streamed), CharacterVocabulary.greedyCTC(logits: whole, frames: saved.model.ctcSteps(e.frames)))
                 let text = recognizer.transcribe(crops: e.crops, mel: e.mel, frames: e.frames, useAudio: useAudio, useVideo: useVideo)
                 XCTAssertEqual(text, saved.model.transcribe(e, modality: modality), "clip \(i) \(modality)")
+                // Streaming: the text only grows, one frame at a time, and every character whose
+                // spike is two or more frames before the end is out before `finish()`.
+                let stream = AVStream(recognizer, useAudio: useAudio, useVideo: useVideo)
+                var shown = ""
+                for f in 0..<e.frames {
+                    _ = stream.feed(crop: Array(e.crops[f * 4096..<(f + 1) * 4096]), mel: Array(e.mel[f * 320..<(f + 1) * 320]))
+                    XCTAssertTrue(stream.text.hasPrefix(shown), "frame \(f): \"\(stream.text)\" revises \"\(shown)\"")
+                    shown = stream.text
+                }
+                let early = CTCAlignment.greedySpikes(logits: whole, steps: saved.model.ctcSteps(e.frames), classes: CharacterVocabulary.count)
+                    .filter { $0.step / saved.model.configuration.ctcSubframes + 1 + saved.model.configuration.decoderLookahead <= e.frames }.count
+                XCTAssertEqual(shown.count, early, "characters out before the end of the clip")
+                XCTAssertEqual(stream.finish(), text)
             }
         }
     }

@@ -37,5 +37,12 @@ public struct AVConfiguration: Codable, Sendable, Equatable {
 
     public init() {}
 
-    public var json: String { String(decoding: (try? JSONEncoder().encode(self)) ?? Data(), as: UTF8.self) }
+    /// Keys sorted: the same configuration always gives the same bytes (checkpoints reload bit-identically).
+    public var json: String { String(decoding: (try? AVConfiguration.encoder.encode(self)) ?? Data(), as: UTF8.self) }
+
+    static var encoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }
 }

@@ -80,7 +80,7 @@ public final class AVTrainer {
         for (name, values) in model.video.buffers { tensors[name] = try Tensor(shape: [values.count], data: values) }
         for (name, values) in optimizer.state { tensors["optimizer." + name] = try Tensor(shape: [values.count], data: values) }
         let metadata = ["format": "captiond-av-1", "configuration": model.configuration.json,
-                        "settings": String(decoding: try JSONEncoder().encode(settings), as: UTF8.self),
+                        "settings": String(decoding: try AVConfiguration.encoder.encode(settings), as: UTF8.self),
                         "step": String(step), "corpus_seed": String(settings.corpusSeed)]
         do { try SafetensorsWriter.write(tensors, metadata: metadata, to: path) } catch {
             throw TrainingError.io(path: path, reason: "cannot write the checkpoint: \(error)")

@@ -41,12 +41,28 @@ struct Train: ParsableCommand {
     @Option(name: .long, help: "Noisy copies to train on besides the clean audio, comma-separated (e.g. babble:0,white:10); default: every copy the corpus has.")
     var trainNoise: String?
 
-    @Option(name: .long, help: "Noisy copy reported beside clean audio in validation and test.")
+    @Option(name: .long, help: "Noisy copies reported beside clean audio in validation and test, comma-separated (e.g. babble:20,babble:0).")
     var reportNoise: String = "babble:0"
+
+    @Flag(name: .long, help: "Only evaluate the --resume checkpoint on the validation and test splits (no training).")
+    var evaluateOnly = false
+
+    var reportCopies: [String] { reportNoise.split(separator: ",").map(String.init) }
 
     func run() throws {
         do {
             let entries = try CorpusReader.manifest(corpus)
+            if evaluateOnly {
+                guard let resume else { throw TrainingError.invalidArgument(name: "--evaluate-only", reason: "needs --resume CHECKPOINT") }
+                let trainer = try AVTrainer.load(from: resume)
+                for split in ["validation", "test"] {
+                    let examples = try entries.filter { $0.split == split }.map { entry in
+                        try CorpusReader.example(entry, in: corpus, noisyCopies: reportCopies.allSatisfy { entry.noisy[$0] != nil } ? reportCopies : [])
+                    }
+                    if !examples.isEmpty { report("\(resume) step \(trainer.step): \(split)", trainer, examples) }
+                }
+                return
+            }
             let trainEntries = entries.filter { $0.split == "train" }
             guard !trainEntries.isEmpty else { throw TrainingError.invalidArgument(name: "--corpus", reason: "\(corpus) has no training clips") }
             let copies = trainNoise.map { $0.split(separator: ",").map(String.init) } ?? trainEntries[0].noisy.keys.sorted()
@@ -58,8 +74,8 @@ struct Train: ParsableCommand {
             }
             loading.finish()
             func held(_ split: String) throws -> [AVExample] {
-                try entries.filter { $0.split == split }.map {
-                    try CorpusReader.example($0, in: corpus, noisyCopies: $0.noisy[reportNoise] == nil ? [] : [reportNoise])
+                try entries.filter { $0.split == split }.map { entry in
+                    try CorpusReader.example(entry, in: corpus, noisyCopies: reportCopies.allSatisfy { entry.noisy[$0] != nil } ? reportCopies : [])
                 }
             }
             let validation = try held("validation")
@@ -106,12 +122,13 @@ struct Train: ParsableCommand {
     /// CER with both inputs, audio only and video only, on clean audio and on the `reportNoise` copy.
     func report(_ label: String, _ trainer: AVTrainer, _ examples: [AVExample]) {
         var line = label + " CER (\(examples.count) clips)"
-        for (name, noisy) in [("clean", nil), (reportNoise, 0)] as [(String, Int?)] {
+        let conditions: [(String, Int?)] = [("clean", nil)] + reportCopies.enumerated().map { ($0.element, $0.offset) }
+        for (name, noisy) in conditions {
             if noisy != nil && examples.contains(where: { $0.noisyMels.isEmpty }) { continue }
             let av = trainer.characterErrorRate(examples, noisy: noisy)
             let a = trainer.characterErrorRate(examples, modality: .audioOnly, noisy: noisy)
             let v = trainer.characterErrorRate(examples, modality: .videoOnly, noisy: noisy)
-            line += String(format: "  %@: av %.4f audio-only %.4f video-only %.4f", name, av, a, v)
+            line += String(format: "\n  %@: av %.4f audio-only %.4f video-only %.4f", name, av, a, v)
         }
         print(line)
         fflush(stdout)

@@ -38,12 +38,48 @@ struct Train: ParsableCommand {
     @Option(name: .long, help: "Steps between validations and checkpoints.")
     var epochSteps: Int = 200
 
+    @Option(name: .long, help: "Noisy copies to train on besides the clean audio, comma-separated (e.g. babble:0,white:10); default: every copy the corpus has.")
+    var trainNoise: String?
+
+    @Option(name: .long, help: "Noisy copies reported beside clean audio in validation and test, comma-separated (e.g. babble:20,babble:0).")
+    var reportNoise: String = "babble:0"
+
+    @Flag(name: .long, help: "Only evaluate the --resume checkpoint on the validation and test splits (no training).")
+    var evaluateOnly = false
+
+    var reportCopies: [String] { reportNoise.split(separator: ",").map(String.init) }
+
     func run() throws {
         do {
             let entries = try CorpusReader.manifest(corpus)
-            let train = try entries.filter { $0.split == "train" }.map { try CorpusReader.example($0, in: corpus) }
-            let validation = try entries.filter { $0.split == "validation" }.map { try CorpusReader.example($0, in: corpus) }
-            guard !train.isEmpty else { throw TrainingError.invalidArgument(name: "--corpus", reason: "\(corpus) has no training clips") }
+            if evaluateOnly {
+                guard let resume else { throw TrainingError.invalidArgument(name: "--evaluate-only", reason: "needs --resume CHECKPOINT") }
+                let trainer = try AVTrainer.load(from: resume)
+                for split in ["validation", "test"] {
+                    let examples = try entries.filter { $0.split == split }.map { entry in
+                        try CorpusReader.example(entry, in: corpus, noisyCopies: reportCopies.allSatisfy { entry.noisy[$0] != nil } ? reportCopies : [])
+                    }
+                    if !examples.isEmpty { report("\(resume) step \(trainer.step): \(split)", trainer, examples) }
+                }
+                return
+            }
+            let trainEntries = entries.filter { $0.split == "train" }
+            guard !trainEntries.isEmpty else { throw TrainingError.invalidArgument(name: "--corpus", reason: "\(corpus) has no training clips") }
+            let copies = trainNoise.map { $0.split(separator: ",").map(String.init) } ?? trainEntries[0].noisy.keys.sorted()
+            let loading = ProgressLine("load")
+            var train: [AVExample] = []
+            for (i, entry) in trainEntries.enumerated() {
+                train.append(try CorpusReader.example(entry, in: corpus, noisyCopies: copies))
+                loading.update(fraction: Double(i + 1) / Double(trainEntries.count), processed: Double(i + 1), unit: "clips")
+            }
+            loading.finish()
+            func held(_ split: String) throws -> [AVExample] {
+                try entries.filter { $0.split == split }.map { entry in
+                    try CorpusReader.example(entry, in: corpus, noisyCopies: reportCopies.allSatisfy { entry.noisy[$0] != nil } ? reportCopies : [])
+                }
+            }
+            let validation = try held("validation")
+            print("training on \(train.count) clips, clean audio and \(copies.isEmpty ? "no noisy copies" : copies.joined(separator: ", ")); \(validation.count) validation clips")
             let corpusSeed = Self.corpusSeed(corpus)
             let trainer: AVTrainer
             if let resume {
@@ -54,6 +90,7 @@ struct Train: ParsableCommand {
                 s.peakLearningRate = learningRate; s.warmupSteps = max(1, steps / 20)
                 trainer = AVTrainer(model: AVModel(AVConfiguration(), seed: seed), settings: s)
             }
+            print("parameters: \(trainer.model.parameters.reduce(0) { $0 + $1.value.count }); configuration \(trainer.model.configuration.json)")
             let total = trainer.settings.steps
             let started = Date(), firstStep = trainer.step
             let meanFrames = Double(train.reduce(0) { $0 + $1.frames }) / Double(train.count)
@@ -70,19 +107,31 @@ struct Train: ParsableCommand {
                 if terminal { FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8)) } else if trainer.step % 10 == 0 { printError(line) }
                 if trainer.step % epochSteps == 0 || trainer.step == total {
                     if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
-                    if !validation.isEmpty {
-                        let av = trainer.characterErrorRate(validation), a = trainer.characterErrorRate(validation, modality: .audioOnly)
-                        let v = trainer.characterErrorRate(validation, modality: .videoOnly)
-                        print(String(format: "step %d: validation CER  av %.4f  audio-only %.4f  video-only %.4f", trainer.step, av, a, v))
-                        fflush(stdout)
-                    }
+                    if !validation.isEmpty { report("step \(trainer.step): validation", trainer, validation) }
                     try trainer.save(to: output)
                 }
             }
+            let test = try held("test")
+            if !test.isEmpty { report("step \(trainer.step): test", trainer, test) }
             print("wrote \(output) (step \(trainer.step), seed \(trainer.settings.seed), corpus seed \(trainer.settings.corpusSeed))")
         } catch let error as TrainingError {
             throw CleanExit.failure(error.description)
         }
+    }
+
+    /// CER with both inputs, audio only and video only, on clean audio and on the `reportNoise` copy.
+    func report(_ label: String, _ trainer: AVTrainer, _ examples: [AVExample]) {
+        var line = label + " CER (\(examples.count) clips)"
+        let conditions: [(String, Int?)] = [("clean", nil)] + reportCopies.enumerated().map { ($0.element, $0.offset) }
+        for (name, noisy) in conditions {
+            if noisy != nil && examples.contains(where: { $0.noisyMels.isEmpty }) { continue }
+            let av = trainer.characterErrorRate(examples, noisy: noisy)
+            let a = trainer.characterErrorRate(examples, modality: .audioOnly, noisy: noisy)
+            let v = trainer.characterErrorRate(examples, modality: .videoOnly, noisy: noisy)
+            line += String(format: "\n  %@: av %.4f audio-only %.4f video-only %.4f", name, av, a, v)
+        }
+        print(line)
+        fflush(stdout)
     }
 
     /// The seed recorded in the corpus's corpus.json (0 when absent).

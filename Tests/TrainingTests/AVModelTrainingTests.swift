@@ -46,6 +46,7 @@ final class AVModelTrainingTests: XCTestCase {
         let examples = try (0..<2).map { try AVExampleLoader.example(try synth.clip(split: .train, index: $0, fullFrames: false)) }
         var c = AVConfiguration()
         c.modelWidth = 16; c.videoChannels1 = 4; c.videoChannels2 = 8; c.audioDilations = [1, 2]
+        c.attentionDepth = 8; c.decoderHidden = 16; c.decoderEmbedding = 8
         var s = TrainingSettings()
         s.batchSize = 2; s.steps = 40; s.warmupSteps = 3; s.peakLearningRate = 1e-2; s.seed = 4; s.corpusSeed = 5
         let trainer = AVTrainer(model: AVModel(c, seed: s.seed), settings: s)
@@ -74,20 +75,34 @@ final class AVModelTrainingTests: XCTestCase {
         XCTAssertTrue(cer >= 0 && cer.isFinite)
 
         // The inference model (Models.AVRecognizer: batch norm folded, fed one frame at a time with
-        // cached audio history) gives the trainer's whole-clip evaluation logits.
+        // cached encoder, fusion and decoder state) gives the trainer's whole-clip CTC logits and the
+        // same joint CTC/attention transcript, with both inputs and with either alone.
         let recognizer = try AVRecognizer(path: dir + "/step20.safetensors")
         let saved = try AVTrainer.load(from: dir + "/step20.safetensors")
+        XCTAssertTrue(recognizer.hasDecoder)
         for (i, e) in examples.enumerated() {
-            let whole = saved.model.step(e, modality: .both, train: false).logits
-            let streamed = recognizer.logits(crops: e.crops, mel: e.mel, frames: e.frames)
-            XCTAssertEqual(whole.count, streamed.count)
-            let diff = zip(whole, streamed).map { abs($0 - $1) }.max() ?? 1
-            XCTAssertLessThan(diff, 1e-3, "clip \(i): incremental inference differs from the whole-clip run by \(diff)")
-            XCTAssertEqual(recognizer.greedyText(streamed, frames: e.frames), CharacterVocabulary.greedyCTC(logits: whole, frames: e.frames))
-            for (useAudio, useVideo, modality) in [(true, false, Modality.audioOnly), (false, true, Modality.videoOnly)] {
-                let a = saved.model.step(e, modality: modality, train: false).logits
-                let b = recognizer.logits(crops: e.crops, mel: e.mel, frames: e.frames, useAudio: useAudio, useVideo: useVideo)
-                XCTAssertLessThan(zip(a, b).map { abs($0 - $1) }.max() ?? 1, 1e-3, "\(modality)")
+            for (useAudio, useVideo, modality) in [(true, true, Modality.both), (true, false, .audioOnly), (false, true, .videoOnly)] {
+                let whole = saved.model.step(e, modality: modality, train: false).logits
+                let streamed = recognizer.logits(crops: e.crops, mel: e.mel, frames: e.frames, useAudio: useAudio, useVideo: useVideo)
+                XCTAssertEqual(whole.count, streamed.count)
+                let diff = zip(whole, streamed).map { abs($0 - $1) }.max() ?? 1
+                XCTAssertLessThan(diff, 1e-3, "clip \(i) \(modality): incremental inference differs from the whole-clip run by \(diff)")
+                XCTAssertEqual(recognizer.greedyText(streamed), CharacterVocabulary.greedyCTC(logits: whole, frames: saved.model.ctcSteps(e.frames)))
+                let text = recognizer.transcribe(crops: e.crops, mel: e.mel, frames: e.frames, useAudio: useAudio, useVideo: useVideo)
+                XCTAssertEqual(text, saved.model.transcribe(e, modality: modality), "clip \(i) \(modality)")
+                // Streaming: the text only grows, one frame at a time, and every character whose
+                // spike is two or more frames before the end is out before `finish()`.
+                let stream = AVStream(recognizer, useAudio: useAudio, useVideo: useVideo)
+                var shown = ""
+                for f in 0..<e.frames {
+                    _ = stream.feed(crop: Array(e.crops[f * 4096..<(f + 1) * 4096]), mel: Array(e.mel[f * 320..<(f + 1) * 320]))
+                    XCTAssertTrue(stream.text.hasPrefix(shown), "frame \(f): \"\(stream.text)\" revises \"\(shown)\"")
+                    shown = stream.text
+                }
+                let early = CTCAlignment.greedySpikes(logits: whole, steps: saved.model.ctcSteps(e.frames), classes: CharacterVocabulary.count)
+                    .filter { $0.step / saved.model.configuration.ctcSubframes + 1 + saved.model.configuration.decoderLookahead <= e.frames }.count
+                XCTAssertEqual(shown.count, early, "characters out before the end of the clip")
+                XCTAssertEqual(stream.finish(), text)
             }
         }
     }

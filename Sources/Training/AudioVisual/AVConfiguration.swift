@@ -3,19 +3,46 @@ import Foundation
 /// Sizes of the audio-visual model; stored in checkpoints' metadata.
 public struct AVConfiguration: Codable, Sendable, Equatable {
     /// Width of both encoders' outputs and the fusion.
-    public var modelWidth = 32
+    public var modelWidth = 64
     /// Channels of the video CNN's stages (64 → 32 → 16 → 8 pixels).
     public var videoChannels1 = 8
     public var videoChannels2 = 16
+    /// The 64 × 64 crop is average-pooled by this factor before the CNN (2: a 32 × 32 input, a
+    /// quarter of the work; the lips still span 16 pixels).
+    public var videoInputPool = 2
     /// Dilations of the gated causal conv layers over the audio (kernel 2 each).
-    public var audioDilations = [1, 2, 4, 8]
+    public var audioDilations = [1, 2, 4, 8, 1, 2, 4, 8]
     public var melBins = 80
     /// Log-mel frames (10 ms) per video frame (40 ms).
     public var melFramesPerVideoFrame = 4
     /// Probability of dropping one modality (audio or video, equally) for a training clip.
     public var modalityDropout: Float = 0.3
+    /// Query/key depth of the fusion's and the decoder's attention.
+    public var attentionDepth = 32
+    /// Frames of the other modality each fusion query sees: t − W + 1 … t.
+    public var fusionWindow = 4
+    /// CTC steps per 40-ms frame: the head emits this many rows of logits per frame, so a fast
+    /// talker's characters (up to ~0.9 per frame with repeats needing a blank between) fit.
+    public var ctcSubframes = 2
+    /// GRU attention decoder's hidden size (0: no decoder, CTC only) and character embedding size.
+    public var decoderHidden = 64
+    public var decoderEmbedding = 16
+    /// Frames past a character's CTC spike the decoder may read before emitting it.
+    public var decoderLookahead = 1
+    /// Joint loss λ·CTC + (1 − λ)·attention cross-entropy, both per label.
+    public var ctcWeight: Float = 0.5
+    public var labelSmoothing: Float = 0.1
+    /// Joint decoding: a character's score is (1 − μ)·log p_att + μ·log p_ctc (at its spike).
+    public var decodingCTCWeight: Float = 0.5
 
     public init() {}
 
-    public var json: String { String(decoding: (try? JSONEncoder().encode(self)) ?? Data(), as: UTF8.self) }
+    /// Keys sorted: the same configuration always gives the same bytes (checkpoints reload bit-identically).
+    public var json: String { String(decoding: (try? AVConfiguration.encoder.encode(self)) ?? Data(), as: UTF8.self) }
+
+    static var encoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }
 }

@@ -12,6 +12,8 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     public var finalLearningRate: Float = 1e-4
     public var weightDecay: Float = 0.01
     public var maxGradientNorm: Float = 5
+    /// Probability of training a clip on its clean audio rather than a noisy copy.
+    public var cleanAudioProbability: Float = 0.4
     public init() {}
 }
 
@@ -33,7 +35,9 @@ public final class AVTrainer {
                                         warmup: settings.warmupSteps, total: settings.steps)
     }
 
-    /// One optimisation step on a batch drawn from `examples`; returns the mean CTC loss per label.
+    /// One optimisation step on a batch drawn from `examples`; returns the mean joint loss per label.
+    /// Each clip's audio is its clean log-mel with probability `cleanAudioProbability`, else one of
+    /// its noisy copies (when it has any); then modality dropout.
     @discardableResult
     public func trainStep(_ examples: [AVExample]) -> Double {
         var r = SplitMix(seed: settings.seed, stream: "train-step", index: step)
@@ -43,11 +47,12 @@ public final class AVTrainer {
         let n = min(settings.batchSize, examples.count)
         for _ in 0..<n {
             let e = examples[r.below(examples.count)]
+            var mel: [Float]? = nil
+            if !e.noisyMels.isEmpty && r.unit() >= settings.cleanAudioProbability { mel = e.noisyMels[r.below(e.noisyMels.count)] }
             var modality = Modality.both
             if r.unit() < model.configuration.modalityDropout { modality = r.unit() < 0.5 ? .audioOnly : .videoOnly }
-            let scale = 1 / Float(n * max(e.labels.count, 1))
-            let (loss, _) = model.step(e, modality: modality, train: true, gradientScale: scale)
-            if loss.isFinite { total += loss / Double(max(e.labels.count, 1)); counted += 1 }
+            let (loss, _) = model.step(e, mel: mel, modality: modality, train: true, gradientScale: 1 / Float(n))
+            if loss.isFinite { total += loss; counted += 1 }
         }
         clipGradientNorm(parameters, maxNorm: settings.maxGradientNorm)
         optimizer.update(parameters, learningRate: schedule.rate(at: step))
@@ -55,11 +60,12 @@ public final class AVTrainer {
         return counted == 0 ? .infinity : total / Double(counted)
     }
 
-    /// Greedy-CTC character error rate over `examples` with the given inputs.
-    public func characterErrorRate(_ examples: [AVExample], modality: Modality = .both) -> Double {
+    /// Character error rate over `examples` (joint CTC/attention decoding) with the given inputs;
+    /// `noisy` picks each example's noisy copy of that index instead of the clean audio.
+    public func characterErrorRate(_ examples: [AVExample], modality: Modality = .both, noisy: Int? = nil) -> Double {
         let pairs = examples.map { e -> (String, String) in
-            let logits = model.step(e, modality: modality, train: false).logits
-            return (CharacterVocabulary.greedyCTC(logits: logits, frames: e.frames), e.text)
+            let mel = noisy.flatMap { $0 < e.noisyMels.count ? e.noisyMels[$0] : nil }
+            return (model.transcribe(e, mel: mel, modality: modality), e.text)
         }
         return CharacterErrorRate.rate(pairs)
     }
@@ -74,7 +80,7 @@ public final class AVTrainer {
         for (name, values) in model.video.buffers { tensors[name] = try Tensor(shape: [values.count], data: values) }
         for (name, values) in optimizer.state { tensors["optimizer." + name] = try Tensor(shape: [values.count], data: values) }
         let metadata = ["format": "captiond-av-1", "configuration": model.configuration.json,
-                        "settings": String(decoding: try JSONEncoder().encode(settings), as: UTF8.self),
+                        "settings": String(decoding: try AVConfiguration.encoder.encode(settings), as: UTF8.self),
                         "step": String(step), "corpus_seed": String(settings.corpusSeed)]
         do { try SafetensorsWriter.write(tensors, metadata: metadata, to: path) } catch {
             throw TrainingError.io(path: path, reason: "cannot write the checkpoint: \(error)")

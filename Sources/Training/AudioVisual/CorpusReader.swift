@@ -54,18 +54,31 @@ public enum CorpusReader {
     }
 
     /// The example of one manifest entry; `noisy` picks a noisy copy (e.g. "babble:0") instead of
-    /// the clean audio.
-    public static func example(_ entry: ManifestEntry, in directory: String, noisy: String? = nil) throws -> AVExample {
-        let audioPath = directory + "/" + (noisy.flatMap { entry.noisy[$0] } ?? entry.audio)
-        let wav: WAVFile
-        do { wav = try WAVFile(contentsOf: audioPath) } catch { throw TrainingError.io(path: audioPath, reason: "\(error)") }
-        guard wav.sampleRate == 16_000 else {
-            throw TrainingError.io(path: audioPath, reason: "sample rate \(wav.sampleRate) Hz; the corpus format is 16 kHz mono (ffmpeg -ar 16000 -ac 1)")
+    /// the clean audio; `noisyCopies` adds those noisy copies' log-mel as `noisyMels` (in that order).
+    public static func example(_ entry: ManifestEntry, in directory: String, noisy: String? = nil,
+                               noisyCopies: [String] = []) throws -> AVExample {
+        func mel(_ relative: String, frames t: Int) throws -> [Float] {
+            let audioPath = directory + "/" + relative
+            let wav: WAVFile
+            do { wav = try WAVFile(contentsOf: audioPath) } catch { throw TrainingError.io(path: audioPath, reason: "\(error)") }
+            guard wav.sampleRate == 16_000 else {
+                throw TrainingError.io(path: audioPath, reason: "sample rate \(wav.sampleRate) Hz; the corpus format is 16 kHz mono (ffmpeg -ar 16000 -ac 1)")
+            }
+            return AVExampleLoader.melRows(wav.monoSamples(), videoFrames: t)
         }
         let crops = try mouthFrames(directory + "/" + entry.mouth)
         let t = crops.count
         guard t > 0 else { throw TrainingError.io(path: directory + "/" + entry.mouth, reason: "holds no frames") }
-        return AVExample(crops: crops.flatMap(MouthCropSpec.standardised), mel: AVExampleLoader.melRows(wav.monoSamples(), videoFrames: t),
-                         frames: t, labels: try CharacterVocabulary.encode(entry.text), text: entry.text)
+        if let noisy, entry.noisy[noisy] == nil {
+            throw TrainingError.io(path: directory + "/manifest.jsonl", reason: "clip \(entry.id) has no noisy copy '\(noisy)' (it has: \(entry.noisy.keys.sorted().joined(separator: ", ")))")
+        }
+        let noisyMels = try noisyCopies.map { key -> [Float] in
+            guard let path = entry.noisy[key] else {
+                throw TrainingError.io(path: directory + "/manifest.jsonl", reason: "clip \(entry.id) has no noisy copy '\(key)'")
+            }
+            return try mel(path, frames: t)
+        }
+        return AVExample(cropBytes: crops.flatMap { $0 }, mel: try mel(noisy.flatMap { entry.noisy[$0] } ?? entry.audio, frames: t),
+                         frames: t, labels: try CharacterVocabulary.encode(entry.text), text: entry.text, noisyMels: noisyMels)
     }
 }

@@ -43,6 +43,15 @@ public struct Conv2d {
         return y
     }
 
+    /// Only dW = dy·colsᵀ (and db), for a first layer whose input needs no gradient.
+    public func accumulateWeightGradient(_ dy: [Float], x: [Float], height h: Int, width w: Int) {
+        let (ho, wo) = outputSize(h, w)
+        let l = ho * wo, ckk = inChannels * kernel * kernel
+        let cols = im2col(x, height: h, width: w)
+        GeneralMatrixMultiply.accumulate(dy, cols, into: &weight.grad, m: outChannels, n: ckk, k: l, transposeB: true)
+        if let bias { for o in 0..<outChannels { var s: Float = 0; for i in 0..<l { s += dy[o * l + i] }; bias.grad[o] += s } }
+    }
+
     /// Accumulates dW = dy·colsᵀ (and db); returns dx = col2im(Wᵀ·dy).
     public func backward(_ dy: [Float], x: [Float], height h: Int, width w: Int) -> [Float] {
         let (ho, wo) = outputSize(h, w)
@@ -52,5 +61,57 @@ public struct Conv2d {
         if let bias { for o in 0..<outChannels { var s: Float = 0; for i in 0..<l { s += dy[o * l + i] }; bias.grad[o] += s } }
         let dcols = GeneralMatrixMultiply.product(weight.value, dy, m: ckk, n: l, k: outChannels, transposeA: true)
         return col2im(dcols, height: h, width: w)
+    }
+
+    // MARK: a batch of images through one sgemm
+
+    /// x: (N, C, H, W) → y: (N, O, Ho, Wo), with the N images' columns side by side in one
+    /// (C·k·k, N·L) matrix so the product is one sgemm instead of N small ones.
+    public func forward(batch x: [Float], images n: Int, height h: Int, width w: Int) -> [Float] {
+        let (ho, wo) = outputSize(h, w)
+        let l = ho * wo, ckk = inChannels * kernel * kernel
+        let cols = batchColumns(x, images: n, height: h, width: w)                   // (CKK, N·L)
+        let y = GeneralMatrixMultiply.product(weight.value, cols, m: outChannels, n: n * l, k: ckk)   // (O, N·L)
+        var out = [Float](repeating: 0, count: n * outChannels * l)                   // (N, O, L)
+        for o in 0..<outChannels {
+            let b = bias?.value[o] ?? 0
+            for f in 0..<n { for i in 0..<l { out[(f * outChannels + o) * l + i] = y[o * n * l + f * l + i] + b } }
+        }
+        return out
+    }
+
+    /// The batch version of `backward`; `inputGradient: false` skips dx (a first layer).
+    public func backward(batch dy: [Float], x: [Float], images n: Int, height h: Int, width w: Int,
+                         inputGradient: Bool = true) -> [Float] {
+        let (ho, wo) = outputSize(h, w)
+        let l = ho * wo, ckk = inChannels * kernel * kernel
+        var dyt = [Float](repeating: 0, count: outChannels * n * l)                  // (O, N·L)
+        for f in 0..<n { for o in 0..<outChannels { for i in 0..<l { dyt[o * n * l + f * l + i] = dy[(f * outChannels + o) * l + i] } } }
+        let cols = batchColumns(x, images: n, height: h, width: w)
+        GeneralMatrixMultiply.accumulate(dyt, cols, into: &weight.grad, m: outChannels, n: ckk, k: n * l, transposeB: true)
+        if let bias { for o in 0..<outChannels { var s: Float = 0; for i in 0..<(n * l) { s += dyt[o * n * l + i] }; bias.grad[o] += s } }
+        guard inputGradient else { return [] }
+        let dcols = GeneralMatrixMultiply.product(weight.value, dyt, m: ckk, n: n * l, k: outChannels, transposeA: true)  // (CKK, N·L)
+        let per = inChannels * h * w
+        var dx = [Float](repeating: 0, count: n * per)
+        var one = [Float](repeating: 0, count: ckk * l)
+        for f in 0..<n {
+            for r in 0..<ckk { for i in 0..<l { one[r * l + i] = dcols[r * n * l + f * l + i] } }
+            let image = col2im(one, height: h, width: w)
+            for i in 0..<per { dx[f * per + i] = image[i] }
+        }
+        return dx
+    }
+
+    /// (C·k·k, N·L): image f's columns at f·L.
+    func batchColumns(_ x: [Float], images n: Int, height h: Int, width w: Int) -> [Float] {
+        let (ho, wo) = outputSize(h, w)
+        let l = ho * wo, ckk = inChannels * kernel * kernel, per = inChannels * h * w
+        var cols = [Float](repeating: 0, count: ckk * n * l)
+        for f in 0..<n {
+            let one = im2col(Array(x[f * per..<(f + 1) * per]), height: h, width: w)  // (CKK, L)
+            for r in 0..<ckk { for i in 0..<l { cols[r * n * l + f * l + i] = one[r * l + i] } }
+        }
+        return cols
     }
 }

@@ -9,17 +9,25 @@ public enum DotProductAttention {
 
     public static func forward(q: [Float], k: [Float], v: [Float], queries tq: Int, keys tk: Int, depth d: Int,
                                valueDepth dv: Int, visible: (Int) -> Int) -> ([Float], Cache) {
+        forward(q: q, k: k, v: v, queries: tq, keys: tk, depth: d, valueDepth: dv, window: { 0..<visible($0) })
+    }
+
+    /// The same with a window of keys per query: query i sees keys `window(i)` (clamped to 0..<Tk),
+    /// e.g. (i − W + 1)...i for windowed causal attention. Backward is unchanged (masked p are 0).
+    public static func forward(q: [Float], k: [Float], v: [Float], queries tq: Int, keys tk: Int, depth d: Int,
+                               valueDepth dv: Int, window: (Int) -> Range<Int>) -> ([Float], Cache) {
         var s = GeneralMatrixMultiply.product(q, k, m: tq, n: tk, k: d, transposeB: true)
         let scale = 1 / Float(d).squareRoot()
         for i in 0..<tq {
-            let n = min(max(visible(i), 0), tk)
+            let w = window(i)
+            let lo = min(max(w.lowerBound, 0), tk), hi = min(max(w.upperBound, lo), tk)
             var m = -Float.infinity
-            for j in 0..<n { s[i * tk + j] *= scale; m = max(m, s[i * tk + j]) }
+            for j in lo..<hi { s[i * tk + j] *= scale; m = max(m, s[i * tk + j]) }
             var sum: Float = 0
             for j in 0..<tk {
-                if j < n { s[i * tk + j] = exp(s[i * tk + j] - m); sum += s[i * tk + j] } else { s[i * tk + j] = 0 }
+                if j >= lo && j < hi { s[i * tk + j] = exp(s[i * tk + j] - m); sum += s[i * tk + j] } else { s[i * tk + j] = 0 }
             }
-            if sum > 0 { for j in 0..<n { s[i * tk + j] /= sum } }
+            if sum > 0 { for j in lo..<hi { s[i * tk + j] /= sum } }
         }
         let out = GeneralMatrixMultiply.product(s, v, m: tq, n: dv, k: tk)
         return (out, Cache(q: q, k: k, v: v, p: s))

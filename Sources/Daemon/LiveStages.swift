@@ -21,6 +21,10 @@ extension DaemonStages {
         },
         recognizer: { model, streaming in
             do {
+                if AVCheckpoint.isAudioVisual(model.name) {   // model.name = "av": the audio-visual model
+                    return try LiveCaptioner(model: AVStreamingModel(settings: model), configuration: streaming,
+                                             speaker: MouthMotionActivity())
+                }
                 return try LiveCaptioner(model: WhisperStreamingModel(settings: model, threads: 1),
                                          configuration: streaming, speaker: MouthMotionActivity())
             } catch {

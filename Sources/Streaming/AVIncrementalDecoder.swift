@@ -2,6 +2,7 @@ import CaptionCore
 import Features
 import Foundation
 import Models
+import Vision
 
 /// The audio-visual model run as the signals arrive, for the live captioner and the offline
 /// commands alike: 16-kHz samples go through the incremental log-mel (`StreamingLogMel`, equal to
@@ -32,12 +33,15 @@ public final class AVIncrementalDecoder {
     public private(set) var samplesFed = 0
     /// Frames run so far since the origin.
     public private(set) var framesDone = 0
-    /// Per frame run: the best class and its log-probability (frame `firstKeptFrame + i`).
+    /// Per CTC step run: the best class and its log-probability (step `firstKeptFrame·subframes + i`).
     private var best: [(label: Int, logProb: Float)] = []
+    /// CTC steps per model frame (1 for the CTC-per-frame checkpoints).
+    private var subframes = 1
     private var firstKeptFrame = 0
     /// Frames kept for `hypothesis` (older ones are dropped): 120 s.
     public var keepFrames = 3000
-    /// Compute time of the frames run (seconds) and their count, for the per-frame cost.
+    /// Compute time (thread CPU time, so it means the same on a loaded machine) of the frames run
+    /// (seconds) and their count, for the per-frame cost.
     public private(set) var computeSeconds = 0.0
     public private(set) var framesTimed = 0
 
@@ -62,6 +66,8 @@ public final class AVIncrementalDecoder {
         let standardised = MouthCropSpec.standardised(crop)
         if let last = crops.last, time < last.time { return } // out of order: ignored
         crops.append((time, standardised))
+        // While no audio arrives (between utterances) frames would pile up: keep the last 10 s.
+        if crops.count > 250 { crops.removeFirst(crops.count - 250) }
     }
 
     /// Appends 16-kHz samples (continuing at `audioEnd`) and runs every frame that became ready.
@@ -100,17 +106,18 @@ public final class AVIncrementalDecoder {
             current = ""
         }
         if hi > lo {
-            for f in lo..<hi {
-                let (label, lp) = best[f - firstKeptFrame]
-                logProbSum += Double(lp)
+            let k = subframes
+            for step in (lo * k)..<(hi * k) {
+                let (label, lp) = best[step - firstKeptFrame * k]
+                logProbSum += Double(lp) / Double(k)
                 defer { previous = label }
-                guard label != 0, label != previous else { continue }
+                guard label != 0, label != previous, label <= AVRecognizer.vocabulary.count else { continue }
                 let ch = AVRecognizer.vocabulary[label - 1]
-                let t = origin + Double(f) * Self.frameSeconds
+                let t = origin + Double(step) * Self.frameSeconds / Double(k)
                 if ch == " " { close(); continue }
                 if current.isEmpty { wordStart = t }
                 current.append(ch)
-                wordEnd = t + Self.frameSeconds
+                wordEnd = t + Self.frameSeconds / Double(k)
             }
         }
         close()
@@ -126,7 +133,7 @@ public final class AVIncrementalDecoder {
         hypothesis(from: origin, to: origin + Double(framesDone + 1) * Self.frameSeconds).text
     }
 
-    /// Mean compute per frame (video + audio + fusion + head), milliseconds.
+    /// Mean compute per frame (video + audio + fusion + head), thread CPU milliseconds.
     public var millisecondsPerFrame: Double { framesTimed > 0 ? computeSeconds / Double(framesTimed) * 1000 : 0 }
 
     // MARK: - Internals
@@ -147,18 +154,23 @@ public final class AVIncrementalDecoder {
         while pendingMel.count - consumed >= per {
             guard let crop = cropForNextFrame(flush: flush) else { break }
             let rows = Array(pendingMel[consumed..<consumed + per])
-            let began = MonotonicClock.now()
+            let began = ThreadCPUTime.now()
             let logits = stream.feed(crop: crop, mel: rows)
-            computeSeconds += MonotonicClock.now() - began
+            computeSeconds += ThreadCPUTime.now() - began
             framesTimed += 1
             consumed += per
-            best.append(Self.bestClass(logits))
+            // One row of logits per CTC step; a model with several CTC steps per frame
+            // (sub-frames) gives several rows, spread evenly over the frame's 40 ms.
+            let classes = recognizer.classes
+            let rows = max(1, logits.count / classes)
+            if rows != subframes { subframes = rows; best.removeAll(); firstKeptFrame = framesDone }
+            for r in 0..<rows { best.append(Self.bestClass(Array(logits[(r * classes)..<min(logits.count, (r + 1) * classes)]))) }
             framesDone += 1
         }
         if consumed > 0 { pendingMel.removeFirst(consumed) }
-        if best.count > keepFrames {
-            let drop = best.count - keepFrames
-            best.removeFirst(drop)
+        if best.count > keepFrames * subframes {
+            let drop = (best.count - keepFrames * subframes) / subframes
+            best.removeFirst(drop * subframes)
             firstKeptFrame += drop
         }
     }
@@ -180,6 +192,7 @@ public final class AVIncrementalDecoder {
     private var sawVideo = false
 
     static func bestClass(_ logits: [Float]) -> (Int, Float) {
+        guard !logits.isEmpty else { return (0, 0) }
         var best = 0
         for j in 1..<logits.count where logits[j] > logits[best] { best = j }
         let m = logits[best]

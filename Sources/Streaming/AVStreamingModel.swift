@@ -26,6 +26,7 @@ public final class AVStreamingModel: VideoStreamingModel {
     public let checkpoint: String
     private let cropper: MouthCropping
     private var decoder: AVIncrementalDecoder?
+    private var decoderWindowStart = 0.0   // the window start the decoder was made for
     private var recentCrops: [(time: Double, crop: [UInt8])] = []   // the last ~2 s, for a restart
     private var lastFrameAt = -Double.infinity
     public private(set) var skippedFrames = 0
@@ -66,6 +67,9 @@ public final class AVStreamingModel: VideoStreamingModel {
         }
     }
 
+    /// Model frames run since the last restart.
+    public var framesDone: Int { decoder?.framesDone ?? 0 }
+
     /// Mean compute per model frame so far (ms).
     public var millisecondsPerFrame: Double { decoder?.millisecondsPerFrame ?? 0 }
 
@@ -84,7 +88,9 @@ public final class AVStreamingModel: VideoStreamingModel {
     /// so model frame k shows the camera frame k as in training.
     private func advance(_ samples: ArraySlice<Float>, startTime: Double) {
         let end = startTime + Double(samples.count) / 16_000
-        if decoder == nil || startTime > decoder!.audioEnd + 0.01 || startTime < decoder!.origin - 0.01 {
+        let restart = decoder.map { startTime > $0.audioEnd + 0.01 || startTime < decoderWindowStart - 0.01 } ?? true
+        if restart {
+            decoderWindowStart = startTime
             let video = !audioOnly && startTime - lastFrameAt < 1.0
             var origin = startTime
             if video, let first = recentCrops.first(where: { $0.time >= startTime - 1e-4 }), first.time - startTime < AVIncrementalDecoder.frameSeconds {

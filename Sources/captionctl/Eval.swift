@@ -92,7 +92,7 @@ struct Eval: ParsableCommand {
         } else {
             print("model \(o.model), \(o.clips) clips\(split.map { " (\($0))" } ?? ""), \(noise ?? "clean") audio, modality \(modality), \(String(format: "%.1f", o.audioSeconds)) s of audio")
             o.scores.textLines().forEach { print($0) }
-            if let ms = o.millisecondsPerFrame { print(String(format: "%.2f ms per 40-ms frame (video + audio + fusion + head)", ms)) }
+            if let ms = o.millisecondsPerFrame { print(String(format: "%.2f ms CPU per 40-ms frame (video + audio + fusion + head, one thread)", ms)) }
             print(String(format: "RTF %.3f  (%.1f s processing)", rtf, o.processingSeconds))
         }
     }

@@ -162,9 +162,9 @@ public final class AVIncrementalDecoder {
             // One row of logits per CTC step; a model with several CTC steps per frame
             // (sub-frames) gives several rows, spread evenly over the frame's 40 ms.
             let classes = recognizer.classes
-            let rows = max(1, logits.count / classes)
-            if rows != subframes { subframes = rows; best.removeAll(); firstKeptFrame = framesDone }
-            for r in 0..<rows { best.append(Self.bestClass(Array(logits[(r * classes)..<min(logits.count, (r + 1) * classes)]))) }
+            let steps = max(1, logits.count / classes)
+            if steps != subframes { subframes = steps; best.removeAll(); firstKeptFrame = framesDone }
+            for r in 0..<steps { best.append(Self.bestClass(Array(logits[(r * classes)..<min(logits.count, (r + 1) * classes)]))) }
             framesDone += 1
         }
         if consumed > 0 { pendingMel.removeFirst(consumed) }

@@ -67,7 +67,8 @@ struct Corpus: ParsableCommand {
                 progress.update(fraction: Double(done) / Double(max(total, 1)), processed: Double(done), unit: "clips")
             }
             progress.finish()
-            print("wrote \(train + validation + test) clips of the \(set) set to \(output) (seed \(seed))")
+            let pool = sentences.kind == .grid ? "" : " (\(sentences.sentences.count) sentences)"
+            print("wrote \(train + validation + test) clips of the \(set) set\(pool) to \(output) (seed \(seed))")
         } catch let error as TrainingError {
             throw CleanExit.failure(error.description)
         }

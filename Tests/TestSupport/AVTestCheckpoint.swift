@@ -35,8 +35,8 @@ public enum AVTestCheckpoint {
                                                          "--noise", "white:10"])
             guard c.status == 0 else { throw Failure("captionctl corpus failed: \(c.stderr)") }
             let t = try CommandRunner.run("captionctl", ["train", "--corpus", corpus, "-o", checkpoint + ".part", "--seed", "1",
-                                                         "--steps", "300", "--batch", "1", "--learning-rate", "0.01",
-                                                         "--epoch-steps", "300"])
+                                                         "--steps", "250", "--batch", "1", "--learning-rate", "0.01",
+                                                         "--epoch-steps", "250"])
             guard t.status == 0 else { throw Failure("captionctl train failed: \(t.stderr)") }
             try FileManager.default.moveItem(atPath: checkpoint + ".part", toPath: checkpoint)
         }

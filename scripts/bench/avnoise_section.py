@@ -53,6 +53,25 @@ def level_name(snr):
 
 
 def eval_cer(ctx, args, model, modality, snr, extra=()):
+    """One `captionctl eval` (cached in CORPUS/bench-cache.json by model file, mtime and condition,
+    so an interrupted run resumes where it stopped)."""
+    cache_path = os.path.join(args.av_corpus, "bench-cache.json")
+    stamp = os.path.getmtime(model) if os.path.exists(model) else 0
+    key = f"{os.path.abspath(model) if os.path.exists(model) else model}|{stamp}|{modality}|{snr}|{' '.join(extra)}"
+    cache = {}
+    if os.path.exists(cache_path):
+        with open(cache_path, encoding="utf-8") as f:
+            cache = json.load(f)
+    if key in cache:
+        return cache[key]
+    result = eval_uncached(ctx, args, model, modality, snr, extra)
+    cache[key] = result
+    with open(cache_path, "w", encoding="utf-8") as f:
+        json.dump(cache, f, indent=1)
+    return result
+
+
+def eval_uncached(ctx, args, model, modality, snr, extra=()):
     argv = [ctx.captionctl, "eval", os.path.join(args.av_corpus, "manifest.jsonl"), "--split", "test", "--json",
             "--model", model, "--modality", modality, "--threads", "1"] + list(extra)
     if snr is not None:
@@ -182,10 +201,6 @@ def run(ctx, args):
                 ctx.progress("avnoise: video only")
                 video_only = eval_cer(ctx, args, args.av_checkpoint, "video", None)["cer"]
             row["video"] = video_only
-            if args.av_whisper:
-                ctx.progress(f"avnoise: whisper {args.av_whisper} at {level_name(snr)}")
-                r = eval_cer(ctx, args, args.av_whisper, "audio", snr, ["--beam", "1", "--language", "en"])
-                row["whisper"] = r["cer"]
             rows.append(row)
     except RuntimeError as e:
         rows.append({"error": str(e)})
@@ -203,6 +218,14 @@ def run(ctx, args):
                 rows.append({"error": f"live {entry['id']}: {e}"})
                 continue
         latencies.append({"id": entry["id"], "latency_s": lat, "final": text, "reference": entry["text"]})
+    # Whisper last (the slowest: tiny.en decodes babble at length), after every AV figure.
+    if args.av_whisper:
+        try:
+            for row, snr in zip([r for r in rows if "av" in r], LEVELS):
+                ctx.progress(f"avnoise: whisper {args.av_whisper} at {level_name(snr)}")
+                row["whisper"] = eval_cer(ctx, args, args.av_whisper, "audio", snr, ["--beam", "1", "--language", "en"])["cer"]
+        except RuntimeError as e:
+            rows.append({"error": str(e)})
     plot = make_plot(args, rows)
     at0 = next((r for r in rows if r.get("snr") == "+0 dB"), None)
     summary = {}

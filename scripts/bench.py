@@ -25,6 +25,7 @@ import faces_section  # noqa: E402
 import keepup_section  # noqa: E402
 import camera_section  # noqa: E402
 import int8_section  # noqa: E402
+import avnoise_section  # noqa: E402
 
 SECTIONS = {offline_section.NAME: offline_section,
             capture_section.NAME: capture_section,
@@ -34,7 +35,8 @@ SECTIONS = {offline_section.NAME: offline_section,
             faces_section.NAME: faces_section,
             keepup_section.NAME: keepup_section,
             camera_section.NAME: camera_section,
-            int8_section.NAME: int8_section}
+            int8_section.NAME: int8_section,
+            avnoise_section.NAME: avnoise_section}
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

@@ -26,6 +26,11 @@ extension DaemonStages {
                 let faces = (model.dir as NSString).appendingPathComponent("faces")
                 let speaker = streaming.video.active
                     ? try FaceSpeakerActivity(modelsDirectory: faces, settings: streaming.video) : nil
+                if AVCheckpoint.isAudioVisual(model.name) {   // model.name = "av": the audio-visual model
+                    return try LiveCaptioner(model: AVStreamingModel(settings: model), configuration: streaming,
+                                             speaker: speaker,
+                                             clock: streaming.followsCaptureClock ? { MonotonicClock.now() } : nil)
+                }
                 return try LiveCaptioner(model: WhisperStreamingModel(settings: model, threads: 1),
                                          configuration: streaming, speaker: speaker,
                                          clock: streaming.followsCaptureClock ? { MonotonicClock.now() } : nil)

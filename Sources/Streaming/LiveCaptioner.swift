@@ -53,10 +53,13 @@ public final class LiveCaptioner {
     public var realTimeFactor: Double { rtf }
 
     /// Frames the camera analysis could not use (counted as dropped video).
-    public var skippedFrames: Int { speaker?.skippedFrames ?? 0 }
+    public var skippedFrames: Int { (speaker?.skippedFrames ?? 0) + ((model as? VideoStreamingModel)?.skippedFrames ?? 0) }
 
-    /// A captured video frame (for the speaker label and gate).
-    public func accept(video frame: VideoFrame) { speaker?.accept(frame: frame) }
+    /// A captured video frame (for the speaker gate, and the model when it reads the camera).
+    public func accept(video frame: VideoFrame) {
+        speaker?.accept(frame: frame)
+        (model as? VideoStreamingModel)?.accept(frame: frame)
+    }
 
     /// Faces in view, the speaking face and the analysis rate; nil without camera analysis.
     public var videoStatus: VideoAnalysisStatus? { speaker?.status }

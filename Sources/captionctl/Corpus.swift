@@ -39,19 +39,36 @@ struct Corpus: ParsableCommand {
     @Option(name: .long, help: "Folder of real speech (WAV/FLAC) for babble noise.")
     var babble: String = "../shared/fixtures"
 
+    @Option(name: .long, help: "Sentences: grid (the GRID grammar), open (real English sentences from Debian's fortunes-min) or mandarin (Tang poem lines, read from tone-numbered pinyin).")
+    var set: String = "grid"
+
+    @Option(name: .long, help: "Folder of the BSD fortune files for --set open.")
+    var fortunes: String = "/usr/share/games/fortunes"
+
+    @Option(name: .long, help: "hanzi<TAB>pinyin file for --set mandarin, written by scripts/mandarin-pinyin.")
+    var pinyin: String = ".build/av/mandarin-pinyin.tsv"
+
     func run() throws {
         do {
             let specs = try noise.split(separator: ",").map { try CorpusConfiguration.NoiseSpec(parsing: String($0)) }
             let config = CorpusConfiguration(seed: seed, trainClips: train, validationClips: validation, testClips: test,
                                              fullFrames: fullFrames, noise: specs)
             let mixer = specs.contains { $0.kind == .babble } ? try NoiseMixer.loadingBabble(from: babble) : nil
-            let generator = try CorpusGenerator(configuration: config, babble: mixer)
+            let sentences: SentenceSet
+            switch SentenceSet.Kind(rawValue: set) {
+            case .grid?: sentences = .grid
+            case .open?: sentences = try .openEnglish(fortunes: fortunes)
+            case .mandarin?: sentences = try .mandarin(pinyinFile: pinyin)
+            case nil: throw CleanExit.failure("--set \(set): expected grid, open or mandarin")
+            }
+            let generator = try CorpusGenerator(configuration: config, babble: mixer, sentences: sentences)
             let progress = ProgressLine("corpus")
             try generator.write(to: output) { done, total in
                 progress.update(fraction: Double(done) / Double(max(total, 1)), processed: Double(done), unit: "clips")
             }
             progress.finish()
-            print("wrote \(train + validation + test) clips to \(output) (seed \(seed))")
+            let pool = sentences.kind == .grid ? "" : " (\(sentences.sentences.count) sentences)"
+            print("wrote \(train + validation + test) clips of the \(set) set\(pool) to \(output) (seed \(seed))")
         } catch let error as TrainingError {
             throw CleanExit.failure(error.description)
         }

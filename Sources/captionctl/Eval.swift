@@ -18,9 +18,22 @@ struct Eval: ParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
+    @Option(help: "Corpus manifests (manifest.jsonl): only clips of this split (train, validation, test).")
+    var split: String?
+
+    @Option(help: "Corpus manifests: score a noisy copy, e.g. babble:0 or white:10 (the corpus's --noise list).")
+    var noise: String?
+
+    @Option(help: "Corpus manifests with --model av: av (both inputs), audio (video gated off) or video (audio off).")
+    var modality = "av"
+
+    @Option(help: "Corpus manifests: at most this many clips.")
+    var limit: Int?
+
     typealias Item = EvalManifest.Item
 
     func run() throws {
+        if CorpusEvaluation.isCorpusManifest(manifest) { return try runCorpus() }
         let items = try Self.readManifest(manifest)
         let pipeline = try whisper.loadPipeline()
         let options = try whisper.decodingOptions(for: pipeline)
@@ -68,6 +81,22 @@ struct Eval: ParsableCommand {
         }
     }
 
+    /// A corpus manifest (docs/CORPUS.md): the audio-visual model or Whisper on its clips.
+    func runCorpus() throws {
+        let evaluation = CorpusEvaluation(manifestPath: manifest, split: split, noise: noise, modality: modality, limit: limit)
+        let o = try evaluation.run(model: whisper.model, whisper: whisper, progressLabel: "eval corpus")
+        let rtf = o.audioSeconds > 0 ? o.processingSeconds / o.audioSeconds : 0
+        if json {
+            print(try EvalReport(scores: o.scores, rtf: rtf, audioSeconds: o.audioSeconds, utterances: o.clips, model: o.model,
+                                 millisecondsPerFrame: o.millisecondsPerFrame, condition: "\(modality) \(noise ?? "clean")").encoded())
+        } else {
+            print("model \(o.model), \(o.clips) clips\(split.map { " (\($0))" } ?? ""), \(noise ?? "clean") audio, modality \(modality), \(String(format: "%.1f", o.audioSeconds)) s of audio")
+            o.scores.textLines().forEach { print($0) }
+            if let ms = o.millisecondsPerFrame { print(String(format: "%.2f ms CPU per 40-ms frame (video + audio + fusion + head, one thread)", ms)) }
+            print(String(format: "RTF %.3f  (%.1f s processing)", rtf, o.processingSeconds))
+        }
+    }
+
     static func readManifest(_ path: String) throws -> [Item] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CleanExit.failure("\(path): cannot read the manifest (missing or not readable)")
@@ -99,8 +128,13 @@ struct EvalReport: Encodable {
     let audio_seconds: Double
     let utterances: Int
     let scores: CorpusScores
+    let ms_per_frame: Double?
+    let condition: String?
 
-    init(scores: CorpusScores, rtf: Double, audioSeconds: Double, utterances: Int, model: String) {
+    init(scores: CorpusScores, rtf: Double, audioSeconds: Double, utterances: Int, model: String,
+         millisecondsPerFrame: Double? = nil, condition: String? = nil) {
+        ms_per_frame = millisecondsPerFrame
+        self.condition = condition
         self.model = model
         language = scores.language
         wer = scores.wer?.rate

@@ -22,12 +22,17 @@ struct Transcribe: ParsableCommand {
         discussion: "With several files (or a directory as --output) each input writes DIR/NAME.FORMAT, NAME being its file name without the extension; inputs sharing a name (a/x.wav b/x.wav, x.wav x.flac) get NAME-2, NAME-3, … in command-line order, and a line on stderr says so. The output is checked (created, writable) before any transcription starts."))
     var output: String?
 
+    @Option(help: "Video of the speaker (Y4M: full frames, or 64×64 mouth crops) for the audio-visual model (--model av).")
+    var video: String?
+
     func run() throws {
         let format: SubtitleFormat
         do { format = try SubtitleFormat(name: self.format) } catch {
             throw CleanExit.failure("--format \(self.format): expected txt, srt, vtt or json")
         }
         let destinations = try OutputPlan(output: output, files: files, format: format)
+        if AVCheckpoint.isAudioVisual(whisper.model) { return try runAudioVisual(format: format, destinations: destinations) }
+        if video != nil { throw CleanExit.failure("--video is read by the audio-visual model only: add --model av (or a .safetensors checkpoint)") }
         let loadStarted = Date()
         let pipeline = try whisper.loadPipeline()
         let loadSeconds = Date().timeIntervalSince(loadStarted)

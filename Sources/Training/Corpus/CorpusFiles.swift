@@ -55,6 +55,9 @@ public struct ManifestEntry: Codable, Sendable, Equatable {
     public let face: Int
     public let videoFrames: Int
     public let audioSamples: Int
+    /// "open" or "mandarin" (absent for GRID), and the tone-numbered pinyin espeak-ng read (Mandarin).
+    public var sentenceSet: String? = nil
+    public var pinyin: String? = nil
 }
 
 /// `alignment.json` of one clip: phonemes and viseme segments with times in ms, and the viseme

@@ -13,6 +13,8 @@ public struct CorpusConfiguration: Sendable, Codable, Equatable {
     public var frameHeight: Int
     /// Noisy copies of each clip's audio: kind and SNR in dB.
     public var noise: [NoiseSpec]
+    /// The sentence set (`SentenceSet.Kind`); nil means GRID (corpora written before the sets).
+    public var sentenceSet: String? = nil
 
     public struct NoiseSpec: Sendable, Codable, Equatable {
         public let kind: NoiseKind
@@ -47,8 +49,14 @@ public struct CorpusConfiguration: Sendable, Codable, Equatable {
 public struct CorpusGenerator {
     public let configuration: CorpusConfiguration
     public let babble: NoiseMixer?
+    public let sentences: SentenceSet
 
-    public init(configuration: CorpusConfiguration, babble: NoiseMixer?) throws {
+    public init(configuration: CorpusConfiguration, babble: NoiseMixer?, sentences: SentenceSet = .grid) throws {
+        let plan = CorpusPlan(seed: configuration.seed, sentences: sentences)
+        for split in CorpusSplit.allCases where configuration.count(split) > 0 && plan.sentenceCount(split) == 0 {
+            throw TrainingError.invalidArgument(name: "\(split.rawValue) clips", reason: "the \(sentences.kind.rawValue) set has no \(split.rawValue) sentences under seed \(configuration.seed) (\(sentences.sentences.count) sentences); use a larger set or another seed")
+        }
+        self.sentences = sentences
         for (name, v) in [("train clips", configuration.trainClips), ("validation clips", configuration.validationClips), ("test clips", configuration.testClips)] where v < 0 {
             throw TrainingError.invalidArgument(name: name, reason: "\(v) is negative")
         }
@@ -64,8 +72,9 @@ public struct CorpusGenerator {
 
     /// Generates everything into `directory` (created if missing); `progress(done, total)` after each clip.
     public func write(to directory: String, progress: (Int, Int) -> Void = { _, _ in }) throws {
-        let c = configuration
-        let synth = ClipSynthesizer(plan: CorpusPlan(seed: c.seed), frameWidth: c.frameWidth, frameHeight: c.frameHeight)
+        var c = configuration
+        if sentences.kind != .grid { c.sentenceSet = sentences.kind.rawValue }
+        let synth = ClipSynthesizer(plan: CorpusPlan(seed: c.seed, sentences: sentences), frameWidth: c.frameWidth, frameHeight: c.frameHeight)
         try make(directory)
         try put(try CorpusFiles.json(c), directory + "/corpus.json")
         var manifest = Data()
@@ -94,12 +103,14 @@ public struct CorpusGenerator {
                     try put(CorpusFiles.wav(mixed, sampleRate: CorpusClip.sampleRate), dir + "/" + spec.fileName)
                     noisy["\(spec.kind.rawValue):\(NoiseSpec.format(spec.snrDB))"] = rel + "/" + spec.fileName
                 }
-                let entry = ManifestEntry(id: clip.id, split: split.rawValue, language: "en", text: clip.sentence.text,
+                var entry = ManifestEntry(id: clip.id, split: split.rawValue, language: sentences.language, text: clip.sentence.text,
                                           audio: rel + "/audio.wav", mouth: rel + "/mouth.y4m",
                                           frames: c.fullFrames ? rel + "/face.y4m" : nil, alignment: rel + "/alignment.json",
                                           noisy: noisy, voice: clip.style.label, wordsPerMinute: clip.style.wordsPerMinute,
                                           pitch: clip.style.pitch, face: clip.face.id, videoFrames: clip.mouthCrops.count,
                                           audioSamples: clip.audio.count)
+                if sentences.kind != .grid { entry.sentenceSet = sentences.kind.rawValue }
+                if sentences.kind == .mandarin { entry.pinyin = clip.sentence.spoken }
                 manifest.append(try CorpusFiles.json(entry))
                 manifest.append(0x0A)
                 done += 1

@@ -1,0 +1,203 @@
+import CaptionCore
+import Features
+import Foundation
+import Models
+import Vision
+
+/// The audio-visual model run as the signals arrive, for the live captioner and the offline
+/// commands alike: 16-kHz samples go through the incremental log-mel (`StreamingLogMel`, equal to
+/// the trainer's whole-clip log-mel) and mouth crops queue with their capture times; model frame k
+/// (40 ms of audio from the grid's origin, the mouth at its centre) runs through `AVStream` once
+/// its four log-mel frames exist and its crop is known. Each frame is encoded once; the text of any
+/// time range is the best-path CTC collapse of the frames in it.
+///
+/// Crop of frame k (centre c = origin + 0.04 k + 0.02 s): the newest queued crop stamped at or
+/// before c, decided once a later crop arrived, or once the audio is `videoWait` seconds past c
+/// (the previous crop is held), or at the end of a clip. Without video the frame gets a blank
+/// (zero) crop; a decoder built with `useVideo: false` ignores crops altogether (audio only).
+public final class AVIncrementalDecoder {
+    public let recognizer: AVRecognizer
+    public let useAudio: Bool
+    public let useVideo: Bool
+    /// Seconds the audio may run ahead of the newest crop before a frame is decided without it.
+    public var videoWait = 0.3
+    public static let frameSeconds = 0.04
+    static let samplesPerFrame = 640
+
+    private var stream: AVStream
+    private var mel = StreamingLogMel(melBins: 80, padding: 160)
+    private var pendingMel: [Float] = []            // normalised mel rows not yet consumed (rows × bins)
+    private var crops: [(time: Double, crop: [Float])] = []
+    private var heldCrop: [Float]
+    public private(set) var origin: Double
+    public private(set) var samplesFed = 0
+    /// Frames run so far since the origin.
+    public private(set) var framesDone = 0
+    /// Per CTC step run: the best class and its log-probability (step `firstKeptFrame·subframes + i`).
+    private var best: [(label: Int, logProb: Float)] = []
+    /// CTC steps per model frame (1 for the CTC-per-frame checkpoints).
+    private var subframes = 1
+    private var firstKeptFrame = 0
+    /// Frames kept for `hypothesis` (older ones are dropped): 120 s.
+    public var keepFrames = 3000
+    /// Compute time (thread CPU time, so it means the same on a loaded machine) of the frames run
+    /// (seconds) and their count, for the per-frame cost.
+    public private(set) var computeSeconds = 0.0
+    public private(set) var framesTimed = 0
+
+    public init(recognizer: AVRecognizer, origin: Double = 0, useAudio: Bool = true, useVideo: Bool = true) {
+        self.recognizer = recognizer
+        self.useAudio = useAudio
+        self.useVideo = useVideo
+        self.origin = origin
+        stream = AVStream(recognizer, useAudio: useAudio, useVideo: useVideo)
+        heldCrop = [Float](repeating: 0, count: MouthCropSpec.size * MouthCropSpec.size)
+    }
+
+    /// Capture time just after the last sample fed.
+    public var audioEnd: Double { origin + Double(samplesFed) / 16_000 }
+
+    /// Time of the next frame to run (its start).
+    public var nextFrameStart: Double { origin + Double(framesDone) * Self.frameSeconds }
+
+    /// A mouth crop (64 × 64 luma) shown at capture time `time`.
+    public func addCrop(_ crop: [UInt8], time: Double) {
+        guard useVideo, crop.count == MouthCropSpec.size * MouthCropSpec.size else { return }
+        let standardised = MouthCropSpec.standardised(crop)
+        if let last = crops.last, time < last.time { return } // out of order: ignored
+        crops.append((time, standardised))
+        // While no audio arrives (between utterances) frames would pile up: keep the last 10 s.
+        if crops.count > 250 { crops.removeFirst(crops.count - 250) }
+    }
+
+    /// Appends 16-kHz samples (continuing at `audioEnd`) and runs every frame that became ready.
+    public func feed(_ samples: ArraySlice<Float>) {
+        samplesFed += samples.count
+        appendMel(mel.feed(Array(samples)))
+        run(flush: false)
+    }
+
+    /// Ends a clip: the log-mel's end padding, rows of silence up to `frames` model frames (the
+    /// trainer's layout: ⌈samples / 640⌉, or the clip's video frame count), and every frame run.
+    public func finishClip(frames: Int? = nil) {
+        appendMel(mel.finish())
+        let total = frames ?? (samplesFed + Self.samplesPerFrame - 1) / Self.samplesPerFrame
+        let per = recognizer.melBins * recognizer.melFramesPerVideoFrame
+        let have = framesDone + pendingMel.count / per
+        if total > have {
+            pendingMel += [Float](repeating: (-8 + 4) / 4, count: (total - have) * per)
+        } else if total < have {
+            pendingMel.removeLast((have - total) * per)
+        }
+        run(flush: true)
+    }
+
+    /// The text of the frames whose centre lies in [from, to), with word times from the frames
+    /// that emitted their characters.
+    public func hypothesis(from: Double, to: Double, language: String = "en") -> Hypothesis {
+        let lo = max(firstKeptFrame, frameIndex(atOrAfter: from))
+        let hi = min(framesDone, frameIndex(atOrAfter: to))
+        var words: [Word] = []
+        var current = "", wordStart = 0.0, wordEnd = 0.0
+        var previous = -1
+        var logProbSum = 0.0
+        func close() {
+            if !current.isEmpty { words.append(Word(text: current, start: wordStart, end: wordEnd)) }
+            current = ""
+        }
+        if hi > lo {
+            let k = subframes
+            for step in (lo * k)..<(hi * k) {
+                let (label, lp) = best[step - firstKeptFrame * k]
+                logProbSum += Double(lp) / Double(k)
+                defer { previous = label }
+                guard label != 0, label != previous, label <= AVRecognizer.vocabulary.count else { continue }
+                let ch = AVRecognizer.vocabulary[label - 1]
+                let t = origin + Double(step) * Self.frameSeconds / Double(k)
+                if ch == " " { close(); continue }
+                if current.isEmpty { wordStart = t }
+                current.append(ch)
+                wordEnd = t + Self.frameSeconds / Double(k)
+            }
+        }
+        close()
+        let frames = max(1, hi - lo)
+        var h = Hypothesis(words: words, avgLogProb: logProbSum / Double(frames), noSpeechProb: 0,
+                           compressionRatio: 1, language: language)
+        h.timesAreEstimated = false
+        return h
+    }
+
+    /// The best-path text of every frame kept (offline use).
+    public var text: String {
+        hypothesis(from: origin, to: origin + Double(framesDone + 1) * Self.frameSeconds).text
+    }
+
+    /// Mean compute per frame (video + audio + fusion + head), thread CPU milliseconds.
+    public var millisecondsPerFrame: Double { framesTimed > 0 ? computeSeconds / Double(framesTimed) * 1000 : 0 }
+
+    // MARK: - Internals
+
+    private func frameIndex(atOrAfter time: Double) -> Int {
+        // Frame f's centre is origin + 0.04 f + 0.02; the first frame with centre ≥ time.
+        max(0, Int(((time - origin - Self.frameSeconds / 2) / Self.frameSeconds - 1e-9).rounded(.up)))
+    }
+
+    private func appendMel(_ raw: [Float]) {
+        pendingMel.reserveCapacity(pendingMel.count + raw.count)
+        for v in raw { pendingMel.append((max(v, -8) + 4) / 4) }
+    }
+
+    private func run(flush: Bool) {
+        let per = recognizer.melBins * recognizer.melFramesPerVideoFrame
+        var consumed = 0
+        while pendingMel.count - consumed >= per {
+            guard let crop = cropForNextFrame(flush: flush) else { break }
+            let rows = Array(pendingMel[consumed..<consumed + per])
+            let began = ThreadCPUTime.now()
+            let logits = stream.feed(crop: crop, mel: rows)
+            computeSeconds += ThreadCPUTime.now() - began
+            framesTimed += 1
+            consumed += per
+            // One row of logits per CTC step; a model with several CTC steps per frame
+            // (sub-frames) gives several rows, spread evenly over the frame's 40 ms.
+            let classes = recognizer.classes
+            let steps = max(1, logits.count / classes)
+            if steps != subframes { subframes = steps; best.removeAll(); firstKeptFrame = framesDone }
+            for r in 0..<steps { best.append(Self.bestClass(Array(logits[(r * classes)..<min(logits.count, (r + 1) * classes)]))) }
+            framesDone += 1
+        }
+        if consumed > 0 { pendingMel.removeFirst(consumed) }
+        if best.count > keepFrames * subframes {
+            let drop = (best.count - keepFrames * subframes) / subframes
+            best.removeFirst(drop * subframes)
+            firstKeptFrame += drop
+        }
+    }
+
+    /// The crop of frame `framesDone`, or nil while it cannot be decided yet.
+    private func cropForNextFrame(flush: Bool) -> [Float]? {
+        guard useVideo else { return heldCrop }
+        let centre = nextFrameStart + Self.frameSeconds / 2
+        let decided = flush || crops.contains { $0.time > centre + 1e-6 } || audioEnd - centre >= videoWait
+            || (crops.isEmpty && !sawVideo)
+        guard decided else { return nil }
+        if let i = crops.lastIndex(where: { $0.time <= centre + 1e-6 }) {
+            heldCrop = crops[i].crop
+            sawVideo = true
+            crops.removeFirst(i + 1)
+        }
+        return heldCrop
+    }
+    private var sawVideo = false
+
+    static func bestClass(_ logits: [Float]) -> (Int, Float) {
+        guard !logits.isEmpty else { return (0, 0) }
+        var best = 0
+        for j in 1..<logits.count where logits[j] > logits[best] { best = j }
+        let m = logits[best]
+        var sum: Float = 0
+        for v in logits { sum += exp(v - m) }
+        return (best, -log(sum))
+    }
+}

@@ -1,0 +1,132 @@
+import CaptionCore
+import Foundation
+import Models
+
+/// A `StreamingModel` that also reads the camera: `LiveCaptioner` hands it every video frame.
+public protocol VideoStreamingModel: StreamingModel {
+    func accept(frame: VideoFrame)
+    /// Frames it could not use (no face, malformed), counted as dropped video.
+    var skippedFrames: Int { get }
+}
+
+/// The audio-visual model in the live path (`model.name = "av"`): incremental (`AVIncrementalDecoder`
+/// encodes each 40-ms frame once, as its audio and mouth crop arrive), so a window decode only
+/// consumes the audio after what it has seen and returns the text of the window's frames; the
+/// "final pass" is the utterance's frames read once more (no recomputation).
+///
+/// A window starting after the audio already seen (a new utterance after silence) restarts the
+/// causal state at the window's start, as a clip starts in training; video is used from then on
+/// when the camera delivered a frame within the last second.
+public final class AVStreamingModel: VideoStreamingModel {
+    public let sampleRate = 16_000
+    public let language = "en"
+    public let incremental = true
+    public let hasFinalPass = true
+    public let recognizer: AVRecognizer
+    public let checkpoint: String
+    private let cropper: MouthCropping
+    private var decoder: AVIncrementalDecoder?
+    private var decoderWindowStart = 0.0   // the window start the decoder was made for
+    private var recentCrops: [(time: Double, crop: [UInt8])] = []   // the last ~2 s, for a restart
+    private var lastFrameAt = -Double.infinity
+    public private(set) var skippedFrames = 0
+    /// Why the last unusable frame was skipped (logged once by the caller if it wants).
+    public private(set) var lastVideoProblem: String?
+    /// Video off: the audio branch alone (the model's modality gate sees zeros for video).
+    public let audioOnly: Bool
+
+    public init(checkpoint: String, cropper: MouthCropping, audioOnly: Bool = false) throws {
+        do { recognizer = try AVRecognizer(path: checkpoint) } catch {
+            throw StreamingError.modelUnusable(model: checkpoint, reason: "\(error)")
+        }
+        self.checkpoint = checkpoint
+        self.cropper = cropper
+        self.audioOnly = audioOnly
+    }
+
+    /// Loads the checkpoint `settings` name (`AVCheckpoint.resolve`); full frames are cropped with
+    /// the face models in `<settings.dir>/faces`.
+    public convenience init(settings: ModelSettings) throws {
+        guard settings.language == "en" || settings.language == "auto" else {
+            throw StreamingError.modelUnusable(model: settings.name, reason: "the audio-visual model is English (GRID-style corpus); set model.language = \"en\"")
+        }
+        let path = try AVCheckpoint.resolve(settings.name, directory: settings.dir)
+        try self.init(checkpoint: path, cropper: TrackedMouthCropper(facesDirectory: (settings.dir as NSString).appendingPathComponent("faces")))
+    }
+
+    public func accept(frame: VideoFrame) {
+        lastFrameAt = frame.timestamp
+        do {
+            guard let crop = try cropper.crop(frame) else { skippedFrames += 1; lastVideoProblem = "no face in frame \(frame.sequence)"; return }
+            decoder?.addCrop(crop, time: frame.timestamp)
+            recentCrops.append((frame.timestamp, crop))
+            if recentCrops.count > 60 { recentCrops.removeFirst(recentCrops.count - 60) }
+        } catch {
+            skippedFrames += 1
+            lastVideoProblem = "\(error)"
+        }
+    }
+
+    /// Model frames run since the last restart.
+    public var framesDone: Int { decoder?.framesDone ?? 0 }
+
+    /// Mean compute per model frame so far (ms).
+    public var millisecondsPerFrame: Double { decoder?.millisecondsPerFrame ?? 0 }
+
+    public func decodeWindow(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
+        advance(samples, startTime: startTime)
+        return decoder?.hypothesis(from: startTime, to: startTime + Double(samples.count) / 16_000) ?? Hypothesis(words: [], avgLogProb: 0, noSpeechProb: 0, compressionRatio: 1)
+    }
+
+    public func decodeUtterance(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
+        try decodeWindow(samples, startTime: startTime, prompt: prompt)
+    }
+
+    /// Feeds the part of `samples` after the audio already seen; restarts at a later window. A
+    /// restart puts the model's frame grid on the camera's: the first frame at or after the
+    /// window's start begins model frame 0 (≤ one frame of the window's start, preroll, is skipped),
+    /// so model frame k shows the camera frame k as in training.
+    private func advance(_ samples: ArraySlice<Float>, startTime: Double) {
+        let end = startTime + Double(samples.count) / 16_000
+        let restart = decoder.map { startTime > $0.audioEnd + 0.01 || startTime < decoderWindowStart - 0.01 } ?? true
+        if restart {
+            decoderWindowStart = startTime
+            let video = !audioOnly && startTime - lastFrameAt < 1.0
+            var origin = startTime
+            if video, let first = recentCrops.first(where: { $0.time >= startTime - 1e-4 }), first.time - startTime < AVIncrementalDecoder.frameSeconds {
+                origin = first.time
+            }
+            let d = AVIncrementalDecoder(recognizer: recognizer, origin: origin, useVideo: video)
+            for c in recentCrops where c.time >= origin - 1e-4 { d.addCrop(c.crop, time: c.time) }
+            decoder = d
+        }
+        guard let d = decoder, end > d.audioEnd else { return }
+        let skip = max(0, Int(((d.audioEnd - startTime) * 16_000).rounded()))
+        guard skip < samples.count else { return }
+        d.feed(samples[(samples.startIndex + skip)...])
+    }
+}
+
+/// Where an audio-visual checkpoint is: a `.safetensors` file path as is; a name ("av", "av-grid")
+/// as `<dir>/NAME.safetensors` or `<dir>/NAME/model.safetensors`.
+public enum AVCheckpoint {
+    /// True when `name` selects the audio-visual model rather than a Whisper directory.
+    public static func isAudioVisual(_ name: String) -> Bool {
+        name == "av" || name.hasPrefix("av-") || name.hasSuffix(".safetensors")
+    }
+
+    public static func resolve(_ name: String, directory: String) throws -> String {
+        var candidates: [String] = []
+        if name.hasSuffix(".safetensors") {
+            candidates = [name.hasPrefix("/") ? name : FileManager.default.currentDirectoryPath + "/" + name]
+        } else {
+            candidates = [(directory as NSString).appendingPathComponent(name + ".safetensors"),
+                          (directory as NSString).appendingPathComponent(name + "/model.safetensors")]
+        }
+        var isDir: ObjCBool = false
+        for c in candidates where FileManager.default.fileExists(atPath: c, isDirectory: &isDir) && !isDir.boolValue {
+            return c
+        }
+        throw StreamingError.modelUnusable(model: name, reason: "no audio-visual checkpoint at \(candidates.joined(separator: " or ")); train one with `captionctl train` (make train-av) and copy it there, or name the .safetensors file")
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import XCTest
+import Metrics
+import TestSupport
+
+/// `captionctl transcribe --model av --video` and `captionctl eval` on a corpus manifest, with a
+/// checkpoint overfitted on one synthesized clip (`AVTestCheckpoint`, made by the built
+/// `captionctl corpus`/`train`). Run with `swift test -c release` (the training takes seconds there).
+final class AudioVisualCommandTests: XCTestCase {
+    func cer(_ hypothesis: String, _ reference: String) -> Double {
+        let h = Array(hypothesis), r = Array(reference)
+        var row = Array(0...r.count)
+        for i in 1...max(1, h.count) where !h.isEmpty {
+            var next = [i] + [Int](repeating: 0, count: r.count)
+            for j in 1...max(1, r.count) where !r.isEmpty {
+                next[j] = min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (h[i - 1] == r[j - 1] ? 0 : 1))
+            }
+            row = next
+        }
+        return h.isEmpty ? 1 : Double(row[r.count]) / Double(max(1, r.count))
+    }
+
+    func testTranscribeWithVideoRunsTheAudioVisualModel() throws {
+        let av = try AVTestCheckpoint.make()
+        let r = try CommandRunner.run("captionctl", ["transcribe", av.audio, "--video", av.mouth, "--model", av.checkpoint])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let text = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertLessThanOrEqual(cer(text, av.text), 0.25, "got \"\(text)\" for \"\(av.text)\"")
+
+        // JSON: the text, the frames (one per 40 ms of the mouth video) and word times.
+        let j = try CommandRunner.run("captionctl", ["transcribe", av.audio, "--video", av.mouth, "--model", av.checkpoint, "--format", "json"])
+        XCTAssertEqual(j.status, 0, j.stderr)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(object["text"] as? String, text)
+        let frames = try XCTUnwrap(object["frames"] as? Int)
+        XCTAssertGreaterThan(frames, 20)
+        XCTAssertFalse((object["words"] as? [Any] ?? []).isEmpty)
+
+        // Without --video the same command runs the audio branch alone (no error).
+        let a = try CommandRunner.run("captionctl", ["transcribe", av.audio, "--model", av.checkpoint])
+        XCTAssertEqual(a.status, 0, a.stderr)
+
+        // --video with a Whisper model, and a missing checkpoint, are refused with the fix.
+        let w = try CommandRunner.run("captionctl", ["transcribe", av.audio, "--video", av.mouth, "--model", "/nonexistent/model-dir"])
+        XCTAssertEqual(w.status, 1)
+        XCTAssertTrue(w.stderr.contains("--model av"), w.stderr)
+        let m = try CommandRunner.run("captionctl", ["transcribe", av.audio, "--model", "/nonexistent/x.safetensors"])
+        XCTAssertEqual(m.status, 1)
+        XCTAssertTrue(m.stderr.contains("no audio-visual checkpoint"), m.stderr)
+    }
+
+    func testEvalOnACorpusManifestPrintsEveryMetric() throws {
+        let av = try AVTestCheckpoint.make()
+        let manifest = av.corpus + "/manifest.jsonl"
+        let r = try CommandRunner.run("captionctl", ["eval", manifest, "--model", av.checkpoint, "--split", "train"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for metric in ["CER", "WER", "BLEU", "ROUGE-L", "CIDEr-D"] {
+            XCTAssertTrue(r.stdout.contains(metric), "\(metric) missing from:\n\(r.stdout)")
+        }
+        let j = try CommandRunner.run("captionctl", ["eval", manifest, "--model", av.checkpoint, "--split", "train", "--json"])
+        XCTAssertEqual(j.status, 0, j.stderr)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
+        let cerValue = try XCTUnwrap(object["cer"] as? Double)
+        XCTAssertLessThanOrEqual(cerValue, 0.25, "the overfitted clip: \(j.stdout)")
+        XCTAssertEqual(object["utterances"] as? Int, 1)
+        XCTAssertNotNil(object["ms_per_frame"] as? Double)
+
+        // A noisy copy and the single branches run; a copy the corpus lacks is a clear error.
+        for extra in [["--noise", "white:10"], ["--modality", "audio"], ["--modality", "video"]] {
+            let e = try CommandRunner.run("captionctl", ["eval", manifest, "--model", av.checkpoint, "--json"] + extra)
+            XCTAssertEqual(e.status, 0, "\(extra): \(e.stderr)")
+            XCTAssertEqual((try? JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: Any])?["utterances"] as? Int, 4)
+        }
+        let missing = try CommandRunner.run("captionctl", ["eval", manifest, "--model", av.checkpoint, "--noise", "babble:0"])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("--noise babble:0"), missing.stderr)
+    }
+}

@@ -1,0 +1,95 @@
+import XCTest
+import Foundation
+import CaptionCore
+import Features
+import Models
+import TestSupport
+@testable import Streaming
+
+/// The audio-visual model in the live path gives the whole-clip result: windows decoded as the
+/// policy asks for them (each new sample and camera frame once) against the model run on the
+/// whole clip's features (the trainer's: log-mel of the whole signal, standardised crops). Uses
+/// the checkpoint `AVTestCheckpoint` trains on one corpus clip (`swift test -c release`).
+final class AVStreamingModelTests: XCTestCase {
+    static func mouthFrames(_ path: String) throws -> [[UInt8]] {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        guard let end = bytes.firstIndex(of: 0x0A) else { return [] }
+        var frames: [[UInt8]] = [], i = end + 1
+        while i + 6 + 4096 <= bytes.count { frames.append(Array(bytes[(i + 6)..<(i + 6 + 4096)])); i += 6 + 4096 }
+        return frames
+    }
+
+    func words(_ s: String) -> String { s.split(separator: " ").joined(separator: " ") }
+
+    /// The whole-clip features as the trainer builds them (AVExampleLoader.melRows).
+    func wholeClipLogits(_ r: AVRecognizer, audio: [Float], crops: [[UInt8]], frames t: Int,
+                         useVideo: Bool = true) -> [Float] {
+        let raw = LogMelSpectrogram(melBins: 80).rawLogMel(audio)
+        var rows = [Float](repeating: (-8 + 4) / 4, count: t * 320)
+        for f in 0..<min(raw.count / 80, t * 4) { for b in 0..<80 { rows[f * 80 + b] = (max(raw[f * 80 + b], -8) + 4) / 4 } }
+        return r.logits(crops: crops.prefix(t).flatMap(MouthCropSpec.standardised), mel: rows, frames: t, useVideo: useVideo)
+    }
+
+    func testIncrementalWindowsGiveTheWholeClipResult() throws {
+        let av = try AVTestCheckpoint.make()
+        let recognizer = try AVRecognizer(path: av.checkpoint)
+        let audio = try WAVFile(contentsOf: av.audio).monoSamples()
+        let crops = try Self.mouthFrames(av.mouth)
+        let t = crops.count
+        XCTAssertEqual(t, (audio.count + 639) / 640)
+
+        // Offline through the incremental decoder == the model on the whole clip's features.
+        let offline = AVIncrementalDecoder(recognizer: recognizer)
+        for (k, c) in crops.enumerated() { offline.addCrop(c, time: Double(k) * 0.04) }
+        offline.feed(audio[...])
+        offline.finishClip(frames: t)
+        XCTAssertEqual(offline.framesDone, t)
+        let whole = wholeClipLogits(recognizer, audio: audio, crops: crops, frames: t)
+        XCTAssertEqual(words(offline.text), words(recognizer.greedyText(whole, frames: t)))
+        XCTAssertFalse(offline.text.isEmpty)
+
+        // Live: the policy's growing windows from one start, camera frames arriving with the audio.
+        let start = 1000.0
+        let model = try AVStreamingModel(checkpoint: av.checkpoint, cropper: TrackedMouthCropper(facesDirectory: "/nonexistent"))
+        var nextFrame = 0
+        var last: Hypothesis?
+        for end in Swift.stride(from: 8000, through: audio.count + 7999, by: 8000).map({ min($0, audio.count) }) {
+            while nextFrame < t, Double(nextFrame) * 0.04 < Double(end) / 16_000 {
+                model.accept(frame: VideoFrame(width: 64, height: 64, luma: crops[nextFrame], timestamp: start + Double(nextFrame) * 0.04,
+                                               sequence: UInt64(nextFrame)))
+                nextFrame += 1
+            }
+            last = try model.decodeWindow(audio[0..<end], startTime: start, prompt: "")
+        }
+        let final = try model.decodeUtterance(audio[...], startTime: start, prompt: "")
+        XCTAssertEqual(final, last)
+        let n = model.framesDone
+        XCTAssertGreaterThanOrEqual(n, t - 2, "frames left undecided at the end of the audio")
+        XCTAssertEqual(words(final.text), words(recognizer.greedyText(Array(whole.prefix(n * whole.count / crops.count)), frames: n)))
+        // Word times are the emitting frames' times on the capture clock.
+        if let w = final.words.first { XCTAssertGreaterThanOrEqual(w.start, start); XCTAssertFalse(final.timesAreEstimated) }
+        XCTAssertEqual(model.skippedFrames, 0)
+    }
+
+    /// Without any camera frame the model runs its audio branch alone (video gated off), and a
+    /// full frame without face models is counted as skipped with the reason.
+    func testWithoutVideoTheAudioBranchRunsAlone() throws {
+        let av = try AVTestCheckpoint.make()
+        let recognizer = try AVRecognizer(path: av.checkpoint)
+        let audio = try WAVFile(contentsOf: av.audio).monoSamples()
+        let crops = try Self.mouthFrames(av.mouth)
+        let model = try AVStreamingModel(checkpoint: av.checkpoint, cropper: TrackedMouthCropper(facesDirectory: "/nonexistent"))
+        let h = try model.decodeUtterance(audio[...], startTime: 5, prompt: "")
+        let n = model.framesDone
+        let whole = wholeClipLogits(recognizer, audio: audio, crops: crops, frames: crops.count, useVideo: false)
+        XCTAssertEqual(words(h.text), words(recognizer.greedyText(Array(whole.prefix(n * whole.count / crops.count)), frames: n)))
+
+        model.accept(frame: VideoFrame(width: 160, height: 120, luma: [UInt8](repeating: 90, count: 160 * 120), timestamp: 9, sequence: 0))
+        XCTAssertEqual(model.skippedFrames, 1)
+        XCTAssertTrue(model.lastVideoProblem?.contains("fetch-models faces") ?? false, model.lastVideoProblem ?? "")
+        XCTAssertThrowsError(try AVStreamingModel(checkpoint: "/nonexistent.safetensors", cropper: TrackedMouthCropper(facesDirectory: "/x")))
+        XCTAssertThrowsError(try AVCheckpoint.resolve("av", directory: "/nonexistent")) { e in
+            XCTAssertTrue("\(e)".contains("captionctl train"), "\(e)")
+        }
+    }
+}

@@ -195,7 +195,8 @@ public final class LiveCaptioner {
         case .final:
             return .final(CaptionFinal(utterance: e.utterance, text: e.text, start: e.start, end: e.end, lang: lang,
                                        words: e.words.map { CaptionWord(word: $0.text, start: $0.start, end: $0.end,
-                                                                        probability: $0.probability) }))
+                                                                        probability: $0.probability) },
+                                       timing: e.timing?.rawValue))
         }
     }
 }

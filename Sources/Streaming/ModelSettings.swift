@@ -10,6 +10,13 @@ public struct ModelSettings: Equatable, Sendable {
     public var language = "en"
     public var task: Task = .transcribe
     public var beam = 1
+    /// Text that precedes the audio (faster-whisper's initial_prompt), before the committed text.
+    public var prompt = ""
+    /// Words to expect, comma-separated (faster-whisper's hotwords).
+    public var hotwords = ""
+    /// Chinese script of the captions: OpenCC converts Whisper's output (zh only).
+    public enum Script: String, CaseIterable, Sendable { case simplified, traditional, asIs = "as-is" }
+    public var script: Script = .simplified
     public init() {}
 
     /// The model directory these settings name.

@@ -19,6 +19,12 @@ struct WhisperOptions: ParsableArguments {
     @Option(help: "Tokens a 30-s window may generate per second of audio it holds (at least 32), bounding the work on tones and noise; 0: unbounded, as faster-whisper.")
     var tokensPerSecond = 12.0
 
+    @Option(help: "Text that precedes the audio (faster-whisper's initial_prompt): names and spellings the decoder should expect, and the style.")
+    var prompt: String?
+
+    @Option(help: "Words to expect, comma-separated (faster-whisper's hotwords): put in every window's prompt before the previous text.")
+    var hotwords: String?
+
     @Option(help: "Threads for the tensor engine.")
     var threads = min(4, ProcessInfo.processInfo.activeProcessorCount)
 
@@ -46,6 +52,8 @@ struct WhisperOptions: ParsableArguments {
         options.beamSize = beam
         options.tokensPerSecond = tokensPerSecond > 0 ? tokensPerSecond : nil
         options.task = WhisperTask(rawValue: task) ?? .transcribe
+        if let prompt, !prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { options.initialPrompt = prompt }
+        if let hotwords, !hotwords.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { options.hotwords = hotwords }
         do {
             options.language = try pipeline.decodingLanguage(language)
         } catch {

@@ -51,8 +51,15 @@ final class RunawayGuardTests: XCTestCase {
         options.suppressTokens = []
         let samples = [Float](repeating: 0, count: 3 * 16_000)
         let result = try transcriber.transcribe(samples: samples, options: options)
-        // 36 tokens per attempt, fallback stops after 4 × 36 generated: ≤ 5 attempts × 37 steps.
-        XCTAssertLessThanOrEqual(model.fedSequences.count, 5 * 38)
+        // 36 tokens per attempt; the fallback stops once its attempts kept 4 × 36 tokens: one greedy
+        // attempt and three of best-of-5 sampling, ≤ 16 decodes × 37 steps.
+        let steps = model.fedSequences.count
+        XCTAssertLessThanOrEqual(steps, 16 * 38)
         XCTAssertTrue(result.segments.isEmpty, "the cut loop is dropped: \(result.segments.map(\.text))")
+        // Unguarded, the same utterance runs every temperature to Whisper's 224 tokens.
+        let unbounded = ScriptedWhisper(vocab: V.count, script: Self.looping)
+        options.tokensPerSecond = nil
+        _ = try Transcriber(model: unbounded, tokenizer: try V.tokenizer()).transcribe(samples: samples, options: options)
+        XCTAssertGreaterThan(unbounded.fedSequences.count, 5 * steps)
     }
 }

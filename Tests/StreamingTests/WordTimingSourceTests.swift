@@ -1,4 +1,5 @@
 import XCTest
+import Foundation
 import CaptionCore
 @testable import Streaming
 
@@ -42,36 +43,54 @@ final class WordTimingSourceTests: XCTestCase {
     }
 
     func testFinalCaptionEventCarriesTheTiming() throws {
-        final class Fixed: StreamingModel {
-            let sampleRate = 16_000, language = "en", incremental = false, hasFinalPass = false
+        /// The scripted decoder of LiveCaptionerTests, its hypotheses relabelled with `timing`.
+        final class Relabelled: StreamingModel {
+            let inner: ScriptedModel
             let timing: TimingSource
-            init(_ timing: TimingSource) { self.timing = timing }
+            let sampleRate = 16_000, language = "en", incremental = false, hasFinalPass = false
+            init(_ inner: ScriptedModel, _ timing: TimingSource) { self.inner = inner; self.timing = timing }
             func decodeWindow(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
-                let end = startTime + Double(samples.count) / 16_000
-                let w = [Word(text: "hello", start: startTime + 0.1, end: min(end, startTime + 0.6), probability: 0.9)]
-                return Hypothesis(words: end - startTime > 0.7 ? w : [], avgLogProb: -0.1, noSpeechProb: 0.01,
-                                  compressionRatio: 1, language: "en", timing: timing)
+                var h = try inner.decodeWindow(samples, startTime: startTime, prompt: prompt)
+                h.timing = timing
+                return h
             }
             func decodeUtterance(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
-                try decodeWindow(samples, startTime: startTime, prompt: prompt)
+                var h = try inner.decodeUtterance(samples, startTime: startTime, prompt: prompt)
+                h.timing = timing
+                return h
             }
         }
+        let t0 = 50.0
+        let script: [(String, Double, Double)] = [("ask", t0 + 1.0, t0 + 1.3), ("not", t0 + 1.4, t0 + 1.7),
+                                                  ("what", t0 + 1.8, t0 + 2.1), ("your", t0 + 2.2, t0 + 2.6)]
+        // A 200-Hz tone under each word, faint noise elsewhere (as LiveCaptionerTests).
+        var state: UInt64 = 42
+        let samples: [Float] = (0..<Int(4.5 * 16_000)).map { i in
+            let t = t0 + Double(i) / 16_000
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let hiss = 0.002 * (Float(state >> 40) / Float(1 << 24) * 2 - 1)
+            let voiced = script.contains { t >= $0.1 && t < $0.2 }
+            return hiss + (voiced ? 0.3 * sinf(2 * .pi * 200 * Float(t - t0)) : 0)
+        }
         for timing in [TimingSource.decoded, .segmentSpread] {
-            let captioner = try LiveCaptioner(model: Fixed(timing))
-            // 1.5 s of a loud tone, then 1.5 s of near silence: one utterance, one final.
-            let samples = (0..<48_000).map { i -> Float in i < 24_000 ? 0.3 * sinf(Float(i) * 0.08) : 0.0005 * sinf(Float(i)) }
+            let captioner = try LiveCaptioner(model: Relabelled(ScriptedModel(ScriptedDecoder(script)), timing))
             var events: [CaptionEvent] = []
             var i = 0
             while i < samples.count {
                 let j = min(samples.count, i + 1_600)
-                events += try captioner.accept(audio: AudioChunk(samples: Array(samples[i..<j]), startTime: 10 + Double(i) / 16_000,
+                events += try captioner.accept(audio: AudioChunk(samples: Array(samples[i..<j]), startTime: t0 + Double(i) / 16_000,
                                                                   sampleRate: 16_000, firstSampleIndex: UInt64(i)))
                 i = j
             }
             events += try captioner.finishUtterance()
             let finals = events.compactMap { e -> CaptionFinal? in if case .final(let f) = e { return f } else { return nil } }
-            XCTAssertEqual(finals.count, 1, "\(timing)")
+            XCTAssertEqual(finals.map(\.text), ["ask not what your"], "\(timing)")
             XCTAssertEqual(finals.first?.timing, timing.rawValue)
+            // On the wire too.
+            if let f = finals.first {
+                let line = String(decoding: try JSONEncoder().encode(f), as: UTF8.self)
+                XCTAssertTrue(line.contains("\"timing\":\"\(timing.rawValue)\""), line)
+            }
         }
     }
 }

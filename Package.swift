@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "Features", dependencies: ["CaptionCore"]),
         .target(name: "Models", dependencies: ["Tensor", "Features", "CZlib", "CBLAS"]),
         .target(name: "Vision", dependencies: ["Tensor", "Features"]),
-        .target(name: "Streaming", dependencies: ["Models", "Vision", "Features", "CaptionCore"]),
+        .target(name: "Streaming", dependencies: ["Models", "Vision", "Features", "CaptionCore", "COpenCC"]),
         .target(name: "Capture", dependencies: ["CALSA", "CV4L2", "CaptionCore",
                                           .product(name: "Atomics", package: "swift-atomics")]),
         .target(name: "IPC", dependencies: ["CaptionCore"]),

@@ -58,11 +58,14 @@ public struct CaptionFinal: Codable, Equatable, Sendable {
     public var wall: Double?
     /// Who spoke the utterance (video only; absent without video).
     public var speaker: CaptionSpeaker?
+    /// How the words' times were obtained: "decoded" (from the model) or "segment_spread" (a
+    /// segment's span spread over its words by character count); absent without words.
+    public var timing: String?
 
     public init(utterance: Int, seq: Int = 0, text: String, start: Double, end: Double, lang: String,
-                words: [CaptionWord] = [], wall: Double? = nil, speaker: CaptionSpeaker? = nil) {
+                words: [CaptionWord] = [], wall: Double? = nil, speaker: CaptionSpeaker? = nil, timing: String? = nil) {
         self.utterance = utterance; self.seq = seq; self.text = text; self.start = start; self.end = end
-        self.lang = lang; self.words = words; self.wall = wall; self.speaker = speaker
+        self.lang = lang; self.words = words; self.wall = wall; self.speaker = speaker; self.timing = timing
     }
 }
 

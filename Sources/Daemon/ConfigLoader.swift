@@ -109,6 +109,9 @@ public enum ConfigLoader {
         c.model.task = try r.choice("task", c.model.task)
         c.model.beam = try r.int("beam", c.model.beam, 1...16)
         c.model.compute = try r.choice("compute", c.model.compute)
+        c.model.prompt = try r.string("prompt", c.model.prompt, nonEmpty: false)
+        c.model.hotwords = try r.string("hotwords", c.model.hotwords, nonEmpty: false)
+        c.model.script = try r.choice("script", c.model.script)
         try r.rejectUnknown()
 
         r = try section("streaming")

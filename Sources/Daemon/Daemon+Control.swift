@@ -67,6 +67,8 @@ extension Daemon {
                 model.task = task
             case .model:
                 model.name = value
+            case .hotwords:
+                model.hotwords = value.trimmingCharacters(in: .whitespacesAndNewlines)
             }
             return enqueue(.setModel(model))
         }

@@ -3,6 +3,8 @@ import Foundation
 /// The settings `set` may change on a running daemon.
 public enum ControlSetting: String, CaseIterable, Codable, Sendable {
     case language, task, model
+    /// Words to expect, comma-separated (model.hotwords); "" clears them.
+    case hotwords
 }
 
 /// One request on the control socket: `{"cmd":"status"}`, `{"cmd":"set","key":"language","value":"zh"}`…
@@ -55,9 +57,9 @@ public enum ControlRequest: Equatable, Sendable {
         case "reload": return .success(.reload)
         case "set":
             guard let keyName = obj["key"] as? String, let key = ControlSetting(rawValue: keyName) else {
-                return .failure(ControlFailure(code: .badRequest, message: "set needs \"key\": one of language, task, model"))
+                return .failure(ControlFailure(code: .badRequest, message: "set needs \"key\": one of language, task, model, hotwords"))
             }
-            guard let value = obj["value"] as? String, !value.isEmpty else {
+            guard let value = obj["value"] as? String, !value.isEmpty || key == .hotwords else {
                 return .failure(ControlFailure(code: .badRequest, message: "set \(keyName) needs a non-empty string \"value\""))
             }
             return .success(.set(key, value))

@@ -1,3 +1,11 @@
+/// How a word's times were obtained: decoded from the model (the alignment heads' attention, or a
+/// truly incremental model's emission frame) or spread over a decoder segment's span by character
+/// count. Guards that judge word durations run on decoded times only.
+public enum TimingSource: String, Equatable, Sendable {
+    case decoded
+    case segmentSpread = "segment_spread"
+}
+
 /// One recognised word with its time span on the capture clock (seconds).
 public struct Word: Equatable, Sendable {
     public var text: String
@@ -7,10 +15,13 @@ public struct Word: Equatable, Sendable {
     public var endsSegment: Bool
     /// The decoder's probability for the word, when known.
     public var probability: Double?
+    /// How `start` and `end` were obtained (set from the hypothesis by `Hypothesis.normalized()`).
+    public var timing: TimingSource
 
-    public init(text: String, start: Double, end: Double, endsSegment: Bool = false, probability: Double? = nil) {
+    public init(text: String, start: Double, end: Double, endsSegment: Bool = false, probability: Double? = nil,
+                timing: TimingSource = .decoded) {
         self.text = text; self.start = start; self.end = end; self.endsSegment = endsSegment
-        self.probability = probability
+        self.probability = probability; self.timing = timing
     }
 }
 
@@ -19,8 +30,10 @@ public struct Word: Equatable, Sendable {
 public struct Hypothesis: Equatable, Sendable {
     /// Words in order, times absolute (the window's start time already added).
     public var words: [Word]
+    /// How the word times were obtained.
+    public var timing: TimingSource
     /// True when word times were spread over the window by character count, not decoded.
-    public var timesAreEstimated: Bool
+    public var timesAreEstimated: Bool { timing == .segmentSpread }
     /// Average log-probability of the decoded tokens (Whisper's avg_logprob).
     public var avgLogProb: Double
     /// Probability of the no-speech token at the first decoding step.
@@ -31,9 +44,9 @@ public struct Hypothesis: Equatable, Sendable {
     public var language: String?
 
     public init(words: [Word], avgLogProb: Double, noSpeechProb: Double, compressionRatio: Double,
-                language: String? = nil) {
+                language: String? = nil, timing: TimingSource = .decoded) {
         self.words = words
-        self.timesAreEstimated = false
+        self.timing = timing
         self.avgLogProb = avgLogProb
         self.noSpeechProb = noSpeechProb
         self.compressionRatio = compressionRatio
@@ -46,8 +59,7 @@ public struct Hypothesis: Equatable, Sendable {
                 compressionRatio: Double, language: String? = nil) {
         self.init(words: Hypothesis.spread(CaptionText.words(text), from: start, to: end),
                   avgLogProb: avgLogProb, noSpeechProb: noSpeechProb,
-                  compressionRatio: compressionRatio, language: language)
-        self.timesAreEstimated = true
+                  compressionRatio: compressionRatio, language: language, timing: .segmentSpread)
     }
 
     /// The hypothesis as the policy compares it: every multi-character CJK word split into one
@@ -72,9 +84,11 @@ public struct Hypothesis: Equatable, Sendable {
             guard parts.count > 1 else { out.append(w); continue }
             var split = Hypothesis.spread(parts, from: w.start, to: w.end)
             for i in split.indices { split[i].probability = w.probability }
+            // A decoded CJK word of several characters keeps its decoded span; the characters share it.
             if w.endsSegment, !split.isEmpty { split[split.count - 1].endsSegment = true }
             out += split
         }
+        for i in out.indices { out[i].timing = timing }
         copy.words = out
         return copy
     }
@@ -84,6 +98,7 @@ public struct Hypothesis: Equatable, Sendable {
 
     /// Spreads a time span over words by character count (one extra unit per word for the gap).
     static func spread(_ texts: [String], from start: Double, to end: Double) -> [Word] {
+        // Words made here carry .segmentSpread; a caller with decoded spans overrides it.
         let weights = texts.map { Double($0.count + 1) }
         let total = weights.reduce(0, +)
         guard total > 0 else { return [] }
@@ -92,9 +107,17 @@ public struct Hypothesis: Equatable, Sendable {
         var words: [Word] = []
         for (text, w) in zip(texts, weights) {
             let d = span * w / total
-            words.append(Word(text: text, start: t, end: t + d))
+            words.append(Word(text: text, start: t, end: t + d, timing: .segmentSpread))
             t += d
         }
         return words
+    }
+}
+
+extension StreamingEvent {
+    /// How the event's word times were obtained: decoded only when every word's were; nil without words.
+    public var timing: TimingSource? {
+        guard !words.isEmpty else { return nil }
+        return words.allSatisfy { $0.timing == .decoded } ? .decoded : .segmentSpread
     }
 }

@@ -13,6 +13,13 @@ public struct ModelSettings: Equatable, Sendable {
     /// Weight precision (`model.compute`): the checkpoint's own, or int8 / float16 / float32.
     public enum Compute: String, CaseIterable, Sendable { case `default`, int8, float16, float32 }
     public var compute: Compute = .default
+    /// Text that precedes the audio (faster-whisper's initial_prompt), before the committed text.
+    public var prompt = ""
+    /// Words to expect, comma-separated (faster-whisper's hotwords).
+    public var hotwords = ""
+    /// Chinese script of the captions: OpenCC converts Whisper's output (zh only).
+    public enum Script: String, CaseIterable, Sendable { case simplified, traditional, asIs = "as-is" }
+    public var script: Script = .simplified
     public init() {}
 
     /// The model directory these settings name.

@@ -80,7 +80,7 @@ struct SpeakerTagging {
             return .final(CaptionFinal(utterance: e.utterance, text: e.text, start: e.start, end: e.end, lang: lang,
                                        words: e.words.map { CaptionWord(word: $0.text, start: $0.start, end: $0.end,
                                                                         probability: $0.probability) },
-                                       speaker: speaker))
+                                       speaker: speaker, timing: e.timing?.rawValue))
         }
     }
 }

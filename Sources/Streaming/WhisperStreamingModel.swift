@@ -14,6 +14,8 @@ public final class WhisperStreamingModel: StreamingModel {
     private let window: WhisperWindowDecoder
     private let utterance: WhisperUtteranceDecoder
     private let trace: DecodeTrace
+    /// Chinese captions in the configured script (model.script).
+    private let script: ChineseScript
 
     /// Loads the model `settings` name and checks the settings against it: an English-only model
     /// refuses another language and the translate task. A non-regular file where the model's files
@@ -41,25 +43,31 @@ public final class WhisperStreamingModel: StreamingModel {
         options.beamSize = max(1, settings.beam)
         options.task = settings.task == .translate ? .translate : .transcribe
         options.temperatures = [0.0]
+        // Custom vocabulary (model.prompt, model.hotwords) in every window's and final's prompt.
+        options.hotwords = settings.hotwords.isEmpty ? nil : settings.hotwords
+        options.initialPrompt = settings.prompt.isEmpty ? nil : settings.prompt
         window = WhisperWindowDecoder(transcriber: pipeline.transcriber, options: options)
         // The final pass decodes as `captionctl transcribe` does: same beam, temperature fallback.
         var finalOptions = DecodingOptions.greedy(language: code)
         finalOptions.beamSize = max(1, settings.beam)
         finalOptions.task = options.task
+        finalOptions.hotwords = options.hotwords
+        finalOptions.initialPrompt = options.initialPrompt
         utterance = WhisperUtteranceDecoder(transcriber: pipeline.transcriber, options: finalOptions)
         language = code ?? "auto"
         self.trace = DecodeTrace(enabled: trace)
+        script = try ChineseScript(settings.script)
     }
 
     public func decodeWindow(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
         try trace.timed("decode", samples: samples, startTime: startTime) {
-            try window.decode(samples: samples, startTime: startTime, prompt: prompt)
+            try written(window.decode(samples: samples, startTime: startTime, prompt: prompt))
         }
     }
 
     public func decodeUtterance(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
         try trace.timed("final pass", samples: samples, startTime: startTime) {
-            try utterance.decode(samples: samples, startTime: startTime, prompt: prompt)
+            try written(utterance.decode(samples: samples, startTime: startTime, prompt: prompt))
         }
     }
 
@@ -74,6 +82,14 @@ public final class WhisperStreamingModel: StreamingModel {
         let base = (name as NSString).lastPathComponent.lowercased()
         guard let i = sizes.lastIndex(where: { base.hasPrefix($0) }), i > 0 else { return nil }
         return sizes[i - 1] + (english ? ".en" : "")
+    }
+
+    /// A Chinese hypothesis in the configured script.
+    private func written(_ h: Hypothesis) throws -> Hypothesis {
+        guard (h.language ?? language) == "zh" else { return h }
+        var copy = h
+        copy.words = try script.convert(words: h.words)
+        return copy
     }
 
     /// The files a Whisper directory may hold must be regular files (or absent): opening a FIFO

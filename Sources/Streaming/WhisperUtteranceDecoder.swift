@@ -4,7 +4,7 @@ import Models
 /// (30-s audio context, temperature fallback, the previous finals as prompt), so a final caption
 /// reads like the offline transcript. The sliding-window decoder's reduced context is cheaper but
 /// less accurate on the first words and on number formatting ("one two three" vs "1. 2, 3.").
-/// Word times: each segment's span spread over its words by character count.
+/// Word times: decoded from the alignment heads (word timestamps as faster-whisper computes them).
 public final class WhisperUtteranceDecoder {
     public let transcriber: Transcriber<WhisperModel>
     /// Offline decoding options (beam, temperatures, thresholds); `initialPrompt` is replaced by
@@ -21,15 +21,27 @@ public final class WhisperUtteranceDecoder {
             return Hypothesis(words: [], avgLogProb: 0, noSpeechProb: 1, compressionRatio: 0, language: options.language)
         }
         var o = options
-        let trimmed = prompt.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        // The configured prompt (model.prompt) first, then the earlier finals.
+        let trimmed = ((options.initialPrompt ?? "") + " " + prompt).split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
         o.initialPrompt = trimmed.isEmpty || !transcriber.tokenizer.canEncode ? nil : trimmed
         // segments: (S) with times relative to the utterance's first sample
+        let decoded = !transcriber.model.alignmentHeads.isEmpty
+        o.wordTimestamps = decoded
         let t = try transcriber.transcribe(samples: Array(samples), options: o)
         var words: [Word] = []
         for s in t.segments {
-            var spread = Hypothesis.spread(CaptionText.words(s.text), from: startTime + s.start, to: startTime + s.end)
-            if !spread.isEmpty { spread[spread.count - 1].endsSegment = true }
-            words += spread
+            var segmentWords: [Word]
+            if let timed = s.words {
+                segmentWords = timed.compactMap { w in
+                    let text = w.word.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+                    return text.isEmpty ? nil : Word(text: text, start: startTime + w.start, end: startTime + max(w.start, w.end),
+                                                     probability: w.probability, timing: .decoded)
+                }
+            } else {
+                segmentWords = Hypothesis.spread(CaptionText.words(s.text), from: startTime + s.start, to: startTime + s.end)
+            }
+            if !segmentWords.isEmpty { segmentWords[segmentWords.count - 1].endsSegment = true }
+            words += segmentWords
         }
         let n = Double(max(1, t.segments.count))
         // Guard figures over the segments: mean log-probability, the first window's no-speech
@@ -38,6 +50,6 @@ public final class WhisperUtteranceDecoder {
         let noSpeech = t.segments.first?.noSpeechProb ?? 1
         let ratio = t.segments.map(\.compressionRatio).max() ?? 0
         return Hypothesis(words: words, avgLogProb: avg, noSpeechProb: noSpeech, compressionRatio: ratio,
-                          language: options.language ?? t.language)
+                          language: options.language ?? t.language, timing: decoded ? .decoded : .segmentSpread)
     }
 }

@@ -1,11 +1,12 @@
 import CaptionCore
+import Foundation
 import Features
 import Models
 
 /// The window decoder of `WhisperStreamingModel`: Whisper on one window with the encoder's audio context cut to the
 /// window's length (encoder positions = mel frames / 2), prompted with the committed text.
-/// Word times come from the timestamp tokens: each segment's span is spread over its words by
-/// character count.
+/// Word times come from the alignment heads' cross-attention (`WordAligner`, `.decoded`); a model
+/// without alignment heads spreads each timestamp segment's span over its words (`.segmentSpread`).
 public final class WhisperWindowDecoder {
     public let transcriber: Transcriber<WhisperModel>
     /// Decoding options for every window (language must be set for a fixed language; nil detects
@@ -60,8 +61,20 @@ public final class WhisperWindowDecoder {
         var windowOptions = options
         windowOptions.suppressTokens += timestampsBeyond(duration)
         windowOptions.maxNewTokens = Self.tokenBudget(seconds: duration)
-        let result = try transcriber.decodeWindow(mel: features, frames: frames, options: windowOptions, prompt: promptTokens)
         let special = transcriber.tokenizer.special
+        if !transcriber.model.alignmentHeads.isEmpty {
+            // Word times from the alignment heads: the window encoded once, decoded, aligned.
+            let timed = try transcriber.decodeWindowTimingWords(
+                mel: features, frames: frames, contentFrames: tail.count / 160, options: windowOptions, prompt: promptTokens,
+                cut: { Self.cutRepetition($0, isText: { $0 < special.endOfText }) })
+            let result = timed.decoding
+            let ratio = (try? CompressionRatio.of(result.text.trimmingCharacters(in: .whitespacesAndNewlines))) ?? result.compressionRatio
+            let words = DecodedWords.words(timed.words, tokens: result.tokens, timestampBegin: special.timestampBegin,
+                                           endOfText: special.endOfText, offset: offset, duration: duration)
+            return Hypothesis(words: words, avgLogProb: result.avgLogProb, noSpeechProb: result.noSpeechProb,
+                              compressionRatio: ratio, language: options.language, timing: .decoded)
+        }
+        let result = try transcriber.decodeWindow(mel: features, frames: frames, options: windowOptions, prompt: promptTokens)
         let tokens = Self.cutRepetition(result.tokens, isText: { $0 < special.endOfText })
         var ratio = result.compressionRatio
         if tokens.count < result.tokens.count {
@@ -72,7 +85,7 @@ public final class WhisperWindowDecoder {
         let words = Self.words(tokens: tokens, tokenizer: transcriber.tokenizer, offset: offset, duration: duration,
                                logProbs: logProbs)
         return Hypothesis(words: words, avgLogProb: result.avgLogProb, noSpeechProb: result.noSpeechProb,
-                          compressionRatio: ratio, language: options.language)
+                          compressionRatio: ratio, language: options.language, timing: .segmentSpread)
     }
 
     /// Cuts a decoding loop: at the first place where an n-gram of text tokens (n ≤ 8) repeats
@@ -94,10 +107,11 @@ public final class WhisperWindowDecoder {
         return tokens
     }
 
-    /// Generated tokens allowed for a window: fast speech is about 4 words (≈ 6 tokens) a second;
-    /// twice that plus timestamps and slack, so a repetition loop stops early.
+    /// Generated tokens allowed for a window: the runaway guard of every decode
+    /// (`DecodingOptions.tokenBudget`: max(32, 12 a second); fast speech is about 4 words, ≈ 6
+    /// tokens, a second), so a repetition loop stops early; at most Whisper's 224.
     public static func tokenBudget(seconds: Double) -> Int {
-        min(224, 16 + Int((seconds * 12).rounded(.up)))
+        min(224, DecodingOptions().tokenBudget(seconds: seconds) ?? 224)
     }
 
     /// Timestamp tokens after the window's end (0.02-s steps). With a reduced audio context the
@@ -110,11 +124,16 @@ public final class WhisperWindowDecoder {
         return first < end ? Array(first..<end) : []
     }
 
-    /// The committed text as prompt tokens (" " + text, as Whisper prompts previous text).
+    /// The committed text as prompt tokens (" " + text, as Whisper prompts previous text), after
+    /// the configured prompt (`options.initialPrompt`, model.prompt) when there is one.
     private func promptTokens(_ prompt: String) throws -> [Int] {
-        let trimmed = prompt.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
-        guard !trimmed.isEmpty, transcriber.tokenizer.canEncode else { return [] }
-        return try transcriber.tokenizer.encode(" " + trimmed)
+        var texts: [String] = []
+        for text in [options.initialPrompt ?? "", prompt] {
+            let trimmed = text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+            if !trimmed.isEmpty { texts.append(trimmed) }
+        }
+        guard !texts.isEmpty, transcriber.tokenizer.canEncode else { return [] }
+        return try texts.flatMap { try transcriber.tokenizer.encode(" " + $0) }
     }
 
     /// Words with absolute times from generated tokens (text and timestamp tokens, no EOT):

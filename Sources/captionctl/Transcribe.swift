@@ -17,6 +17,12 @@ struct Transcribe: ParsableCommand {
     @Option(help: "Output format: txt, srt, vtt or json.")
     var format = "txt"
 
+    @Option(help: "Script of Chinese transcripts: simplified, traditional or as-is (Whisper's own mix). Converted with OpenCC.")
+    var script = "simplified"
+
+    @Flag(help: "Time every word from the model's alignment heads (as faster-whisper's word_timestamps): JSON segments get \"words\" with start, end and probability; SRT/VTT cues are cut at word boundaries.")
+    var wordTimestamps = false
+
     @Option(help: ArgumentHelp(
         "Write here instead of standard output (a directory when several files are given).",
         discussion: "With several files (or a directory as --output) each input writes DIR/NAME.FORMAT, NAME being its file name without the extension; inputs sharing a name (a/x.wav b/x.wav, x.wav x.flac) get NAME-2, NAME-3, … in command-line order, and a line on stderr says so. The output is checked (created, writable) before any transcription starts."))
@@ -30,13 +36,19 @@ struct Transcribe: ParsableCommand {
         do { format = try SubtitleFormat(name: self.format) } catch {
             throw CleanExit.failure("--format \(self.format): expected txt, srt, vtt or json")
         }
+        guard let chineseScript = ModelSettings.Script(rawValue: script) else {
+            throw CleanExit.failure("--script \(script): expected simplified, traditional or as-is")
+        }
+        let converter: ChineseScript
+        do { converter = try ChineseScript(chineseScript) } catch { throw CleanExit.failure("--script \(script): \(error)") }
         let destinations = try OutputPlan(output: output, files: files, format: format)
         if AVCheckpoint.isAudioVisual(whisper.model) { return try runAudioVisual(format: format, destinations: destinations) }
         if video != nil { throw CleanExit.failure("--video is read by the audio-visual model only: add --model av (or a .safetensors checkpoint)") }
         let loadStarted = Date()
         let pipeline = try whisper.loadPipeline()
         let loadSeconds = Date().timeIntervalSince(loadStarted)
-        let options = try whisper.decodingOptions(for: pipeline)
+        var options = try whisper.decodingOptions(for: pipeline)
+        options.wordTimestamps = wordTimestamps
         var failed = 0
         var outputs: [(file: String, text: String)] = []
         for (index, file) in files.enumerated() {
@@ -50,10 +62,11 @@ struct Transcribe: ParsableCommand {
                 let duration = Double(mel.sampleCount) / Double(AudioDecoder.sampleRate)
                 let progress = ProgressLine("transcribe \((file as NSString).lastPathComponent)")
                 let started = Date()
-                let result = try pipeline.transcriber.transcribe(mel: mel.finish(), duration: duration, options: options) { fraction in
+                var result = try pipeline.transcriber.transcribe(mel: mel.finish(), duration: duration, options: options) { fraction in
                     progress.update(fraction: fraction, processed: fraction * duration, unit: "audio s")
                 }
                 progress.finish()
+                if result.language == "zh" { result = try Self.written(result, converter) }
                 let elapsed = Date().timeIntervalSince(started)
                 let timing = TranscriptionJSON.Timing(load_seconds: loadSeconds,
                                                       transcribe_seconds: Date().timeIntervalSince(fileStarted))
@@ -72,6 +85,22 @@ struct Transcribe: ParsableCommand {
         if failed > 0 { throw ExitCode(1) }
     }
 
+    /// A Chinese transcription in the requested script (segment texts and words).
+    static func written(_ t: Transcription, _ converter: ChineseScript) throws -> Transcription {
+        var copy = t
+        for i in copy.segments.indices {
+            copy.segments[i].text = try converter.convert(copy.segments[i].text)
+            if let words = copy.segments[i].words {
+                copy.segments[i].words = try words.map { w in
+                    var c = w
+                    c.word = try converter.convert(w.word)
+                    return c
+                }
+            }
+        }
+        return copy
+    }
+
     /// The error text, prefixed with the file name unless it already names it.
     static func message(for error: Error, file: String) -> String {
         let text = "\(error)"
@@ -84,7 +113,15 @@ struct Transcribe: ParsableCommand {
         case .json:
             return try TranscriptionJSON(file: file, transcription: t, processingSeconds: seconds, timing: timing).encoded()
         default:
-            let segments = t.segments.map { SubtitleSegment(start: $0.start, end: $0.end, text: $0.text) }
+            let segments = t.segments.map { s in
+                SubtitleSegment(start: s.start, end: s.end, text: s.text, words: s.words.map { words in
+                    words.compactMap { w in
+                        let text = w.word.trimmingCharacters(in: .whitespaces)
+                        return text.isEmpty ? nil : Word(text: text, start: w.start, end: max(w.start, w.end),
+                                                         probability: w.probability)
+                    }
+                })
+            }
             return try SubtitleWriter().render(segments, as: format)
         }
     }
@@ -103,6 +140,11 @@ struct TranscriptionJSON: Encodable {
     struct Segment: Encodable {
         let id: Int, seek: Int, start: Double, end: Double, text: String, tokens: [Int]
         let avg_logprob: Double, no_speech_prob: Double, compression_ratio: Double, temperature: Double
+        /// With --word-timestamps: the words, times from the alignment heads.
+        let words: [WordJSON]?
+    }
+    struct WordJSON: Encodable {
+        let word: String, start: Double, end: Double, probability: Double
     }
     /// Wall-clock seconds, for benchmarks: `load_seconds` is the process's one-time model load
     /// (the same value in every file's object); `transcribe_seconds` is this file alone, audio
@@ -133,7 +175,8 @@ struct TranscriptionJSON: Encodable {
         segments = t.segments.map {
             Segment(id: $0.id, seek: $0.seek, start: $0.start, end: $0.end, text: $0.text, tokens: $0.tokens,
                     avg_logprob: $0.avgLogProb, no_speech_prob: $0.noSpeechProb,
-                    compression_ratio: $0.compressionRatio, temperature: Double($0.temperature))
+                    compression_ratio: $0.compressionRatio, temperature: Double($0.temperature),
+                    words: $0.words?.map { WordJSON(word: $0.word, start: $0.start, end: $0.end, probability: $0.probability) })
         }
     }
 

@@ -21,6 +21,11 @@ struct WhisperOptions: ParsableArguments {
 
     @Option(help: "Weight precision: int8 (8-bit weights, a float checkpoint quantised on load), float16, float32, or default (the checkpoint's own).")
     var compute = "default"
+    @Option(help: "Text that precedes the audio (faster-whisper's initial_prompt): names and spellings the decoder should expect, and the style.")
+    var prompt: String?
+
+    @Option(help: "Words to expect, comma-separated (faster-whisper's hotwords): put in every window's prompt before the previous text.")
+    var hotwords: String?
 
     @Option(help: "Threads for the tensor engine.")
     var threads = min(4, ProcessInfo.processInfo.activeProcessorCount)
@@ -50,6 +55,8 @@ struct WhisperOptions: ParsableArguments {
         options.beamSize = beam
         options.tokensPerSecond = tokensPerSecond > 0 ? tokensPerSecond : nil
         options.task = WhisperTask(rawValue: task) ?? .transcribe
+        if let prompt, !prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { options.initialPrompt = prompt }
+        if let hotwords, !hotwords.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { options.hotwords = hotwords }
         do {
             options.language = try pipeline.decodingLanguage(language)
         } catch {

@@ -12,6 +12,8 @@ final class ImportRulesTests: XCTestCase {
         "captionctl": ["Features", "CaptionCore"],
         // The corpus writes and reads 16-kHz WAV and resamples espeak-ng's 22,050 Hz (CaptionCore).
         "Training": ["CaptionCore"],
+        // Captions in the configured Chinese script (model.script) are converted live with libopencc.
+        "Streaming": ["COpenCC"],
     ]
 
     /// Modules of the toolchain and the OS, always allowed.

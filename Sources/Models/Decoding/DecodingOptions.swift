@@ -21,6 +21,11 @@ public struct DecodingOptions: Sendable, Equatable {
     /// Forget the previous text after a window decoded above this temperature.
     public var promptResetOnTemperature: Float = 0.5
     public var initialPrompt: String? = nil
+    /// Words the decoder should expect (faster-whisper's `hotwords`): placed after <|startofprev|>
+    /// before the previous text in every window's prompt.
+    public var hotwords: String? = nil
+    /// Time every word from the alignment heads (faster-whisper's `word_timestamps`).
+    public var wordTimestamps = false
     public var withoutTimestamps = false
     /// Latest first timestamp in seconds.
     public var maxInitialTimestamp = 1.0

@@ -81,7 +81,8 @@ public final class Transcriber<Model: WhisperInference> {
             language = try LanguageDetector(special: special).detect(session: try model.makeSession(audio)).first?.code
         }
         let settings = try generationSettings(options)
-        let builder = PromptBuilder(special: special, startSequence: try startSequence(language: language, options: options))
+        let builder = PromptBuilder(special: special, startSequence: try startSequence(language: language, options: options),
+                                    hotwords: try hotwordTokens(options))
         let fullPrompt = builder.prompt(previous: prompt, withoutTimestamps: options.withoutTimestamps)
         return try decode(audio: audio, prompt: fullPrompt, settings: settings, options: options)
     }
@@ -126,7 +127,8 @@ public final class Transcriber<Model: WhisperInference> {
         var windowOptions = options
         windowOptions.language = language
         let settings = try generationSettings(windowOptions)
-        let builder = PromptBuilder(special: special, startSequence: try startSequence(language: language, options: windowOptions))
+        let builder = PromptBuilder(special: special, startSequence: try startSequence(language: language, options: windowOptions),
+                                    hotwords: try hotwordTokens(options))
         let splitter = SegmentSplitter(timestampBegin: special.timestampBegin)
 
         var allTokens: [Int] = []
@@ -134,6 +136,7 @@ public final class Transcriber<Model: WhisperInference> {
             allTokens += try tokenizer.encode(" " + initial.trimmingWhitespace())
         }
         var promptResetSince = 0
+        var lastSpeech = 0.0
         var segments: [TranscriptionSegment] = []
         var seek = 0
         while seek < contentFrames {
@@ -145,8 +148,7 @@ public final class Transcriber<Model: WhisperInference> {
             let prompt = builder.prompt(previous: previous, withoutTimestamps: options.withoutTimestamps)
             var windowSettings = settings
             var workCap: Int? = nil
-            if let perSecond = options.tokensPerSecond {
-                let budget = max(options.minimumTokenBudget, Int((Double(segmentSize) / 100 * perSecond).rounded(.up)))
+            if let budget = options.tokenBudget(seconds: Double(segmentSize) / 100) {
                 windowSettings.maxNewTokens = min(settings.maxNewTokens ?? budget, budget)
                 workCap = options.fallbackBudgetFactor * budget
             }
@@ -164,14 +166,21 @@ public final class Transcriber<Model: WhisperInference> {
             let previousSeek = seek
             let split = splitter.split(tokens: result.tokens, timeOffset: timeOffset, segmentSize: segmentSize, seek: seek)
             seek = split.seek
-            for piece in split.pieces {
+            let timed = options.wordTimestamps
+                ? try timeWords(split, audio: audio, startSequence: builder.startSequence, segmentSize: segmentSize,
+                                seek: &seek, timeOffset: timeOffset, language: language, lastSpeech: &lastSpeech)
+                : nil
+            for (k, piece) in split.pieces.enumerated() {
                 let text = tokenizer.decode(piece.tokens)
-                if piece.start == piece.end || text.trimmingWhitespace().isEmpty { continue }
+                let start = timed?[k].start ?? piece.start, end = timed?[k].end ?? piece.end
+                if start == end || text.trimmingWhitespace().isEmpty { continue }
                 allTokens += piece.tokens
-                segments.append(TranscriptionSegment(
-                    id: segments.count + 1, seek: previousSeek, start: piece.start, end: piece.end, text: text,
+                var segment = TranscriptionSegment(
+                    id: segments.count + 1, seek: previousSeek, start: start, end: end, text: text,
                     tokens: piece.tokens, avgLogProb: result.avgLogProb, noSpeechProb: result.noSpeechProb,
-                    compressionRatio: result.compressionRatio, temperature: result.temperature))
+                    compressionRatio: result.compressionRatio, temperature: result.temperature)
+                segment.words = timed?[k].words
+                segments.append(segment)
             }
             if !options.conditionOnPreviousText || result.temperature > options.promptResetOnTemperature {
                 promptResetSince = allTokens.count
@@ -194,11 +203,11 @@ public final class Transcriber<Model: WhisperInference> {
         return out
     }
 
-    private func startSequence(language: String?, options: DecodingOptions) throws -> [Int] {
+    func startSequence(language: String?, options: DecodingOptions) throws -> [Int] {
         try tokenizer.startSequence(language: language, task: options.task)
     }
 
-    private func generationSettings(_ options: DecodingOptions) throws -> WhisperGenerator.Settings {
+    func generationSettings(_ options: DecodingOptions) throws -> WhisperGenerator.Settings {
         guard options.beamSize >= 1, options.bestOf >= 1, options.patience > 0 else {
             throw ModelsError.decoding("beamSize (\(options.beamSize)) and bestOf (\(options.bestOf)) must be ≥ 1 and patience (\(options.patience)) > 0")
         }
@@ -214,7 +223,7 @@ public final class Transcriber<Model: WhisperInference> {
         return s
     }
 
-    private func decode(audio: AudioFeatures, prompt: [Int], settings: WhisperGenerator.Settings,
+    func decode(audio: AudioFeatures, prompt: [Int], settings: WhisperGenerator.Settings,
                         options: DecodingOptions, workCap: Int? = nil) throws -> WindowDecoding {
         let generator = self.generator
         var rng = SeededGenerator(seed: options.seed)

@@ -13,6 +13,8 @@ public struct TranscriptionSegment: Sendable, Equatable {
     public var noSpeechProb: Double
     public var compressionRatio: Double
     public var temperature: Float
+    /// The segment's words timed from the alignment heads (nil unless word timestamps were asked for).
+    public var words: [TranscriptionWord]? = nil
 
     public init(id: Int, seek: Int, start: Double, end: Double, text: String, tokens: [Int], avgLogProb: Double,
                 noSpeechProb: Double, compressionRatio: Double, temperature: Float) {

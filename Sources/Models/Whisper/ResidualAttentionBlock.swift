@@ -55,9 +55,11 @@ struct ResidualAttentionBlock {
     }
 
     /// Decoder layer for n new tokens after `cache.length` earlier ones. x: (n, d) in place;
-    /// `cache` gains the n keys/values; `cross` is the encoder's K,V (frames, 2d).
+    /// `cache` gains the n keys/values; `cross` is the encoder's K,V (frames, 2d). `crossQueries`,
+    /// when given, sees the cross-attention queries (n, d) (word alignment reads its heads' scores).
     func decode(_ x: UnsafeMutablePointer<Float>, rows n: Int, cache: inout KVCache,
-                cross: UnsafePointer<Float>, frames: Int, _ ws: ForwardWorkspace) throws {
+                cross: UnsafePointer<Float>, frames: Int, _ ws: ForwardWorkspace,
+                crossQueries: ((UnsafePointer<Float>) -> Void)? = nil) throws {
         let d = width
         let offset = cache.length
         selfNorm(x, rows: n, into: ws.normed)                         // h: (n, d)
@@ -77,6 +79,7 @@ struct ResidualAttentionBlock {
         if let crossNorm, let crossQuery, let crossOut {
             crossNorm(x, rows: n, into: ws.normed)                    // h: (n, d)
             crossQuery(ws.normed, rows: n, into: ws.qkv)              // q: (n, d)
+            crossQueries?(ws.qkv)
             Attention.multiHead(q: ws.qkv, ldq: d, k: cross, ldk: 2 * d, v: cross + d, ldv: 2 * d,
                                 queries: n, keys: frames, heads: heads, headDim: headDim, causalOffset: nil,
                                 scores: ws.scores, into: ws.attended, ldo: d) // a: (n, d)

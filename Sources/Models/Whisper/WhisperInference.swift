@@ -59,4 +59,15 @@ public protocol WhisperInference: AnyObject {
     func encode(mel: [Float], frames: Int) throws -> AudioFeatures
     /// A fresh decoder session attending to `audio`.
     func makeSession(_ audio: AudioFeatures) throws -> Session
+    /// Cross-attention heads that time words (empty: this model cannot time words).
+    var alignmentHeads: [AlignmentHead] { get }
+    /// `tokens` fed in one pass (teacher forcing): logits per row and the heads' attention scores.
+    func alignmentPass(audio: AudioFeatures, tokens: [Int], heads: [AlignmentHead]) throws -> AlignmentPass
+}
+
+extension WhisperInference {
+    public var alignmentHeads: [AlignmentHead] { [] }
+    public func alignmentPass(audio: AudioFeatures, tokens: [Int], heads: [AlignmentHead]) throws -> AlignmentPass {
+        throw ModelsError.decoding("this model has no alignment pass: word timestamps are unavailable")
+    }
 }

@@ -11,6 +11,8 @@ public final class WhisperModel: WhisperInference, @unchecked Sendable {
     public let source: URL
     let encoder: AudioEncoder
     let decoder: TextDecoder
+    /// Cross-attention heads that time words (`AlignmentHeads.resolve`).
+    public internal(set) var alignmentHeads: [AlignmentHead] = []
 
     /// Loads `config.json` plus `model.bin` (CTranslate2) or `model.safetensors` (Hugging Face names)
     /// from a model directory. Fails on a missing, unused or mis-shaped tensor, a truncated file or a
@@ -19,6 +21,7 @@ public final class WhisperModel: WhisperInference, @unchecked Sendable {
     public static func load(directory: URL, compute: ComputeType? = nil) throws -> WhisperModel {
         let checkpoint = try WhisperCheckpoint.load(directory: directory, compute: compute)
         let model = try WhisperModel(store: checkpoint.store, dims: checkpoint.dims, source: checkpoint.source)
+        model.alignmentHeads = try AlignmentHeads.resolve(directory: directory, dims: checkpoint.dims)
         try checkpoint.store.checkAllUsed()
         checkpoint.store.release()
         return model

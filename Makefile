@@ -37,7 +37,7 @@ sanitize-tsan: deps
 	SWIFT=$(SWIFT) scripts/sanitize tsan
 
 demo: deps
-	@scripts/fetch-models tiny.en
+	@scripts/fetch-models tiny.en faces
 	$(SWIFT) build -c release
 	@scripts/demo-live
 

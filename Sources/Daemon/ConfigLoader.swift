@@ -75,6 +75,7 @@ public enum ConfigLoader {
         c.audio.device = try r.string("device", c.audio.device, nonEmpty: true)
         c.audio.file = try r.string("file", c.audio.file)
         c.audio.pace = try r.choice("pace", c.audio.pace)
+        c.audio.loop = try r.bool("loop", c.audio.loop)
         try r.rejectUnknown()
         if c.audio.source == .file && c.audio.file.isEmpty {
             throw DaemonError.config(file: file, key: "audio.file", reason: "audio.source is \"file\" but no file is set; give the path of a WAV or raw 16-kHz PCM file")
@@ -92,6 +93,7 @@ public enum ConfigLoader {
         }
         c.video.width = parts[0]; c.video.height = parts[1]
         c.video.fps = try r.int("fps", c.video.fps, 1...120)
+        c.video.loop = try r.bool("loop", c.video.loop)
         try r.rejectUnknown()
         if c.video.enabled && c.video.source == .file && c.video.file.isEmpty {
             throw DaemonError.config(file: file, key: "video.file", reason: "video.source is \"file\" but no file is set; give the path of a Y4M file")

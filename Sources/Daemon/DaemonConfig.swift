@@ -16,6 +16,8 @@ public struct DaemonConfig: Equatable, Sendable {
         public var file = ""
         /// For file sources: deliver at real-time pace or as fast as the pipeline takes it.
         public var pace: Pace = .realtime
+        /// For file sources: start again from the beginning at end of input (soak runs, demos).
+        public var loop = false
         public init() {}
     }
 
@@ -29,6 +31,8 @@ public struct DaemonConfig: Equatable, Sendable {
         public var width = 640
         public var height = 480
         public var fps = 30
+        /// For file sources: start again from the beginning at end of input.
+        public var loop = false
         public init() {}
     }
 

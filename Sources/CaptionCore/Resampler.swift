@@ -34,8 +34,18 @@ public struct Resampler: Sendable {
         down = inputRate / g
         let cutoff = min(1.0, Double(outputRate) / Double(inputRate)) * rolloff
         halfWidth = Int((Double(zeroCrossings) / cutoff).rounded(.up))
+        // Every standard rate needs at most a few thousand floats; an odd high rate (546,338 Hz:
+        // 8,000 phases × 1,158 taps, 37 MB and ~10 s to build; found by `make fuzz` in a 48-byte
+        // WAV header) is refused rather than let a tiny file cost that much.
+        let tableFloats = inputRate == outputRate ? 0 : up * 2 * halfWidth
+        guard tableFloats <= Self.maxTableFloats else {
+            throw CaptionCoreError.unsupportedRateRatio(input: inputRate, output: outputRate, tableFloats: tableFloats)
+        }
         table = inputRate == outputRate ? [] : Self.filterTable(up: up, halfWidth: halfWidth, cutoff: cutoff)
     }
+
+    /// Largest polyphase table built (floats): 16 MB. 44,101 Hz → 16 kHz (16,000 phases) needs 1.5 M.
+    public static let maxTableFloats = 1 << 22
 
     /// The polyphase table for (up, halfWidth, cutoff), shared between resamplers of the same rates:
     /// a table for an odd rate pair (gcd 1 with 16 kHz: 16,000 phases) takes tens of milliseconds

@@ -17,6 +17,10 @@ final class FileAudioInput: AudioInput {
     /// With `audio.loop`: the samples delivered by earlier passes, so sample numbers keep rising.
     private var passOffset: UInt64 = 0
     private var passSamples: UInt64 = 0
+    /// Capture-time shift of the current pass: with pace "fast" a new pass's pacer starts at the
+    /// wall clock, behind the media time already delivered; its chunks are moved after it.
+    private var passTimeOffset = 0.0
+    private var lastEndTime = -Double.infinity
     private(set) var passes = 0
 
     init(config: DaemonConfig.Audio, log: ServiceLog? = nil) { self.config = config; self.log = log }
@@ -80,15 +84,18 @@ final class FileAudioInput: AudioInput {
             // Looping: the next pass opens the file again (its pacer starts now, so capture times
             // keep rising); a pass that delivered nothing ends instead of spinning.
             guard config.loop, !failed, passSamples > 0 else { return .end }
-            passOffset += passSamples; passSamples = 0; passes += 1
+            passOffset += passSamples; passSamples = 0; passes += 1; passTimeOffset = .nan
             do { self.source = try open() } catch {
                 log?.warning("audio file \(config.file): cannot start pass \(passes + 1): \(error); the input ends")
                 return .end
             }
             return .timeout
         }
+        if passTimeOffset.isNaN { passTimeOffset = max(0, lastEndTime - chunk.startTime) }
         passSamples += UInt64(chunk.samples.count)
         chunk.firstSampleIndex += passOffset
+        chunk.startTime += passTimeOffset
+        lastEndTime = chunk.endTime
         lock.lock(); captured += chunk.samples.count; lock.unlock()
         return .item(chunk)
     }

@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Features", "Tensor", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Streaming", "Capture", "IPC", "CaptionCore", "Metrics", "TestSupport"]),
-        .testTarget(name: "CaptionctlTests", dependencies: ["captionctl", "captiond", "Metrics", "TestSupport"]),
+        .testTarget(name: "CaptionctlTests", dependencies: ["captionctl", "captiond", "Metrics", "Streaming", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -22,7 +22,7 @@ let package = Package(
         .executable(name: "captionctl", targets: ["captionctl"]),
         // The parsers of outside input, for the libFuzzer harnesses of the package in Fuzz/.
         .library(name: "CaptiondParsers", targets: ["CaptionCore", "Features", "Capture", "Tensor",
-                                                    "Models", "IPC", "Daemon"]),
+                                                    "Models", "IPC", "Daemon", "Vision"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Features", "Tensor", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Streaming", "Capture", "IPC", "CaptionCore", "Metrics", "TestSupport"]),
-        .testTarget(name: "CaptionctlTests", dependencies: ["captionctl", "captiond", "Metrics", "TestSupport"]),
+        .testTarget(name: "CaptionctlTests", dependencies: ["captionctl", "captiond", "Metrics", "Streaming", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -28,6 +28,10 @@ let package = Package(
         harness("fuzz-modelconfig", []),
         harness("fuzz-toml", []),
         harness("fuzz-control", []),
+        harness("fuzz-tflite", []),
+        // EvalManifest.swift is a link to captionctl's file (executables cannot be imported).
+        .executableTarget(name: "fuzz-manifest", path: "Sources/fuzz-manifest",
+                          swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -176,8 +176,147 @@ def seeds_control():
         put("control", "request-%d.txt" % i, l + "\n")
 
 
-for f in [seeds_wav, seeds_flac, seeds_y4m, seeds_pcm, seeds_ct2, seeds_safetensors, seeds_tokenizer,
-          seeds_modelconfig, seeds_toml, seeds_control]:
-    f()
+
+class FlatBuffer:
+    """A minimal FlatBuffers writer laid out front to back (parents before children, so every
+    uoffset points forward as the format requires; vtables sit just before their tables)."""
+
+    def __init__(self, ident):
+        self.buf = bytearray(4) + ident
+
+    def align(self, n):
+        while len(self.buf) % n:
+            self.buf.append(0)
+
+    def patch(self, at, target):
+        struct.pack_into("<I", self.buf, at, target - at)
+
+    def write(self, obj):
+        """obj: ("table", {index: (kind, value)}) | ("vtables", [...]) | ("vi32", [...]) |
+        ("bytes", b"") | ("string", "..."); returns its position."""
+        kind, value = obj
+        if kind == "table":
+            fields = sorted(value.items())
+            n = (max(value) + 1) if value else 0
+            layout, size = [], 4
+            for index, (k, v) in fields:
+                width = {"i8": 1, "u8": 1, "i32": 4, "u32": 4, "u64": 8}.get(k, 4)
+                size = (size + width - 1) // width * width
+                layout.append((index, k, v, size, width))
+                size += width
+            self.align(4)
+            vt = len(self.buf)
+            self.buf += struct.pack("<HH", 4 + 2 * n, size) + bytes(2 * n)
+            for index, _, _, off, _ in layout:
+                struct.pack_into("<H", self.buf, vt + 4 + 2 * index, off)
+            self.align(8) if any(l[1] == "u64" for l in layout) else self.align(4)
+            pos = len(self.buf)
+            self.buf += bytes(size)
+            struct.pack_into("<i", self.buf, pos, pos - vt)
+            children = []
+            for index, k, v, off, _ in layout:
+                fmt = {"i8": "<b", "u8": "<B", "i32": "<i", "u32": "<I", "u64": "<Q"}.get(k)
+                if fmt:
+                    struct.pack_into(fmt, self.buf, pos + off, v)
+                else:
+                    children.append((pos + off, (k, v)))
+            for at, child in children:
+                self.patch(at, self.write(child))
+            return pos
+        self.align(4)
+        pos = len(self.buf)
+        if kind == "vtables":
+            self.buf += struct.pack("<I", len(value)) + bytes(4 * len(value))
+            for i, t in enumerate(value):
+                self.patch(pos + 4 + 4 * i, self.write(("table", t)))
+        elif kind == "vi32":
+            self.buf += struct.pack("<I%di" % len(value), len(value), *value)
+        elif kind in ("bytes", "string"):
+            data = value.encode() if kind == "string" else value
+            self.buf += struct.pack("<I", len(data)) + data + (b"\0" if kind == "string" else b"")
+        return pos
+
+    def finish(self, root):
+        pos = self.write(root)
+        struct.pack_into("<I", self.buf, 0, pos)
+        return bytes(self.buf)
+
+
+def tflite(tensors, operators, buffers, inputs, outputs, codes):
+    """A TFLite (schema 3) model: tensors [(name, shape, type, buffer)], operators
+    [(opcode index, inputs, outputs, options table or None)], buffers [bytes], op codes."""
+    model = {
+        0: ("u32", 3),
+        1: ("vtables", [{0: ("i8", c), 3: ("i32", c)} for c in codes]),
+        2: ("vtables", [{
+            0: ("vtables", [{0: ("vi32", shape), 1: ("i8", ty), 2: ("u32", buf), 3: ("string", name)}
+                            for name, shape, ty, buf in tensors]),
+            1: ("vi32", inputs), 2: ("vi32", outputs),
+            3: ("vtables", [dict([(0, ("u32", code)), (1, ("vi32", ins)), (2, ("vi32", outs))]
+                                 + ([(4, ("table", opts))] if opts is not None else []))
+                            for code, ins, outs, opts in operators]),
+        }]),
+        4: ("vtables", [{0: ("bytes", b)} if b else {} for b in buffers]),
+    }
+    return FlatBuffer(b"TFL3").finish(("table", model))
+
+
+def f32(values):
+    return struct.pack("<%df" % len(values), *values)
+
+
+def seeds_tflite():
+    F32, F16, I32 = 0, 1, 2
+    ADD, CONCAT, CONV, DW, DEQ, MAXPOOL, RELU, RESHAPE, PAD, PRELU = 0, 2, 3, 4, 6, 17, 19, 22, 34, 54
+    # conv 3x3 SAME (+ bias, relu6) on a 1x4x4x1 input
+    put("tflite", "conv.tflite", tflite(
+        [("input", [1, 4, 4, 1], F32, 0), ("w", [1, 3, 3, 1], F32, 1), ("b", [1], F32, 2), ("y", [1, 4, 4, 1], F32, 0)],
+        [(0, [0, 1, 2], [3], {0: ("i8", 0), 1: ("i32", 1), 2: ("i32", 1), 3: ("i8", 3)})],
+        [b"", f32([0.1 * i for i in range(9)]), f32([0.5])], [0], [3], [CONV]))
+    # depthwise (float16 weights through DEQUANTIZE), relu, add, max pool, reshape, concatenation
+    w16 = struct.pack("<8e", *[0.25 * i - 1 for i in range(8)])
+    put("tflite", "blocks.tflite", tflite(
+        [("input", [1, 4, 4, 2], F32, 0), ("w16", [1, 2, 2, 2], F16, 1), ("w", [1, 2, 2, 2], F32, 0),
+         ("b", [2], F32, 2), ("dw", [1, 4, 4, 2], F32, 0), ("r", [1, 4, 4, 2], F32, 0), ("sum", [1, 4, 4, 2], F32, 0),
+         ("pool", [1, 2, 2, 2], F32, 0), ("flat", [1, 8], F32, 0), ("cat", [1, 16], F32, 0)],
+        [(1, [1], [2], None),
+         (2, [0, 2, 3], [4], {0: ("i8", 0), 1: ("i32", 1), 2: ("i32", 1), 3: ("i32", 1), 4: ("i8", 0)}),
+         (3, [4], [5], None), (0, [5, 0], [6], {0: ("i8", 1)}),
+         (4, [6], [7], {0: ("i8", 1), 1: ("i32", 2), 2: ("i32", 2), 3: ("i32", 2), 4: ("i32", 2), 5: ("i8", 0)}),
+         (5, [7], [8], {0: ("vi32", [1, 8])}), (6, [8, 8], [9], {0: ("i32", 1), 1: ("i8", 0)})],
+        [b"", w16, f32([0.0, 0.1])], [0], [9], [ADD, DEQ, DW, RELU, MAXPOOL, RESHAPE, CONCAT]))
+    # pad + prelu
+    put("tflite", "pad-prelu.tflite", tflite(
+        [("input", [1, 2, 2, 1], F32, 0), ("paddings", [4, 2], I32, 1), ("p", [1, 4, 4, 1], F32, 0),
+         ("alpha", [1, 1, 1], F32, 2), ("y", [1, 4, 4, 1], F32, 0)],
+        [(0, [0, 1], [2], None), (1, [2, 3], [4], None)],
+        [b"", struct.pack("<8i", 0, 0, 1, 1, 1, 1, 0, 0), f32([0.2])], [0], [4], [PAD, PRELU]))
+    # the head of the real face detector (its tables; the weights are cut off)
+    real = "/var/lib/captiond/models/faces/face_detection_short_range.tflite"
+    if os.path.exists(real):
+        put("tflite", "blazeface-head.tflite", open(real, "rb").read()[:4096])
+
+
+def seeds_manifest():
+    """`captionctl eval` manifests (TSV): header-less, with a header naming the columns, and the
+    shapes it refuses (language or number in the second column, three columns, empty references)."""
+    put("manifest", "plain.tsv", "speech_recognition/english.wav\tAnd so my fellow Americans.\n"
+        "whisper_cpp/jfk.wav\tAsk not what your country can do for you.\n")
+    put("manifest", "header.tsv", "path\tlang\treference\n# a comment\nspeech_recognition/chinese.flac\tzh\t\u4f60\u597d\u4e16\u754c\r\n"
+        "/abs/clip.wav\ten\thello there\n\nempty.wav\ten\t\n")
+    put("manifest", "language-column.tsv", "a.wav\ten\tone\nb.wav\tzh-CN\ttwo\n")
+    put("manifest", "numbers.tsv", "a.wav\t1.5\nb.wav\t2\n")
+    put("manifest", "text-header.tsv", "Path\tduration\tText\tLocale\nx.wav\t3.2\thi\t\n")
+    fixtures = os.path.join(FIX, "manifest.tsv")
+    if os.path.exists(fixtures):
+        put("manifest", "fixtures.tsv", open(fixtures, "rb").read()[:4096])
+
+
+SEEDS = {"wav": seeds_wav, "flac": seeds_flac, "y4m": seeds_y4m, "pcm": seeds_pcm, "ct2": seeds_ct2,
+         "safetensors": seeds_safetensors, "tokenizer": seeds_tokenizer, "modelconfig": seeds_modelconfig,
+         "toml": seeds_toml, "control": seeds_control, "tflite": seeds_tflite, "manifest": seeds_manifest}
+# `python3 Fuzz/make-seeds.py [target…]` writes only those targets' seeds.
+for name in sys.argv[1:] or list(SEEDS):
+    SEEDS[name]()
 total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(OUT) for f in fs)
 print("seeds written to %s: %d bytes" % (OUT, total))

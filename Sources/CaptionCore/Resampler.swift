@@ -34,24 +34,42 @@ public struct Resampler: Sendable {
         down = inputRate / g
         let cutoff = min(1.0, Double(outputRate) / Double(inputRate)) * rolloff
         halfWidth = Int((Double(zeroCrossings) / cutoff).rounded(.up))
+        // Every standard rate needs at most a few thousand floats; an odd high rate (546,338 Hz:
+        // 8,000 phases × 1,158 taps, 37 MB and ~10 s to build; found by `make fuzz` in a 48-byte
+        // WAV header) is refused rather than let a tiny file cost that much.
+        let tableFloats = inputRate == outputRate ? 0 : up * 2 * halfWidth
+        guard tableFloats <= Self.maxTableFloats else {
+            throw CaptionCoreError.unsupportedRateRatio(input: inputRate, output: outputRate, tableFloats: tableFloats)
+        }
+        table = inputRate == outputRate ? [] : Self.filterTable(up: up, halfWidth: halfWidth, cutoff: cutoff)
+    }
+
+    /// Largest polyphase table built (floats): 16 MB. 44,101 Hz → 16 kHz (16,000 phases) needs 1.5 M.
+    public static let maxTableFloats = 1 << 22
+
+    /// The polyphase table for (up, halfWidth, cutoff), shared between resamplers of the same rates:
+    /// a table for an odd rate pair (gcd 1 with 16 kHz: 16,000 phases) takes tens of milliseconds
+    /// to build, and every file, stream or chunked decoder of that rate used to build its own.
+    static func filterTable(up: Int, halfWidth: Int, cutoff: Double) -> [Float] {
+        let key = FilterKey(up: up, halfWidth: halfWidth, cutoff: cutoff)
+        if let cached = FilterCache.shared.get(key) { return cached }
         let taps = 2 * halfWidth
         let beta = 8.6
         let i0beta = Self.besselI0(beta)
-        var table = [Float](repeating: 0, count: inputRate == outputRate ? 0 : up * taps)
-        if inputRate != outputRate {
-            for p in 0..<up {
-                let frac = Double(p) / Double(up)
-                for j in 0..<taps {
-                    let x = Double(j - halfWidth + 1) - frac       // distance in input samples
-                    let u = x / Double(halfWidth)
-                    let window = abs(u) >= 1 ? 0 : Self.besselI0(beta * (1 - u * u).squareRoot()) / i0beta
-                    let t = cutoff * x
-                    let sinc = t == 0 ? 1 : sin(Double.pi * t) / (Double.pi * t)
-                    table[p * taps + j] = Float(cutoff * sinc * window)
-                }
+        var table = [Float](repeating: 0, count: up * taps)
+        for p in 0..<up {
+            let frac = Double(p) / Double(up)
+            for j in 0..<taps {
+                let x = Double(j - halfWidth + 1) - frac       // distance in input samples
+                let u = x / Double(halfWidth)
+                let window = abs(u) >= 1 ? 0 : Self.besselI0(beta * (1 - u * u).squareRoot()) / i0beta
+                let t = cutoff * x
+                let sinc = t == 0 ? 1 : sin(Double.pi * t) / (Double.pi * t)
+                table[p * taps + j] = Float(cutoff * sinc * window)
             }
         }
-        self.table = table
+        FilterCache.shared.put(key, table)
+        return table
     }
 
     /// Output samples for the chunk `input` (some outputs wait for look-ahead until later chunks).
@@ -129,4 +147,46 @@ public struct Resampler: Sendable {
         }
         return sum
     }
+}
+
+struct FilterKey: Hashable {
+    let up: Int
+    let halfWidth: Int
+    let cutoff: Double
+}
+
+/// A small process-wide cache of resampler tables, bounded in total size (least recently used
+/// tables go first), so fuzzed or odd rates cannot grow it without limit.
+final class FilterCache: @unchecked Sendable {
+    static let shared = FilterCache()
+    /// At most this many floats (16 MB) are kept.
+    static let capacity = 4 << 20
+    private let lock = NSLock()
+    private var tables: [FilterKey: (table: [Float], used: UInt64)] = [:]
+    private var clock: UInt64 = 0
+    private var stored = 0
+
+    func get(_ key: FilterKey) -> [Float]? {
+        lock.lock(); defer { lock.unlock() }
+        guard let entry = tables[key] else { return nil }
+        clock += 1
+        tables[key] = (entry.table, clock)
+        return entry.table
+    }
+
+    func put(_ key: FilterKey, _ table: [Float]) {
+        guard table.count <= Self.capacity / 4 else { return }
+        lock.lock(); defer { lock.unlock() }
+        guard tables[key] == nil else { return }
+        while stored + table.count > Self.capacity, let oldest = tables.min(by: { $0.value.used < $1.value.used }) {
+            stored -= oldest.value.table.count
+            tables[oldest.key] = nil
+        }
+        clock += 1
+        tables[key] = (table, clock)
+        stored += table.count
+    }
+
+    var count: Int { lock.lock(); defer { lock.unlock() }; return tables.count }
+    var storedFloats: Int { lock.lock(); defer { lock.unlock() }; return stored }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import TOMLKit
+import CaptionCore
 import Streaming
 
 /// Reads captiond.toml: every key is checked for type and range, and an unknown key or section
@@ -27,24 +28,7 @@ public enum ConfigLoader {
     /// text is refused before it reaches the parser. Such a header is invalid TOML anyway; the
     /// (line, column) are 1-based.
     static func badTableName(_ text: String) -> (line: Int, column: Int)? {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        for (n, line) in lines.enumerated() {
-            let scalars = Array(line.unicodeScalars)
-            var i = 0
-            while i < scalars.count, scalars[i] == " " || scalars[i] == "\t" { i += 1 }
-            guard i < scalars.count, scalars[i] == "[" else { continue }
-            i += 1
-            if i < scalars.count, scalars[i] == "[" { i += 1 }                // [[array of tables]]
-            while i < scalars.count, scalars[i] == " " || scalars[i] == "\t" { i += 1 }
-            guard i < scalars.count else {
-                if n + 1 < lines.count { return (n + 1, i + 1) }    // "[" then a line break
-                continue
-            }
-            let c = scalars[i]
-            let startsName = c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || "_-\"']".unicodeScalars.contains(c))
-            if !startsName { return (n + 1, i + 1) }
-        }
-        return nil
+        TOMLHeaderCheck.firstBadHeader(text)
     }
 
     /// Parses configuration text; `file` names it in error messages.
@@ -75,6 +59,7 @@ public enum ConfigLoader {
         c.audio.device = try r.string("device", c.audio.device, nonEmpty: true)
         c.audio.file = try r.string("file", c.audio.file)
         c.audio.pace = try r.choice("pace", c.audio.pace)
+        c.audio.loop = try r.bool("loop", c.audio.loop)
         try r.rejectUnknown()
         if c.audio.source == .file && c.audio.file.isEmpty {
             throw DaemonError.config(file: file, key: "audio.file", reason: "audio.source is \"file\" but no file is set; give the path of a WAV or raw 16-kHz PCM file")
@@ -94,6 +79,7 @@ public enum ConfigLoader {
         c.video.fps = try r.int("fps", c.video.fps, 1...120)
         c.video.gate = try r.choice("gate", c.video.gate)
         c.video.analysisFps = try r.double("analysis_fps", c.video.analysisFps, 1...60)
+        c.video.loop = try r.bool("loop", c.video.loop)
         try r.rejectUnknown()
         if c.video.enabled && c.video.source == .file && c.video.file.isEmpty {
             throw DaemonError.config(file: file, key: "video.file", reason: "video.source is \"file\" but no file is set; give the path of a Y4M file")

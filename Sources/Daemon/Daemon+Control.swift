@@ -143,6 +143,7 @@ extension Daemon {
         case .success(let fresh):
             finishUtterance()
             recognizer = fresh
+            HeapTrim.releaseFreedMemory()   // the old model's weights are freed now
             config.model = swap.model
             config.streaming = swap.streaming
             lock.lock(); snapshot.model = swap.model; lock.unlock()

@@ -16,6 +16,8 @@ public struct DaemonConfig: Equatable, Sendable {
         public var file = ""
         /// For file sources: deliver at real-time pace or as fast as the pipeline takes it.
         public var pace: Pace = .realtime
+        /// For file sources: start again from the beginning at end of input (soak runs, demos).
+        public var loop = false
         public init() {}
     }
 
@@ -34,6 +36,8 @@ public struct DaemonConfig: Equatable, Sendable {
         public var gate: VideoGate = .tag
         /// Frames per second the face analysis processes at most (the rest are skipped).
         public var analysisFps: Double = 12
+        /// For file sources: start again from the beginning at end of input.
+        public var loop = false
         public init() {}
     }
 

@@ -14,6 +14,14 @@ final class FileAudioInput: AudioInput {
     private let lock = NSLock()
     private var captured = 0
     private var failed = false
+    /// With `audio.loop`: the samples delivered by earlier passes, so sample numbers keep rising.
+    private var passOffset: UInt64 = 0
+    private var passSamples: UInt64 = 0
+    /// Capture-time shift of the current pass: with pace "fast" a new pass's pacer starts at the
+    /// wall clock, behind the media time already delivered; its chunks are moved after it.
+    private var passTimeOffset = 0.0
+    private var lastEndTime = -Double.infinity
+    private(set) var passes = 0
 
     init(config: DaemonConfig.Audio, log: ServiceLog? = nil) { self.config = config; self.log = log }
 
@@ -24,12 +32,29 @@ final class FileAudioInput: AudioInput {
         if let problem = ConfigLoader.inputFileProblem(config.file, what: "a WAV or raw 16-kHz S16_LE file") {
             throw DaemonError.config(file: "configuration", key: "audio.file", reason: problem)
         }
+        if config.loop, let problem = Self.loopProblem(config.file) {
+            throw DaemonError.config(file: "configuration", key: "audio.loop", reason: problem)
+        }
+        source = try open()
+    }
+
+    private func open() throws -> AudioFileSource {
         do {
-            source = try AudioFileSource(path: config.file, format: .detect(path: config.file),
-                                         pacing: config.pace == .realtime ? .realTime : .asFastAsPossible)
+            return try AudioFileSource(path: config.file, format: .detect(path: config.file),
+                                       pacing: config.pace == .realtime ? .realTime : .asFastAsPossible)
         } catch {
             throw DaemonError.stage(name: "audio (file \(config.file))", reason: "\(error)")
         }
+    }
+
+    /// Looping reads the file again from its start: only a regular, non-empty file can.
+    static func loopProblem(_ path: String) -> String? {
+        var st = stat()
+        guard path != "-", stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            return "\(path) is not a regular file, so it cannot be read again; set audio.loop = false or use a file"
+        }
+        guard st.st_size > 0 else { return "\(path) is empty; nothing to loop" }
+        return nil
     }
 
     func read(timeout: Double) throws -> StageRead<AudioChunk> {
@@ -42,7 +67,22 @@ final class FileAudioInput: AudioInput {
             log?.warning("audio file \(config.file): \(error); the audio before it is used, then the input ends")
             return .timeout
         }
-        guard let chunk else { return .end }
+        guard var chunk else {
+            // Looping: the next pass opens the file again (its pacer starts now, so capture times
+            // keep rising); a pass that delivered nothing ends instead of spinning.
+            guard config.loop, !failed, passSamples > 0 else { return .end }
+            passOffset += passSamples; passSamples = 0; passes += 1; passTimeOffset = .nan
+            do { self.source = try open() } catch {
+                log?.warning("audio file \(config.file): cannot start pass \(passes + 1): \(error); the input ends")
+                return .end
+            }
+            return .timeout
+        }
+        if passTimeOffset.isNaN { passTimeOffset = max(0, lastEndTime - chunk.startTime) }
+        passSamples += UInt64(chunk.samples.count)
+        chunk.firstSampleIndex += passOffset
+        chunk.startTime += passTimeOffset
+        lastEndTime = chunk.endTime
         lock.lock(); captured += chunk.samples.count; lock.unlock()
         return .item(chunk)
     }

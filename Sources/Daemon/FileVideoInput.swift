@@ -36,14 +36,22 @@ final class FileVideoInput: VideoInput {
         t.start()
     }
 
-    private func loop(_ source: VideoFileSource) {
+    private func loop(_ first: VideoFileSource) {
+        var source = first
         var read = 0
         defer { lock.lock(); running = false; lock.unlock(); finished.signal() }
         while true {
             lock.lock(); let stop = stopRequested; lock.unlock()
             if stop { return }
             do {
-                guard let frame = try source.next() else { log?.notice("video input ended"); return }
+                guard let frame = try source.next() else {
+                    // `video.loop`: read the file again (a pass without frames ends instead of spinning).
+                    guard config.loop, read > 0, let again = try? VideoFileSource(path: config.file, pacing: .realTime) else {
+                        log?.notice("video input ended"); return
+                    }
+                    source = again; read = 0
+                    continue
+                }
                 // Frames the reader skipped (sequence gaps) count as dropped.
                 let gap = max(0, Int(frame.sequence) - read)
                 read = Int(frame.sequence) + 1

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import CaptionCore
 import IPC
 import TOMLKit
 
@@ -26,8 +27,16 @@ struct DaemonSocketOptions: ParsableArguments {
             if config != nil { throw CaptionctlError("configuration \(file) does not exist") }
             return role == .captions ? Self.defaultCaptions : Self.defaultControl
         }
+        let text: String
+        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+            throw CaptionctlError("cannot read \(file): \(error)")
+        }
+        // toml++ (inside TOMLKit) aborts on some invalid table headers: refuse them first.
+        if let (line, column) = TOMLHeaderCheck.firstBadHeader(text) {
+            throw CaptionctlError("\(file):\(line):\(column): invalid table header: \(TOMLHeaderCheck.advice); or pass --socket PATH")
+        }
         let table: TOMLTable
-        do { table = try TOMLTable(string: try String(contentsOfFile: file, encoding: .utf8)) } catch {
+        do { table = try TOMLTable(string: text) } catch {
             throw CaptionctlError("cannot read \(file): \(error)")
         }
         let value = table["sockets"]?.table?[role.rawValue]

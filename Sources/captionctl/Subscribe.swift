@@ -2,6 +2,7 @@ import ArgumentParser
 import CaptionCore
 import Foundation
 import IPC
+import Streaming
 
 struct Subscribe: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "subscribe", abstract: "Print live captions.",
@@ -9,8 +10,22 @@ struct Subscribe: ParsableCommand {
     @OptionGroup var daemon: DaemonSocketOptions
     @Flag(name: .long, help: "Print every protocol line (hello, partial, final, status, error) as JSON.")
     var json = false
+    @Option(name: .long, help: "Append each final to this transcript file as it arrives (\"-\": standard output); reconnects across daemon restarts and continues an existing file.")
+    var output: String?
+    @Option(name: .long, help: "Transcript format: txt, srt, vtt or jsonl (default: the --output file's extension, else txt).")
+    var format: String?
 
     func run() throws {
+        if output != nil || format != nil {
+            guard !json else { throw ValidationError("--json prints protocol lines; use --format jsonl --output FILE for a transcript") }
+            let path = output ?? "-"
+            let resolved: TranscriptFormat
+            do { resolved = try TranscriptFormat.resolve(format ?? (path == "-" ? "txt" : nil), path: path) } catch {
+                throw ValidationError("\(error)")
+            }
+            try TranscriptRecorder(output: path, format: resolved, socketPath: try daemon.path(.captions)).run()
+            return
+        }
         let sub: CaptionSubscription
         var first: [UInt8]?
         do {

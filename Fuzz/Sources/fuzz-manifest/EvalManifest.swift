@@ -1,0 +1,1 @@
+../../../Sources/captionctl/EvalManifest.swift

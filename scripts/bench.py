@@ -22,13 +22,15 @@ import score_memory_section  # noqa: E402
 import streaming_section  # noqa: E402
 import subscribers_section  # noqa: E402
 import faces_section  # noqa: E402
+import speed_section  # noqa: E402
 
 SECTIONS = {offline_section.NAME: offline_section,
             capture_section.NAME: capture_section,
             streaming_section.NAME: streaming_section,
             subscribers_section.NAME: subscribers_section,
             score_memory_section.NAME: score_memory_section,
-            faces_section.NAME: faces_section}
+            faces_section.NAME: faces_section,
+            speed_section.NAME: speed_section}
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

@@ -19,14 +19,14 @@ struct TextDecoder {
         width = d
         vocabulary = dims.nVocab
         contextLength = dims.nTextCtx
-        embedding = TokenEmbedding(try w.take("decoder/embeddings/weight", shape: [dims.nVocab, d]))
+        embedding = try TokenEmbedding(w, "decoder/embeddings/weight", shape: [dims.nVocab, d])
         // Tied weights (the alias every Whisper checkpoint has) share the embedding's table rather
         // than converting a second copy (nVocab × d halves: 40 MB for tiny.en, 53 MB for base).
         if w.aliasTarget(of: "decoder/projection/weight") == "decoder/embeddings/weight" {
-            _ = try w.take("decoder/projection/weight", shape: [dims.nVocab, d])
+            try w.takeShared("decoder/projection/weight", shape: [dims.nVocab, d])
             projection = embedding
         } else if w.contains("decoder/projection/weight") {
-            projection = TokenEmbedding(try w.take("decoder/projection/weight", shape: [dims.nVocab, d]))
+            projection = try TokenEmbedding(w, "decoder/projection/weight", shape: [dims.nVocab, d])
         } else {
             projection = embedding
         }
@@ -86,14 +86,30 @@ struct TextDecoder {
 struct TokenEmbedding {
     let vocabulary: Int
     let width: Int
-    private let full: Tensor?
-    private let half: HalfMatrix?
+    let full: Tensor?
+    let half: HalfMatrix?
 
     init(_ table: Tensor) {
         vocabulary = table.shape[0]
         width = table.shape[1]
         half = HalfMatrix(exactly: table)
         full = half == nil ? table : nil
+    }
+
+    /// Takes the table from a checkpoint: a float16 table's bits as they are, else via float32.
+    init(_ w: WeightStore, _ name: String, shape: [Int]) throws {
+        if let stored = try w.takeHalf(name, shape: shape) {
+            self.init(half: stored)
+        } else {
+            self.init(try w.take(name, shape: shape))
+        }
+    }
+
+    private init(half: HalfMatrix) {
+        vocabulary = half.rows
+        width = half.columns
+        self.half = half
+        full = nil
     }
 
     /// Row `token` into `out` (d floats).

@@ -12,9 +12,14 @@ struct LinearLayer {
 
     init(_ w: WeightStore, _ prefix: String, in inFeatures: Int, out outFeatures: Int, bias: Bool = true,
          halfPrecision: Bool = false) throws {
-        let full = try w.take(prefix + "/weight", shape: [outFeatures, inFeatures])
-        half = halfPrecision ? HalfMatrix(exactly: full) : nil
-        weight = half == nil ? full : Tensor(zeros: [0])
+        if halfPrecision, let stored = try w.takeHalf(prefix + "/weight", shape: [outFeatures, inFeatures]) {
+            half = stored                 // float16 in the file: its bits as they are, no round trip
+            weight = Tensor(zeros: [0])
+        } else {
+            let full = try w.take(prefix + "/weight", shape: [outFeatures, inFeatures])
+            half = halfPrecision ? HalfMatrix(exactly: full) : nil
+            weight = half == nil ? full : Tensor(zeros: [0])
+        }
         self.bias = bias ? try w.take(prefix + "/bias", shape: [outFeatures]) : nil
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures

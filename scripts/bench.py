@@ -26,6 +26,7 @@ import keepup_section  # noqa: E402
 import camera_section  # noqa: E402
 import int8_section  # noqa: E402
 import avnoise_section  # noqa: E402
+import speed_section  # noqa: E402
 
 SECTIONS = {offline_section.NAME: offline_section,
             capture_section.NAME: capture_section,
@@ -36,7 +37,8 @@ SECTIONS = {offline_section.NAME: offline_section,
             keepup_section.NAME: keepup_section,
             camera_section.NAME: camera_section,
             int8_section.NAME: int8_section,
-            avnoise_section.NAME: avnoise_section}
+            avnoise_section.NAME: avnoise_section,
+            speed_section.NAME: speed_section}
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

@@ -4,7 +4,9 @@
 /// spec revision; u32 variable count; per variable: name, u8 rank, rank × u32 shape, u8 dtype code,
 /// u32 byte count, raw data; then u32 alias count and (alias, target) name pairs. int8 weights are
 /// dequantised with their per-row `…_scale` companion, which is consumed by the conversion.
-/// The file is memory-mapped while converting and unmapped before returning.
+/// From a path, the file is memory-mapped and float entries are handed to the store unconverted
+/// (`DeferredTensor`): each is converted when a model takes it, and the file is unmapped when the
+/// store is released.
 public enum CTranslate2Reader {
     /// Format versions this reader understands.
     public static let supportedVersions: ClosedRange<UInt32> = 5...6
@@ -24,15 +26,20 @@ public enum CTranslate2Reader {
     public static func read(path: String, spec: String? = nil,
                             quantization: WeightQuantization = .none) throws -> (header: Header, store: WeightStore) {
         let file = try MappedFile(path: path)
-        defer { file.close() }
         return try read(bytes: UnsafeRawBufferPointer(start: file.bytes, count: file.count), path: path, spec: spec,
-                        quantization: quantization, converted: { file.dropPages(below: $0) })
+                        quantization: quantization, converted: { file.dropPages(below: $0) }, mapped: file)
     }
 
     /// Reads a checkpoint held in memory; `path` only names the source in errors. `converted` is
     /// told, after each variable, the byte offset up to which the input is no longer needed.
     public static func read(bytes: UnsafeRawBufferPointer, path: String, spec: String? = nil,
                             quantization: WeightQuantization = .none, converted: ((Int) -> Void)? = nil) throws -> (header: Header, store: WeightStore) {
+        try read(bytes: bytes, path: path, spec: spec, quantization: quantization, converted: converted, mapped: nil)
+    }
+
+    /// With `mapped` (the file `bytes` lie in), float entries are deferred rather than converted.
+    static func read(bytes: UnsafeRawBufferPointer, path: String, spec: String?, quantization: WeightQuantization,
+                     converted: ((Int) -> Void)?, mapped: MappedFile?) throws -> (header: Header, store: WeightStore) {
         var r = ByteReader(base: bytes.baseAddress, count: bytes.count, path: path)
         let version = try r.u32("the format version")
         guard supportedVersions.contains(version) else {
@@ -88,10 +95,16 @@ public enum CTranslate2Reader {
         }
 
         var tensors: [String: Tensor] = [:]
+        var deferred: [String: DeferredTensor] = [:]
         var consumedScales = Set<String>()
         var matrices: [String: Int8Matrix] = [:]
         for name in order {
             guard let raw = raws[name] else { continue }
+            // Float entries are deferred unless they are to be quantised to 8 bits as they are read.
+            if let mapped, raw.dtype != .int8, !(raw.shape.count == 2 && (quantization.quantize?(name) ?? false)) {
+                deferred[name] = DeferredTensor(shape: raw.shape, dtype: raw.dtype, bytes: raw.data, owner: mapped)
+                continue
+            }
             let n = raw.shape.reduce(1, *)
             let scale = raws[name + "_scale"].map { (shape: $0.shape, dtype: $0.dtype, data: $0.data) }
             if let m = try quantization.matrix(name: name, shape: raw.shape, dtype: raw.dtype, data: raw.data,
@@ -123,9 +136,9 @@ public enum CTranslate2Reader {
             // Variables are converted in file order: the pages up to this one's end are done with.
             if let converted, let base = bytes.baseAddress { converted(base.distance(to: raw.data) + n * raw.dtype.size) }
         }
-        for s in consumedScales { tensors[s] = nil }
+        for s in consumedScales { tensors[s] = nil; deferred[s] = nil }
         let header = Header(version: version, specName: specName, revision: revision)
-        return (header, WeightStore(path: path, tensors: tensors, aliases: aliases, matrices: matrices))
+        return (header, WeightStore(path: path, tensors: tensors, aliases: aliases, matrices: matrices, deferred: deferred))
     }
 
     /// A CTranslate2 string: u16 byte length including a trailing NUL, then the bytes.

@@ -8,7 +8,7 @@ import CVectorKernels
 public struct HalfMatrix: @unchecked Sendable {
     public let rows: Int
     public let columns: Int
-    private let bits: [UInt16]
+    let bits: [UInt16]   // internal: HalfMatrix+Batch.swift reads it
 
     /// Input rows up to which `linear` uses the half-precision kernel; more rows widen blocks of
     /// the matrix to float32 and use sgemm.
@@ -31,6 +31,15 @@ public struct HalfMatrix: @unchecked Sendable {
         rows = tensor.shape[0]
         columns = tensor.shape[1]
         bits = converted
+    }
+
+    /// Half-precision bits as a checkpoint stores them (rows × columns, row-major). Only where the
+    /// CPU has the vector extensions (`WeightStore.takeHalf` checks `VectorExtensions.available`).
+    init(rows: Int, columns: Int, bits: [UInt16]) {
+        precondition(bits.count == rows * columns, "HalfMatrix: \(bits.count) values for (\(rows), \(columns))")
+        self.rows = rows
+        self.columns = columns
+        self.bits = bits
     }
 
     /// Row `i` widened to float32 into `out` (columns floats).

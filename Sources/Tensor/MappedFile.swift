@@ -40,6 +40,16 @@ public final class MappedFile {
     }
     private var dropped = 0
 
+    /// Drops the resident pages lying wholly inside `range` (a variable converted out of order).
+    public func dropPages(in range: Range<Int>) {
+        guard let b = bytes else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (max(0, range.lowerBound) + page - 1) / page * page
+        let end = min(range.upperBound, count) / page * page
+        guard end > first else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: b) + first, end - first, MADV_DONTNEED)
+    }
+
     /// Unmaps the file; `bytes` is nil afterwards.
     public func close() {
         if let b = bytes { munmap(UnsafeMutableRawPointer(mutating: b), count) }

@@ -1,12 +1,14 @@
-/// Named weights of a checkpoint, converted to Float32. A model takes each tensor it needs with
-/// the shape it expects; `checkAllUsed()` then fails on anything left over, so a checkpoint of
-/// another architecture or size is refused instead of half-loaded.
+/// Named weights of a checkpoint, converted to Float32 (up front, or when taken for the entries a
+/// reader deferred: `DeferredTensor`). A model takes each tensor it needs with the shape it
+/// expects; `checkAllUsed()` then fails on anything left over, so a checkpoint of another
+/// architecture or size is refused instead of half-loaded.
 public final class WeightStore {
     /// The file the weights came from (used in error messages).
     public let path: String
     private var tensors: [String: Tensor]
     /// 8-bit matrices kept as such (an int8 checkpoint, or float weights quantised on load).
     private var matrices: [String: Int8Matrix]
+    private var deferred: [String: DeferredTensor]
     private var aliases: [String: String]
     private var taken = Set<String>()
     /// Whether layers may keep float weights in half precision (`HalfMatrix`); false computes
@@ -14,39 +16,77 @@ public final class WeightStore {
     public var allowsHalfPrecision = true
 
     public init(path: String, tensors: [String: Tensor], aliases: [String: String] = [:],
-                matrices: [String: Int8Matrix] = [:]) {
+                matrices: [String: Int8Matrix] = [:], deferred: [String: DeferredTensor] = [:]) {
         self.path = path
         self.tensors = tensors
         self.matrices = matrices
         self.aliases = aliases
+        self.deferred = deferred
     }
 
     /// Every name, aliases included, sorted.
-    public var names: [String] { (Array(tensors.keys) + Array(matrices.keys) + Array(aliases.keys)).sorted() }
+    public var names: [String] {
+        (Array(tensors.keys) + Array(matrices.keys) + Array(deferred.keys) + Array(aliases.keys)).sorted()
+    }
 
-    public func contains(_ name: String) -> Bool { resolve(name) != nil || int8Matrix(name) != nil }
+    public func contains(_ name: String) -> Bool { entryShape(name) != nil }
 
     /// The name `name` is an alias of (CTranslate2's tied weights), or nil when it is a tensor of
     /// its own or absent.
-    public func aliasTarget(of name: String) -> String? { tensors[name] == nil && matrices[name] == nil ? aliases[name] : nil }
+    public func aliasTarget(of name: String) -> String? {
+        tensors[name] == nil && matrices[name] == nil && deferred[name] == nil ? aliases[name] : nil
+    }
 
     /// The shape of a tensor without taking it (to read hyper-parameters).
     public func shape(of name: String) throws -> [Int] {
-        if let m = int8Matrix(name) { return [m.rows, m.columns] }
-        guard let t = resolve(name) else { throw TensorError.missingTensor(path: path, name: name) }
-        return t.shape
+        guard let s = entryShape(name) else { throw TensorError.missingTensor(path: path, name: name) }
+        return s
     }
 
     /// Takes a tensor, checking its shape when `shape` is given.
     public func take(_ name: String, shape expected: [Int]? = nil) throws -> Tensor {
         if int8Matrix(name) != nil { return try takeInt8(name, shape: expected).dequantized() }
-        guard let t = resolve(name) else { throw TensorError.missingTensor(path: path, name: name) }
-        if let expected, t.shape != expected {
-            throw TensorError.wrongShape(path: path, name: name, expected: expected, found: t.shape)
+        try check(name, expected)
+        let t: Tensor
+        if let ready = resolve(name) {
+            t = ready
+        } else if let d = resolveDeferred(name) {
+            t = try d.tensor()
+        } else {
+            throw TensorError.missingTensor(path: path, name: name)
         }
+        markTaken(name)
+        return t
+    }
+
+    /// Takes a float16 matrix as it is stored, without widening it to float32 (nor narrowing it
+    /// back): nil — nothing taken — when the entry is stored in another type, was converted up
+    /// front, or the CPU cannot compute with half precision (`HalfMatrix`); take it with `take`.
+    public func takeHalf(_ name: String, shape expected: [Int]) throws -> HalfMatrix? {
+        try check(name, expected)
+        guard expected.count == 2, VectorExtensions.available, resolve(name) == nil,
+              let d = resolveDeferred(name), d.dtype == .float16 else { return nil }
+        let matrix = HalfMatrix(rows: expected[0], columns: expected[1], bits: d.halfBits())
+        markTaken(name)
+        return matrix
+    }
+
+    /// Marks an entry as used without converting it (a tied weight shared with another).
+    public func takeShared(_ name: String, shape expected: [Int]) throws {
+        try check(name, expected)
+        markTaken(name)
+    }
+
+    private func check(_ name: String, _ expected: [Int]?) throws {
+        guard let found = entryShape(name) else { throw TensorError.missingTensor(path: path, name: name) }
+        if let expected, found != expected {
+            throw TensorError.wrongShape(path: path, name: name, expected: expected, found: found)
+        }
+    }
+
+    func markTaken(_ name: String) {
         taken.insert(name)
         if let target = aliases[name] { taken.insert(target) }
-        return t
     }
 
     /// Takes a scalar (rank 0 or one element), e.g. CTranslate2's `decoder/num_heads`.
@@ -60,7 +100,7 @@ public final class WeightStore {
 
     /// Marks a tensor as deliberately ignored (e.g. metadata the model does not need).
     public func ignore(_ name: String) {
-        if contains(name) { taken.insert(name) }
+        if entryShape(name) != nil { taken.insert(name) }
     }
 
     /// Names never taken, sorted.
@@ -74,8 +114,9 @@ public final class WeightStore {
         }
     }
 
-    /// Drops every tensor, so their memory is freed once the model holds its own references.
-    public func release() { tensors = [:]; matrices = [:]; aliases = [:] }
+    /// Drops every tensor, so their memory is freed once the model holds its own references (and
+    /// the mapped file of deferred entries is unmapped).
+    public func release() { tensors = [:]; matrices = [:]; deferred = [:]; aliases = [:] }
 
     private func resolve(_ name: String) -> Tensor? {
         if let t = tensors[name] { return t }
@@ -92,16 +133,21 @@ public final class WeightStore {
         }
     }
 
-    /// Records `name` (and the target of its alias) as taken.
-    func markTaken(_ name: String) {
-        taken.insert(name)
-        if let target = aliases[name] { taken.insert(target) }
-    }
-
     /// The 8-bit matrix stored under `name` (or the target of its alias), nil when there is none.
     func int8Matrix(_ name: String) -> Int8Matrix? {
         if let m = matrices[name] { return m }
         if let target = aliases[name] { return matrices[target] }
         return nil
+    }
+
+    private func resolveDeferred(_ name: String) -> DeferredTensor? {
+        if let d = deferred[name] { return d }
+        if let target = aliases[name] { return deferred[target] }
+        return nil
+    }
+
+    private func entryShape(_ name: String) -> [Int]? {
+        if let m = int8Matrix(name) { return [m.rows, m.columns] }
+        return resolve(name)?.shape ?? resolveDeferred(name)?.shape
     }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """One faster-whisper benchmark configuration, run by scripts/bench.py in its own process.
 
-Usage: fw_worker.py --model-dir DIR --compute float32|int8 --beam N --threads T --language L FILE...
+Usage: fw_worker.py --model-dir DIR --compute float32|int8 --beam N --threads T --language L|auto FILE...
 
 Prints one JSON object on stdout: import_s (Python imports), load_s (WhisperModel construction),
 transcribe_s (decode + features + transcription of all files, model load excluded), per-file
@@ -42,7 +42,8 @@ def main():
     t_all = time.monotonic()
     for path in args.files:
         t = time.monotonic()
-        segments, _ = model.transcribe(path, language=args.language, beam_size=args.beam)
+        language = None if args.language == "auto" else args.language   # None: detected
+        segments, _ = model.transcribe(path, language=language, beam_size=args.beam)
         text = "".join(s.text for s in segments).strip()  # the generator does the work
         per_file.append({"file": path, "seconds": time.monotonic() - t, "text": text})
     transcribe_s = time.monotonic() - t_all

@@ -46,6 +46,9 @@ public struct DecodingOptions: Sendable, Equatable {
     public var tokensPerSecond: Double? = 12
     public var minimumTokenBudget = 32
     public var fallbackBudgetFactor = 4
+    /// Beam search advances all beams in one forward pass (false: one beam after another, the
+    /// slower reference with the same result).
+    public var batchedBeamSearch = true
 
     public init() {}
 

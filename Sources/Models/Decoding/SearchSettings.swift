@@ -18,7 +18,7 @@ struct Hypothesis {
     var tokens: [Int]
     var cumulativeLogProb: Float
     var score: Float
-    /// Log-probability of each token in `tokens` when the search recorded it (greedy), else empty.
+    /// Log-probability of each token in `tokens` (greedy and beam search record them).
     var tokenLogProbs: [Float] = []
 
     init(tokens: [Int], cumulativeLogProb: Float, lengthPenalty: Double) {

@@ -39,15 +39,16 @@ extension Transcriber {
     public func decodeWindowTimingWords(mel: [Float], frames: Int, contentFrames: Int, options: DecodingOptions,
                                         prompt: [Int] = [], cut: ([Int]) -> [Int] = { $0 }) throws -> TimedWindowDecoding {
         let audio = try model.encode(mel: mel, frames: frames)
+        let session = try model.makeSession(audio)
         var language = options.language
         if language == nil && tokenizer.isMultilingual {
-            language = try LanguageDetector(special: tokenizer.special).detect(session: try model.makeSession(audio)).first?.code
+            language = try LanguageDetector(special: tokenizer.special).detect(session: session).first?.code
         }
         let settings = try generationSettings(options)
         let start = try startSequence(language: language, options: options)
         let builder = PromptBuilder(special: tokenizer.special, startSequence: start, hotwords: try hotwordTokens(options))
         let fullPrompt = builder.prompt(previous: prompt, withoutTimestamps: options.withoutTimestamps)
-        var result = try decode(audio: audio, prompt: fullPrompt, settings: settings, options: options)
+        var result = try decode(session: session, prompt: fullPrompt, settings: settings, options: options)
         let kept = cut(result.tokens)
         if kept.count < result.tokens.count {
             result.tokens = kept

@@ -68,6 +68,12 @@ public final class Transcriber<Model: WhisperInference> {
         return try LanguageDetector(special: special).detect(session: try model.makeSession(audio))
     }
 
+    /// Language probabilities from a session over an encoded window (the same session then decodes
+    /// that window: one encoder pass and one cross-attention projection serve both).
+    private func detectLanguage(session: Model.Session) throws -> [(code: String, probability: Double)] {
+        try LanguageDetector(special: special).detect(session: session)
+    }
+
     // MARK: One window
 
     /// Decodes one window of log-mel frames (nMels × frames row-major, frames ≤ 3000 and even; the
@@ -75,16 +81,16 @@ public final class Transcriber<Model: WhisperInference> {
     /// tokens (without <|startofprev|>); the language must be set for multilingual models or is
     /// detected on this window.
     public func decodeWindow(mel: [Float], frames: Int, options: DecodingOptions, prompt: [Int] = []) throws -> WindowDecoding {
-        let audio = try model.encode(mel: mel, frames: frames)
+        let session = try model.makeSession(try model.encode(mel: mel, frames: frames))
         var language = options.language
         if language == nil && tokenizer.isMultilingual {
-            language = try LanguageDetector(special: special).detect(session: try model.makeSession(audio)).first?.code
+            language = try detectLanguage(session: session).first?.code
         }
         let settings = try generationSettings(options)
         let builder = PromptBuilder(special: special, startSequence: try startSequence(language: language, options: options),
                                     hotwords: try hotwordTokens(options))
         let fullPrompt = builder.prompt(previous: prompt, withoutTimestamps: options.withoutTimestamps)
-        return try decode(audio: audio, prompt: fullPrompt, settings: settings, options: options)
+        return try decode(session: session, prompt: fullPrompt, settings: settings, options: options)
     }
 
     // MARK: Whole recording
@@ -106,7 +112,7 @@ public final class Transcriber<Model: WhisperInference> {
         let contentFrames = mel.frames - 1
         var language = "en"
         var languageProbability = 1.0
-        var firstWindowAudio: AudioFeatures? = nil
+        var firstWindow: (audio: AudioFeatures, session: Model.Session)? = nil
         if let requested = options.language {
             if tokenizer.isMultilingual {
                 guard tokenizer.languageToken(requested) != nil else {
@@ -115,14 +121,18 @@ public final class Transcriber<Model: WhisperInference> {
                 language = requested
             }
         } else if tokenizer.isMultilingual {
-            // faster-whisper detects on features[:, :3000] (the last frame included), then encodes
-            // the first window again from content frames only; the two agree when the content
-            // fills the window, so that encoder output is reused.
-            let audio = try model.encode(mel: mel.window(start: 0, count: window), frames: window)
-            let probs = try LanguageDetector(special: special).detect(session: try model.makeSession(audio))
+            // Detected on the first window as it is decoded (content frames, zero-padded to 3000),
+            // whose encoder output and cross-attention keys/values the first decode then reuses.
+            // faster-whisper encodes features[:, :3000] for detection (the padding frame after the
+            // content included) and the first window again; the two differ by that one frame on
+            // clips under 30 s, which moves the language probabilities in the 3rd-4th decimal.
+            let features = Self.slice(mel, start: 0, count: min(window, contentFrames), padTo: window)
+            let audio = try model.encode(mel: features, frames: window)
+            let session = try model.makeSession(audio)
+            let probs = try detectLanguage(session: session)
             language = probs.first?.code ?? "en"
             languageProbability = probs.first?.probability ?? 0
-            if contentFrames >= window { firstWindowAudio = audio }
+            firstWindow = (audio, session)
         }
         var windowOptions = options
         windowOptions.language = language
@@ -142,9 +152,15 @@ public final class Transcriber<Model: WhisperInference> {
         while seek < contentFrames {
             let timeOffset = Double(seek) * 0.01
             let segmentSize = min(window, contentFrames - seek)
-            let features = Self.slice(mel, start: seek, count: segmentSize, padTo: window)   // (nMels, 3000)
             let previous = Array(allTokens[promptResetSince...])
-            let audio = try (seek == 0 ? firstWindowAudio : nil) ?? model.encode(mel: features, frames: window)
+            let audio: AudioFeatures, session: Model.Session
+            if seek == 0, let first = firstWindow {
+                (audio, session) = first
+            } else {
+                let features = Self.slice(mel, start: seek, count: segmentSize, padTo: window)   // (nMels, 3000)
+                audio = try model.encode(mel: features, frames: window)
+                session = try model.makeSession(audio)
+            }
             let prompt = builder.prompt(previous: previous, withoutTimestamps: options.withoutTimestamps)
             var windowSettings = settings
             var workCap: Int? = nil
@@ -152,7 +168,7 @@ public final class Transcriber<Model: WhisperInference> {
                 windowSettings.maxNewTokens = min(settings.maxNewTokens ?? budget, budget)
                 workCap = options.fallbackBudgetFactor * budget
             }
-            let result = try decode(audio: audio, prompt: prompt, settings: windowSettings, options: windowOptions, workCap: workCap)
+            let result = try decode(session: session, prompt: prompt, settings: windowSettings, options: windowOptions, workCap: workCap)
 
             if let noSpeech = options.noSpeechThreshold {
                 var skip = result.noSpeechProb > noSpeech
@@ -220,14 +236,15 @@ public final class Transcriber<Model: WhisperInference> {
         s.suppressBlankTokens = options.suppressBlank ? blankTokens : []
         s.maxInitialTimestampIndex = Int((options.maxInitialTimestamp / 0.02).rounded(.toNearestOrEven))
         s.maxNewTokens = options.maxNewTokens.map { max(1, $0) }
+        s.batchedBeamSearch = options.batchedBeamSearch
         return s
     }
 
-    func decode(audio: AudioFeatures, prompt: [Int], settings: WhisperGenerator.Settings,
+    /// Decodes one window from a fresh session over its encoder output (with fallback).
+    func decode(session: Model.Session, prompt: [Int], settings: WhisperGenerator.Settings,
                         options: DecodingOptions, workCap: Int? = nil) throws -> WindowDecoding {
         let generator = self.generator
         var rng = SeededGenerator(seed: options.seed)
-        let session = try model.makeSession(audio)
         return try TemperatureFallback(options: options, workCap: workCap).run(attempt: { temperature in
             var s = settings
             s.temperature = temperature

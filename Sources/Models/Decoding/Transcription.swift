@@ -50,8 +50,8 @@ public struct WindowDecoding: Sendable, Equatable {
     public var compressionRatio: Double
     /// Temperature of the kept attempt (the last one tried when all failed).
     public var temperature: Float
-    /// Log-probability of each of `tokens` (greedy search; empty when the search did not record
-    /// them, as beam search does not).
+    /// Log-probability of each of `tokens` (greedy and beam search; empty when the search did not
+    /// record them).
     public var tokenLogProbs: [Float] = []
 }
 

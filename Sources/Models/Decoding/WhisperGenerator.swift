@@ -14,7 +14,7 @@ struct WhisperGenerator {
         /// CT2's returned score: cumulative log-prob / length^penalty.
         var score: Float
         var noSpeechProb: Float
-        /// Log-probability of each of `tokens` (greedy search only; empty after a beam search).
+        /// Log-probability of each of `tokens` (greedy and beam search).
         var tokenLogProbs: [Float] = []
     }
 
@@ -33,6 +33,9 @@ struct WhisperGenerator {
         var suppressBlankTokens: [Int] = []
         var maxInitialTimestampIndex: Int? = 50
         var maxNewTokens: Int? = nil
+        /// Beam search over all beams in one forward pass (`BatchedBeamSearchDecoder`); false steps
+        /// one session per beam (`BeamSearchDecoder`, the reference).
+        var batchedBeamSearch = true
     }
 
     /// Length of the prompt up to and including the task tokens after SOT.
@@ -92,6 +95,9 @@ struct WhisperGenerator {
         if settings.temperature > 0 || settings.beamSize <= 1 {
             hypotheses = try GreedyDecoder(settings: search).decodeBestOf(session: session, startToken: start,
                                                                           rng: &rng, firstLogits: capture)
+        } else if settings.batchedBeamSearch {
+            hypotheses = try BatchedBeamSearchDecoder(settings: search).decode(session: session, startToken: start,
+                                                                               firstLogits: capture)
         } else {
             hypotheses = try BeamSearchDecoder(settings: search).decode(session: session, startToken: start,
                                                                         firstLogits: capture)

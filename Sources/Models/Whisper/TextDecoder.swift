@@ -23,7 +23,7 @@ struct TextDecoder {
         // Tied weights (the alias every Whisper checkpoint has) share the embedding's table rather
         // than converting a second copy (nVocab × d halves: 40 MB for tiny.en, 53 MB for base).
         if w.aliasTarget(of: "decoder/projection/weight") == "decoder/embeddings/weight" {
-            _ = try w.take("decoder/projection/weight", shape: [dims.nVocab, d])
+            try w.takeShared("decoder/projection/weight", shape: [dims.nVocab, d])
             projection = embedding
         } else if w.contains("decoder/projection/weight") {
             projection = try TokenEmbedding(w, "decoder/projection/weight", shape: [dims.nVocab, d])
@@ -86,9 +86,9 @@ struct TextDecoder {
 struct TokenEmbedding {
     let vocabulary: Int
     let width: Int
-    private let full: Tensor?
-    private let half: HalfMatrix?
-    private let int8: Int8Matrix?
+    let full: Tensor?
+    let half: HalfMatrix?
+    let int8: Int8Matrix?
 
     init(_ table: Tensor, allowsHalf: Bool = true) {
         vocabulary = table.shape[0]
@@ -99,7 +99,8 @@ struct TokenEmbedding {
     }
 
     /// The table `name` of `w`: 8-bit when the store holds it so (an int8 checkpoint or
-    /// `--compute int8`), else as `init(_:)`.
+    /// `--compute int8`); a float16 table's bits as they are (no float32 round trip); else as
+    /// `init(_:)`.
     init(_ w: WeightStore, _ name: String, shape: [Int]) throws {
         if w.isInt8(name) {
             let m = try w.takeInt8(name, shape: shape)
@@ -108,14 +109,19 @@ struct TokenEmbedding {
             int8 = m
             half = nil
             full = nil
+        } else if w.allowsHalfPrecision, let stored = try w.takeHalf(name, shape: shape) {
+            self.init(half: stored)
         } else {
-            let table = try w.take(name, shape: shape)
-            vocabulary = table.shape[0]
-            width = table.shape[1]
-            half = w.allowsHalfPrecision ? HalfMatrix(exactly: table) : nil
-            full = half == nil ? table : nil
-            int8 = nil
+            self.init(try w.take(name, shape: shape), allowsHalf: w.allowsHalfPrecision)
         }
+    }
+
+    private init(half: HalfMatrix) {
+        vocabulary = half.rows
+        width = half.columns
+        self.half = half
+        full = nil
+        int8 = nil
     }
 
     /// Row `token` into `out` (d floats).

@@ -48,6 +48,39 @@ public protocol WhisperDecoderSession {
     mutating func stepAll(_ tokens: [Int]) throws -> [[Float]]
     /// Forgets every token after the first `n` (rewinds the KV cache).
     mutating func truncate(to n: Int)
+
+    /// The rows of a beam advanced together (`WhisperDecoderBatch`); `SessionBatch` (one session per
+    /// row, one step each) unless the session has a batched forward pass.
+    associatedtype Batch: WhisperDecoderBatch = SessionBatch<Self>
+    /// A batch of one row continuing this session (its fed tokens kept), with room for up to
+    /// `maxRows` rows and `steps` more tokens per row.
+    func makeBatch(maxRows: Int, steps: Int) -> Batch
+}
+
+/// Rows of decoder state that advance one token each per step (the hypotheses of a beam search).
+/// Every row has been fed the same number of tokens.
+public protocol WhisperDecoderBatch {
+    var rows: Int { get }
+    /// Feeds tokens[r] to row r; returns the logits (nVocab) after it for every row.
+    mutating func step(_ tokens: [Int]) throws -> [[Float]]
+    /// Rebuilds the rows: new row i continues old row origins[i] (rows may repeat or vanish).
+    mutating func select(_ origins: [Int])
+}
+
+/// The unbatched batch: one session per row, stepped one after the other (the reference the
+/// batched forward pass is compared with, and the batch of sessions without one).
+public struct SessionBatch<S: WhisperDecoderSession>: WhisperDecoderBatch {
+    public private(set) var sessions: [S]
+    public init(_ session: S) { sessions = [session] }
+    public var rows: Int { sessions.count }
+    public mutating func step(_ tokens: [Int]) throws -> [[Float]] {
+        try sessions.indices.map { try sessions[$0].step([tokens[$0]]) }
+    }
+    public mutating func select(_ origins: [Int]) { sessions = origins.map { sessions[$0] } }
+}
+
+extension WhisperDecoderSession where Batch == SessionBatch<Self> {
+    public func makeBatch(maxRows: Int, steps: Int) -> SessionBatch<Self> { SessionBatch(self) }
 }
 
 /// A loaded Whisper network: immutable weights, shareable across threads.

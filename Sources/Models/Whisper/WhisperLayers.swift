@@ -14,10 +14,20 @@ struct LinearLayer {
 
     init(_ w: WeightStore, _ prefix: String, in inFeatures: Int, out outFeatures: Int, bias: Bool = true,
          halfPrecision: Bool = false) throws {
-        int8 = w.isInt8(prefix + "/weight") ? try w.takeInt8(prefix + "/weight", shape: [outFeatures, inFeatures]) : nil
-        let full = int8 == nil ? try w.take(prefix + "/weight", shape: [outFeatures, inFeatures]) : Tensor(zeros: [0])
-        half = halfPrecision && w.allowsHalfPrecision && int8 == nil ? HalfMatrix(exactly: full) : nil
-        weight = half == nil ? full : Tensor(zeros: [0])
+        let shape = [outFeatures, inFeatures]
+        int8 = w.isInt8(prefix + "/weight") ? try w.takeInt8(prefix + "/weight", shape: shape) : nil
+        let halves = halfPrecision && w.allowsHalfPrecision && int8 == nil
+        if int8 != nil {
+            half = nil
+            weight = Tensor(zeros: [0])
+        } else if halves, let stored = try w.takeHalf(prefix + "/weight", shape: shape) {
+            half = stored                 // float16 in the file: its bits as they are, no round trip
+            weight = Tensor(zeros: [0])
+        } else {
+            let full = try w.take(prefix + "/weight", shape: shape)
+            half = halves ? HalfMatrix(exactly: full) : nil
+            weight = half == nil ? full : Tensor(zeros: [0])
+        }
         self.bias = bias ? try w.take(prefix + "/bias", shape: [outFeatures]) : nil
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures

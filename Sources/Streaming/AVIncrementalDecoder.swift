@@ -124,7 +124,7 @@ public final class AVIncrementalDecoder {
         let frames = max(1, hi - lo)
         var h = Hypothesis(words: words, avgLogProb: logProbSum / Double(frames), noSpeechProb: 0,
                            compressionRatio: 1, language: language)
-        h.timesAreEstimated = false
+        h.timing = .decoded          // CTC spikes: times from the model
         return h
     }
 

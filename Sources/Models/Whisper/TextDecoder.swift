@@ -103,17 +103,20 @@ struct TokenEmbedding {
     /// `init(_:)`.
     init(_ w: WeightStore, _ name: String, shape: [Int]) throws {
         if w.isInt8(name) {
-            let m = try w.takeInt8(name, shape: shape)
-            vocabulary = m.rows
-            width = m.columns
-            int8 = m
-            half = nil
-            full = nil
+            self.init(int8: try w.takeInt8(name, shape: shape))
         } else if w.allowsHalfPrecision, let stored = try w.takeHalf(name, shape: shape) {
             self.init(half: stored)
         } else {
             self.init(try w.take(name, shape: shape), allowsHalf: w.allowsHalfPrecision)
         }
+    }
+
+    private init(int8: Int8Matrix) {
+        vocabulary = int8.rows
+        width = int8.columns
+        self.int8 = int8
+        half = nil
+        full = nil
     }
 
     private init(half: HalfMatrix) {

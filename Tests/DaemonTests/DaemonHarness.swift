@@ -79,13 +79,20 @@ extension XCTestCase {
         }
     }
 
-    /// Reads events until one satisfies `match`; fails on end of stream.
+    /// Reads events until one satisfies `match`; fails on end of stream, or when `limit` seconds
+    /// pass without one (status events keep arriving, so the socket's own timeout never fires).
     @discardableResult
-    func readUntil(_ sub: CaptionSubscription, _ what: String, _ match: (CaptionEvent) -> Bool) throws -> [CaptionEvent] {
+    func readUntil(_ sub: CaptionSubscription, _ what: String, limit: Double = 180,
+                   _ match: (CaptionEvent) -> Bool) throws -> [CaptionEvent] {
         var seen: [CaptionEvent] = []
+        let deadline = Date(timeIntervalSinceNow: limit)
         while let e = try sub.next() {
             seen.append(e)
             if match(e) { return seen }
+            if Date() > deadline {
+                XCTFail("no \(what) within \(Int(limit)) s; got \(seen.suffix(5))")
+                return seen
+            }
         }
         XCTFail("stream ended before \(what); got \(seen.suffix(5))")
         return seen

@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "CaptionCore", dependencies: [.product(name: "Atomics", package: "swift-atomics")]),
         .target(name: "Tensor", dependencies: ["CBLAS", "CVectorKernels"]),
         .target(name: "Features", dependencies: ["CaptionCore"]),
-        .target(name: "Models", dependencies: ["Tensor", "Features", "CZlib", "CBLAS"]),
+        .target(name: "Models", dependencies: ["Tensor", "Features", "CZlib", "CBLAS", "CVectorKernels"]),
         .target(name: "Vision", dependencies: ["Tensor", "Features"]),
         .target(name: "Streaming", dependencies: ["Models", "Vision", "Features", "CaptionCore", "COpenCC"]),
         .target(name: "Capture", dependencies: ["CALSA", "CV4L2", "CaptionCore",

@@ -102,7 +102,7 @@ public final class AVIncrementalDecoder {
         var previous = -1
         var logProbSum = 0.0
         func close() {
-            if !current.isEmpty { words.append(Word(text: current, start: wordStart, end: wordEnd)) }
+            if !current.isEmpty { words.append(Word(text: current, start: wordStart, end: wordEnd, timing: .emissionSpikes)) }
             current = ""
         }
         if hi > lo {
@@ -124,7 +124,7 @@ public final class AVIncrementalDecoder {
         let frames = max(1, hi - lo)
         var h = Hypothesis(words: words, avgLogProb: logProbSum / Double(frames), noSpeechProb: 0,
                            compressionRatio: 1, language: language)
-        h.timing = .decoded          // CTC spikes: times from the model
+        h.timing = .emissionSpikes   // the frames where the CTC head emitted each character
         return h
     }
 

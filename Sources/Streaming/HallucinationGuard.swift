@@ -43,9 +43,10 @@ public struct HallucinationGuard: Sendable {
     /// invented over silence at a window's end ("Thank you." squeezed into 0 s). A word scores
     /// 1 when its probability is below 0.15, (0.133 − d)·15 when its duration d is under 0.133 s,
     /// and d − 2 when it is over 2 s; a segment is anomalous when the score of its first 8 words
-    /// reaches 3 or their count (faster-whisper's rule). Needs decoded times.
+    /// reaches 3 or their count (faster-whisper's rule). Needs Whisper's decoded (aligned) times:
+    /// CTC emission spikes are one sub-frame per character, so every word would look anomalous.
     public static func droppingAnomalousTail(_ h: Hypothesis) -> Hypothesis {
-        guard !h.timesAreEstimated, !h.words.isEmpty else { return h }
+        guard h.timing == .decoded, !h.words.isEmpty else { return h }
         // The last segment: words after the previous segment end.
         let cut = (h.words.dropLast().lastIndex(where: \.endsSegment)).map { $0 + 1 } ?? 0
         let tail = h.words[cut...].prefix(8)

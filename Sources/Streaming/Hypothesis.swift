@@ -2,8 +2,13 @@
 /// truly incremental model's emission frame) or spread over a decoder segment's span by character
 /// count. Guards that judge word durations run on decoded times only.
 public enum TimingSource: String, Equatable, Sendable {
+    /// From the model's attention (Whisper's alignment heads and DTW).
     case decoded
+    /// A decoder segment's span spread over its words by character count.
     case segmentSpread = "segment_spread"
+    /// The frames where a CTC head emitted each character (the audio-visual model): real times,
+    /// but each character a spike of one sub-frame, so words look far shorter than spoken.
+    case emissionSpikes = "emission_spikes"
 }
 
 /// One recognised word with its time span on the capture clock (seconds).
@@ -118,6 +123,7 @@ extension StreamingEvent {
     /// How the event's word times were obtained: decoded only when every word's were; nil without words.
     public var timing: TimingSource? {
         guard !words.isEmpty else { return nil }
-        return words.allSatisfy { $0.timing == .decoded } ? .decoded : .segmentSpread
+        let first = words[0].timing
+        return words.allSatisfy { $0.timing == first } ? first : .segmentSpread
     }
 }

@@ -11,14 +11,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-CVK_TARGET static inline __m256 load_half8_b(const uint16_t *p) {
-    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
-}
-
-CVK_TARGET static inline float half1(uint16_t h) {
-    return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
-}
-
 typedef struct {
     const uint16_t *w; size_t out, in;
     const float *x; size_t rows, ldx;
@@ -47,7 +39,7 @@ CVK_TARGET static void gemv_batch_range(const gemv_batch_job *j, size_t begin, s
             __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a03 = a00;
             __m256 a10 = a00, a11 = a00, a12 = a00, a13 = a00;
             for (size_t i = 0; i < full; i += 8) {
-                const __m256 v0 = load_half8_b(w0 + i), v1 = load_half8_b(w1 + i);
+                const __m256 v0 = load_half8(w0 + i), v1 = load_half8(w1 + i);
                 __m256 xv = _mm256_loadu_ps(x0 + i);
                 a00 = _mm256_fmadd_ps(v0, xv, a00); a10 = _mm256_fmadd_ps(v1, xv, a10);
                 xv = _mm256_loadu_ps(x1 + i);
@@ -67,8 +59,8 @@ CVK_TARGET static void gemv_batch_range(const gemv_batch_job *j, size_t begin, s
             __m256 a0 = _mm256_setzero_ps(), a1 = a0;
             for (size_t i = 0; i < full; i += 8) {
                 const __m256 xv = _mm256_loadu_ps(x0 + i);
-                a0 = _mm256_fmadd_ps(load_half8_b(w0 + i), xv, a0);
-                a1 = _mm256_fmadd_ps(load_half8_b(w1 + i), xv, a1);
+                a0 = _mm256_fmadd_ps(load_half8(w0 + i), xv, a0);
+                a1 = _mm256_fmadd_ps(load_half8(w1 + i), xv, a1);
             }
             finish_one(j, o, r, a0, full);
             finish_one(j, o + 1, r, a1, full);
@@ -79,7 +71,7 @@ CVK_TARGET static void gemv_batch_range(const gemv_batch_job *j, size_t begin, s
         for (size_t r = 0; r < j->rows; r++) {
             const float *x0 = j->x + r * ldx;
             __m256 a0 = _mm256_setzero_ps();
-            for (size_t i = 0; i < full; i += 8) a0 = _mm256_fmadd_ps(load_half8_b(w0 + i), _mm256_loadu_ps(x0 + i), a0);
+            for (size_t i = 0; i < full; i += 8) a0 = _mm256_fmadd_ps(load_half8(w0 + i), _mm256_loadu_ps(x0 + i), a0);
             finish_one(j, o, r, a0, full);
         }
     }
@@ -109,17 +101,11 @@ typedef struct {
     float *partial;           /* (workers, rows, heads * head_dim) */
 } attend_batch_job;
 
-/* The key split of cvk_attend_one. */
-static void batch_key_range(const attend_batch_job *j, int index, int workers, size_t *t0, size_t *t1) {
-    *t0 = j->keys * (size_t)index / (size_t)workers;
-    *t1 = j->keys * (size_t)(index + 1) / (size_t)workers;
-}
-
 /* scores[r, h, t] = q_rh . k_h[t] * scale: each key row read once for every query row. */
 CVK_TARGET static void attend_batch_scores(void *ctx, int index, int workers) {
     const attend_batch_job *j = ctx;
     size_t t0, t1;
-    batch_key_range(j, index, workers, &t0, &t1);
+    worker_span(j->keys, index, workers, &t0, &t1);
     const int d = j->head_dim;
     for (size_t t = t0; t < t1; t++) {
         const float *row = j->k + t * j->ldk;
@@ -128,15 +114,7 @@ CVK_TARGET static void attend_batch_scores(void *ctx, int index, int workers) {
             float *sr = j->scores + r * (size_t)j->heads * j->keys;
             for (int h = 0; h < j->heads; h++) {
                 const float *k = row + (size_t)h * d, *q = qr + (size_t)h * d;
-                __m256 a = _mm256_mul_ps(_mm256_loadu_ps(k), _mm256_loadu_ps(q));
-                __m256 b = _mm256_setzero_ps();
-                int i = 8;
-                for (; i + 8 < d; i += 16) {
-                    b = _mm256_fmadd_ps(_mm256_loadu_ps(k + i), _mm256_loadu_ps(q + i), b);
-                    a = _mm256_fmadd_ps(_mm256_loadu_ps(k + i + 8), _mm256_loadu_ps(q + i + 8), a);
-                }
-                if (i < d) b = _mm256_fmadd_ps(_mm256_loadu_ps(k + i), _mm256_loadu_ps(q + i), b);
-                sr[(size_t)h * j->keys + t] = hsum8(_mm256_add_ps(a, b)) * j->scale;
+                sr[(size_t)h * j->keys + t] = head_dot(k, q, d) * j->scale;
             }
         }
     }
@@ -154,7 +132,7 @@ static void attend_batch_softmax(void *ctx, int index, int workers) {
 CVK_TARGET static void attend_batch_values(void *ctx, int index, int workers) {
     const attend_batch_job *j = ctx;
     size_t t0, t1;
-    batch_key_range(j, index, workers, &t0, &t1);
+    worker_span(j->keys, index, workers, &t0, &t1);
     const int d = j->head_dim, width = j->heads * d;
     float *acc = j->partial + (size_t)index * j->rows * width;
     for (size_t c = 0; c < j->rows * (size_t)width; c++) acc[c] = 0;

@@ -9,14 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-CVK_TARGET static inline __m256 load_half8(const uint16_t *p) {
-    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
-}
-
 CVK_TARGET void cvk_half_to_float(const uint16_t *src, float *dst, size_t count) {
     size_t i = 0;
     for (; i + 8 <= count; i += 8) _mm256_storeu_ps(dst + i, load_half8(src + i));
-    for (; i < count; i++) dst[i] = _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(src[i])));
+    for (; i < count; i++) dst[i] = half1(src[i]);
 }
 
 CVK_TARGET int cvk_float_to_half_exact(const float *src, uint16_t *dst, size_t count) {
@@ -59,7 +55,7 @@ CVK_TARGET static void gemv_range(const gemv_job *j, size_t begin, size_t end) {
             const uint16_t *ws[4] = { w0, w1, w2, w3 };
             for (int k = 0; k < 4; k++) {
                 for (size_t i = full; i < in; i++)
-                    s[k] += _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(ws[k][i]))) * x[i];
+                    s[k] += half1(ws[k][i]) * x[i];
                 j->y[r * j->ldy + o + k] = s[k] + (j->bias ? j->bias[o + k] : 0.0f);
             }
         }
@@ -71,7 +67,7 @@ CVK_TARGET static void gemv_range(const gemv_job *j, size_t begin, size_t end) {
             __m256 a0 = _mm256_setzero_ps();
             for (size_t i = 0; i < full; i += 8) a0 = _mm256_fmadd_ps(load_half8(w0 + i), _mm256_loadu_ps(x + i), a0);
             float s = hsum8(a0);
-            for (size_t i = full; i < in; i++) s += _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(w0[i]))) * x[i];
+            for (size_t i = full; i < in; i++) s += half1(w0[i]) * x[i];
             j->y[r * j->ldy + o] = s + (j->bias ? j->bias[o] : 0.0f);
         }
     }
@@ -102,32 +98,19 @@ typedef struct {
     float *out;
 } attend_job;
 
-/* Keys are split into contiguous ranges, one per worker, so each reads whole rows of K and V
-   front to back (one head's columns alone would stride a page per key and defeat prefetching). */
-static void key_range(const attend_job *j, int index, int workers, size_t *t0, size_t *t1) {
-    *t0 = j->keys * (size_t)index / (size_t)workers;
-    *t1 = j->keys * (size_t)(index + 1) / (size_t)workers;
-}
-
-/* scores[h, t] = q_h . k_h[t] * scale for the worker's keys. */
+/* scores[h, t] = q_h . k_h[t] * scale for the worker's keys. Keys are split into contiguous
+   ranges, one per worker, so each reads whole rows of K and V front to back (one head's columns
+   alone would stride a page per key and defeat prefetching). */
 CVK_TARGET static void attend_scores(void *ctx, int index, int workers) {
     const attend_job *j = ctx;
     size_t t0, t1;
-    key_range(j, index, workers, &t0, &t1);
+    worker_span(j->keys, index, workers, &t0, &t1);
     const int d = j->head_dim;
     for (size_t t = t0; t < t1; t++) {
         const float *row = j->k + t * j->ldk;
         for (int h = 0; h < j->heads; h++) {
             const float *k = row + (size_t)h * d, *q = j->q + (size_t)h * d;
-            __m256 a = _mm256_mul_ps(_mm256_loadu_ps(k), _mm256_loadu_ps(q));
-            __m256 b = _mm256_setzero_ps();
-            int i = 8;
-            for (; i + 8 < d; i += 16) {
-                b = _mm256_fmadd_ps(_mm256_loadu_ps(k + i), _mm256_loadu_ps(q + i), b);
-                a = _mm256_fmadd_ps(_mm256_loadu_ps(k + i + 8), _mm256_loadu_ps(q + i + 8), a);
-            }
-            if (i < d) b = _mm256_fmadd_ps(_mm256_loadu_ps(k + i), _mm256_loadu_ps(q + i), b);
-            j->scores[(size_t)h * j->keys + t] = hsum8(_mm256_add_ps(a, b)) * j->scale;
+            j->scores[(size_t)h * j->keys + t] = head_dot(k, q, d) * j->scale;
         }
     }
 }
@@ -143,7 +126,7 @@ static void attend_softmax(void *ctx, int index, int workers) {
 CVK_TARGET static void attend_values(void *ctx, int index, int workers) {
     const attend_job *j = ctx;
     size_t t0, t1;
-    key_range(j, index, workers, &t0, &t1);
+    worker_span(j->keys, index, workers, &t0, &t1);
     const int d = j->head_dim, width = j->heads * d;
     float *acc = j->partial + (size_t)index * width;
     for (int c = 0; c < width; c++) acc[c] = 0;

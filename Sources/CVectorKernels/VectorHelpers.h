@@ -3,6 +3,8 @@
 #ifndef CAPTIOND_CVK_VECTOR_HELPERS_H
 #define CAPTIOND_CVK_VECTOR_HELPERS_H
 #include <immintrin.h>
+#include <stddef.h>
+#include <stdint.h>
 
 /* Every AVX2 function of this target: the CPU check (cvk_has_avx2_fma) covers all three. */
 #define CVK_TARGET __attribute__((target("avx2,fma,f16c")))
@@ -46,6 +48,36 @@ static inline CVK_TARGET float hmax8(__m256 v) {
     s = _mm_max_ps(s, _mm_movehl_ps(s, s));
     s = _mm_max_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
+}
+
+/* 8 half-precision values widened to float32. */
+static inline CVK_TARGET __m256 load_half8(const uint16_t *p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+}
+
+/* One half-precision value widened to float32. */
+static inline CVK_TARGET float half1(uint16_t h) {
+    return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
+}
+
+/* q . k over d (>= 8) floats, in the order the one-row and batched attention kernels share (two
+   accumulators), so both give the same bits. */
+static inline CVK_TARGET float head_dot(const float *k, const float *q, int d) {
+    __m256 a = _mm256_mul_ps(_mm256_loadu_ps(k), _mm256_loadu_ps(q));
+    __m256 b = _mm256_setzero_ps();
+    int i = 8;
+    for (; i + 8 < d; i += 16) {
+        b = _mm256_fmadd_ps(_mm256_loadu_ps(k + i), _mm256_loadu_ps(q + i), b);
+        a = _mm256_fmadd_ps(_mm256_loadu_ps(k + i + 8), _mm256_loadu_ps(q + i + 8), a);
+    }
+    if (i < d) b = _mm256_fmadd_ps(_mm256_loadu_ps(k + i), _mm256_loadu_ps(q + i), b);
+    return hsum8(_mm256_add_ps(a, b));
+}
+
+/* Worker `index` of `workers` takes the contiguous part [*begin, *end) of n items. */
+static inline void worker_span(size_t n, int index, int workers, size_t *begin, size_t *end) {
+    *begin = n * (size_t)index / (size_t)workers;
+    *end = n * (size_t)(index + 1) / (size_t)workers;
 }
 
 #endif

@@ -21,15 +21,6 @@ final class AVLiveDaemonTests: XCTestCase {
         return d
     }
 
-    /// 64×64 mono Y4M frames (the corpus's mouth.y4m layout).
-    static func mouthFrames(_ path: String) throws -> [[UInt8]] {
-        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        guard let end = bytes.firstIndex(of: 0x0A) else { return [] }
-        var frames: [[UInt8]] = [], i = end + 1
-        while i + 6 + 4096 <= bytes.count { frames.append(Array(bytes[(i + 6)..<(i + 6 + 4096)])); i += 6 + 4096 }
-        return frames
-    }
-
     func testDaemonCaptionsACorpusClipWithTheAudioVisualModel() throws {
         // KNOWN REGRESSION (open, issue 13). On the avlive branch (CTC-only model) this passed.
         // After the merge with the joint CTC/attention model (2 CTC steps per frame), the live
@@ -46,7 +37,7 @@ final class AVLiveDaemonTests: XCTestCase {
         let clip = try WAVFile(contentsOf: av.audio).monoSamples()
         let silence = [Float](repeating: 0, count: 16_000)
         try Self.wav(silence + clip + silence + silence).write(to: URL(fileURLWithPath: box.dir + "/in.wav"))
-        let crops = try Self.mouthFrames(av.mouth)
+        let crops = try AVTestCheckpoint.mouthFrames(av.mouth)
         XCTAssertFalse(crops.isEmpty)
         var y4m = Data("YUV4MPEG2 W64 H64 F25:1 Ip A1:1 Cmono\n".utf8)
         for frame in Array(repeating: crops[0], count: 25) + crops + Array(repeating: crops[crops.count - 1], count: 50) {

@@ -11,14 +11,6 @@ import TestSupport
 /// whole clip's features (the trainer's: log-mel of the whole signal, standardised crops). Uses
 /// the checkpoint `AVTestCheckpoint` trains on one corpus clip (`swift test -c release`).
 final class AVStreamingModelTests: XCTestCase {
-    static func mouthFrames(_ path: String) throws -> [[UInt8]] {
-        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        guard let end = bytes.firstIndex(of: 0x0A) else { return [] }
-        var frames: [[UInt8]] = [], i = end + 1
-        while i + 6 + 4096 <= bytes.count { frames.append(Array(bytes[(i + 6)..<(i + 6 + 4096)])); i += 6 + 4096 }
-        return frames
-    }
-
     func words(_ s: String) -> String { s.split(separator: " ").joined(separator: " ") }
 
     /// The whole-clip features as the trainer builds them (AVExampleLoader.melRows).
@@ -34,7 +26,7 @@ final class AVStreamingModelTests: XCTestCase {
         let av = try AVTestCheckpoint.make()
         let recognizer = try AVRecognizer(path: av.checkpoint)
         let audio = try WAVFile(contentsOf: av.audio).monoSamples()
-        let crops = try Self.mouthFrames(av.mouth)
+        let crops = try AVTestCheckpoint.mouthFrames(av.mouth)
         let t = crops.count
         XCTAssertEqual(t, (audio.count + 639) / 640)
 
@@ -77,7 +69,7 @@ final class AVStreamingModelTests: XCTestCase {
         let av = try AVTestCheckpoint.make()
         let recognizer = try AVRecognizer(path: av.checkpoint)
         let audio = try WAVFile(contentsOf: av.audio).monoSamples()
-        let crops = try Self.mouthFrames(av.mouth)
+        let crops = try AVTestCheckpoint.mouthFrames(av.mouth)
         let model = try AVStreamingModel(checkpoint: av.checkpoint, cropper: TrackedMouthCropper(facesDirectory: "/nonexistent"))
         let h = try model.decodeUtterance(audio[...], startTime: 5, prompt: "")
         let n = model.framesDone

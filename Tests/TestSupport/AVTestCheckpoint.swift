@@ -51,6 +51,15 @@ public enum AVTestCheckpoint {
         return made
     }
 
+    /// 64×64 mono Y4M frames (the corpus's mouth.y4m layout).
+    public static func mouthFrames(_ path: String) throws -> [[UInt8]] {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        guard let end = bytes.firstIndex(of: 0x0A) else { return [] }
+        var frames: [[UInt8]] = [], i = end + 1
+        while i + 6 + 4096 <= bytes.count { frames.append(Array(bytes[(i + 6)..<(i + 6 + 4096)])); i += 6 + 4096 }
+        return frames
+    }
+
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
         init(_ d: String) { description = d }

@@ -19,13 +19,12 @@ The corpus is made when missing: `captionctl corpus -o DIR --seed S --train 0 --
 import json
 import os
 import signal
-import struct
 import subprocess
 import tempfile
-import threading
 import time
 import wave
 
+from live_daemon import subscribe, wait_for_socket, watch_log
 from measure import run_measured, tail
 
 NAME = "avnoise"
@@ -139,30 +138,9 @@ def live_latency(ctx, args, entry, tmp):
     daemon = subprocess.Popen([captiond, "--config", conf], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     marks = {}
 
-    def watch():
-        for line in daemon.stderr:
-            if "ready:" in line and "ready" not in marks:
-                marks["ready"] = time.monotonic()
-            if "audio input ended" in line:
-                marks["ended"] = time.monotonic()
-    threading.Thread(target=watch, daemon=True).start()
-    deadline = time.monotonic() + 30
-    while not os.path.exists(os.path.join(tmp, "c.sock")):
-        if daemon.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"captiond did not start (exit {daemon.poll()})")
-        time.sleep(0.02)
-    sub = subprocess.Popen([ctx.captionctl, "subscribe", "--json", "--socket", f"{tmp}/c.sock"],
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    events = []
-
-    def read():
-        for line in sub.stdout:
-            try:
-                events.append((time.monotonic(), json.loads(line)))
-            except ValueError:
-                pass
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
+    watch_log(daemon, marks)
+    wait_for_socket(daemon, os.path.join(tmp, "c.sock"), 30)
+    sub, events, reader = subscribe(ctx.captionctl, f"{tmp}/c.sock")
     deadline = time.monotonic() + 60
     while "ended" not in marks and daemon.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -22,7 +22,7 @@ import sys
 import tempfile
 
 from measure import run_measured, tail
-from offline_section import captionctl_timing, read_clips
+from offline_section import captionctl_timing, json_documents, read_clips
 
 NAME = "int8"
 GROUPS = [("tiny.en", "en"), ("base", "en"), ("base", "zh")]
@@ -38,18 +38,7 @@ def add_arguments(ap):
 
 
 def texts_from_captionctl(stdout):
-    docs = []
-    try:
-        docs = [json.loads(stdout)]
-    except ValueError:
-        for line in stdout.splitlines():
-            try:
-                docs.append(json.loads(line))
-            except ValueError:
-                pass
-    flat = []
-    for d in docs:
-        flat.extend(d if isinstance(d, list) else [d])
+    flat = json_documents(stdout)
     return [d.get("text", "") for d in flat if isinstance(d, dict)]
 
 

@@ -26,10 +26,10 @@ import os
 import signal
 import subprocess
 import tempfile
-import threading
 import time
 import wave
 
+from live_daemon import subscribe, wait_for_socket, watch_log
 from offline_section import read_clips
 from streaming_section import percentile
 
@@ -107,32 +107,12 @@ def play(ctx, captiond, stream, model, lang, cpu, tmp):
     daemon = subprocess.Popen(argv, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     marks, warnings = {}, []
 
-    def watch_stderr():
-        for line in daemon.stderr:
-            if "ready:" in line and "ready" not in marks:
-                marks["ready"] = time.monotonic()
-            if "cannot keep up" in line:
-                warnings.append(line.strip())
-            if "audio input ended" in line:
-                marks["ended"] = time.monotonic()
-    threading.Thread(target=watch_stderr, daemon=True).start()
-    deadline = time.monotonic() + 60
-    while not os.path.exists(os.path.join(tmp, "c.sock")):
-        if daemon.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"captiond did not start (exit {daemon.poll()})")
-        time.sleep(0.05)
-    sub = subprocess.Popen([ctx.captionctl, "subscribe", "--json", "--socket", f"{tmp}/c.sock"],
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    events = []
-
-    def read_events():
-        for line in sub.stdout:
-            try:
-                events.append((time.monotonic(), json.loads(line)))
-            except ValueError:
-                pass
-    reader = threading.Thread(target=read_events, daemon=True)
-    reader.start()
+    def on_line(line):
+        if "cannot keep up" in line:
+            warnings.append(line.strip())
+    watch_log(daemon, marks, on_line)
+    wait_for_socket(daemon, os.path.join(tmp, "c.sock"), 60, poll=0.05)
+    sub, events, reader = subscribe(ctx.captionctl, f"{tmp}/c.sock")
     statuses = []
     deadline = time.monotonic() + 600
     while "ended" not in marks and daemon.poll() is None and time.monotonic() < deadline:

@@ -53,8 +53,8 @@ def read_clips(fixtures):
     return clips
 
 
-def captionctl_timing(stdout):
-    """(load_s, transcribe_s) when captionctl reports them in its JSON output, else None."""
+def json_documents(stdout):
+    """The objects of captionctl's JSON output: one document, or one per line (lists flattened)."""
     docs = []
     try:
         docs = [json.loads(stdout)]
@@ -67,6 +67,12 @@ def captionctl_timing(stdout):
     flat = []
     for d in docs:
         flat.extend(d if isinstance(d, list) else [d])
+    return flat
+
+
+def captionctl_timing(stdout):
+    """(load_s, transcribe_s) when captionctl reports them in its JSON output, else None."""
+    flat = json_documents(stdout)
     load = transcribe = 0.0
     found = False
     for d in flat:

@@ -27,9 +27,9 @@ import signal
 import sys
 import subprocess
 import tempfile
-import threading
 import time
 
+from live_daemon import subscribe, wait_for_socket, watch_log
 from offline_section import read_clips
 
 NAME = "streaming"
@@ -200,33 +200,14 @@ def stream_clip(ctx, args, captiond, wav, model, tmp):
                               text=True, env=env)
     marks = {}
 
-    def watch_stderr():
-        for line in daemon.stderr:
-            if env:
-                print(line, end="", file=sys.stderr)
-            if "ready:" in line and "ready" not in marks:
-                marks["ready"] = time.monotonic()
-                marks["cpu_ready"] = cpu_seconds(daemon.pid)
-            if "audio input ended" in line:
-                marks["ended"] = time.monotonic()
-    threading.Thread(target=watch_stderr, daemon=True).start()
-    deadline = time.monotonic() + 30
-    while not os.path.exists(os.path.join(tmp, "c.sock")):
-        if daemon.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"captiond did not start (exit {daemon.poll()})")
-        time.sleep(0.02)
-    sub = subprocess.Popen([ctx.captionctl, "subscribe", "--json", "--socket", f"{tmp}/c.sock"],
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    events = []
-
-    def read_events():
-        for line in sub.stdout:
-            try:
-                events.append((time.monotonic(), json.loads(line)))
-            except ValueError:
-                pass
-    reader = threading.Thread(target=read_events, daemon=True)
-    reader.start()
+    def on_line(line):
+        if env:
+            print(line, end="", file=sys.stderr)
+        if "ready:" in line and "cpu_ready" not in marks:
+            marks["cpu_ready"] = cpu_seconds(daemon.pid)
+    watch_log(daemon, marks, on_line)
+    wait_for_socket(daemon, os.path.join(tmp, "c.sock"), 30)
+    sub, events, reader = subscribe(ctx.captionctl, f"{tmp}/c.sock")
     deadline = time.monotonic() + 120
     while "ended" not in marks and daemon.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -22,7 +22,7 @@ let package = Package(
         .executable(name: "captionctl", targets: ["captionctl"]),
         // The parsers of outside input, for the libFuzzer harnesses of the package in Fuzz/.
         .library(name: "CaptiondParsers", targets: ["CaptionCore", "Features", "Capture", "Tensor",
-                                                    "Models", "IPC", "Daemon", "Vision"]),
+                                                    "Models", "IPC", "Daemon", "Vision", "Streaming"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

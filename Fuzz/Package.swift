@@ -29,6 +29,7 @@ let package = Package(
         harness("fuzz-toml", []),
         harness("fuzz-control", []),
         harness("fuzz-tflite", []),
+        harness("fuzz-transcript", []),
         // EvalManifest.swift is a link to captionctl's file (executables cannot be imported).
         .executableTarget(name: "fuzz-manifest", path: "Sources/fuzz-manifest",
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),

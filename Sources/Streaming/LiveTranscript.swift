@@ -76,6 +76,12 @@ public struct LiveTranscript {
                 parameter: "output", value: file,
                 reason: "the file exists but is not a \(format.rawValue) transcript (\(f)); append to a \(format.rawValue) file or choose a new one")
         }
+        // A session appends at most a few thousand cues; a number near Int.max would overflow.
+        guard lastCue < Int.max / 2 else {
+            throw StreamingError.invalidConfiguration(
+                parameter: "output", value: file,
+                reason: "its last cue number \(lastCue) is too large to continue; choose a new file")
+        }
         nextCue = lastCue + 1
         lastEnd = end
         let isEmpty = existing.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty

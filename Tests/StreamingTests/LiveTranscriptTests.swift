@@ -74,6 +74,15 @@ final class LiveTranscriptTests: XCTestCase {
         XCTAssertThrowsError(try LiveTranscript(format: .jsonl, existing: "{\"end\":1}\nnot json\n", modified: nil, wallNow: 0, origin: 0))
     }
 
+    /// Fuzz seed `Fuzz/Seeds/transcript/big-number.srt`: a last cue numbered Int.max made the next
+    /// number overflow (a trap); it is refused with the number and what to do.
+    func testACueNumberTooLargeToContinueIsRefused() {
+        let existing = "9223372036854775807\n00:00:01,000 --> 00:00:02,000\nlast\n\n"
+        XCTAssertThrowsError(try LiveTranscript(format: .srt, existing: existing, modified: nil, wallNow: 0, origin: 0)) {
+            XCTAssertTrue("\($0)".contains("9223372036854775807 is too large to continue"), "\($0)")
+        }
+    }
+
     func testFormatFromNameOrExtension() throws {
         XCTAssertEqual(try TranscriptFormat.resolve(nil, path: "/tmp/a.SRT"), .srt)
         XCTAssertEqual(try TranscriptFormat.resolve(nil, path: "/tmp/a.log"), .txt)

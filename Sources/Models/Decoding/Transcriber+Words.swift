@@ -5,12 +5,12 @@ extension Transcriber {
     /// seek rule after it): returns the pieces with words and corrected spans; moves `seek` to the
     /// last word's end unless the window ended on a single timestamp, and `lastSpeech` to it.
     func timeWords(_ split: (pieces: [SegmentSplitter.Piece], seek: Int, singleTimestampEnding: Bool),
-                   audio: AudioFeatures, startSequence: [Int], segmentSize: Int, seek: inout Int,
+                   session: Model.Session, startSequence: [Int], segmentSize: Int, seek: inout Int,
                    timeOffset: Double, language: String, lastSpeech: inout Double) throws -> [WordTimestamper.Piece] {
         let eot = tokenizer.special.endOfText
         var pieces = split.pieces.map { WordTimestamper.Piece(start: $0.start, end: $0.end, tokens: $0.tokens) }
         let text = split.pieces.flatMap { $0.tokens.filter { $0 < eot } }
-        let alignment = try WordAligner().align(model: model, audio: audio, tokenizer: tokenizer, startSequence: startSequence,
+        let alignment = try WordAligner().align(model: model, session: session, tokenizer: tokenizer, startSequence: startSequence,
                                                 text: text, contentFrames: segmentSize, language: language)
         guard !pieces.isEmpty else { return pieces }
         lastSpeech = WordTimestamper().apply(&pieces, alignment: alignment, endOfText: eot, timeOffset: timeOffset,
@@ -56,7 +56,7 @@ extension Transcriber {
             result.text = tokenizer.decode(kept)
         }
         let text = kept.filter { $0 < tokenizer.special.endOfText }
-        let words = try WordAligner().align(model: model, audio: audio, tokenizer: tokenizer, startSequence: start,
+        let words = try WordAligner().align(model: model, session: session, tokenizer: tokenizer, startSequence: start,
                                             text: text, contentFrames: contentFrames, language: language)
         return TimedWindowDecoding(decoding: result, words: words)
     }

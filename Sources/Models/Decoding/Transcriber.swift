@@ -112,7 +112,7 @@ public final class Transcriber<Model: WhisperInference> {
         let contentFrames = mel.frames - 1
         var language = "en"
         var languageProbability = 1.0
-        var firstWindow: (audio: AudioFeatures, session: Model.Session)? = nil
+        var firstWindow: Model.Session? = nil
         if let requested = options.language {
             if tokenizer.isMultilingual {
                 guard tokenizer.languageToken(requested) != nil else {
@@ -127,12 +127,11 @@ public final class Transcriber<Model: WhisperInference> {
             // content included) and the first window again; the two differ by that one frame on
             // clips under 30 s, which moves the language probabilities in the 3rd-4th decimal.
             let features = Self.slice(mel, start: 0, count: min(window, contentFrames), padTo: window)
-            let audio = try model.encode(mel: features, frames: window)
-            let session = try model.makeSession(audio)
+            let session = try model.makeSession(try model.encode(mel: features, frames: window))
             let probs = try detectLanguage(session: session)
             language = probs.first?.code ?? "en"
             languageProbability = probs.first?.probability ?? 0
-            firstWindow = (audio, session)
+            firstWindow = session
         }
         var windowOptions = options
         windowOptions.language = language
@@ -153,13 +152,12 @@ public final class Transcriber<Model: WhisperInference> {
             let timeOffset = Double(seek) * 0.01
             let segmentSize = min(window, contentFrames - seek)
             let previous = Array(allTokens[promptResetSince...])
-            let audio: AudioFeatures, session: Model.Session
+            let session: Model.Session
             if seek == 0, let first = firstWindow {
-                (audio, session) = first
+                session = first
             } else {
                 let features = Self.slice(mel, start: seek, count: segmentSize, padTo: window)   // (nMels, 3000)
-                audio = try model.encode(mel: features, frames: window)
-                session = try model.makeSession(audio)
+                session = try model.makeSession(try model.encode(mel: features, frames: window))
             }
             let prompt = builder.prompt(previous: previous, withoutTimestamps: options.withoutTimestamps)
             var windowSettings = settings
@@ -183,7 +181,7 @@ public final class Transcriber<Model: WhisperInference> {
             let split = splitter.split(tokens: result.tokens, timeOffset: timeOffset, segmentSize: segmentSize, seek: seek)
             seek = split.seek
             let timed = options.wordTimestamps
-                ? try timeWords(split, audio: audio, startSequence: builder.startSequence, segmentSize: segmentSize,
+                ? try timeWords(split, session: session, startSequence: builder.startSequence, segmentSize: segmentSize,
                                 seek: &seek, timeOffset: timeOffset, language: language, lastSpeech: &lastSpeech)
                 : nil
             for (k, piece) in split.pieces.enumerated() {

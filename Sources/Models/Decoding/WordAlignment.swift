@@ -27,9 +27,10 @@ public struct WordAligner {
 
     public init() {}
 
-    /// Timings of the words of `text` (text tokens only) decoded from `audio`; `contentFrames` is
+    /// Timings of the words of `text` (text tokens only) decoded by `session` (a session over the
+    /// window's encoder output, whose cross-attention memory is reused); `contentFrames` is
     /// the window's mel frames holding audio. Languages written without spaces split per character.
-    public func align<Model: WhisperInference>(model: Model, audio: AudioFeatures, tokenizer: WhisperTokenizer,
+    public func align<Model: WhisperInference>(model: Model, session: Model.Session, tokenizer: WhisperTokenizer,
                                                startSequence: [Int], text: [Int], contentFrames: Int,
                                                language: String?) throws -> [WordTiming] {
         guard !text.isEmpty else { return [] }
@@ -37,7 +38,7 @@ public struct WordAligner {
         guard !heads.isEmpty else { throw ModelsError.decoding("the model names no alignment heads: word timestamps are unavailable") }
         let special = tokenizer.special
         let input = startSequence + [special.noTimestamps] + text + [special.endOfText]
-        let pass = try model.alignmentPass(audio: audio, tokens: input, heads: heads)
+        let pass = try model.alignmentPass(session: session, tokens: input, heads: heads)
         let offset = startSequence.count
         // p(text[t]) from the row after input[offset + t], softmax over the text vocabulary (< EOT).
         var probabilities: [Double] = []

@@ -94,13 +94,15 @@ public protocol WhisperInference: AnyObject {
     func makeSession(_ audio: AudioFeatures) throws -> Session
     /// Cross-attention heads that time words (empty: this model cannot time words).
     var alignmentHeads: [AlignmentHead] { get }
-    /// `tokens` fed in one pass (teacher forcing): logits per row and the heads' attention scores.
-    func alignmentPass(audio: AudioFeatures, tokens: [Int], heads: [AlignmentHead]) throws -> AlignmentPass
+    /// `tokens` fed in one pass (teacher forcing) over the encoder output `session` attends to
+    /// (its cross-attention keys and values, not computed again): logits per row and the heads'
+    /// attention scores.
+    func alignmentPass(session: Session, tokens: [Int], heads: [AlignmentHead]) throws -> AlignmentPass
 }
 
 extension WhisperInference {
     public var alignmentHeads: [AlignmentHead] { [] }
-    public func alignmentPass(audio: AudioFeatures, tokens: [Int], heads: [AlignmentHead]) throws -> AlignmentPass {
+    public func alignmentPass(session: Session, tokens: [Int], heads: [AlignmentHead]) throws -> AlignmentPass {
         throw ModelsError.decoding("this model has no alignment pass: word timestamps are unavailable")
     }
 }

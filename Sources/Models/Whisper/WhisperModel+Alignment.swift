@@ -16,10 +16,11 @@ public struct AlignmentPass: Sendable {
 }
 
 extension WhisperModel {
-    /// Feeds `tokens` in one pass over a fresh decoder state attending to `audio` and records the
-    /// cross-attention scores of `heads` (teacher forcing, as CTranslate2's `align`).
-    public func alignmentPass(audio: AudioFeatures, tokens: [Int], heads: [AlignmentHead]) throws -> AlignmentPass {
-        let memory = try crossAttentionMemory(audio)
+    /// Feeds `tokens` in one pass over a fresh decoder state attending to the encoder output of
+    /// `session` (its cross-attention memory) and records the cross-attention scores of `heads`
+    /// (teacher forcing, as CTranslate2's `align`).
+    public func alignmentPass(session: WhisperDecoderState, tokens: [Int], heads: [AlignmentHead]) throws -> AlignmentPass {
+        let memory = session.memory
         for h in heads where !(0..<dims.nTextLayer).contains(h.layer) || !(0..<dims.nTextHead).contains(h.head) {
             throw ModelsError.decoding("alignment head [\(h.layer), \(h.head)] is outside \(dims.nTextLayer) layers × \(dims.nTextHead) heads")
         }

@@ -1,17 +1,22 @@
 import CaptionCore
 
-/// Audio from a WAV or raw PCM file, FIFO or standard input, delivered as 16-kHz mono chunks
-/// stamped on CLOCK_MONOTONIC, paced at real time or as fast as `next()` is called.
+/// Audio from a WAV or raw PCM file, FIFO or standard input, or samples already decoded from any
+/// other file (`init(samples:…)`: FLAC, MP3, … through the one audio-file reader,
+/// `Features.AudioDecoder`), delivered as 16-kHz mono chunks stamped on CLOCK_MONOTONIC, paced at
+/// real time or as fast as `next()` is called.
 public final class AudioFileSource {
     public enum Format: Sendable, Equatable {
         /// RIFF/WAVE (read whole: its header may give the length only at the end of a pipe).
         case wav
         /// Headerless interleaved samples (streamed).
         case raw(PCMSampleFormat, rate: Int, channels: Int)
+        /// A compressed or container format (FLAC, MP3, Ogg, MP4, …) this source cannot parse:
+        /// decode it with the audio-file reader and give the samples to `init(samples:…)`.
+        case encoded
     }
 
     public let outputRate: Int
-    private let stream: ByteStream
+    private let stream: ByteStream?     // nil for decoded samples
     private let format: Format
     private let pacer: Pacer
     private let chunkSamples: Int
@@ -31,9 +36,13 @@ public final class AudioFileSource {
         }
         self.outputRate = outputRate
         self.format = format
-        stream = try ByteStream(path: path)
+        let stream = try ByteStream(path: path)
+        self.stream = stream
         chunkSamples = max(1, Int(chunkDuration * Double(outputRate)))
         switch format {
+        case .encoded:
+            throw CaptureError.invalidInput(source: stream.name,
+                reason: "a compressed or container format: decode it first (the daemon reads such regular files through the audio-file reader)")
         case .wav:
             let bytes = try stream.readAll()
             let wav: WAVFile
@@ -55,6 +64,22 @@ public final class AudioFileSource {
         pacer = Pacer(mode: pacing)
     }
 
+    /// Samples already decoded to `outputRate` mono (by the audio-file reader), delivered in
+    /// chunks like a file's.
+    public init(samples: [Float], pacing: Pacer.Mode, chunkDuration: Double = 0.02,
+                outputRate: Int = AudioRate.model) throws {
+        guard chunkDuration > 0, chunkDuration <= 10 else {
+            throw CaptureError.invalidConfiguration(key: "chunk_duration", reason: "\(chunkDuration) s is outside (0, 10]")
+        }
+        self.outputRate = outputRate
+        format = .encoded
+        stream = nil
+        chunkSamples = max(1, Int(chunkDuration * Double(outputRate)))
+        decoded = samples
+        finished = true
+        pacer = Pacer(mode: pacing)
+    }
+
     /// The next chunk (sleeping first when paced), or nil at end of input.
     public func next() throws -> AudioChunk? {
         while decoded.count - decodedPosition < chunkSamples, !finished { try decodeMore() }
@@ -71,7 +96,7 @@ public final class AudioFileSource {
     }
 
     private func decodeMore() throws {
-        guard case let .raw(sampleFormat, _, channels) = format, var conv = converter else { finished = true; return }
+        guard case let .raw(sampleFormat, _, channels) = format, var conv = converter, let stream else { finished = true; return }
         let bytesPerFrame = sampleFormat.bytesPerSample * channels
         let frames = 4096
         var bytes = [UInt8](repeating: 0, count: frames * bytesPerFrame)

@@ -161,7 +161,7 @@ public enum ConfigLoader {
     /// without touching the file system): a directory where a file is needed stops start-up
     /// with the key's path.
     public static func checkInputs(_ c: DaemonConfig, file: String) throws {
-        if c.audio.source == .file, let problem = inputFileProblem(c.audio.file, what: "a WAV or raw 16-kHz S16_LE file") {
+        if c.audio.source == .file, let problem = inputFileProblem(c.audio.file, what: "an audio file (WAV, FLAC, MP3, …) or raw 16-kHz S16_LE PCM") {
             throw DaemonError.config(file: file, key: "audio.file", reason: problem)
         }
         if c.video.enabled, c.video.source == .file, let problem = inputFileProblem(c.video.file, what: "a Y4M file") {

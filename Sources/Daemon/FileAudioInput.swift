@@ -1,9 +1,13 @@
 import Foundation
 import CaptionCore
 import Capture
+import Streaming
 
-/// `audio.source = "file"`: a WAV file (or headerless 16-kHz mono S16_LE PCM, a FIFO, or "-" for
-/// standard input), delivered in 20-ms chunks at real-time pace or as fast as the pipeline reads.
+/// `audio.source = "file"`: a regular audio file read by the one audio-file reader (WAV, FLAC,
+/// and every other format through ffmpeg: `RecordedAudio`, which is `Features.AudioDecoder`), or
+/// headerless 16-kHz mono S16_LE PCM, or a WAV/raw FIFO or "-" for standard input (read by
+/// Capture's file source), delivered in 20-ms chunks at real-time pace or as fast as the pipeline
+/// reads.
 /// A file that turns out malformed at its end (raw PCM ending in a partial frame) delivers what
 /// it holds, logs the problem and ends: the daemon goes idle instead of failing (and being
 /// restarted into the same file forever).
@@ -27,9 +31,9 @@ final class FileAudioInput: AudioInput {
 
     func start() throws {
         guard !config.file.isEmpty else {
-            throw DaemonError.stage(name: "audio (file)", reason: "audio.file is empty: set it to a WAV or raw 16-kHz S16_LE file")
+            throw DaemonError.stage(name: "audio (file)", reason: "audio.file is empty: set it to an audio file (WAV, FLAC, MP3, …) or raw 16-kHz S16_LE PCM")
         }
-        if let problem = ConfigLoader.inputFileProblem(config.file, what: "a WAV or raw 16-kHz S16_LE file") {
+        if let problem = ConfigLoader.inputFileProblem(config.file, what: "an audio file (WAV, FLAC, MP3, …) or raw 16-kHz S16_LE PCM") {
             throw DaemonError.config(file: "configuration", key: "audio.file", reason: problem)
         }
         if config.loop, let problem = Self.loopProblem(config.file) {
@@ -39,12 +43,33 @@ final class FileAudioInput: AudioInput {
     }
 
     private func open() throws -> AudioFileSource {
+        let pacing: Pacer.Mode = config.pace == .realtime ? .realTime : .asFastAsPossible
+        let format = AudioFileSource.Format.detect(path: config.file)
+        let raw: Bool
+        if case .raw = format { raw = true } else { raw = false }
         do {
-            return try AudioFileSource(path: config.file, format: .detect(path: config.file),
-                                       pacing: config.pace == .realtime ? .realTime : .asFastAsPossible)
+            if !raw, Self.isRegularFile(config.file) {
+                // WAV, FLAC and everything ffmpeg reads: the reader `captionctl transcribe` uses.
+                let audio = try RecordedAudio.decode(path: config.file)
+                for warning in audio.warnings { log?.warning("audio file \(config.file): \(warning)") }
+                return try AudioFileSource(samples: audio.samples, pacing: pacing)
+            }
+            if format == .encoded {
+                throw DaemonError.config(file: "configuration", key: "audio.file",
+                    reason: "\(config.file) is not a regular file: compressed audio (FLAC, MP3, …) is read only from a regular file; "
+                        + "stream WAV or raw 16-kHz S16_LE instead (e.g. ffmpeg -i IN -f s16le -ar 16000 -ac 1 -)")
+            }
+            return try AudioFileSource(path: config.file, format: format, pacing: pacing)
+        } catch let error as DaemonError {
+            throw error
         } catch {
             throw DaemonError.stage(name: "audio (file \(config.file))", reason: "\(error)")
         }
+    }
+
+    static func isRegularFile(_ path: String) -> Bool {
+        var st = stat()
+        return path != "-" && stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
     }
 
     /// Looping reads the file again from its start: only a regular, non-empty file can.

@@ -86,6 +86,18 @@ public final class CaptionServer {
     /// Subscribers currently connected (a lagging one counts until its error line is out).
     public var subscriberCount: Int { lock.lock(); defer { lock.unlock() }; return count }
 
+    /// Waits until `condition` holds for the number of subscribers, or `timeout` seconds pass;
+    /// returns whether it holds. Every change of the count wakes it (no polling): for tests and
+    /// tools that must know a connection was registered or forgotten.
+    func waitForSubscribers(timeout: Double, until condition: (Int) -> Bool) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        lock.lock(); defer { lock.unlock() }
+        while !condition(count) {
+            if !lock.wait(until: deadline) { return condition(count) }
+        }
+        return true
+    }
+
     /// Subscribers found lagging so far (each is sent an `error` line and disconnected).
     public var laggedCount: Int { lock.lock(); defer { lock.unlock() }; return lagged }
 
@@ -153,7 +165,7 @@ public final class CaptionServer {
             return
         }
         subscribers[sub.id] = sub
-        lock.lock(); count = subscribers.count; lock.unlock()
+        lock.lock(); count = subscribers.count; lock.broadcast(); lock.unlock()
         // hello goes in before any later broadcast, so it is always first.
         if let line = try? WireCodec.encode(hello()) { sub.enqueue(line, overflowLine: lagLine) }
     }

@@ -2,27 +2,28 @@
 /// decode's result, a gap, the end) and returns what to do next, in order: decode this window, run
 /// the final pass over this range, emit this event. A decode action's result must come back as
 /// the next input (`.windowDecoded` / `.finalPassDecoded`, nil when nothing was decoded) before
-/// any other input; the policy then finishes the step it had begun.
+/// any other input; the policy then finishes the step it had begun. Every position is a
+/// `SampleIndex` on the policy's one clock.
 extension CaptionPolicy {
     public enum Input: Equatable {
-        /// Voice activity over [start, end) (one VAD frame).
-        case voice(isSpeech: Bool, start: Double, end: Double)
+        /// Voice activity over samples [start, end) (one VAD frame).
+        case voice(isSpeech: Bool, start: SampleIndex, end: SampleIndex)
         /// Audio missing from `start` to `end` (longer than the window): silence for the policy,
         /// without decodes.
-        case gap(start: Double, end: Double)
+        case gap(start: SampleIndex, end: SampleIndex)
         /// The result of the last `.decodeWindow` (nil: the range held no audio, or it failed).
         case windowDecoded(Hypothesis?)
         /// The result of the last `.decodeFinalPass` (nil: no audio, or it failed).
         case finalPassDecoded(Hypothesis?)
         /// End the open utterance now (SIGTERM, pause, end of input, model swap).
-        case finish(at: Double)
+        case finish(at: SampleIndex)
     }
 
     public enum Action: Equatable {
-        /// Decode the audio [from, to) (capture clock) with `prompt`; answer with `.windowDecoded`.
-        case decodeWindow(from: Double, to: Double, prompt: String)
-        /// Decode the whole utterance [from, to) once more; answer with `.finalPassDecoded`.
-        case decodeFinalPass(from: Double, to: Double, prompt: String)
+        /// Decode the samples [from, to) with `prompt`; answer with `.windowDecoded`.
+        case decodeWindow(from: SampleIndex, to: SampleIndex, prompt: String)
+        /// Decode the whole utterance, samples [from, to), once more; answer with `.finalPassDecoded`.
+        case decodeFinalPass(from: SampleIndex, to: SampleIndex, prompt: String)
         /// Publish this event.
         case emit(StreamingEvent)
     }
@@ -30,11 +31,11 @@ extension CaptionPolicy {
     /// The step waiting for a decode's result.
     enum Pending: Equatable {
         /// A voice frame: after the final pass or last look, apply the frame, then the step decode.
-        case voiceAfterDecode(isSpeech: Bool, start: Double, end: Double)
+        case voiceAfterDecode(isSpeech: Bool, start: SampleIndex, end: SampleIndex)
         /// The step's own window decode (after the frame was applied).
-        case stepDecode(end: Double)
+        case stepDecode(end: SampleIndex)
         /// Finishing: after the decode, close the utterance.
-        case finish(at: Double)
+        case finish(at: SampleIndex)
     }
 
     /// Runs one input through the policy; returns the actions, in order.
@@ -49,7 +50,7 @@ extension CaptionPolicy {
                 pending = .voiceAfterDecode(isSpeech: isSpeech, start: start, end: end)
                 return [pass]
             }
-            if (!isSpeech && endpointDue(at: end)) || (ends && finalPassSkipped), lastDecodedEnd < end - 1e-9 {
+            if (!isSpeech && endpointDue(at: end)) || (ends && finalPassSkipped), lastDecodedEnd < end {
                 // A last look before the final: confirms (commits) the words of the utterance's end.
                 pending = .voiceAfterDecode(isSpeech: isSpeech, start: start, end: end)
                 return [windowAction(until: end)]
@@ -78,7 +79,7 @@ extension CaptionPolicy {
                 pending = .finish(at: time)
                 return [pass]
             }
-            if isActive, lastDecodedEnd < time - 1e-9, time - windowStart > 0.1 {
+            if isActive, lastDecodedEnd < time, time - windowStart > samples(0.1) {
                 pending = .finish(at: time)
                 return [windowAction(until: time)]
             }
@@ -88,11 +89,11 @@ extension CaptionPolicy {
 
     /// Audio the next decodes may need starts here: the window (and, with a final pass, the
     /// utterance's own audio); while idle, the preroll and context before `now`.
-    public func audioNeeded(now: Double) -> Double {
+    public func audioNeeded(now: SampleIndex) -> SampleIndex {
         if isActive {
             return runsFinalPass ? min(windowStart, utteranceAudioStart) : windowStart
         }
-        return now - configuration.prerollSeconds - configuration.contextSeconds
+        return now - samples(configuration.prerollSeconds) - samples(configuration.contextSeconds)
     }
 
     // MARK: - Internals
@@ -109,10 +110,10 @@ extension CaptionPolicy {
     }
 
     /// The frame applied to the utterance, then the step's decode when one is due.
-    private mutating func applyVoice(isSpeech: Bool, start: Double, end: Double) -> [Action] {
+    private mutating func applyVoice(isSpeech: Bool, start: SampleIndex, end: SampleIndex) -> [Action] {
         var actions = voice(isSpeech: isSpeech, start: start, end: end).map(Action.emit)
-        if isActive, end - lastDecodeAt >= schedule.stepSeconds - 1e-9,
-           end - windowStart >= configuration.stepSeconds - 1e-9 {
+        if isActive, lastDecodeAt.map({ end - $0 >= schedule.stepSamples }) ?? true,
+           end - windowStart >= samples(configuration.stepSeconds) {
             // Newer audio already waiting: decode there instead (no queue of stale steps).
             if schedule.isStale(end) { schedule.deferDecode(); return actions }
             pending = .stepDecode(end: end)
@@ -121,7 +122,7 @@ extension CaptionPolicy {
         return actions
     }
 
-    private mutating func windowAction(until end: Double) -> Action {
+    private mutating func windowAction(until end: SampleIndex) -> Action {
         lastDecodeAt = end
         lastDecodedEnd = end
         return .decodeWindow(from: windowStart, to: end, prompt: prompt)
@@ -134,7 +135,7 @@ extension CaptionPolicy {
     /// The final-pass action the schedule affords for the utterance ending at `end`: the whole
     /// utterance, only the window's uncommitted audio (prompted with the committed text), or nil
     /// (skipped: the final comes from the committed and last-decoded words).
-    mutating func plannedFinalPass(until end: Double) -> Action? {
+    mutating func plannedFinalPass(until end: SampleIndex) -> Action? {
         switch schedule.finalPlan(utteranceFrom: utteranceAudioStart, windowFrom: windowStart, end: end,
                                   confirmed: !committedWords.isEmpty) {
         case .full:
@@ -150,10 +151,10 @@ extension CaptionPolicy {
 
     /// A pass over [from, end) as a whole-utterance pass: the committed words before `from`, then
     /// the committed words inside it merged with the pass (`LocalAgreement.merge`).
-    func mergedShortPass(_ h: Hypothesis, from: Double) -> Hypothesis {
+    func mergedShortPass(_ h: Hypothesis, from: SampleIndex) -> Hypothesis {
         var out = h.normalized()
-        let before = committedWords.filter { $0.end <= from + 1e-6 }
-        let inside = committedWords.filter { $0.end > from + 1e-6 }
+        let before = committedWords.filter { at($0.end) <= from }
+        let inside = committedWords.filter { at($0.end) > from }
         out.words = before + LocalAgreement.merge(committed: inside, full: out.words)
         return out
     }

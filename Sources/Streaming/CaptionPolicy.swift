@@ -1,6 +1,11 @@
 /// The streaming policy as a pure state machine: voice activity and timed window hypotheses go in,
 /// partial and final caption events come out. No threads, no clock: every input carries its time.
 ///
+/// Time is one clock of sample indices (`SampleIndex`, `AudioChunk.firstSampleIndex`'s numbering
+/// at `clock.rate`): voice frames, windows, utterances and decode ranges are positions on it, and
+/// durations are exact sample counts. Seconds appear only at the edges, through `clock`: the
+/// model's word times coming in (`clock.index`) and the events' times going out (`clock.seconds`).
+///
 /// - An utterance opens at the first speech and closes with a `final` after
 ///   `endpointSilenceSeconds` of non-speech, after `maxUtteranceSeconds` (`maxUtteranceDue`), or
 ///   on `finish`.
@@ -15,11 +20,13 @@
 /// - A final-pass hypothesis (the whole utterance decoded again at its end, `finalPass`) gives
 ///   the final's words after the committed ones (or all of them without `finalKeepsCommitted`)
 ///   when it passes the guards; otherwise the final is built from the window hypotheses.
-/// - `windowStart` (the audio the next decode should begin at) moves to the end of the last
+/// - `windowStart` (the sample the next decode should begin at) moves to the end of the last
 ///   committed sentence or segment, and is forced forward when the window exceeds `windowSeconds`.
 public struct CaptionPolicy {
     public let configuration: StreamingConfiguration
     let guardrail: HallucinationGuard
+    /// Sample indices ↔ capture-clock seconds (the driver re-anchors it when its audio restarts).
+    public var clock: SampleClock
 
     // Numbering (utterances only: the server numbers events, once).
     private var nextUtterance = 1
@@ -27,28 +34,27 @@ public struct CaptionPolicy {
 
     // The open utterance.
     public private(set) var isActive = false
-    public private(set) var utteranceStart = 0.0
-    /// End of the latest speech seen (capture clock).
-    public private(set) var lastSpeechEnd = 0.0
+    public private(set) var utteranceStart: SampleIndex = 0
+    /// End of the latest speech seen.
+    public private(set) var lastSpeechEnd: SampleIndex = 0
     private var committed: [Word] = []
     private var tentative: [Word] = []
-    private var coveredEnd = 0.0          // end of the window of the newest accepted hypothesis
+    private var coveredEnd: SampleIndex = 0   // end of the window of the newest accepted hypothesis
     private var language: String?
     private var lastPartial: (text: String, stable: String)?
     private var finalWords: [Word]?       // the accepted final-pass words, if any
 
     /// Where the open utterance's own audio starts (onset minus preroll, never before the
     /// previous final): the final pass decodes from here.
-    public private(set) var utteranceAudioStart = 0.0
+    public private(set) var utteranceAudioStart: SampleIndex = 0
 
     /// Where the audio window of the next decode starts.
-    public private(set) var windowStart = 0.0
+    public private(set) var windowStart: SampleIndex = 0
     /// End of the previous utterance.
-    public private(set) var lastFinalEnd = 0.0
+    public private(set) var lastFinalEnd: SampleIndex = 0
     /// Where the current utterance's first window started (audio before it is not needed).
-    public private(set) var contextStart = 0.0
+    public private(set) var contextStart: SampleIndex = 0
     private var pastWords: [Word] = []     // words of earlier finals (prompt; their audio may be in the window)
-    private var latestTime = 0.0
 
     /// Hypotheses ignored for agreement and display because their log-probability was below
     /// `commitLogProb`.
@@ -61,12 +67,12 @@ public struct CaptionPolicy {
 
     // What `step` has asked the driver for and not yet heard back about.
     var pending: Pending?
-    /// End of the audio of the last window decode (`step` decodes every `stepSeconds`).
-    var lastDecodeAt = -Double.infinity
-    /// End of the audio the last window decode covered.
-    var lastDecodedEnd = -Double.infinity
+    /// End of the audio of the last window decode (`step` decodes every step); nil before the first.
+    var lastDecodeAt: SampleIndex?
+    /// End of the audio the last window decode covered (`.min` before the first).
+    var lastDecodedEnd = SampleIndex.min
     /// When the open utterance's final pass was shortened to [from, end): the start (`LiveSchedule`).
-    var shortenedPassFrom: Double?
+    var shortenedPassFrom: SampleIndex?
     /// True when the budget skipped the open utterance's final pass (`LiveSchedule`).
     var finalPassSkipped = false
 
@@ -75,13 +81,21 @@ public struct CaptionPolicy {
 
     /// - Parameter finalPassAvailable: false when the model cannot decode a whole utterance, so
     ///   finals come from the window hypotheses even with `finalPass` on.
-    public init(configuration: StreamingConfiguration = StreamingConfiguration(), finalPassAvailable: Bool = true) throws {
+    ///   - clock: the sample clock's rate and anchor (default: sample 0 at 0 s, `AudioRate.model`).
+    public init(configuration: StreamingConfiguration = StreamingConfiguration(), finalPassAvailable: Bool = true,
+                clock: SampleClock = SampleClock()) throws {
         try configuration.validate()
         self.configuration = configuration
         self.guardrail = HallucinationGuard(configuration)
         self.runsFinalPass = configuration.finalPass && finalPassAvailable
-        self.schedule = LiveSchedule(configuration: configuration, enabled: false)
+        self.clock = clock
+        self.schedule = LiveSchedule(configuration: configuration, enabled: false, rate: clock.rate)
     }
+
+    /// A configured duration (seconds) in samples.
+    func samples(_ seconds: Double) -> SampleIndex { clock.samples(seconds) }
+    /// The sample a model's word time (seconds) falls on.
+    func at(_ time: Double) -> SampleIndex { clock.index(time) }
 
     /// Committed words of the open utterance.
     public var committedWords: [Word] { committed }
@@ -92,27 +106,26 @@ public struct CaptionPolicy {
     public var prompt: String {
         // Only words whose audio precedes the window: a decoder prompted with words it is about to
         // hear tends to skip them.
-        let before = (pastWords + committed).filter { $0.end <= windowStart + 1e-6 }.map(\.text)
+        let before = (pastWords + committed).filter { at($0.end) <= windowStart }.map(\.text)
         var text = CaptionText.join(before)
         if text.count > configuration.promptCharacters { text = String(text.suffix(configuration.promptCharacters)) }
         return text
     }
 
     /// True when non-speech from `lastSpeechEnd` to `time` would end the open utterance.
-    public func endpointDue(at time: Double) -> Bool {
-        isActive && time - lastSpeechEnd >= configuration.endpointSilenceSeconds - 1e-9
+    public func endpointDue(at time: SampleIndex) -> Bool {
+        isActive && time - lastSpeechEnd >= samples(configuration.endpointSilenceSeconds)
     }
 
     /// True when speech up to `time` reaches `maxUtteranceSeconds`, so `voice` would end the open
     /// utterance with a forced final (the recognizer runs the final pass first).
-    public func maxUtteranceDue(at time: Double) -> Bool {
-        isActive && time - utteranceStart >= configuration.maxUtteranceSeconds - 1e-9
+    public func maxUtteranceDue(at time: SampleIndex) -> Bool {
+        isActive && time - utteranceStart >= samples(configuration.maxUtteranceSeconds)
     }
 
     /// Voice activity over [start, end). Opens an utterance on speech; closes it with a final
     /// after enough silence or at the maximum utterance length.
-    public mutating func voice(isSpeech: Bool, start: Double, end: Double) -> [StreamingEvent] {
-        latestTime = max(latestTime, end)
+    public mutating func voice(isSpeech: Bool, start: SampleIndex, end: SampleIndex) -> [StreamingEvent] {
         var events: [StreamingEvent] = []
         if isSpeech {
             if !isActive {
@@ -133,8 +146,8 @@ public struct CaptionPolicy {
     }
 
     /// A hypothesis for the audio window [windowStart, windowEnd). Returns the partial it causes.
-    public mutating func hypothesis(_ decoded: Hypothesis, windowEnd: Double) -> [StreamingEvent] {
-        latestTime = max(latestTime, windowEnd)
+    /// The hypothesis's word times are capture-clock seconds (as the model gives them).
+    public mutating func hypothesis(_ decoded: Hypothesis, windowEnd: SampleIndex) -> [StreamingEvent] {
         guard isActive else { return [] }
         let h = HallucinationGuard.droppingAnomalousTail(decoded.normalized())
         if let reason = guardrail.rejection(of: h) {
@@ -150,10 +163,10 @@ public struct CaptionPolicy {
             return []
         }
 
-        let inWindow = (pastWords + committed).filter { $0.end > windowStart + 1e-6 }
+        let inWindow = (pastWords + committed).filter { at($0.end) > windowStart }
         let fresh = LocalAgreement.newWords(in: h, after: inWindow)
         // Short windows agree on wrong first words: commit only once the window is long enough.
-        let longEnough = windowEnd - utteranceStart >= configuration.commitAfterSeconds - 1e-9
+        let longEnough = windowEnd - utteranceStart >= samples(configuration.commitAfterSeconds)
         var agreed = longEnough ? LocalAgreement.commonPrefixLength(tentative, fresh) : 0
         // An agreed word the decoder is unsure of is left tentative (with the words after it).
         if let unsureWord = fresh[0..<agreed].firstIndex(where: { ($0.probability ?? 1) < configuration.commitMinProbability }) {
@@ -189,15 +202,14 @@ public struct CaptionPolicy {
     }
 
     /// Ends the open utterance now (SIGTERM path): a final with committed and tentative words.
-    public mutating func finish(at time: Double) -> [StreamingEvent] {
-        latestTime = max(latestTime, time)
+    public mutating func finish(at time: SampleIndex) -> [StreamingEvent] {
         guard isActive else { return [] }
         return close(at: max(lastSpeechEnd, min(time, max(coveredEnd, lastSpeechEnd))))
     }
 
     // MARK: - Internals
 
-    private mutating func open(at time: Double, preroll: Bool = true) {
+    private mutating func open(at time: SampleIndex, preroll: Bool = true) {
         isActive = true
         utteranceStart = time
         lastSpeechEnd = time
@@ -206,20 +218,20 @@ public struct CaptionPolicy {
         coveredEnd = time
         lastPartial = nil
         finalWords = nil
-        let back = preroll ? configuration.prerollSeconds : 0
+        let back = preroll ? samples(configuration.prerollSeconds) : 0
         windowStart = max(lastFinalEnd, time - back)
         utteranceAudioStart = windowStart
         // Reach back over the previous utterance's last words (whole words only).
-        if preroll, let first = pastWords.first(where: { $0.start >= time - back - configuration.contextSeconds }),
-           first.start < windowStart {
-            windowStart = first.start
+        if preroll, let first = pastWords.first(where: { at($0.start) >= time - back - samples(configuration.contextSeconds) }),
+           at(first.start) < windowStart {
+            windowStart = at(first.start)
         }
         contextStart = windowStart
     }
 
     /// Closes the utterance. `confirmedOnly`: a silence endpoint keeps only committed words (the
     /// decoder has seen the whole utterance at least twice), unless nothing was committed.
-    private mutating func close(at end: Double, confirmedOnly: Bool = false) -> [StreamingEvent] {
+    private mutating func close(at end: SampleIndex, confirmedOnly: Bool = false) -> [StreamingEvent] {
         let words: [Word]
         if let full = finalWords {
             // Committed words were shown as stable: by default they stay, and the final pass only
@@ -242,7 +254,7 @@ public struct CaptionPolicy {
         pastWords = Array((pastWords + words).suffix(200))
         guard !text.isEmpty else { return [] }
         // Decoders stretch the first word back over leading silence: trust it only up to the preroll.
-        let firstWord = max(words.first?.start ?? utteranceStart, utteranceStart - configuration.prerollSeconds)
+        let firstWord = max(words.first.map { at($0.start) } ?? utteranceStart, utteranceStart - samples(configuration.prerollSeconds))
         let start = min(utteranceStart, firstWord)
         let stop = max(end, start)
         return [event(.final, text: text, stable: text, start: start, end: stop, words: words)]
@@ -252,24 +264,24 @@ public struct CaptionPolicy {
     /// sentence or segment; when the
     /// window is still longer than allowed, to the last committed word, and at worst forward so the
     /// window keeps `windowSeconds - step` of audio.
-    private mutating func trimWindow(windowEnd: Double) {
-        let limit = configuration.windowSeconds - configuration.stepSeconds
-        if windowEnd - windowStart >= min(configuration.trimSeconds, limit),
+    private mutating func trimWindow(windowEnd: SampleIndex) {
+        let limit = samples(configuration.windowSeconds) - samples(configuration.stepSeconds)
+        if windowEnd - windowStart >= min(samples(configuration.trimSeconds), limit),
            let cut = committed.last(where: { CaptionText.endsSentence($0.text) || $0.endsSegment }),
-           cut.end > windowStart {
-            windowStart = cut.end
+           at(cut.end) > windowStart {
+            windowStart = at(cut.end)
         }
-        if windowEnd - windowStart > limit, let last = committed.last, last.end > windowStart {
-            windowStart = last.end
+        if windowEnd - windowStart > limit, let last = committed.last, at(last.end) > windowStart {
+            windowStart = at(last.end)
         }
         if windowEnd - windowStart > limit {
             windowStart = windowEnd - limit
         }
         // A slow model: trim at committed text (a sentence end if there is one) to keep decodes short.
-        if windowEnd - windowStart > schedule.windowSeconds {
-            let after = committed.filter { $0.end > windowStart }
+        if windowEnd - windowStart > schedule.windowSamples {
+            let after = committed.filter { at($0.end) > windowStart }
             if let cut = after.last(where: { CaptionText.endsSentence($0.text) || $0.endsSegment }) ?? after.last {
-                windowStart = cut.end
+                windowStart = at(cut.end)
             }
         }
     }
@@ -284,17 +296,18 @@ public struct CaptionPolicy {
         guard !text.isEmpty else { return [] }
         if let last = lastPartial, last.text == text, last.stable == stable { return [] }
         lastPartial = (text, stable)
-        let end = max(coveredEnd, shown.last?.end ?? coveredEnd)
+        let end = max(coveredEnd, shown.last.map { at($0.end) } ?? coveredEnd)
         return [event(.partial, text: text, stable: stable, start: utteranceStart, end: end, words: shown)]
     }
 
+    /// The event leaving the policy: its times become capture-clock seconds here.
     private mutating func event(_ kind: StreamingEvent.Kind, text: String, stable: String,
-                                start: Double, end: Double, words: [Word]) -> StreamingEvent {
+                                start: SampleIndex, end: SampleIndex, words: [Word]) -> StreamingEvent {
         let utterance: Int
         if let u = currentUtterance { utterance = u } else {
             utterance = nextUtterance; nextUtterance += 1; currentUtterance = utterance
         }
         return StreamingEvent(kind: kind, utterance: utterance, text: text, stable: stable,
-                            start: start, end: end, lang: language, words: words)
+                            start: clock.seconds(start), end: clock.seconds(end), lang: language, words: words)
     }
 }

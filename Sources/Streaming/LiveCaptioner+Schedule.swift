@@ -23,20 +23,20 @@ extension LiveCaptioner {
         return text
     }
 
-    /// Runs a decode of [from, to), timing it on the clock for the schedule.
-    func measured(_ kind: LiveSchedule.DecodeKind, from: Double, to: Double,
+    /// Runs a decode of samples [from, to), timing it on the clock for the schedule.
+    func measured(_ kind: LiveSchedule.DecodeKind, from: SampleIndex, to: SampleIndex,
                   _ body: (ArraySlice<Float>, Double) throws -> Hypothesis) throws -> Hypothesis? {
         guard let clock = scheduleClock else { return try decode(from: from, to: to, body) }
         let began = clock()
         let h = try decode(from: from, to: to, body)
         let took = clock() - began
-        if h != nil { policy.schedule.decoded(kind, audioSeconds: to - from, compute: took) }
-        policy.schedule.tick(now: clock())
+        if h != nil { policy.schedule.decoded(kind, audioSamples: to - from, compute: took) }
+        policy.schedule.tick(now: policy.clock.index(clock()))
         return h
     }
 
     /// Decoding is complete up to the last decode while an utterance is open, else up to `frameEnd`.
-    func noteProgress(frameEnd: Double) {
+    func noteProgress(frameEnd: SampleIndex) {
         let p = policy
         let through = p.isActive ? max(p.lastDecodedEnd, p.utteranceStart) : frameEnd
         policy.schedule.progress(decodedThrough: through)

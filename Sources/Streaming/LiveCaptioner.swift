@@ -7,8 +7,11 @@ import Features
 /// and carries out the actions it returns with the `StreamingModel`. Deterministic: time comes
 /// only from the chunks.
 ///
-/// Clock: the buffer is indexed by sample position (samples since the first chunk, gaps filled);
-/// `time(ofSample:)` is the one place a position becomes capture-clock seconds.
+/// Clock: one sample-index clock (`SampleIndex`), numbered from the first chunk's
+/// `firstSampleIndex` and counting every sample on the capture clock (gaps filled, or skipped by a
+/// long gap), so it follows the capture's numbering. The buffer, the VAD frames, the policy's
+/// inputs and its decode actions are all positions on it; `policy.clock` converts to capture-clock
+/// seconds only at the edges (chunk times in, the model's and the camera's seconds, events out).
 public final class LiveCaptioner {
     public let model: StreamingModel
     public let configuration: StreamingConfiguration
@@ -21,9 +24,9 @@ public final class LiveCaptioner {
     /// measured compute (`LiveSchedule`); nil keeps the fixed schedule (deterministic).
     let scheduleClock: (() -> Double)?
 
-    private var origin: Double?          // capture time of sample position 0
-    private var buffer: [Float] = []     // samples from position `bufferStart`
-    private var bufferStart = 0
+    private var started = false                 // the clock is anchored at the first chunk
+    private var buffer: [Float] = []            // samples from index `bufferStart`
+    private var bufferStart: SampleIndex = 0
     private var rtf = 0.0
 
     /// Window decodes and final passes so far (for status and tests).
@@ -43,10 +46,11 @@ public final class LiveCaptioner {
         self.speaker = speaker
         self.tagging = SpeakerTagging(gate: configuration.video.gate, activity: speaker)
         self.rate = model.sampleRate
-        self.policy = try CaptionPolicy(configuration: configuration, finalPassAvailable: model.hasFinalPass)
+        self.policy = try CaptionPolicy(configuration: configuration, finalPassAvailable: model.hasFinalPass,
+                                        clock: SampleClock(rate: model.sampleRate))
         self.vad = try VoiceActivityDetector(configuration: vad)
         self.scheduleClock = clock
-        if clock != nil { policy.schedule = LiveSchedule(configuration: configuration, enabled: true) }
+        if clock != nil { policy.schedule = LiveSchedule(configuration: configuration, enabled: true, rate: model.sampleRate) }
     }
 
     /// Seconds of compute per second of audio, over roughly the last 10 s.
@@ -71,7 +75,8 @@ public final class LiveCaptioner {
                                                       reason: "the capture must deliver \(rate) Hz audio")
         }
         let began = MonotonicClock.now()
-        let events = try accept(chunk.samples[...], startTime: chunk.startTime)
+        let events = try accept(chunk.samples[...], startTime: chunk.startTime,
+                                firstSampleIndex: SampleIndex(clamping: chunk.firstSampleIndex))
         account(compute: MonotonicClock.now() - began, audio: Double(chunk.samples.count) / Double(rate))
         return events.compactMap(captionEvent)
     }
@@ -82,67 +87,80 @@ public final class LiveCaptioner {
     }
 
     /// End time of the audio accepted so far.
-    public var audioEnd: Double { time(ofSample: bufferStart + buffer.count) }
+    public var audioEnd: Double { policy.clock.seconds(audioEndIndex) }
+
+    /// The index of the next sample (just after the audio accepted so far).
+    public var audioEndIndex: SampleIndex { bufferStart + SampleIndex(buffer.count) }
 
     // MARK: - Policy-level API (StreamingEvents; tests drive the captioner through these)
 
     /// Accepts 16-kHz mono samples whose first sample is at `startTime`. Gaps up to the window
-    /// length are filled with silence; longer gaps restart the buffer.
+    /// length are filled with silence; longer gaps restart the buffer. The first sample accepted
+    /// is sample index 0.
     public func accept(_ samples: ArraySlice<Float>, startTime: Double) throws -> [StreamingEvent] {
-        if let bad = samples.firstIndex(where: { !$0.isFinite }) {
-            throw StreamingError.nonFiniteSample(time: startTime, index: bad - samples.startIndex)
-        }
-        guard origin != nil else {
-            origin = startTime
-            return try ingest(samples)
-        }
-        let gap = startTime - audioEnd
-        if gap < -1.5 / Double(rate) { throw StreamingError.timeWentBackwards(expected: audioEnd, got: startTime) }
-        let missing = Int((gap * Double(rate)).rounded())
-        guard missing > 0 else { return try ingest(samples) } // sub-sample jitter is absorbed
-        if gap <= configuration.windowSeconds {
-            return try ingest([Float](repeating: 0, count: missing)[...]) + ingest(samples)
-        }
-        // A long gap: silence for the policy, then the buffer restarts at the new audio.
-        let events = run(policy.step(.gap(start: audioEnd, end: startTime)))
-        buffer.removeAll()
-        origin = startTime
-        bufferStart = 0
-        return try events.get() + ingest(samples)
+        try accept(samples, startTime: startTime, firstSampleIndex: nil)
     }
 
     /// Ends the current utterance as a final, decoding once more first when audio arrived since.
     public func finish() throws -> [StreamingEvent] {
-        try run(policy.step(.finish(at: audioEnd))).get()
+        try run(policy.step(.finish(at: audioEndIndex))).get()
     }
 
     // MARK: - Internals
 
-    private func time(ofSample position: Int) -> Double {
-        (origin ?? 0) + Double(position) / Double(rate)
-    }
-
-    private func position(ofTime t: Double) -> Int {
-        Int(((t - (origin ?? 0)) * Double(rate)).rounded())
+    /// `firstSampleIndex` numbers the clock from the first chunk (nil: from 0); later chunks are
+    /// placed by their time, so samples the capture lost still count.
+    private func accept(_ samples: ArraySlice<Float>, startTime: Double,
+                        firstSampleIndex: SampleIndex?) throws -> [StreamingEvent] {
+        if let bad = samples.firstIndex(where: { !$0.isFinite }) {
+            throw StreamingError.nonFiniteSample(time: startTime, index: bad - samples.startIndex)
+        }
+        guard startTime.isFinite else {
+            throw StreamingError.invalidConfiguration(parameter: "audio", value: "start time \(startTime)",
+                                                      reason: "the capture must stamp each chunk with a finite CLOCK_MONOTONIC time")
+        }
+        guard started else {
+            started = true
+            bufferStart = firstSampleIndex ?? 0
+            policy.clock = SampleClock(rate: rate, anchorIndex: bufferStart, anchorTime: startTime)
+            return try ingest(samples)
+        }
+        let gap = startTime - audioEnd
+        if gap < -1.5 / Double(rate) { throw StreamingError.timeWentBackwards(expected: audioEnd, got: startTime) }
+        let missing = policy.clock.samples(gap)
+        guard missing > 0 else { return try ingest(samples) } // sub-sample jitter is absorbed
+        if gap <= configuration.windowSeconds {
+            return try ingest([Float](repeating: 0, count: Int(missing))[...]) + ingest(samples)
+        }
+        // A long gap: silence for the policy, then the buffer restarts at the new audio, and the
+        // clock is anchored again there (the missing samples still count).
+        let resume = audioEndIndex + missing
+        let events = run(policy.step(.gap(start: audioEndIndex, end: resume)))
+        buffer.removeAll()
+        bufferStart = resume
+        policy.clock = SampleClock(rate: rate, anchorIndex: resume, anchorTime: startTime)
+        return try events.get() + ingest(samples)
     }
 
     private func ingest(_ samples: ArraySlice<Float>) throws -> [StreamingEvent] {
-        let start = audioEnd
+        let start = audioEnd   // the VAD (Features) speaks seconds
         buffer.append(contentsOf: samples)
         var events: [StreamingEvent] = []
         var failure: Error?
         for frame in vad.process(samples, startTime: start) {
+            // The frame's times back on the sample clock (exact: the VAD counts samples from `start`).
+            let first = policy.clock.index(frame.start), end = policy.clock.index(frame.end)
             if let speaker {
-                let lo = max(0, position(ofTime: frame.start) - bufferStart), hi = min(buffer.count, position(ofTime: frame.end) - bufferStart)
+                let lo = Int(max(0, first - bufferStart)), hi = Int(min(SampleIndex(buffer.count), end - bufferStart))
                 speaker.accept(audio: buffer[lo..<max(lo, hi)], start: frame.start, end: frame.end, voiced: frame.isSpeech)
             }
-            if let clock = scheduleClock { policy.schedule.tick(now: clock()) }
-            switch run(policy.step(.voice(isSpeech: frame.isSpeech, start: frame.start, end: frame.end))) {
+            if let clock = scheduleClock { policy.schedule.tick(now: policy.clock.index(clock())) }
+            switch run(policy.step(.voice(isSpeech: frame.isSpeech, start: first, end: end))) {
             case .success(let e): events += e
             case .failure(let e): failure = failure ?? e
             }
-            noteProgress(frameEnd: frame.end)
-            trimBuffer(now: frame.end)
+            noteProgress(frameEnd: end)
+            trimBuffer(now: end)
         }
         if let failure { throw failure }
         return events
@@ -161,14 +179,16 @@ public final class LiveCaptioner {
             case let .decodeWindow(from, to, prompt):
                 var h: Hypothesis?
                 do { h = try measured(.window, from: from, to: to) { try model.decodeWindow($0, startTime: $1, prompt: prompt) } } catch {
-                    failure = failure ?? StreamingError.decoderFailed(start: from, end: to, reason: "\(error)")
+                    failure = failure ?? StreamingError.decoderFailed(start: policy.clock.seconds(from), end: policy.clock.seconds(to),
+                                                                      reason: "\(error)")
                 }
                 if h != nil { decodeCount += 1 }
                 queue = policy.step(.windowDecoded(h))[...] + queue
             case let .decodeFinalPass(from, to, prompt):
                 var h: Hypothesis?
                 do { h = try measured(.finalPass, from: from, to: to) { try model.decodeUtterance($0, startTime: $1, prompt: prompt) } } catch {
-                    failure = failure ?? StreamingError.decoderFailed(start: from, end: to, reason: "final pass: \(error)")
+                    failure = failure ?? StreamingError.decoderFailed(start: policy.clock.seconds(from), end: policy.clock.seconds(to),
+                                                                      reason: "final pass: \(error)")
                 }
                 if h != nil { finalPassCount += 1 }
                 queue = policy.step(.finalPassDecoded(h))[...] + queue
@@ -178,23 +198,23 @@ public final class LiveCaptioner {
         return .success(events)
     }
 
-    /// Decodes the buffered audio of [from, to) (clamped to the buffer); nil when it is empty.
-    func decode(from: Double, to: Double,
-                        _ body: (ArraySlice<Float>, Double) throws -> Hypothesis) throws -> Hypothesis? {
-        let lo = max(0, position(ofTime: from) - bufferStart)
-        let hi = min(buffer.count, position(ofTime: to) - bufferStart)
+    /// Decodes the buffered samples [from, to) (clamped to the buffer) with the capture time of
+    /// the first; nil when it is empty.
+    func decode(from: SampleIndex, to: SampleIndex,
+                _ body: (ArraySlice<Float>, Double) throws -> Hypothesis) throws -> Hypothesis? {
+        let lo = Int(max(0, from - bufferStart))
+        let hi = Int(min(SampleIndex(buffer.count), to - bufferStart))
         guard hi > lo else { return nil }
-        return try body(buffer[lo..<hi], time(ofSample: bufferStart + lo))
+        return try body(buffer[lo..<hi], policy.clock.seconds(bufferStart + SampleIndex(lo)))
     }
 
     /// Drops audio the policy no longer needs, in blocks of at least 0.25 s.
-    private func trimBuffer(now: Double) {
-        let keepFrom = policy.audioNeeded(now: now)
-        let drop = Int(((keepFrom - time(ofSample: bufferStart)) * Double(rate)).rounded(.down))
+    private func trimBuffer(now: SampleIndex) {
+        let drop = policy.audioNeeded(now: now) - bufferStart
         guard drop >= rate / 4 else { return }
-        let n = min(drop, buffer.count)
+        let n = Int(min(drop, SampleIndex(buffer.count)))
         buffer.removeFirst(n)
-        bufferStart += n
+        bufferStart += SampleIndex(n)
     }
 
     /// Real-time factor as an exponential average over roughly the last 10 s of audio.

@@ -1,3 +1,5 @@
+import CaptionCore
+
 /// Keeps the live path at the newest audio whatever the model and the machine: a pure state
 /// machine (no clock of its own) that the driver tells what time it is (`tick`), how long each
 /// decode took (`decoded`) and how far decoding has got (`progress`), and that `CaptionPolicy`
@@ -21,6 +23,10 @@
 /// Audio is never dropped for lateness: the schedule only moves decodes later or makes them
 /// cheaper. Disabled (`enabled == false`: input not on the capture clock, e.g. a file read as fast
 /// as possible) it answers with the configuration's fixed values, so the output is deterministic.
+///
+/// Positions on the capture clock (now, a decode's end, an utterance's range) are `SampleIndex`es
+/// at `rate`, as in `CaptionPolicy`; compute times are seconds, and so are the lag figures it
+/// reports.
 public struct LiveSchedule: Equatable, Sendable {
     public struct Limits: Equatable, Sendable {
         /// Newer audio beyond a due decode's end that makes the decode stale (s).
@@ -56,11 +62,13 @@ public struct LiveSchedule: Equatable, Sendable {
 
     public let enabled: Bool
     public let limits: Limits
+    /// Samples per second of the positions it is given.
+    public let rate: Int
     let configuredStep: Double
     let configuredWindow: Double
 
-    /// The newest clock reading (capture clock, s).
-    public private(set) var now = -Double.infinity
+    /// The newest clock reading (capture clock, as a sample index); nil before the first.
+    public private(set) var now: SampleIndex?
     /// Running average of a window decode's compute time (s).
     public private(set) var windowDecodeSeconds: Double?
     /// Running averages of compute seconds per second of audio decoded.
@@ -71,26 +79,29 @@ public struct LiveSchedule: Equatable, Sendable {
     public private(set) var maxLag = 0.0
     /// The recent lag peak (decays by 1 s every 10 s).
     private var lagPeak = 0.0
-    private var lagPeakAt = -Double.infinity
+    private var lagPeakAt: SampleIndex?
     /// Decodes moved to newer audio, final passes shortened and skipped (for status and tests).
     public private(set) var deferredDecodes = 0
     public private(set) var shortenedFinalPasses = 0
     public private(set) var skippedFinalPasses = 0
 
-    public init(configuration: StreamingConfiguration, enabled: Bool, limits: Limits = Limits()) {
+    public init(configuration: StreamingConfiguration, enabled: Bool, limits: Limits = Limits(),
+                rate: Int = AudioRate.model) {
         self.enabled = enabled
         self.limits = limits
+        self.rate = max(1, rate)
         configuredStep = configuration.stepSeconds
         configuredWindow = configuration.windowSeconds
     }
 
     // MARK: What the driver reports
 
-    /// The clock now (never goes back).
-    public mutating func tick(now t: Double) { now = max(now, t) }
+    /// The clock now, as the sample captured at this moment (never goes back).
+    public mutating func tick(now t: SampleIndex) { now = max(now ?? t, t) }
 
-    /// A decode of `audioSeconds` of audio took `compute` seconds.
-    public mutating func decoded(_ kind: DecodeKind, audioSeconds: Double, compute: Double) {
+    /// A decode of `audioSamples` samples of audio took `compute` seconds.
+    public mutating func decoded(_ kind: DecodeKind, audioSamples: SampleIndex, compute: Double) {
+        let audioSeconds = seconds(audioSamples)
         guard audioSeconds > 0, compute.isFinite, compute >= 0 else { return }
         func blend(_ old: Double?, _ new: Double) -> Double {
             old.map { $0 + (new - $0) * limits.smoothing } ?? new
@@ -104,14 +115,22 @@ public struct LiveSchedule: Equatable, Sendable {
         }
     }
 
-    /// Decoding is complete up to `decodedThrough` (capture clock) at the current `now`.
-    public mutating func progress(decodedThrough: Double) {
-        guard enabled, now.isFinite else { return }
-        lag = max(0, now - decodedThrough)
+    /// Decoding is complete up to sample `decodedThrough` at the current `now`.
+    public mutating func progress(decodedThrough: SampleIndex) {
+        guard enabled, let now else { return }
+        lag = seconds(max(0, now - decodedThrough))
         maxLag = max(maxLag, lag)
-        let decayed = lagPeak - max(0, now - lagPeakAt) / 10
-        if lag >= decayed { lagPeak = lag; lagPeakAt = now }
+        if lag >= recentPeak { lagPeak = lag; lagPeakAt = now }
     }
+
+    /// The recent lag peak, decayed by 1 s every 10 s since it was reached.
+    private var recentPeak: Double {
+        guard let now, let at = lagPeakAt else { return lagPeak }
+        return lagPeak - seconds(max(0, now - at)) / 10
+    }
+
+    private func seconds(_ samples: SampleIndex) -> Double { Double(samples) / Double(rate) }
+    private func samples(_ seconds: Double) -> SampleIndex { SampleClock(rate: rate).samples(seconds) }
 
     // MARK: What the policy asks
 
@@ -121,6 +140,9 @@ public struct LiveSchedule: Equatable, Sendable {
         return max(configuredStep, limits.stepHeadroom * d)
     }
 
+    /// Samples between window decodes (`stepSeconds`).
+    public var stepSamples: SampleIndex { samples(stepSeconds) }
+
     /// Longest window worth decoding now (s): the configured one, or less when the measured cost
     /// per second predicts a decode longer than the budget.
     public var windowSeconds: Double {
@@ -128,9 +150,13 @@ public struct LiveSchedule: Equatable, Sendable {
         return min(configuredWindow, max(limits.minimumWindowSeconds, limits.windowDecodeBudget / rate))
     }
 
-    /// True when a decode ending at `end` would be stale: newer audio is already captured.
-    public func isStale(_ end: Double) -> Bool {
-        enabled && now - end > limits.staleAfterSeconds
+    /// The longest window worth decoding now, in samples (`windowSeconds`).
+    public var windowSamples: SampleIndex { samples(windowSeconds) }
+
+    /// True when a decode ending at sample `end` would be stale: newer audio is already captured.
+    public func isStale(_ end: SampleIndex) -> Bool {
+        guard enabled, let now else { return false }
+        return now - end > samples(limits.staleAfterSeconds)
     }
 
     /// Counts a decode moved to newer audio.
@@ -140,13 +166,13 @@ public struct LiveSchedule: Equatable, Sendable {
     /// `windowFrom`; `confirmed`: some of its words are committed (without them a skipped pass
     /// could leave the final empty, so the cheaper pass runs whatever the budget). Counts
     /// shortened and skipped passes.
-    public mutating func finalPlan(utteranceFrom: Double, windowFrom: Double, end: Double,
+    public mutating func finalPlan(utteranceFrom: SampleIndex, windowFrom: SampleIndex, end: SampleIndex,
                                    confirmed: Bool = true) -> FinalPlan {
-        guard enabled, let rate = finalCostPerSecond ?? windowCostPerSecond.map({ $0 * 2 }) else { return .full }
-        let waiting = max(0, now - end)
-        let shortens = windowFrom > utteranceFrom + 0.5
-        if waiting + rate * (end - utteranceFrom) <= limits.finalBudgetSeconds || (!confirmed && !shortens) { return .full }
-        if shortens, waiting + rate * (end - windowFrom) <= limits.finalBudgetSeconds || !confirmed {
+        guard enabled, let cost = finalCostPerSecond ?? windowCostPerSecond.map({ $0 * 2 }) else { return .full }
+        let waiting = seconds(max(0, (now ?? end) - end))
+        let shortens = windowFrom - utteranceFrom > samples(0.5)
+        if waiting + cost * seconds(end - utteranceFrom) <= limits.finalBudgetSeconds || (!confirmed && !shortens) { return .full }
+        if shortens, waiting + cost * seconds(end - windowFrom) <= limits.finalBudgetSeconds || !confirmed {
             shortenedFinalPasses += 1
             return .fromWindow
         }
@@ -158,7 +184,6 @@ public struct LiveSchedule: Equatable, Sendable {
     /// window decode so slow that the step had to grow past `slowStepSeconds`).
     public var cannotKeepUp: Bool {
         guard enabled else { return false }
-        let recentPeak = lagPeak - max(0, now - lagPeakAt) / 10
         return recentPeak > limits.lagLimitSeconds || stepSeconds > limits.slowStepSeconds
     }
 }

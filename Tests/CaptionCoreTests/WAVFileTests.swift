@@ -87,7 +87,7 @@ final class WAVFileTests: XCTestCase {
     }
 
     func testRealFixtureClip() throws {
-        guard let dir = TestPaths.sharedFixtures else { throw XCTSkip("../shared/fixtures is absent") }
+        guard let dir = TestPaths.sharedFixtures else { throw RequiredFixtures.missing("../shared/fixtures is absent") }
         let w = try WAVFile(contentsOf: dir.appendingPathComponent("whisper_cpp/jfk.wav").path)
         XCTAssertEqual(w.sampleRate, 16000)
         XCTAssertEqual(w.channels, 1)

@@ -29,9 +29,9 @@ final class AccuracyTests: XCTestCase {
     }
 
     func requirements(_ model: String) throws -> URL {
-        guard let fixtures = TestPaths.sharedFixtures else { throw XCTSkip("../shared/fixtures is absent") }
+        guard let fixtures = TestPaths.sharedFixtures else { throw RequiredFixtures.missing("../shared/fixtures is absent") }
         guard TestPaths.model(model) != nil else {
-            throw XCTSkip("\(model) is not installed: run scripts/fetch-models \(model) (make test does)")
+            throw RequiredFixtures.missing("\(model) is not installed: run scripts/fetch-models \(model) (make test does)")
         }
         return fixtures
     }

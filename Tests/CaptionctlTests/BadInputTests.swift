@@ -19,7 +19,7 @@ final class BadInputTests: XCTestCase {
 
     func requireTinyEn() throws -> URL {
         guard let model = TestPaths.model("tiny.en") else {
-            throw XCTSkip("tiny.en is not installed: run scripts/fetch-models tiny.en (make test does)")
+            throw RequiredFixtures.missing("tiny.en is not installed: run scripts/fetch-models tiny.en (make test does)")
         }
         return model
     }
@@ -80,7 +80,7 @@ final class BadInputTests: XCTestCase {
     /// Issue 9 fault 8: tiny.en's weights with base's tokenizer printed garbage with exit 0.
     func testTokenizerOfAnotherModelIsRefused() throws {
         let tiny = try requireTinyEn()
-        guard let base = TestPaths.model("base") else { throw XCTSkip("base is not installed: run scripts/fetch-models base") }
+        guard let base = TestPaths.model("base") else { throw RequiredFixtures.missing("base is not installed: run scripts/fetch-models base") }
         let dir = tmp.appendingPathComponent("mixed")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent("model.bin"),
@@ -239,7 +239,7 @@ final class BadInputTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("\"duration\":0.5"), r.stdout)
         // A colon in a relative name, through ffmpeg.
         let ffmpeg = ["/usr/bin/ffmpeg", "/usr/local/bin/ffmpeg"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let ffmpeg else { throw XCTSkip("ffmpeg is not installed: the m4a part needs it") }
+        guard let ffmpeg else { throw RequiredFixtures.missing("ffmpeg is not installed: the m4a part needs it") }
         let made = try CommandRunner.run(ffmpeg, ["-nostdin", "-v", "error", "-i", source, "-y", "file:talk:1.m4a"], currentDirectory: tmp)
         XCTAssertEqual(made.status, 0, made.stderr)
         r = try CommandRunner.run("captionctl", ["transcribe", "talk:1.m4a", "--model", "tiny.en", "--format", "json"], currentDirectory: tmp)

@@ -51,9 +51,9 @@ final class LiveTranscriptEndToEndTests: XCTestCase {
     /// 16-kHz mono s16 WAV: 6 s of silence (time for every subscriber to connect before the first
     /// word), then the speech fixture.
     func speechWAV() throws -> String {
-        guard let shared = TestPaths.sharedFixtures else { throw XCTSkip("../shared/fixtures is missing") }
+        guard let shared = TestPaths.sharedFixtures else { throw RequiredFixtures.missing("../shared/fixtures is missing") }
         let jfk = try Data(contentsOf: shared.appendingPathComponent("whisper_cpp/jfk.wav"))
-        guard jfk.count > 44 else { throw XCTSkip("jfk.wav is too short") }
+        guard jfk.count > 44 else { throw RequiredFixtures.missing("jfk.wav is too short") }
         let pcm = Data(count: 6 * 16_000 * 2) + jfk.dropFirst(44)
         var d = Data()
         func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
@@ -83,7 +83,7 @@ final class LiveTranscriptEndToEndTests: XCTestCase {
     }
 
     func testSRTTranscriptSurvivesADaemonRestartAndMatchesTheFinals() throws {
-        guard let model = TestPaths.model("tiny.en") else { throw XCTSkip("tiny.en is not installed: run scripts/fetch-models tiny.en") }
+        guard let model = TestPaths.model("tiny.en") else { throw RequiredFixtures.missing("tiny.en is not installed: run scripts/fetch-models tiny.en") }
         let captions = dir.appendingPathComponent("c.sock").path, control = dir.appendingPathComponent("ctl.sock").path
         let config = dir.appendingPathComponent("captiond.toml").path
         try """

@@ -153,7 +153,17 @@ final class ALSACaptureTests: XCTestCase {
         let cap = ALSACapture(configuration: c, ring: ring)
         let before = MonotonicClock.now()
         cap.start()
-        while cap.statistics.deliveredSamples < 1600 { usleep(2000) }
+        // Wait on the ring's own wake-up (the reader side of the capture), not on a sleep loop.
+        var read = 0
+        let deadline = MonotonicClock.now() + 30
+        while read < 1600 {
+            guard ring.waitForSamples(timeout: max(0, deadline - MonotonicClock.now())),
+                  let chunk = ring.read(maxCount: 16_000) else {
+                _ = cap.stop()
+                return XCTFail("no 1600 samples within 30 s (got \(read))")
+            }
+            read += chunk.samples.count
+        }
         XCTAssertNil(cap.stop())
         let n = cap.statistics.deliveredSamples
         XCTAssertLessThan(n, 160_000, "stop() must end a paced 10 s capture early")

@@ -8,7 +8,7 @@ import TestSupport
 enum ALSAFileFixture {
     static func wav(_ relative: String) throws -> WAVFile {
         guard let dir = TestPaths.sharedFixtures else {
-            throw XCTSkip("shared speech fixtures not found (set CAPTIOND_SHARED_FIXTURES or place ../shared/fixtures)")
+            throw RequiredFixtures.missing("shared speech fixtures not found (set CAPTIOND_SHARED_FIXTURES or place ../shared/fixtures)")
         }
         return try WAVFile(contentsOf: dir.appendingPathComponent(relative).path)
     }

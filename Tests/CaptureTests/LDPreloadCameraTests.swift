@@ -9,9 +9,9 @@ final class LDPreloadCameraTests: XCTestCase {
     func testCaptureBenchReadsThirtyFramesFromThePreloadedCamera() throws {
         let bench = TestPaths.productsDir.appendingPathComponent("capture-bench")
         guard FileManager.default.isExecutableFile(atPath: bench.path) else {
-            throw XCTSkip("capture-bench not built at \(bench.path); run `swift build` first")
+            throw RequiredFixtures.missing("capture-bench not built at \(bench.path); run `swift build` first")
         }
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/cc") else { throw XCTSkip("no C compiler at /usr/bin/cc") }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/cc") else { throw RequiredFixtures.missing("no C compiler at /usr/bin/cc") }
         let source = TestPaths.fixtures.appendingPathComponent("fakev4l2/fakev4l2.c").path
         let library = NSTemporaryDirectory() + "fakev4l2-\(getpid()).so"
         defer { unlink(library) }

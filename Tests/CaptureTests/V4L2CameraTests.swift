@@ -153,10 +153,19 @@ final class V4L2CameraTests: XCTestCase {
 
     func testStopEndsTheThreadedLoop() {
         let fake = FakeV4L2Device()
-        let capture = V4L2Capture(configuration: config(), ring: FrameRing(slots: 4, maxWidth: 64, maxHeight: 48),
-                                  device: fake.device)
+        let ring = FrameRing(slots: 4, maxWidth: 64, maxHeight: 48)
+        let capture = V4L2Capture(configuration: config(), ring: ring, device: fake.device)
         capture.start()
-        while capture.statistics.frames < 3 { usleep(1000) }
+        // Wait on the frame ring's wake-up for three frames, not on a sleep loop.
+        var got = 0
+        let deadline = MonotonicClock.now() + 30
+        while got < 3 {
+            guard ring.waitForFrame(timeout: max(0, deadline - MonotonicClock.now())) else {
+                _ = capture.stop()
+                return XCTFail("only \(got) of 3 frames within 30 s")
+            }
+            if ring.pop() != nil { got += 1 }
+        }
         XCTAssertNil(capture.stop())
         XCTAssertEqual(fake.closeCount, 1)
     }

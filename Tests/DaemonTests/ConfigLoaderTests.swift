@@ -144,7 +144,7 @@ final class ConfigLoaderTests: XCTestCase {
     func testAudioFileThatIsADirectoryIsAConfigurationError() throws {
         let box = try DaemonSandbox()
         XCTAssertThrowsError(try box.writeConfig(extra: "[audio]\nsource = \"file\"\nfile = \"\(box.dir)\"")) { e in
-            XCTAssertEqual("\(e)", "captiond.toml: audio.file: \(box.dir) is a directory; give the path of a WAV or raw 16-kHz S16_LE file")
+            XCTAssertEqual("\(e)", "captiond.toml: audio.file: \(box.dir) is a directory; give the path of an audio file (WAV, FLAC, MP3, …) or raw 16-kHz S16_LE PCM")
         }
     }
 }

@@ -60,13 +60,18 @@ final class DaemonFaultTests: XCTestCase {
         var stages = DaemonStages.fake([])
         stages.audio = { cfg in FileAudioInput(config: cfg, log: ServiceLog(level: .info, sink: .capture)) }
         let daemon = try Daemon.make(config: config, stages: stages, log: ServiceLog(level: .info, sink: .capture),
-                                     options: .init(handleSignals: false))
+                                     options: .init(handleSignals: false, statusInterval: 0.2))
         let running = RunningDaemon(daemon)
-        let ctl = try ControlClient(path: box.control)
-        try waitFor("the daemon to go idle at the end of the input") {
-            XCTAssertNil(running.wait(timeout: 0), "the daemon exited with \(running.exitCode.map(String.init) ?? "?")")
-            return try ctl.send(.status).status?.state == "idle"
+        let sub = try CaptionSubscription(path: box.captions)
+        try sub.setTimeout(60)
+        // The daemon says so itself: a status event with state "idle" (a daemon that exited ends
+        // the stream instead, and readUntil fails).
+        try readUntil(sub, "a status event with state idle", limit: 60) {
+            if case .status(let s) = $0 { return s.state == "idle" }
+            return false
         }
+        XCTAssertNil(running.wait(timeout: 0), "the daemon exited with \(running.exitCode.map(String.init) ?? "?")")
+        let ctl = try ControlClient(path: box.control)
         XCTAssertEqual(try ctl.send(.status).status?.audioSamples, 16_000, "every whole sample was delivered")
         daemon.requestStop()
         XCTAssertEqual(running.wait(), 0)

@@ -89,11 +89,18 @@ final class DaemonLifecycleTests: XCTestCase {
         config.sockets.captions = box.dir + "/not-bound-c.sock"
         config.sockets.control = box.dir + "/not-bound-ctl.sock"
         let daemon = try Daemon.make(config: config, stages: .fake([.speech, .silence]), activated: activated,
-                                     log: ServiceLog(level: .info, sink: .capture), options: .init(handleSignals: false))
+                                     log: ServiceLog(level: .info, sink: .capture),
+                                     options: .init(handleSignals: false, statusInterval: 0.2))
         let running = RunningDaemon(daemon)
         let sub = try CaptionSubscription(path: box.dir + "/act-c.sock")
+        try sub.setTimeout(60)
         guard case .hello? = try sub.next() else { return XCTFail("no hello on the activated socket") }
-        try waitFor("status to report running") { try ControlClient(path: box.dir + "/act-ctl.sock").send(.status).status?.state == "running" }
+        try readUntil(sub, "a status event with state running", limit: 60) {
+            if case .status(let s) = $0 { return s.state == "running" }
+            return false
+        }
+        XCTAssertEqual(try ControlClient(path: box.dir + "/act-ctl.sock").send(.status).status?.state, "running",
+                       "the activated control socket answers")
         XCTAssertFalse(FileManager.default.fileExists(atPath: config.sockets.captions))
         daemon.requestStop()
         XCTAssertEqual(running.wait(), 0)

@@ -91,7 +91,7 @@ final class AudioDecoderTests: XCTestCase {
     }
 
     func testFLACDecodesNativelyToTheWAVSamples() throws {
-        guard Self.ffmpegInstalled else { throw XCTSkip("ffmpeg not installed: apt-get install ffmpeg") }
+        guard Self.ffmpegInstalled else { throw RequiredFixtures.missing("ffmpeg not installed: apt-get install ffmpeg") }
         let pcm = (0..<8_000).map { Int16(8_000 * sin(Double($0) / 9)) }
         let wavPath = try write("tone.wav", Self.wav(pcm, rate: 16_000, channels: 1))
         let flacPath = dir.appendingPathComponent("tone.flac").path
@@ -100,7 +100,7 @@ final class AudioDecoderTests: XCTestCase {
     }
 
     func testMuLawWAVFallsBackToFFmpeg() throws {
-        guard Self.ffmpegInstalled else { throw XCTSkip("ffmpeg not installed: apt-get install ffmpeg") }
+        guard Self.ffmpegInstalled else { throw RequiredFixtures.missing("ffmpeg not installed: apt-get install ffmpeg") }
         let pcm = (0..<1_600).map { Int16(12_000 * sin(Double($0) / 5)) }
         let source = try write("src.wav", Self.wav(pcm, rate: 16_000, channels: 1))
         let mulaw = dir.appendingPathComponent("mulaw.wav").path
@@ -165,7 +165,7 @@ final class AudioDecoderTests: XCTestCase {
     }
 
     func testFFmpegFailureReportsItsFirstLine() throws {
-        guard Self.ffmpegInstalled else { throw XCTSkip("ffmpeg not installed: apt-get install ffmpeg") }
+        guard Self.ffmpegInstalled else { throw RequiredFixtures.missing("ffmpeg not installed: apt-get install ffmpeg") }
         let path = try write("garbage.ogg", Data(String(repeating: "not an ogg stream at all\n", count: 200).utf8))
         // What ffmpeg itself says about this file (its first stderr line, without the path prefix).
         let p = Process()
@@ -185,14 +185,14 @@ final class AudioDecoderTests: XCTestCase {
     }
 
     func testVideoWithoutAudioStream() throws {
-        guard Self.ffmpegInstalled else { throw XCTSkip("ffmpeg not installed: apt-get install ffmpeg") }
+        guard Self.ffmpegInstalled else { throw RequiredFixtures.missing("ffmpeg not installed: apt-get install ffmpeg") }
         let path = dir.appendingPathComponent("silent-film.mp4").path
         try ffmpeg(["-f", "lavfi", "-i", "testsrc=size=32x32:rate=5", "-t", "0.4", "-pix_fmt", "yuv420p", "-c:v", "mpeg4", path])
         XCTAssertTrue(failure(path).contains("no audio stream"))
     }
 
     func testVideoWithAudioDecodes() throws {
-        guard Self.ffmpegInstalled else { throw XCTSkip("ffmpeg not installed: apt-get install ffmpeg") }
+        guard Self.ffmpegInstalled else { throw RequiredFixtures.missing("ffmpeg not installed: apt-get install ffmpeg") }
         let path = dir.appendingPathComponent("clip.mkv").path
         try ffmpeg(["-f", "lavfi", "-i", "sine=frequency=440:duration=0.5:sample_rate=44100", "-f", "lavfi",
                     "-i", "testsrc=size=32x32:rate=5", "-t", "0.5", "-c:v", "mpeg4", "-c:a", "flac", path])
@@ -203,7 +203,7 @@ final class AudioDecoderTests: XCTestCase {
 
     func testLargeOutputDoesNotDeadlock() throws {
         // 60 s of audio through the pipe: far more than a pipe buffer, read as it comes.
-        guard Self.ffmpegInstalled else { throw XCTSkip("ffmpeg not installed: apt-get install ffmpeg") }
+        guard Self.ffmpegInstalled else { throw RequiredFixtures.missing("ffmpeg not installed: apt-get install ffmpeg") }
         let path = dir.appendingPathComponent("long.flac").path
         try ffmpeg(["-f", "lavfi", "-i", "sine=frequency=300:duration=60:sample_rate=16000", path])
         XCTAssertEqual(try AudioDecoder.load(path).count, 960_000)

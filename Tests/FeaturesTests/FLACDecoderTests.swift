@@ -10,7 +10,7 @@ final class FLACDecoderTests: XCTestCase {
     var dir: URL!
 
     override func setUpWithError() throws {
-        guard AudioDecoderTests.ffmpegInstalled else { throw XCTSkip("ffmpeg not installed: apt-get install ffmpeg") }
+        guard AudioDecoderTests.ffmpegInstalled else { throw RequiredFixtures.missing("ffmpeg not installed: apt-get install ffmpeg") }
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("flac-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         unsetenv("CAPTIOND_FFMPEG")
@@ -83,7 +83,7 @@ final class FLACDecoderTests: XCTestCase {
 
     func testFixtureFLACFilesMatchFFmpeg() throws {
         for name in ["spkanon_eval/1988-24833-0000.flac", "spkanon_eval/1988-24833-0001.flac"] {
-            guard let root = TestPaths.sharedFixtures else { throw XCTSkip("../shared/fixtures not present") }
+            guard let root = TestPaths.sharedFixtures else { throw RequiredFixtures.missing("../shared/fixtures not present") }
             try assertMatchesFFmpeg(root.appendingPathComponent(name).path, tolerance: 0)
         }
     }

@@ -41,7 +41,7 @@ final class FeatureParityTests: XCTestCase {
 
     func testEverySixteenKilohertzClipMatchesFasterWhisper() throws {
         guard let shared = TestPaths.sharedFixtures else {
-            throw XCTSkip("shared fixtures not found (set CAPTIOND_SHARED_FIXTURES or place them at ../shared/fixtures)")
+            throw RequiredFixtures.missing("shared fixtures not found (set CAPTIOND_SHARED_FIXTURES or place them at ../shared/fixtures)")
         }
         let mel = LogMelSpectrogram()
         var checked = 0
@@ -76,7 +76,7 @@ final class FeatureParityTests: XCTestCase {
     /// measured difference (see the numbers printed and the comment on the bounds below).
     func testResampledClipsAreCloseToFasterWhisper() throws {
         guard let shared = TestPaths.sharedFixtures else {
-            throw XCTSkip("shared fixtures not found (set CAPTIOND_SHARED_FIXTURES or place them at ../shared/fixtures)")
+            throw RequiredFixtures.missing("shared fixtures not found (set CAPTIOND_SHARED_FIXTURES or place them at ../shared/fixtures)")
         }
         let mel = LogMelSpectrogram()
         var checked = 0

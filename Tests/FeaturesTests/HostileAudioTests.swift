@@ -28,7 +28,7 @@ final class HostileAudioTests: XCTestCase {
 
     /// A one-second 16-kHz mono FLAC made by ffmpeg from a tone.
     func toneFLAC(seconds: Double = 1) throws -> (path: String, bytes: Data, samples: [Float]) {
-        guard AudioDecoderTests.ffmpegInstalled else { throw XCTSkip("ffmpeg not installed: apt-get install ffmpeg") }
+        guard AudioDecoderTests.ffmpegInstalled else { throw RequiredFixtures.missing("ffmpeg not installed: apt-get install ffmpeg") }
         let pcm = (0..<Int(seconds * 16_000)).map { Int16(8_000 * sin(Double($0) / 9)) }
         let wav = try write("tone.wav", AudioDecoderTests.wav(pcm, rate: 16_000, channels: 1))
         let flac = dir.appendingPathComponent("tone.flac").path
@@ -64,7 +64,7 @@ final class HostileAudioTests: XCTestCase {
 
     /// Fault 4: an MP3 with an ID3v2 tag was taken for FLAC and refused; it goes to ffmpeg.
     func testMP3WithID3v2TagGoesToFFmpeg() throws {
-        guard AudioDecoderTests.ffmpegInstalled else { throw XCTSkip("ffmpeg not installed: apt-get install ffmpeg") }
+        guard AudioDecoderTests.ffmpegInstalled else { throw RequiredFixtures.missing("ffmpeg not installed: apt-get install ffmpeg") }
         let mp3 = dir.appendingPathComponent("tagged.mp3").path
         try AudioDecoderTests.runFFmpeg(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=16000", "-t", "1",
                                          "-metadata", "title=A tagged tone", "-id3v2_version", "3", mp3])
@@ -165,7 +165,7 @@ final class HostileAudioTests: XCTestCase {
 
     /// Fault 13: ffmpeg took `talk:1.m4a` for a URL of protocol "talk"; it gets `file:talk:1.m4a`.
     func testColonInARelativeNameIsAFileForFFmpeg() throws {
-        guard AudioDecoderTests.ffmpegInstalled else { throw XCTSkip("ffmpeg not installed: apt-get install ffmpeg") }
+        guard AudioDecoderTests.ffmpegInstalled else { throw RequiredFixtures.missing("ffmpeg not installed: apt-get install ffmpeg") }
         try AudioDecoderTests.runFFmpeg(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=16000", "-t", "1",
                                          dir.appendingPathComponent("talk:1.m4a").path])
         let previous = FileManager.default.currentDirectoryPath

@@ -95,7 +95,7 @@ final class VoiceActivityDetectorTests: XCTestCase {
     /// Real speech: JFK's "And so my fellow Americans, ask not …" (11 s, 16 kHz).
     func testFindsSpeechAndPausesInRealSpeech() throws {
         guard let dir = TestPaths.sharedFixtures else {
-            throw XCTSkip("shared fixtures not found (set CAPTIOND_SHARED_FIXTURES)")
+            throw RequiredFixtures.missing("shared fixtures not found (set CAPTIOND_SHARED_FIXTURES)")
         }
         let samples = try readPCM16Mono(dir.appendingPathComponent("whisper_cpp/jfk.wav"))
         XCTAssertEqual(samples.count, 176_000)
@@ -123,7 +123,7 @@ final class VoiceActivityDetectorTests: XCTestCase {
         func u32(_ o: Int) -> Int { Int(bytes[o]) | Int(bytes[o + 1]) << 8 | Int(bytes[o + 2]) << 16 | Int(bytes[o + 3]) << 24 }
         func u16(_ o: Int) -> Int { Int(bytes[o]) | Int(bytes[o + 1]) << 8 }
         guard bytes.count > 44, String(bytes: bytes[0..<4], encoding: .ascii) == "RIFF" else {
-            throw XCTSkip("\(url.path) is not a RIFF file")
+            throw RequiredFixtures.missing("\(url.path) is not a RIFF file")
         }
         var offset = 12
         var format = (channels: 0, bits: 0)
@@ -141,6 +141,6 @@ final class VoiceActivityDetectorTests: XCTestCase {
             }
             offset += 8 + size + (size & 1)
         }
-        throw XCTSkip("\(url.path) has no data chunk")
+        throw RequiredFixtures.missing("\(url.path) has no data chunk")
     }
 }

@@ -3,11 +3,10 @@ import CaptionCore
 @testable import IPC
 
 final class CaptionServerTests: XCTestCase {
-    private func waitUntil(_ what: String, timeout: Double = 60, _ cond: () -> Bool) {
-        let deadline = Date(timeIntervalSinceNow: timeout)
-        while !cond() {
-            if Date() > deadline { XCTFail("timed out waiting for \(what)"); return }
-            usleep(2000)
+    /// Waits on the server's own signal (the subscriber count changing), bounded.
+    private func waitForSubscribers(_ server: CaptionServer, _ what: String, timeout: Double = 60, _ cond: (Int) -> Bool) {
+        if !server.waitForSubscribers(timeout: timeout, until: cond) {
+            XCTFail("timed out waiting for \(what) (\(server.subscriberCount) subscribers)")
         }
     }
 
@@ -27,14 +26,14 @@ final class CaptionServerTests: XCTestCase {
 
         let readers = 49, events = 3000
         let padding = String(repeating: "word ", count: 200) // ~1 KB lines: the stalled socket fills fast
-        let lock = NSLock()
+        let lock = NSCondition()   // readers signal it after each event; the producer waits on it
         var received = [Int](repeating: 0, count: readers)
         var problems: [String] = []
         let done = DispatchGroup()
         let slow = try CaptionSubscription(path: path)
         var clients: [CaptionSubscription] = []
         for _ in 0..<readers { clients.append(try CaptionSubscription(path: path)) }
-        waitUntil("50 subscribers") { server.subscriberCount == 50 }
+        waitForSubscribers(server, "50 subscribers") { $0 == 50 }
 
         for (i, client) in clients.enumerated() {
             done.enter()
@@ -48,28 +47,33 @@ final class CaptionServerTests: XCTestCase {
                             throw IPCError.malformed(what: "event", reason: "expected partial seq \(expected), got \(e)")
                         }
                         expected += 1
-                        lock.lock(); received[i] = expected; lock.unlock()
+                        lock.lock(); received[i] = expected; lock.broadcast(); lock.unlock()
                     }
                 } catch {
-                    lock.lock(); problems.append("reader \(i): \(error)"); lock.unlock()
+                    lock.lock(); problems.append("reader \(i): \(error)"); lock.broadcast(); lock.unlock()
                 }
             }
             t.start()
         }
 
+        /// Waits (on the readers' signal, bounded) until `cond` holds for the counts or a reader failed.
+        func waitForReaders(_ what: String, timeout: Double = 60, _ cond: ([Int]) -> Bool) {
+            let deadline = Date(timeIntervalSinceNow: timeout)
+            lock.lock(); defer { lock.unlock() }
+            while !cond(received) && problems.isEmpty {
+                if !lock.wait(until: deadline) {
+                    if !cond(received) && problems.isEmpty { XCTFail("timed out waiting for \(what)") }
+                    return
+                }
+            }
+        }
         for seq in 0..<events {
             // Test-side flow control keeps the readers near the producer on a loaded machine;
             // the server itself never waits (publish only appends to queues).
-            waitUntil("readers to approach seq \(seq)") {
-                lock.lock(); defer { lock.unlock() }
-                return received.min()! >= seq - capacity / 2 || !problems.isEmpty
-            }
+            waitForReaders("readers to approach seq \(seq)") { $0.min()! >= seq - capacity / 2 }
             server.publish(.partial(CaptionPartial(utterance: 1, seq: seq, text: padding, stable: "", start: 0, end: 1)))
         }
-        waitUntil("all readers to get every event") {
-            lock.lock(); defer { lock.unlock() }
-            return received.allSatisfy { $0 == events } || !problems.isEmpty
-        }
+        waitForReaders("all readers to get every event") { $0.allSatisfy { $0 == events } }
         XCTAssertEqual(problems, [])
         XCTAssertEqual(server.laggedCount, 1)
 
@@ -85,7 +89,7 @@ final class CaptionServerTests: XCTestCase {
         XCTAssertLessThan(seen, events)
         guard case .error(let err)? = last else { return XCTFail("last line was \(String(describing: last)), not error") }
         XCTAssertEqual(err.code, "lagging")
-        waitUntil("the lagging subscriber to be removed") { server.subscriberCount == readers }
+        waitForSubscribers(server, "the lagging subscriber to be removed") { $0 == readers }
 
         server.stop()
         done.wait()
@@ -105,7 +109,7 @@ final class CaptionServerTests: XCTestCase {
         XCTAssertEqual(stat(path, &st), 0)
         XCTAssertEqual(st.st_mode & 0o777, 0o660)
         a = nil
-        waitUntil("the closed subscriber to be removed") { server.subscriberCount == 0 }
+        waitForSubscribers(server, "the closed subscriber to be removed") { $0 == 0 }
         server.stop()
         XCTAssertThrowsError(try CaptionSubscription(path: path)) { XCTAssertTrue("\($0)".contains("not running")) }
     }

@@ -9,11 +9,10 @@ import Glibc
 /// connection limit, accept spinning on EMFILE, a thread per connection, a half-closed request
 /// without its newline, and `subscribe` pointed at the control socket.
 final class ServerRobustnessTests: XCTestCase {
-    private func waitUntil(_ what: String, timeout: Double = 30, _ cond: () -> Bool) {
-        let deadline = Date(timeIntervalSinceNow: timeout)
-        while !cond() {
-            if Date() > deadline { XCTFail("timed out waiting for \(what)"); return }
-            usleep(2000)
+    /// Waits on the server's own signal (the subscriber count changing), bounded.
+    private func waitForSubscribers(_ server: CaptionServer, _ what: String, timeout: Double = 30, _ cond: (Int) -> Bool) {
+        if !server.waitForSubscribers(timeout: timeout, until: cond) {
+            XCTFail("timed out waiting for \(what) (\(server.subscriberCount) subscribers)")
         }
     }
 
@@ -89,7 +88,7 @@ final class ServerRobustnessTests: XCTestCase {
         XCTAssertEqual(server.subscriberCount, 3)
         logLock.lock(); XCTAssertEqual(logged.filter { $0.contains("refusing subscribers") }.count, 1, "\(logged)"); logLock.unlock()
         kept.removeAll()
-        waitUntil("the subscribers to go") { server.subscriberCount == 0 }
+        waitForSubscribers(server, "the subscribers to go") { $0 == 0 }
         let again = try CaptionSubscription(path: path)
         try again.setTimeout(20)
         guard case .hello? = try again.next() else { return XCTFail("a subscriber under the limit was refused") }
@@ -164,7 +163,7 @@ final class ServerRobustnessTests: XCTestCase {
         let before = Self.threadCount()
         var subs: [CaptionSubscription] = []
         for _ in 0..<200 { subs.append(try CaptionSubscription(path: path)) }
-        waitUntil("200 subscribers") { server.subscriberCount == 201 }
+        waitForSubscribers(server, "200 subscribers") { $0 == 201 }
         let after = Self.threadCount()
         XCTAssertLessThan(after - before, 20, "threads went from \(before) to \(after) for 200 subscribers")
         server.publish(.partial(CaptionPartial(utterance: 1, seq: 0, text: "x", stable: "", start: 0, end: 1)))

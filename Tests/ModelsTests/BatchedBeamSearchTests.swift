@@ -61,8 +61,8 @@ final class BatchedBeamSearchTests: XCTestCase {
         #if DEBUG
         throw XCTSkip("runs the real model: use swift test -c release")
         #else
-        guard let dir = TestPaths.model("tiny.en") else { throw XCTSkip("tiny.en is not installed") }
-        guard let shared = TestPaths.sharedFixtures else { throw XCTSkip("shared speech fixtures are absent") }
+        guard let dir = TestPaths.model("tiny.en") else { throw RequiredFixtures.missing("tiny.en is not installed") }
+        guard let shared = TestPaths.sharedFixtures else { throw RequiredFixtures.missing("shared speech fixtures are absent") }
         let model = try WhisperModel.load(directory: dir)
         let samples = try AudioDecoder.load(shared.appendingPathComponent("whisper_cpp/jfk.wav").path)
         let mel = LogMelSpectrogram(melBins: model.dims.nMels)(samples, padding: 160)
@@ -99,7 +99,7 @@ final class BatchedBeamSearchTests: XCTestCase {
         #if DEBUG
         throw XCTSkip("runs the real model: use swift test -c release")
         #else
-        guard let shared = TestPaths.sharedFixtures else { throw XCTSkip("shared speech fixtures are absent") }
+        guard let shared = TestPaths.sharedFixtures else { throw RequiredFixtures.missing("shared speech fixtures are absent") }
         var ran = 0
         for (name, language, list) in [("tiny.en", "en", "faster-whisper-tiny.en-beam5.json"),
                                        ("base", "zh", "faster-whisper-base-zh.json")] {
@@ -133,7 +133,7 @@ final class BatchedBeamSearchTests: XCTestCase {
             print("\(name) beam 5 on \(clips.count) clips: batched \(String(format: "%.2f", batchedSeconds)) s, "
                   + "unbatched \(String(format: "%.2f", unbatchedSeconds)) s")
         }
-        if ran == 0 { throw XCTSkip("neither tiny.en nor base is installed in \(TestPaths.modelsDir.path)") }
+        if ran == 0 { throw RequiredFixtures.missing("neither tiny.en nor base is installed in \(TestPaths.modelsDir.path)") }
         #endif
     }
 }

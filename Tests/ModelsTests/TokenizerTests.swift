@@ -27,7 +27,7 @@ final class TokenizerTests: XCTestCase {
     }
 
     func load(_ name: String) throws -> (WhisperTokenizer, Reference) {
-        guard let dir = TestPaths.model(name) else { throw XCTSkip("model \(name) not installed in \(TestPaths.modelsDir.path)") }
+        guard let dir = TestPaths.model(name) else { throw RequiredFixtures.missing("model \(name) not installed in \(TestPaths.modelsDir.path)") }
         let refURL = TestPaths.fixtures.appendingPathComponent("tokenizer/\(name).json")
         let ref = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: refURL))
         return (try WhisperTokenizer(directory: dir), ref)
@@ -65,7 +65,7 @@ final class TokenizerTests: XCTestCase {
     func testBaseMatchesFasterWhisper() throws { try checkModel("base") }
 
     func testVocabularyTxtFallbackDecodesLikeTokenizerJSON() throws {
-        guard let dir = TestPaths.model("tiny.en") else { throw XCTSkip("tiny.en not installed") }
+        guard let dir = TestPaths.model("tiny.en") else { throw RequiredFixtures.missing("tiny.en not installed") }
         let lines = try String(contentsOf: dir.appendingPathComponent("vocabulary.txt"), encoding: .utf8)
             .components(separatedBy: "\n").filter { !$0.isEmpty }
         let fallback = try WhisperTokenizer(vocabularyLines: lines, path: "vocabulary.txt")

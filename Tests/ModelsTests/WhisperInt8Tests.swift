@@ -10,9 +10,9 @@ import TestSupport
 /// `scripts/fetch-models tiny.en-int8`); skipped when it is not installed.
 final class WhisperInt8Tests: XCTestCase {
     private func models() throws -> (float: URL, int8: URL) {
-        guard let float = TestPaths.model("tiny.en") else { throw XCTSkip("tiny.en is not installed in \(TestPaths.modelsDir.path)") }
+        guard let float = TestPaths.model("tiny.en") else { throw RequiredFixtures.missing("tiny.en is not installed in \(TestPaths.modelsDir.path)") }
         guard let int8 = TestPaths.model("tiny.en-int8") else {
-            throw XCTSkip("tiny.en-int8 is not installed in \(TestPaths.modelsDir.path): run scripts/fetch-models tiny.en-int8")
+            throw RequiredFixtures.missing("tiny.en-int8 is not installed in \(TestPaths.modelsDir.path): run scripts/fetch-models tiny.en-int8")
         }
         return (float, int8)
     }
@@ -51,7 +51,7 @@ final class WhisperInt8Tests: XCTestCase {
         throw XCTSkip("runs the real model: use swift test -c release")
         #else
         let (float, int8) = try models()
-        guard let shared = TestPaths.sharedFixtures else { throw XCTSkip("shared speech fixtures are absent") }
+        guard let shared = TestPaths.sharedFixtures else { throw RequiredFixtures.missing("shared speech fixtures are absent") }
         let samples = try AudioDecoder.load(shared.appendingPathComponent("whisper_cpp/jfk.wav").path)
         var texts: [String: String] = [:]
         for (label, dir, compute) in [("int8 checkpoint", int8, ComputeType?.none), ("quantised on load", float, .int8),

@@ -23,7 +23,7 @@ final class WhisperNetworkBenchmarkTests: XCTestCase {
             throw XCTSkip("benchmark: set CAPTIOND_BENCH=1 and build in release")
         }
         let name = ProcessInfo.processInfo.environment["CAPTIOND_BENCH_MODEL"] ?? "tiny.en"
-        guard let dir = TestPaths.model(name) else { throw XCTSkip("Whisper model '\(name)' is not installed") }
+        guard let dir = TestPaths.model(name) else { throw RequiredFixtures.missing("Whisper model '\(name)' is not installed") }
         BLASThreads.set(2)
         let model = try WhisperModel.load(directory: dir)
         let mel = try WhisperNetworkParityTests.referenceMel()

@@ -232,7 +232,7 @@ final class WhisperNetworkLoadingTests: XCTestCase {
 
     func testRealTinyEnAsSafetensorsMatchesCTranslate2Load() throws {
         guard let tiny = TestPaths.model("tiny.en") else {
-            throw XCTSkip("Whisper model 'tiny.en' is not installed in \(TestPaths.modelsDir.path): run scripts/fetch-models tiny.en")
+            throw RequiredFixtures.missing("Whisper model 'tiny.en' is not installed in \(TestPaths.modelsDir.path): run scripts/fetch-models tiny.en")
         }
         #if DEBUG
         throw XCTSkip("converts 37 M weights twice: run in release (swift test -c release --filter WhisperNetwork)")

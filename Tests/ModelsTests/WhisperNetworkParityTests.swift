@@ -28,7 +28,7 @@ final class WhisperNetworkParityTests: XCTestCase {
 
     private func checkParity(_ name: String, endOfText: Int) throws {
         guard let dir = TestPaths.model(name) else {
-            throw XCTSkip("Whisper model '\(name)' is not installed in \(TestPaths.modelsDir.path): run scripts/fetch-models \(name)")
+            throw RequiredFixtures.missing("Whisper model '\(name)' is not installed in \(TestPaths.modelsDir.path): run scripts/fetch-models \(name)")
         }
         let refURL = TestPaths.fixtures.appendingPathComponent("network/\(name).json")
         let ref = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: refURL))

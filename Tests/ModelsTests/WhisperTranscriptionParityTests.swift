@@ -24,8 +24,8 @@ final class WhisperTranscriptionParityTests: XCTestCase {
         #if DEBUG
         throw XCTSkip("runs the real model: use swift test -c release")
         #else
-        guard let modelDir = TestPaths.model(name) else { throw XCTSkip("\(name) is not installed in \(TestPaths.modelsDir.path)") }
-        guard let shared = TestPaths.sharedFixtures else { throw XCTSkip("shared speech fixtures are absent") }
+        guard let modelDir = TestPaths.model(name) else { throw RequiredFixtures.missing("\(name) is not installed in \(TestPaths.modelsDir.path)") }
+        guard let shared = TestPaths.sharedFixtures else { throw RequiredFixtures.missing("shared speech fixtures are absent") }
         let ref = try JSONDecoder().decode(Reference.self, from: Data(contentsOf:
             TestPaths.fixtures.appendingPathComponent("tokenizer/\(file)")))
         let model = try WhisperModel.load(directory: modelDir)

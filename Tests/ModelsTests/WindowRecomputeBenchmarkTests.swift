@@ -32,8 +32,8 @@ final class WindowRecomputeBenchmarkTests: XCTestCase {
             throw XCTSkip("benchmark: set CAPTIOND_BENCH=1 and build in release")
         }
         let name = ProcessInfo.processInfo.environment["CAPTIOND_BENCH_MODEL"] ?? "tiny.en"
-        guard let dir = TestPaths.model(name) else { throw XCTSkip("Whisper model '\(name)' is not installed") }
-        guard let shared = TestPaths.sharedFixtures else { throw XCTSkip("shared speech fixtures are absent") }
+        guard let dir = TestPaths.model(name) else { throw RequiredFixtures.missing("Whisper model '\(name)' is not installed") }
+        guard let shared = TestPaths.sharedFixtures else { throw RequiredFixtures.missing("shared speech fixtures are absent") }
         let saved = BLASThreads.count
         BLASThreads.set(1)
         defer { BLASThreads.set(saved) }

@@ -13,8 +13,19 @@ func timed(_ words: [(String, Double, Double)], lang: String? = "en") -> Hypothe
                noSpeechProb: 0.05, compressionRatio: 1.4, language: lang)
 }
 
+/// The policy's clock in these tests: sample 0 at 0 s, `AudioRate.model` samples per second.
+let testClock = SampleClock()
+
+/// The sample index at `seconds` on the test clock (timelines are written in seconds, the policy
+/// takes sample indices).
+func s(_ seconds: Double) -> SampleIndex { testClock.index(seconds) }
+
+/// The time in seconds of sample `index` on the test clock (for hypotheses built from a range).
+func sec(_ index: SampleIndex) -> Double { testClock.seconds(index) }
+
 extension CaptionPolicy {
-    /// Speech from `start` to `end` in frames of `frame` seconds; returns all events.
+    /// Speech from `start` to `end` (seconds) in frames of `frame` seconds, given to the policy as
+    /// sample ranges; returns all events.
     mutating func speech(_ start: Double, _ end: Double, frame: Double = 0.02) -> [StreamingEvent] {
         frames(start, end, frame: frame, isSpeech: true)
     }
@@ -25,9 +36,10 @@ extension CaptionPolicy {
 
     private mutating func frames(_ start: Double, _ end: Double, frame: Double, isSpeech: Bool) -> [StreamingEvent] {
         var events: [StreamingEvent] = []
-        var t = start
-        while t < end - 1e-9 {
-            let e = min(end, t + frame)
+        var t = s(start)
+        let stop = s(end), length = s(frame)
+        while t < stop {
+            let e = min(stop, t + length)
             events += voice(isSpeech: isSpeech, start: t, end: e)
             t = e
         }

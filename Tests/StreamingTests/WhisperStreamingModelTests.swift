@@ -75,7 +75,7 @@ final class WhisperStreamingModelTests: XCTestCase {
         _ = try tinyEn()
         let faces = TestPaths.modelsDir.appendingPathComponent("faces")
         guard FileManager.default.fileExists(atPath: faces.appendingPathComponent("face_landmark.tflite").path) else {
-            throw XCTSkip("face models are not installed: run scripts/fetch-models faces")
+            throw RequiredFixtures.missing("face models are not installed: run scripts/fetch-models faces")
         }
         let samples = Array(try jfk()[0..<64_000]) + [Float](repeating: 0, count: 16_000)
         var settings = ModelSettings()

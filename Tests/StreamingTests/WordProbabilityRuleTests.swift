@@ -19,15 +19,15 @@ final class WordProbabilityRuleTests: XCTestCase {
         c.tentativeMinProbability = 0.6
         var p = try CaptionPolicy(configuration: c)
         _ = p.speech(0, 1.0)
-        XCTAssertEqual(p.hypothesis(scored([("he", 0.4), ("was", 0.9)], 0, 1.0), windowEnd: 1.0), [],
+        XCTAssertEqual(p.hypothesis(scored([("he", 0.4), ("was", 0.9)], 0, 1.0), windowEnd: s(1.0)), [],
                        "the first tentative word is unsure: nothing to show")
         _ = p.speech(1.0, 1.5)
-        let e = p.hypothesis(scored([("he", 0.5), ("was", 0.9), ("not", 0.95), ("an", 0.3)], 0, 1.5), windowEnd: 1.5)
+        let e = p.hypothesis(scored([("he", 0.5), ("was", 0.9), ("not", 0.95), ("an", 0.3)], 0, 1.5), windowEnd: s(1.5))
         XCTAssertEqual(e.first?.stable, "he was", "agreed words commit whatever their probability (floor 0)")
         XCTAssertEqual(e.first?.text, "he was not", "the sure tentative word is shown, the unsure one after it not")
         _ = p.speech(1.5, 2.0)
         let f = p.hypothesis(scored([("he", 0.5), ("was", 0.9), ("not", 0.95), ("in", 0.2), ("ill", 0.9)], 0, 2.0),
-                             windowEnd: 2.0)
+                             windowEnd: s(2.0))
         XCTAssertEqual(f.first?.stable, "he was not")
         XCTAssertEqual(f.first?.text, "he was not", "an unsure first tentative word hides the ones after it")
     }
@@ -40,9 +40,9 @@ final class WordProbabilityRuleTests: XCTestCase {
         c.commitMinProbability = 0.9
         var p = try CaptionPolicy(configuration: c)
         _ = p.speech(0, 1.0)
-        XCTAssertEqual(p.hypothesis(hyp("ask not what", 0, 1.0), windowEnd: 1.0).first?.text, "ask")
+        XCTAssertEqual(p.hypothesis(hyp("ask not what", 0, 1.0), windowEnd: s(1.0)).first?.text, "ask")
         _ = p.speech(1.0, 1.5)
-        let e = p.hypothesis(hyp("ask not what your", 0, 1.5), windowEnd: 1.5)
+        let e = p.hypothesis(hyp("ask not what your", 0, 1.5), windowEnd: s(1.5))
         XCTAssertEqual(e.first?.stable, "ask not what")
         XCTAssertEqual(e.first?.text, "ask not what your")
     }
@@ -53,15 +53,15 @@ final class WordProbabilityRuleTests: XCTestCase {
         c.commitMinProbability = 0.5
         var p = try CaptionPolicy(configuration: c)
         _ = p.speech(0, 1.0)
-        _ = p.hypothesis(scored([("the", 0.9), ("two", 0.9), ("stray", 0.3), ("kittens", 0.9)], 0, 1.0), windowEnd: 1.0)
+        _ = p.hypothesis(scored([("the", 0.9), ("two", 0.9), ("stray", 0.3), ("kittens", 0.9)], 0, 1.0), windowEnd: s(1.0))
         _ = p.speech(1.0, 1.5)
         let e = p.hypothesis(scored([("the", 0.95), ("two", 0.9), ("stray", 0.4), ("kittens", 0.9), ("gradually", 0.8)],
-                                    0, 1.5), windowEnd: 1.5)
+                                    0, 1.5), windowEnd: s(1.5))
         XCTAssertEqual(p.committedWords.map(\.text), ["the", "two"], "'stray' agreed but is unsure; 'kittens' waits with it")
         XCTAssertEqual(e.first?.stable, "the two")
         _ = p.speech(1.5, 2.0)
         _ = p.hypothesis(scored([("the", 0.95), ("two", 0.9), ("stray", 0.7), ("kittens", 0.9), ("gradually", 0.8)],
-                                0, 2.0), windowEnd: 2.0)
+                                0, 2.0), windowEnd: s(2.0))
         XCTAssertEqual(p.committedWords.map(\.text), ["the", "two", "stray", "kittens", "gradually"],
                        "once sure, the agreed words commit")
     }

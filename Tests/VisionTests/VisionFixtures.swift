@@ -10,7 +10,7 @@ enum VisionFixtures {
     static func modelPath(_ file: String) throws -> String {
         let url = TestPaths.modelsDir.appendingPathComponent("faces").appendingPathComponent(file)
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw XCTSkip("\(file) is not installed in \(url.deletingLastPathComponent().path): run scripts/fetch-models faces")
+            throw RequiredFixtures.missing("\(file) is not installed in \(url.deletingLastPathComponent().path): run scripts/fetch-models faces")
         }
         return url.path
     }

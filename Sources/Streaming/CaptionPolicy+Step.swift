@@ -135,13 +135,15 @@ extension CaptionPolicy {
     /// utterance, only the window's uncommitted audio (prompted with the committed text), or nil
     /// (skipped: the final comes from the committed and last-decoded words).
     mutating func plannedFinalPass(until end: Double) -> Action? {
-        switch schedule.finalPlan(utteranceFrom: utteranceAudioStart, windowFrom: windowStart, end: end,
+        // A shortened pass overlaps the committed words before the window (`ShortPassJoin`).
+        let from = ShortPassJoin.start(committed: committedWords, windowStart: windowStart, earliest: utteranceAudioStart)
+        switch schedule.finalPlan(utteranceFrom: utteranceAudioStart, windowFrom: from, end: end,
                                   confirmed: !committedWords.isEmpty) {
         case .full:
             return .decodeFinalPass(from: utteranceAudioStart, to: end, prompt: finalPassPrompt)
         case .fromWindow:
-            shortenedPassFrom = windowStart
-            return .decodeFinalPass(from: windowStart, to: end, prompt: prompt)
+            shortenedPassFrom = from
+            return .decodeFinalPass(from: from, to: end, prompt: prompt(before: from))
         case .none:
             finalPassSkipped = true
             return nil
@@ -149,12 +151,10 @@ extension CaptionPolicy {
     }
 
     /// A pass over [from, end) as a whole-utterance pass: the committed words before `from`, then
-    /// the committed words inside it merged with the pass (`LocalAgreement.merge`).
+    /// the committed words inside it joined with the pass (`ShortPassJoin.words`).
     func mergedShortPass(_ h: Hypothesis, from: Double) -> Hypothesis {
         var out = h.normalized()
-        let before = committedWords.filter { $0.end <= from + 1e-6 }
-        let inside = committedWords.filter { $0.end > from + 1e-6 }
-        out.words = before + LocalAgreement.merge(committed: inside, full: out.words)
+        out.words = ShortPassJoin.words(committed: committedWords, pass: out, from: from)
         return out
     }
 }

@@ -12,9 +12,12 @@ public final class WhisperPipeline {
     public var isMultilingual: Bool { transcriber.tokenizer.isMultilingual }
 
     public init(model nameOrPath: String, compute: ComputeType? = nil) throws {
+        var trace = LoadTrace()
         directory = try ModelLocator.resolve(nameOrPath)
         model = try WhisperModel.load(directory: directory, compute: compute)
+        trace.mark("model")
         transcriber = try Transcriber(model: model, directory: directory)
+        trace.mark("tokenizer")
     }
 
     /// Checks a requested language ("auto" or nil detects) against the model; returns the code to

@@ -136,13 +136,17 @@ extension CaptionPolicy {
     /// utterance, only the window's uncommitted audio (prompted with the committed text), or nil
     /// (skipped: the final comes from the committed and last-decoded words).
     mutating func plannedFinalPass(until end: SampleIndex) -> Action? {
-        switch schedule.finalPlan(utteranceFrom: utteranceAudioStart, windowFrom: windowStart, end: end,
+        // A shortened pass overlaps the committed words before the window (`ShortPassJoin`).
+        let start = ShortPassJoin.start(committed: committedWords, windowStart: clock.seconds(windowStart),
+                                        earliest: clock.seconds(utteranceAudioStart))
+        let from = max(utteranceAudioStart, min(at(start), windowStart))
+        switch schedule.finalPlan(utteranceFrom: utteranceAudioStart, windowFrom: from, end: end,
                                   confirmed: !committedWords.isEmpty) {
         case .full:
             return .decodeFinalPass(from: utteranceAudioStart, to: end, prompt: finalPassPrompt)
         case .fromWindow:
-            shortenedPassFrom = windowStart
-            return .decodeFinalPass(from: windowStart, to: end, prompt: prompt)
+            shortenedPassFrom = from
+            return .decodeFinalPass(from: from, to: end, prompt: prompt(before: from))
         case .none:
             finalPassSkipped = true
             return nil
@@ -150,12 +154,10 @@ extension CaptionPolicy {
     }
 
     /// A pass over [from, end) as a whole-utterance pass: the committed words before `from`, then
-    /// the committed words inside it merged with the pass (`LocalAgreement.merge`).
+    /// the committed words inside it joined with the pass (`ShortPassJoin.words`).
     func mergedShortPass(_ h: Hypothesis, from: SampleIndex) -> Hypothesis {
         var out = h.normalized()
-        let before = committedWords.filter { at($0.end) <= from }
-        let inside = committedWords.filter { at($0.end) > from }
-        out.words = before + LocalAgreement.merge(committed: inside, full: out.words)
+        out.words = ShortPassJoin.words(committed: committedWords, pass: out, from: clock.seconds(from))
         return out
     }
 }

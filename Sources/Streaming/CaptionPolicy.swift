@@ -103,10 +103,13 @@ public struct CaptionPolicy {
     public var tentativeWords: [Word] { tentative }
 
     /// The decoder prompt: committed text that precedes `windowStart`, last `promptCharacters`.
-    public var prompt: String {
+    public var prompt: String { prompt(before: windowStart) }
+
+    /// The committed text whose audio precedes `time`, last `promptCharacters`.
+    func prompt(before time: SampleIndex) -> String {
         // Only words whose audio precedes the window: a decoder prompted with words it is about to
         // hear tends to skip them.
-        let before = (pastWords + committed).filter { at($0.end) <= windowStart }.map(\.text)
+        let before = (pastWords + committed).filter { at($0.end) <= time }.map(\.text)
         var text = CaptionText.join(before)
         if text.count > configuration.promptCharacters { text = String(text.suffix(configuration.promptCharacters)) }
         return text

@@ -12,7 +12,9 @@ public final class WhisperWindowDecoder {
     /// Decoding options for every window (language must be set for a fixed language; nil detects
     /// it per window on multilingual models).
     public let options: DecodingOptions
-    private let logMel: LogMelSpectrogram
+    /// The windows' log-mel, each 10-ms frame computed once (windows start on the capture clock's
+    /// 10-ms grid). One decoder serves one captioner thread.
+    private let logMel: WindowLogMel
     /// Silence appended after the window's audio before the encoder: lets the model see where the
     /// speech stops (end timestamp, then end of text) instead of looping at the context's edge.
     public let paddingSeconds: Double
@@ -29,7 +31,7 @@ public final class WhisperWindowDecoder {
         self.paddingSeconds = paddingSeconds
         self.transcriber = transcriber
         self.options = options
-        self.logMel = LogMelSpectrogram(melBins: transcriber.model.dims.nMels)
+        self.logMel = WindowLogMel(melBins: transcriber.model.dims.nMels)
     }
 
     /// Frames the window's samples give to the encoder: content frames (samples / 160), rounded
@@ -43,19 +45,15 @@ public final class WhisperWindowDecoder {
         guard !samples.isEmpty else {
             return Hypothesis(words: [], avgLogProb: 0, noSpeechProb: 1, compressionRatio: 0, language: options.language)
         }
-        let tail = samples.count > Self.maxFrames * 160 ? samples.suffix(Self.maxFrames * 160) : samples
+        let (tail, first) = Self.onGrid(samples.count > Self.maxFrames * 160 ? samples.suffix(Self.maxFrames * 160) : samples,
+                                        first: Int((startTime * Double(AudioRate.model)).rounded()) + max(0, samples.count - Self.maxFrames * 160))
         let offset = startTime + Double(samples.count - tail.count) / Double(AudioRate.model)
-        // mel: (nMels, F) with F = tail.count / 160 + 1 (160 samples of padding, as faster-whisper)
         let padded = max(tail.count + Int(paddingSeconds * Double(AudioRate.model)), Int(minimumSeconds * Double(AudioRate.model)))
         let pad = min(Self.maxFrames * 160, padded) - tail.count
-        let mel = logMel(Array(tail) + [Float](repeating: 0, count: max(0, pad)), padding: 160)
         let frames = Self.encoderFrames(sampleCount: tail.count + max(0, pad))
-        // features: (nMels, frames), zero-padded when the window is shorter than 2 frames
-        var features = [Float](repeating: 0, count: mel.bins * frames)
-        let copy = min(frames, mel.frames)
-        for b in 0..<mel.bins {
-            for f in 0..<copy { features[b * frames + f] = mel.data[b * mel.frames + f] }
-        }
+        // features: (nMels, frames), the log-mel of tail + pad zeros (+ 160, as faster-whisper),
+        // zero-padded when the window is shorter than 2 frames
+        let features = logMel.features(tail, first: first, zeros: max(0, pad), frames: frames)
         let promptTokens = try promptTokens(prompt)
         let duration = Double(tail.count) / Double(AudioRate.model)
         var windowOptions = options
@@ -86,6 +84,15 @@ public final class WhisperWindowDecoder {
                                logProbs: logProbs)
         return Hypothesis(words: words, avgLogProb: result.avgLogProb, noSpeechProb: result.noSpeechProb,
                           compressionRatio: ratio, language: options.language, timing: .segmentSpread)
+    }
+
+    /// The window from its first sample on the 10-ms grid of the capture clock (absolute sample
+    /// index a multiple of 160; at most 159 samples dropped), so consecutive windows share log-mel
+    /// frames; windows under 1 s are left as they are.
+    static func onGrid(_ samples: ArraySlice<Float>, first: Int) -> (ArraySlice<Float>, first: Int) {
+        let skip = ((160 - first % 160) % 160 + 160) % 160
+        guard samples.count >= AudioRate.model, skip > 0 else { return (samples, first) }
+        return (samples.dropFirst(skip), first + skip)
     }
 
     /// Cuts a decoding loop: at the first place where an n-gram of text tokens (n ≤ 8) repeats

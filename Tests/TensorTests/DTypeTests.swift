@@ -13,6 +13,16 @@ final class DTypeTests: XCTestCase {
         }
     }
 
+    func testF16CWideningEqualsThePortableOneForEveryBitPattern() {
+        var bits = [UInt8](repeating: 0, count: 65536 * 2 + 2)
+        for i in 0..<65537 { bits[2 * i] = UInt8(i & 0xFF); bits[2 * i + 1] = UInt8((i >> 8) & 0xFF) }
+        let fast = bits.withUnsafeBytes { DType.float16.convert($0.baseAddress!, count: 65537) }
+        let portable = VectorExtensions.withPortableKernels { bits.withUnsafeBytes { DType.float16.convert($0.baseAddress!, count: 65537) } }
+        for i in 0..<65537 where !(fast[i].isNaN && portable[i].isNaN) {
+            XCTAssertEqual(fast[i].bitPattern, portable[i].bitPattern, "half 0x\(String(i, radix: 16))")
+        }
+    }
+
     func testVectorHalfConversionMatchesScalarReferenceForEveryBitPattern() {
         for start in stride(from: 0, to: 65536, by: 8) {
             var lanes = SIMD8<UInt16>()

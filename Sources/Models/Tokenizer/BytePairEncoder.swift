@@ -15,6 +15,14 @@ final class BytePairEncoder {
         self.ranks = ranks
     }
 
+    /// rankKeys: "left right" keys in rank order (tokenizer.json's merge strings).
+    init(rankKeys: [String]) {
+        var ranks: [String: Int] = [:]
+        ranks.reserveCapacity(rankKeys.count)
+        for (rank, key) in rankKeys.enumerated() where ranks[key] == nil { ranks[key] = rank }
+        self.ranks = ranks
+    }
+
     func rank(_ left: String, _ right: String) -> Int? { ranks[left + " " + right] }
 
     /// The symbols `word` encodes to.

@@ -12,10 +12,14 @@ public final class WhisperTokenizer {
     public let canEncode: Bool
     let path: String
 
-    private let idToToken: [Int: String]          // byte-level alphabet strings and added tokens
-    private let tokenToId: [String: Int]
+    private let idToToken: [String?]              // byte-level alphabet strings and added tokens, by id
     private let addedTokens: [(content: String, id: Int)]
-    private let bpe: BytePairEncoder?
+    /// Built on first use (prompts and `id(of:)`; transcription without a prompt needs neither):
+    /// token → id, and the BPE merge ranks from the merges' JSON bytes.
+    private var lazyTokenToId: [String: Int]?
+    private var lazyBPE: BytePairEncoder?
+    private var pendingMerges: [UInt8]?
+    private let lock = NSLock()
 
     /// Multilingual checkpoints have 51865+ tokens (CTranslate2's test); `multilingual:` overrides.
     public let isMultilingual: Bool
@@ -27,7 +31,7 @@ public final class WhisperTokenizer {
         let json = directory.appendingPathComponent("tokenizer.json")
         let vocabulary = directory.appendingPathComponent("vocabulary.txt")
         let fm = FileManager.default
-        let lineCount = fm.fileExists(atPath: vocabulary.path) ? try Self.readLines(vocabulary).count : nil
+        let lineCount = fm.fileExists(atPath: vocabulary.path) ? try Self.countLines(vocabulary) : nil
         if fm.fileExists(atPath: json.path) {
             let data: Data
             do { data = try Data(contentsOf: json) } catch {
@@ -46,69 +50,94 @@ public final class WhisperTokenizer {
     /// special token + 1 + 1501 timestamps.
     public init(tokenizerJSON data: Data, path: String, tokenCount: Int? = nil, multilingual: Bool? = nil) throws {
         self.path = path
-        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        let bytes = [UInt8](data)
+        guard bytes.first(where: { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }) == UInt8(ascii: "{") else {
             throw ModelsError.tokenizer(path: path, reason: "not a JSON object")
         }
-        guard let model = root["model"] as? [String: Any], let vocab = model["vocab"] as? [String: Int] else {
+        let parsed = try TokenizerJSON.parse(bytes, path: path)
+        guard parsed.hasVocabulary else {
             throw ModelsError.tokenizer(path: path, reason: "no model.vocab object (expected a BPE tokenizer)")
         }
-        if let type = model["type"] as? String, type != "BPE" {
+        if let type = parsed.type, type != "BPE" {
             throw ModelsError.tokenizer(path: path, reason: "model.type is \(type), expected BPE")
         }
-        guard let rawMerges = model["merges"] as? [Any] else {
+        guard let merges = parsed.merges else {
             throw ModelsError.tokenizer(path: path, reason: "no model.merges list")
         }
-        var merges: [(String, String)] = []
-        merges.reserveCapacity(rawMerges.count)
-        for (k, m) in rawMerges.enumerated() {
-            if let s = m as? String, let space = s.firstIndex(of: " ") {
-                merges.append((String(s[..<space]), String(s[s.index(after: space)...])))
-            } else if let pair = m as? [String], pair.count == 2 {
-                merges.append((pair[0], pair[1]))
-            } else {
-                throw ModelsError.tokenizer(path: path, reason: "model.merges[\(k)] is neither \"a b\" nor [a, b]")
-            }
+        var idToToken = parsed.idToToken
+        for (content, id) in parsed.added {
+            if id >= idToToken.count { idToToken += [String?](repeating: nil, count: id + 1 - idToToken.count) }
+            idToToken[id] = content
         }
-        var tokenToId = vocab
-        var added: [(String, Int)] = []
-        for entry in root["added_tokens"] as? [[String: Any]] ?? [] {
-            guard let content = entry["content"] as? String, let id = entry["id"] as? Int else {
-                throw ModelsError.tokenizer(path: path, reason: "an added_tokens entry lacks content or id")
-            }
-            tokenToId[content] = id
-            added.append((content, id))
-        }
-        var idToToken: [Int: String] = [:]
-        idToToken.reserveCapacity(tokenToId.count)
-        for (t, id) in tokenToId { idToToken[id] = t }
-        let special = try WhisperSpecialTokens.from(lookup: { tokenToId[$0] }, token: { idToToken[$0] }, path: path)
+        // Special tokens are added tokens: looked up among them first (no full token → id table).
+        var addedIds: [String: Int] = [:]
+        for (content, id) in parsed.added { addedIds[content] = id }
+        let table = idToToken
+        let special = try WhisperSpecialTokens.from(
+            lookup: { addedIds[$0] ?? Self.firstId(of: $0, in: table) },
+            token: { $0 >= 0 && $0 < table.count ? table[$0] : nil }, path: path)
         self.special = special
         self.tokenCount = tokenCount ?? (special.timestampBegin + 1501)
         self.isMultilingual = multilingual ?? (self.tokenCount >= 51865)
-        self.tokenToId = tokenToId
         self.idToToken = idToToken
-        self.addedTokens = added.sorted { $0.0.count > $1.0.count }
-        self.bpe = BytePairEncoder(merges: merges)
+        self.addedTokens = parsed.added.sorted { $0.content.count > $1.content.count }
+        self.pendingMerges = Array(bytes[merges])
         self.canEncode = true
+    }
+
+    /// The id of `token` by a scan (a special token missing from added_tokens; rare).
+    private static func firstId(of token: String, in table: [String?]) -> Int? {
+        table.firstIndex { $0 == token }
     }
 
     /// A decode-only tokenizer from the lines of CTranslate2's vocabulary.txt.
     public init(vocabularyLines lines: [String], path: String) throws {
         self.path = path
         var tokenToId: [String: Int] = [:]
-        var idToToken: [Int: String] = [:]
-        for (id, line) in lines.enumerated() {
-            idToToken[id] = line
-            if tokenToId[line] == nil { tokenToId[line] = id }
-        }
-        self.special = try WhisperSpecialTokens.from(lookup: { tokenToId[$0] }, token: { idToToken[$0] }, path: path)
+        for (id, line) in lines.enumerated() where tokenToId[line] == nil { tokenToId[line] = id }
+        self.special = try WhisperSpecialTokens.from(lookup: { tokenToId[$0] }, token: { $0 >= 0 && $0 < lines.count ? lines[$0] : nil }, path: path)
         self.tokenCount = lines.count
         self.isMultilingual = lines.count >= 51865
-        self.tokenToId = tokenToId
-        self.idToToken = idToToken
+        self.lazyTokenToId = tokenToId
+        self.idToToken = lines
         self.addedTokens = []
-        self.bpe = nil
         self.canEncode = false
+    }
+
+    /// Lines of a text file as `readLines` counts them, without making strings.
+    private static func countLines(_ url: URL) throws -> Int {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw ModelsError.tokenizer(path: url.path, reason: "cannot read")
+        }
+        guard String(validating: data, as: UTF8.self) != nil else {
+            throw ModelsError.tokenizer(path: url.path, reason: "cannot read as UTF-8 text")
+        }
+        guard !data.isEmpty else { return 0 }
+        let newlines = data.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        return newlines + (data.last == 0x0A ? 0 : 1)
+    }
+
+    /// token → id (built on first use).
+    private var tokenToId: [String: Int] {
+        lock.lock(); defer { lock.unlock() }
+        if let t = lazyTokenToId { return t }
+        var t: [String: Int] = [:]
+        t.reserveCapacity(idToToken.count)
+        for (id, token) in idToToken.enumerated() { if let token, t[token] == nil { t[token] = id } }
+        for (content, id) in addedTokens { t[content] = id }
+        lazyTokenToId = t
+        return t
+    }
+
+    /// The BPE merge ranks (built on first use from the merges' JSON bytes).
+    private func bytePairEncoder() throws -> BytePairEncoder? {
+        lock.lock(); defer { lock.unlock() }
+        if let bpe = lazyBPE { return bpe }
+        guard let bytes = pendingMerges else { return nil }
+        let bpe = BytePairEncoder(rankKeys: try TokenizerJSON.mergeKeys(bytes, range: 0..<bytes.count, path: path))
+        lazyBPE = bpe
+        pendingMerges = nil
+        return bpe
     }
 
     private static func readLines(_ url: URL) throws -> [String] {
@@ -130,7 +159,7 @@ public final class WhisperTokenizer {
         if id >= timestampBegin && id < tokenCount {
             return String(format: "<|%.2f|>", Double(id - timestampBegin) * 0.02)
         }
-        return idToToken[id]
+        return id >= 0 && id < idToToken.count ? idToToken[id] : nil
     }
 
     /// <|xx|> for a language code, nil for unknown codes.
@@ -160,9 +189,10 @@ public final class WhisperTokenizer {
     /// Ids of `text` as a prompt (no special tokens added). Special-token texts such as
     /// "<|endoftext|>" inside `text` map to their ids, as the Hugging Face tokenizer does.
     public func encode(_ text: String) throws -> [Int] {
-        guard let bpe = bpe else {
+        guard let bpe = try bytePairEncoder() else {
             throw ModelsError.tokenizer(path: path, reason: "cannot encode text with vocabulary.txt alone; tokenizer.json is needed for prompts")
         }
+        let tokenToId = self.tokenToId
         var ids: [Int] = []
         for (chunk, specialId) in splitOnAddedTokens(text) {
             if let specialId = specialId { ids.append(specialId); continue }
@@ -201,7 +231,7 @@ public final class WhisperTokenizer {
 
     /// The bytes a text token stands for; nil for special and timestamp tokens.
     public func bytes(of id: Int) -> [UInt8]? {
-        guard id >= 0, id < special.endOfText, let t = idToToken[id] else { return nil }
+        guard id >= 0, id < special.endOfText, id < idToToken.count, let t = idToToken[id] else { return nil }
         return ByteLevelAlphabet.decode(t)
     }
 

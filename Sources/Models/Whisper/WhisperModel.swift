@@ -19,11 +19,15 @@ public final class WhisperModel: WhisperInference, @unchecked Sendable {
     /// file of another kind.
     /// `compute`: int8, float16 or float32 weights (`ComputeType`); nil keeps the checkpoint's own.
     public static func load(directory: URL, compute: ComputeType? = nil) throws -> WhisperModel {
+        var trace = LoadTrace()
         let checkpoint = try WhisperCheckpoint.load(directory: directory, compute: compute)
+        trace.mark("checkpoint")
         let model = try WhisperModel(store: checkpoint.store, dims: checkpoint.dims, source: checkpoint.source)
+        trace.mark("layers")
         model.alignmentHeads = try AlignmentHeads.resolve(directory: directory, dims: checkpoint.dims)
         try checkpoint.store.checkAllUsed()
         checkpoint.store.release()
+        trace.mark("alignment heads, checks")
         return model
     }
 

@@ -1,0 +1,62 @@
+import XCTest
+import Foundation
+@testable import Models
+import TestSupport
+
+/// `TokenizerJSON` (the byte scanner the tokenizer loads with) against Foundation's
+/// JSONSerialization on the installed models' tokenizer.json, and on malformed input.
+final class TokenizerJSONTests: XCTestCase {
+    func checkAgainstFoundation(_ name: String) throws {
+        guard let dir = TestPaths.model(name) else { throw XCTSkip("model \(name) not installed in \(TestPaths.modelsDir.path)") }
+        let path = dir.appendingPathComponent("tokenizer.json").path
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let ours = try TokenizerJSON.parse([UInt8](data), path: path)
+        let root = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let model = try XCTUnwrap(root["model"] as? [String: Any])
+        let vocab = try XCTUnwrap(model["vocab"] as? [String: Int])
+        XCTAssertEqual(ours.type, model["type"] as? String)
+        XCTAssertEqual(ours.vocabularyCount, vocab.count)
+        for (token, id) in vocab where ours.idToToken[id] != token {
+            XCTFail("\(name): id \(id) is \(String(describing: ours.idToToken[id])), expected \(token)")
+            break
+        }
+        let added = try XCTUnwrap(root["added_tokens"] as? [[String: Any]]).map { ($0["content"] as? String ?? "", $0["id"] as? Int ?? -1) }
+        XCTAssertEqual(ours.added.map(\.content), added.map(\.0))
+        XCTAssertEqual(ours.added.map(\.id), added.map(\.1))
+        let merges = try XCTUnwrap(model["merges"] as? [Any]).map { m -> String in
+            if let s = m as? String { return s }
+            return (m as? [String] ?? []).joined(separator: " ")
+        }
+        let range = try XCTUnwrap(ours.merges)
+        XCTAssertEqual(try TokenizerJSON.mergeKeys([UInt8](data), range: range, path: path), merges)
+    }
+
+    func testTinyEnAsFoundationReadsIt() throws { try checkAgainstFoundation("tiny.en") }
+    func testBaseAsFoundationReadsIt() throws { try checkAgainstFoundation("base") }
+
+    func testEscapesAndMergeForms() throws {
+        let json = #"{"x": [1, 2.5e3, true, null, {"a": "b\"c"}], "model": {"type": "BPE", "dropout": null, "#
+            + #""vocab": {"a\"b": 0, "\u0120t": 1, "\ud83d\ude00": 3, "\\n": 2}, "merges": ["a b", ["\u0120", "t"]]}, "#
+            + #""added_tokens": [{"id": 4, "content": "<|endoftext|>", "special": true}]}"#
+        let bytes = Array(json.utf8)
+        let t = try TokenizerJSON.parse(bytes, path: "t.json")
+        XCTAssertEqual(t.idToToken, ["a\"b", "\u{0120}t", "\\n", "\u{1F600}"])
+        XCTAssertEqual(t.added.map(\.content), ["<|endoftext|>"])
+        XCTAssertEqual(try TokenizerJSON.mergeKeys(bytes, range: try XCTUnwrap(t.merges), path: "t.json"), ["a b", "\u{0120} t"])
+    }
+
+    func testMalformedInputFailsWithItsOffset() {
+        let good = #"{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a b"]}}"#
+        for cut in [5, 20, 37, good.utf8.count - 1] {
+            let bytes = Array(good.utf8.prefix(cut))
+            XCTAssertThrowsError(try TokenizerJSON.parse(bytes, path: "t.json"), "cut at \(cut)") { error in
+                XCTAssertTrue("\(error)".contains("t.json"), "\(error)")
+            }
+        }
+        for bad in [#"{"model": {"vocab": {"a": 1.5}}}"#, #"{"model": {"vocab": {"a": -1}}}"#,
+                    #"{"model": {"merges": ["ab"]}}"#, #"{"model": {"merges": [["a"]]}}"#,
+                    #"{"model": {"vocab": {"a": 99999999999}}}"#, #"{"a": tru}"#, #"{"a": "\q"}"#] {
+            XCTAssertThrowsError(try TokenizerJSON.parse(Array(bad.utf8), path: "t.json"), bad)
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import XCTest
+@testable import Streaming
+
+/// The shortened final pass (`LiveSchedule.FinalPlan.fromWindow`) joined with the committed words,
+/// on a synthetic timeline: a fake decoder hears the words whose audio lies in the range it is
+/// given, and mishears a word whose start was cut off, as Whisper does.
+final class ShortPassJoinTests: XCTestCase {
+    /// The spoken words with their true times.
+    static let truth: [(String, Double, Double)] = [
+        ("And", 0.5, 0.7), ("so", 0.75, 0.95), ("my", 1.0, 1.2), ("fellow", 1.25, 1.6),
+        ("Americans,", 1.65, 2.3), ("ask", 2.5, 2.75), ("not!", 2.8, 3.0), ("what", 3.0, 3.3),
+        ("your", 3.35, 3.55), ("country.", 3.6, 4.0),
+    ]
+    /// What the decoder says for a word it heard without its start.
+    static let misheard = ["what": "Like"]
+    /// Decoded times where they differ from the truth: "not!" is timed 0.2 s late, into "what"
+    /// (alignment-head DTW places a boundary between words that run together late as often as early).
+    static let reported: [String: (Double, Double)] = ["not!": (2.8, 3.2), "what": (3.2, 3.3)]
+
+    /// The fake decoder for the audio [from, to): every word heard whole, with its decoded times;
+    /// a word cut at its start and heard at least a quarter, misheard (or dropped); a word cut at
+    /// its end, left out (not heard yet).
+    static func decode(from: Double, to: Double) -> Hypothesis {
+        var words: [(String, Double, Double)] = []
+        for (text, start, end) in truth {
+            let heard = (min(end, to) - max(start, from)) / (end - start)
+            guard end <= to + 1e-9, heard > 0 else { continue }
+            let (s, e) = reported[text] ?? (start, end)
+            if start >= from - 1e-9 {
+                words.append((text, max(s, from), e))
+            } else if heard >= 0.25, let other = misheard[text] {
+                words.append((other, max(s, from), e))
+            }
+        }
+        return timed(words)
+    }
+
+    /// Runs speech over the truth's span and silence after it through `CaptionPolicy.step`, with
+    /// the schedule on and costs that make the final pass too long whole but affordable shortened
+    /// (as on a loaded machine); returns the final pass range and the finals' text.
+    func runTimeline() throws -> (pass: (Double, Double)?, finals: [String]) {
+        var c = StreamingConfiguration.agreementOnly
+        c.trimSeconds = 3.5  // the window is trimmed at "not!" (just committed) by the decode at 3.7 s
+        var p = try CaptionPolicy(configuration: c)
+        p.schedule = LiveSchedule(configuration: c, enabled: true)
+        let clock = SampleClock()
+        p.schedule.decoded(.window, audioSamples: clock.samples(2), compute: 0.1)       // step stays 0.5 s, window 15 s
+        p.schedule.decoded(.finalPass, audioSamples: clock.samples(1), compute: 0.35)   // whole pass 1.5 s > budget 1.2 s
+        var pass: (Double, Double)?
+        var finals: [String] = []
+        // 20-ms voice frames on the sample clock (320 samples); speech from 0.5 s to 4.0 s.
+        var t: SampleIndex = 0
+        while t < clock.samples(5.0) {
+            let e = t + 320
+            let speech = t >= clock.samples(0.5) && t < clock.samples(4.0)
+            var queue = p.step(.voice(isSpeech: speech, start: t, end: e))
+            while !queue.isEmpty {
+                switch queue.removeFirst() {
+                case let .emit(event): if event.kind == .final { finals.append(event.text) }
+                case let .decodeWindow(from, to, _):
+                    queue = p.step(.windowDecoded(Self.decode(from: clock.seconds(from), to: clock.seconds(to)))) + queue
+                case let .decodeFinalPass(from, to, _):
+                    pass = (clock.seconds(from), clock.seconds(to))
+                    queue = p.step(.finalPassDecoded(Self.decode(from: clock.seconds(from), to: clock.seconds(to)))) + queue
+                }
+            }
+            t = e
+        }
+        XCTAssertEqual(p.schedule.shortenedFinalPasses, 1, "the timeline must take the shortened pass")
+        return (pass, finals)
+    }
+
+    func testShortenedFinalPassLosesNoWordAtTheJoin() throws {
+        let (pass, finals) = try runTimeline()
+        // Cut at the window start (3.2 s, the late end of "not!"), the pass hears "-at your
+        // country" and says "Like your country": the final read "… ask not! Like your country …".
+        // It starts instead at a committed word's start ≥ 0.5 s before the window (less 0.1 s).
+        let p = try XCTUnwrap(pass)
+        XCTAssertEqual(p.0, 2.4, accuracy: 1e-9, "pass \(p)")
+        XCTAssertEqual(p.1, 4.6, accuracy: 0.03)  // 0.6 s of silence after the last speech frame
+        XCTAssertEqual(finals, ["And so my fellow Americans, ask not! what your country."])
+    }
+
+    func testCutAtTheWindowTheDecoderMishearsTheNextWord() {
+        // The fake decoder reproduces the failure when given the old cut point.
+        XCTAssertEqual(Self.decode(from: 3.2, to: 4.6).text, "Like your country.")
+        XCTAssertEqual(Self.decode(from: 2.4, to: 4.6).text, "ask not! what your country.")
+    }
+
+    func testStartOverlapsTheCommittedWordsBeforeTheWindow() {
+        let committed = timed([("fellow", 1.25, 1.6), ("Americans,", 1.65, 2.3), ("ask", 2.5, 2.75), ("not!", 2.8, 3.2)]).words
+        XCTAssertEqual(ShortPassJoin.start(committed: committed, windowStart: 3.2, earliest: 0.2), 2.4, accuracy: 1e-9)
+        XCTAssertEqual(ShortPassJoin.start(committed: committed, windowStart: 3.2, earliest: 2.6), 2.6, accuracy: 1e-9)
+        // Nothing committed near the window: only the margin.
+        XCTAssertEqual(ShortPassJoin.start(committed: [], windowStart: 3.2, earliest: 0.2), 3.1, accuracy: 1e-9)
+    }
+
+    func testJoinKeepsAPassWordThatFollowsAMisalignedCommittedWord() {
+        // The pass skipped "not" and heard "what": the alignment pairs "not" with "what" (a
+        // substitution, ties to the longer prefix) and would drop "what". It lies after "not"'s
+        // end, so it is new.
+        let committed = timed([("ask", 2.5, 2.75), ("not", 2.8, 3.0)]).words
+        let pass = timed([("ask", 2.5, 2.75), ("what", 3.0, 3.3), ("your", 3.35, 3.55)])
+        XCTAssertEqual(CaptionText.join(LocalAgreement.merge(committed: committed, full: pass.words).map(\.text)),
+                       "ask not your", "the plain merge loses the word")
+        XCTAssertEqual(CaptionText.join(ShortPassJoin.words(committed: committed, pass: pass, from: 2.4).map(\.text)),
+                       "ask not what your")
+        // A misheard re-decode of a committed word (within its time) replaces nothing and adds nothing.
+        let misheard = timed([("ask", 2.5, 2.75), ("knot", 2.8, 3.0), ("your", 3.35, 3.55)])
+        XCTAssertEqual(CaptionText.join(ShortPassJoin.words(committed: committed, pass: misheard, from: 2.4).map(\.text)),
+                       "ask not your")
+        // Committed words before the pass come first; the pass's spelling wins on equal words.
+        let early = timed([("And", 0.5, 0.7), ("so", 0.75, 0.95), ("ask", 2.5, 2.75)]).words
+        let respelled = timed([("Ask", 2.5, 2.75), ("now.", 2.8, 3.0)])
+        XCTAssertEqual(CaptionText.join(ShortPassJoin.words(committed: early, pass: respelled, from: 2.4).map(\.text)),
+                       "And so Ask now.")
+    }
+}

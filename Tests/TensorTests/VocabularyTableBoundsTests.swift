@@ -11,8 +11,9 @@ import TestSupport
 /// (`GuardedBuffer`, `.end` and `.start` in turn) and a canary on the other, so one element read
 /// or written outside faults here, in any build, on 1–3 worker threads.
 final class VocabularyTableBoundsTests: XCTestCase {
-    /// (rows, columns): the two real tables and small odd ones with the same remainders.
-    private let tables = [(51864, 384), (51865, 512), (4099, 384), (4097, 33), (7, 9)]
+    /// (rows, columns): base's table (51865 = 4·12966 + 1 rows; tiny.en's 51864 is a multiple of 4
+    /// and runs in the HalfMatrix test) and small odd ones with the other remainders.
+    private let tables = [(51865, 512), (4099, 384), (4097, 33), (7, 9)]
     private let sides: [GuardSide] = [.end, .start]
 
     private func halfBits(_ values: [Float]) -> [UInt16] { values.map { Float16($0).bitPattern } }

@@ -56,6 +56,9 @@ struct Train: ParsableCommand {
     @Flag(name: .long, help: "Evaluate with each clip's own batch-norm statistics instead of the running ones (diagnosis; not causal).")
     var clipStatistics = false
 
+    @Flag(name: .long, help: "Also report AV CER with each clip's mouth crops replaced by the next clip's (diagnosis: does the video carry information the model uses?).")
+    var shuffledVideo = false
+
     @Flag(name: .long, help: "Train the video CNN's batch norm over each clip alone, as before the fix (diagnosis).")
     var perClipVideoStatistics = false
 
@@ -151,9 +154,23 @@ struct Train: ParsableCommand {
             let a = trainer.characterErrorRate(examples, modality: .audioOnly, noisy: noisy, clipStatistics: clipStatistics)
             let v = trainer.characterErrorRate(examples, modality: .videoOnly, noisy: noisy, clipStatistics: clipStatistics)
             line += String(format: "\n  %@: av %.4f audio-only %.4f video-only %.4f", name, av, a, v)
+            if shuffledVideo && examples.count > 1 {
+                let mismatched = examples.indices.map { Self.withVideo(of: examples[($0 + 1) % examples.count], examples[$0]) }
+                line += String(format: " av-with-another-clip's-video %.4f",
+                               trainer.characterErrorRate(mismatched, noisy: noisy, clipStatistics: clipStatistics))
+            }
         }
         print(line)
         fflush(stdout)
+    }
+
+    /// `e` with `other`'s mouth crops (its last frame repeated, or cut, to `e`'s length).
+    static func withVideo(of other: AVExample, _ e: AVExample) -> AVExample {
+        let crops = other.crops, n = other.frames
+        var out: [Float] = []
+        out.reserveCapacity(e.frames * 4096)
+        for f in 0..<e.frames { let k = min(f, n - 1); out += crops[k * 4096..<(k + 1) * 4096] }
+        return AVExample(crops: out, mel: e.mel, frames: e.frames, labels: e.labels, text: e.text, noisyMels: e.noisyMels)
     }
 
     /// The seed recorded in the corpus's corpus.json (0 when absent).

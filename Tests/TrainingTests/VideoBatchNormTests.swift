@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Features
 @testable import Training
 
 /// The video CNN's batch norm in training must use the statistics evaluation (and the folded
@@ -24,6 +25,29 @@ final class VideoBatchNormTests: XCTestCase {
             for _ in 0..<t { crops += face.map { $0 + 0.3 * r.gaussian() } }
             let labels = [3 + i, 4, 5 + i]
             return AVExample(crops: crops, mel: (0..<(t * 320)).map { _ in r.uniform(-1, 1) }, frames: t, labels: labels,
+                             text: CharacterVocabulary.decode(labels))
+        }
+    }
+
+    /// Clips whose crops show a dark mouth of a clip-specific opening (rows) on a lit face, with
+    /// sensor noise: what tells the clips apart is in the picture.
+    func mouthClips(_ openings: [Int], frames t: Int, seed: UInt64) -> [AVExample] {
+        var r = SplitMix(seed: seed)
+        return openings.enumerated().map { i, opening in
+            var crops: [Float] = []
+            for _ in 0..<t {
+                var crop = [UInt8](repeating: 0, count: 4096)
+                for y in 0..<64 {
+                    for x in 0..<64 {
+                        let inMouth = abs(y - 32) * 2 < opening && abs(x - 32) < 16
+                        let base: Float = inMouth ? 40 : 150 + Float(y)
+                        crop[y * 64 + x] = UInt8(max(0, min(255, base + 8 * r.gaussian())))
+                    }
+                }
+                crops += MouthCropSpec.standardised(crop)
+            }
+            let labels = [3 + i, 4, 5 + i]
+            return AVExample(crops: crops, mel: [Float](repeating: 0, count: t * 320), frames: t, labels: labels,
                              text: CharacterVocabulary.decode(labels))
         }
     }
@@ -82,5 +106,33 @@ final class VideoBatchNormTests: XCTestCase {
         }
         XCTAssertGreaterThan(checked, 20)
         XCTAssertEqual(nonZero, model.video.parameters.count, "every video parameter gets a gradient")
+    }
+
+    /// Video-only training on a few clips lowers the video-only loss as evaluation computes it
+    /// (running statistics), and the loss depends on the video: the clips' transcripts are the same
+    /// characters in different orders, told apart only by the mouth in the picture, and each is much
+    /// less likely under another clip's crops. The video branch learns, and what it learns in training
+    /// holds in evaluation. (Measured: 1.16 per label with its own crops, 1.75 with another's.)
+    func testVideoOnlyTrainingLearnsFromTheVideo() {
+        let transcripts = [[3, 4], [4, 3], [3, 3]]
+        let examples = zip(mouthClips([4, 14, 26], frames: 6, seed: 17), transcripts).map { e, labels in
+            AVExample(crops: e.crops, mel: e.mel, frames: e.frames, labels: labels, text: CharacterVocabulary.decode(labels))
+        }
+        let swapped = examples.indices.map { i in
+            let other = examples[(i + 1) % examples.count], e = examples[i]
+            return AVExample(crops: other.crops, mel: e.mel, frames: e.frames, labels: e.labels, text: e.text)
+        }
+        var s = TrainingSettings()
+        s.batchSize = 3; s.steps = 180; s.warmupSteps = 3; s.peakLearningRate = 1e-2; s.seed = 2
+        let trainer = AVTrainer(model: AVModel(configuration(), seed: 7), settings: s)
+        trainer.forcedModality = .videoOnly
+        func evaluationLoss(_ clips: [AVExample]) -> Double {
+            clips.reduce(0) { $0 + trainer.model.step($1, modality: .videoOnly, train: false).loss } / Double(clips.count)
+        }
+        let before = evaluationLoss(examples)
+        for _ in 0..<90 { trainer.trainStep(examples) }
+        let after = evaluationLoss(examples), withOtherVideo = evaluationLoss(swapped)
+        XCTAssertLessThan(after, 0.5 * before, "video-only evaluation loss per label \(before) -> \(after)")
+        XCTAssertLessThan(after + 0.3, withOtherVideo, "own crops \(after), another clip's crops \(withOtherVideo)")
     }
 }

@@ -59,8 +59,8 @@ struct Train: ParsableCommand {
     @Flag(name: .long, help: "Also report AV CER with each clip's mouth crops replaced by the next clip's (diagnosis: does the video carry information the model uses?).")
     var shuffledVideo = false
 
-    @Flag(name: .long, help: "Train the video CNN's batch norm over each clip alone, as before the fix (diagnosis).")
-    var perClipVideoStatistics = false
+    @Flag(name: .long, help: "Train the video CNN's batch norm over all clips of a step (the statistics evaluation uses) instead of each clip alone (experimental: trained worse in the one run measured).")
+    var batchVideoStatistics = false
 
     @Flag(name: .long, help: "Print the gradient norm of each parameter group (video, audio, fusion, ctc, decoder) on the progress lines.")
     var gradientNorms = false
@@ -113,7 +113,7 @@ struct Train: ParsableCommand {
                 trainer = AVTrainer(model: AVModel(AVConfiguration(), seed: seed), settings: s)
             }
             trainer.forcedModality = forced
-            trainer.perClipVideoStatistics = perClipVideoStatistics
+            trainer.perClipVideoStatistics = !batchVideoStatistics
             print("parameters: \(trainer.model.parameters.reduce(0) { $0 + $1.value.count }); configuration \(trainer.model.configuration.json)")
             let total = trainer.settings.steps
             let started = Date(), firstStep = trainer.step

@@ -3,11 +3,11 @@ import XCTest
 import Features
 @testable import Training
 
-/// The video CNN's batch norm in training must use the statistics evaluation (and the folded
-/// inference model) uses. It used to normalise each clip over its own frames, which removes
-/// whatever is constant within a clip; evaluation then subtracted the running mean over all clips
-/// instead, so the video features seen in evaluation differed from those seen in training by a
-/// per-clip offset. `VideoBatch` runs the CNN once over every clip of a training batch.
+/// By default the video CNN's batch norm normalises each clip over its own frames in training,
+/// which removes whatever is constant within a clip, while evaluation subtracts the running mean
+/// over all clips, so evaluation's video features differ from training's by a per-clip offset.
+/// `VideoBatch` (`perClipVideoStatistics = false`) runs the CNN once over every clip of a training
+/// batch, so training uses the statistics evaluation uses; these tests check that path.
 final class VideoBatchNormTests: XCTestCase {
     func configuration() -> AVConfiguration {
         var c = AVConfiguration()
@@ -126,6 +126,7 @@ final class VideoBatchNormTests: XCTestCase {
         s.batchSize = 3; s.steps = 180; s.warmupSteps = 3; s.peakLearningRate = 1e-2; s.seed = 2
         let trainer = AVTrainer(model: AVModel(configuration(), seed: 7), settings: s)
         trainer.forcedModality = .videoOnly
+        trainer.perClipVideoStatistics = false
         func evaluationLoss(_ clips: [AVExample]) -> Double {
             clips.reduce(0) { $0 + trainer.model.step($1, modality: .videoOnly, train: false).loss } / Double(clips.count)
         }

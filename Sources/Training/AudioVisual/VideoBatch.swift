@@ -9,6 +9,10 @@ import Foundation
 /// (face, skin, lighting, and the offset of each feature), while evaluation subtracted the mean over
 /// all clips: the video features the fusion saw in evaluation were off by a per-clip offset it never
 /// saw in training. A batch of clips makes the training statistics the ones evaluation uses.
+/// Measured (assets/av-grid.md): evaluating the shipped checkpoint with per-clip statistics gives
+/// a lower CER than with the running ones, so the mismatch is real; but the one 1,200-step run
+/// trained with `VideoBatch` ended worse (loss 1.22 instead of 0.84), so it is an option
+/// (`captionctl train --batch-video-statistics`), not the default.
 public final class VideoBatch {
     /// (ΣT, d): clip i's rows are offsets[i] ..< offsets[i + 1].
     public let features: [Float]

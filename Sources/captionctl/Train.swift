@@ -47,6 +47,24 @@ struct Train: ParsableCommand {
     @Flag(name: .long, help: "Only evaluate the --resume checkpoint on the validation and test splits (no training).")
     var evaluateOnly = false
 
+    @Option(name: .long, help: "Train on these inputs only: both (with modality dropout), audio or video (diagnosis: can one branch learn alone?).")
+    var trainModality: String = "both"
+
+    @Option(name: .long, help: "Use only the first N training clips (diagnosis: can the model overfit a few clips?).")
+    var trainClips: Int?
+
+    @Flag(name: .long, help: "Evaluate with each clip's own batch-norm statistics instead of the running ones (diagnosis; not causal).")
+    var clipStatistics = false
+
+    @Flag(name: .long, help: "Also report AV CER with each clip's mouth crops replaced by the next clip's (diagnosis: does the video carry information the model uses?).")
+    var shuffledVideo = false
+
+    @Flag(name: .long, help: "Train the video CNN's batch norm over all clips of a step (the statistics evaluation uses) instead of each clip alone (experimental: trained worse in the one run measured).")
+    var batchVideoStatistics = false
+
+    @Flag(name: .long, help: "Print the gradient norm of each parameter group (video, audio, fusion, ctc, decoder) on the progress lines.")
+    var gradientNorms = false
+
     var reportCopies: [String] { reportNoise.split(separator: ",").map(String.init) }
 
     func run() throws {
@@ -63,7 +81,11 @@ struct Train: ParsableCommand {
                 }
                 return
             }
-            let trainEntries = entries.filter { $0.split == "train" }
+            let allTrain = entries.filter { $0.split == "train" }
+            let trainEntries = trainClips.map { Array(allTrain.prefix(max(0, $0))) } ?? allTrain
+            guard let forced = ["both": Modality?.none, "audio": .audioOnly, "video": .videoOnly][trainModality] else {
+                throw TrainingError.invalidArgument(name: "--train-modality", reason: "'\(trainModality)' is not both, audio or video")
+            }
             guard !trainEntries.isEmpty else { throw TrainingError.invalidArgument(name: "--corpus", reason: "\(corpus) has no training clips") }
             let copies = trainNoise.map { $0.split(separator: ",").map(String.init) } ?? trainEntries[0].noisy.keys.sorted()
             let loading = ProgressLine("load")
@@ -90,6 +112,8 @@ struct Train: ParsableCommand {
                 s.peakLearningRate = learningRate; s.warmupSteps = max(1, steps / 20)
                 trainer = AVTrainer(model: AVModel(AVConfiguration(), seed: seed), settings: s)
             }
+            trainer.forcedModality = forced
+            trainer.perClipVideoStatistics = !batchVideoStatistics
             print("parameters: \(trainer.model.parameters.reduce(0) { $0 + $1.value.count }); configuration \(trainer.model.configuration.json)")
             let total = trainer.settings.steps
             let started = Date(), firstStep = trainer.step
@@ -104,7 +128,8 @@ struct Train: ParsableCommand {
                 let eta = elapsed / Double(done) * Double(total - trainer.step)
                 let line = String(format: "train: step %d/%d  loss %.3f  %.0f frames/s  ETA %.0f s", trainer.step, total,
                                   recent.reduce(0, +) / Double(recent.count), framesPerSecond, eta)
-                if terminal { FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8)) } else if trainer.step % 10 == 0 { printError(line) }
+                let norms = gradientNorms ? "  |g| " + trainer.gradientNormsByGroup().map { String(format: "%@ %.3g", $0.0, $0.1) }.joined(separator: " ") : ""
+                if terminal { FileHandle.standardError.write(Data(("\r\u{1B}[K" + line + norms).utf8)) } else if trainer.step % 10 == 0 { printError(line + norms) }
                 if trainer.step % epochSteps == 0 || trainer.step == total {
                     if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
                     if !validation.isEmpty { report("step \(trainer.step): validation", trainer, validation) }
@@ -125,13 +150,27 @@ struct Train: ParsableCommand {
         let conditions: [(String, Int?)] = [("clean", nil)] + reportCopies.enumerated().map { ($0.element, $0.offset) }
         for (name, noisy) in conditions {
             if noisy != nil && examples.contains(where: { $0.noisyMels.isEmpty }) { continue }
-            let av = trainer.characterErrorRate(examples, noisy: noisy)
-            let a = trainer.characterErrorRate(examples, modality: .audioOnly, noisy: noisy)
-            let v = trainer.characterErrorRate(examples, modality: .videoOnly, noisy: noisy)
+            let av = trainer.characterErrorRate(examples, noisy: noisy, clipStatistics: clipStatistics)
+            let a = trainer.characterErrorRate(examples, modality: .audioOnly, noisy: noisy, clipStatistics: clipStatistics)
+            let v = trainer.characterErrorRate(examples, modality: .videoOnly, noisy: noisy, clipStatistics: clipStatistics)
             line += String(format: "\n  %@: av %.4f audio-only %.4f video-only %.4f", name, av, a, v)
+            if shuffledVideo && examples.count > 1 {
+                let mismatched = examples.indices.map { Self.withVideo(of: examples[($0 + 1) % examples.count], examples[$0]) }
+                line += String(format: " av-with-another-clip's-video %.4f",
+                               trainer.characterErrorRate(mismatched, noisy: noisy, clipStatistics: clipStatistics))
+            }
         }
         print(line)
         fflush(stdout)
+    }
+
+    /// `e` with `other`'s mouth crops (its last frame repeated, or cut, to `e`'s length).
+    static func withVideo(of other: AVExample, _ e: AVExample) -> AVExample {
+        let crops = other.crops, n = other.frames
+        var out: [Float] = []
+        out.reserveCapacity(e.frames * 4096)
+        for f in 0..<e.frames { let k = min(f, n - 1); out += crops[k * 4096..<(k + 1) * 4096] }
+        return AVExample(crops: out, mel: e.mel, frames: e.frames, labels: e.labels, text: e.text, noisyMels: e.noisyMels)
     }
 
     /// The seed recorded in the corpus's corpus.json (0 when absent).

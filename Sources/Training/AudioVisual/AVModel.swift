@@ -70,12 +70,17 @@ public final class AVModel {
 
     struct Encoded {
         let fused: [Float], ctcLogits: [Float]
-        let a: [Float], v: [Float], videoCache: VideoFrontend.Cache, audioCache: AudioFrontend.Cache, fusionCache: CrossModalFusion.Cache
+        let a: [Float], v: [Float], videoCache: VideoFrontend.Cache?, audioCache: AudioFrontend.Cache, fusionCache: CrossModalFusion.Cache
     }
 
-    func encode(_ e: AVExample, mel: [Float]?, modality: Modality, batchStatistics: Bool) -> Encoded {
+    /// `videoRows`: this clip's rows of a `VideoBatch` (the video CNN already ran over the batch).
+    func encode(_ e: AVExample, mel: [Float]?, modality: Modality, batchStatistics: Bool, videoRows: [Float]? = nil) -> Encoded {
         let t = e.frames, d = configuration.modelWidth
-        let (vOut, vCache) = video.forward(e.crops, frames: t, batchStatistics: batchStatistics)   // (T, d)
+        let (vOut, vCache): ([Float], VideoFrontend.Cache?)
+        if let videoRows { (vOut, vCache) = (videoRows, nil) } else {
+            let (out, cache) = video.forward(e.crops, frames: t, batchStatistics: batchStatistics)   // (T, d)
+            (vOut, vCache) = (out, cache)
+        }
         let (aOut, aCache) = audio.forward(mel ?? e.mel, frames: t)                               // (T, d)
         let a = modality == .videoOnly ? [Float](repeating: 0, count: t * d) : aOut
         let v = modality == .audioOnly ? [Float](repeating: 0, count: t * d) : vOut
@@ -94,11 +99,14 @@ public final class AVModel {
     /// replaces the example's clean log-mel (a noisy copy). Batch norm uses the clip's statistics
     /// when `batchStatistics` (default: when training), else the running ones (evaluation, and what
     /// the folded inference model computes). Gradients are scaled by `gradientScale`.
+    /// With `batch` (training), the clip's video features are its rows of that batch's video pass,
+    /// and the gradient of those rows is added to `batch.gradient` for `backwardVideo`.
     @discardableResult
     public func step(_ e: AVExample, mel: [Float]? = nil, modality: Modality, train: Bool, batchStatistics: Bool? = nil,
-                     gradientScale: Float = 1) -> (loss: Double, logits: [Float]) {
+                     gradientScale: Float = 1, batch: (video: VideoBatch, clip: Int)? = nil) -> (loss: Double, logits: [Float]) {
         let t = e.frames, v = CharacterVocabulary.count, u = max(e.labels.count, 1)
-        let enc = encode(e, mel: mel, modality: modality, batchStatistics: batchStatistics ?? train)
+        let enc = encode(e, mel: mel, modality: modality, batchStatistics: batchStatistics ?? train,
+                         videoRows: batch.map { $0.video.rows(of: $0.clip) })
         let steps = ctcSteps(t)
         let (ctcLoss, dctc) = CTCLoss.lossAndGradient(logits: enc.ctcLogits, frames: steps, classes: v, labels: e.labels)
         guard ctcLoss.isFinite else { return (ctcLoss, enc.ctcLogits) }
@@ -123,14 +131,31 @@ public final class AVModel {
         }
         let (da, dv) = fusion.backward(dfused, cache: enc.fusionCache, frames: t)
         if modality != .videoOnly { audio.backward(da, cache: enc.audioCache, frames: t) }
-        if modality != .audioOnly { video.backward(dv, cache: enc.videoCache, frames: t) }
+        if modality != .audioOnly {
+            if let batch { batch.video.addGradient(dv, of: batch.clip) } else if let cache = enc.videoCache { video.backward(dv, cache: cache, frames: t) }
+        }
         return (loss, enc.ctcLogits)
+    }
+
+    /// Runs the video CNN once over the frames of all `examples` (one batch-norm batch, as the
+    /// running statistics used in evaluation and inference describe); see `VideoBatch`.
+    public func encodeVideo(_ examples: [AVExample]) -> VideoBatch {
+        var crops: [Float] = [], offsets = [0]
+        for e in examples { crops += e.crops; offsets.append(offsets[offsets.count - 1] + e.frames) }
+        let frames = offsets[offsets.count - 1]
+        let (out, cache) = video.forward(crops, frames: frames, batchStatistics: true)          // (ΣT, d)
+        return VideoBatch(features: out, cache: cache, offsets: offsets, width: configuration.modelWidth)
+    }
+
+    /// Back-propagates the gradient the clips' steps collected in `batch` through the video CNN.
+    public func backwardVideo(_ batch: VideoBatch) {
+        video.backward(batch.gradient, cache: batch.cache, frames: batch.offsets[batch.offsets.count - 1])
     }
 
     /// The transcript by joint CTC/attention decoding (`JointDecoding`), or greedy CTC without a
     /// decoder. Whole-clip; `Models.AVStream` gives the same text one frame at a time.
-    public func transcribe(_ e: AVExample, mel: [Float]? = nil, modality: Modality = .both) -> String {
-        let enc = encode(e, mel: mel, modality: modality, batchStatistics: false)
+    public func transcribe(_ e: AVExample, mel: [Float]? = nil, modality: Modality = .both, clipStatistics: Bool = false) -> String {
+        let enc = encode(e, mel: mel, modality: modality, batchStatistics: clipStatistics)
         guard let decoder else { return CharacterVocabulary.greedyCTC(logits: enc.ctcLogits, frames: ctcSteps(e.frames)) }
         return JointDecoding.decode(decoder, memory: enc.fused, frames: e.frames, ctcLogits: enc.ctcLogits,
                                     subframes: configuration.ctcSubframes, lookahead: configuration.decoderLookahead,

@@ -26,6 +26,15 @@ public final class AVTrainer {
     public let optimizer: AdamW
     public private(set) var step = 0
     let schedule: WarmupCosineSchedule
+    /// Trains every clip on these inputs instead of modality dropout (diagnosis; not in checkpoints).
+    public var forcedModality: Modality?
+    /// Batch norm of the video CNN over each clip's own frames in training (the default, which the
+    /// shipped checkpoint was trained with), or, when false, over all clips of the step
+    /// (`VideoBatch`: the statistics evaluation uses, but in the one 1,200-step run measured it
+    /// trained worse; see assets/av-grid.md). Not stored in checkpoints.
+    public var perClipVideoStatistics = true
+    /// Gradient norm per parameter group of the last step, before clipping.
+    public private(set) var lastGradientNorms: [(String, Double)] = []
 
     public init(model: AVModel, settings: TrainingSettings) {
         self.model = model
@@ -45,27 +54,52 @@ public final class AVTrainer {
         for p in parameters { p.zeroGrad() }
         var total: Double = 0, counted = 0
         let n = min(settings.batchSize, examples.count)
+        var drawn: [(AVExample, [Float]?, Modality)] = []
         for _ in 0..<n {
             let e = examples[r.below(examples.count)]
             var mel: [Float]? = nil
             if !e.noisyMels.isEmpty && r.unit() >= settings.cleanAudioProbability { mel = e.noisyMels[r.below(e.noisyMels.count)] }
             var modality = Modality.both
             if r.unit() < model.configuration.modalityDropout { modality = r.unit() < 0.5 ? .audioOnly : .videoOnly }
-            let (loss, _) = model.step(e, mel: mel, modality: modality, train: true, gradientScale: 1 / Float(n))
+            drawn.append((e, mel, forcedModality ?? modality))
+        }
+        // Unless each clip is its own batch-norm batch (the default), the video CNN runs once over
+        // the whole batch (batch norm over every clip's frames: the statistics evaluation uses),
+        // then each clip's step, then the CNN's backward once.
+        let video = perClipVideoStatistics ? nil : model.encodeVideo(drawn.map(\.0))
+        for (i, (e, mel, modality)) in drawn.enumerated() {
+            let (loss, _) = model.step(e, mel: mel, modality: modality, train: true, gradientScale: 1 / Float(n),
+                                       batch: video.map { ($0, i) })
             if loss.isFinite { total += loss; counted += 1 }
         }
+        if let video { model.backwardVideo(video) }
+        lastGradientNorms = Self.groupNorms(parameters)
         clipGradientNorm(parameters, maxNorm: settings.maxGradientNorm)
         optimizer.update(parameters, learningRate: schedule.rate(at: step))
         step += 1
         return counted == 0 ? .infinity : total / Double(counted)
     }
 
+    /// The last step's gradient norms by parameter group (the name's first component: video, audio,
+    /// fusion, ctc, decoder), before clipping.
+    public func gradientNormsByGroup() -> [(String, Double)] { lastGradientNorms }
+
+    static func groupNorms(_ parameters: [Parameter]) -> [(String, Double)] {
+        var order: [String] = [], sums: [String: Double] = [:]
+        for p in parameters {
+            let group = String(p.name.split(separator: ".").first ?? "")
+            if sums[group] == nil { order.append(group); sums[group] = 0 }
+            sums[group, default: 0] += p.grad.reduce(0) { $0 + Double($1) * Double($1) }
+        }
+        return order.map { ($0, (sums[$0] ?? 0).squareRoot()) }
+    }
+
     /// Character error rate over `examples` (joint CTC/attention decoding) with the given inputs;
     /// `noisy` picks each example's noisy copy of that index instead of the clean audio.
-    public func characterErrorRate(_ examples: [AVExample], modality: Modality = .both, noisy: Int? = nil) -> Double {
+    public func characterErrorRate(_ examples: [AVExample], modality: Modality = .both, noisy: Int? = nil, clipStatistics: Bool = false) -> Double {
         let pairs = examples.map { e -> (String, String) in
             let mel = noisy.flatMap { $0 < e.noisyMels.count ? e.noisyMels[$0] : nil }
-            return (model.transcribe(e, mel: mel, modality: modality), e.text)
+            return (model.transcribe(e, mel: mel, modality: modality, clipStatistics: clipStatistics), e.text)
         }
         return CharacterErrorRate.rate(pairs)
     }

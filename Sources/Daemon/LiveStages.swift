@@ -25,7 +25,7 @@ extension DaemonStages {
             do {
                 let faces = (model.dir as NSString).appendingPathComponent("faces")
                 let speaker = streaming.video.active
-                    ? try FaceSpeakerActivity(modelsDirectory: faces, settings: streaming.video) : nil
+                    ? try FaceSpeakerActivity(modelsDirectory: faces, settings: streaming.video, threaded: true) : nil
                 if AVCheckpoint.isAudioVisual(model.name) {   // model.name = "av": the audio-visual model
                     return try LiveCaptioner(model: AVStreamingModel(settings: model), configuration: streaming,
                                              speaker: speaker,

@@ -36,7 +36,8 @@ public protocol AudioInput: AnyObject {
 /// takes what arrived. Adapter seam for the Capture module.
 public protocol VideoInput: AnyObject {
     func start() throws
-    /// Frames captured since the last call, oldest first; never blocks. Pipeline thread only.
+    /// Frames captured since the last call, oldest first; never blocks. One consumer thread only
+    /// (the daemon's `VideoPump`).
     func take() -> [VideoFrame]
     /// False once the source has ended or failed (a file at its end).
     var isRunning: Bool { get }
@@ -66,6 +67,10 @@ public protocol CaptionRecognizer: AnyObject {
     var warning: String? { get }
     /// Faces in view, the speaking face and the analysis rate; nil without camera analysis.
     var videoStatus: VideoAnalysisStatus? { get }
+    /// Where the video pump hands frames as they arrive (any thread); nil: none.
+    var frameSink: VideoFrameSink? { get }
+    /// Whether `accept(video:)` needs the frames on the pipeline thread.
+    var needsFramesOnPipeline: Bool { get }
 }
 
 public extension CaptionRecognizer {
@@ -75,6 +80,8 @@ public extension CaptionRecognizer {
     var maxLag: Double { 0 }
     var warning: String? { nil }
     var videoStatus: VideoAnalysisStatus? { nil }
+    var frameSink: VideoFrameSink? { nil }
+    var needsFramesOnPipeline: Bool { true }
 }
 
 /// The factories the daemon is assembled from. Tests inject fakes; `captiond` uses `live`.

@@ -7,8 +7,16 @@ import Vision
 /// `SpeakingScorer` fed with the lip openness per face and the audio envelope and VAD per 20-ms
 /// frame. Every `step` seconds of audio it records which face (if any) speaks with probability
 /// ≥ `threshold` in a `SpeakerTimeline`; captions are labelled from that timeline.
+///
+/// The tracker runs in a `FaceAnalysisQueue`: on its own thread when `threaded` (the daemon: the
+/// video pump submits frames through `frameSink` as the camera delivers them, so a long decode on
+/// the pipeline thread neither stalls the analysis nor overflows the camera's ring), else inside
+/// `accept(frame:)`. The results are merged with the audio in capture-clock order: a decision at
+/// audio time t waits until every frame submitted up to t has its result, unless the analysis has
+/// nothing pending (then the camera simply has no newer frame yet).
 public final class FaceSpeakerActivity: SpeakerActivity {
     public let tracker: FaceTracker
+    public let analysis: FaceAnalysisQueue
     public let settings: VideoAnalysisSettings
     /// Speaking probability at which a face counts as the speaker.
     public var threshold: Float = 0.5
@@ -17,12 +25,15 @@ public final class FaceSpeakerActivity: SpeakerActivity {
     /// Seconds of audio between decisions.
     public var step = 0.04
     public private(set) var timeline = SpeakerTimeline()
-    public private(set) var skippedFrames = 0
+    /// Frames dropped because the analysis fell behind, and frames it could not read.
+    public var skippedFrames: Int { analysis.dropped + analysis.malformed }
 
     private var scorer = SpeakingScorer()
     private var faces: [TrackedFace] = []
     private var lastAnalysed = -Double.infinity
-    private var nextDue = -Double.infinity
+    private var results: [FaceAnalysisQueue.Result] = []   // collected, not yet merged
+    private var analysedUntil = -Double.infinity            // time of the last result collected
+    private var waiting: [(t: Double, energy: Float, voiced: Bool)] = []   // audio frames not yet merged
     private var nextDecision = -Double.infinity
     private var recentVoiced: [(t: Double, voiced: Bool)] = []
     private var received: [Double] = []     // frame times, last 2 s
@@ -33,16 +44,29 @@ public final class FaceSpeakerActivity: SpeakerActivity {
     /// comes from the detector, the next from the landmarks: the openness jumps between them, which
     /// read as a moving mouth — a still face judged speaking at the start of speech).
     public var settleFrames = 3
+    /// A mouth whose crop changed by less than this (mean grey levels) since the previous
+    /// analysed frame did not move: its openness is held at the previous value, so landmark jitter
+    /// on a still picture (a television, a photograph: the landmark region oscillates between
+    /// frames and moved the openness by up to 0.1) does not read as lip motion.
+    public var stillMouth: Float = 1.5
+    private var lastOpenness: [Int: Float] = [:]
 
-    public init(tracker: FaceTracker, settings: VideoAnalysisSettings) {
+    public init(tracker: FaceTracker, settings: VideoAnalysisSettings, threaded: Bool = false) {
         self.tracker = tracker
         self.settings = settings
         tracker.detectEvery = max(1, settings.detectEvery)
         tracker.landmarkEvery = 1
+        analysis = FaceAnalysisQueue(tracker: tracker, analysisFps: settings.analysisFps, threaded: threaded)
     }
 
+    deinit { analysis.stop() }
+
+    /// Where another thread hands camera frames as they arrive (the daemon's video pump), when
+    /// the analysis runs on its own thread.
+    public var frameSink: VideoFrameSink? { analysis.threaded ? analysis : nil }
+
     /// Loads BlazeFace and FaceMesh from `directory` (`<models>/faces`, scripts/fetch-models faces).
-    public convenience init(modelsDirectory directory: String, settings: VideoAnalysisSettings) throws {
+    public convenience init(modelsDirectory directory: String, settings: VideoAnalysisSettings, threaded: Bool = false) throws {
         let detectorPath = (directory as NSString).appendingPathComponent("face_detection_short_range.tflite")
         let meshPath = (directory as NSString).appendingPathComponent("face_landmark.tflite")
         for path in [detectorPath, meshPath] where !FileManager.default.fileExists(atPath: path) {
@@ -51,34 +75,33 @@ public final class FaceSpeakerActivity: SpeakerActivity {
         }
         let tracker = FaceTracker(detector: try BlazeFaceDetector(contentsOf: detectorPath),
                                   landmarker: try FaceMeshModel(contentsOf: meshPath))
-        self.init(tracker: tracker, settings: settings)
+        self.init(tracker: tracker, settings: settings, threaded: threaded)
     }
 
     public func accept(frame: VideoFrame) {
-        let t = frame.timestamp
-        received.append(t)
-        trimRates(now: t)
-        // Analyse at most analysisFps frames per second on average (12 of a 30-fps camera's
-        // frames: every 2nd or 3rd), with a little tolerance for timestamp jitter; no catching up
-        // after a gap.
-        let period = 1 / max(settings.analysisFps, 0.1)
-        guard t >= nextDue - min(0.005, period / 10) else { return }
-        nextDue = max(nextDue, t - period) + period
-        do {
-            let image = try GreyImage(width: frame.width, height: frame.height, pixels: frame.luma)
-            faces = try tracker.process(image)
-        } catch {
-            skippedFrames += 1
-            return
-        }
+        analysis.submit(frame)   // ignored when the video pump already submitted it
+        merge()
+    }
+
+    /// One analysed (or passed) frame, in time order: the faces and their lip samples.
+    private func take(_ r: FaceAnalysisQueue.Result) {
+        received.append(r.time)
+        trimRates(now: r.time)
+        guard r.analysed else { return }
+        let t = r.time
+        faces = r.faces
         lastAnalysed = t
         analysed.append(t)
         let ids = Set(faces.map(\.id))
         scorer.retain(faces: ids)
         analysedPerFace = analysedPerFace.filter { ids.contains($0.key) }
+        lastOpenness = lastOpenness.filter { ids.contains($0.key) }
         for f in faces {
             analysedPerFace[f.id, default: 0] += 1
-            if analysedPerFace[f.id, default: 0] > settleFrames { scorer.addMouth(face: f.id, time: t, openness: f.mouthOpenness) }
+            var openness = f.mouthOpenness
+            if let change = r.mouthChange[f.id], change < stillMouth, let held = lastOpenness[f.id] { openness = held }
+            lastOpenness[f.id] = openness
+            if analysedPerFace[f.id, default: 0] > settleFrames { scorer.addMouth(face: f.id, time: t, openness: openness) }
         }
     }
 
@@ -86,7 +109,32 @@ public final class FaceSpeakerActivity: SpeakerActivity {
         var energy: Float = 0
         for s in samples { energy += s * s }
         energy /= Float(max(samples.count, 1))
-        let t = (start + end) / 2
+        waiting.append(((start + end) / 2, energy, voiced))
+        merge()
+    }
+
+    /// Merges analysis results and audio frames in time order: each audio frame is taken (and
+    /// decided on) once every frame up to its time has a result, or the analysis is idle.
+    private func merge() {
+        let idle = !analysis.isBehind   // before collecting: idle then means every result is collected
+        let more = analysis.collect()
+        if let last = more.last { analysedUntil = last.time }
+        results += more
+        var used = 0
+        var heard = 0
+        for a in waiting {
+            guard a.t <= analysedUntil || idle else { break }
+            while used < results.count && results[used].time <= a.t { take(results[used]); used += 1 }
+            hear(a.t, energy: a.energy, voiced: a.voiced)
+            heard += 1
+        }
+        waiting.removeFirst(heard)
+        // Results ahead of the audio wait for it, but not without end (video with no audio).
+        while results.count - used > 256 { take(results[used]); used += 1 }
+        results.removeFirst(used)
+    }
+
+    private func hear(_ t: Double, energy: Float, voiced: Bool) {
         scorer.addAudio(time: t, energy: energy, voiced: voiced)
         recentVoiced.append((t, voiced))
         if recentVoiced.count > 64 { recentVoiced.removeFirst(recentVoiced.count - 32) }

@@ -65,6 +65,14 @@ public final class LiveCaptioner {
         (model as? VideoStreamingModel)?.accept(frame: frame)
     }
 
+    /// Where the video pump hands frames as they arrive, when the camera analysis runs on its own
+    /// thread (frames then reach it before `accept(video:)`, which skips them for it).
+    public var frameSink: VideoFrameSink? { speaker?.frameSink }
+
+    /// Whether `accept(video:)` still needs the frames on this thread (a model that reads the
+    /// camera, or an analysis without its own thread).
+    public var needsFramesOnPipeline: Bool { model is VideoStreamingModel || (speaker != nil && speaker?.frameSink == nil) }
+
     /// Faces in view, the speaking face and the analysis rate; nil without camera analysis.
     public var videoStatus: VideoAnalysisStatus? { speaker?.status }
 

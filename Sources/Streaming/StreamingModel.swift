@@ -55,6 +55,13 @@ public protocol SpeakerActivity: AnyObject {
     var skippedFrames: Int { get }
     /// Faces in view, the speaking face and the analysis rate (for `status`).
     var status: VideoAnalysisStatus { get }
+    /// Where another thread may hand frames as they arrive (the analysis runs on its own
+    /// thread); nil when frames go only through `accept(frame:)`.
+    var frameSink: VideoFrameSink? { get }
+}
+
+public extension SpeakerActivity {
+    var frameSink: VideoFrameSink? { nil }
 }
 
 /// The strict gate's answer for a stretch of time.

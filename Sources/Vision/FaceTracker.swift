@@ -43,6 +43,11 @@ public struct TrackedFace: Sendable {
 /// `minPresence`. On frames without a landmark pass the previous faces are returned unchanged
 /// (`lastFrameRanLandmarks` is false): the lower landmark rate is how the pipeline stays within
 /// its CPU budget at 30 fps.
+///
+/// A new scene ends every track: on a cut (`cutDetector`: a different picture from the previous
+/// frame) the tracks are dropped and the detector runs on that frame, so a face after the cut gets
+/// a new id (its lip history starts again); a track whose landmarks jump (box IoU with its
+/// previous landmark box below `minStepIoU`) also continues under a new id.
 public final class FaceTracker {
     public let detector: FaceDetecting
     public let landmarker: LandmarkEstimating
@@ -51,8 +56,20 @@ public final class FaceTracker {
     public var minPresence: Float = 0.5
     public var maxFaces = 4
     public var matchIoU: Float = 0.3
+    /// Scene-cut detection between consecutive frames given to `process`; nil turns it off.
+    public var cutDetector: SceneCutDetector? = SceneCutDetector()
+    /// Least IoU between a track's landmark boxes on consecutive landmark passes; below it the
+    /// landmarks jumped (another face, not the same one moving) and the track gets a new id.
+    public var minStepIoU: Float = 0.2
+    /// Scene cuts seen, and whether the last frame was one.
+    public private(set) var cuts = 0
+    public private(set) var lastFrameWasCut = false
 
-    private struct Track { var id: Int; var roi: RotatedRect; var score: Float; var box: (Float, Float, Float, Float) }
+    private struct Track {
+        var id: Int; var roi: RotatedRect; var score: Float; var box: (Float, Float, Float, Float)
+        /// The box came from landmarks (not from the detector).
+        var landmarked = false
+    }
     private var tracks: [Track] = []
     private var nextId = 1
     private var frameIndex = 0
@@ -69,9 +86,15 @@ public final class FaceTracker {
         self.landmarkEvery = max(landmarkEvery, 1)
     }
 
-    public func reset() { tracks = []; frameIndex = 0; lastFaces = [] }
+    /// Drops every track (ids are never reused) and the cut detector's previous frame.
+    public func reset() { tracks = []; frameIndex = 0; lastFaces = []; cutDetector?.reset() }
 
     public func process(_ image: GreyImage) throws -> [TrackedFace] {
+        lastFrameWasCut = cutDetector?.isCut(image) ?? false
+        if lastFrameWasCut {
+            cuts += 1
+            tracks = []; frameIndex = 0; lastFaces = []
+        }
         lastFrameRanDetector = frameIndex % detectEvery == 0
         lastFrameRanLandmarks = lastFrameRanDetector || frameIndex % landmarkEvery == 0
         lastDetectSeconds = 0
@@ -103,7 +126,13 @@ public final class FaceTracker {
             let marks = try landmarker.landmarks(image, roi: track.roi)
             guard marks.presence >= minPresence else { continue }
             let b = FaceRegion.box(marks)
-            track.box = (b.xmin, b.ymin, b.xmax, b.ymax)
+            let box = (b.xmin, b.ymin, b.xmax, b.ymax)
+            if track.landmarked && BoxMath.iou(track.box, box) < minStepIoU {
+                track.id = nextId   // the landmarks jumped to another face
+                nextId += 1
+            }
+            track.box = box
+            track.landmarked = true
             track.roi = FaceRegion.fromLandmarks(marks)
             // Two tracks converging on one face: keep the older id.
             if kept.contains(where: { BoxMath.iou($0.box, track.box) > 0.5 }) { continue }

@@ -33,7 +33,7 @@ public enum OverlayPage {
   #frame.bottom { bottom: 5vh; } #frame.top { top: 5vh; } #frame.middle { top: 50%; transform: translateY(-50%); }
   #captions { display: flex; flex-direction: column; justify-content: flex-end; overflow: hidden;
               line-height: 1.25; max-width: 92vw; color: #fff; font-weight: 600; }
-  #captions.box { background: rgba(0, 0, 0, 0.72); padding: 0.1em 0.45em; border-radius: 0.15em; }
+  #captions.box { background: rgba(0, 0, 0, 0.72); padding: 0 0.45em; border-radius: 0.15em; }
   #captions.outline { text-shadow: -2px -2px 0 #000, 2px -2px 0 #000, -2px 2px 0 #000, 2px 2px 0 #000, 0 0 6px #000; }
   #captions.empty { visibility: hidden; }
   .line { white-space: pre-wrap; overflow-wrap: anywhere; }

@@ -187,10 +187,14 @@ final class OverlayEndToEndTests: XCTestCase {
         XCTAssertEqual(pageFinals.last?.seq, last.seq)
         XCTAssertEqual(pageFinals.last?.text, last.text, "the page's last final line is the daemon's last final")
 
-        // Delay from the direct subscriber's receipt to the page's draw, per final.
+        // Delay from the direct subscriber's receipt to the page's draw, per final that arrived
+        // after the page's event stream opened (earlier ones came with the stream's first state).
+        let streamOpened = drawn(liveLog).filter { $0.event == "state" }.dropFirst().first?.t ?? 0
+        let live = finals.filter { $0.ms > streamOpened }
         var delays: [Double] = []
-        for f in finals { if let d = pageFinals.first(where: { $0.seq == f.seq }) { delays.append(d.t - f.ms) } }
-        XCTAssertEqual(delays.count, finals.count, "the page drew every final: \(pageFinals.map(\.seq)) vs \(finals.map(\.seq))")
+        for f in live { if let d = pageFinals.first(where: { $0.seq == f.seq }) { delays.append(d.t - f.ms) } }
+        XCTAssertFalse(live.isEmpty, "no final after the page connected")
+        XCTAssertEqual(delays.count, live.count, "the page drew every final: \(pageFinals.map(\.seq)) vs \(live.map(\.seq))")
         let sorted = delays.sorted()
         let median = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
         print("overlay-e2e: \(finals.count) finals; delay final -> page text ms: median \(String(format: "%.1f", median)), max \(String(format: "%.1f", sorted.last ?? 0)), all \(delays.map { String(format: "%.1f", $0) })")

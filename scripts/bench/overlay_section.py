@@ -1,7 +1,7 @@
 """Overlay: the delay from a final caption to its text on the `captionctl overlay` page.
 
-A fresh `captiond` (tiny.en by default) captions the English pocketsphinx clips (LibriVox, 7 clips,
-~40 s) joined with 1.5 s of silence between them, paced in real time. `captionctl overlay` bridges
+A fresh `captiond` (tiny.en by default) captions the English pocketsphinx WAV clips (LibriVox, 5 clips,
+~35 s) joined with 1.5 s of silence between them, paced in real time. `captionctl overlay` bridges
 its caption socket; headless Chromium (Debian's `chromium`) shows the page for the whole run with
 `?trace=1`, so the page logs every final it draws (the text read back from the DOM, Date.now()).
 A direct subscriber of the caption socket (this script) notes when each final arrives. Reported:
@@ -170,7 +170,7 @@ def run(ctx, args):
                         p.kill()
     if not delays:
         return {"rows": [{"error": f"no final reached the page ({len(finals)} finals from the daemon)"}]}
-    q = statistics.quantiles(delays, n=20) if len(delays) >= 2 else delays * 19
+    q = statistics.quantiles(delays, n=20, method="inclusive") if len(delays) >= 2 else delays * 19
     row = {"clips": clips, "audio_s": seconds, "finals": len(finals), "drawn": len(delays),
            "median_delay_ms": statistics.median(delays), "p95_delay_ms": q[18], "max_delay_ms": max(delays),
            "last_final_matches": last_ok, "screenshot": args.overlay_screenshot}

@@ -28,6 +28,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // HTTP for `captionctl overlay` only (CaptionOverlay); captiond never links it.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.14.0"),
     ],
     targets: [
         // System libraries: module maps plus thin shims where C macros must become functions.
@@ -66,11 +69,21 @@ let package = Package(
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
 
+        // `captionctl overlay`: the caption page over HTTP on loopback (server-sent events),
+        // bridging the caption socket. Only captionctl links it: the daemon has no network code.
+        .target(name: "CaptionOverlay", dependencies: [
+            "IPC", "CaptionCore",
+            // swift-metrics (under Hummingbird) has a module named Metrics, as ours: alias theirs.
+            .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
         // Executables stay thin.
         .executableTarget(name: "captiond", dependencies: ["Daemon"]),
         .executableTarget(name: "capture-bench", dependencies: ["Capture", "CaptionCore"]),
         .executableTarget(name: "captionctl", dependencies: [
             "IPC", "Models", "Features", "Streaming", "Metrics", "Capture", "CaptionCore", "Vision", "Training",
+            "CaptionOverlay",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
@@ -90,7 +103,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Features", "Tensor", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Streaming", "Capture", "IPC", "CaptionCore", "Metrics", "TestSupport"]),
-        .testTarget(name: "CaptionctlTests", dependencies: ["captionctl", "captiond", "Metrics", "Streaming", "TestSupport"]),
+        .testTarget(name: "CaptionctlTests", dependencies: ["captionctl", "captiond", "Metrics", "Streaming", "IPC", "CaptionCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

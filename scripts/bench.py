@@ -27,6 +27,7 @@ import camera_section  # noqa: E402
 import int8_section  # noqa: E402
 import avnoise_section  # noqa: E402
 import speed_section  # noqa: E402
+import overlay_section  # noqa: E402
 
 SECTIONS = {offline_section.NAME: offline_section,
             capture_section.NAME: capture_section,
@@ -38,7 +39,8 @@ SECTIONS = {offline_section.NAME: offline_section,
             camera_section.NAME: camera_section,
             int8_section.NAME: int8_section,
             avnoise_section.NAME: avnoise_section,
-            speed_section.NAME: speed_section}
+            speed_section.NAME: speed_section,
+            overlay_section.NAME: overlay_section}
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

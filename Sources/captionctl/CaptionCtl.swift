@@ -9,7 +9,7 @@ struct CaptionCtl: ParsableCommand {
         subcommands: [
             Transcribe.self, Eval.self, Score.self, Devices.self, Faces.self, Simulate.self,
             Corpus.self, Train.self,
-            Status.self, Pause.self, Resume.self, SetOption.self, Reload.self, Subscribe.self,
+            Status.self, Pause.self, Resume.self, SetOption.self, Reload.self, Subscribe.self, Overlay.self,
         ]
     )
 

@@ -50,8 +50,8 @@ public struct CaptionPolicy {
 
     /// Where the audio window of the next decode starts.
     public private(set) var windowStart: SampleIndex = 0
-    /// End of the previous utterance.
-    public private(set) var lastFinalEnd: SampleIndex = 0
+    /// End of the previous utterance; nil before the first final.
+    public private(set) var lastFinalEnd: SampleIndex?
     /// Where the current utterance's first window started (audio before it is not needed).
     public private(set) var contextStart: SampleIndex = 0
     private var pastWords: [Word] = []     // words of earlier finals (prompt; their audio may be in the window)
@@ -222,7 +222,9 @@ public struct CaptionPolicy {
         lastPartial = nil
         finalWords = nil
         let back = preroll ? samples(configuration.prerollSeconds) : 0
-        windowStart = max(lastFinalEnd, time - back)
+        // Before any final the window may reach back to capture time 0 s, as when this policy
+        // counted seconds (the driver clamps a window to the audio it holds).
+        windowStart = max(lastFinalEnd ?? clock.index(0), time - back)
         utteranceAudioStart = windowStart
         // Reach back over the previous utterance's last words (whole words only).
         if preroll, let first = pastWords.first(where: { at($0.start) >= time - back - samples(configuration.contextSeconds) }),
@@ -250,8 +252,9 @@ public struct CaptionPolicy {
         finalWords = nil
         committed = []
         tentative = []
-        lastFinalEnd = max(lastFinalEnd, end)
-        windowStart = lastFinalEnd
+        let boundary = max(lastFinalEnd ?? clock.index(0), end)
+        lastFinalEnd = boundary
+        windowStart = boundary
         defer { currentUtterance = nil; lastPartial = nil }
         let text = CaptionText.join(words.map(\.text))
         pastWords = Array((pastWords + words).suffix(200))

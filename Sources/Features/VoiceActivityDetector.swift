@@ -46,7 +46,6 @@ public struct VoiceActivityDetector: Sendable {
     private var loudRun = 0
     private var framesSinceLoud = Int.max
     private var speaking = false
-    private var sawDigitalSilence = false  // before the first 100-ms average of real signal
     private let hangoverFrames: Int
 
     public init(configuration: Configuration = Configuration()) throws {
@@ -142,14 +141,10 @@ public struct VoiceActivityDetector: Sendable {
         var floor = Float.greatestFiniteMagnitude
         for i in 0..<historyCount { floor = min(floor, history[i]) }  // minimum statistics
         if historyCount == 0 {
-            // Start-up, before the first 100-ms average: the quietest frame so far. After digital
-            // silence the first frames are the speech itself, so its own level would be the floor
-            // (the onset came ~0.45 s late on a zero-padded clip, past the preroll); the floor is
-            // then the minimum level until a 100-ms average of real signal exists.
+            // Start-up, before the first 100-ms average: the quietest frame so far.
             for i in 0..<recentCount { floor = min(floor, 10 * log10f(recent[i])) }
-            if recentCount == 0 || sawDigitalSilence { floor = min(floor, configuration.minimumLevelDb) }
+            if recentCount == 0 { floor = configuration.minimumLevelDb }
         }
-        if level <= VoiceActivityDetector.digitalSilenceDb { sawDigitalSilence = true }
         let loud = level > floor + configuration.thresholdDb && level > configuration.minimumLevelDb
         if loud { loudRun += 1; framesSinceLoud = 0 } else {
             loudRun = 0

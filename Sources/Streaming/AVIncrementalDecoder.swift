@@ -164,7 +164,13 @@ public final class AVIncrementalDecoder {
             let classes = recognizer.classes
             let steps = max(1, logits.count / classes)
             if steps != subframes { subframes = steps; best.removeAll(); firstKeptFrame = framesDone }
-            for r in 0..<steps { best.append(Self.bestClass(Array(logits[(r * classes)..<min(logits.count, (r + 1) * classes)]))) }
+            // A frame of digital silence (every log-mel value at the −8 floor: zeros, a muted input,
+            // the clip's end padding) emits nothing. Corpus clips hold no silence around the speech,
+            // and the model, still run on it to keep its state, emits spurious characters there.
+            let silent = rows.allSatisfy { $0 <= Self.silentMel }
+            for r in 0..<steps {
+                best.append(silent ? (0, 0) : Self.bestClass(Array(logits[(r * classes)..<min(logits.count, (r + 1) * classes)])))
+            }
             framesDone += 1
         }
         if consumed > 0 { pendingMel.removeFirst(consumed) }
@@ -190,6 +196,9 @@ public final class AVIncrementalDecoder {
         return heldCrop
     }
     private var sawVideo = false
+
+    /// A normalised log-mel value at the floor (raw −8: digital silence).
+    static let silentMel: Float = (-8 + 4) / 4 + 1e-6
 
     static func bestClass(_ logits: [Float]) -> (Int, Float) {
         guard !logits.isEmpty else { return (0, 0) }

@@ -1,4 +1,5 @@
 import CaptionCore
+import Features
 import Foundation
 import Models
 
@@ -96,6 +97,7 @@ public final class AVStreamingModel: VideoStreamingModel {
             if video, let first = recentCrops.first(where: { $0.time >= startTime - 1e-4 }), first.time - startTime < AVIncrementalDecoder.frameSeconds {
                 origin = first.time
             }
+            origin = Self.speechStart(samples, startTime: startTime, origin: origin)
             let d = AVIncrementalDecoder(recognizer: recognizer, origin: origin, useVideo: video)
             for c in recentCrops where c.time >= origin - 1e-4 { d.addCrop(c.crop, time: c.time) }
             decoder = d
@@ -104,6 +106,25 @@ public final class AVStreamingModel: VideoStreamingModel {
         let skip = max(0, Int(((d.audioEnd - startTime) * 16_000).rounded()))
         guard skip < samples.count else { return }
         d.feed(samples[(samples.startIndex + skip)...])
+    }
+}
+
+extension AVStreamingModel {
+    /// The first frame on the grid from `origin` whose 40 ms of audio is not digital silence
+    /// (`VoiceActivityDetector.digitalSilenceDb`); `origin` when there is none. Corpus clips begin
+    /// at the speech: a model started on zeros (a muted or zero-padded input before the onset, in
+    /// the preroll) emits spurious characters there and misreads the first word.
+    static func speechStart(_ samples: ArraySlice<Float>, startTime: Double, origin: Double) -> Double {
+        let n = AVIncrementalDecoder.samplesPerFrame
+        var k = 0
+        while true {
+            let lo = samples.startIndex + max(0, Int(((origin - startTime) * 16_000).rounded())) + k * n
+            guard lo + n <= samples.endIndex else { return origin }
+            if VoiceActivityDetector.levelDb(samples[lo..<(lo + n)]) > VoiceActivityDetector.digitalSilenceDb {
+                return origin + Double(k) * AVIncrementalDecoder.frameSeconds
+            }
+            k += 1
+        }
     }
 }
 

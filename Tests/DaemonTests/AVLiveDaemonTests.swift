@@ -22,14 +22,13 @@ final class AVLiveDaemonTests: XCTestCase {
     }
 
     func testDaemonCaptionsACorpusClipWithTheAudioVisualModel() throws {
-        // KNOWN REGRESSION (open, issue 13). On the avlive branch (CTC-only model) this passed.
-        // After the merge with the joint CTC/attention model (2 CTC steps per frame), the live
-        // path first emitted nothing: the Whisper anomaly guard dropped every AV word, because
-        // CTC spikes make words look ~20 ms long (fixed: `TimingSource.emissionSpikes` is exempt).
-        // The final now arrives, but garbled ("d rerereou s s r soonon…", CER 2.09) while the
-        // same checkpoint transcribes the clip right offline. CAPTIOND_AV_DAEMON_TEST=1 runs it.
+        // Issue 13: the zero padding made the VAD's onset 0.44 s late (past the preroll) and the
+        // model, trained on clips without silence, emitted spurious characters in it
+        // (`AVLiveCaptionerTests` runs the same input in-process). The VAD fix (commit eaf9ae1)
+        // broke EndToEndLiveTests' JFK run (no partial of the second copy after the reload), so it
+        // was reverted: still open, opt-in with CAPTIOND_AV_DAEMON_TEST=1.
         if ProcessInfo.processInfo.environment["CAPTIOND_AV_DAEMON_TEST"] != "1" {
-            throw XCTSkip("known regression: the AV model's live final is garbled after the merge (issue 13)")
+            throw XCTSkip("known regression (issue 13): the VAD's onset after digital silence is 0.44 s late, so the AV model starts mid-word")
         }
         let av: AVTestCheckpoint.Made
         do { av = try AVTestCheckpoint.make() } catch { throw RequiredFixtures.missing("cannot make the AV test checkpoint: \(error)") }

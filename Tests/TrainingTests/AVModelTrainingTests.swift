@@ -24,13 +24,7 @@ final class AVModelTrainingTests: XCTestCase {
         var checked = 0
         for p in model.parameters {
             for i in Swift.stride(from: 0, to: p.value.count, by: max(1, p.value.count / 3)) {
-                let saved = p.value[i]
-                p.value[i] = saved + step
-                let plus = model.step(e, modality: .both, train: false, batchStatistics: true).loss
-                p.value[i] = saved - step
-                let minus = model.step(e, modality: .both, train: false, batchStatistics: true).loss
-                p.value[i] = saved
-                let numeric = (plus - minus) / (2 * Double(step)), analytic = Double(p.grad[i])
+                let numeric = p.centralDifference(at: i, step: step) { model.step(e, modality: .both, train: false, batchStatistics: true).loss }, analytic = Double(p.grad[i])
                 XCTAssertLessThanOrEqual(abs(analytic - numeric), 5e-3 + 2e-2 * max(abs(analytic), abs(numeric)),
                                          "\(p.name)[\(i)]: analytic \(analytic), numeric \(numeric)")
                 checked += 1

@@ -16,13 +16,7 @@ final class FusionDecoderGradientTests: XCTestCase {
         XCTAssertEqual(analytic.count, p.value.count, label, file: file, line: line)
         let stride = max(1, p.value.count / samples)
         for i in Swift.stride(from: 0, to: p.value.count, by: stride) {
-            let saved = p.value[i]
-            p.value[i] = saved + step
-            let plus = loss()
-            p.value[i] = saved - step
-            let minus = loss()
-            p.value[i] = saved
-            let numeric = (plus - minus) / (2 * Double(step)), a = Double(analytic[i])
+            let numeric = p.centralDifference(at: i, step: step) { loss() }, a = Double(analytic[i])
             if abs(a - numeric) > 5e-3 + 1e-2 * max(abs(a), abs(numeric)) {
                 XCTFail("\(label)[\(i)]: analytic \(a), numeric \(numeric)", file: file, line: line)
                 return

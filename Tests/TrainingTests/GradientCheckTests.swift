@@ -18,13 +18,7 @@ final class GradientCheckTests: XCTestCase {
         guard analytic.count == p.value.count else { return "\(analytic.count) gradients for \(p.value.count) values" }
         let stride = max(1, p.value.count / samples)
         for i in Swift.stride(from: 0, to: p.value.count, by: stride) {
-            let saved = p.value[i]
-            p.value[i] = saved + step
-            let plus = loss()
-            p.value[i] = saved - step
-            let minus = loss()
-            p.value[i] = saved
-            let numeric = (plus - minus) / (2 * Double(step))
+            let numeric = p.centralDifference(at: i, step: step) { loss() }
             let a = Double(analytic[i])
             if abs(a - numeric) > 5e-3 + 1e-2 * max(abs(a), abs(numeric)) {
                 return "[\(i)]: analytic \(a), numeric \(numeric)"

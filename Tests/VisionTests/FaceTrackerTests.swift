@@ -7,17 +7,7 @@ import XCTest
 /// 320×240 frame. One stable id, landmarks every frame, the detector only every N frames.
 final class FaceTrackerTests: XCTestCase {
     private func frame(_ photo: GreyImage, dx: Int, dy: Int) throws -> GreyImage {
-        let w = 320, h = 240
-        var pixels = [UInt8](repeating: 90, count: w * h)
-        for y in 0..<photo.height {
-            let ty = y + 10 + dy
-            guard ty >= 0, ty < h else { continue }
-            for x in 0..<photo.width {
-                let tx = x + 40 + dx
-                if tx >= 0 && tx < w { pixels[ty * w + tx] = photo.pixels[y * photo.width + x] }
-            }
-        }
-        return try GreyImage(width: w, height: h, pixels: pixels)
+        try VisionFixtures.frame(photo, width: 320, height: 240, dx: dx, dy: dy)
     }
 
     func testStableIdLipsAndMouthCropOnMovingFace() throws {

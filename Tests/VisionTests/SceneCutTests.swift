@@ -6,21 +6,9 @@ import XCTest
 /// Scene cuts end face tracks: synthetic cut sequences built from the face photographs (a face
 /// moving within one scene, then a different face in its place).
 final class SceneCutTests: XCTestCase {
-    /// `photo` pasted at (40 + dx, 10 + dy) into a 320×288 frame of grey `background`, with
-    /// `brightness` added to every pixel.
-    private func frame(_ photo: GreyImage, dx: Int = 0, dy: Int = 0, background: UInt8 = 90, brightness: Int = 0) throws -> GreyImage {
-        let w = 320, h = 288
-        var pixels = [UInt8](repeating: background, count: w * h)
-        for y in 0..<photo.height {
-            let ty = y + 10 + dy
-            guard ty >= 0, ty < h else { continue }
-            for x in 0..<photo.width {
-                let tx = x + 40 + dx
-                if tx >= 0 && tx < w { pixels[ty * w + tx] = photo.pixels[y * photo.width + x] }
-            }
-        }
-        if brightness != 0 { pixels = pixels.map { UInt8(clamping: Int($0) + brightness) } }
-        return try GreyImage(width: w, height: h, pixels: pixels)
+    /// A 320×288 camera frame with `photo` in it (`VisionFixtures.frame`).
+    private func frame(_ photo: GreyImage, dx: Int = 0, dy: Int = 0, brightness: Int = 0) throws -> GreyImage {
+        try VisionFixtures.frame(photo, width: 320, height: 288, dx: dx, dy: dy, brightness: brightness)
     }
 
     func testCutDetectorTellsCutsFromMotionAndLighting() throws {

@@ -5,6 +5,23 @@ import XCTest
 
 /// Paths and loaders shared by the Vision tests.
 enum VisionFixtures {
+    /// `photo` pasted at (40 + dx, 10 + dy) into a `width`×`height` frame of grey `background`,
+    /// with `brightness` added to every pixel: a face moving inside a camera frame.
+    static func frame(_ photo: GreyImage, width w: Int, height h: Int, dx: Int = 0, dy: Int = 0,
+                      background: UInt8 = 90, brightness: Int = 0) throws -> GreyImage {
+        var pixels = [UInt8](repeating: background, count: w * h)
+        for y in 0..<photo.height {
+            let ty = y + 10 + dy
+            guard ty >= 0, ty < h else { continue }
+            for x in 0..<photo.width {
+                let tx = x + 40 + dx
+                if tx >= 0 && tx < w { pixels[ty * w + tx] = photo.pixels[y * photo.width + x] }
+            }
+        }
+        if brightness != 0 { pixels = pixels.map { UInt8(clamping: Int($0) + brightness) } }
+        return try GreyImage(width: w, height: h, pixels: pixels)
+    }
+
     static let dir = TestPaths.fixtures.appendingPathComponent("vision")
 
     static func modelPath(_ file: String) throws -> String {

@@ -23,6 +23,8 @@ import threading
 import time
 import wave
 
+from live_daemon import wait_for_socket, watch_log
+
 NAME = "overlay"
 TARGETS = {"median_delay_ms": 1000.0}
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -113,16 +115,9 @@ def run(ctx, args):
             wait("the overlay's URL", 30, have_url)
             daemon = subprocess.Popen([captiond, "--config", conf], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
             procs.append(daemon)
-            idle = {}
-            log = []
-
-            def watch():
-                for line in daemon.stderr:
-                    log.append(line.rstrip())
-                    if "audio input ended" in line:
-                        idle["t"] = time.monotonic()
-            threading.Thread(target=watch, daemon=True).start()
-            wait("the caption socket", 120, lambda: os.path.exists(f"{tmp}/c.sock") or daemon.poll() is not None)
+            marks = {}
+            watch_log(daemon, marks)
+            wait_for_socket(daemon, f"{tmp}/c.sock", 120)
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             s.connect(f"{tmp}/c.sock")
             finals = []
@@ -150,7 +145,7 @@ def run(ctx, args):
             procs.append(live)
             wait("the page's event stream", 60, lambda: sum(d["event"] == "state" for d in drawn(live_log)) >= 2)
             ctx.progress(f"overlay: page connected; captioning {clips} clips ({seconds:.0f} s, real time)")
-            wait("the end of the input", seconds + 180, lambda: "t" in idle or daemon.poll() is not None)
+            wait("the end of the input", seconds + 180, lambda: "ended" in marks or daemon.poll() is not None)
             time.sleep(3)
             page = [d for d in drawn(live_log) if d["event"] == "final"]
             by_seq = {d["seq"]: d for d in page}

@@ -1,0 +1,72 @@
+import Foundation
+import XCTest
+
+/// A test case that runs the package's executables (captiond, captionctl, …) as child processes in
+/// a temporary directory: each is terminated and the directory removed at tear-down.
+open class ChildProcessTestCase: XCTestCase {
+    /// This test's temporary directory (`/tmp/<directoryPrefix>-<pid>-<random>`).
+    public var dir: URL!
+    public var processes: [Process] = []
+
+    /// The temporary directory's name prefix.
+    open var directoryPrefix: String { "captiond-test" }
+
+    open override func setUpWithError() throws {
+        dir = URL(fileURLWithPath: "/tmp/\(directoryPrefix)-\(getpid())-\(Int.random(in: 0..<1_000_000))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    open override func tearDownWithError() throws {
+        for p in processes where p.isRunning { p.terminate(); p.waitUntilExit() }
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    /// Starts `executable` (a product name, or an absolute path) with its output to the given files
+    /// (or discarded); it is terminated at tear-down.
+    public func spawn(_ executable: String, _ args: [String], stdout: URL? = nil, stderr: URL? = nil) throws -> Process {
+        let p = Process()
+        p.executableURL = executable.hasPrefix("/") ? URL(fileURLWithPath: executable) : TestPaths.productsDir.appendingPathComponent(executable)
+        p.arguments = args
+        p.environment = ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=no"]) { $1 }
+        for (url, set) in [(stdout, { (h: FileHandle) in p.standardOutput = h }), (stderr, { (h: FileHandle) in p.standardError = h })] {
+            if let url {
+                FileManager.default.createFile(atPath: url.path, contents: nil)
+                set(try FileHandle(forWritingTo: url))
+            } else { set(FileHandle.nullDevice) }
+        }
+        try p.run()
+        processes.append(p)
+        return p
+    }
+
+    /// Waits (checking every 0.1 s) until `condition` holds; fails the test after `timeout` seconds.
+    public func waitFor(_ what: String, timeout: Double = 120, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try condition() { return }
+            usleep(100_000)
+        }
+        XCTFail("timed out waiting for \(what)")
+        throw XCTSkip("gave up waiting for \(what)")
+    }
+
+    public func read(_ url: URL) -> String { (try? String(contentsOf: url, encoding: .utf8)) ?? "" }
+
+    /// `speech.wav` in the test directory: 16-kHz mono s16, `silenceSeconds` of silence (time for
+    /// subscribers to connect before the first word), then the JFK fixture.
+    public func speechWAV(silenceSeconds: Int = 6) throws -> String {
+        let shared = try TestPaths.requireSharedFixtures()
+        let jfk = try Data(contentsOf: shared.appendingPathComponent("whisper_cpp/jfk.wav"))
+        guard jfk.count > 44 else { throw RequiredFixtures.missing("jfk.wav is too short") }
+        let pcm = Data(count: silenceSeconds * 16_000 * 2) + jfk.dropFirst(44)
+        var d = Data()
+        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
+        func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
+        d.append(contentsOf: Array("RIFF".utf8)); u32(UInt32(36 + pcm.count)); d.append(contentsOf: Array("WAVE".utf8))
+        d.append(contentsOf: Array("fmt ".utf8)); u32(16); u16(1); u16(1); u32(16_000); u32(32_000); u16(2); u16(16)
+        d.append(contentsOf: Array("data".utf8)); u32(UInt32(pcm.count)); d.append(pcm)
+        let path = dir.appendingPathComponent("speech.wav").path
+        try d.write(to: URL(fileURLWithPath: path))
+        return path
+    }
+}

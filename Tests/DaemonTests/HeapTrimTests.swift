@@ -1,5 +1,6 @@
 import XCTest
 import Foundation
+import TestSupport
 @testable import Daemon
 
 /// The soak finding: memory glibc keeps after a large free (a released model's weights) stays in
@@ -14,7 +15,7 @@ final class HeapTrimTests: XCTestCase {
     func testFreedHeapMemoryIsReturnedAfterTrim() throws {
         // Under AddressSanitizer or ThreadSanitizer malloc/free are the sanitizer's allocator
         // (freed blocks sit in its quarantine), so glibc's malloc_trim has nothing to give back.
-        for runtime in ["__asan_init", "__tsan_init"] where dlsym(UnsafeMutableRawPointer(bitPattern: 0), runtime) != nil {
+        if let runtime = Sanitizer.runtime {
             throw XCTSkip("\(runtime) is linked: the sanitizer's allocator replaces glibc's heap")
         }
         // 200 MB in 64-KB blocks (below glibc's mmap threshold, so they come from the heap), then

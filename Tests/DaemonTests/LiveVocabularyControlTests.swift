@@ -19,14 +19,25 @@ final class LiveVocabularyControlTests: XCTestCase {
         #if DEBUG
         throw XCTSkip("runs the real model: use swift test -c release")
         #else
-        let live = try LiveDaemon(clip: "spkanon_eval/1988-24833-0001.flac", model: "tiny.en", language: "en", test: self)
+        // The real stages, noting the hotwords of each Whisper model the daemon builds (the one
+        // that decodes every window and final pass until the next swap).
+        let built = BuiltModels()
+        var stages = DaemonStages.live
+        let make = stages.recognizer
+        stages.recognizer = { model, streaming in
+            let r = try make(model, streaming)
+            built.add(((r as? LiveCaptioner)?.model as? WhisperStreamingModel)?.settings.hotwords)
+            return r
+        }
+        let live = try LiveDaemon(clip: "spkanon_eval/1988-24833-0001.flac", model: "tiny.en", language: "en", test: self, stages: stages)
         defer { live.stop() }
-        // The whole sentence: "Somehow or other, cat has taught them …" (live tiny.en writes the
-        // common noun; offline it writes "Kat").
+        // The whole sentence: "Somehow or other, cat has taught them …". Without the hotword the
+        // live spelling varies with the window schedule (runs here gave "cat" and "Cat"; offline
+        // tiny.en writes "Kat"), so it is printed, not asserted.
         let before = try live.nextFinal(containing: "or other")
         XCTAssertTrue(before.text.contains("has taught"), before.text)
-        XCTAssertFalse(before.text.contains("Cat has taught"), "without hotwords tiny.en does not write the name: \(before.text)")
         XCTAssertEqual(try live.status().hotwords, "")
+        XCTAssertEqual(built.all, [""])
 
         // A bad value: refused by the daemon with the command named; the settings stay.
         let bad = try live.captionctl(["set", "hotwords", "Cat\nDog"])
@@ -38,6 +49,7 @@ final class LiveVocabularyControlTests: XCTestCase {
         XCTAssertEqual(set.status, 0, set.stderr)
         XCTAssertTrue(set.stdout.contains("hotwords \"Cat\""), set.stdout)
         XCTAssertEqual(try live.status().hotwords, "Cat")
+        XCTAssertEqual(built.all, ["", "Cat"], "the refused value built nothing; the accepted one reached the decoding model")
         // The swap re-sends hello; every final after it comes from the decoder holding the hotwords.
         // The first one may begin mid-sentence (where the swap cut the utterance), where any first
         // word is capitalised: the check waits for the whole sentence, with the name mid-sentence.
@@ -126,7 +138,8 @@ private final class LiveDaemon {
     let sub: CaptionSubscription
     let test: XCTestCase
 
-    init(clip: String, model: String, language: String, test: XCTestCase, extra: String = "") throws {
+    init(clip: String, model: String, language: String, test: XCTestCase, extra: String = "",
+         stages: DaemonStages = .live) throws {
         self.test = test
         let shared = try TestPaths.requireSharedFixtures()
         _ = try TestPaths.requireModel(model)
@@ -148,7 +161,7 @@ private final class LiveDaemon {
         language = "\(language)"
         \(extra)
         """)
-        daemon = try Daemon.make(config: config, stages: .live, log: ServiceLog(level: .info, sink: .capture),
+        daemon = try Daemon.make(config: config, stages: stages, log: ServiceLog(level: .info, sink: .capture),
                                  options: .init(handleSignals: false, statusInterval: 1, configPath: box.configPath))
         running = RunningDaemon(daemon)
         sub = try CaptionSubscription(path: box.captions)
@@ -195,4 +208,12 @@ private final class LiveDaemon {
         d.append(contentsOf: Array("data".utf8)); u32(UInt32(pcm.count)); d.append(pcm)
         return d
     }
+}
+
+/// The hotwords of each Whisper model built, in order (nil: not a Whisper model).
+private final class BuiltModels: @unchecked Sendable {
+    private let lock = NSLock()
+    private var hotwords: [String?] = []
+    func add(_ h: String?) { lock.withLock { hotwords.append(h) } }
+    var all: [String?] { lock.withLock { hotwords } }
 }

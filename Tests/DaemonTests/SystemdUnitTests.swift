@@ -69,7 +69,7 @@ final class SystemdUnitTests: XCTestCase {
             XCTAssertTrue(shipped.contains(line), "\(name) lacks \(line)")
         }
         // Listening on the host's 127.0.0.1 needs the host network; a user unit cannot switch user.
-        for line in ["PrivateNetwork=yes", "\nUser=", "IPAddressDeny="] { XCTAssertFalse(shipped.contains(line), "\(name) has \(line)") }
+        for line in ["\nPrivateNetwork=yes", "\nUser=", "\nIPAddressDeny="] { XCTAssertFalse(shipped.contains(line), "\(name) has \(line)") }
         let unit = tmp.appendingPathComponent(name)
         try shipped.replacingOccurrences(of: "ExecStart=/usr/bin/captionctl", with: "ExecStart=\(binary)")
             .write(to: unit, atomically: true, encoding: .utf8)

@@ -45,9 +45,11 @@ bench: deps models build
 	@scripts/fetch-models tiny.en-int8 base-int8
 	@scripts/bench.py --captionctl $(BIN)/captionctl
 
-# Binaries, systemd units (ExecStart pointed at $(PREFIX)/bin), sysusers and tmpfiles entries and
+# Binaries, systemd units (ExecStart pointed at $(PREFIX)/bin; the overlay's user unit in
+# $(USERUNITDIR), for `systemctl --user`), sysusers and tmpfiles entries and
 # the documented default configuration (an existing /etc/captiond/captiond.toml is kept).
 UNITDIR     ?= /etc/systemd/system
+USERUNITDIR ?= /etc/systemd/user
 SYSUSERSDIR ?= /etc/sysusers.d
 TMPFILESDIR ?= /etc/tmpfiles.d
 CONFDIR     ?= /etc/captiond
@@ -58,6 +60,8 @@ install: build
 	install -d $(DESTDIR)$(UNITDIR)
 	sed 's|/usr/bin/captiond|$(PREFIX)/bin/captiond|' Systemd/captiond.service > $(DESTDIR)$(UNITDIR)/captiond.service
 	install -Dm644 Systemd/captiond.socket $(DESTDIR)$(UNITDIR)/captiond.socket
+	install -d $(DESTDIR)$(USERUNITDIR)
+	sed 's|/usr/bin/captionctl|$(PREFIX)/bin/captionctl|' Systemd/captionctl-overlay.service > $(DESTDIR)$(USERUNITDIR)/captionctl-overlay.service
 	install -Dm644 Systemd/captiond.sysusers $(DESTDIR)$(SYSUSERSDIR)/captiond.conf
 	install -Dm644 Systemd/captiond.tmpfiles $(DESTDIR)$(TMPFILESDIR)/captiond.conf
 	@if [ -e $(DESTDIR)$(CONFDIR)/captiond.toml ]; then echo "keeping $(DESTDIR)$(CONFDIR)/captiond.toml"; \
@@ -68,6 +72,7 @@ install: build
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/captiond $(DESTDIR)$(PREFIX)/bin/captionctl
 	rm -f $(DESTDIR)$(UNITDIR)/captiond.service $(DESTDIR)$(UNITDIR)/captiond.socket
+	rm -f $(DESTDIR)$(USERUNITDIR)/captionctl-overlay.service
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/captiond.conf $(DESTDIR)$(TMPFILESDIR)/captiond.conf
 
 clean:

@@ -38,11 +38,16 @@ public struct CaptionPartial: Codable, Equatable, Sendable {
     public var lang: String?
     /// Who is speaking (video only; absent without video).
     public var speaker: CaptionSpeaker?
+    /// The shown words with the times of the window decode, as in a final (absent when the
+    /// recognizer gives no words); `timing` says how the times were obtained.
+    public var words: [CaptionWord]?
+    public var timing: String?
 
     public init(utterance: Int, seq: Int = 0, text: String, stable: String, start: Double, end: Double, lang: String? = nil,
-                speaker: CaptionSpeaker? = nil) {
+                speaker: CaptionSpeaker? = nil, words: [CaptionWord]? = nil, timing: String? = nil) {
         self.utterance = utterance; self.seq = seq; self.text = text; self.stable = stable
         self.start = start; self.end = end; self.lang = lang; self.speaker = speaker
+        self.words = words; self.timing = timing
     }
 }
 

@@ -68,7 +68,15 @@ extension Daemon {
             case .model:
                 model.name = value
             case .hotwords:
-                model.hotwords = value.trimmingCharacters(in: .whitespacesAndNewlines)
+                switch LiveSettingCheck.hotwords(value) {
+                case .success(let words): model.hotwords = words
+                case .failure(let why): return .failure(why, cmd: "set")
+                }
+            case .script:
+                switch LiveSettingCheck.script(value) {
+                case .success(let script): model.script = script
+                case .failure(let why): return .failure(why, cmd: "set")
+                }
             }
             return enqueue(.setModel(model))
         }
@@ -105,7 +113,7 @@ extension Daemon {
                 performReload(reply: p)
             case .setModel(let model):
                 startModelSwap(model: model, streaming: config.streaming, reply: p, command: "set",
-                               success: "model \(model.name), language \(model.language), task \(model.task.rawValue)")
+                               success: "model \(model.name), language \(model.language), task \(model.task.rawValue), hotwords \"\(model.hotwords)\", script \(model.script.rawValue)")
             }
         }
     }
@@ -226,7 +234,8 @@ extension Daemon {
                             lag: s.lag, maxLag: s.maxLag, warning: s.warning,
                             faces: s.faces?.facesInView, speakingFace: s.faces?.speakingFace,
                             videoAnalysisFps: s.faces.map { ($0.analysisFps * 10).rounded() / 10 },
-                            videoFps: s.faces.map { ($0.cameraFps * 10).rounded() / 10 })
+                            videoFps: s.faces.map { ($0.cameraFps * 10).rounded() / 10 },
+                            hotwords: s.model.hotwords, script: s.model.script.rawValue)
     }
 
     func statusLine() -> String {

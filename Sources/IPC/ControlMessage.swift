@@ -5,6 +5,8 @@ public enum ControlSetting: String, CaseIterable, Codable, Sendable {
     case language, task, model
     /// Words to expect, comma-separated (model.hotwords); "" clears them.
     case hotwords
+    /// Chinese script of the captions (model.script): simplified, traditional or as-is.
+    case script
 }
 
 /// One request on the control socket: `{"cmd":"status"}`, `{"cmd":"set","key":"language","value":"zh"}`…
@@ -57,7 +59,7 @@ public enum ControlRequest: Equatable, Sendable {
         case "reload": return .success(.reload)
         case "set":
             guard let keyName = obj["key"] as? String, let key = ControlSetting(rawValue: keyName) else {
-                return .failure(ControlFailure(code: .badRequest, message: "set needs \"key\": one of language, task, model, hotwords"))
+                return .failure(ControlFailure(code: .badRequest, message: "set needs \"key\": one of language, task, model, hotwords, script"))
             }
             guard let value = obj["value"] as? String, !value.isEmpty || key == .hotwords else {
                 return .failure(ControlFailure(code: .badRequest, message: "set \(keyName) needs a non-empty string \"value\""))
@@ -107,12 +109,17 @@ public struct StatusReport: Codable, Equatable, Sendable {
     public var speakingFace: Int?
     public var videoAnalysisFps: Double?
     public var videoFps: Double?
+    /// The custom vocabulary and Chinese script in use (model.hotwords, model.script).
+    public var hotwords: String?
+    public var script: String?
 
     public init(state: String, model: String, language: String, task: String, rtf: Double,
                 audioSamples: Int, audioDropped: Int, videoFrames: Int, videoDropped: Int,
                 subscribers: Int, uptimeS: Double, lag: Double = 0, maxLag: Double = 0, warning: String? = nil,
                 faces: Int? = nil, speakingFace: Int? = nil,
-                videoAnalysisFps: Double? = nil, videoFps: Double? = nil) {
+                videoAnalysisFps: Double? = nil, videoFps: Double? = nil,
+                hotwords: String? = nil, script: String? = nil) {
+        self.hotwords = hotwords; self.script = script
         self.lag = lag; self.maxLag = maxLag; self.warning = warning
         self.faces = faces; self.speakingFace = speakingFace
         self.videoAnalysisFps = videoAnalysisFps; self.videoFps = videoFps
@@ -127,6 +134,7 @@ public struct StatusReport: Codable, Equatable, Sendable {
         case videoFrames = "video_frames", videoDropped = "video_dropped", uptimeS = "uptime_s"
         case lag, maxLag = "lag_max", warning
         case faces, speakingFace = "speaking_face", videoAnalysisFps = "video_analysis_fps", videoFps = "video_fps"
+        case hotwords, script
     }
 }
 

@@ -51,12 +51,12 @@ struct SpeakerTagging {
                 joined.append(w.text); committedCount += 1
             }
             if CaptionText.join(joined) != e.stable { committedCount = 0 }
-            var stable: [String] = [], text: [String] = []
+            var stable: [String] = [], text: [String] = [], kept: [Word] = []
             for (i, w) in e.words.enumerated() {
                 let v = verdict(w, final: false)
                 if v == .undecided { break }
                 if v == .no { continue }
-                text.append(w.text)
+                text.append(w.text); kept.append(w)
                 if i < committedCount { stable.append(w.text) }
             }
             let t = CaptionText.join(text), s = CaptionText.join(stable)
@@ -65,7 +65,7 @@ struct SpeakerTagging {
             lastPartial[e.utterance] = (t, s)
             shown.insert(e.utterance)
             var p = e
-            p.text = t; p.stable = s
+            p.text = t; p.stable = s; p.words = kept
             return Self.plain(p, lang: lang, speaker: speaker)
         }
     }
@@ -74,13 +74,17 @@ struct SpeakerTagging {
         let lang = e.lang ?? lang ?? ""
         switch e.kind {
         case .partial:
+            // The shown words with the window decode's times, as a final's (absent without words).
             return .partial(CaptionPartial(utterance: e.utterance, text: e.text, stable: e.stable,
-                                           start: e.start, end: e.end, lang: lang, speaker: speaker))
+                                           start: e.start, end: e.end, lang: lang, speaker: speaker,
+                                           words: e.words.isEmpty ? nil : captionWords(e.words), timing: e.timing?.rawValue))
         case .final:
             return .final(CaptionFinal(utterance: e.utterance, text: e.text, start: e.start, end: e.end, lang: lang,
-                                       words: e.words.map { CaptionWord(word: $0.text, start: $0.start, end: $0.end,
-                                                                        probability: $0.probability) },
-                                       speaker: speaker, timing: e.timing?.rawValue))
+                                       words: captionWords(e.words), speaker: speaker, timing: e.timing?.rawValue))
         }
+    }
+
+    static func captionWords(_ words: [Word]) -> [CaptionWord] {
+        words.map { CaptionWord(word: $0.text, start: $0.start, end: $0.end, probability: $0.probability) }
     }
 }

@@ -47,7 +47,11 @@ struct DaemonSocketOptions: ParsableArguments {
     /// Sends one request and returns its reply; a refused request exits non-zero with its message.
     func send(_ request: ControlRequest) throws -> ControlReply {
         let reply: ControlReply
-        do { reply = try ControlClient(path: try path(.control)).send(request) } catch let e as IPCError {
+        // `set` and `reload` may load a model before the reply; the daemon waits up to 300 s for
+        // that, so the client does too (30 s cut a model load on a busy machine short with
+        // "recv failed: Resource temporarily unavailable").
+        let timeout: Double = request.command == "set" || request.command == "reload" ? 310 : 30
+        do { reply = try ControlClient(path: try path(.control), timeout: timeout).send(request) } catch let e as IPCError {
             throw CaptionctlError("\(e)")
         }
         if !reply.ok {

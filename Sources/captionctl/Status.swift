@@ -7,7 +7,7 @@ struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the daemon's state, model, real-time factor, capture counters and subscribers.")
 
     @OptionGroup var daemon: DaemonSocketOptions
-    @Flag(name: .long, help: "Print one JSON object (keys: state, model, language, task, rtf, lag, lag_max, warning (when set), audio_samples, audio_dropped, video_frames, video_dropped, subscribers, uptime_s; with camera analysis faces, speaking_face, video_analysis_fps, video_fps).")
+    @Flag(name: .long, help: "Print one JSON object (keys: state, model, language, task, rtf, lag, lag_max, warning (when set), audio_samples, audio_dropped, video_frames, video_dropped, subscribers, uptime_s, hotwords, script; with camera analysis faces, speaking_face, video_analysis_fps, video_fps).")
     var json = false
 
     func run() throws {
@@ -20,6 +20,8 @@ struct Status: ParsableCommand {
         }
         print("state:        \(s.state)")
         print("model:        \(s.model) (language \(s.language), task \(s.task))")
+        if let h = s.hotwords, !h.isEmpty { print("hotwords:     \(h)") }
+        if let script = s.script { print("script:       \(script)") }
         print("rtf:          \(String(format: "%.2f", s.rtf))")
         print("lag:          \(String(format: "%.1f", s.lag)) s (at most \(String(format: "%.1f", s.maxLag)) s)")
         if let w = s.warning { print("warning:      \(w)") }

@@ -94,6 +94,13 @@ final class EndToEndLiveTests: XCTestCase {
         }
         let firstFinals = events.compactMap { e -> CaptionFinal? in if case .final(let f) = e { return f }; return nil }
         XCTAssertGreaterThan(events.filter { if case .partial = $0 { return true }; return false }.count, 2, "partials arrive while speaking")
+        // Partials carry the shown words with the window decode's times (docs/PROTOCOL.md).
+        let shownPartials = events.compactMap { e -> CaptionPartial? in if case .partial(let q) = e, !q.text.isEmpty { return q }; return nil }
+        for q in shownPartials {
+            XCTAssertEqual(q.timing, "decoded", "\(q)")
+            XCTAssertEqual(q.words?.map(\.word).joined(separator: " "), q.text, "\(q)")
+            XCTAssertTrue(zip(q.words ?? [], (q.words ?? []).dropFirst()).allSatisfy { $0.start <= $1.start } && (q.words ?? []).allSatisfy { $0.start <= $0.end }, "\(q)")
+        }
 
         // SIGHUP during the silence: RELOADING=1, then READY=1 again; the subscriber stays.
         kill(p.processIdentifier, SIGHUP)

@@ -4,10 +4,11 @@ import TestSupport
 /// The shipped units pass `systemd-analyze verify` with no output at all (it exits 0 even on
 /// typos, so any output fails), and the sysusers file creates the captiond user.
 final class SystemdUnitTests: XCTestCase {
-    private func run(_ tool: String, _ args: [String], cwd: String) throws -> (Int32, String) {
+    private func run(_ tool: String, _ args: [String], cwd: String, environment: [String: String] = [:]) throws -> (Int32, String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: tool)
         p.arguments = args
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         p.currentDirectoryURL = URL(fileURLWithPath: cwd)
         let pipe = Pipe()
         p.standardOutput = pipe
@@ -47,6 +48,44 @@ final class SystemdUnitTests: XCTestCase {
             .replacingOccurrences(of: "WatchdogSec=", with: "WatchdogSecs=")
         try bad.write(to: tmp.appendingPathComponent("captiond.service"), atomically: true, encoding: .utf8)
         XCTAssertNotEqual(try run(analyze, ["verify", "./captiond.socket", "./captiond.service"], cwd: tmp.path).1, "")
+    }
+
+    /// The overlay's user unit (`systemctl --user`): verifies in a user manager with no output,
+    /// keeps loopback TCP and the caption socket, and is hardened (offline exposure score).
+    func testOverlayUserUnitVerifiesWithoutAnyOutput() throws {
+        let analyze = try tool("systemd-analyze")
+        let binary = TestPaths.productsDir.appendingPathComponent("captionctl").path
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw RequiredFixtures.missing("captionctl is not built at \(binary); run `swift build` first")
+        }
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("captionctl-units-\(getpid())")
+        let runtime = tmp.appendingPathComponent("xdg")   // a user manager's XDG_RUNTIME_DIR
+        try FileManager.default.createDirectory(at: runtime, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let name = "captionctl-overlay.service"
+        let shipped = try String(contentsOf: TestPaths.repoRoot.appendingPathComponent("Systemd/\(name)"), encoding: .utf8)
+        for line in ["ExecStart=/usr/bin/captionctl overlay ", "Restart=on-failure", "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
+                     "PrivateUsers=yes", "ProtectSystem=strict", "NoNewPrivileges=yes", "WantedBy=default.target"] {
+            XCTAssertTrue(shipped.contains(line), "\(name) lacks \(line)")
+        }
+        // Listening on the host's 127.0.0.1 needs the host network; a user unit cannot switch user.
+        for line in ["\nPrivateNetwork=yes", "\nUser=", "\nIPAddressDeny="] { XCTAssertFalse(shipped.contains(line), "\(name) has \(line)") }
+        let unit = tmp.appendingPathComponent(name)
+        try shipped.replacingOccurrences(of: "ExecStart=/usr/bin/captionctl", with: "ExecStart=\(binary)")
+            .write(to: unit, atomically: true, encoding: .utf8)
+        let env = ["XDG_RUNTIME_DIR": runtime.path]
+        let (status, output) = try run(analyze, ["verify", "--user", "./\(name)"], cwd: tmp.path, environment: env)
+        XCTAssertEqual(status, 0, output)
+        XCTAssertEqual(output, "", "systemd-analyze verify --user must print nothing")
+        let (_, security) = try run(analyze, ["security", "--offline=true", "--user", "./\(name)"], cwd: tmp.path, environment: env)
+        let score = security.split(separator: "\n").first { $0.contains("Overall exposure level") }
+            .flatMap { $0.split(separator: ":").last?.split(separator: " ").first }.flatMap { Double($0) }
+        print("overlay user unit: systemd-analyze security --offline exposure \(score.map { String($0) } ?? "?")")
+        XCTAssertLessThanOrEqual(try XCTUnwrap(score, security), 3.0, "exposure should stay \"OK\" (≤ 3.0)")
+        // The check is real: a typo is reported.
+        try shipped.replacingOccurrences(of: "ExecStart=/usr/bin/captionctl", with: "ExecStart=\(binary)")
+            .replacingOccurrences(of: "RestartSec=", with: "RestartSecs=").write(to: unit, atomically: true, encoding: .utf8)
+        XCTAssertNotEqual(try run(analyze, ["verify", "--user", "./\(name)"], cwd: tmp.path, environment: env).1, "")
     }
 
     func testServiceIsNotifyWithWatchdogAndHardening() throws {

@@ -13,4 +13,15 @@ final class SetHotwordsRequestTests: XCTestCase {
         let emptyLanguage = ControlRequest.parse(Array("{\"cmd\":\"set\",\"key\":\"language\",\"value\":\"\"}".utf8))
         XCTAssertThrowsError(try emptyLanguage.get())
     }
+
+    /// `captionctl set script …`: the key is known (its value is checked by the daemon), an empty
+    /// value is refused here, and an unknown key's error lists script.
+    func testScriptRequestRoundTripsAndUnknownKeysListIt() throws {
+        var line = Array(ControlRequest.set(.script, "traditional").encoded())
+        XCTAssertEqual(line.removeLast(), 0x0A)
+        XCTAssertEqual(try ControlRequest.parse(line).get(), .set(.script, "traditional"))
+        XCTAssertThrowsError(try ControlRequest.parse(Array("{\"cmd\":\"set\",\"key\":\"script\",\"value\":\"\"}".utf8)).get())
+        guard case .failure(let f) = ControlRequest.parse(Array("{\"cmd\":\"set\",\"key\":\"font\",\"value\":\"x\"}".utf8)) else { return XCTFail() }
+        XCTAssertTrue(f.message.contains("hotwords, script"), f.message)
+    }
 }

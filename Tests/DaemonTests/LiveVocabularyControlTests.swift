@@ -1,0 +1,219 @@
+import XCTest
+import Foundation
+import CaptionCore
+import IPC
+import Streaming
+import TestSupport
+@testable import Daemon
+
+/// `captionctl set hotwords …` and `captionctl set script …` on a running daemon with the real
+/// stages (a file source looped at pace "fast", real Whisper weights, real OpenCC): the built
+/// `captionctl` sends the command, and the next utterance decoded after the swap shows the new
+/// setting; `status` reports it; a bad value is refused with the command named and changes nothing.
+/// Needs a release build (`swift test -c release`).
+final class LiveVocabularyControlTests: XCTestCase {
+    /// spkanon_eval/1988-24833-0001.flac (LibriSpeech): "Somehow or other Cat has taught them …".
+    /// tiny.en writes "Kat has taught"; with the hotword "Cat" it writes "Cat has taught"
+    /// (ModelsTests.HotwordTests checks the same offline).
+    func testSetHotwordsReachesTheNextUtterancesDecode() throws {
+        #if DEBUG
+        throw XCTSkip("runs the real model: use swift test -c release")
+        #else
+        // The real stages, noting the hotwords of each Whisper model the daemon builds (the one
+        // that decodes every window and final pass until the next swap).
+        let built = BuiltModels()
+        var stages = DaemonStages.live
+        let make = stages.recognizer
+        stages.recognizer = { model, streaming in
+            let r = try make(model, streaming)
+            built.add(((r as? LiveCaptioner)?.model as? WhisperStreamingModel)?.settings.hotwords)
+            return r
+        }
+        let live = try LiveDaemon(clip: "spkanon_eval/1988-24833-0001.flac", model: "tiny.en", language: "en", test: self, stages: stages)
+        defer { live.stop() }
+        // The whole sentence: "Somehow or other, cat has taught them …". Without the hotword the
+        // live spelling varies with the window schedule (runs here gave "cat" and "Cat"; offline
+        // tiny.en writes "Kat"), so it is printed, not asserted.
+        let before = try live.nextFinal(containing: "or other")
+        XCTAssertTrue(before.text.contains("has taught"), before.text)
+        XCTAssertEqual(try live.status().hotwords, "")
+        XCTAssertEqual(built.all, [""])
+
+        // A bad value: refused by the daemon with the command named; the settings stay.
+        let bad = try live.captionctl(["set", "hotwords", "Cat\nDog"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("set hotwords: the value holds the control character U+000A at character 4"), bad.stderr)
+        XCTAssertEqual(try live.status().hotwords, "", "a refused value changes nothing")
+
+        let set = try live.captionctl(["set", "hotwords", "Cat"])
+        XCTAssertEqual(set.status, 0, set.stderr)
+        XCTAssertTrue(set.stdout.contains("hotwords \"Cat\""), set.stdout)
+        XCTAssertEqual(try live.status().hotwords, "Cat")
+        XCTAssertEqual(built.all, ["", "Cat"], "the refused value built nothing; the accepted one reached the decoding model")
+        // The swap re-sends hello; every final after it comes from the decoder holding the hotwords.
+        // The first one may begin mid-sentence (where the swap cut the utterance), where any first
+        // word is capitalised: the check waits for the whole sentence, with the name mid-sentence.
+        try live.nextHello()
+        let after = try live.nextFinal(containing: "or other")
+        XCTAssertTrue(after.text.contains("Cat has taught"), "with the hotword the name is spelled right: \(after.text)")
+        XCTAssertFalse(after.text.contains("Kat") || after.text.contains("cat has"), after.text)
+        print("set hotwords: before \"\(before.text)\"; after \"\(after.text)\"")
+        #endif
+    }
+
+    /// The control path alone (fake stages, any build): a refused value names the command and
+    /// leaves status as it was; an accepted one is in status once the recognizer is swapped.
+    func testSetHotwordsAndScriptValuesOnTheControlSocket() throws {
+        let box = try DaemonSandbox()
+        let config = try box.writeConfig()
+        let daemon = try Daemon.make(config: config, stages: .fake([.silence, .speech]),
+                                     log: ServiceLog(level: .info, sink: .capture), options: .init(handleSignals: false, statusInterval: 0.2))
+        let running = RunningDaemon(daemon)
+        defer { daemon.requestStop(); XCTAssertEqual(running.wait(), 0) }
+        let ctl = try ControlClient(path: box.control)
+        var s = try XCTUnwrap(try ctl.send(.status).status)
+        XCTAssertEqual(s.hotwords, "")
+        XCTAssertEqual(s.script, "simplified")
+
+        for (request, prefix) in [(ControlRequest.set(.hotwords, "Dashwood,\tKinsale"), "set hotwords: the value holds the control character U+0009 at character 10"),
+                                  (.set(.hotwords, "Dash\u{0}wood"), "set hotwords: the value holds the control character U+0000 at character 5"),
+                                  (.set(.script, "Simplified"), "set script: \"Simplified\" is not a script; use one of simplified, traditional, as-is")] {
+            let reply = try ctl.send(request)
+            XCTAssertFalse(reply.ok)
+            XCTAssertEqual(reply.cmd, "set")
+            XCTAssertEqual(reply.error?.code, .badValue)
+            XCTAssertTrue(reply.error?.message.hasPrefix(prefix) ?? false, "\(reply)")
+        }
+        s = try XCTUnwrap(try ctl.send(.status).status)
+        XCTAssertEqual([s.hotwords, s.script], ["", "simplified"], "refused values change nothing")
+
+        let hot = try ctl.send(.set(.hotwords, "  Dashwood, Kinsale\n"))
+        XCTAssertTrue(hot.ok, "\(hot)")
+        XCTAssertTrue(hot.message?.contains("hotwords \"Dashwood, Kinsale\"") ?? false, "\(hot)")
+        XCTAssertTrue(try ctl.send(.set(.script, "as-is")).ok)
+        s = try XCTUnwrap(try ctl.send(.status).status)
+        XCTAssertEqual([s.hotwords, s.script], ["Dashwood, Kinsale", "as-is"])
+        XCTAssertTrue(try ctl.send(.set(.hotwords, "")).ok, "\"\" clears the hotwords")
+        XCTAssertEqual(try ctl.send(.status).status?.hotwords, "")
+    }
+
+    /// firered_asr/IT0011W0001.wav: "换一首歌"; base writes 換 (traditional), the default script
+    /// "simplified" turns it into 换; after `set script traditional` the captions say 換.
+    func testSetScriptConvertsTheNextCaptions() throws {
+        #if DEBUG
+        throw XCTSkip("runs the real model: use swift test -c release")
+        #else
+        // Window decodes every second (not 0.5 s): base is slow on a busy machine, and the final
+        // pass writes the captions checked here.
+        let live = try LiveDaemon(clip: "firered_asr/IT0011W0001.wav", model: "base", language: "zh", test: self,
+                                  extra: "[streaming]\nstep_ms = 1000")
+        defer { live.stop() }
+        let before = try live.nextFinal(containing: "一首歌")
+        XCTAssertTrue(before.text.contains("换一首歌"), "script simplified (the default): \(before.text)")
+        XCTAssertEqual(try live.status().script, "simplified")
+
+        let bad = try live.captionctl(["set", "script", "cyrillic"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("set script: \"cyrillic\" is not a script; use one of simplified, traditional, as-is"), bad.stderr)
+        XCTAssertEqual(try live.status().script, "simplified", "a refused value changes nothing")
+
+        let set = try live.captionctl(["set", "script", "traditional"])
+        XCTAssertEqual(set.status, 0, set.stderr)
+        XCTAssertTrue(set.stdout.contains("script traditional"), set.stdout)
+        XCTAssertEqual(try live.status().script, "traditional")
+        try live.nextHello()
+        let after = try live.nextFinal(containing: "一首歌")
+        XCTAssertTrue(after.text.contains("換一首歌"), "script traditional: \(after.text)")
+        print("set script: before \"\(before.text)\"; after \"\(after.text)\"")
+        #endif
+    }
+}
+
+/// An in-process daemon with the real stages on one fixture clip (plus 1.5 s of silence, so each
+/// pass ends its utterance) looped at pace "fast", a subscriber, and the built `captionctl`.
+private final class LiveDaemon {
+    let box: DaemonSandbox
+    let daemon: Daemon
+    let running: RunningDaemon
+    let sub: CaptionSubscription
+    let test: XCTestCase
+
+    init(clip: String, model: String, language: String, test: XCTestCase, extra: String = "",
+         stages: DaemonStages = .live) throws {
+        self.test = test
+        let shared = try TestPaths.requireSharedFixtures()
+        _ = try TestPaths.requireModel(model)
+        let ctl = TestPaths.productsDir.appendingPathComponent("captionctl").path
+        guard FileManager.default.isExecutableFile(atPath: ctl) else { throw RequiredFixtures.missing("captionctl is not built at \(ctl)") }
+        box = try DaemonSandbox()
+        let samples = try RecordedAudio.decode(path: shared.appendingPathComponent(clip).path).samples
+        let wav = box.dir + "/clip.wav"
+        try Self.wav16k(samples + [Float](repeating: 0, count: 24_000)).write(to: URL(fileURLWithPath: wav))
+        let config = try box.writeConfig(extra: """
+        [audio]
+        source = "file"
+        file = "\(wav)"
+        pace = "fast"
+        loop = true
+        [model]
+        name = "\(model)"
+        dir = "\(TestPaths.modelsDir.path)"
+        language = "\(language)"
+        \(extra)
+        """)
+        daemon = try Daemon.make(config: config, stages: stages, log: ServiceLog(level: .info, sink: .capture),
+                                 options: .init(handleSignals: false, statusInterval: 1, configPath: box.configPath))
+        running = RunningDaemon(daemon)
+        sub = try CaptionSubscription(path: box.captions)
+        try sub.setTimeout(60)
+        guard case .hello? = try sub.next() else { throw RequiredFixtures.missing("the first line was not hello") }
+    }
+
+    func stop() {
+        daemon.requestStop()
+        XCTAssertEqual(running.wait(), 0)
+    }
+
+    /// The next final whose text contains `needle` (waits on the subscription; at most 60 s).
+    func nextFinal(containing needle: String) throws -> CaptionFinal {
+        let seen = try test.readUntil(sub, "a final containing \"\(needle)\"", limit: 60) {
+            if case .final(let f) = $0 { return f.text.contains(needle) }
+            return false
+        }
+        guard case .final(let f)? = seen.last else { throw RequiredFixtures.missing("no final containing \(needle)") }
+        return f
+    }
+
+    /// Reads up to the hello a model swap re-sends.
+    func nextHello() throws {
+        try test.readUntil(sub, "the hello after the swap", limit: 60) { if case .hello = $0 { return true }; return false }
+    }
+
+    func status() throws -> StatusReport {
+        try XCTUnwrap(try ControlClient(path: box.control).send(.status).status)
+    }
+
+    func captionctl(_ args: [String]) throws -> CommandResult {
+        try CommandRunner.run("captionctl", args + ["--socket", box.control])
+    }
+
+    /// 16-kHz mono S16_LE WAV of `samples`.
+    static func wav16k(_ samples: [Float]) -> Data {
+        let pcm = LiveFixtures.s16le(samples)
+        var d = Data()
+        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
+        func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
+        d.append(contentsOf: Array("RIFF".utf8)); u32(UInt32(36 + pcm.count)); d.append(contentsOf: Array("WAVE".utf8))
+        d.append(contentsOf: Array("fmt ".utf8)); u32(16); u16(1); u16(1); u32(16_000); u32(32_000); u16(2); u16(16)
+        d.append(contentsOf: Array("data".utf8)); u32(UInt32(pcm.count)); d.append(pcm)
+        return d
+    }
+}
+
+/// The hotwords of each Whisper model built, in order (nil: not a Whisper model).
+private final class BuiltModels: @unchecked Sendable {
+    private let lock = NSLock()
+    private var hotwords: [String?] = []
+    func add(_ h: String?) { lock.withLock { hotwords.append(h) } }
+    var all: [String?] { lock.withLock { hotwords } }
+}

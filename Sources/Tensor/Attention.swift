@@ -11,6 +11,12 @@ import CVectorKernels
 public enum Attention {
     /// Query rows per block of the blocked schedule: 64 × 1500 keys × 4 bytes = 384 KB of scores.
     static let blockRows = 64
+    /// Query rows per block when the keys are packed transposed (no causal mask: the encoder).
+    /// Larger blocks amortise each sgemm's packing of the values; 192 × 1500 × 4 bytes = 1.1 MB of
+    /// scores per worker. Measured with OpenBLAS 0.3.21 on this machine's EPYC, one thread, one
+    /// tiny.en encoder layer (1500 positions, 6 heads of 64; CPU time, min of 4, machine loaded):
+    /// 64 rows with Kᵀ by sgemm's transpose 135 ms, 192 rows with packed Kᵀ 101 ms.
+    static let packedBlockRows = 192
 
     /// Scratch floats `multiHead` needs: queries × keys.
     public static func scratchCount(queries: Int, keys: Int) -> Int { max(1, queries * keys) }
@@ -72,7 +78,18 @@ public enum Attention {
                                headDim: Int, causalOffset: Int?, scores: UnsafeMutablePointer<Float>,
                                into out: UnsafeMutablePointer<Float>, ldo: Int) {
         guard queries > 0, keys > 0 else { return }
-        let rowsPerBlock = min(blockRows, queries)
+        // Without a mask every block of a head multiplies by the same Kᵀ: it is packed once per
+        // head, (D, keys) row-major, instead of sgemm transposing K again for every block.
+        let packed: UnsafeMutablePointer<Float>? = causalOffset == nil ? .allocate(capacity: heads * headDim * keys) : nil
+        defer { packed?.deallocate() }
+        if let packed {
+            for h in 0..<heads {
+                // kt_h (D, keys) = K_h (keys, D)ᵀ
+                cblas_somatcopy(CblasRowMajor, CblasTrans, Int32(keys), Int32(headDim), 1, k + h * headDim, Int32(ldk),
+                                packed + h * headDim * keys, Int32(keys))
+            }
+        }
+        let rowsPerBlock = min(packed == nil ? blockRows : packedBlockRows, queries)
         let blocksPerHead = (queries + rowsPerBlock - 1) / rowsPerBlock
         let items = heads * blocksPerHead
         // Each worker owns rowsPerBlock × keys floats of `scores` (queries × keys in all).
@@ -84,6 +101,7 @@ public enum Attention {
                 let h = item / blocksPerHead, first = (item % blocksPerHead) * rowsPerBlock
                 let rows = min(rowsPerBlock, queries - first)
                 block(qh: q + first * ldq + h * headDim, ldq: ldq, kh: k + h * headDim, ldk: ldk,
+                      keysTransposed: packed.map { UnsafePointer($0 + h * headDim * keys) },
                       vh: v + h * headDim, ldv: ldv, firstQuery: first, rows: rows, keys: keys, headDim: headDim,
                       causalOffset: causalOffset, scores: scratch, into: out + first * ldo + h * headDim, ldo: ldo)
                 item += participants
@@ -95,14 +113,21 @@ public enum Attention {
     private static func scale(_ headDim: Int) -> Float { 1 / Float(headDim).squareRoot() }
 
     /// `rows` queries (global indices firstQuery…) of one head against all keys.
-    /// qh: (rows, ldq), kh/vh: (keys, ldk/ldv), scores: (rows, keys) scratch, oh: (rows, ldo).
+    /// qh: (rows, ldq), kh/vh: (keys, ldk/ldv), scores: (rows, keys) scratch, oh: (rows, ldo);
+    /// `keysTransposed`, when given, is K_hᵀ packed (D, keys).
     private static func block(qh: UnsafePointer<Float>, ldq: Int, kh: UnsafePointer<Float>, ldk: Int,
+                              keysTransposed: UnsafePointer<Float>? = nil,
                               vh: UnsafePointer<Float>, ldv: Int, firstQuery: Int, rows: Int, keys: Int,
                               headDim: Int, causalOffset: Int?, scores: UnsafeMutablePointer<Float>,
                               into oh: UnsafeMutablePointer<Float>, ldo: Int) {
         // scores (rows, keys) = Q_h (rows, D) · K_hᵀ (D, keys) · scale
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(keys), Int32(headDim),
-                    scale(headDim), qh, Int32(ldq), kh, Int32(ldk), 0, scores, Int32(keys))
+        if let kt = keysTransposed {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(keys), Int32(headDim),
+                        scale(headDim), qh, Int32(ldq), kt, Int32(keys), 0, scores, Int32(keys))
+        } else {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(keys), Int32(headDim),
+                        scale(headDim), qh, Int32(ldq), kh, Int32(ldk), 0, scores, Int32(keys))
+        }
         if let offset = causalOffset {
             for i in 0..<rows {
                 let visible = offset + firstQuery + i + 1

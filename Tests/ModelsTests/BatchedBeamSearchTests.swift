@@ -58,12 +58,27 @@ final class BatchedBeamSearchTests: XCTestCase {
     /// The batch's logits equal one session per row's, bit for bit, across steps and reorders
     /// (rows duplicated, dropped and permuted).
     func testBatchStateLogitsEqualOneSessionPerRow() throws {
+        try checkBatchLogitsEqualOneSessionPerRow(compute: nil)
+    }
+
+    /// The same with 8-bit weights (tiny.en quantised on load): every linear layer and the
+    /// vocabulary projection advance all rows in one 8-bit product (`Int8Matrix.linearBatch`),
+    /// equal bit for bit to the one-row 8-bit path.
+    func testInt8BatchStateLogitsEqualOneSessionPerRow() throws {
+        try checkBatchLogitsEqualOneSessionPerRow(compute: .int8)
+    }
+
+    private func checkBatchLogitsEqualOneSessionPerRow(compute: ComputeType?) throws {
         #if DEBUG
         throw XCTSkip("runs the real model: use swift test -c release")
         #else
         guard let dir = TestPaths.model("tiny.en") else { throw RequiredFixtures.missing("tiny.en is not installed") }
         guard let shared = TestPaths.sharedFixtures else { throw RequiredFixtures.missing("shared speech fixtures are absent") }
-        let model = try WhisperModel.load(directory: dir)
+        let model = try WhisperModel.load(directory: dir, compute: compute)
+        if compute == .int8 {   // the 8-bit path is the one under test
+            XCTAssertNotNil(model.decoder.blocks[0].fc1.int8)
+            XCTAssertNotNil(model.decoder.projection.int8)
+        }
         let samples = try AudioDecoder.load(shared.appendingPathComponent("whisper_cpp/jfk.wav").path)
         let mel = LogMelSpectrogram(melBins: model.dims.nMels)(samples, padding: 160)
         let window = Transcriber<WhisperModel>.slice(mel, start: 0, count: mel.frames - 1, padTo: 3000)

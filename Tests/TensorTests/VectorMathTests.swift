@@ -67,8 +67,12 @@ final class VectorMathTests: XCTestCase {
 final class BlockedAttentionTests: XCTestCase {
     func testBlockedMatchesReferenceAndPerHead() {
         var rng = SeededRandom(state: 21)
-        for (queries, keys, causal, threads) in [(150, 150, nil as Int?, 2), (131, 140, 9, 2), (200, 170, nil, 1)] {
-            let heads = 3, headDim = 8, d = heads * headDim
+        // The unmasked cases pack Kᵀ per head; 420 queries of 64 dimensions span several blocks of
+        // `packedBlockRows` (the encoder's shape, shortened).
+        for (queries, keys, causal, threads, headDim) in [(150, 150, nil as Int?, 2, 8), (131, 140, 9, 2, 8),
+                                                         (200, 170, nil, 1, 8), (420, 300, nil, 2, 64),
+                                                         (420, 300, nil, 1, 64)] {
+            let heads = 3, d = heads * headDim
             let qkv = rng.floats(max(queries, keys) * 3 * d, scale: 2)
             var blocked = [Float](repeating: .nan, count: queries * d), perHead = blocked, slow = blocked
             var scores = [Float](repeating: 0, count: Attention.scratchCount(queries: queries, keys: keys))

@@ -35,7 +35,7 @@ struct AudioEncoder {
     func callAsFunction(_ mel: UnsafePointer<Float>, frames: Int) -> [Float] {
         let d = width, t = frames / 2
         let ws = ForwardWorkspace(width: d)
-        ws.reserve(rows: frames, keys: t)
+        ws.reserve(rows: t, keys: t)   // the blocks run on the T = frames / 2 positions (conv scratch is separate)
         let columns = UnsafeMutablePointer<Float>.allocate(capacity: frames * max(melBins, d) * 3)
         defer { columns.deallocate() }
         let conv1Out = UnsafeMutablePointer<Float>.allocate(capacity: frames * d)

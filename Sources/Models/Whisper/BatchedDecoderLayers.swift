@@ -10,6 +10,15 @@ extension LinearLayer {
     /// y (rows, out) = x (rows, in) · Wᵀ + b with the weights read once for all rows; each row
     /// equal to `callAsFunction` on that row alone.
     func batched(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
+        if let int8 {
+            // One 8-bit product for all rows (rows quantised one by one, exact int32 sums).
+            if let bias {
+                bias.data.withUnsafeBufferPointer { int8.linearBatch(x, rows: rows, bias: $0.baseAddress!, into: y) }
+            } else {
+                int8.linearBatch(x, rows: rows, bias: nil, into: y)
+            }
+            return
+        }
         if let half {
             if let bias {
                 bias.data.withUnsafeBufferPointer { half.linearBatch(x, rows: rows, bias: $0.baseAddress!, into: y) }
@@ -26,6 +35,7 @@ extension LinearLayer {
 extension TokenEmbedding {
     /// logits (rows, nVocab) = h (rows, d) · Eᵀ, each row equal to `logits` of that row alone.
     func batchedLogits(_ h: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>) {
+        if let int8 { int8.linearBatch(h, rows: rows, bias: nil, into: out); return }
         if let half { half.linearBatch(h, rows: rows, bias: nil, into: out); return }
         for r in 0..<rows { logits(h + r * width, rows: 1, into: out + r * vocabulary) }
     }

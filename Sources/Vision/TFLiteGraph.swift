@@ -16,6 +16,9 @@ public final class TFLiteGraph {
                      g: WindowGeometry, act: TFLiteActivation)
         case copy(x: Int, y: Int, count: Int)
         case concat(xs: [Int], y: Int, outer: Int, inner: [Int])
+        /// The first convolution on a grey input (`run(grey:)`): `folded[w]` holds its weights
+        /// summed over the three equal input channels, `shape` has one input channel.
+        case greyConv(w: Int, b: Int?, y: Int, shape: Conv2DShape, act: TFLiteActivation)
     }
 
     public let model: TFLiteModel
@@ -23,13 +26,17 @@ public final class TFLiteGraph {
     public let inputShape: [Int]
     public let outputShapes: [[Int]]
     /// Buffers per tensor index (nil for tensors the graph never reads as float).
-    private var storage: [UnsafeMutablePointer<Float>?]
-    private var counts: [Int]
-    private var steps: [Step] = []
-    private var columns: UnsafeMutablePointer<Float>
+    var storage: [UnsafeMutablePointer<Float>?]
+    var counts: [Int]
+    var steps: [Step] = []
+    var columns: UnsafeMutablePointer<Float>
     /// Row-tiled depthwise weights (stride-1 layers), indexed by the step's `tiles`.
     private var tiles: [UnsafeMutablePointer<Float>] = []
-    private var columnsCount = 0
+    var columnsCount = 0
+    /// `steps` for a grey (one-channel) input, and what they need (`TFLiteGraph+Grey.swift`).
+    var greySteps: [Step]?
+    var greyInput: UnsafeMutablePointer<Float>?
+    var folded: [UnsafeMutablePointer<Float>] = []
     /// When true, `run` adds each step's thread CPU time (seconds) to `stepSeconds` by operator name.
     public var profiling = false
     public private(set) var stepSeconds: [String: Double] = [:]
@@ -58,10 +65,12 @@ public final class TFLiteGraph {
     deinit {
         for p in storage { p?.deallocate() }
         for p in tiles { p.deallocate() }
+        for p in folded { p.deallocate() }
+        greyInput?.deallocate()
         columns.deallocate()
     }
 
-    private func buffer(_ i: Int) -> UnsafeMutablePointer<Float> {
+    func buffer(_ i: Int) -> UnsafeMutablePointer<Float> {
         if let p = storage[i] { return p }
         let p = UnsafeMutablePointer<Float>.allocate(capacity: max(counts[i], 1))
         p.initialize(repeating: 0, count: max(counts[i], 1))
@@ -69,7 +78,7 @@ public final class TFLiteGraph {
         return p
     }
 
-    private func isConstant(_ i: Int) -> Bool {
+    func isConstant(_ i: Int) -> Bool {
         let t = model.tensors[i]
         return t.buffer > 0 && t.buffer < model.bufferRanges.count && !model.bufferRanges[t.buffer].isEmpty
     }
@@ -252,6 +261,7 @@ public final class TFLiteGraph {
         for out in model.outputs where !known.contains(out) {
             throw VisionError.wrongFormat(path: model.path, reason: "graph output '\(t[out].name)' is computed by no operator")
         }
+        planGrey()
         columns.deallocate()
         columns = UnsafeMutablePointer<Float>.allocate(capacity: max(columnsCount, 1))
         _ = buffer(model.inputs[0])
@@ -266,14 +276,19 @@ public final class TFLiteGraph {
                                        reason: "\(input.count) values given, the graph takes \(inputShape) = \(counts[inIndex])")
         }
         buffer(inIndex).update(from: input, count: input.count)
+        return runSteps(steps)
+    }
+
+    /// Executes `list` in order (profiled when `profiling`) and returns the graph's outputs.
+    func runSteps(_ list: [Step]) -> [[Float]] {
         if profiling {
-            for step in steps {
+            for step in list {
                 let t0 = ThreadCPUTime.now()
                 execute(step)
                 stepSeconds[Self.kind(step), default: 0] += ThreadCPUTime.now() - t0
             }
         } else {
-            for step in steps { execute(step) }
+            for step in list { execute(step) }
         }
         return model.outputs.map { Array(UnsafeBufferPointer(start: buffer($0), count: counts[$0])) }
     }
@@ -284,7 +299,7 @@ public final class TFLiteGraph {
         return Array(UnsafeBufferPointer(start: p, count: counts[i]))
     }
 
-    private static func kind(_ step: Step) -> String {
+    static func kind(_ step: Step) -> String {
         switch step {
         case let .conv(_, _, _, _, shape, _): return shape.isPointwise ? "CONV_2D 1x1" : "CONV_2D \(shape.kernelH)x\(shape.kernelW)"
         case .depthwise: return "DEPTHWISE_CONV_2D"
@@ -295,10 +310,11 @@ public final class TFLiteGraph {
         case .maxPool: return "MAX_POOL_2D"
         case .copy: return "RESHAPE"
         case .concat: return "CONCATENATION"
+        case let .greyConv(_, _, _, shape, _): return "CONV_2D \(shape.kernelH)x\(shape.kernelW) grey"
         }
     }
 
-    private func execute(_ step: Step) {
+    func execute(_ step: Step) {
         let fast = kernels == .fast
         switch step {
         case let .conv(x, w, b, y, shape, act):
@@ -350,6 +366,15 @@ public final class TFLiteGraph {
             VisionKernels.activate(buffer(y), count: counts[y], act)
         case let .copy(x, y, count):
             buffer(y).update(from: buffer(x), count: count)
+        case let .greyConv(w, b, y, shape, act):
+            guard let grey = greyInput else { return }
+            let bias = b.map { UnsafePointer(buffer($0)) }
+            if fast {
+                VisionKernels.conv2d(grey, shape, weight: folded[w], bias: bias, columns: columns, into: buffer(y))
+            } else {
+                VisionReferenceKernels.conv2d(grey, shape, weight: folded[w], bias: bias, columns: columns, into: buffer(y))
+            }
+            VisionKernels.activate(buffer(y), count: counts[y], act)
         case let .concat(xs, y, outer, inner):
             let dst = buffer(y)
             let total = inner.reduce(0, +)

@@ -22,7 +22,7 @@ final class FaceVideoAnalyzerTests: XCTestCase {
         for k in 0..<40 { results.append(try analyzer.process(photo, time: Double(k) / 20)) }
         XCTAssertTrue(results.allSatisfy { $0.faces.count == 1 && $0.faces[0].id == results[0].faces[0].id })
         XCTAssertTrue(results.contains { $0.voiced }, "the VAD hears the syllables")
-        let maxP = results.flatMap { $0.faces.map(\.speaking) }.max() ?? 1
+        let maxP = results.flatMap { $0.faces.compactMap(\.speaking) }.max() ?? 1
         print("still photo with speech: max speaking probability \(maxP)")
         XCTAssertLessThan(maxP, 0.5, "a still face with speech audio (a television) is not speaking")
         XCTAssertNil(results.last?.speaker)

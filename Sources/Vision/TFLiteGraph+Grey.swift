@@ -37,6 +37,7 @@ extension TFLiteGraph {
         case let .copy(x, _, _): return [x]
         case let .concat(xs, _, _, _): return xs
         case let .greyConv(_, b, _, _, _): return b.map { [$0] } ?? []
+        case let .addPrelu(a, b, alpha, _, _, _): return [a, b, alpha]
         }
     }
 

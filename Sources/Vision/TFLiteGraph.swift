@@ -19,6 +19,8 @@ public final class TFLiteGraph {
         /// The first convolution on a grey input (`run(grey:)`): `folded[w]` holds its weights
         /// summed over the three equal input channels, `shape` has one input channel.
         case greyConv(w: Int, b: Int?, y: Int, shape: Conv2DShape, act: TFLiteActivation)
+        /// ADD then PRELU on its result, in one pass (`TFLiteGraph+Fusion.swift`).
+        case addPrelu(a: Int, b: Int, alpha: Int, y: Int, pixels: Int, channels: Int)
     }
 
     public let model: TFLiteModel
@@ -261,6 +263,7 @@ public final class TFLiteGraph {
         for out in model.outputs where !known.contains(out) {
             throw VisionError.wrongFormat(path: model.path, reason: "graph output '\(t[out].name)' is computed by no operator")
         }
+        fuseAddPrelu()
         planGrey()
         columns.deallocate()
         columns = UnsafeMutablePointer<Float>.allocate(capacity: max(columnsCount, 1))
@@ -311,6 +314,7 @@ public final class TFLiteGraph {
         case .copy: return "RESHAPE"
         case .concat: return "CONCATENATION"
         case let .greyConv(_, _, _, shape, _): return "CONV_2D \(shape.kernelH)x\(shape.kernelW) grey"
+        case .addPrelu: return "ADD+PRELU"
         }
     }
 
@@ -343,11 +347,35 @@ public final class TFLiteGraph {
             let pa = buffer(a), pb = buffer(b), dst = buffer(y)
             for k in 0..<count { dst[k] = pa[k] + pb[k] }
             VisionKernels.activate(dst, count: count, act)
+        case let .addPrelu(a, b, alpha, y, pixels, channels):
+            let pa = buffer(a), pb = buffer(b), slope = buffer(alpha), dst = buffer(y)
+            for p in 0..<pixels {   // as `add` then `VisionKernels.prelu`, without the pass in between
+                let o = p * channels
+                for ch in 0..<channels { let v = pa[o + ch] + pb[o + ch]; dst[o + ch] = max(v, 0) + slope[ch] * min(v, 0) }
+            }
         case let .pad(x, y, s, before, o):
             let src = buffer(x), dst = buffer(y)
+            let c = s[3], oc = o[3], lead = before[3]
+            if fast && before[0] == 0 && before[1] == 0 && before[2] == 0 && o[0] == s[0] && o[1] == s[1] && o[2] == s[2] {
+                // channels only (FaceMesh's stride-2 blocks): per pixel the values, zeros around them
+                let tail = oc - c - lead
+                for p in 0..<(s[0] * s[1] * s[2]) {
+                    let from = src + p * c, to = dst + p * oc
+                    for k in 0..<lead { to[k] = 0 }
+                    for k in 0..<c { to[lead + k] = from[k] }
+                    for k in 0..<tail { to[lead + c + k] = 0 }
+                }
+                return
+            }
             dst.update(repeating: 0, count: counts[y])
             for n in 0..<s[0] {
                 for h in 0..<s[1] {
+                    if c == oc {   // whole rows are contiguous in both
+                        let from = src + (n * s[1] + h) * s[2] * c
+                        let to = dst + (((n + before[0]) * o[1] + h + before[1]) * o[2] + before[2]) * oc
+                        to.update(from: from, count: s[2] * c)
+                        continue
+                    }
                     for w in 0..<s[2] {
                         let from = src + ((n * s[1] + h) * s[2] + w) * s[3]
                         let to = dst + (((n + before[0]) * o[1] + h + before[1]) * o[2] + w + before[2]) * o[3] + before[3]

@@ -84,8 +84,11 @@ public final class BlazeFaceDetector {
 
     /// Faces in a grey frame, in its pixel coordinates, best first.
     public func detect(_ image: GreyImage) throws -> [FaceDetection] {
-        let (tensor, padX, padY) = ImageSampling.letterboxed(image, side: Self.inputSide, scale: 1 / 127.5, offset: -1)
-        let (regressors, logits) = try raw(tensor)
+        let grey = graph.acceptsGrey   // one channel instead of three equal ones (TFLiteGraph+Grey.swift)
+        let (tensor, padX, padY) = ImageSampling.letterboxed(image, side: Self.inputSide, scale: 1 / 127.5, offset: -1,
+                                                             channels: grey ? 1 : 3)
+        let out = grey ? try graph.run(grey: tensor) : try graph.run(tensor)
+        let (regressors, logits) = (out[0], out[1])
         let normalised = decode(regressors: regressors, logits: logits)
         let sx = 1 - 2 * padX, sy = 1 - 2 * padY
         let w = Float(image.width), h = Float(image.height)

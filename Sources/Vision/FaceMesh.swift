@@ -40,14 +40,17 @@ public final class FaceMeshModel {
 
     /// Landmarks of the face in `roi` of `image`.
     public func landmarks(_ image: GreyImage, roi: RotatedRect) throws -> FaceLandmarks {
-        let input = ImageSampling.crop(image, roi: roi, side: Self.inputSide, scale: 1 / 255, offset: 0)
-        let (coords, logit) = try raw(input)
+        let grey = graph.acceptsGrey   // one channel instead of three equal ones (TFLiteGraph+Grey.swift)
+        let input = ImageSampling.crop(image, roi: roi, side: Self.inputSide, scale: 1 / 255, offset: 0, channels: grey ? 1 : 3)
+        let out = grey ? try graph.run(grey: input) : try graph.run(input)
+        let (coords, logit) = (out[0], out[1].first ?? -.infinity)
         let side = Float(Self.inputSide)
         var points: [(x: Float, y: Float, z: Float)] = []
         points.reserveCapacity(FaceLandmarks.count)
+        let c = cosf(roi.rotation), s = sinf(roi.rotation)   // roi.imagePoint with the rotation computed once
         for i in 0..<FaceLandmarks.count {
-            let p = roi.imagePoint(u: coords[3 * i] / side, v: coords[3 * i + 1] / side)
-            points.append((p.x, p.y, coords[3 * i + 2] / side * roi.width))
+            let dx = (coords[3 * i] / side - 0.5) * roi.width, dy = (coords[3 * i + 1] / side - 0.5) * roi.height
+            points.append((roi.centreX + c * dx - s * dy, roi.centreY + s * dx + c * dy, coords[3 * i + 2] / side * roi.width))
         }
         return FaceLandmarks(points: points, presence: 1 / (1 + expf(-logit)), roi: roi)
     }

@@ -8,7 +8,8 @@ public struct FaceFrameFace: Codable, Sendable {
     public var box: [Float]
     public var score: Float
     public var mouthOpenness: Float
-    public var speaking: Float
+    /// Speaking probability; nil (absent from JSON) without audio.
+    public var speaking: Float?
     /// Lip points 13, 14, 78, 308 as [x, y].
     public var lips: [[Float]]
 }
@@ -26,8 +27,10 @@ public struct FaceFrameResult: Codable, Sendable {
     public var speakingMs: Double
 }
 
-/// Offline analysis of a video (+ optional 16-kHz audio): the tracker per frame, the audio
-/// envelope and VAD per 10 ms fed to the `SpeakingScorer` up to each frame's time.
+/// Analysis of a video (+ optional 16-kHz audio): the tracker per frame, the audio envelope and
+/// VAD per 10 ms fed to the `SpeakingScorer` up to each frame's time. The audio is either a whole
+/// file given at init, or live (`init(tracker:liveAudioSampleRate:)`): chunks on the frames' clock
+/// handed to `addAudio` before the frames they precede.
 public final class FaceVideoAnalyzer {
     public let tracker: FaceTracker
     public private(set) var scorer = SpeakingScorer()
@@ -35,15 +38,64 @@ public final class FaceVideoAnalyzer {
     private var audioNext = 0
     private var frameIndex = 0
     public let hasAudio: Bool
+    private let sampleRate: Int
+    /// Live audio: the VAD and the samples it has not framed yet (from `liveStart`).
+    private var liveVAD: VoiceActivityDetector?
+    private var liveSamples: [Float] = []
+    private var liveStart = 0.0
+
+    static func vad(sampleRate: Int) throws -> VoiceActivityDetector {
+        var config = VoiceActivityDetector.Configuration()
+        config.sampleRate = sampleRate
+        config.frameMilliseconds = 10
+        return try VoiceActivityDetector(configuration: config)
+    }
+
+    /// Live audio: none yet; `addAudio` brings it as it is captured.
+    public init(tracker: FaceTracker, liveAudioSampleRate sampleRate: Int) throws {
+        self.tracker = tracker
+        self.sampleRate = sampleRate
+        hasAudio = true
+        liveVAD = try Self.vad(sampleRate: sampleRate)
+    }
+
+    /// Live audio samples captured from `startTime` (seconds, the frames' clock); chunks in
+    /// order. A chunk that does not follow the previous one restarts the VAD's timeline.
+    public func addAudio(_ samples: [Float], startTime: Double) {
+        guard var vad = liveVAD, !samples.isEmpty else { return }
+        let rate = Double(sampleRate)
+        if liveSamples.isEmpty || abs(startTime - (liveStart + Double(liveSamples.count) / rate)) > 1.5 / rate {
+            liveSamples = []
+            liveStart = startTime
+        }
+        liveSamples += samples
+        var used = 0
+        for f in vad.process(samples[...], startTime: startTime) {
+            let a = min(max(0, Int(((f.start - liveStart) * rate).rounded())), liveSamples.count)
+            let b = min(liveSamples.count, a + vad.frameLength)
+            var energy: Float = 0
+            for k in a..<b { energy += liveSamples[k] * liveSamples[k] }
+            energy /= Float(max(b - a, 1))
+            audioFrames.append(((f.start + f.end) / 2, energy, f.isSpeech))
+            used = b
+        }
+        liveVAD = vad
+        if used > 0 {
+            liveSamples.removeFirst(used)
+            liveStart += Double(used) / rate
+        }
+        if audioNext > 4096 {   // a long live run: forget the frames already handed to the scorer
+            audioFrames.removeFirst(audioNext)
+            audioNext = 0
+        }
+    }
 
     public init(tracker: FaceTracker, audio: [Float]?, sampleRate: Int = 16_000) throws {
         self.tracker = tracker
+        self.sampleRate = sampleRate
         hasAudio = audio != nil
         if let audio {
-            var config = VoiceActivityDetector.Configuration()
-            config.sampleRate = sampleRate
-            config.frameMilliseconds = 10
-            var vad = try VoiceActivityDetector(configuration: config)
+            var vad = try Self.vad(sampleRate: sampleRate)
             for f in vad.process(audio[...], startTime: 0) {
                 let start = Int(f.start * Double(sampleRate)), end = min(Int(f.end * Double(sampleRate)), audio.count)
                 var energy: Float = 0
@@ -67,13 +119,13 @@ public final class FaceVideoAnalyzer {
         var out: [FaceFrameFace] = []
         for f in faces {
             if tracker.lastFrameRanLandmarks { scorer.addMouth(face: f.id, time: time, openness: f.mouthOpenness) }
-            let p = hasAudio ? scorer.estimate(face: f.id, at: time).probability : 0
+            let p = hasAudio ? scorer.estimate(face: f.id, at: time).probability : nil
             out.append(FaceFrameFace(id: f.id, box: [f.box.xmin, f.box.ymin, f.box.xmax, f.box.ymax], score: f.score,
                                      mouthOpenness: f.mouthOpenness, speaking: p,
                                      lips: [f.upperLip, f.lowerLip, f.leftCorner, f.rightCorner].map { [$0.x, $0.y] }))
         }
         let speakingMs = (ThreadCPUTime.now() - t0) * 1000
-        let speaker = out.filter { $0.speaking >= 0.5 }.max { $0.speaking < $1.speaking }?.id
+        let speaker = out.filter { ($0.speaking ?? 0) >= 0.5 }.max { ($0.speaking ?? 0) < ($1.speaking ?? 0) }?.id
         defer { frameIndex += 1 }
         return FaceFrameResult(frame: frameIndex, time: time, faces: out, speaker: speaker, voiced: voiced,
                                detectMs: tracker.lastDetectSeconds * 1000, landmarksMs: tracker.lastLandmarkSeconds * 1000,

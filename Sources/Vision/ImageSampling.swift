@@ -23,9 +23,11 @@ public struct RotatedRect: Sendable, Equatable {
 public enum ImageSampling {
     /// The detector's input: the whole frame letterboxed to a square (black borders, the frame
     /// centred), resized to `side`×`side` with an antialiasing triangle filter (Pillow's BILINEAR
-    /// resize), values mapped by `v·scale + offset` and replicated to 3 channels (NHWC).
+    /// resize), values mapped by `v·scale + offset` and replicated to `channels` channels (NHWC;
+    /// 1 for a graph's `run(grey:)`).
     /// Returns the tensor and the letterbox padding fractions (x, y) of the square.
-    public static func letterboxed(_ image: GreyImage, side: Int, scale: Float, offset: Float) -> (tensor: [Float], padX: Float, padY: Float) {
+    public static func letterboxed(_ image: GreyImage, side: Int, scale: Float, offset: Float,
+                                   channels: Int = 3) -> (tensor: [Float], padX: Float, padY: Float) {
         let w = image.width, h = image.height
         let square = max(w, h)
         let padXFraction: Float = w < h ? (1 - Float(w) / Float(h)) / 2 : 0
@@ -54,8 +56,8 @@ public enum ImageSampling {
                 }
             }
         }
-        // Vertical pass into the output (side, side, 3)
-        var out = [Float](repeating: 0, count: side * side * 3)
+        // Vertical pass into the output (side, side, channels)
+        var out = [Float](repeating: 0, count: side * side * channels)
         rows.withUnsafeBufferPointer { rowsP in
             taps.weights.withUnsafeBufferPointer { wts in
                 out.withUnsafeMutableBufferPointer { dst in
@@ -66,8 +68,8 @@ public enum ImageSampling {
                             var acc: Float = 0
                             if hi > lo { for y in lo..<hi { acc += wts[wBase + y - lo] * rowsP[y * side + i] } }
                             let v = min(max(acc.rounded(), 0), 255) * scale + offset
-                            let o = (j * side + i) * 3
-                            dst[o] = v; dst[o + 1] = v; dst[o + 2] = v
+                            let o = (j * side + i) * channels
+                            for k in 0..<channels { dst[o + k] = v }
                         }
                     }
                 }
@@ -107,9 +109,10 @@ public enum ImageSampling {
     }
 
     /// Samples the rotated rectangle `roi` into a `side`×`side` tensor by bilinear interpolation
-    /// (no antialiasing; outside the frame is black), values `v·scale + offset`, 3 channels (NHWC).
-    public static func crop(_ image: GreyImage, roi: RotatedRect, side: Int, scale: Float, offset: Float) -> [Float] {
-        var out = [Float](repeating: 0, count: side * side * 3)
+    /// (no antialiasing; outside the frame is black), values `v·scale + offset`, `channels`
+    /// channels (NHWC; 1 for a graph's `run(grey:)`).
+    public static func crop(_ image: GreyImage, roi: RotatedRect, side: Int, scale: Float, offset: Float, channels: Int = 3) -> [Float] {
+        var out = [Float](repeating: 0, count: side * side * channels)
         let w = image.width, h = image.height
         let c = cosf(roi.rotation), s = sinf(roi.rotation)
         image.pixels.withUnsafeBufferPointer { src in
@@ -143,8 +146,8 @@ public enum ImageSampling {
                             value = 0
                         }
                         let q = min(max(value.rounded(), 0), 255) * scale + offset
-                        let o = (v * side + u) * 3
-                        dst[o] = q; dst[o + 1] = q; dst[o + 2] = q
+                        let o = (v * side + u) * channels
+                        for k in 0..<channels { dst[o + k] = q }
                     }
                 }
             }

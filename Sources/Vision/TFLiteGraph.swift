@@ -16,6 +16,11 @@ public final class TFLiteGraph {
                      g: WindowGeometry, act: TFLiteActivation)
         case copy(x: Int, y: Int, count: Int)
         case concat(xs: [Int], y: Int, outer: Int, inner: [Int])
+        /// The first convolution on a grey input (`run(grey:)`): `folded[w]` holds its weights
+        /// summed over the three equal input channels, `shape` has one input channel.
+        case greyConv(w: Int, b: Int?, y: Int, shape: Conv2DShape, act: TFLiteActivation)
+        /// ADD then PRELU on its result, in one pass (`TFLiteGraph+Fusion.swift`).
+        case addPrelu(a: Int, b: Int, alpha: Int, y: Int, pixels: Int, channels: Int)
     }
 
     public let model: TFLiteModel
@@ -23,13 +28,17 @@ public final class TFLiteGraph {
     public let inputShape: [Int]
     public let outputShapes: [[Int]]
     /// Buffers per tensor index (nil for tensors the graph never reads as float).
-    private var storage: [UnsafeMutablePointer<Float>?]
-    private var counts: [Int]
-    private var steps: [Step] = []
-    private var columns: UnsafeMutablePointer<Float>
+    var storage: [UnsafeMutablePointer<Float>?]
+    var counts: [Int]
+    var steps: [Step] = []
+    var columns: UnsafeMutablePointer<Float>
     /// Row-tiled depthwise weights (stride-1 layers), indexed by the step's `tiles`.
     private var tiles: [UnsafeMutablePointer<Float>] = []
-    private var columnsCount = 0
+    var columnsCount = 0
+    /// `steps` for a grey (one-channel) input, and what they need (`TFLiteGraph+Grey.swift`).
+    var greySteps: [Step]?
+    var greyInput: UnsafeMutablePointer<Float>?
+    var folded: [UnsafeMutablePointer<Float>] = []
     /// When true, `run` adds each step's thread CPU time (seconds) to `stepSeconds` by operator name.
     public var profiling = false
     public private(set) var stepSeconds: [String: Double] = [:]
@@ -58,10 +67,12 @@ public final class TFLiteGraph {
     deinit {
         for p in storage { p?.deallocate() }
         for p in tiles { p.deallocate() }
+        for p in folded { p.deallocate() }
+        greyInput?.deallocate()
         columns.deallocate()
     }
 
-    private func buffer(_ i: Int) -> UnsafeMutablePointer<Float> {
+    func buffer(_ i: Int) -> UnsafeMutablePointer<Float> {
         if let p = storage[i] { return p }
         let p = UnsafeMutablePointer<Float>.allocate(capacity: max(counts[i], 1))
         p.initialize(repeating: 0, count: max(counts[i], 1))
@@ -69,7 +80,7 @@ public final class TFLiteGraph {
         return p
     }
 
-    private func isConstant(_ i: Int) -> Bool {
+    func isConstant(_ i: Int) -> Bool {
         let t = model.tensors[i]
         return t.buffer > 0 && t.buffer < model.bufferRanges.count && !model.bufferRanges[t.buffer].isEmpty
     }
@@ -252,6 +263,8 @@ public final class TFLiteGraph {
         for out in model.outputs where !known.contains(out) {
             throw VisionError.wrongFormat(path: model.path, reason: "graph output '\(t[out].name)' is computed by no operator")
         }
+        fuseAddPrelu()
+        planGrey()
         columns.deallocate()
         columns = UnsafeMutablePointer<Float>.allocate(capacity: max(columnsCount, 1))
         _ = buffer(model.inputs[0])
@@ -266,14 +279,19 @@ public final class TFLiteGraph {
                                        reason: "\(input.count) values given, the graph takes \(inputShape) = \(counts[inIndex])")
         }
         buffer(inIndex).update(from: input, count: input.count)
+        return runSteps(steps)
+    }
+
+    /// Executes `list` in order (profiled when `profiling`) and returns the graph's outputs.
+    func runSteps(_ list: [Step]) -> [[Float]] {
         if profiling {
-            for step in steps {
+            for step in list {
                 let t0 = ThreadCPUTime.now()
                 execute(step)
                 stepSeconds[Self.kind(step), default: 0] += ThreadCPUTime.now() - t0
             }
         } else {
-            for step in steps { execute(step) }
+            for step in list { execute(step) }
         }
         return model.outputs.map { Array(UnsafeBufferPointer(start: buffer($0), count: counts[$0])) }
     }
@@ -284,7 +302,7 @@ public final class TFLiteGraph {
         return Array(UnsafeBufferPointer(start: p, count: counts[i]))
     }
 
-    private static func kind(_ step: Step) -> String {
+    static func kind(_ step: Step) -> String {
         switch step {
         case let .conv(_, _, _, _, shape, _): return shape.isPointwise ? "CONV_2D 1x1" : "CONV_2D \(shape.kernelH)x\(shape.kernelW)"
         case .depthwise: return "DEPTHWISE_CONV_2D"
@@ -295,10 +313,12 @@ public final class TFLiteGraph {
         case .maxPool: return "MAX_POOL_2D"
         case .copy: return "RESHAPE"
         case .concat: return "CONCATENATION"
+        case let .greyConv(_, _, _, shape, _): return "CONV_2D \(shape.kernelH)x\(shape.kernelW) grey"
+        case .addPrelu: return "ADD+PRELU"
         }
     }
 
-    private func execute(_ step: Step) {
+    func execute(_ step: Step) {
         let fast = kernels == .fast
         switch step {
         case let .conv(x, w, b, y, shape, act):
@@ -327,11 +347,35 @@ public final class TFLiteGraph {
             let pa = buffer(a), pb = buffer(b), dst = buffer(y)
             for k in 0..<count { dst[k] = pa[k] + pb[k] }
             VisionKernels.activate(dst, count: count, act)
+        case let .addPrelu(a, b, alpha, y, pixels, channels):
+            let pa = buffer(a), pb = buffer(b), slope = buffer(alpha), dst = buffer(y)
+            for p in 0..<pixels {   // as `add` then `VisionKernels.prelu`, without the pass in between
+                let o = p * channels
+                for ch in 0..<channels { let v = pa[o + ch] + pb[o + ch]; dst[o + ch] = max(v, 0) + slope[ch] * min(v, 0) }
+            }
         case let .pad(x, y, s, before, o):
             let src = buffer(x), dst = buffer(y)
+            let c = s[3], oc = o[3], lead = before[3]
+            if fast && before[0] == 0 && before[1] == 0 && before[2] == 0 && o[0] == s[0] && o[1] == s[1] && o[2] == s[2] {
+                // channels only (FaceMesh's stride-2 blocks): per pixel the values, zeros around them
+                let tail = oc - c - lead
+                for p in 0..<(s[0] * s[1] * s[2]) {
+                    let from = src + p * c, to = dst + p * oc
+                    for k in 0..<lead { to[k] = 0 }
+                    for k in 0..<c { to[lead + k] = from[k] }
+                    for k in 0..<tail { to[lead + c + k] = 0 }
+                }
+                return
+            }
             dst.update(repeating: 0, count: counts[y])
             for n in 0..<s[0] {
                 for h in 0..<s[1] {
+                    if c == oc {   // whole rows are contiguous in both
+                        let from = src + (n * s[1] + h) * s[2] * c
+                        let to = dst + (((n + before[0]) * o[1] + h + before[1]) * o[2] + before[2]) * oc
+                        to.update(from: from, count: s[2] * c)
+                        continue
+                    }
                     for w in 0..<s[2] {
                         let from = src + ((n * s[1] + h) * s[2] + w) * s[3]
                         let to = dst + (((n + before[0]) * o[1] + h + before[1]) * o[2] + w + before[2]) * o[3] + before[3]
@@ -350,6 +394,15 @@ public final class TFLiteGraph {
             VisionKernels.activate(buffer(y), count: counts[y], act)
         case let .copy(x, y, count):
             buffer(y).update(from: buffer(x), count: count)
+        case let .greyConv(w, b, y, shape, act):
+            guard let grey = greyInput else { return }
+            let bias = b.map { UnsafePointer(buffer($0)) }
+            if fast {
+                VisionKernels.conv2d(grey, shape, weight: folded[w], bias: bias, columns: columns, into: buffer(y))
+            } else {
+                VisionReferenceKernels.conv2d(grey, shape, weight: folded[w], bias: bias, columns: columns, into: buffer(y))
+            }
+            VisionKernels.activate(buffer(y), count: counts[y], act)
         case let .concat(xs, y, outer, inner):
             let dst = buffer(y)
             let total = inner.reduce(0, +)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CaptionCore
 import Capture
 import Features
 import Foundation
@@ -12,11 +13,13 @@ struct Faces: ParsableCommand {
         discussion: """
         VIDEO is a Y4M file, or any video ffmpeg reads (converted to Y4M first). Audio for the \
         speaking score comes from --audio, else from VIDEO itself when it has an audio stream; \
-        without audio the speaking probability is 0. Models: face_detection_short_range.tflite and \
+        without audio the speaking probability is absent. Models: face_detection_short_range.tflite and \
         face_landmark.tflite in <models>/faces (scripts/fetch-models faces). --bench prints the \
         per-frame cost of each stage instead of the frames. --device /dev/videoN analyses a live \
-        camera instead of a file (through the daemon's V4L2 capture; no audio, so the speaking \
-        probability is 0; stop with Ctrl-C or --max-frames).
+        camera instead of a file (through the daemon's V4L2 capture), with the microphone \
+        --audio-device (an ALSA capture PCM, "default" unless given; captured on the camera's \
+        clock) for the speaking probability; --audio-device none analyses without audio (no \
+        speaking probability). Stop with Ctrl-C or --max-frames.
         """)
 
     @Argument(help: "Video file (Y4M, or anything ffmpeg decodes); omit with --device.")
@@ -33,6 +36,12 @@ struct Faces: ParsableCommand {
 
     @Option(name: .long, help: "Audio file for the speaking score (WAV, FLAC or anything ffmpeg decodes).")
     var audio: String?
+
+    @Option(name: .long, help: "With --device: the microphone, an ALSA capture PCM (default \"default\"); \"none\": no audio, no speaking probability.")
+    var audioDevice: String?
+
+    @Flag(name: .long, help: "With --audio-device: pace reads by the wall clock (for PCMs no sound card paces, e.g. alsa-lib's file plugin over null).")
+    var paceAudio = false
 
     @Flag(name: .long, help: "One JSON object per frame.")
     var json = false
@@ -72,7 +81,9 @@ struct Faces: ParsableCommand {
     func validate() throws {
         if device != nil && video != nil { throw ValidationError("give either VIDEO or --device, not both") }
         if device == nil && video == nil { throw ValidationError("give a VIDEO file or --device /dev/videoN") }
-        if device != nil && audio != nil { throw ValidationError("--audio goes with a VIDEO file; a live camera has no audio here") }
+        if device != nil && audio != nil { throw ValidationError("--audio goes with a VIDEO file; with --device the microphone is --audio-device") }
+        if device == nil && (audioDevice != nil || paceAudio) { throw ValidationError("--audio-device and --pace-audio go with --device; a VIDEO file takes --audio") }
+        if let a = audioDevice, a.isEmpty { throw ValidationError("--audio-device: give an ALSA capture PCM name, or none") }
     }
 
     private func analyse() throws {
@@ -99,6 +110,9 @@ struct Faces: ParsableCommand {
             samples = try AudioDecoder.load(audio)
         } else if temp != nil {
             samples = try? AudioDecoder.load(video)   // a container without audio: no speaking score
+        }
+        if samples == nil {
+            FileHandle.standardError.write(Data("captionctl faces: \(video) has no audio and no --audio was given: no speaking probability\n".utf8))
         }
         let analyzer = try FaceVideoAnalyzer(tracker: tracker, audio: samples)
         let reader = try Y4MReader(stream: try ByteStream(path: y4m))
@@ -130,7 +144,11 @@ struct Faces: ParsableCommand {
         defer { camera.close() }
         let f = camera.format
         FileHandle.standardError.write(Data("captionctl faces: \(path): \(f.width)x\(f.height) \(f.pixelFormat.rawValue.uppercased()) at \(f.framesPerSecond > 0 ? String(format: "%.1f", f.framesPerSecond) : "?") frames/s\n".utf8))
-        let analyzer = try FaceVideoAnalyzer(tracker: tracker, audio: nil)
+        let microphone = try openMicrophone()
+        defer { microphone?.stop() }
+        let analyzer = try microphone == nil ? FaceVideoAnalyzer(tracker: tracker, audio: nil)
+                                             : FaceVideoAnalyzer(tracker: tracker, liveAudioSampleRate: AudioRate.model)
+        microphone?.start()
         let writer = try overlay.map { try Y4MGreyWriter(path: $0, width: f.width, height: f.height,
                                                             rateNumerator: fps, rateDenominator: 1) }
         var output = FrameOutput(json: json, bench: bench, writer: writer)
@@ -159,14 +177,40 @@ struct Faces: ParsableCommand {
             guard let (image, time) = grabbed else { continue }
             let t0 = first ?? time
             first = t0
-            try output.show(try analyzer.process(image, time: time - t0), image: image, tracker: tracker)
+            // frame and audio times are both CLOCK_MONOTONIC: the analyser runs on capture time
+            try microphone?.feed(analyzer, upTo: time)
+            var result = try analyzer.process(image, time: time)
+            result.time = time - t0
+            try output.show(result, image: image, tracker: tracker)
             frames += 1
+        }
+        if let microphone, microphone.lateFrames > 0 {
+            FileHandle.standardError.write(Data("captionctl faces: \(microphone.lateFrames) frame(s) analysed before their audio arrived (microphone more than 0.5 s late)\n".utf8))
         }
         try writer?.close()
         if bench || !json {
             Faces.printCost(output.costs, detectEvery: detectEvery, landmarkEvery: landmarkEvery,
                             cropMs: output.cropSeconds * 1000 / Double(max(output.costs.count, 1)),
                             width: f.width, height: f.height)
+        }
+    }
+}
+
+extension Faces {
+    /// The microphone for `--device`: `--audio-device` (opened, or a precise error), none for
+    /// `--audio-device none`; without the option, ALSA's "default" when it opens, else none with a
+    /// note on standard error (a camera without a sound card still shows its faces).
+    func openMicrophone() throws -> FacesMicrophone? {
+        if audioDevice == "none" {
+            FileHandle.standardError.write(Data("captionctl faces: no audio (--audio-device none): no speaking probability\n".utf8))
+            return nil
+        }
+        if let audioDevice { return try FacesMicrophone(device: audioDevice, paceRealTime: paceAudio) }
+        do {
+            return try FacesMicrophone(device: "default", paceRealTime: paceAudio)
+        } catch let failure as FacesFailure {
+            FileHandle.standardError.write(Data("captionctl faces: no audio, so no speaking probability: \(failure.message)\n".utf8))
+            return nil
         }
     }
 }
@@ -201,8 +245,9 @@ struct FrameOutput {
                 print(String(decoding: try encoder.encode(result), as: UTF8.self))
             } else if !bench {
                 let faces = result.faces.map { f in
-                    String(format: "#%d [%.0f %.0f %.0f %.0f] score %.2f open %.2f speaking %.2f",
-                           f.id, f.box[0], f.box[1], f.box[2], f.box[3], f.score, f.mouthOpenness, f.speaking)
+                    String(format: "#%d [%.0f %.0f %.0f %.0f] score %.2f open %.2f",
+                           f.id, f.box[0], f.box[1], f.box[2], f.box[3], f.score, f.mouthOpenness)
+                        + (f.speaking.map { String(format: " speaking %.2f", $0) } ?? "")
                 }
                 print(String(format: "%5d %7.2fs ", result.frame, result.time)
                       + (faces.isEmpty ? "no face" : faces.joined(separator: "; "))

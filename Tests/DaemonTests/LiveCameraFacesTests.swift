@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 import CaptionCore
+import Capture
 import IPC
 import TestSupport
 
@@ -8,7 +9,9 @@ import TestSupport
 /// Tests/Fixtures/fakev4l2, here showing a still photograph of a face, obama.pgm, through
 /// FAKEV4L2_Y4M): the unmodified `captiond` captions jfk.wav with `video.gate = "tag"`, every
 /// caption labelled off camera (a still face does not speak: the "television" case) and `status`
-/// reporting the face in view and the analysis rate; `captionctl faces --device` sees the face.
+/// reporting the face in view and the analysis rate; `captionctl faces --device` sees the face,
+/// and with a microphone (alsa-lib's `file` capture PCM over `null`, paced in real time) hears the
+/// speech on the camera's clock.
 final class LiveCameraFacesTests: XCTestCase {
     private func preconditions() throws -> (bin: URL, library: String, box: DaemonSandbox, y4m: String) {
         let bin = TestPaths.productsDir
@@ -119,7 +122,7 @@ final class LiveCameraFacesTests: XCTestCase {
         defer { withExtendedLifetime(box) {} }   // the sandbox holds the library and the picture
         let r = try CommandRunner.run(bin.appendingPathComponent("captionctl").path,
                                       ["faces", "--device", "/dev/video0", "--size", "320x256", "--max-frames", "6", "--json",
-                                       "--models", TestPaths.modelsDir.path],
+                                       "--audio-device", "none", "--models", TestPaths.modelsDir.path],
                                       environment: ["LD_PRELOAD": library, "FAKEV4L2_Y4M": y4m])
         XCTAssertEqual(r.status, 0, r.stderr)
         let frames = r.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
@@ -129,10 +132,84 @@ final class LiveCameraFacesTests: XCTestCase {
             XCTAssertEqual(faces.count, 1, "\(f)")
             let box = faces.first?["box"] as? [Double] ?? []
             XCTAssertTrue(box.count == 4 && box[0] > 57 && box[2] < 262, "the face lies on the photograph: \(box)")
+            XCTAssertNil(faces.first?["speaking"], "no audio, no speaking probability: \(f)")
         }
+        XCTAssertTrue(r.stderr.contains("no speaking probability"), r.stderr)
         let missing = try CommandRunner.run(bin.appendingPathComponent("captionctl").path,
-                                            ["faces", "--device", "/dev/video7", "--max-frames", "1", "--models", TestPaths.modelsDir.path])
+                                            ["faces", "--device", "/dev/video7", "--max-frames", "1", "--audio-device", "none",
+                                             "--models", TestPaths.modelsDir.path])
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.stderr.contains("/dev/video7"), missing.stderr)
+    }
+
+    /// The microphone: 1.5 s of quiet noise then jfk.wav as an alsa-lib `file` capture PCM (paced
+    /// in real time), the still photograph on the fake camera. Every face carries a speaking
+    /// probability; the VAD's voiced flag stays off in the quiet and comes on with the speech, at
+    /// its time on the camera's clock; a still face is never the speaker (a television).
+    func testFacesOnALiveCameraWithAMicrophone() throws {
+        guard let fixtures = TestPaths.sharedFixtures else { throw RequiredFixtures.missing("shared fixtures are absent (../shared/fixtures)") }
+        let (bin, library, box, y4m) = try preconditions()
+        let wavPath = fixtures.appendingPathComponent("whisper_cpp/jfk.wav").path
+        let speech = try WAVFile(data: Data(contentsOf: URL(fileURLWithPath: wavPath)), path: wavPath).monoSamples()
+        var rng = SeededRandom(state: 11)
+        let quiet = rng.floats(24_000, scale: 0.002)
+        let raw = box.dir + "/mic.raw"
+        try LiveFixtures.s16le(quiet + speech).write(to: URL(fileURLWithPath: raw))
+        let alsaConf = box.dir + "/alsa-mic.conf"
+        try ALSAConfiguration.filePCMConfig(name: "captiondmic", infile: raw).write(toFile: alsaConf, atomically: true, encoding: .utf8)
+        let env: [String: String?] = ["LD_PRELOAD": library, "FAKEV4L2_Y4M": y4m,
+                                      "ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf:\(alsaConf)"]
+        let r = try CommandRunner.run(bin.appendingPathComponent("captionctl").path,
+                                      ["faces", "--device", "/dev/video0", "--size", "320x256", "--max-frames", "90", "--json",
+                                       "--audio-device", "captiondmic", "--pace-audio", "--models", TestPaths.modelsDir.path],
+                                      environment: env)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let frames = r.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        XCTAssertEqual(frames.count, 90, r.stderr)
+        var voicedTimes: [Double] = []
+        for f in frames {
+            let faces = f["faces"] as? [[String: Any]] ?? []
+            XCTAssertEqual(faces.count, 1, "\(f)")
+            let p = faces.first?["speaking"] as? Double
+            XCTAssertNotNil(p, "with a microphone every face has a speaking probability: \(f)")
+            XCTAssertTrue((0...1).contains(p ?? -1), "\(f)")
+            XCTAssertLessThan(p ?? 1, 0.5, "a still photograph does not speak: \(f)")
+            XCTAssertNil(f["speaker"], "\(f)")
+            if f["voiced"] as? Bool == true { voicedTimes.append(f["time"] as? Double ?? -1) }
+        }
+        // jfk.wav speaks from ~0.3 s: after 1.5 s of quiet, ~1.8 s on the audio clock (the camera
+        // starts a little after the microphone, so a frame's time is at most ~0.3 s behind).
+        let firstVoiced = voicedTimes.min() ?? -1
+        XCTAssertTrue((1.2...2.4).contains(firstVoiced), "speech heard from \(firstVoiced) s (\(voicedTimes.count) voiced frames); \(r.stderr)")
+        XCTAssertGreaterThanOrEqual(voicedTimes.count, 15, "\(r.stderr)")
+    }
+
+    /// Precise errors: a microphone that does not exist names the PCM and the ALSA call; --audio
+    /// (a file) does not go with a camera; a missing camera is named while the microphone is fine.
+    func testFacesMicrophoneErrorsArePrecise() throws {
+        let (bin, library, box, y4m) = try preconditions()
+        let ctl = bin.appendingPathComponent("captionctl").path
+        let env: [String: String?] = ["LD_PRELOAD": library, "FAKEV4L2_Y4M": y4m]
+        let missing = try CommandRunner.run(ctl, ["faces", "--device", "/dev/video0", "--size", "320x256", "--max-frames", "3",
+                                                  "--audio-device", "nosuchpcm", "--models", TestPaths.modelsDir.path], environment: env)
+        XCTAssertEqual(missing.status, 2, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("--audio-device nosuchpcm: cannot open the microphone"), missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("snd_pcm_open"), missing.stderr)
+        XCTAssertTrue(missing.stdout.isEmpty, "no frame is analysed without the microphone asked for: \(missing.stdout)")
+
+        let file = try CommandRunner.run(ctl, ["faces", "--device", "/dev/video0", "--audio", box.dir + "/a.wav", "--max-frames", "1"],
+                                         environment: env)
+        XCTAssertNotEqual(file.status, 0)
+        XCTAssertTrue(file.stderr.contains("--audio-device"), file.stderr)
+
+        let raw = box.dir + "/quiet.raw"
+        try LiveFixtures.s16le([Float](repeating: 0, count: 16_000)).write(to: URL(fileURLWithPath: raw))
+        let alsaConf = box.dir + "/alsa-quiet.conf"
+        try ALSAConfiguration.filePCMConfig(name: "captiondmic", infile: raw).write(toFile: alsaConf, atomically: true, encoding: .utf8)
+        let camera = try CommandRunner.run(ctl, ["faces", "--device", "/dev/video7", "--max-frames", "1", "--audio-device", "captiondmic",
+                                                 "--pace-audio", "--models", TestPaths.modelsDir.path],
+                                           environment: ["LD_PRELOAD": library, "ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf:\(alsaConf)"])
+        XCTAssertEqual(camera.status, 2, camera.stderr)
+        XCTAssertTrue(camera.stderr.contains("/dev/video7"), camera.stderr)
     }
 }

@@ -34,6 +34,37 @@ final class FaceReferenceTests: XCTestCase {
         XCTAssertEqual(fast.value(named: "conv2d")?.count, 64 * 64 * 24)
     }
 
+    /// `run(grey:)` (the first convolution's weights summed over the three equal channels) gives
+    /// the outputs of the three-channel input, for both graphs and both kernel sets, and the
+    /// LiteRT reference within the raw tests' tolerances.
+    func testGreyInputMatchesThreeEqualChannels() throws {
+        let cases: [(String, String, Float, Float, [String])] = [
+            (try VisionFixtures.detectorPath, "detector_input.pgm", 1 / 127.5, -1, ["detector_regressors.f32", "detector_classificators.f32"]),
+            (try VisionFixtures.meshPath, "landmark_input.pgm", 1 / 255, 0, ["landmark_coords.f32", "landmark_presence.f32"]),
+        ]
+        for (path, picture, scale, offset, references) in cases {
+            let grey = try VisionFixtures.image(picture).pixels.map { Float($0) * scale + offset }
+            let rgb = grey.flatMap { [$0, $0, $0] }
+            for kernels in [TFLiteGraph.KernelSet.fast, .reference] {
+                let graph = try TFLiteGraph(contentsOf: path, kernels: kernels)
+                XCTAssertTrue(graph.acceptsGrey)
+                let a = try graph.run(grey: grey), b = try graph.run(rgb)
+                for k in 0..<2 {
+                    let ref = try VisionFixtures.floats(references[k])
+                    let d = VisionFixtures.maxAbsDiff(a[k], b[k]), r = VisionFixtures.maxAbsDiff(a[k], ref)
+                    let size = max(b[k].map(abs).max() ?? 1, 1)
+                    print("\(URL(fileURLWithPath: path).lastPathComponent) \(kernels) output \(k): grey vs 3 channels max |diff| \(d), vs LiteRT \(r)")
+                    XCTAssertLessThan(d, 1e-4 * size)
+                    let mesh = path.hasSuffix("face_landmark.tflite")
+                    XCTAssertLessThan(r, mesh ? (k == 0 ? 0.05 : 0.01) : 2e-3 * size)   // the raw tests' tolerances
+                }
+            }
+            XCTAssertThrowsError(try TFLiteGraph(contentsOf: path).run(grey: [0, 1])) { error in
+                XCTAssertTrue("\(error)".contains("2 values given"), "\(error)")
+            }
+        }
+    }
+
     func testLandmarkRawOutputsMatchInterpreter() throws {
         let mesh = try FaceMeshModel(contentsOf: try VisionFixtures.meshPath)
         let image = try VisionFixtures.image("landmark_input.pgm")

@@ -22,7 +22,7 @@ final class FaceVideoAnalyzerTests: XCTestCase {
         for k in 0..<40 { results.append(try analyzer.process(photo, time: Double(k) / 20)) }
         XCTAssertTrue(results.allSatisfy { $0.faces.count == 1 && $0.faces[0].id == results[0].faces[0].id })
         XCTAssertTrue(results.contains { $0.voiced }, "the VAD hears the syllables")
-        let maxP = results.flatMap { $0.faces.map(\.speaking) }.max() ?? 1
+        let maxP = results.flatMap { $0.faces.compactMap(\.speaking) }.max() ?? 1
         print("still photo with speech: max speaking probability \(maxP)")
         XCTAssertLessThan(maxP, 0.5, "a still face with speech audio (a television) is not speaking")
         XCTAssertNil(results.last?.speaker)
@@ -36,5 +36,37 @@ final class FaceVideoAnalyzerTests: XCTestCase {
         XCTAssertNotEqual(drawn, photo)
         let json = try JSONEncoder().encode(results[0])
         XCTAssertTrue(String(decoding: json, as: UTF8.self).contains("\"mouthOpenness\""))
+    }
+
+    /// Live audio (`addAudio` in 20-ms chunks before each frame, as `captionctl faces --device`
+    /// does) gives the file path's voiced flags and speaking probabilities; no audio gives none.
+    func testLiveAudioInChunksMatchesTheWholeFileAndNoAudioHasNoProbability() throws {
+        func tracker() throws -> FaceTracker {
+            FaceTracker(detector: try BlazeFaceDetector(contentsOf: try VisionFixtures.detectorPath),
+                        landmarker: try FaceMeshModel(contentsOf: try VisionFixtures.meshPath), detectEvery: 5)
+        }
+        var rng = SeededRandom(state: 5)
+        let noise = rng.floats(16_000, scale: 0.002)
+        let audio = (0..<16_000).map { k -> Float in
+            let t = Double(k) / 16_000
+            return noise[k] + ((Int(t / 0.15) % 2 == 1) ? Float(0.3 * sin(2 * Double.pi * 180 * t)) : 0)
+        }
+        let whole = try FaceVideoAnalyzer(tracker: try tracker(), audio: audio)
+        let live = try FaceVideoAnalyzer(tracker: try tracker(), liveAudioSampleRate: 16_000)
+        let silent = try FaceVideoAnalyzer(tracker: try tracker(), audio: nil)
+        let photo = try VisionFixtures.image("obama.pgm")
+        var fed = 0
+        for k in 0..<20 {
+            let time = Double(k) / 20
+            while Double(fed) / 16_000 <= time, fed < audio.count {
+                live.addAudio(Array(audio[fed..<min(fed + 320, audio.count)]), startTime: Double(fed) / 16_000)
+                fed += 320
+            }
+            let a = try whole.process(photo, time: time), b = try live.process(photo, time: time), c = try silent.process(photo, time: time)
+            XCTAssertEqual(a.voiced, b.voiced, "frame \(k)")
+            XCTAssertEqual(a.faces.map(\.speaking), b.faces.map(\.speaking), "frame \(k)")
+            XCTAssertTrue(a.faces.allSatisfy { $0.speaking != nil })
+            XCTAssertTrue(c.faces.allSatisfy { $0.speaking == nil }, "no audio, no speaking probability")
+        }
     }
 }

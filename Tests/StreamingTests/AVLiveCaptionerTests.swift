@@ -13,6 +13,8 @@ final class AVLiveCaptionerTests: XCTestCase {
     struct Run {
         var finals: [StreamingEvent] = []
         var partials: [StreamingEvent] = []
+        /// Capture time of the audio that had arrived when each final came out.
+        var finalAudioTimes: [Double] = []
     }
 
     /// Feeds `audio` (16 kHz) and `frames` (64 × 64 crops at 25 fps) from capture time `start`;
@@ -22,8 +24,10 @@ final class AVLiveCaptionerTests: XCTestCase {
         let captioner = try LiveCaptioner(model: model)
         var run = Run()
         var nextFrame = 0
-        func collect(_ events: [StreamingEvent]) {
-            for e in events { if e.kind == .final { run.finals.append(e) } else { run.partials.append(e) } }
+        func collect(_ events: [StreamingEvent], audioUntil: Double) {
+            for e in events {
+                if e.kind == .final { run.finals.append(e); run.finalAudioTimes.append(audioUntil) } else { run.partials.append(e) }
+            }
         }
         for lo in Swift.stride(from: 0, to: audio.count, by: 320) {
             let hi = min(audio.count, lo + 320)
@@ -33,9 +37,9 @@ final class AVLiveCaptionerTests: XCTestCase {
                                                    sequence: UInt64(nextFrame)))
                 nextFrame += 1
             }
-            collect(try captioner.accept(audio[lo..<hi], startTime: start + Double(lo) / 16_000))
+            collect(try captioner.accept(audio[lo..<hi], startTime: start + Double(lo) / 16_000), audioUntil: start + Double(hi) / 16_000)
         }
-        collect(try captioner.finish())
+        collect(try captioner.finish(), audioUntil: start + Double(audio.count) / 16_000)
         return run
     }
 
@@ -78,7 +82,7 @@ final class AVLiveCaptionerTests: XCTestCase {
         let text = run.finals.map(\.text).joined(separator: " ").lowercased()
         let cer = Self.characterErrorRate(text, av.text)
         let firstPartial = run.partials.first.map { String(format: "%.2f", $0.start - 5001.123) } ?? "none"
-        print("av live: final \"\(text)\" CER \(String(format: "%.3f", cer)) (offline \"\(reference)\"); speech from 5001.123 s, final span \(run.finals.map { String(format: "%.2f–%.2f", $0.start - 5001.123, $0.end - 5001.123) }) s, first partial from \(firstPartial) s, relative to the speech")
+        print("av live: final \"\(text)\" CER \(String(format: "%.3f", cer)) (offline \"\(reference)\"); speech from 5001.123 s, final span \(run.finals.map { String(format: "%.2f–%.2f", $0.start - 5001.123, $0.end - 5001.123) }) s, first partial from \(firstPartial) s, relative to the speech; end of speech -> final \(run.finalAudioTimes.map { String(format: "%.2f", $0 - 5001.123 - Double(clip.count) / 16_000) }) s of audio")
         XCTAssertLessThanOrEqual(cer, 0.35, "live final \"\(text)\" for \"\(av.text)\" (offline \"\(reference)\"); partials: \(run.partials.map(\.text))")
     }
 }

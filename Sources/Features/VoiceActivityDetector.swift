@@ -9,6 +9,14 @@ import Foundation
 /// when it is `thresholdDb` above the floor and above `minimumLevelDb`. Speech starts after
 /// `onsetFrames` loud frames in a row and lasts until `hangoverMilliseconds` after the last loud
 /// frame.
+///
+/// After digital silence (exact zeros: a zero-padded file, a muted or not yet running input) the
+/// floor is unknown, and the first frames of signal may be the speech itself: taken as the floor,
+/// they would hide the speech until a pause teaches the real floor (issue 13: an onset 0.44 s
+/// late, mid-word). So until `floorLearningSeconds` of signal have been averaged, a stream that
+/// began in digital silence uses at most `unknownFloorDb` as its floor (a quiet room's background
+/// lies below it; speech rises 10 dB above it at once). A floor learnt before a later stretch of
+/// digital silence stays: the room has not changed because the input was muted.
 public struct VoiceActivityDetector: Sendable {
     public struct Configuration: Equatable, Sendable {
         public var sampleRate = AudioRate.model
@@ -18,6 +26,10 @@ public struct VoiceActivityDetector: Sendable {
         public var floorWindowSeconds = 3.0
         public var onsetFrames = 2
         public var hangoverMilliseconds = 200
+        /// The highest floor assumed after digital silence, until the floor is learnt.
+        public var unknownFloorDb: Float = -45
+        /// Seconds of signal (after digital silence) before the learnt floor alone decides.
+        public var floorLearningSeconds = 1.0
         public init() {}
     }
 
@@ -46,7 +58,9 @@ public struct VoiceActivityDetector: Sendable {
     private var loudRun = 0
     private var framesSinceLoud = Int.max
     private var speaking = false
+    private var sawDigitalSilence = false // before the floor was learnt
     private let hangoverFrames: Int
+    private let learningFrames: Int       // 100-ms averages that make a learnt floor
 
     public init(configuration: Configuration = Configuration()) throws {
         let c = configuration
@@ -74,12 +88,19 @@ public struct VoiceActivityDetector: Sendable {
         guard c.hangoverMilliseconds >= 0 && c.hangoverMilliseconds <= 2000 else {
             throw bad("hangover_ms", c.hangoverMilliseconds, "expected milliseconds between 0 and 2000")
         }
+        guard c.unknownFloorDb.isFinite && c.unknownFloorDb < 0 else {
+            throw bad("unknown_floor_db", c.unknownFloorDb, "expected a negative dBFS level")
+        }
+        guard c.floorLearningSeconds.isFinite && c.floorLearningSeconds >= 0 && c.floorLearningSeconds <= c.floorWindowSeconds else {
+            throw bad("floor_learning_s", c.floorLearningSeconds, "expected seconds between 0 and floor_window_s (\(c.floorWindowSeconds))")
+        }
         self.configuration = c
         self.frameLength = c.sampleRate * c.frameMilliseconds / 1000
         let historyFrames = Int(c.floorWindowSeconds * 1000) / c.frameMilliseconds
         self.history = [Float](repeating: 0, count: max(1, historyFrames))
         self.hangoverFrames = c.hangoverMilliseconds / c.frameMilliseconds
         self.recent = [Float](repeating: 0, count: max(1, 100 / c.frameMilliseconds))
+        self.learningFrames = Int(c.floorLearningSeconds * 1000) / c.frameMilliseconds
     }
 
     /// Feeds samples whose first sample is at `startTime` (seconds); returns the frames completed.
@@ -144,6 +165,11 @@ public struct VoiceActivityDetector: Sendable {
             // Start-up, before the first 100-ms average: the quietest frame so far.
             for i in 0..<recentCount { floor = min(floor, 10 * log10f(recent[i])) }
             if recentCount == 0 { floor = configuration.minimumLevelDb }
+        }
+        if level <= VoiceActivityDetector.digitalSilenceDb, historyCount < learningFrames { sawDigitalSilence = true }
+        if sawDigitalSilence, historyCount < learningFrames {
+            // The floor is still unknown after digital silence: what was heard so far may be speech.
+            floor = min(floor, configuration.unknownFloorDb)
         }
         let loud = level > floor + configuration.thresholdDb && level > configuration.minimumLevelDb
         if loud { loudRun += 1; framesSinceLoud = 0 } else {

@@ -13,6 +13,8 @@ final class AVLiveCaptionerTests: XCTestCase {
     struct Run {
         var finals: [StreamingEvent] = []
         var partials: [StreamingEvent] = []
+        /// Capture time of the audio that had arrived when each final came out.
+        var finalAudioTimes: [Double] = []
     }
 
     /// Feeds `audio` (16 kHz) and `frames` (64 × 64 crops at 25 fps) from capture time `start`;
@@ -22,8 +24,10 @@ final class AVLiveCaptionerTests: XCTestCase {
         let captioner = try LiveCaptioner(model: model)
         var run = Run()
         var nextFrame = 0
-        func collect(_ events: [StreamingEvent]) {
-            for e in events { if e.kind == .final { run.finals.append(e) } else { run.partials.append(e) } }
+        func collect(_ events: [StreamingEvent], audioUntil: Double) {
+            for e in events {
+                if e.kind == .final { run.finals.append(e); run.finalAudioTimes.append(audioUntil) } else { run.partials.append(e) }
+            }
         }
         for lo in Swift.stride(from: 0, to: audio.count, by: 320) {
             let hi = min(audio.count, lo + 320)
@@ -33,9 +37,9 @@ final class AVLiveCaptionerTests: XCTestCase {
                                                    sequence: UInt64(nextFrame)))
                 nextFrame += 1
             }
-            collect(try captioner.accept(audio[lo..<hi], startTime: start + Double(lo) / 16_000))
+            collect(try captioner.accept(audio[lo..<hi], startTime: start + Double(lo) / 16_000), audioUntil: start + Double(hi) / 16_000)
         }
-        collect(try captioner.finish())
+        collect(try captioner.finish(), audioUntil: start + Double(audio.count) / 16_000)
         return run
     }
 
@@ -52,12 +56,9 @@ final class AVLiveCaptionerTests: XCTestCase {
     }
 
     func testPaddedClipThroughTheLiveCaptionerGivesTheClipsText() throws {
-        // Open (issue 13): after the 1 s of zeros the VAD learns its floor from the speech and
-        // opens the utterance 0.44 s late, past the preroll, so the model starts mid-word. The VAD
-        // fix (commit eaf9ae1) broke EndToEndLiveTests and was reverted. CAPTIOND_AV_DAEMON_TEST=1 runs it.
-        if ProcessInfo.processInfo.environment["CAPTIOND_AV_DAEMON_TEST"] != "1" {
-            throw XCTSkip("known regression (issue 13): VAD onset after digital silence is late")
-        }
+        // Issue 13: after the 1 s of zeros the VAD used to learn its floor from the speech and open
+        // the utterance 0.44 s late, past the preroll, so the model started mid-word (CER 2.09).
+        // The VAD now assumes an unknown floor after digital silence (`unknownFloorDb`).
         let av = try AVTestCheckpoint.make()
         let recognizer = try AVRecognizer(path: av.checkpoint)
         let clip = try WAVFile(contentsOf: av.audio).monoSamples()
@@ -80,6 +81,8 @@ final class AVLiveCaptionerTests: XCTestCase {
         XCTAssertEqual(run.finals.count, 1, "finals: \(run.finals.map(\.text))")
         let text = run.finals.map(\.text).joined(separator: " ").lowercased()
         let cer = Self.characterErrorRate(text, av.text)
+        let firstPartial = run.partials.first.map { String(format: "%.2f", $0.start - 5001.123) } ?? "none"
+        print("av live: final \"\(text)\" CER \(String(format: "%.3f", cer)) (offline \"\(reference)\"); speech from 5001.123 s, final span \(run.finals.map { String(format: "%.2f–%.2f", $0.start - 5001.123, $0.end - 5001.123) }) s, first partial from \(firstPartial) s, relative to the speech; end of speech -> final \(run.finalAudioTimes.map { String(format: "%.2f", $0 - 5001.123 - Double(clip.count) / 16_000) }) s of audio")
         XCTAssertLessThanOrEqual(cer, 0.35, "live final \"\(text)\" for \"\(av.text)\" (offline \"\(reference)\"); partials: \(run.partials.map(\.text))")
     }
 }

@@ -1,3 +1,4 @@
+import CaptionCore
 import Features
 import Foundation
 
@@ -36,7 +37,7 @@ public final class FaceVideoAnalyzer {
     private var frameIndex = 0
     public let hasAudio: Bool
 
-    public init(tracker: FaceTracker, audio: [Float]?, sampleRate: Int = 16_000) throws {
+    public init(tracker: FaceTracker, audio: [Float]?, sampleRate: Int = AudioRate.model) throws {
         self.tracker = tracker
         hasAudio = audio != nil
         if let audio {

@@ -101,6 +101,9 @@ public final class FrameRing: @unchecked Sendable {
         wakeup.wait(timeout: timeout) { written.load(ordering: .acquiring) > readIndex.load(ordering: .relaxed) }
     }
 
+    /// Any thread: ends the consumer's current `waitForFrame` now (e.g. to stop its thread).
+    public func interruptWait() { wakeup.interrupt() }
+
     /// The oldest unread frame (consumer thread only), or nil when none waits.
     public func pop() -> VideoFrame? {
         var r = readIndex.load(ordering: .relaxed)

@@ -7,13 +7,22 @@ import Dispatch
 final class ReaderWakeup: @unchecked Sendable {
     private let waiting = ManagedAtomic<Bool>(false)
     private let semaphore = DispatchSemaphore(value: 0)
+    private let interrupted = ManagedAtomic<Bool>(false)
 
     /// Writer side: call after publishing new items.
     func notify() {
         if waiting.exchange(false, ordering: .acquiringAndReleasing) { semaphore.signal() }
     }
 
-    /// Reader side: waits until `ready()` is true or `timeout` seconds pass; returns `ready()`.
+    /// Any thread: ends the reader's current wait now (or its next one, if it is not waiting),
+    /// e.g. so a consumer thread can be stopped without waiting out its timeout.
+    func interrupt() {
+        interrupted.store(true, ordering: .sequentiallyConsistent)
+        semaphore.signal()
+    }
+
+    /// Reader side: waits until `ready()` is true, `interrupt()` or `timeout` seconds pass;
+    /// returns `ready()`.
     func wait(timeout: Double, until ready: () -> Bool) -> Bool {
         if ready() { return true }
         let deadline = DispatchTime.now() + max(0, timeout)
@@ -26,6 +35,10 @@ final class ReaderWakeup: @unchecked Sendable {
                 return ready()
             }
             if ready() { return true }
+            if interrupted.exchange(false, ordering: .acquiringAndReleasing) {
+                waiting.store(false, ordering: .relaxed)
+                return ready()
+            }
         }
     }
 }

@@ -51,6 +51,9 @@ public final class SampleRing: @unchecked Sendable {
         wakeup.wait(timeout: timeout) { samples.available > 0 }
     }
 
+    /// Any thread: ends the consumer's current `waitForSamples` now (e.g. to stop its thread).
+    public func interruptWait() { wakeup.interrupt() }
+
     /// The oldest unread samples, up to `maxCount` (consumer thread only), or nil when none wait.
     /// Samples dropped before them are counted in `totalDropped`.
     public func read(maxCount: Int) -> AudioChunk? {

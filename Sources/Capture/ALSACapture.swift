@@ -71,7 +71,7 @@ public final class ALSACapture: @unchecked Sendable {
                 want = min(want, limit - totalFrames)
                 if want <= 0 { break }
             }
-            if configuration.paceRealTime { session.sleepUntilPeriodCaptured(want, stopFlag: loop.stopFlag) }
+            if configuration.paceRealTime { session.sleepUntilPeriodCaptured(want, loop: loop) }
             session.zeroBuffer()
             let n = session.buffer.withUnsafeMutableBytes { raw in
                 raw.baseAddress.map { pcm.read(into: $0, frames: want) } ?? -Int(EINVAL)
@@ -86,8 +86,12 @@ public final class ALSACapture: @unchecked Sendable {
                 continue
             }
             switch Int32(-n) {
-            case 0, EAGAIN, EINTR:
-                usleep(1000)
+            case EINTR:
+                continue   // a signal interrupted the blocking read: read again
+            case 0, EAGAIN:
+                // The PCM is opened blocking, so a read returns data or an error; should a plugin
+                // return nothing, wait one period rather than spin.
+                loop.sleep(Double(session.params.periodFrames) / Double(session.params.rate))
             case EPIPE:
                 update { $0.overruns += 1 }
                 let rc = pcm.prepare()
@@ -96,7 +100,9 @@ public final class ALSACapture: @unchecked Sendable {
             case ESTRPIPE:
                 update { $0.suspends += 1 }
                 var rc = pcm.resume()
-                while rc == -EAGAIN, !stopping { usleep(10_000); rc = pcm.resume() }
+                // alsa-lib gives no event for the end of a suspend: retry resume() every 10 ms
+                // (as alsa-lib's own examples do) until it stops answering -EAGAIN, or stop().
+                while rc == -EAGAIN, !stopping { loop.sleep(0.01); rc = pcm.resume() }
                 if rc < 0 { rc = pcm.prepare() }
                 session.reanchor()
                 if rc < 0 { try reopen(&pcm, &session, reason: "resume after suspend failed (\(rc))") }
@@ -124,7 +130,7 @@ public final class ALSACapture: @unchecked Sendable {
                 log("capture: giving up on '\(configuration.device)' after \(max) attempts")
                 throw CaptureError.gaveUp(device: configuration.device, attempts: max, lastError: lastError)
             }
-            Session.sleep(delay, stopFlag: loop.stopFlag)
+            loop.sleep(delay)
             if stopping { break }
             do {
                 let fresh = try open()
@@ -189,20 +195,10 @@ struct Session {
         deviceFramesSinceAnchor = 0
     }
 
-    mutating func sleepUntilPeriodCaptured(_ frames: Int, stopFlag: ManagedAtomic<Bool>) {
+    mutating func sleepUntilPeriodCaptured(_ frames: Int, loop: CaptureLoopThread) {
         let anchor = anchorTime ?? MonotonicClock.now()
         anchorTime = anchor
         let due = anchor + Double(deviceFramesSinceAnchor + frames) / Double(params.rate)
-        Session.sleep(due - MonotonicClock.now(), stopFlag: stopFlag)
-    }
-
-    /// Sleeps up to `seconds` in slices of at most 50 ms, returning early on stop.
-    static func sleep(_ seconds: Double, stopFlag: ManagedAtomic<Bool>) {
-        var left = seconds
-        while left > 0, !stopFlag.load(ordering: .acquiring) {
-            let slice = min(left, 0.05)
-            usleep(UInt32(slice * 1_000_000))
-            left -= slice
-        }
+        loop.sleep(due - MonotonicClock.now())
     }
 }

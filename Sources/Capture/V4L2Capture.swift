@@ -90,7 +90,7 @@ public final class V4L2Capture: @unchecked Sendable {
                 log("capture: giving up on \(configuration.path) after \(max) attempts")
                 throw CaptureError.gaveUp(device: configuration.path, attempts: max, lastError: lastError)
             }
-            Session.sleep(delay, stopFlag: loop.stopFlag)
+            loop.sleep(delay)
             if stopping { return nil }
             do {
                 let cam = try V4L2Camera(device: device, configuration: configuration)

@@ -238,6 +238,18 @@ extension Daemon {
                             hotwords: s.model.hotwords, script: s.model.script.rawValue)
     }
 
+    /// Waits until `condition` holds for `status()` or `timeout` seconds pass; returns whether it
+    /// held. Woken by the pipeline loop each time it updates the figures (at least every 0.1 s
+    /// while it runs, so an update between the check and the wait delays the wake, never loses it).
+    func waitForStatus(timeout: Double, until condition: (StatusReport) -> Bool) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        while !condition(status()) {
+            lock.lock(); let woken = lock.wait(until: deadline); lock.unlock()
+            if !woken { return condition(status()) }
+        }
+        return true
+    }
+
     func statusLine() -> String {
         let s = status()
         return "\(s.state): model \(s.model) (\(s.language), \(s.task)), rtf \(String(format: "%.2f", s.rtf)), lag \(String(format: "%.1f", s.lag)) s\(s.warning.map { " (\($0))" } ?? ""), \(s.subscribers) subscriber(s), \(s.audioDropped) samples dropped"

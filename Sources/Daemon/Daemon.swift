@@ -276,6 +276,7 @@ public final class Daemon {
             snapshot.lag = recognizer?.lag ?? 0; snapshot.maxLag = recognizer?.maxLag ?? 0; snapshot.warning = warning
             if let a { snapshot.audio = a }
             if let v { snapshot.video = v }
+            lock.broadcast()   // wakes `waitForStatus`
             lock.unlock()
 
             let now = MonotonicClock.now()

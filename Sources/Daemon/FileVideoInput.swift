@@ -3,7 +3,7 @@ import CaptionCore
 import Capture
 
 /// `video.source = "file"`: a Y4M file (or FIFO, "-" for standard input) at its own frame rate,
-/// read on its own thread (the pacing sleeps there) into a frame ring the pipeline thread drains.
+/// read on its own thread (the pacing sleeps there) into a frame ring the `VideoPump` drains.
 /// Dropped: frames the reader skipped (sequence gaps), frames the ring overwrote or refused.
 final class FileVideoInput: VideoInput {
     let config: DaemonConfig.Video
@@ -69,6 +69,10 @@ final class FileVideoInput: VideoInput {
         while let f = ring.pop() { frames.append(f) }
         return frames
     }
+
+    func waitForFrames(timeout: Double) -> Bool { ring.waitForFrame(timeout: timeout) }
+
+    func interruptWait() { ring.interruptWait() }
 
     var isRunning: Bool { lock.lock(); defer { lock.unlock() }; return running }
 

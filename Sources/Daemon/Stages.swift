@@ -39,6 +39,11 @@ public protocol VideoInput: AnyObject {
     /// Frames captured since the last call, oldest first; never blocks. One consumer thread only
     /// (the daemon's `VideoPump`).
     func take() -> [VideoFrame]
+    /// Waits, woken by the capture thread (not polling), until `take()` has a frame, `interruptWait()`
+    /// is called or `timeout` seconds pass; returns whether a frame waits. Consumer thread only.
+    func waitForFrames(timeout: Double) -> Bool
+    /// Any thread: ends the consumer's current `waitForFrames` now (to stop the consumer).
+    func interruptWait()
     /// False once the source has ended or failed (a file at its end).
     var isRunning: Bool { get }
     func stop()

@@ -3,7 +3,7 @@ import CaptionCore
 import Capture
 
 /// `video.source = "v4l2"`: a camera read by `V4L2Capture` on its own thread into a frame ring the
-/// pipeline thread drains (no other thread in between). Dropped: frames the ring overwrote, the
+/// daemon's `VideoPump` drains as frames arrive (woken by the ring). Dropped: frames the ring overwrote, the
 /// driver's sequence gaps, malformed buffers and frames the ring refused.
 final class V4L2VideoInput: VideoInput {
     let config: DaemonConfig.Video
@@ -39,6 +39,10 @@ final class V4L2VideoInput: VideoInput {
         while let f = ring.pop() { frames.append(f) }
         return frames
     }
+
+    func waitForFrames(timeout: Double) -> Bool { ring.waitForFrame(timeout: timeout) }
+
+    func interruptWait() { ring.interruptWait() }
 
     var isRunning: Bool { capture != nil }
 

@@ -2,8 +2,9 @@ import Foundation
 import CaptionCore
 import Streaming
 
-/// The camera's consumer thread: drains a `VideoInput`'s frame ring as frames arrive (every
-/// `period` seconds), whatever the pipeline thread is doing, and hands each frame
+/// The camera's consumer thread: drains a `VideoInput`'s frame ring as frames arrive (it sleeps in
+/// the ring's wait until the capture thread pushes one: no polling), whatever the pipeline thread
+/// is doing, and hands each frame
 ///  - to the recognizer's `frameSink` (the face analysis' own thread) at once, and
 ///  - to a mailbox the pipeline thread takes from (`take()`), only while the recognizer needs
 ///    frames there (a model that reads the camera, or an analysis without its own thread).
@@ -15,7 +16,8 @@ import Streaming
 final class VideoPump: VideoInput, @unchecked Sendable {
     let input: VideoInput
     let capacity: Int
-    let period: Double
+    /// The bound of one wait for a frame (only an ended input ever reaches it).
+    let waitBound: Double
     private let condition = NSCondition()
     private var mailbox: [VideoFrame] = []
     private var sink: VideoFrameSink?
@@ -24,9 +26,10 @@ final class VideoPump: VideoInput, @unchecked Sendable {
     private var running = false
     private var thread: Thread?
     private var finished = false
+    private var interrupted = false
 
-    init(_ input: VideoInput, capacity: Int = 90, period: Double = 0.01) {
-        self.input = input; self.capacity = max(1, capacity); self.period = period
+    init(_ input: VideoInput, capacity: Int = 90, waitBound: Double = 1) {
+        self.input = input; self.capacity = max(1, capacity); self.waitBound = waitBound
     }
 
     /// Starts the inner input and the pump thread.
@@ -56,10 +59,24 @@ final class VideoPump: VideoInput, @unchecked Sendable {
         return out
     }
 
+    /// Waits until the mailbox holds a frame (woken by the pump thread), `interruptWait()` or
+    /// `timeout` seconds.
+    func waitForFrames(timeout: Double) -> Bool {
+        condition.lock(); defer { condition.unlock() }
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        while mailbox.isEmpty && !interrupted && condition.wait(until: deadline) {}
+        interrupted = false
+        return !mailbox.isEmpty
+    }
+
+    func interruptWait() { condition.lock(); interrupted = true; condition.broadcast(); condition.unlock() }
+
     var isRunning: Bool { input.isRunning }
 
     func stop() {
-        condition.lock(); running = false; condition.broadcast()
+        condition.lock(); running = false; condition.broadcast(); condition.unlock()
+        input.interruptWait()   // the pump thread sleeps in the input's wait: end it now
+        condition.lock()
         while thread != nil && !finished { condition.wait() }
         condition.unlock()
         thread = nil
@@ -87,18 +104,19 @@ final class VideoPump: VideoInput, @unchecked Sendable {
             mailboxDropped += mailbox.count - capacity
             mailbox.removeFirst(mailbox.count - capacity)
         }
+        condition.broadcast()
         condition.unlock()
     }
 
+    /// The pump thread: sleeps in the input's wait until the capture thread pushes a frame, drains
+    /// it, and again; `stop()` interrupts the wait. (The bound, 1 s, only matters for an input whose
+    /// source has ended: the thread then wakes once a second until stopped.)
     private func pump() {
         while true {
             condition.lock()
             if !running { finished = true; condition.broadcast(); condition.unlock(); return }
             condition.unlock()
-            pumpOnce()
-            condition.lock()
-            if running { _ = condition.wait(until: Date(timeIntervalSinceNow: period)) }
-            condition.unlock()
+            if input.waitForFrames(timeout: waitBound) { pumpOnce() }
         }
     }
 }

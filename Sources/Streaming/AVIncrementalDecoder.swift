@@ -55,7 +55,7 @@ public final class AVIncrementalDecoder {
     }
 
     /// Capture time just after the last sample fed.
-    public var audioEnd: Double { origin + Double(samplesFed) / 16_000 }
+    public var audioEnd: Double { origin + Double(samplesFed) / Double(AudioRate.model) }
 
     /// Time of the next frame to run (its start).
     public var nextFrameStart: Double { origin + Double(framesDone) * Self.frameSeconds }

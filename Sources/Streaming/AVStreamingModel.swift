@@ -19,7 +19,7 @@ public protocol VideoStreamingModel: StreamingModel {
 /// causal state at the window's start, as a clip starts in training; video is used from then on
 /// when the camera delivered a frame within the last second.
 public final class AVStreamingModel: VideoStreamingModel {
-    public let sampleRate = 16_000
+    public let sampleRate = AudioRate.model
     public let language = "en"
     public let incremental = true
     public let hasFinalPass = true
@@ -76,7 +76,7 @@ public final class AVStreamingModel: VideoStreamingModel {
 
     public func decodeWindow(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
         advance(samples, startTime: startTime)
-        return decoder?.hypothesis(from: startTime, to: startTime + Double(samples.count) / 16_000) ?? Hypothesis(words: [], avgLogProb: 0, noSpeechProb: 0, compressionRatio: 1)
+        return decoder?.hypothesis(from: startTime, to: startTime + Double(samples.count) / Double(sampleRate)) ?? Hypothesis(words: [], avgLogProb: 0, noSpeechProb: 0, compressionRatio: 1)
     }
 
     public func decodeUtterance(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
@@ -88,7 +88,7 @@ public final class AVStreamingModel: VideoStreamingModel {
     /// window's start begins model frame 0 (≤ one frame of the window's start, preroll, is skipped),
     /// so model frame k shows the camera frame k as in training.
     private func advance(_ samples: ArraySlice<Float>, startTime: Double) {
-        let end = startTime + Double(samples.count) / 16_000
+        let end = startTime + Double(samples.count) / Double(sampleRate)
         let restart = decoder.map { startTime > $0.audioEnd + 0.01 || startTime < decoderWindowStart - 0.01 } ?? true
         if restart {
             decoderWindowStart = startTime
@@ -103,7 +103,7 @@ public final class AVStreamingModel: VideoStreamingModel {
             decoder = d
         }
         guard let d = decoder, end > d.audioEnd else { return }
-        let skip = max(0, Int(((d.audioEnd - startTime) * 16_000).rounded()))
+        let skip = max(0, Int(((d.audioEnd - startTime) * Double(sampleRate)).rounded()))
         guard skip < samples.count else { return }
         d.feed(samples[(samples.startIndex + skip)...])
     }
@@ -118,7 +118,7 @@ extension AVStreamingModel {
         let n = AVIncrementalDecoder.samplesPerFrame
         var k = 0
         while true {
-            let lo = samples.startIndex + max(0, Int(((origin - startTime) * 16_000).rounded())) + k * n
+            let lo = samples.startIndex + max(0, Int(((origin - startTime) * Double(AudioRate.model)).rounded())) + k * n
             guard lo + n <= samples.endIndex else { return origin }
             if VoiceActivityDetector.levelDb(samples[lo..<(lo + n)]) > VoiceActivityDetector.digitalSilenceDb {
                 return origin + Double(k) * AVIncrementalDecoder.frameSeconds

@@ -1,3 +1,4 @@
+import CaptionCore
 import Features
 import Foundation
 
@@ -90,7 +91,7 @@ public final class FaceVideoAnalyzer {
         }
     }
 
-    public init(tracker: FaceTracker, audio: [Float]?, sampleRate: Int = 16_000) throws {
+    public init(tracker: FaceTracker, audio: [Float]?, sampleRate: Int = AudioRate.model) throws {
         self.tracker = tracker
         self.sampleRate = sampleRate
         hasAudio = audio != nil

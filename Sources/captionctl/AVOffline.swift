@@ -63,7 +63,7 @@ struct AVOffline {
         decoder.feed(samples[...])
         let frames = crops.map { $0.count }
         decoder.finishClip(frames: frames)
-        let duration = Double(samples.count) / 16_000
+        let duration = Double(samples.count) / Double(AudioRate.model)
         let h = decoder.hypothesis(from: 0, to: Double(decoder.framesDone + 1) * AVIncrementalDecoder.frameSeconds)
         return Result(text: h.text, hypothesis: h, frames: decoder.framesDone, duration: duration,
                       millisecondsPerFrame: decoder.millisecondsPerFrame)

@@ -1,3 +1,4 @@
+import CaptionCore
 import Features
 import Foundation
 import Metrics
@@ -77,7 +78,7 @@ struct CorpusEvaluation {
                 }
             } else { text = "" }
             processing += Date().timeIntervalSince(started)
-            audioSeconds += Double(samples.count) / 16_000
+            audioSeconds += Double(samples.count) / Double(AudioRate.model)
             hypotheses.append(text)
             references.append([e.text])
             progress.update(fraction: Double(i + 1) / Double(clips.count), processed: audioSeconds, unit: "audio s")

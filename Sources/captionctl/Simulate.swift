@@ -99,8 +99,8 @@ struct Simulate: ParsableCommand {
             events += new
         }
         for start in stride(from: 0, to: samples.count, by: chunk) {
-            let t = origin + Double(start) / 16_000
-            let end = origin + Double(min(samples.count, start + chunk)) / 16_000
+            let t = origin + Double(start) / Double(AudioRate.model)
+            let end = origin + Double(min(samples.count, start + chunk)) / Double(AudioRate.model)
             while let f = frames, let next = try f.next(until: end - origin) {
                 let t0 = ThreadCPUTime.now()
                 captioner.accept(video: VideoFrame(width: next.width, height: next.height, luma: next.luma,
@@ -109,10 +109,10 @@ struct Simulate: ParsableCommand {
                 frameCount += 1
             }
             try emit(try captioner.accept(audio: AudioChunk(samples: Array(samples[start..<min(samples.count, start + chunk)]),
-                                                            startTime: t, sampleRate: 16_000)))
+                                                            startTime: t, sampleRate: AudioRate.model)))
         }
         try emit(try captioner.finishUtterance())
-        var summary = String(format: "simulate: %.1f s of audio, %d finals, %d words, gate %@", Double(samples.count) / 16_000,
+        var summary = String(format: "simulate: %.1f s of audio, %d finals, %d words, gate %@", Double(samples.count) / Double(AudioRate.model),
                              events.filter { if case .final = $0 { return true }; return false }.count, wordsShown, gate.rawValue)
         if frameCount > 0 {
             let fps = frames?.framesPerSecond ?? 0

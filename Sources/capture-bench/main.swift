@@ -95,27 +95,64 @@ let wallStart = MonotonicClock.now()
 audioCapture?.start()
 videoCapture?.start()
 
+// The consumer waits on the rings' wake-ups (no polling): audio is drained on a thread of its
+// own, frames on this one.
+final class AudioDrain: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    private var stopping = false
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ ring: SampleRing) {
+        Thread { [self] in
+            while !lock.withLock({ stopping }) {
+                _ = ring.waitForSamples(timeout: 1)
+                while let chunk = ring.read(maxCount: 4096) { lock.withLock { count += chunk.samples.count } }
+            }
+            done.signal()
+        }.start()
+    }
+
+    /// Stops the thread (interrupting its wait) and returns the samples it drained.
+    func stop(_ ring: SampleRing) -> Int {
+        lock.withLock { stopping = true }
+        ring.interruptWait()
+        done.wait()
+        while let chunk = ring.read(maxCount: 4096) { count += chunk.samples.count }
+        return lock.withLock { count }
+    }
+}
+let audioDrain = audioCapture == nil ? nil : AudioDrain(audioRing)
 var samples = 0
 var frames: UInt64 = 0
 var lastSequence: UInt64?
 var sequenceGaps: UInt64 = 0
 let deadline = wallStart + options.seconds
-while true {
-    while let chunk = audioRing.read(maxCount: 4096) { samples += chunk.samples.count }
-    while let f = frameRing.pop() {
-        frames += 1
-        if let last = lastSequence, f.sequence != last + 1 { sequenceGaps += 1 }
-        lastSequence = f.sequence
-        if options.printFrames {
-            print("frame seq=\(f.sequence) size=\(f.width)x\(f.height) pixel0=\(f.luma[0]) pixel1=\(f.luma.count > 1 ? f.luma[1] : 0) t=\(String(format: "%.6f", f.timestamp))")
+if videoCapture == nil {
+    _ = audioCapture?.wait()   // ends at its frame limit (`--seconds` of audio)
+} else {
+    while true {
+        while let f = frameRing.pop() {
+            frames += 1
+            if let last = lastSequence, f.sequence != last + 1 { sequenceGaps += 1 }
+            lastSequence = f.sequence
+            if options.printFrames {
+                print("frame seq=\(f.sequence) size=\(f.width)x\(f.height) pixel0=\(f.luma[0]) pixel1=\(f.luma.count > 1 ? f.luma[1] : 0) t=\(String(format: "%.6f", f.timestamp))")
+            }
         }
+        let now = MonotonicClock.now()
+        if let limit = options.frames { if frames >= limit { break } } else if now >= deadline { break }
+        if let v = videoCapture, v.statistics.frames == 0, now > wallStart + 5 {
+            break  // the camera never delivered; the summary says so
+        }
+        // Until the next frame, the end of the run, or the 5-s "no camera" bound (with --frames,
+        // a camera that stops for 60 s also ends the run).
+        let bound = frames == 0 ? min(wallStart + 5.001, options.frames == nil ? deadline : .infinity)
+                                : (options.frames == nil ? deadline : now + 60)
+        if !frameRing.waitForFrame(timeout: max(0.001, bound - now)), options.frames != nil, frames > 0 { break }
     }
-    if let limit = options.frames { if frames >= limit { break } } else if MonotonicClock.now() >= deadline { break }
-    if let v = videoCapture, v.statistics.frames == 0, MonotonicClock.now() > wallStart + 5 {
-        break  // the camera never delivered; the summary says so
-    }
-    usleep(10_000)
 }
+samples = audioDrain?.stop(audioRing) ?? 0
 let audioError = audioCapture?.stop()
 let videoError = videoCapture?.stop()
 let wall = MonotonicClock.now() - wallStart

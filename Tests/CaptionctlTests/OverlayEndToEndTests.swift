@@ -106,10 +106,12 @@ final class OverlayEndToEndTests: ChildProcessTestCase {
         }
         XCTAssertTrue(read(overlayErr).contains("waiting for captiond"), read(overlayErr))
 
-        let daemon = try spawn("captiond", ["--config", config], stderr: dir.appendingPathComponent("captiond.log"))
-        try waitFor("captiond to answer") {
-            daemon.isRunning && (try? CommandRunner.run("captionctl", ["status", "--socket", control]).status) == 0
-        }
+        let notify = try notifySocket("notify.sock")
+        _ = try spawn("captiond", ["--config", config], stderr: dir.appendingPathComponent("captiond.log"),
+                      environment: ["NOTIFY_SOCKET": notify.path])
+        try notify.waitForReady("captiond")   // its sockets listen
+        let watcher = try CaptionSubscription(path: captions)   // for the status events
+        try watcher.setTimeout(60)
         let direct = try DirectSubscriber(path: captions)
         try waitFor("the overlay to reconnect", timeout: 30) { read(overlayErr).contains("connected to \(captions)") }
 
@@ -119,10 +121,11 @@ final class OverlayEndToEndTests: ChildProcessTestCase {
         // Two "state" draws: the embedded state, then the event stream's first message.
         try waitFor("the page to open its event stream", timeout: 60) { drawn(liveLog).filter { $0.event == "state" }.count >= 2 }
 
-        try waitFor("captiond to reach the end of its input", timeout: 180) {
-            let r = try CommandRunner.run("captionctl", ["status", "--json", "--socket", control])
-            return r.stdout.contains("\"state\":\"idle\"") || r.stdout.contains("\"state\": \"idle\"")
-        }
+        // The daemon's status events (every 5 s) say when it reached the end of its input.
+        var idle = false
+        let idleBy = Date(timeIntervalSinceNow: 180)
+        while !idle, Date() < idleBy, let e = try watcher.next() { if case .status(let s) = e { idle = s.state == "idle" } }
+        guard idle else { throw WaitTimedOut("captiond to reach the end of its input", 180) }
         let finals = direct.finals
         guard let last = finals.last else { return XCTFail("the daemon emitted no final; log: \(read(dir.appendingPathComponent("captiond.log")))") }
         try waitFor("the page to draw the last final", timeout: 10) { drawn(liveLog).contains { $0.event == "final" && $0.seq == last.seq } }

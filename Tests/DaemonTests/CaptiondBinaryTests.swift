@@ -45,29 +45,24 @@ final class CaptiondBinaryTests: XCTestCase {
         let a = box.dir + "/act-ctl.sock", b = box.dir + "/act-c.sock"
         // Control first on the command line: only the names can tell the daemon which is which.
         let (p, err) = try spawn(activate, ["-l", a, "-l", b, "--fdname=control:captions", binary, "--config", box.configPath])
-        try waitFor("the activator to listen") { FileManager.default.fileExists(atPath: b) }
-        // The socket file appears at bind(), a moment before the activator's listen(): a connect in
-        // between is refused (ECONNREFUSED), so retry within a bound. Without a connection the
-        // activator never starts captiond and the stderr read below would wait for ever, so it is
-        // stopped first when no connection was made.
-        var fds: [Int32] = []
-        defer { for fd in fds { close(fd) } }
-        var rc: Int32 = -1
-        let deadline = Date().addingTimeInterval(30)
-        while rc != 0 && Date() < deadline {
-            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            fds.append(fd)
-            var addr = sockaddr_un()
-            addr.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, c) in b.utf8.enumerated() { raw[i] = c } }
-            rc = withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
-            if rc != 0 { usleep(20_000) }
+        let log = StderrCollector(err)
+        // The activator prints "Listening on PATH as FD." once every socket listens (the socket
+        // file appears at bind(), a moment before listen(), when a connect would be refused).
+        XCTAssertTrue(try log.wait(for: "the activator to listen on \(b)", timeout: 60) { $0.contains("Listening on \(b)") },
+                      "the activator exited: \(log.text)")
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, c) in b.utf8.enumerated() { raw[i] = c } }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        XCTAssertEqual(rc, 0, "connecting triggers the activation")
+        XCTAssertEqual(rc, 0, "connecting triggers the activation: \(String(cString: strerror(errno)))")
+        // Without a connection the activator never starts captiond: stop it rather than wait.
         if rc != 0 { p.terminate() }
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        try log.waitForEnd("captiond (started by the activator) to exit", timeout: 300)
+        let text = log.text
         p.waitUntilExit()
         XCTAssertTrue(text.contains("socket-activated: captions fd 4, control fd 3"), text)
         XCTAssertFalse(FileManager.default.fileExists(atPath: box.captions), "configured paths are not bound when activated")

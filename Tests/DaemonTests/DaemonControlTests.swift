@@ -20,10 +20,9 @@ final class DaemonControlTests: XCTestCase {
         try readUntil(sub, "a status event") { if case .status = $0 { return true }; return false }
 
         let ctl = try ControlClient(path: box.control)
-        try waitFor("audio and video counters") {
-            let s = try ctl.send(.status).status
-            return (s?.audioSamples ?? 0) > 0 && (s?.videoFrames ?? 0) > 0
-        }
+        // The daemon's own condition: its pipeline loop wakes this wait each time it updates the figures.
+        XCTAssertTrue(daemon.waitForStatus(timeout: 60) { $0.audioSamples > 0 && $0.videoFrames > 0 },
+                      "no audio samples and video frames counted within 60 s: \(daemon.status())")
         let s = try XCTUnwrap(try ctl.send(.status).status)
         XCTAssertEqual(s.state, "running")
         XCTAssertEqual(s.model, "tiny.en")

@@ -94,9 +94,11 @@ final class DaemonFaultTests: XCTestCase {
         p.standardOutput = FileHandle.nullDevice
         let exited = DispatchSemaphore(value: 0)
         p.terminationHandler = { _ in exited.signal() }
+        let watch = try DirectoryWatch(box.dir)   // before the start: no event is missed
         try p.run()
-        // The control socket is bound before anything can block: then SIGTERM must end it.
-        try waitFor("captiond to bind its sockets") { FileManager.default.fileExists(atPath: box.control) || !p.isRunning }
+        // The control socket is bound before anything can block: then SIGTERM must end it. Its file
+        // appearing (inotify) is the event; an early exit makes no event, so it shows as the timeout.
+        try watch.wait(for: "captiond to bind \(box.control)", timeout: 120) { FileManager.default.fileExists(atPath: box.control) || !p.isRunning }
         let status = (try? String(contentsOfFile: "/proc/\(p.processIdentifier)/status", encoding: .utf8)) ?? ""
         kill(p.processIdentifier, SIGTERM)
         if exited.wait(timeout: .now() + 25) != .success {

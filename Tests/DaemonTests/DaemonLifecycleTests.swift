@@ -1,6 +1,7 @@
 import XCTest
 import CaptionCore
 import IPC
+import TestSupport
 @testable import Daemon
 
 final class DaemonLifecycleTests: XCTestCase {

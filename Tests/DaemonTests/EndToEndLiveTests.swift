@@ -79,7 +79,10 @@ final class EndToEndLiveTests: XCTestCase {
         try p.run()
         let stderrText = StderrCollector(err)
         defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
-        try waitFor("the activator to listen") { FileManager.default.fileExists(atPath: aCaptions) }
+        // The activator says "Listening on PATH as FD." once all its sockets listen (after bind and
+        // listen, unlike the socket file, which appears at bind): connect after that line, once.
+        XCTAssertTrue(try stderrText.wait(for: "the activator to listen on \(aControl)", timeout: 60) { $0.contains("Listening on \(aControl)") },
+                      "the activator exited: \(stderrText.text)")
 
         // Connecting activates the daemon; hello comes first.
         let sub = try CaptionSubscription(path: aCaptions)
@@ -179,15 +182,36 @@ final class NotifyLog: @unchecked Sendable {
     }
 }
 
-/// Reads a child's standard error on a thread (so a chatty child never blocks on a full pipe).
+/// Reads a child's standard error on a thread (so a chatty child never blocks on a full pipe);
+/// `wait` sleeps until a chunk arrives (the pipe's readability), not polling.
 final class StderrCollector: @unchecked Sendable {
-    private let lock = NSLock()
+    private let condition = NSCondition()
     private var data = Data()
+    private var ended = false
     init(_ pipe: Pipe) {
         pipe.fileHandleForReading.readabilityHandler = { [self] h in
             let chunk = h.availableData
-            if chunk.isEmpty { h.readabilityHandler = nil } else { lock.withLock { data.append(chunk) } }
+            condition.lock()
+            if chunk.isEmpty { h.readabilityHandler = nil; ended = true } else { data.append(chunk) }
+            condition.broadcast()
+            condition.unlock()
         }
     }
-    var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
+    var text: String { condition.lock(); defer { condition.unlock() }; return String(decoding: data, as: UTF8.self) }
+
+    /// Waits until `match` holds for the text so far (re-checked on each chunk) or the stream ends
+    /// (the child exited: returns false); throws `WaitTimedOut` naming `what` after `timeout` seconds.
+    @discardableResult
+    func wait(for what: String, timeout: Double, _ match: (String) -> Bool) throws -> Bool {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        condition.lock(); defer { condition.unlock() }
+        while true {
+            if match(String(decoding: data, as: UTF8.self)) { return true }
+            if ended { return false }
+            if !condition.wait(until: deadline) { throw WaitTimedOut("\(what); stderr so far: \(String(decoding: data, as: UTF8.self))", timeout) }
+        }
+    }
+
+    /// Waits for the end of the stream (the child closed its standard error, normally by exiting).
+    func waitForEnd(_ what: String, timeout: Double) throws { try wait(for: what, timeout: timeout) { _ in false } }
 }

@@ -79,10 +79,12 @@ final class CountingRecognizer: CaptionRecognizer {
     var realTimeFactor: Double { 0.25 }
 }
 
-/// A camera that has captured one new frame whenever the pipeline takes frames.
+/// A camera that has captured one new frame whenever the pipeline takes frames, and that captures
+/// one every 10 ms for a consumer waiting for frames (its own frame clock, as a real camera's).
 final class CountingVideo: VideoInput {
-    private let lock = NSLock()
+    private let lock = NSCondition()
     private var frames = 0
+    private var interrupted = false
     func start() throws {}
     func stop() {}
     var isRunning: Bool { true }
@@ -90,6 +92,14 @@ final class CountingVideo: VideoInput {
         lock.lock(); frames += 1; lock.unlock()
         return [VideoFrame(width: 4, height: 2, luma: [UInt8](repeating: 128, count: 8), timestamp: MonotonicClock.now(), sequence: 0)]
     }
+    func waitForFrames(timeout: Double) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        let due = Date(timeIntervalSinceNow: min(timeout, 0.01))
+        while !interrupted && lock.wait(until: due) {}
+        defer { interrupted = false }
+        return !interrupted && timeout >= 0.01
+    }
+    func interruptWait() { lock.lock(); interrupted = true; lock.broadcast(); lock.unlock() }
     var counters: CaptureCounters { lock.lock(); defer { lock.unlock() }; return CaptureCounters(captured: frames, dropped: 0) }
 }
 

@@ -66,7 +66,8 @@ final class LiveCameraFacesTests: XCTestCase {
         var env = ProcessInfo.processInfo.environment
         env["LD_PRELOAD"] = library
         env["FAKEV4L2_Y4M"] = y4m
-        env.removeValue(forKey: "NOTIFY_SOCKET")
+        let notify = try NotifyListener(path: box.dir + "/notify.sock")
+        env["NOTIFY_SOCKET"] = notify.path
         p.environment = env
         let err = Pipe()
         p.standardError = err
@@ -75,13 +76,9 @@ final class LiveCameraFacesTests: XCTestCase {
         let log = StderrCollector(err)
         defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
 
-        var sub: CaptionSubscription?
-        let deadline = Date().addingTimeInterval(60)
-        while sub == nil, Date() < deadline, p.isRunning {
-            sub = try? CaptionSubscription(path: box.captions)
-            if sub == nil { usleep(200_000) }
-        }
-        guard let sub else { return XCTFail("no caption socket; log: \(log.text)") }
+        // READY=1 comes once the sockets listen and capture runs: then one connect.
+        do { try notify.waitForReady("captiond") } catch { return XCTFail("\(error); log: \(log.text)") }
+        let sub = try CaptionSubscription(path: box.captions)
         try sub.setTimeout(90)
         let events = try readUntil(sub, "a final with \"country\"") {
             if case .final(let f) = $0 { return f.text.lowercased().contains("country") }

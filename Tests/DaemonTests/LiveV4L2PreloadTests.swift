@@ -1,5 +1,7 @@
 import XCTest
 import Foundation
+import CaptionCore
+import IPC
 import TestSupport
 
 /// The unmodified `captiond` binary with `video.source = "v4l2"`: its own open/ioctl/mmap/poll run
@@ -43,7 +45,8 @@ final class LiveV4L2PreloadTests: XCTestCase {
         p.arguments = ["--config", box.configPath]
         var env = ProcessInfo.processInfo.environment
         env["LD_PRELOAD"] = library
-        env.removeValue(forKey: "NOTIFY_SOCKET")
+        let notify = try NotifyListener(path: box.dir + "/notify.sock")
+        env["NOTIFY_SOCKET"] = notify.path
         p.environment = env
         let err = Pipe()
         p.standardError = err
@@ -52,19 +55,22 @@ final class LiveV4L2PreloadTests: XCTestCase {
         let stderrText = StderrCollector(err)
         defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
 
-        // Poll `captionctl status --json` until frames have arrived (30 frame/s for a few seconds).
-        var frames = 0, dropped = -1, state = ""
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline, p.isRunning {
-            let r = try CommandRunner.run(captionctl, ["status", "--json", "--config", box.configPath])
-            if r.status == 0, let object = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] {
-                frames = object["video_frames"] as? Int ?? 0
-                dropped = object["video_dropped"] as? Int ?? -1
-                state = object["state"] as? String ?? ""
-                if frames >= 60 { break }
-            }
-            usleep(300_000)
+        // Events, not polls: READY=1 (sockets listen, capture runs), then the caption stream up to
+        // the clip's last final; by then 11 s of jfk.wav were captured in real time, and the
+        // camera (30 frame/s) ran alongside. Then one `captionctl status --json`.
+        do { try notify.waitForReady("captiond") } catch { return XCTFail("\(error); log: \(stderrText.text)") }
+        let sub = try CaptionSubscription(path: box.captions)
+        try sub.setTimeout(90)
+        try readUntil(sub, "the final with \"country\"") {
+            if case .final(let f) = $0 { return f.text.lowercased().contains("country") }
+            return false
         }
+        let r = try CommandRunner.run(captionctl, ["status", "--json", "--config", box.configPath])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] ?? [:]
+        let frames = object["video_frames"] as? Int ?? 0
+        let dropped = object["video_dropped"] as? Int ?? -1
+        let state = object["state"] as? String ?? ""
         XCTAssertTrue(p.isRunning, "captiond exited: \(stderrText.text)")
         XCTAssertGreaterThanOrEqual(frames, 60, "frames from the preloaded camera; state \(state); log: \(stderrText.text)")
         XCTAssertGreaterThanOrEqual(dropped, 0)

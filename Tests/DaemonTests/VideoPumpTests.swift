@@ -14,6 +14,8 @@ final class VideoPumpTests: XCTestCase {
         let ring = FrameRing(slots: 8, maxWidth: 16, maxHeight: 16)
         func start() throws {}
         func take() -> [VideoFrame] { var out: [VideoFrame] = []; while let f = ring.pop() { out.append(f) }; return out }
+        func waitForFrames(timeout: Double) -> Bool { ring.waitForFrame(timeout: timeout) }
+        func interruptWait() { ring.interruptWait() }
         var isRunning: Bool { true }
         func stop() {}
         var counters: CaptureCounters { CaptureCounters(captured: Int(ring.totalWritten), dropped: Int(ring.totalDropped)) }
@@ -56,16 +58,17 @@ final class VideoPumpTests: XCTestCase {
     }
 
     func testThePumpThreadDrainsUntilStopped() throws {
-        let camera = RingCamera(), analysis = Analysis()
-        let pump = VideoPump(camera, period: 0.002)
+        // The pump thread sleeps in the ring's wait: a captured frame wakes it, and the frame
+        // reaches the mailbox (the pipeline's wait wakes too); stop() ends the thread's wait.
+        let camera = RingCamera()
+        let pump = VideoPump(camera, waitBound: 3600)   // only the interruption can end a wait
         pump.route(sink: nil, keepFrames: true)
         try pump.start()
         camera.capture(1)
-        var got: [VideoFrame] = []
-        let deadline = Date(timeIntervalSinceNow: 30)
-        while got.isEmpty && Date() < deadline { got += pump.take(); usleep(1000) }
-        pump.stop()
-        XCTAssertEqual(got.map(\.sequence), [1])
-        _ = analysis
+        XCTAssertTrue(pump.waitForFrames(timeout: 30), "the pump thread did not hand the captured frame on within 30 s")
+        XCTAssertEqual(pump.take().map(\.sequence), [1])
+        let stopped = DispatchSemaphore(value: 0)
+        Thread { pump.stop(); stopped.signal() }.start()
+        XCTAssertEqual(stopped.wait(timeout: .now() + 60), .success, "stop() did not interrupt the pump's wait for a frame within 60 s")
     }
 }

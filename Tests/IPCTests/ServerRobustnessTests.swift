@@ -123,14 +123,18 @@ final class ServerRobustnessTests: XCTestCase {
         let loop = try XCTUnwrap(EventLoop.shared)
         let failing = DispatchSemaphore(value: 0)
         var failingSince = 0.0, elapsed = 0.0
+        let attempts = DispatchSemaphore(value: 0)
         loop.execute {
             failingSince = MonotonicSeconds.now()
-            server.acceptorForTests?.acceptCall = { _ in (-1, EMFILE) }
+            server.acceptorForTests?.acceptCall = { _ in attempts.signal(); return (-1, EMFILE) }
             failing.signal()
         }
         failing.wait()
         let client = try CaptionSubscription(path: path)   // queued in the backlog; accept keeps failing
-        usleep(1_000_000)
+        // Observe a few failed accepts (the first at once, then one per back-off): each is an event.
+        for k in 1...4 {
+            XCTAssertEqual(attempts.wait(timeout: .now() + 30), .success, "failed accept attempt \(k) did not come within 30 s")
+        }
         let failures = DispatchSemaphore(value: 0)
         var count = 0
         loop.execute {

@@ -7,6 +7,8 @@ open class ChildProcessTestCase: XCTestCase {
     /// This test's temporary directory (`/tmp/<directoryPrefix>-<pid>-<random>`).
     public var dir: URL!
     public var processes: [Process] = []
+    /// inotify on `dir`, made before any child starts: `waitFor` wakes on its events.
+    private var watch: DirectoryWatch?
 
     /// The temporary directory's name prefix.
     open var directoryPrefix: String { "captiond-test" }
@@ -14,20 +16,23 @@ open class ChildProcessTestCase: XCTestCase {
     open override func setUpWithError() throws {
         dir = URL(fileURLWithPath: "/tmp/\(directoryPrefix)-\(getpid())-\(Int.random(in: 0..<1_000_000))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        watch = try DirectoryWatch(dir.path)
     }
 
     open override func tearDownWithError() throws {
         for p in processes where p.isRunning { p.terminate(); p.waitUntilExit() }
+        watch = nil
         try? FileManager.default.removeItem(at: dir)
     }
 
     /// Starts `executable` (a product name, or an absolute path) with its output to the given files
     /// (or discarded); it is terminated at tear-down.
-    public func spawn(_ executable: String, _ args: [String], stdout: URL? = nil, stderr: URL? = nil) throws -> Process {
+    public func spawn(_ executable: String, _ args: [String], stdout: URL? = nil, stderr: URL? = nil,
+                      environment: [String: String] = [:]) throws -> Process {
         let p = Process()
         p.executableURL = executable.hasPrefix("/") ? URL(fileURLWithPath: executable) : TestPaths.productsDir.appendingPathComponent(executable)
         p.arguments = args
-        p.environment = ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=no"]) { $1 }
+        p.environment = ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=no"].merging(environment) { $1 }) { $1 }
         for (url, set) in [(stdout, { (h: FileHandle) in p.standardOutput = h }), (stderr, { (h: FileHandle) in p.standardError = h })] {
             if let url {
                 FileManager.default.createFile(atPath: url.path, contents: nil)
@@ -39,15 +44,19 @@ open class ChildProcessTestCase: XCTestCase {
         return p
     }
 
-    /// Waits (checking every 0.1 s) until `condition` holds; fails the test after `timeout` seconds.
+    /// Waits until `condition` holds, re-checking it on each change the kernel reports in `dir`
+    /// (inotify; the children's output files live there), so `condition` must depend on files in
+    /// `dir` — a wait on a process's state needs its own event (READY=1, a caption event). Throws
+    /// `WaitTimedOut` naming `what` after `timeout` seconds.
     public func waitFor(_ what: String, timeout: Double = 120, _ condition: () throws -> Bool) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if try condition() { return }
-            usleep(100_000)
-        }
-        XCTFail("timed out waiting for \(what)")
-        throw XCTSkip("gave up waiting for \(what)")
+        guard let watch else { throw WaitTimedOut("\(what) (no directory watch: setUp did not run)", 0) }
+        try watch.wait(for: what, timeout: timeout, condition)
+    }
+
+    /// A NOTIFY_SOCKET for a child (`dir/name`): pass `["NOTIFY_SOCKET": listener.path]` to
+    /// `spawn` and wait for READY=1.
+    public func notifySocket(_ name: String) throws -> NotifyListener {
+        try NotifyListener(path: dir.appendingPathComponent(name).path)
     }
 
     public func read(_ url: URL) -> String { (try? String(contentsOf: url, encoding: .utf8)) ?? "" }

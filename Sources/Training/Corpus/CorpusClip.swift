@@ -20,7 +20,7 @@ public struct CorpusClip: Sendable {
     /// Full luma frames (conditions.width × conditions.height), when asked for.
     public let frames: [[UInt8]]?
 
-    public static let sampleRate = 16_000
+    public static let sampleRate = AudioRate.model
 }
 
 /// Makes clips from a plan: espeak-ng speech, the viseme track, the rendered face.

@@ -9,7 +9,13 @@ final class DaemonControlTests: XCTestCase {
     func testControlCommandsKeepSubscribersConnected() throws {
         let box = try DaemonSandbox()
         let config = try box.writeConfig(extra: "[video]\nenabled = true")
-        let daemon = try Daemon.make(config: config, stages: .fake([.speech, .speech, .silence, .silence]),
+        // Two speech chunks, then 4.8 s of silence, over and over (every 0.1 s of wall time): after
+        // the reload the new recognizer must get speech of its own. With a script that played
+        // once, the reload's speech could reach the old recognizer before the swap (its partials
+        // then came before the new hello) and only silence followed: no partial in 180 s, in
+        // release builds under load.
+        let script: [ScriptedAudio.Kind] = [.speech, .speech] + Array(repeating: .silence, count: 48)
+        let daemon = try Daemon.make(config: config, stages: .fake(script, cycle: true),
                                      log: ServiceLog(level: .info, sink: .capture),
                                      options: .init(handleSignals: false, statusInterval: 0.2, configPath: box.configPath))
         let running = RunningDaemon(daemon)
@@ -54,7 +60,10 @@ final class DaemonControlTests: XCTestCase {
         XCTAssertTrue(ok.ok, "\(ok)")
         XCTAssertTrue(ok.message?.contains("model") ?? false)
         try readUntil(sub, "hello with base") { if case .hello(let h) = $0 { return h.model == "base" }; return false }
-        try readUntil(sub, "events after reload") { if case .partial = $0 { return true }; return false }
+        // The partial comes from the reloaded recognizer: the file says language "en" (the set
+        // before made it "zh").
+        let afterReload = try readUntil(sub, "events after reload") { if case .partial = $0 { return true }; return false }
+        if case .partial(let p)? = afterReload.last { XCTAssertEqual(p.lang, "en", "\(p)") }
         XCTAssertEqual(daemon.subscriberCount, 1, "the subscriber survived pause, set and reload")
 
         daemon.requestStop()

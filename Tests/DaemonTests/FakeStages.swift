@@ -3,7 +3,8 @@ import CaptionCore
 @testable import Daemon
 
 /// Audio that plays a script of 100-ms chunks: amplitude 0.5 for speech, 0 for silence. After the
-/// script it repeats the last chunk kind forever (`loopLast`) or reports the end.
+/// script it plays the script again (`cycle`), repeats the last chunk kind forever (`loopLast`) or
+/// reports the end.
 final class ScriptedAudio: AudioInput {
     enum Kind { case speech, silence }
     private let lock = NSLock()
@@ -12,11 +13,12 @@ final class ScriptedAudio: AudioInput {
     private var started = false
     private var captured = 0
     let loopLast: Bool
+    let cycle: Bool
     let pace: Double
     private var time = 100.0
 
-    init(_ script: [Kind], loopLast: Bool = true, pace: Double = 0.002) {
-        self.script = script; self.loopLast = loopLast; self.pace = pace
+    init(_ script: [Kind], loopLast: Bool = true, cycle: Bool = false, pace: Double = 0.002) {
+        self.script = script; self.loopLast = loopLast; self.cycle = cycle; self.pace = pace
     }
 
     func start() throws { lock.lock(); started = true; lock.unlock() }
@@ -28,6 +30,7 @@ final class ScriptedAudio: AudioInput {
         lock.lock(); defer { lock.unlock() }
         guard started else { return .timeout }
         let kind: Kind
+        if cycle, !script.isEmpty, index >= script.count { index = 0 }
         if index < script.count { kind = script[index]; index += 1 } else if loopLast, let last = script.last { kind = last } else { return .end }
         let chunk = AudioChunk(samples: [Float](repeating: kind == .speech ? 0.5 : 0, count: 1600), startTime: time, sampleRate: 16000)
         time += 0.1
@@ -104,8 +107,8 @@ final class CountingVideo: VideoInput {
 }
 
 extension DaemonStages {
-    static func fake(_ script: [ScriptedAudio.Kind], loopLast: Bool = true) -> DaemonStages {
-        DaemonStages(audio: { _ in ScriptedAudio(script, loopLast: loopLast) },
+    static func fake(_ script: [ScriptedAudio.Kind], loopLast: Bool = true, cycle: Bool = false) -> DaemonStages {
+        DaemonStages(audio: { _ in ScriptedAudio(script, loopLast: loopLast, cycle: cycle) },
                      video: { _ in CountingVideo() },
                      recognizer: { model, _ in try CountingRecognizer.load(model) })
     }

@@ -107,21 +107,36 @@ final class EndToEndLiveTests: XCTestCase {
 
         // SIGHUP during the silence: RELOADING=1, then READY=1 again; the subscriber stays.
         kill(p.processIdentifier, SIGHUP)
-        // Second copy: as soon as a partial with words shows, the speaker is mid-utterance.
+        // Second copy: as soon as a partial with words shows, the speaker is mid-utterance. Under a
+        // sanitizer the decodes are so slow that the schedule defers every window decode of a
+        // short utterance and it goes straight to its final ("Ask not!"); the second copy may then
+        // show no partial at all (a CI run waited 180 s for one after the audio had ended), so
+        // there the first event of the second copy ends the wait, and the SIGTERM check below
+        // applies when it is a partial. The release build must show a partial.
+        let firstUtterance = firstFinals.last?.utterance ?? 0
         let midway = try readUntil(sub, "a partial of the second copy") {
-            if case .partial(let q) = $0 { return !q.text.isEmpty && q.utterance > (firstFinals.last?.utterance ?? 0) }
-            return false
+            switch $0 {
+            case .partial(let q): return !q.text.isEmpty && q.utterance > firstUtterance
+            case .final(let f): return Sanitizer.isActive && f.utterance > firstUtterance
+            default: return false
+            }
         }
-        guard case .partial(let open)? = midway.last else { return XCTFail("no partial") }
         events += midway
+        let open: CaptionPartial?
+        if case .partial(let q)? = midway.last { open = q } else { open = nil }
+        if open == nil && !Sanitizer.isActive { return XCTFail("no partial") }
         kill(p.processIdentifier, SIGTERM)
         var rest: [CaptionEvent] = []
         while let e = try sub.next() { rest.append(e) }
         p.waitUntilExit()
         XCTAssertEqual(p.terminationStatus, 0, stderrText.text)
         let closing = rest.compactMap { e -> CaptionFinal? in if case .final(let f) = e { return f }; return nil }
-        XCTAssertEqual(closing.last?.utterance, open.utterance, "SIGTERM turns the open utterance into a final: \(rest)")
-        XCTAssertFalse(closing.last?.text.isEmpty ?? true)
+        if let open {
+            XCTAssertEqual(closing.last?.utterance, open.utterance, "SIGTERM turns the open utterance into a final: \(rest)")
+            XCTAssertFalse(closing.last?.text.isEmpty ?? true)
+        } else {
+            print("e2e: the second copy's first event was a final (sanitizer build); SIGTERM check on an open utterance not applicable")
+        }
 
         // WER of the first copy's finals against the offline transcription of the same clip.
         let streamed = firstFinals.map(\.text).joined(separator: " ")

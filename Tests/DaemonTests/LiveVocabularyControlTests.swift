@@ -148,7 +148,7 @@ private final class LiveDaemon {
         box = try DaemonSandbox()
         let samples = try RecordedAudio.decode(path: shared.appendingPathComponent(clip).path).samples
         let wav = box.dir + "/clip.wav"
-        try Self.wav16k(samples + [Float](repeating: 0, count: 24_000)).write(to: URL(fileURLWithPath: wav))
+        try WAVBytes.mono16k(pcm: LiveFixtures.s16le(samples + [Float](repeating: 0, count: 24_000))).write(to: URL(fileURLWithPath: wav))
         let config = try box.writeConfig(extra: """
         [audio]
         source = "file"
@@ -195,18 +195,6 @@ private final class LiveDaemon {
 
     func captionctl(_ args: [String]) throws -> CommandResult {
         try CommandRunner.run("captionctl", args + ["--socket", box.control])
-    }
-
-    /// 16-kHz mono S16_LE WAV of `samples`.
-    static func wav16k(_ samples: [Float]) -> Data {
-        let pcm = LiveFixtures.s16le(samples)
-        var d = Data()
-        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
-        func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
-        d.append(contentsOf: Array("RIFF".utf8)); u32(UInt32(36 + pcm.count)); d.append(contentsOf: Array("WAVE".utf8))
-        d.append(contentsOf: Array("fmt ".utf8)); u32(16); u16(1); u16(1); u32(16_000); u32(32_000); u16(2); u16(16)
-        d.append(contentsOf: Array("data".utf8)); u32(UInt32(pcm.count)); d.append(pcm)
-        return d
     }
 }
 

@@ -68,14 +68,8 @@ open class ChildProcessTestCase: XCTestCase {
         let jfk = try Data(contentsOf: shared.appendingPathComponent("whisper_cpp/jfk.wav"))
         guard jfk.count > 44 else { throw RequiredFixtures.missing("jfk.wav is too short") }
         let pcm = Data(count: silenceSeconds * 16_000 * 2) + jfk.dropFirst(44)
-        var d = Data()
-        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
-        func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
-        d.append(contentsOf: Array("RIFF".utf8)); u32(UInt32(36 + pcm.count)); d.append(contentsOf: Array("WAVE".utf8))
-        d.append(contentsOf: Array("fmt ".utf8)); u32(16); u16(1); u16(1); u32(16_000); u32(32_000); u16(2); u16(16)
-        d.append(contentsOf: Array("data".utf8)); u32(UInt32(pcm.count)); d.append(pcm)
         let path = dir.appendingPathComponent("speech.wav").path
-        try d.write(to: URL(fileURLWithPath: path))
+        try WAVBytes.mono16k(pcm: pcm).write(to: URL(fileURLWithPath: path))
         return path
     }
 }

@@ -8,7 +8,7 @@ import Streaming
 /// (or `requestStop()`), finishing the current utterance as a final caption before it returns.
 public final class Daemon {
     public struct Options {
-        /// Install SIGTERM/SIGINT/SIGHUP handlers (DispatchSource; handlers only set flags).
+        /// Install SIGTERM/SIGINT/SIGHUP handlers (sigaction + a pipe; handlers only set flags).
         public var handleSignals = true
         /// Seconds between `status` events on the caption socket and STATUS= lines.
         public var statusInterval = 5.0

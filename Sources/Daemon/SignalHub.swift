@@ -1,13 +1,13 @@
 import Foundation
 
 /// Turns SIGTERM/SIGINT (stop) and SIGHUP (reload) into calls on the running daemon.
-/// The dispatch sources are created once per process (re-creating them after a cancel would lose
-/// the signal to SIG_IGN); handlers only forward to the daemon, which sets flags.
+/// The handlers are installed once per process with sigaction; each only writes the signal number
+/// to a pipe (async-signal-safe), and one reader thread forwards it to the daemon, which sets flags.
 final class SignalHub: @unchecked Sendable {
     static let shared = SignalHub()
     private let lock = NSLock()
     private weak var target: Daemon?
-    private var sources: [DispatchSourceSignal] = []
+    private var installed = false
 
     /// A stop signal that arrived before a daemon was attached (start-up): applied on attach.
     private var earlyStop = false
@@ -25,25 +25,52 @@ final class SignalHub: @unchecked Sendable {
         if early { daemon.requestStop() }
     }
 
-    /// Installs the signal sources (`captiond` calls this first thing, so a SIGTERM during
-    /// start-up is not lost even when the parent left SIGTERM ignored or blocked).
+    /// Installs the handlers (`captiond` calls this first thing, so a SIGTERM during start-up is
+    /// not lost even when the parent left SIGTERM ignored or blocked). When this returns the
+    /// handlers are in place: a signal from then on is never dropped. (A libdispatch signal source
+    /// registers asynchronously after `SIG_IGN`, and a SIGTERM in that window was lost: one CI run
+    /// read SIGTERM still ignored in /proc after the control socket was bound.)
     func install() {
         lock.lock(); defer { lock.unlock() }
-        guard sources.isEmpty else { return }
+        guard !installed else { return }
+        installed = true
         signal(SIGPIPE, SIG_IGN)
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else {
+            FileHandle.standardError.write(Data("captiond: pipe for the signal handlers failed (errno \(errno)); signals keep their default action\n".utf8))
+            return
+        }
+        // Neither end leaks into children; the reading end blocks (the reader thread waits on it),
+        // the handler's end never does.
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        _ = fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK)
+        signalPipeWriteEnd = fds[1]
+        let readEnd = fds[0]
+        let reader = Thread { [weak self] in
+            var byte: UInt8 = 0
+            while true {
+                let n = read(readEnd, &byte, 1)
+                if n == 1 { self?.deliver(Int32(byte)); continue }
+                if n < 0, errno == EINTR { continue }
+                return
+            }
+        }
+        reader.name = "captiond-signals"
+        reader.start()
+        for sig in [SIGTERM, SIGINT, SIGHUP] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = forwardSignalToPipe
+            action.sa_flags = SA_RESTART
+            sigemptyset(&action.sa_mask)
+            sigaction(sig, &action, nil)
+        }
         // A parent may have started us with these signals blocked (the mask is inherited across
-        // exec): unblock them, or SIGTERM would stay pending forever.
+        // exec): unblock them, or SIGTERM would stay pending forever. A signal pending from
+        // before is delivered to the handler now.
         var unblock = sigset_t()
         sigemptyset(&unblock)
         for sig in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&unblock, sig) }
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
-        for sig in [SIGTERM, SIGINT, SIGHUP] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { [weak self] in self?.deliver(sig) }
-            source.resume()
-            sources.append(source)
-        }
     }
 
     /// Stops routing to `daemon` (signals that arrive with no daemon attached are ignored).
@@ -73,4 +100,16 @@ final class SignalHub: @unchecked Sendable {
             }
         }
     }
+}
+
+/// The write end of the signal pipe, set once by `SignalHub.install()` before any handler runs.
+nonisolated(unsafe) private var signalPipeWriteEnd: Int32 = -1
+
+/// The signal handler: writes the signal number to the pipe and nothing else (async-signal-safe;
+/// errno is restored for the interrupted code).
+private func forwardSignalToPipe(_ sig: Int32) {
+    let saved = errno
+    var byte = UInt8(truncatingIfNeeded: sig)
+    _ = write(signalPipeWriteEnd, &byte, 1)
+    errno = saved
 }

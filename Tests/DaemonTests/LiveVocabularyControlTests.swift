@@ -40,15 +40,9 @@ final class LiveVocabularyControlTests: XCTestCase {
         XCTAssertEqual(built.all, [""])
 
         // A bad value: refused by the daemon with the command named; the settings stay.
-        let bad = try live.captionctl(["set", "hotwords", "Cat\nDog"])
-        XCTAssertNotEqual(bad.status, 0)
-        XCTAssertTrue(bad.stderr.contains("set hotwords: the value holds the control character U+000A at character 4"), bad.stderr)
-        XCTAssertEqual(try live.status().hotwords, "", "a refused value changes nothing")
-
-        let set = try live.captionctl(["set", "hotwords", "Cat"])
-        XCTAssertEqual(set.status, 0, set.stderr)
-        XCTAssertTrue(set.stdout.contains("hotwords \"Cat\""), set.stdout)
-        XCTAssertEqual(try live.status().hotwords, "Cat")
+        try live.setRefusedThenAccepted("hotwords", \.hotwords, was: "",
+                                        bad: "Cat\nDog", error: "set hotwords: the value holds the control character U+000A at character 4",
+                                        good: "Cat", confirmation: "hotwords \"Cat\"")
         XCTAssertEqual(built.all, ["", "Cat"], "the refused value built nothing; the accepted one reached the decoding model")
         // The swap re-sends hello; every final after it comes from the decoder holding the hotwords.
         // The first one may begin mid-sentence (where the swap cut the utterance), where any first
@@ -112,15 +106,9 @@ final class LiveVocabularyControlTests: XCTestCase {
         XCTAssertTrue(before.text.contains("换一首歌"), "script simplified (the default): \(before.text)")
         XCTAssertEqual(try live.status().script, "simplified")
 
-        let bad = try live.captionctl(["set", "script", "cyrillic"])
-        XCTAssertNotEqual(bad.status, 0)
-        XCTAssertTrue(bad.stderr.contains("set script: \"cyrillic\" is not a script; use one of simplified, traditional, as-is"), bad.stderr)
-        XCTAssertEqual(try live.status().script, "simplified", "a refused value changes nothing")
-
-        let set = try live.captionctl(["set", "script", "traditional"])
-        XCTAssertEqual(set.status, 0, set.stderr)
-        XCTAssertTrue(set.stdout.contains("script traditional"), set.stdout)
-        XCTAssertEqual(try live.status().script, "traditional")
+        try live.setRefusedThenAccepted("script", \.script, was: "simplified",
+                                        bad: "cyrillic", error: "set script: \"cyrillic\" is not a script; use one of simplified, traditional, as-is",
+                                        good: "traditional", confirmation: "script traditional")
         try live.nextHello()
         let after = try live.nextFinal(containing: "一首歌")
         XCTAssertTrue(after.text.contains("換一首歌"), "script traditional: \(after.text)")
@@ -191,6 +179,21 @@ private final class LiveDaemon {
 
     func status() throws -> StatusReport {
         try XCTUnwrap(try ControlClient(path: box.control).send(.status).status)
+    }
+
+    /// `captionctl set KEY BAD` fails with `error` on stderr and `status` still shows `was`; then
+    /// `captionctl set KEY GOOD` succeeds, prints `confirmation`, and `status` shows `good`.
+    func setRefusedThenAccepted(_ key: String, _ field: KeyPath<StatusReport, String?>, was: String,
+                                bad: String, error: String, good: String, confirmation: String,
+                                file: StaticString = #filePath, line: UInt = #line) throws {
+        let refused = try captionctl(["set", key, bad])
+        XCTAssertNotEqual(refused.status, 0, file: file, line: line)
+        XCTAssertTrue(refused.stderr.contains(error), refused.stderr, file: file, line: line)
+        XCTAssertEqual(try status()[keyPath: field], was, "a refused value changes nothing", file: file, line: line)
+        let accepted = try captionctl(["set", key, good])
+        XCTAssertEqual(accepted.status, 0, accepted.stderr, file: file, line: line)
+        XCTAssertTrue(accepted.stdout.contains(confirmation), accepted.stdout, file: file, line: line)
+        XCTAssertEqual(try status()[keyPath: field], good, file: file, line: line)
     }
 
     func captionctl(_ args: [String]) throws -> CommandResult {

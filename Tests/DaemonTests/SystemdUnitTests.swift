@@ -24,12 +24,34 @@ final class SystemdUnitTests: XCTestCase {
         throw RequiredFixtures.missing("\(name) is not installed")
     }
 
-    func testUnitsVerifyWithoutAnyOutput() throws {
-        let analyze = try tool("systemd-analyze")
-        let binary = TestPaths.productsDir.appendingPathComponent("captiond").path
+    /// The built product `name` (the units' ExecStart points at it).
+    private func builtProduct(_ name: String) throws -> String {
+        let binary = TestPaths.productsDir.appendingPathComponent(name).path
         guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw RequiredFixtures.missing("captiond is not built at \(binary); run `swift build` first")
+            throw RequiredFixtures.missing("\(name) is not built at \(binary); run `swift build` first")
         }
+        return binary
+    }
+
+    /// `systemd-analyze verify ARGS` in `dir` exits 0 and prints nothing; and the check is real:
+    /// with `key` in `unit` misspelt as `typo` it prints something (the unit is restored after).
+    private func assertVerifiesSilently(_ args: [String], in dir: URL, environment: [String: String] = [:],
+                                        unit: URL, misspelling key: String, as typo: String,
+                                        file: StaticString = #filePath, line: UInt = #line) throws {
+        let analyze = try tool("systemd-analyze")
+        let (status, output) = try run(analyze, ["verify"] + args, cwd: dir.path, environment: environment)
+        XCTAssertEqual(status, 0, output, file: file, line: line)
+        XCTAssertEqual(output, "", "systemd-analyze verify \(args.joined(separator: " ")) must print nothing", file: file, line: line)
+        let good = try String(contentsOf: unit, encoding: .utf8)
+        XCTAssertTrue(good.contains(key), "\(unit.lastPathComponent) has no \(key) to misspell", file: file, line: line)
+        try good.replacingOccurrences(of: key, with: typo).write(to: unit, atomically: true, encoding: .utf8)
+        defer { try? good.write(to: unit, atomically: true, encoding: .utf8) }
+        XCTAssertNotEqual(try run(analyze, ["verify"] + args, cwd: dir.path, environment: environment).1, "",
+                          "the typo \(typo) must be reported", file: file, line: line)
+    }
+
+    func testUnitsVerifyWithoutAnyOutput() throws {
+        let binary = try builtProduct("captiond")
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("captiond-units-\(getpid())")
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: tmp) }
@@ -39,25 +61,15 @@ final class SystemdUnitTests: XCTestCase {
             text = text.replacingOccurrences(of: "ExecStart=/usr/bin/captiond", with: "ExecStart=\(binary)")
             try text.write(to: tmp.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
-        let (status, output) = try run(analyze, ["verify", "./captiond.socket", "./captiond.service"], cwd: tmp.path)
-        XCTAssertEqual(status, 0)
-        XCTAssertEqual(output, "", "systemd-analyze verify must print nothing")
-
-        // The check is real: a typo is reported.
-        let bad = try String(contentsOf: tmp.appendingPathComponent("captiond.service"), encoding: .utf8)
-            .replacingOccurrences(of: "WatchdogSec=", with: "WatchdogSecs=")
-        try bad.write(to: tmp.appendingPathComponent("captiond.service"), atomically: true, encoding: .utf8)
-        XCTAssertNotEqual(try run(analyze, ["verify", "./captiond.socket", "./captiond.service"], cwd: tmp.path).1, "")
+        try assertVerifiesSilently(["./captiond.socket", "./captiond.service"], in: tmp,
+                                   unit: tmp.appendingPathComponent("captiond.service"), misspelling: "WatchdogSec=", as: "WatchdogSecs=")
     }
 
     /// The overlay's user unit (`systemctl --user`): verifies in a user manager with no output,
     /// keeps loopback TCP and the caption socket, and is hardened (offline exposure score).
     func testOverlayUserUnitVerifiesWithoutAnyOutput() throws {
         let analyze = try tool("systemd-analyze")
-        let binary = TestPaths.productsDir.appendingPathComponent("captionctl").path
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw RequiredFixtures.missing("captionctl is not built at \(binary); run `swift build` first")
-        }
+        let binary = try builtProduct("captionctl")
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("captionctl-units-\(getpid())")
         let runtime = tmp.appendingPathComponent("xdg")   // a user manager's XDG_RUNTIME_DIR
         try FileManager.default.createDirectory(at: runtime, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -74,18 +86,13 @@ final class SystemdUnitTests: XCTestCase {
         try shipped.replacingOccurrences(of: "ExecStart=/usr/bin/captionctl", with: "ExecStart=\(binary)")
             .write(to: unit, atomically: true, encoding: .utf8)
         let env = ["XDG_RUNTIME_DIR": runtime.path]
-        let (status, output) = try run(analyze, ["verify", "--user", "./\(name)"], cwd: tmp.path, environment: env)
-        XCTAssertEqual(status, 0, output)
-        XCTAssertEqual(output, "", "systemd-analyze verify --user must print nothing")
+        try assertVerifiesSilently(["--user", "./\(name)"], in: tmp, environment: env,
+                                   unit: unit, misspelling: "RestartSec=", as: "RestartSecs=")
         let (_, security) = try run(analyze, ["security", "--offline=true", "--user", "./\(name)"], cwd: tmp.path, environment: env)
         let score = security.split(separator: "\n").first { $0.contains("Overall exposure level") }
             .flatMap { $0.split(separator: ":").last?.split(separator: " ").first }.flatMap { Double($0) }
         print("overlay user unit: systemd-analyze security --offline exposure \(score.map { String($0) } ?? "?")")
         XCTAssertLessThanOrEqual(try XCTUnwrap(score, security), 3.0, "exposure should stay \"OK\" (≤ 3.0)")
-        // The check is real: a typo is reported.
-        try shipped.replacingOccurrences(of: "ExecStart=/usr/bin/captionctl", with: "ExecStart=\(binary)")
-            .replacingOccurrences(of: "RestartSec=", with: "RestartSecs=").write(to: unit, atomically: true, encoding: .utf8)
-        XCTAssertNotEqual(try run(analyze, ["verify", "--user", "./\(name)"], cwd: tmp.path, environment: env).1, "")
     }
 
     func testServiceIsNotifyWithWatchdogAndHardening() throws {

@@ -34,23 +34,46 @@ final class ScriptedDecoder {
 }
 
 /// Scripted decoders as the captioner's model: `windows` for window decodes, `whole` (when
-/// given) for the final pass.
+/// given) for the final pass; with `timing`, every hypothesis is relabelled with that source.
 final class ScriptedModel: StreamingModel {
     let windows: ScriptedDecoder
     let whole: ScriptedDecoder?
+    let timing: TimingSource?
     let sampleRate = 16_000
     let language = "en"
     let incremental = false
     var hasFinalPass: Bool { whole != nil }
 
-    init(_ windows: ScriptedDecoder, final whole: ScriptedDecoder? = nil) { self.windows = windows; self.whole = whole }
+    init(_ windows: ScriptedDecoder, final whole: ScriptedDecoder? = nil, timing: TimingSource? = nil) {
+        self.windows = windows; self.whole = whole; self.timing = timing
+    }
 
     func decodeWindow(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
-        try windows.decode(samples: samples, startTime: startTime, prompt: prompt)
+        relabelled(try windows.decode(samples: samples, startTime: startTime, prompt: prompt))
     }
 
     func decodeUtterance(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
-        try (whole ?? windows).decode(samples: samples, startTime: startTime, prompt: prompt)
+        relabelled(try (whole ?? windows).decode(samples: samples, startTime: startTime, prompt: prompt))
+    }
+
+    private func relabelled(_ h: Hypothesis) -> Hypothesis {
+        guard let timing else { return h }
+        var h = h
+        h.timing = timing
+        return h
+    }
+}
+
+/// Audio for a scripted timeline: a 200-Hz tone under each word, faint seeded noise elsewhere;
+/// `seconds` long from `t0`.
+func scriptedToneAudio(_ script: [(String, Double, Double)], from t0: Double, seconds: Double) -> [Float] {
+    var state: UInt64 = 42
+    return (0..<Int(seconds * 16_000)).map { i in
+        let t = t0 + Double(i) / 16_000
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        let hiss = 0.002 * (Float(state >> 40) / Float(1 << 24) * 2 - 1)
+        let voiced = script.contains { t >= $0.1 && t < $0.2 }
+        return hiss + (voiced ? 0.3 * sinf(2 * .pi * 200 * Float(t - t0)) : 0)
     }
 }
 
@@ -63,16 +86,7 @@ final class LiveCaptionerTests: XCTestCase {
     ]
 
     /// Audio: a 200-Hz tone under each scripted word, faint noise elsewhere; `seconds` long from t0.
-    func audio(_ seconds: Double) -> [Float] {
-        var state: UInt64 = 42
-        return (0..<Int(seconds * 16_000)).map { i in
-            let t = t0 + Double(i) / 16_000
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            let hiss = 0.002 * (Float(state >> 40) / Float(1 << 24) * 2 - 1)
-            let voiced = script.contains { t >= $0.1 && t < $0.2 }
-            return hiss + (voiced ? 0.3 * sinf(2 * .pi * 200 * Float(t - t0)) : 0)
-        }
-    }
+    func audio(_ seconds: Double) -> [Float] { scriptedToneAudio(script, from: t0, seconds: seconds) }
 
     func stream(_ recognizer: LiveCaptioner, _ samples: [Float], chunk: Int) throws -> [StreamingEvent] {
         var events: [StreamingEvent] = []

@@ -43,37 +43,12 @@ final class WordTimingSourceTests: XCTestCase {
     }
 
     func testFinalCaptionEventCarriesTheTiming() throws {
-        /// The scripted decoder of LiveCaptionerTests, its hypotheses relabelled with `timing`.
-        final class Relabelled: StreamingModel {
-            let inner: ScriptedModel
-            let timing: TimingSource
-            let sampleRate = 16_000, language = "en", incremental = false, hasFinalPass = false
-            init(_ inner: ScriptedModel, _ timing: TimingSource) { self.inner = inner; self.timing = timing }
-            func decodeWindow(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
-                var h = try inner.decodeWindow(samples, startTime: startTime, prompt: prompt)
-                h.timing = timing
-                return h
-            }
-            func decodeUtterance(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
-                var h = try inner.decodeUtterance(samples, startTime: startTime, prompt: prompt)
-                h.timing = timing
-                return h
-            }
-        }
         let t0 = 50.0
         let script: [(String, Double, Double)] = [("ask", t0 + 1.0, t0 + 1.3), ("not", t0 + 1.4, t0 + 1.7),
                                                   ("what", t0 + 1.8, t0 + 2.1), ("your", t0 + 2.2, t0 + 2.6)]
-        // A 200-Hz tone under each word, faint noise elsewhere (as LiveCaptionerTests).
-        var state: UInt64 = 42
-        let samples: [Float] = (0..<Int(4.5 * 16_000)).map { i in
-            let t = t0 + Double(i) / 16_000
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            let hiss = 0.002 * (Float(state >> 40) / Float(1 << 24) * 2 - 1)
-            let voiced = script.contains { t >= $0.1 && t < $0.2 }
-            return hiss + (voiced ? 0.3 * sinf(2 * .pi * 200 * Float(t - t0)) : 0)
-        }
+        let samples = scriptedToneAudio(script, from: t0, seconds: 4.5)
         for timing in [TimingSource.decoded, .segmentSpread] {
-            let captioner = try LiveCaptioner(model: Relabelled(ScriptedModel(ScriptedDecoder(script)), timing))
+            let captioner = try LiveCaptioner(model: ScriptedModel(ScriptedDecoder(script), timing: timing))
             var events: [CaptionEvent] = []
             var i = 0
             while i < samples.count {

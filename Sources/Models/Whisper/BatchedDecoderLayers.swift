@@ -10,25 +10,16 @@ extension LinearLayer {
     /// y (rows, out) = x (rows, in) · Wᵀ + b with the weights read once for all rows; each row
     /// equal to `callAsFunction` on that row alone.
     func batched(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
-        if let int8 {
-            // One 8-bit product for all rows (rows quantised one by one, exact int32 sums).
-            if let bias {
-                bias.data.withUnsafeBufferPointer { int8.linearBatch(x, rows: rows, bias: $0.baseAddress!, into: y) }
-            } else {
-                int8.linearBatch(x, rows: rows, bias: nil, into: y)
-            }
+        // 8-bit or half weights: one product for all rows (int8 rows quantised one by one, exact
+        // int32 sums). float32 weights: one row at a time keeps the one-row kernel (sgemv) and its
+        // results.
+        guard int8 != nil || half != nil else {
+            for r in 0..<rows { self(x + r * inFeatures, rows: 1, into: y + r * outFeatures) }
             return
         }
-        if let half {
-            if let bias {
-                bias.data.withUnsafeBufferPointer { half.linearBatch(x, rows: rows, bias: $0.baseAddress!, into: y) }
-            } else {
-                half.linearBatch(x, rows: rows, bias: nil, into: y)
-            }
-            return
+        withBias { b in
+            if let int8 { int8.linearBatch(x, rows: rows, bias: b, into: y) } else { half?.linearBatch(x, rows: rows, bias: b, into: y) }
         }
-        // float32 weights: one row at a time keeps the one-row kernel (sgemv) and its results.
-        for r in 0..<rows { self(x + r * inFeatures, rows: 1, into: y + r * outFeatures) }
     }
 }
 

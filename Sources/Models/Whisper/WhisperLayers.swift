@@ -35,33 +35,20 @@ struct LinearLayer {
 
     /// y (rows, out) = x (rows, in) · Wᵀ + b
     func callAsFunction(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
-        if let int8 {
-            if let bias {
-                bias.data.withUnsafeBufferPointer { int8.linear(x, rows: rows, bias: $0.baseAddress!, into: y) }
-            } else {
-                int8.linear(x, rows: rows, bias: nil, into: y)
-            }
-            return
-        }
-        if let half {
-            if let bias {
-                bias.data.withUnsafeBufferPointer { half.linear(x, rows: rows, bias: $0.baseAddress!, into: y) }
-            } else {
-                half.linear(x, rows: rows, bias: nil, into: y)
-            }
-            return
-        }
-        weight.data.withUnsafeBufferPointer { wb in
-            if let bias {
-                bias.data.withUnsafeBufferPointer { bb in
-                    Kernels.linear(x, rows: rows, inFeatures: inFeatures, weight: wb.baseAddress!,
-                                   outFeatures: outFeatures, bias: bb.baseAddress!, into: y)
-                }
-            } else {
-                Kernels.linear(x, rows: rows, inFeatures: inFeatures, weight: wb.baseAddress!,
-                               outFeatures: outFeatures, bias: nil, into: y)
+        withBias { b in
+            if let int8 { return int8.linear(x, rows: rows, bias: b, into: y) }
+            if let half { return half.linear(x, rows: rows, bias: b, into: y) }
+            weight.data.withUnsafeBufferPointer { wb in
+                guard let w = wb.baseAddress else { return }
+                Kernels.linear(x, rows: rows, inFeatures: inFeatures, weight: w, outFeatures: outFeatures, bias: b, into: y)
             }
         }
+    }
+
+    /// Runs `body` with the bias (out) as a pointer, nil for a layer without one.
+    func withBias<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        guard let bias else { return body(nil) }
+        return bias.data.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 }
 

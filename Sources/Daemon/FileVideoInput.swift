@@ -1,14 +1,16 @@
 import Foundation
 import CaptionCore
 import Capture
+import Streaming
 
 /// `video.source = "file"`: a Y4M file (or FIFO, "-" for standard input) at its own frame rate,
-/// read on its own thread (the pacing sleeps there) into a frame ring the `VideoPump` drains.
-/// Dropped: frames the reader skipped (sequence gaps), frames the ring overwrote or refused.
+/// read on its own thread (the pacing sleeps there), which hands each frame to the `FrameRouter`
+/// (the face analysis' queue, and the pipeline while it wants frames). Dropped: frames the reader
+/// skipped (sequence gaps) and frames the pipeline fell too far behind on.
 final class FileVideoInput: VideoInput {
     let config: DaemonConfig.Video
     private let log: ServiceLog?
-    private let ring: FrameRing
+    private let router = FrameRouter()
     private let lock = NSLock()
     private var skipped = 0
     private var running = false
@@ -18,7 +20,6 @@ final class FileVideoInput: VideoInput {
 
     init(config: DaemonConfig.Video, log: ServiceLog? = nil) {
         self.config = config; self.log = log
-        ring = FrameRing(slots: 8, maxWidth: max(16, config.width), maxHeight: max(16, config.height))
     }
 
     func start() throws {
@@ -56,7 +57,7 @@ final class FileVideoInput: VideoInput {
                 let gap = max(0, Int(frame.sequence) - read)
                 read = Int(frame.sequence) + 1
                 lock.lock(); skipped += gap; lock.unlock()
-                ring.push(frame)
+                router.deliver(frame)
             } catch {
                 log?.error("video capture failed: \(error); continuing without video")
                 return
@@ -64,15 +65,9 @@ final class FileVideoInput: VideoInput {
         }
     }
 
-    func take() -> [VideoFrame] {
-        var frames: [VideoFrame] = []
-        while let f = ring.pop() { frames.append(f) }
-        return frames
-    }
+    func route(sink: VideoFrameSink?, keepFrames: Bool) { router.route(sink: sink, keepFrames: keepFrames) }
 
-    func waitForFrames(timeout: Double) -> Bool { ring.waitForFrame(timeout: timeout) }
-
-    func interruptWait() { ring.interruptWait() }
+    func take() -> [VideoFrame] { router.take() }
 
     var isRunning: Bool { lock.lock(); defer { lock.unlock() }; return running }
 
@@ -84,7 +79,6 @@ final class FileVideoInput: VideoInput {
 
     var counters: CaptureCounters {
         lock.lock(); let s = skipped; lock.unlock()
-        return CaptureCounters(captured: Int(ring.totalWritten),
-                               dropped: s + Int(ring.totalDropped) + Int(ring.totalRejected))
+        return CaptureCounters(captured: router.delivered, dropped: s + router.dropped)
     }
 }

@@ -13,7 +13,6 @@ final class FileVideoInput: VideoInput {
     private let router = FrameRouter()
     private let lock = NSLock()
     private var skipped = 0
-    private var running = false
     private var stopRequested = false
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
@@ -30,7 +29,6 @@ final class FileVideoInput: VideoInput {
         do { source = try VideoFileSource(path: config.file, pacing: .realTime) } catch {
             throw DaemonError.stage(name: "video (file \(config.file))", reason: "\(error)")
         }
-        lock.lock(); running = true; lock.unlock()
         let t = Thread { [self] in self.loop(source) }
         t.name = "captiond-video-file"
         thread = t
@@ -40,7 +38,7 @@ final class FileVideoInput: VideoInput {
     private func loop(_ first: VideoFileSource) {
         var source = first
         var read = 0
-        defer { lock.lock(); running = false; lock.unlock(); finished.signal() }
+        defer { finished.signal() }
         while true {
             lock.lock(); let stop = stopRequested; lock.unlock()
             if stop { return }
@@ -68,8 +66,6 @@ final class FileVideoInput: VideoInput {
     func route(sink: VideoFrameSink?, keepFrames: Bool) { router.route(sink: sink, keepFrames: keepFrames) }
 
     func take() -> [VideoFrame] { router.take() }
-
-    var isRunning: Bool { lock.lock(); defer { lock.unlock() }; return running }
 
     func stop() {
         lock.lock(); stopRequested = true; lock.unlock()

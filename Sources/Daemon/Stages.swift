@@ -44,8 +44,6 @@ public protocol VideoInput: AnyObject {
     /// Frames captured since the last call while the pipeline wanted them, oldest first; never
     /// blocks. The pipeline thread only.
     func take() -> [VideoFrame]
-    /// False once the source has ended or failed (a file at its end).
-    var isRunning: Bool { get }
     func stop()
     /// Frames captured, and frames dropped anywhere before the pipeline got them (thread-safe).
     var counters: CaptureCounters { get }

@@ -42,8 +42,6 @@ final class V4L2VideoInput: VideoInput {
 
     func take() -> [VideoFrame] { router.take() }
 
-    var isRunning: Bool { capture != nil }
-
     func stop() {
         if let error = capture?.stop() { log?.warning("video capture ended with: \(error)") }
         capture = nil

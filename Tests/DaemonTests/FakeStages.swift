@@ -91,7 +91,6 @@ final class CountingVideo: VideoInput {
     private var sink: VideoFrameSink?
     func start() throws {}
     func stop() {}
-    var isRunning: Bool { true }
     func route(sink: VideoFrameSink?, keepFrames: Bool) { lock.lock(); self.sink = sink; lock.unlock() }
     func take() -> [VideoFrame] {
         lock.lock(); frames += 1; let sink = self.sink; lock.unlock()

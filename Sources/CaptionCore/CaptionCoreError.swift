@@ -1,7 +1,5 @@
 /// Errors of the CaptionCore module; each names the file or value, the problem and the fix.
 public enum CaptionCoreError: Error, CustomStringConvertible, Equatable {
-    /// A WAV file that cannot be decoded: `path` and what is wrong with it.
-    case invalidWAV(path: String, reason: String)
     /// A resampler configuration that cannot work.
     case invalidSampleRate(input: Int, output: Int)
     /// A rate pair whose polyphase filter would be unreasonably large (odd high rates).
@@ -9,8 +7,6 @@ public enum CaptionCoreError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .invalidWAV(path, reason):
-            return "\(path): \(reason)"
         case let .invalidSampleRate(input, output):
             return "cannot resample from \(input) Hz to \(output) Hz: both rates must be between 1 and 1000000 Hz"
         case let .unsupportedRateRatio(input, output, floats):

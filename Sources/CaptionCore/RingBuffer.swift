@@ -33,8 +33,6 @@ public final class RingBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
     public var totalWritten: UInt64 { written.load(ordering: .acquiring) }
     /// Values the consumer skipped because the producer overwrote them first.
     public var totalDropped: UInt64 { droppedCount.load(ordering: .relaxed) }
-    /// Absolute index of the next value `read` returns.
-    public var nextReadIndex: UInt64 { readIndex.load(ordering: .acquiring) }
     /// Values waiting for the consumer (at most `capacity`).
     public var available: Int {
         let w = written.load(ordering: .acquiring), r = readIndex.load(ordering: .acquiring)

@@ -16,12 +16,4 @@ public struct VideoFrame: Sendable, Equatable {
         self.timestamp = timestamp
         self.sequence = sequence
     }
-
-    /// Mean luma (0…255), a cheap content check.
-    public var meanLuma: Double {
-        guard !luma.isEmpty else { return 0 }
-        var sum = 0
-        for v in luma { sum &+= Int(v) }
-        return Double(sum) / Double(luma.count)
-    }
 }

@@ -156,7 +156,6 @@ struct Session {
     let outputRate: Int
     /// CLOCK_MONOTONIC time of the first output sample since the last (re)anchor.
     var anchorTime: Double?
-    var anchorDeviceFrames = 0
     var outputSinceAnchor = 0
     var deviceFramesSinceAnchor = 0
 

@@ -1,12 +1,13 @@
 import CaptionCore
 
-/// Audio from a WAV or raw PCM file, FIFO or standard input, or samples already decoded from any
-/// other file (`init(samples:…)`: FLAC, MP3, … through the one audio-file reader,
+/// Audio from a raw PCM file, FIFO or standard input (streamed), or samples already decoded from
+/// any other file (`init(samples:…)`: WAV, FLAC, MP3, … through the one audio-file reader,
 /// `Features.AudioDecoder`), delivered as 16-kHz mono chunks stamped on CLOCK_MONOTONIC, paced at
 /// real time or as fast as `next()` is called.
 public final class AudioFileSource {
     public enum Format: Sendable, Equatable {
-        /// RIFF/WAVE (read whole: its header may give the length only at the end of a pipe).
+        /// RIFF/WAVE: decode it with the audio-file reader (which reads a pipe whole: its header
+        /// may give the length only at the end) and give the samples to `init(samples:…)`.
         case wav
         /// Headerless interleaved samples (streamed).
         case raw(PCMSampleFormat, rate: Int, channels: Int)
@@ -40,19 +41,9 @@ public final class AudioFileSource {
         self.stream = stream
         chunkSamples = max(1, Int(chunkDuration * Double(outputRate)))
         switch format {
-        case .encoded:
+        case .encoded, .wav:
             throw CaptureError.invalidInput(source: stream.name,
-                reason: "a compressed or container format: decode it first (the daemon reads such regular files through the audio-file reader)")
-        case .wav:
-            let bytes = try stream.readAll()
-            let wav: WAVFile
-            do { wav = try WAVFile(data: Data(bytes), path: stream.name) } catch {
-                throw CaptureError.invalidInput(source: stream.name, reason: "\(error)")
-            }
-            do { decoded = try Resampler.resample(wav.monoSamples(), from: wav.sampleRate, to: outputRate) } catch {
-                throw CaptureError.invalidInput(source: stream.name, reason: "\(error)")
-            }
-            finished = true
+                reason: "a WAV, compressed or container format: decode it first with the audio-file reader (Features.AudioDecoder; the daemon does) and pass the samples")
         case let .raw(sampleFormat, rate, channels):
             guard (1000...768_000).contains(rate), (1...64).contains(channels) else {
                 throw CaptureError.invalidConfiguration(key: "raw", reason: "rate \(rate) Hz and \(channels) channels: need 1000…768000 Hz and 1…64 channels")

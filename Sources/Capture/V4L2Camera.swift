@@ -30,7 +30,6 @@ public final class V4L2Camera {
     public let path: String
     public let format: Format
     public private(set) var skippedFrames: UInt64 = 0
-    public private(set) var framesCaptured: UInt64 = 0
     private let device: V4L2Device
     private let pollTimeout: Int32
     private var fd: Int32
@@ -248,7 +247,6 @@ public final class V4L2Camera {
                                    bytesPerLine: f.bytesPerLine, destination: out.baseAddress!)
             sink(UnsafeBufferPointer(out), f.width, f.height, timestamp, sequence)
         }
-        framesCaptured += 1
         try queue(index: index)
         return .frame(sequence: sequence, timestamp: timestamp)
     }

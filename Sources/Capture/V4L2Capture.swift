@@ -2,8 +2,10 @@ import Atomics
 import CaptionCore
 import Foundation
 
-/// The camera loop: open a `V4L2Camera`, push every converted luma frame into a `FrameRing`, and on
-/// device loss close and reopen with doubling back-off (logged). `stop()` ends it within one poll.
+/// The camera loop: open a `V4L2Camera`, hand every converted luma frame to a handler on the
+/// capture thread (`init(…, frames:)`: the daemon's frame router) or push it into a `FrameRing`,
+/// and on device loss close and reopen with doubling back-off (logged). `stop()` ends it within
+/// one poll.
 public final class V4L2Capture: @unchecked Sendable {
     public struct Statistics: Sendable, Equatable {
         public var frames: UInt64 = 0
@@ -14,20 +16,35 @@ public final class V4L2Capture: @unchecked Sendable {
         public var format: V4L2Camera.Format?
     }
 
+    /// Called on the capture thread with each frame's luma (valid only during the call; copy what
+    /// is kept), size, capture time (CLOCK_MONOTONIC) and the driver's sequence number. It runs
+    /// while the driver's buffer is dequeued: it must not block.
+    public typealias FrameHandler = @Sendable (_ luma: UnsafeBufferPointer<UInt8>, _ width: Int, _ height: Int,
+                                               _ time: Double, _ sequence: UInt64) -> Void
+
     public let configuration: V4L2Configuration
-    public let ring: FrameRing
+    private let handle: FrameHandler
     private let device: V4L2Device
     private let log: @Sendable (String) -> Void
     private let loop = CaptureLoopThread()
     private let lock = NSLock()
     private var stats = Statistics()
 
-    public init(configuration: V4L2Configuration, ring: FrameRing, device: V4L2Device = .live,
-                log: @escaping @Sendable (String) -> Void = { _ in }) {
+    /// Every frame goes to `frames`, on the capture thread.
+    public init(configuration: V4L2Configuration, device: V4L2Device = .live,
+                log: @escaping @Sendable (String) -> Void = { _ in }, frames: @escaping FrameHandler) {
         self.configuration = configuration
-        self.ring = ring
+        self.handle = frames
         self.device = device
         self.log = log
+    }
+
+    /// Every frame is pushed into `ring` (its consumer pops them on its own thread).
+    public convenience init(configuration: V4L2Configuration, ring: FrameRing, device: V4L2Device = .live,
+                            log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.init(configuration: configuration, device: device, log: log) { luma, width, height, time, sequence in
+            ring.push(luma: luma, width: width, height: height, timestamp: time, sequence: sequence)
+        }
     }
 
     public var statistics: Statistics { lock.lock(); defer { lock.unlock() }; return stats }
@@ -59,9 +76,7 @@ public final class V4L2Capture: @unchecked Sendable {
                 continue
             }
             do {
-                let outcome = try cam.nextFrame { luma, width, height, time, sequence in
-                    ring.push(luma: luma, width: width, height: height, timestamp: time, sequence: sequence)
-                }
+                let outcome = try cam.nextFrame(handle)
                 switch outcome {
                 case .frame:
                     let skipped = baseSkipped + cam.skippedFrames

@@ -233,7 +233,7 @@ public final class Daemon {
 
             checkModelSwap()
             if let v = video {
-                (v as? VideoPump)?.route(sink: recognizer?.frameSink, keepFrames: recognizer?.needsFramesOnPipeline ?? false)
+                v.route(sink: recognizer?.frameSink, keepFrames: recognizer?.needsFramesOnPipeline ?? false)
                 let frames = v.take()
                 if let r = recognizer { for frame in frames { r.accept(video: frame) } }
             }
@@ -304,7 +304,7 @@ public final class Daemon {
         }
         guard config.video.enabled else { return (a, nil) }
         do {
-            let v = VideoPump(try stages.video(config.video))   // drains the camera on its own thread
+            let v = try stages.video(config.video)
             do { try v.start() } catch let e as DaemonError { throw e } catch {
                 throw DaemonError.stage(name: "video (\(config.video.source.rawValue))", reason: "\(error)")
             }

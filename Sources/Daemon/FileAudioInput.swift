@@ -3,11 +3,11 @@ import CaptionCore
 import Capture
 import Streaming
 
-/// `audio.source = "file"`: a regular audio file read by the one audio-file reader (WAV, FLAC,
-/// and every other format through ffmpeg: `RecordedAudio`, which is `Features.AudioDecoder`), or
-/// headerless 16-kHz mono S16_LE PCM, or a WAV/raw FIFO or "-" for standard input (read by
-/// Capture's file source), delivered in 20-ms chunks at real-time pace or as fast as the pipeline
-/// reads.
+/// `audio.source = "file"`: a regular audio file, or a WAV FIFO or "-" for standard input, read by
+/// the one audio-file reader (WAV, FLAC, and every other format through ffmpeg: `RecordedAudio`,
+/// which is `Features.AudioDecoder`), or headerless 16-kHz mono S16_LE PCM from a file, FIFO or
+/// standard input (streamed by Capture's file source), delivered in 20-ms chunks at real-time pace
+/// or as fast as the pipeline reads.
 /// A file that turns out malformed at its end (raw PCM ending in a partial frame) delivers what
 /// it holds, logs the problem and ends: the daemon goes idle instead of failing (and being
 /// restarted into the same file forever).
@@ -48,9 +48,10 @@ final class FileAudioInput: AudioInput {
         let raw: Bool
         if case .raw = format { raw = true } else { raw = false }
         do {
-            if !raw, Self.isRegularFile(config.file) {
-                // WAV, FLAC and everything ffmpeg reads: the reader `captionctl transcribe` uses.
-                let audio = try RecordedAudio.decode(path: config.file)
+            if !raw, format == .wav || Self.isRegularFile(config.file) {
+                // WAV, FLAC and everything ffmpeg reads: the reader `captionctl transcribe` uses
+                // (a WAV pipe is read to its end first: its header may give the length only there).
+                let audio = try RecordedAudio.decode(path: config.file == "-" ? "/dev/stdin" : config.file)
                 for warning in audio.warnings { log?.warning("audio file \(config.file): \(warning)") }
                 return try AudioFileSource(samples: audio.samples, pacing: pacing)
             }

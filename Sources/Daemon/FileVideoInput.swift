@@ -1,24 +1,24 @@
 import Foundation
 import CaptionCore
 import Capture
+import Streaming
 
 /// `video.source = "file"`: a Y4M file (or FIFO, "-" for standard input) at its own frame rate,
-/// read on its own thread (the pacing sleeps there) into a frame ring the `VideoPump` drains.
-/// Dropped: frames the reader skipped (sequence gaps), frames the ring overwrote or refused.
+/// read on its own thread (the pacing sleeps there), which hands each frame to the `FrameRouter`
+/// (the face analysis' queue, and the pipeline while it wants frames). Dropped: frames the reader
+/// skipped (sequence gaps) and frames the pipeline fell too far behind on.
 final class FileVideoInput: VideoInput {
     let config: DaemonConfig.Video
     private let log: ServiceLog?
-    private let ring: FrameRing
+    private let router = FrameRouter()
     private let lock = NSLock()
     private var skipped = 0
-    private var running = false
     private var stopRequested = false
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
 
     init(config: DaemonConfig.Video, log: ServiceLog? = nil) {
         self.config = config; self.log = log
-        ring = FrameRing(slots: 8, maxWidth: max(16, config.width), maxHeight: max(16, config.height))
     }
 
     func start() throws {
@@ -29,7 +29,6 @@ final class FileVideoInput: VideoInput {
         do { source = try VideoFileSource(path: config.file, pacing: .realTime) } catch {
             throw DaemonError.stage(name: "video (file \(config.file))", reason: "\(error)")
         }
-        lock.lock(); running = true; lock.unlock()
         let t = Thread { [self] in self.loop(source) }
         t.name = "captiond-video-file"
         thread = t
@@ -39,7 +38,7 @@ final class FileVideoInput: VideoInput {
     private func loop(_ first: VideoFileSource) {
         var source = first
         var read = 0
-        defer { lock.lock(); running = false; lock.unlock(); finished.signal() }
+        defer { finished.signal() }
         while true {
             lock.lock(); let stop = stopRequested; lock.unlock()
             if stop { return }
@@ -56,7 +55,7 @@ final class FileVideoInput: VideoInput {
                 let gap = max(0, Int(frame.sequence) - read)
                 read = Int(frame.sequence) + 1
                 lock.lock(); skipped += gap; lock.unlock()
-                ring.push(frame)
+                router.deliver(frame)
             } catch {
                 log?.error("video capture failed: \(error); continuing without video")
                 return
@@ -64,17 +63,9 @@ final class FileVideoInput: VideoInput {
         }
     }
 
-    func take() -> [VideoFrame] {
-        var frames: [VideoFrame] = []
-        while let f = ring.pop() { frames.append(f) }
-        return frames
-    }
+    func route(sink: VideoFrameSink?, keepFrames: Bool) { router.route(sink: sink, keepFrames: keepFrames) }
 
-    func waitForFrames(timeout: Double) -> Bool { ring.waitForFrame(timeout: timeout) }
-
-    func interruptWait() { ring.interruptWait() }
-
-    var isRunning: Bool { lock.lock(); defer { lock.unlock() }; return running }
+    func take() -> [VideoFrame] { router.take() }
 
     func stop() {
         lock.lock(); stopRequested = true; lock.unlock()
@@ -84,7 +75,6 @@ final class FileVideoInput: VideoInput {
 
     var counters: CaptureCounters {
         lock.lock(); let s = skipped; lock.unlock()
-        return CaptureCounters(captured: Int(ring.totalWritten),
-                               dropped: s + Int(ring.totalDropped) + Int(ring.totalRejected))
+        return CaptureCounters(captured: router.delivered, dropped: s + router.dropped)
     }
 }

@@ -32,20 +32,18 @@ public protocol AudioInput: AnyObject {
     var counters: CaptureCounters { get }
 }
 
-/// The camera (or a Y4M file): captured on its own thread into a frame ring; the pipeline thread
-/// takes what arrived. Adapter seam for the Capture module.
+/// The camera (or a Y4M file): captured on its own thread, which hands each frame on at once
+/// (`route`: to the face analysis' queue, and to the pipeline while it wants frames); no thread
+/// sits between the camera and its consumers. Adapter seam for the Capture module.
 public protocol VideoInput: AnyObject {
     func start() throws
-    /// Frames captured since the last call, oldest first; never blocks. One consumer thread only
-    /// (the daemon's `VideoPump`).
+    /// Any thread (the pipeline, every loop): where the capture thread hands frames from now on,
+    /// and whether the pipeline wants them (kept for `take()`, bounded, the excess counted as
+    /// dropped) or not (none kept, none dropped).
+    func route(sink: VideoFrameSink?, keepFrames: Bool)
+    /// Frames captured since the last call while the pipeline wanted them, oldest first; never
+    /// blocks. The pipeline thread only.
     func take() -> [VideoFrame]
-    /// Waits, woken by the capture thread (not polling), until `take()` has a frame, `interruptWait()`
-    /// is called or `timeout` seconds pass; returns whether a frame waits. Consumer thread only.
-    func waitForFrames(timeout: Double) -> Bool
-    /// Any thread: ends the consumer's current `waitForFrames` now (to stop the consumer).
-    func interruptWait()
-    /// False once the source has ended or failed (a file at its end).
-    var isRunning: Bool { get }
     func stop()
     /// Frames captured, and frames dropped anywhere before the pipeline got them (thread-safe).
     var counters: CaptureCounters { get }
@@ -72,7 +70,7 @@ public protocol CaptionRecognizer: AnyObject {
     var warning: String? { get }
     /// Faces in view, the speaking face and the analysis rate; nil without camera analysis.
     var videoStatus: VideoAnalysisStatus? { get }
-    /// Where the video pump hands frames as they arrive (any thread); nil: none.
+    /// Where the capture thread hands frames as they arrive (any thread); nil: none.
     var frameSink: VideoFrameSink? { get }
     /// Whether `accept(video:)` needs the frames on the pipeline thread.
     var needsFramesOnPipeline: Bool { get }

@@ -94,12 +94,7 @@ public enum AudioDecoder {
 
     /// Native WAV: decode, average the channels, resample to 16 kHz.
     static func decodeWAV(_ source: AudioSourceBytes) throws -> [Float] {
-        let wav: WAVFile
-        do {
-            wav = try WAVFile(data: Data(try source.all()), path: source.name)
-        } catch let CaptionCoreError.invalidWAV(_, reason) {
-            throw FeaturesError.invalidWAV(path: source.name, reason: reason)
-        }
+        let wav = try WAVFile(data: Data(try source.all()), path: source.name)
         return try resampled(wav.monoSamples(), from: wav.sampleRate, path: source.name)
     }
 

@@ -29,7 +29,6 @@ public final class ControlServer {
     private var started = false
     private var stopping = false
     private var listenerClosed = false
-    private var count = 0
 
     /// `handler` runs off the event loop (a thread per request in progress, at most one per
     /// connection), so it may block; it must be thread-safe. `loop` defaults to the process's one loop.
@@ -55,9 +54,6 @@ public final class ControlServer {
             do { try a.open(); acceptor = a } catch { log("control socket: cannot watch the listener: \(error)") }
         }
     }
-
-    /// Control connections currently open.
-    public var connectionCount: Int { lock.lock(); defer { lock.unlock() }; return count }
 
     /// Stops accepting and closes open connections (a request in progress gets no reply).
     public func stop() {
@@ -118,7 +114,6 @@ public final class ControlServer {
         }, onClose: { [weak self] c in
             guard let self else { return }
             self.connections[c.fd] = nil
-            self.lock.lock(); self.count = self.connections.count; self.lock.unlock()
         })
         do { try conn.open() } catch {
             log("control socket: cannot watch a new connection: \(error)")
@@ -126,6 +121,5 @@ public final class ControlServer {
             return
         }
         connections[fd] = conn
-        lock.lock(); count = connections.count; lock.unlock()
     }
 }

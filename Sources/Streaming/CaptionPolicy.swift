@@ -52,8 +52,6 @@ public struct CaptionPolicy {
     public private(set) var windowStart: SampleIndex = 0
     /// End of the previous utterance; nil before the first final.
     public private(set) var lastFinalEnd: SampleIndex?
-    /// Where the current utterance's first window started (audio before it is not needed).
-    public private(set) var contextStart: SampleIndex = 0
     private var pastWords: [Word] = []     // words of earlier finals (prompt; their audio may be in the window)
 
     /// Hypotheses ignored for agreement and display because their log-probability was below
@@ -231,7 +229,6 @@ public struct CaptionPolicy {
            at(first.start) < windowStart {
             windowStart = at(first.start)
         }
-        contextStart = windowStart
     }
 
     /// Closes the utterance. `confirmedOnly`: a silence endpoint keeps only committed words (the

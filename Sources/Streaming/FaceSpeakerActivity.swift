@@ -9,8 +9,8 @@ import Vision
 /// ≥ `threshold` in a `SpeakerTimeline`; captions are labelled from that timeline.
 ///
 /// The tracker runs in a `FaceAnalysisQueue`: on its own thread when `threaded` (the daemon: the
-/// video pump submits frames through `frameSink` as the camera delivers them, so a long decode on
-/// the pipeline thread neither stalls the analysis nor overflows the camera's ring), else inside
+/// camera's capture thread submits frames through `frameSink` as it delivers them, so a long decode
+/// on the pipeline thread neither stalls the analysis nor makes the camera drop frames), else inside
 /// `accept(frame:)`. The results are merged with the audio in capture-clock order: a decision at
 /// audio time t waits until every frame submitted up to t has its result, unless the analysis has
 /// nothing pending (then the camera simply has no newer frame yet).
@@ -61,7 +61,7 @@ public final class FaceSpeakerActivity: SpeakerActivity {
 
     deinit { analysis.stop() }
 
-    /// Where another thread hands camera frames as they arrive (the daemon's video pump), when
+    /// Where another thread hands camera frames as they arrive (the daemon's capture thread), when
     /// the analysis runs on its own thread.
     public var frameSink: VideoFrameSink? { analysis.threaded ? analysis : nil }
 
@@ -79,7 +79,7 @@ public final class FaceSpeakerActivity: SpeakerActivity {
     }
 
     public func accept(frame: VideoFrame) {
-        analysis.submit(frame)   // ignored when the video pump already submitted it
+        analysis.submit(frame)   // ignored when the capture thread already submitted it
         merge()
     }
 

@@ -65,8 +65,8 @@ public final class LiveCaptioner {
         (model as? VideoStreamingModel)?.accept(frame: frame)
     }
 
-    /// Where the video pump hands frames as they arrive, when the camera analysis runs on its own
-    /// thread (frames then reach it before `accept(video:)`, which skips them for it).
+    /// Where the camera's capture thread hands frames as they arrive, when the camera analysis runs
+    /// on its own thread (frames then reach it before `accept(video:)`, which skips them for it).
     public var frameSink: VideoFrameSink? { speaker?.frameSink }
 
     /// Whether `accept(video:)` still needs the frames on this thread (a model that reads the

@@ -2,7 +2,7 @@ import CaptionCore
 import Vision
 
 /// Takes camera frames from any thread as they arrive (the face analysis' queue, fed by the
-/// daemon's video pump while the pipeline thread may be busy decoding).
+/// camera's capture thread while the pipeline thread may be busy decoding).
 public protocol VideoFrameSink: AnyObject, Sendable {
     func submit(_ frame: VideoFrame)
 }

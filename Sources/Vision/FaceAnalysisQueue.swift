@@ -66,7 +66,7 @@ public final class FaceAnalysisQueue: @unchecked Sendable {
     }
 
     /// A captured frame. Frames not newer than the last one submitted are ignored (the same
-    /// frame handed over twice, by the video pump and then the pipeline).
+    /// frame handed over twice, by the capture thread and then the pipeline).
     public func submit(_ frame: VideoFrame) {
         condition.lock()
         guard frame.timestamp > lastSubmitted else { condition.unlock(); return }

@@ -132,7 +132,9 @@ if videoCapture == nil {
     _ = audioCapture?.wait()   // ends at its frame limit (`--seconds` of audio)
 } else {
     while true {
-        while let f = frameRing.pop() {
+        // With --frames, stop at the limit even when more frames waited (a late wake-up under
+        // load finds several): the run reads exactly that many.
+        while options.frames.map({ frames < $0 }) ?? true, let f = frameRing.pop() {
             frames += 1
             if let last = lastSequence, f.sequence != last + 1 { sequenceGaps += 1 }
             lastSequence = f.sequence

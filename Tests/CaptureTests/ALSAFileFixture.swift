@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import CaptionCore
 import Capture
+import Features
 import TestSupport
 
 /// Writes shared speech fixtures as raw interleaved PCM for alsa-lib's `file` plugin.

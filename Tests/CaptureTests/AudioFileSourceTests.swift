@@ -2,6 +2,7 @@ import XCTest
 import Foundation
 import CaptionCore
 import TestSupport
+import Features
 @testable import Capture
 
 final class AudioFileSourceTests: XCTestCase {
@@ -14,10 +15,12 @@ final class AudioFileSourceTests: XCTestCase {
         return chunks
     }
 
+    /// A WAV file is decoded by the audio-file reader (Features) and its samples delivered here.
     func testWAVFileIsDeliveredWholeIn20msChunksOnOneClock() throws {
         let wav = try ALSAFileFixture.wav("pocketsphinx/sense_and_sensibility_01_austen_64kb-0880.wav")
         let path = TestPaths.sharedFixtures!.appendingPathComponent("pocketsphinx/sense_and_sensibility_01_austen_64kb-0880.wav").path
-        let chunks = try collect(AudioFileSource(path: path, format: .wav, pacing: .asFastAsPossible))
+        XCTAssertEqual(wav.sampleRate, 16000)
+        let chunks = try collect(AudioFileSource(samples: AudioDecoder.decode(AudioInput(path: path)).samples, pacing: .asFastAsPossible))
         XCTAssertTrue(chunks.flatMap(\.samples) == wav.monoSamples())
         XCTAssertEqual(chunks[0].samples.count, 320)
         for (a, b) in zip(chunks, chunks.dropFirst()) { XCTAssertEqual(b.startTime - a.startTime, 0.02, accuracy: 1e-9) }
@@ -99,7 +102,7 @@ final class AudioFileSourceTests: XCTestCase {
         d.append(Data(repeating: 0x10, count: 8_000))
         try d.write(to: URL(fileURLWithPath: path))
         tempFiles.append(path)
-        XCTAssertThrowsError(try AudioFileSource(path: path, format: .wav, pacing: .asFastAsPossible)) { e in
+        XCTAssertThrowsError(try WAVFile(contentsOf: path)) { e in
             XCTAssertTrue("\(e)".contains(path) && "\(e)".contains("1 Hz") && "\(e)".contains("4000"), "\(e)")
         }
     }
@@ -108,8 +111,12 @@ final class AudioFileSourceTests: XCTestCase {
         let path = NSTemporaryDirectory() + "captiond-bad-\(getpid()).wav"
         try Data("RIFFnonsense".utf8).write(to: URL(fileURLWithPath: path))
         tempFiles.append(path)
-        XCTAssertThrowsError(try AudioFileSource(path: path, format: .wav, pacing: .asFastAsPossible)) { e in
+        XCTAssertThrowsError(try WAVFile(contentsOf: path)) { e in
             XCTAssertTrue("\(e)".contains(path), "\(e)")
+        }
+        // This source parses no WAV: it says where WAV is read instead.
+        XCTAssertThrowsError(try AudioFileSource(path: path, format: .wav, pacing: .asFastAsPossible)) { e in
+            XCTAssertTrue("\(e)".contains(path) && "\(e)".contains("audio-file reader"), "\(e)")
         }
         XCTAssertThrowsError(try AudioFileSource(path: "/nonexistent.wav", format: .wav, pacing: .asFastAsPossible)) { e in
             XCTAssertEqual(e as? CaptureError, .system(call: "open", path: "/nonexistent.wav", errno: ENOENT))

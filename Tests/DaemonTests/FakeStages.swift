@@ -1,5 +1,6 @@
 import Foundation
 import CaptionCore
+import Streaming
 @testable import Daemon
 
 /// Audio that plays a script of 100-ms chunks: amplitude 0.5 for speech, 0 for silence. After the
@@ -82,27 +83,21 @@ final class CountingRecognizer: CaptionRecognizer {
     var realTimeFactor: Double { 0.25 }
 }
 
-/// A camera that has captured one new frame whenever the pipeline takes frames, and that captures
-/// one every 10 ms for a consumer waiting for frames (its own frame clock, as a real camera's).
+/// A camera that has captured one new frame whenever the pipeline takes frames (handed to the
+/// routed sink too, as the capture thread of a real input would).
 final class CountingVideo: VideoInput {
-    private let lock = NSCondition()
+    private let lock = NSLock()
     private var frames = 0
-    private var interrupted = false
+    private var sink: VideoFrameSink?
     func start() throws {}
     func stop() {}
-    var isRunning: Bool { true }
+    func route(sink: VideoFrameSink?, keepFrames: Bool) { lock.lock(); self.sink = sink; lock.unlock() }
     func take() -> [VideoFrame] {
-        lock.lock(); frames += 1; lock.unlock()
-        return [VideoFrame(width: 4, height: 2, luma: [UInt8](repeating: 128, count: 8), timestamp: MonotonicClock.now(), sequence: 0)]
+        lock.lock(); frames += 1; let sink = self.sink; lock.unlock()
+        let frame = VideoFrame(width: 4, height: 2, luma: [UInt8](repeating: 128, count: 8), timestamp: MonotonicClock.now(), sequence: 0)
+        sink?.submit(frame)
+        return [frame]
     }
-    func waitForFrames(timeout: Double) -> Bool {
-        lock.lock(); defer { lock.unlock() }
-        let due = Date(timeIntervalSinceNow: min(timeout, 0.01))
-        while !interrupted && lock.wait(until: due) {}
-        defer { interrupted = false }
-        return !interrupted && timeout >= 0.01
-    }
-    func interruptWait() { lock.lock(); interrupted = true; lock.broadcast(); lock.unlock() }
     var counters: CaptureCounters { lock.lock(); defer { lock.unlock() }; return CaptureCounters(captured: frames, dropped: 0) }
 }
 

@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 import CaptionCore
+import struct Features.WAVFile
 import Capture
 import IPC
 import TestSupport

@@ -2,8 +2,8 @@
 @testable import Features
 import Foundation
 
-/// WAV: the RIFF chunk walk and fmt validation (CaptionCore.WAVFile, which both
-/// Features.AudioDecoder and Capture.AudioFileSource use), then what the decoders do with a
+/// WAV: the RIFF chunk walk and fmt validation (Features.WAVFile, which
+/// Features.AudioDecoder uses), then what the decoders do with a
 /// decoded file: mono mix and resampling to 16 kHz.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzWAV(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

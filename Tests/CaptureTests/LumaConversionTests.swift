@@ -1,5 +1,5 @@
 import XCTest
-@testable import CaptionCore
+@testable import Capture
 
 final class LumaConversionTests: XCTestCase {
     private func pseudoRandomBytes(_ n: Int, seed: UInt32) -> [UInt8] {

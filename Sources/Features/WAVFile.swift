@@ -1,3 +1,4 @@
+import CaptionCore
 import Foundation
 
 /// A decoded RIFF/WAVE file: PCM 8 (unsigned), 16, 24 and 32-bit integer, or 32/64-bit float, any
@@ -24,7 +25,7 @@ public struct WAVFile: Sendable {
     /// Reads and decodes the file at `path`.
     public init(contentsOf path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CaptionCoreError.invalidWAV(path: path, reason: "cannot read the file (missing or not readable)")
+            throw FeaturesError.invalidWAV(path: path, reason: "cannot read the file (missing or not readable)")
         }
         try self.init(data: data, path: path)
     }
@@ -32,7 +33,7 @@ public struct WAVFile: Sendable {
     /// Decodes WAV bytes; `path` only names the source in errors.
     public init(data: Data, path: String = "<data>") throws {
         let bytes = [UInt8](data)
-        func fail(_ reason: String) -> CaptionCoreError { .invalidWAV(path: path, reason: reason) }
+        func fail(_ reason: String) -> FeaturesError { .invalidWAV(path: path, reason: reason) }
         if bytes.isEmpty { throw fail("the file is empty (0 bytes); expected a RIFF/WAVE file") }
         guard bytes.count >= 12, bytes[0..<4].elementsEqual("RIFF".utf8), bytes[8..<12].elementsEqual("WAVE".utf8) else {
             throw fail("not a WAV file (no RIFF/WAVE header); convert it with `ffmpeg -i FILE -ar \(AudioRate.model) -ac 1 out.wav`")
@@ -123,7 +124,7 @@ struct WAVHeader {
     let sampleRate: Int
     let blockAlign: Int
 
-    init(_ b: [UInt8], at i: Int, size: Int, fail: (String) -> CaptionCoreError) throws {
+    init(_ b: [UInt8], at i: Int, size: Int, fail: (String) -> FeaturesError) throws {
         var tag = Int(WAVFile.u16(b, i))
         channels = Int(WAVFile.u16(b, i + 2))
         sampleRate = Int(WAVFile.u32(b, i + 4))

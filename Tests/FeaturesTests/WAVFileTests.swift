@@ -1,5 +1,5 @@
 import XCTest
-import CaptionCore
+@testable import Features
 import TestSupport
 
 final class WAVFileTests: XCTestCase {

@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS", "CVectorKernels"]),
         .target(name: "Features", dependencies: ["CaptionCore"]),
         .target(name: "Models", dependencies: ["Tensor", "Features", "CZlib", "CBLAS", "CVectorKernels"]),
-        .target(name: "Vision", dependencies: ["Tensor", "Features", "CaptionCore"]),
+        .target(name: "Vision", dependencies: ["Tensor", "Features", "CaptionCore", "CVectorKernels"]),
         .target(name: "Streaming", dependencies: ["Models", "Vision", "Features", "CaptionCore", "COpenCC"]),
         .target(name: "Capture", dependencies: ["CALSA", "CV4L2", "CaptionCore",
                                           .product(name: "Atomics", package: "swift-atomics")]),

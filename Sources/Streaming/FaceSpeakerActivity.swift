@@ -55,6 +55,7 @@ public final class FaceSpeakerActivity: SpeakerActivity {
         self.tracker = tracker
         self.settings = settings
         tracker.detectEvery = max(1, settings.detectEvery)
+        tracker.trackedDetectEvery = max(tracker.detectEvery, settings.trackedDetectEvery)
         tracker.landmarkEvery = 1
         analysis = FaceAnalysisQueue(tracker: tracker, analysisFps: settings.analysisFps, threaded: threaded)
     }

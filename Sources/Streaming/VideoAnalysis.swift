@@ -20,6 +20,9 @@ public struct VideoAnalysisSettings: Equatable, Sendable {
     public var analysisFps: Double = 12
     /// The face detector runs every this many analysed frames; landmarks track in between.
     public var detectEvery = 6
+    /// While faces are tracked the detector runs every this many analysed frames (2 s at 12/s):
+    /// only to find new faces, a tracked face follows its own landmarks (`FaceTracker`).
+    public var trackedDetectEvery = 24
     public init() {}
 
     /// True when captions use the camera.

@@ -37,10 +37,14 @@ public struct TrackedFace: Sendable {
     public var mouthCrop: AffineCrop { AffineCrop.mouth(leftCorner: leftCorner, rightCorner: rightCorner) }
 }
 
-/// Faces across frames: the detector every `detectEvery` frames, landmarks every
-/// `landmarkEvery` frames (1 = every frame) from the previous landmarks' region (MediaPipe's
-/// tracking loop), ids kept by box IoU, a face dropped when its landmark presence falls below
-/// `minPresence`. On frames without a landmark pass the previous faces are returned unchanged
+/// Faces across frames: landmarks every `landmarkEvery` frames (1 = every frame) from the
+/// previous landmarks' region (MediaPipe's tracking loop), ids kept by box IoU, a face dropped
+/// when its landmark presence falls below `minPresence`. The detector runs on the first frame,
+/// then every `detectEvery` frames while no face is tracked and every `trackedDetectEvery`
+/// frames while faces are (only to find new ones: a tracked face's region comes from its own
+/// landmarks). A face lost brings the detector back on the next frame (MediaPipe runs it only
+/// when tracking fails); a landmark presence below `redetectPresence` puts it back on the
+/// `detectEvery` period. On frames without a landmark pass the previous faces are returned unchanged
 /// (`lastFrameRanLandmarks` is false): the lower landmark rate is how the pipeline stays within
 /// its CPU budget at 30 fps.
 ///
@@ -52,6 +56,10 @@ public final class FaceTracker {
     public let detector: FaceDetecting
     public let landmarker: LandmarkEstimating
     public var detectEvery: Int
+    /// Detector period while at least one face is tracked (≥ `detectEvery` saves its cost).
+    public var trackedDetectEvery: Int
+    /// A tracked face whose landmark presence falls below this runs the detector every `detectEvery`.
+    public var redetectPresence: Float = 0.8
     public var landmarkEvery: Int
     public var minPresence: Float = 0.5
     public var maxFaces = 4
@@ -73,36 +81,45 @@ public final class FaceTracker {
     private var tracks: [Track] = []
     private var nextId = 1
     private var frameIndex = 0
+    /// Frames since the detector last ran (large: run it on the next frame).
+    private var sinceDetection = Int.max / 2
+    /// A tracked face's presence is below `redetectPresence`.
+    private var fading = false
     /// Per-stage thread CPU time of the last frame, seconds (for cost reports).
     public private(set) var lastDetectSeconds = 0.0, lastLandmarkSeconds = 0.0
     public private(set) var lastFrameRanDetector = false
     public private(set) var lastFrameRanLandmarks = false
     private var lastFaces: [TrackedFace] = []
 
-    public init(detector: FaceDetecting, landmarker: LandmarkEstimating, detectEvery: Int = 5, landmarkEvery: Int = 1) {
+    /// `trackedDetectEvery` nil: the same period as without faces (`detectEvery`).
+    public init(detector: FaceDetecting, landmarker: LandmarkEstimating, detectEvery: Int = 5, landmarkEvery: Int = 1,
+                trackedDetectEvery: Int? = nil) {
         self.detector = detector
         self.landmarker = landmarker
         self.detectEvery = max(detectEvery, 1)
+        self.trackedDetectEvery = max(trackedDetectEvery ?? detectEvery, 1)
         self.landmarkEvery = max(landmarkEvery, 1)
     }
 
     /// Drops every track (ids are never reused) and the cut detector's previous frame.
-    public func reset() { tracks = []; frameIndex = 0; lastFaces = []; cutDetector?.reset() }
+    public func reset() { tracks = []; frameIndex = 0; sinceDetection = Int.max / 2; lastFaces = []; cutDetector?.reset() }
 
     public func process(_ image: GreyImage) throws -> [TrackedFace] {
         lastFrameWasCut = cutDetector?.isCut(image) ?? false
         if lastFrameWasCut {
             cuts += 1
-            tracks = []; frameIndex = 0; lastFaces = []
+            tracks = []; frameIndex = 0; sinceDetection = Int.max / 2; lastFaces = []
         }
-        lastFrameRanDetector = frameIndex % detectEvery == 0
+        lastFrameRanDetector = sinceDetection >= (tracks.isEmpty || fading ? detectEvery : trackedDetectEvery)
         lastFrameRanLandmarks = lastFrameRanDetector || frameIndex % landmarkEvery == 0
         lastDetectSeconds = 0
         lastLandmarkSeconds = 0
         guard lastFrameRanLandmarks else {
             frameIndex += 1
+            sinceDetection += 1
             return lastFaces
         }
+        sinceDetection = lastFrameRanDetector ? 1 : sinceDetection + 1
         if lastFrameRanDetector {
             let t0 = ThreadCPUTime.now()
             let detections = try detector.detect(image)
@@ -122,9 +139,14 @@ public final class FaceTracker {
         let t1 = ThreadCPUTime.now()
         var faces: [TrackedFace] = []
         var kept: [Track] = []
+        var lost = false
+        fading = false
         for var track in tracks {
             let marks = try landmarker.landmarks(image, roi: track.roi)
-            guard marks.presence >= minPresence else { continue }
+            fading = fading || marks.presence < redetectPresence
+            // a face tracked before and lost now; a fresh detection the landmarks reject is not
+            // retried at once (a false detection would otherwise run both models every frame)
+            guard marks.presence >= minPresence else { lost = lost || track.landmarked; continue }
             let b = FaceRegion.box(marks)
             let box = (b.xmin, b.ymin, b.xmax, b.ymax)
             if track.landmarked && BoxMath.iou(track.box, box) < minStepIoU {
@@ -140,6 +162,7 @@ public final class FaceTracker {
             faces.append(TrackedFace(id: track.id, box: b, score: track.score, presence: marks.presence, landmarks: marks))
         }
         tracks = kept
+        if lost { sinceDetection = Int.max / 2 }   // tracking failed: look again next frame
         lastLandmarkSeconds = ThreadCPUTime.now() - t1
         lastFaces = faces
         return faces

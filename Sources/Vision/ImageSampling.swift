@@ -67,7 +67,7 @@ public enum ImageSampling {
                         for i in 0..<side {
                             var acc: Float = 0
                             if hi > lo { for y in lo..<hi { acc += wts[wBase + y - lo] * rowsP[y * side + i] } }
-                            let v = min(max(acc.rounded(), 0), 255) * scale + offset
+                            let v = min(roundedNonNegative(acc), 255) * scale + offset
                             let o = (j * side + i) * channels
                             for k in 0..<channels { dst[o + k] = v }
                         }
@@ -76,6 +76,16 @@ public enum ImageSampling {
             }
         }
         return (out, padXFraction, padYFraction)
+    }
+
+    /// `max(v.rounded(), 0)` (half away from zero) without `rounded()`, which baseline x86-64
+    /// (no SSE4.1) compiles to a `roundf` call per pixel: truncation, then up when the rest is ≥ ½.
+    @inline(__always)
+    static func roundedNonNegative(_ v: Float) -> Float {
+        guard v > 0 else { return 0 }   // (NaN → 0; sampled pixels are never NaN)
+        guard v < 8_388_608 else { return v }   // 2²³: already an integer
+        let whole = Float(Int32(v))
+        return v - whole >= 0.5 ? whole + 1 : whole
     }
 
     /// `taps` as flat arrays with a common width (missing taps weigh 0).
@@ -145,7 +155,7 @@ public enum ImageSampling {
                         } else {
                             value = 0
                         }
-                        let q = min(max(value.rounded(), 0), 255) * scale + offset
+                        let q = min(roundedNonNegative(value), 255) * scale + offset
                         let o = (v * side + u) * channels
                         for k in 0..<channels { dst[o + k] = q }
                     }

@@ -42,6 +42,8 @@ public final class TFLiteGraph {
     /// When true, `run` adds each step's thread CPU time (seconds) to `stepSeconds` by operator name.
     public var profiling = false
     public private(set) var stepSeconds: [String: Double] = [:]
+    /// Runs profiled into `stepSeconds`.
+    public private(set) var profiledRuns = 0
 
     public convenience init(contentsOf path: String, kernels: KernelSet = .fast) throws {
         try self.init(model: try TFLiteModel(contentsOf: path), kernels: kernels)
@@ -170,7 +172,7 @@ public final class TFLiteGraph {
                 let y = try output([1, shape.window.outH, shape.window.outW, outC])
                 if depthwise {
                     var tileIndex: Int?
-                    if shape.strideW == 1, kernels == .fast {
+                    if shape.strideW == 1, kernels == .fast, !VisionKernels.simd {   // the Swift kernel's row tiles
                         let tiled = VisionKernels.depthwiseTiles(weight: buffer(w), shape)
                         let p = UnsafeMutablePointer<Float>.allocate(capacity: max(tiled.count, 1))
                         p.initialize(from: tiled, count: tiled.count)
@@ -179,7 +181,8 @@ public final class TFLiteGraph {
                     }
                     steps.append(.depthwise(x: x, w: w, b: b, y: y, shape: shape, act: o.activation, tiles: tileIndex))
                 } else {
-                    columnsCount = max(columnsCount, shape.isPointwise && kernels == .fast ? 0 : shape.columnsCount)
+                    columnsCount = max(columnsCount, shape.isPointwise && kernels == .fast ? 0 : shape.columnsCount,
+                                       shape.isPointwise ? 0 : VisionKernels.directPackedCount(shape))
                     steps.append(.conv(x: x, w: w, b: b, y: y, shape: shape, act: o.activation))
                 }
             case .relu:
@@ -285,6 +288,7 @@ public final class TFLiteGraph {
     /// Executes `list` in order (profiled when `profiling`) and returns the graph's outputs.
     func runSteps(_ list: [Step]) -> [[Float]] {
         if profiling {
+            profiledRuns += 1
             for step in list {
                 let t0 = ThreadCPUTime.now()
                 execute(step)
@@ -300,6 +304,26 @@ public final class TFLiteGraph {
     public func value(named name: String) -> [Float]? {
         guard let i = model.tensors.firstIndex(where: { $0.name == name }), let p = storage[i] else { return nil }
         return Array(UnsafeBufferPointer(start: p, count: counts[i]))
+    }
+
+    /// The fast convolution: the direct AVX2 kernel for a few taps per output (a first layer),
+    /// else im2col + sgemm (`VisionKernels.conv2d`).
+    private func conv(_ x: UnsafePointer<Float>, _ shape: Conv2DShape, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                      into y: UnsafeMutablePointer<Float>) {
+        if VisionKernels.simd, !shape.isPointwise, VisionKernels.directPackedCount(shape) <= columnsCount,
+           VisionKernels.conv2dDirectSIMD(x, shape, weight: weight, bias: bias, packed: columns, into: y) {
+            return
+        }
+        VisionKernels.conv2d(x, shape, weight: weight, bias: bias, columns: columns, into: y)
+    }
+
+    /// `stepSeconds` per profiled run, slowest operator first: "CONV_2D 1x1 2.10, …" (ms).
+    public var profileSummary: String {
+        let runs = Double(max(profiledRuns, 1))
+        let total = stepSeconds.values.reduce(0, +) / runs * 1000
+        return String(format: "%.2f ms per run (%d runs); ", total, profiledRuns)
+            + stepSeconds.sorted { $0.value > $1.value }.map { String(format: "%@ %.2f", $0.key, $0.value / runs * 1000) }
+                .joined(separator: ", ")
     }
 
     static func kind(_ step: Step) -> String {
@@ -324,14 +348,16 @@ public final class TFLiteGraph {
         case let .conv(x, w, b, y, shape, act):
             let bias = b.map { UnsafePointer(buffer($0)) }
             if fast {
-                VisionKernels.conv2d(buffer(x), shape, weight: buffer(w), bias: bias, columns: columns, into: buffer(y))
+                conv(buffer(x), shape, weight: buffer(w), bias: bias, into: buffer(y))
             } else {
                 VisionReferenceKernels.conv2d(buffer(x), shape, weight: buffer(w), bias: bias, columns: columns, into: buffer(y))
             }
             VisionKernels.activate(buffer(y), count: counts[y], act)
         case let .depthwise(x, w, b, y, shape, act, tileIndex):
             let bias = b.map { UnsafePointer(buffer($0)) }
-            if fast {
+            if fast && VisionKernels.simd {
+                VisionKernels.depthwiseConv2dSIMD(buffer(x), shape, weight: buffer(w), bias: bias, into: buffer(y))
+            } else if fast {
                 VisionKernels.depthwiseConv2d(buffer(x), shape, weight: buffer(w), bias: bias,
                                               tiled: tileIndex.map { UnsafePointer(tiles[$0]) }, into: buffer(y))
             } else {
@@ -349,6 +375,7 @@ public final class TFLiteGraph {
             VisionKernels.activate(dst, count: count, act)
         case let .addPrelu(a, b, alpha, y, pixels, channels):
             let pa = buffer(a), pb = buffer(b), slope = buffer(alpha), dst = buffer(y)
+            if VisionKernels.simd { return VisionKernels.addPreluSIMD(pa, pb, alpha: slope, pixels: pixels, channels: channels, into: dst) }
             for p in 0..<pixels {   // as `add` then `VisionKernels.prelu`, without the pass in between
                 let o = p * channels
                 for ch in 0..<channels { let v = pa[o + ch] + pb[o + ch]; dst[o + ch] = max(v, 0) + slope[ch] * min(v, 0) }
@@ -398,7 +425,7 @@ public final class TFLiteGraph {
             guard let grey = greyInput else { return }
             let bias = b.map { UnsafePointer(buffer($0)) }
             if fast {
-                VisionKernels.conv2d(grey, shape, weight: folded[w], bias: bias, columns: columns, into: buffer(y))
+                conv(grey, shape, weight: folded[w], bias: bias, into: buffer(y))
             } else {
                 VisionReferenceKernels.conv2d(grey, shape, weight: folded[w], bias: bias, columns: columns, into: buffer(y))
             }

@@ -52,6 +52,9 @@ struct Faces: ParsableCommand {
     @Option(name: .long, help: "Run the face detector every N frames (landmarks track in between).")
     var detectEvery = 5
 
+    @Option(name: .long, help: "While faces are tracked, run the detector every N frames (default: --detect-every); a face lost brings it back at once.")
+    var trackedDetectEvery: Int?
+
     @Option(name: .long, help: "Run the landmark model every N frames (2 halves its cost; lip motion is then sampled at half the frame rate).")
     var landmarkEvery = 1
 
@@ -83,6 +86,7 @@ struct Faces: ParsableCommand {
         if device == nil && video == nil { throw ValidationError("give a VIDEO file or --device /dev/videoN") }
         if device != nil && audio != nil { throw ValidationError("--audio goes with a VIDEO file; with --device the microphone is --audio-device") }
         if device == nil && (audioDevice != nil || paceAudio) { throw ValidationError("--audio-device and --pace-audio go with --device; a VIDEO file takes --audio") }
+        if let n = trackedDetectEvery, n < 1 { throw ValidationError("--tracked-detect-every \(n): expected a number of frames ≥ 1") }
         if let a = audioDevice, a.isEmpty { throw ValidationError("--audio-device: give an ALSA capture PCM name, or none") }
     }
 
@@ -90,7 +94,16 @@ struct Faces: ParsableCommand {
         let dir = URL(fileURLWithPath: models ?? Faces.defaultModels()).appendingPathComponent("faces")
         let detector = try BlazeFaceDetector(contentsOf: dir.appendingPathComponent("face_detection_short_range.tflite").path)
         let mesh = try FaceMeshModel(contentsOf: dir.appendingPathComponent("face_landmark.tflite").path)
-        let tracker = FaceTracker(detector: detector, landmarker: mesh, detectEvery: detectEvery, landmarkEvery: landmarkEvery)
+        let tracker = FaceTracker(detector: detector, landmarker: mesh, detectEvery: detectEvery, landmarkEvery: landmarkEvery,
+                                  trackedDetectEvery: trackedDetectEvery)
+        detector.graph.profiling = bench
+        mesh.graph.profiling = bench
+        defer {
+            if bench {
+                print("ops: detector \(detector.graph.profileSummary)")
+                print("ops: landmarks \(mesh.graph.profileSummary)")
+            }
+        }
         if let device { return try analyseCamera(device, tracker: tracker) }
         guard let video, FileManager.default.fileExists(atPath: video) else { throw FacesFailure("\(video ?? ""): no such file") }
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "CVectorBatchKernels.h"   /* batched beam-search kernels (BatchKernels.c) */
+#include "CVectorVisionKernels.h"  /* face-model kernels (VisionKernels.c) */
 
 /* 1 when this CPU executes AVX2, FMA and F16C instructions, else 0. */
 int cvk_has_avx2_fma(void);

@@ -1,6 +1,3 @@
-import CBLAS
-import CVectorKernels
-
 /// Multi-head scaled dot-product attention over strided row-major buffers, so fused QKV
 /// projections (rows of 3·d) and KV caches are used in place without copies.
 ///
@@ -20,6 +17,21 @@ public enum Attention {
 
     /// Scratch floats `multiHead` needs: queries × keys.
     public static func scratchCount(queries: Int, keys: Int) -> Int { max(1, queries * keys) }
+
+    /// The elements each operand of the contract spans from its pointer, which every C call below
+    /// is checked against (`CheckedBLAS`, `CheckedKernels`): q (queries, ldq), k and v (keys, ld),
+    /// out (queries, ldo), heads·D columns each, and the scores scratch.
+    private struct Extents {
+        let q, k, v, out, scores: Int
+        init(ldq: Int, ldk: Int, ldv: Int, ldo: Int, queries: Int, keys: Int, heads: Int, headDim: Int) {
+            let width = heads * headDim
+            q = CExtent.matrix(rows: queries, columns: width, ld: ldq)
+            k = CExtent.matrix(rows: keys, columns: width, ld: ldk)
+            v = CExtent.matrix(rows: keys, columns: width, ld: ldv)
+            out = CExtent.matrix(rows: queries, columns: width, ld: ldo)
+            scores = scratchCount(queries: queries, keys: keys)
+        }
+    }
 
     /// out[i, h·D..<(h+1)·D] = softmax(q_h[i] · k_hᵀ / √D) · v_h for each head h.
     /// q: (queries, ldq), k: (keys, ldk), v: (keys, ldv), out: (queries, ldo); head h occupies
@@ -47,27 +59,31 @@ public enum Attention {
         guard queries > 0, keys > 0 else { return }
         let threads = BLASThreads.count      // (first use also pins OpenBLAS to one thread)
         let visible = causalOffset.map { min(keys, $0 + 1) } ?? keys   // keys one query sees
+        let e = Extents(ldq: ldq, ldk: ldk, ldv: ldv, ldo: ldo, queries: queries, keys: keys, heads: heads,
+                        headDim: headDim)
         // One query with the vector extensions: heads over the worker pool, AVX2 dot products.
         if queries == 1, VectorExtensions.enabled {
-            if cvk_attend_one(q, k, ldk, v, ldv, visible, Int32(heads), Int32(headDim), out,
-                              Int32(threads)) == 1 { return }
+            if CheckedKernels.attendOne(q: .init(q, e.q), k: .init(k, e.k), ldk: ldk, v: .init(v, e.v), ldv: ldv,
+                                        keys: visible, heads: heads, headDim: headDim, out: .init(out, e.out),
+                                        threads: threads) { return }
         }
         // One query: each head's two sgemv calls are small (keys × D); OpenBLAS runs them on the
         // calling thread.
         for h in 0..<heads {
-            let qh = q + h * headDim, kh = k + h * headDim, vh = v + h * headDim, oh = out + h * headDim
+            let column = h * headDim   // head h's columns start here in q, k, v and out
+            let qh = UnsafeBufferPointer(q + column, e.q - column), kh = UnsafeBufferPointer(k + column, e.k - column)
+            let vh = UnsafeBufferPointer(v + column, e.v - column), oh = UnsafeMutableBufferPointer(out + column, e.out - column)
+            let sc = UnsafeMutableBufferPointer(scores, e.scores)
             if queries == 1 {
                 // scores (visible) = K_h (visible, D) · q_h (D) · scale
-                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(visible), Int32(headDim), scale(headDim), kh,
-                            Int32(ldk), qh, 1, 0, scores, 1)
+                CheckedBLAS.sgemv(m: visible, n: headDim, alpha: scale(headDim), a: kh, lda: ldk, x: qh, y: sc)
                 Kernels.softmax(scores, rows: 1, width: visible)
                 // out_h (D) = V_hᵀ (D, visible) · p (visible)
-                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(visible), Int32(headDim), 1, vh, Int32(ldv),
-                            scores, 1, 0, oh, 1)
+                CheckedBLAS.sgemv(trans: true, m: visible, n: headDim, a: vh, lda: ldv, x: UnsafeBufferPointer(sc), y: oh)
                 continue
             }
             block(qh: qh, ldq: ldq, kh: kh, ldk: ldk, vh: vh, ldv: ldv, firstQuery: 0, rows: queries, keys: keys,
-                  headDim: headDim, causalOffset: causalOffset, scores: scores, into: oh, ldo: ldo)
+                  headDim: headDim, causalOffset: causalOffset, scores: sc, into: oh, ldo: ldo)
         }
     }
 
@@ -78,15 +94,19 @@ public enum Attention {
                                headDim: Int, causalOffset: Int?, scores: UnsafeMutablePointer<Float>,
                                into out: UnsafeMutablePointer<Float>, ldo: Int) {
         guard queries > 0, keys > 0 else { return }
+        let e = Extents(ldq: ldq, ldk: ldk, ldv: ldv, ldo: ldo, queries: queries, keys: keys, heads: heads,
+                        headDim: headDim)
+        let packedCount = heads * headDim * keys
         // Without a mask every block of a head multiplies by the same Kᵀ: it is packed once per
         // head, (D, keys) row-major, instead of sgemm transposing K again for every block.
-        let packed: UnsafeMutablePointer<Float>? = causalOffset == nil ? .allocate(capacity: heads * headDim * keys) : nil
+        let packed: UnsafeMutablePointer<Float>? = causalOffset == nil ? .allocate(capacity: packedCount) : nil
         defer { packed?.deallocate() }
         if let packed {
             for h in 0..<heads {
                 // kt_h (D, keys) = K_h (keys, D)ᵀ
-                cblas_somatcopy(CblasRowMajor, CblasTrans, Int32(keys), Int32(headDim), 1, k + h * headDim, Int32(ldk),
-                                packed + h * headDim * keys, Int32(keys))
+                CheckedBLAS.somatcopy(trans: true, rows: keys, cols: headDim, a: .init(k + h * headDim, e.k - h * headDim),
+                                      lda: ldk, b: .init(packed + h * headDim * keys, packedCount - h * headDim * keys),
+                                      ldb: keys)
             }
         }
         let rowsPerBlock = min(packed == nil ? blockRows : packedBlockRows, queries)
@@ -95,15 +115,19 @@ public enum Attention {
         // Each worker owns rowsPerBlock × keys floats of `scores` (queries × keys in all).
         let workers = max(1, min(BLASThreads.count, items, queries / rowsPerBlock))
         WorkerPool.run(workers: workers) { w, participants in
-            let scratch = scores + w * rowsPerBlock * keys
+            // This worker's slice: rowsPerBlock × keys floats, inside the scores buffer.
+            let sliceStart = w * rowsPerBlock * keys
+            let scratch = UnsafeMutableBufferPointer(scores + sliceStart, min(rowsPerBlock * keys, e.scores - sliceStart))
             var item = w
             while item < items {
                 let h = item / blocksPerHead, first = (item % blocksPerHead) * rowsPerBlock
                 let rows = min(rowsPerBlock, queries - first)
-                block(qh: q + first * ldq + h * headDim, ldq: ldq, kh: k + h * headDim, ldk: ldk,
-                      keysTransposed: packed.map { UnsafePointer($0 + h * headDim * keys) },
-                      vh: v + h * headDim, ldv: ldv, firstQuery: first, rows: rows, keys: keys, headDim: headDim,
-                      causalOffset: causalOffset, scores: scratch, into: out + first * ldo + h * headDim, ldo: ldo)
+                let qOffset = first * ldq + h * headDim, oOffset = first * ldo + h * headDim
+                block(qh: .init(q + qOffset, e.q - qOffset), ldq: ldq, kh: .init(k + h * headDim, e.k - h * headDim), ldk: ldk,
+                      keysTransposed: packed.map { UnsafeBufferPointer($0 + h * headDim * keys, packedCount - h * headDim * keys) },
+                      vh: .init(v + h * headDim, e.v - h * headDim), ldv: ldv, firstQuery: first, rows: rows, keys: keys,
+                      headDim: headDim, causalOffset: causalOffset, scores: scratch,
+                      into: .init(out + oOffset, e.out - oOffset), ldo: ldo)
                 item += participants
             }
         }
@@ -115,19 +139,21 @@ public enum Attention {
     /// `rows` queries (global indices firstQuery…) of one head against all keys.
     /// qh: (rows, ldq), kh/vh: (keys, ldk/ldv), scores: (rows, keys) scratch, oh: (rows, ldo);
     /// `keysTransposed`, when given, is K_hᵀ packed (D, keys).
-    private static func block(qh: UnsafePointer<Float>, ldq: Int, kh: UnsafePointer<Float>, ldk: Int,
-                              keysTransposed: UnsafePointer<Float>? = nil,
-                              vh: UnsafePointer<Float>, ldv: Int, firstQuery: Int, rows: Int, keys: Int,
-                              headDim: Int, causalOffset: Int?, scores: UnsafeMutablePointer<Float>,
-                              into oh: UnsafeMutablePointer<Float>, ldo: Int) {
+    /// Each buffer is what the caller owns from that pointer (checked at every C call).
+    private static func block(qh: UnsafeBufferPointer<Float>, ldq: Int, kh: UnsafeBufferPointer<Float>, ldk: Int,
+                              keysTransposed: UnsafeBufferPointer<Float>? = nil,
+                              vh: UnsafeBufferPointer<Float>, ldv: Int, firstQuery: Int, rows: Int, keys: Int,
+                              headDim: Int, causalOffset: Int?, scores scoreBuffer: UnsafeMutableBufferPointer<Float>,
+                              into oh: UnsafeMutableBufferPointer<Float>, ldo: Int) {
         // scores (rows, keys) = Q_h (rows, D) · K_hᵀ (D, keys) · scale
         if let kt = keysTransposed {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(keys), Int32(headDim),
-                        scale(headDim), qh, Int32(ldq), kt, Int32(keys), 0, scores, Int32(keys))
+            CheckedBLAS.sgemm(m: rows, n: keys, k: headDim, alpha: scale(headDim), a: qh, lda: ldq, b: kt, ldb: keys,
+                              c: scoreBuffer, ldc: keys)
         } else {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(keys), Int32(headDim),
-                        scale(headDim), qh, Int32(ldq), kh, Int32(ldk), 0, scores, Int32(keys))
+            CheckedBLAS.sgemm(transB: true, m: rows, n: keys, k: headDim, alpha: scale(headDim), a: qh, lda: ldq, b: kh,
+                              ldb: ldk, c: scoreBuffer, ldc: keys)
         }
+        guard let scores = scoreBuffer.baseAddress, rows * keys <= scoreBuffer.count else { return }
         if let offset = causalOffset {
             for i in 0..<rows {
                 let visible = offset + firstQuery + i + 1
@@ -140,18 +166,19 @@ public enum Attention {
         guard VectorExtensions.enabled else {
             Kernels.softmax(scores, rows: rows, width: keys)
             // out_h (rows, D) = P (rows, keys) · V_h (keys, D)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(headDim), Int32(keys),
-                        1, scores, Int32(keys), vh, Int32(ldv), 0, oh, Int32(ldo))
+            CheckedBLAS.sgemm(m: rows, n: headDim, k: keys, a: UnsafeBufferPointer(scoreBuffer), lda: keys, b: vh, ldb: ldv,
+                              c: oh, ldc: ldo)
             return
         }
         // The softmax's division moves after the weighting (D values per row instead of keys):
         // E = exp(scores − row max), out_h = (E · V_h) / rowsum(E).
         withUnsafeTemporaryAllocation(of: Float.self, capacity: rows) { inverse in
-            cvk_exp_rows(scores, rows, keys, inverse.baseAddress)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(headDim), Int32(keys),
-                        1, scores, Int32(keys), vh, Int32(ldv), 0, oh, Int32(ldo))
+            CheckedKernels.expRows(scoreBuffer, rows: rows, width: keys, inverse: inverse)
+            CheckedBLAS.sgemm(m: rows, n: headDim, k: keys, a: UnsafeBufferPointer(scoreBuffer), lda: keys, b: vh, ldb: ldv,
+                              c: oh, ldc: ldo)
+            guard let o = oh.baseAddress, CExtent.matrix(rows: rows, columns: headDim, ld: ldo) <= oh.count else { return }
             for i in 0..<rows {
-                let row = oh + i * ldo, s = inverse[i]
+                let row = o + i * ldo, s = inverse[i]
                 for j in 0..<headDim { row[j] *= s }
             }
         }

@@ -37,7 +37,7 @@ public enum DType: String, Sendable {
                 #if _endian(little)
                 if VectorExtensions.enabled, Int(bitPattern: bytes) % 2 == 0 {
                     // F16C (vcvtph2ps), 8 halves per instruction: the exact widening, as below.
-                    cvk_half_to_float(bytes.assumingMemoryBound(to: UInt16.self), o, count)
+                    CheckedKernels.halfToFloat(.init(bytes.assumingMemoryBound(to: UInt16.self), count), out, count: count)
                     break
                 }
                 let full = count - count % 8   // file and host order agree: 8 halves at a time

@@ -1,5 +1,3 @@
-import CBLAS
-
 /// C = α·op(A)·op(B) + β·C over row-major buffers, with either operand transposed: the product
 /// backward passes need (dx = dy·W, dW = dyᵀ·x). `sgemm` is OpenBLAS; `sgemmReference` is the
 /// naive triple loop it is tested against (TensorTests.GeneralMatrixMultiplyTests).
@@ -8,14 +6,21 @@ public enum GeneralMatrixMultiply {
     public static func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                              _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, beta: Float = 0,
                              _ c: UnsafeMutablePointer<Float>) {
+        sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, .init(a, m * k),
+              .init(b, k * n), beta: beta, .init(c, m * n))
+    }
+
+    /// `sgemm` on buffers (the elements the caller owns from each pointer), checked by `CheckedBLAS`.
+    static func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                      _ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>, beta: Float,
+                      _ c: UnsafeMutableBufferPointer<Float>) {
         guard m > 0, n > 0 else { return }
         guard k > 0 else {
-            for i in 0..<(m * n) { c[i] = beta == 0 ? 0 : beta * c[i] }
+            for i in 0..<min(m * n, c.count) { c[i] = beta == 0 ? 0 : beta * c[i] }
             return
         }
-        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
-                    beta, c, Int32(n))
+        CheckedBLAS.sgemm(transA: transposeA, transB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a,
+                          lda: transposeA ? m : k, b: b, ldb: transposeB ? k : n, beta: beta, c: c, ldc: n)
     }
 
     /// The naive reference of `sgemm` (Double accumulation).
@@ -51,8 +56,8 @@ public enum GeneralMatrixMultiply {
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
                     // Empty operands (m, n or k = 0) have no storage: nothing to add.
-                    guard let a = pa.baseAddress, let b = pb.baseAddress, let c = pc.baseAddress else { return }
-                    sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a, b, beta: 1, c)
+                    guard pa.baseAddress != nil, pb.baseAddress != nil, pc.baseAddress != nil else { return }
+                    sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1, pa, pb, beta: 1, pc)
                 }
             }
         }

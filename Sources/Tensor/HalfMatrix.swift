@@ -1,5 +1,3 @@
-import CVectorKernels
-
 /// A (rows, columns) weight matrix kept as IEEE half-precision bits and computed in float32:
 /// the one-token decoder reads every weight once per step, so half the bytes is nearly half the
 /// time. Made only from float32 values that half precision holds exactly (checkpoints stored
@@ -23,7 +21,7 @@ public struct HalfMatrix: @unchecked Sendable {
         let n = tensor.count
         var exact = false
         let converted = [UInt16](unsafeUninitializedCapacity: n) { buf, count in
-            exact = tensor.data.withUnsafeBufferPointer { cvk_float_to_half_exact($0.baseAddress, buf.baseAddress, n) } == 1
+            exact = tensor.data.withUnsafeBufferPointer { CheckedKernels.floatToHalfExact($0, buf, count: n) }
             if !exact { buf.baseAddress?.initialize(repeating: 0, count: n) }
             count = n
         }
@@ -44,13 +42,16 @@ public struct HalfMatrix: @unchecked Sendable {
 
     /// Row `i` widened to float32 into `out` (columns floats).
     public func row(_ i: Int, into out: UnsafeMutablePointer<Float>) {
-        bits.withUnsafeBufferPointer { cvk_half_to_float($0.baseAddress! + i * columns, out, columns) }
+        bits.withUnsafeBufferPointer {
+            CheckedKernels.halfToFloat(.init($0.baseAddress.map { $0 + i * columns }, $0.count - i * columns),
+                                       .init(out, columns), count: columns)
+        }
     }
 
     /// The whole matrix in float32 (tests, reference paths).
     public func floats() -> [Float] {
         [Float](unsafeUninitializedCapacity: rows * columns) { buf, count in
-            bits.withUnsafeBufferPointer { cvk_half_to_float($0.baseAddress, buf.baseAddress, rows * columns) }
+            bits.withUnsafeBufferPointer { CheckedKernels.halfToFloat($0, buf, count: rows * columns) }
             count = rows * columns
         }
     }
@@ -62,7 +63,9 @@ public struct HalfMatrix: @unchecked Sendable {
         bits.withUnsafeBufferPointer { w in
             if n <= Self.kernelRows {
                 // One decoding step: half-precision weights widened in registers, over the pool.
-                cvk_gemv_half(w.baseAddress, rows, columns, x, n, columns, bias, y, rows, Int32(BLASThreads.count))
+                CheckedKernels.gemvHalf(w: w, out: rows, in: columns, x: .init(x, n * columns), rows: n, ldx: columns,
+                                        bias: bias.map { UnsafeBufferPointer($0, rows) }, y: .init(y, n * rows), ldy: rows,
+                                        threads: BLASThreads.count)
                 return
             }
             // Many rows (a prompt, the encoder output): blocks of the matrix widened to float32,
@@ -74,7 +77,8 @@ public struct HalfMatrix: @unchecked Sendable {
             var first = 0
             while first < rows {
                 let m = min(blockRows, rows - first)
-                cvk_half_to_float(w.baseAddress! + first * columns, block, m * columns)
+                CheckedKernels.halfToFloat(.init(w.baseAddress.map { $0 + first * columns }, w.count - first * columns),
+                                           .init(block, blockRows * columns), count: m * columns)
                 // out (n, m) = x (n, columns) · blockᵀ + b[first..<first+m], then into y's columns
                 Kernels.linear(x, rows: n, inFeatures: columns, weight: block, outFeatures: m,
                                bias: bias.map { $0 + first }, into: out)

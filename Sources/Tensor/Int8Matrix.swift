@@ -58,11 +58,9 @@ public struct Int8Matrix: @unchecked Sendable {
     /// CTranslate2's scheme (the AVX2 or the portable kernel; both give the same bytes).
     public static func quantizeRows(_ x: UnsafePointer<Float>, rows: Int, columns: Int,
                                     into q: UnsafeMutablePointer<Int8>, scales: UnsafeMutablePointer<Float>) {
-        if VectorExtensions.available {
-            cvk_quantize_rows_s8(x, rows, columns, columns, q, columns, scales)
-        } else {
-            cvk_quantize_rows_s8_portable(x, rows, columns, columns, q, columns, scales)
-        }
+        CheckedKernels.quantizeRows(portable: !VectorExtensions.available, x: .init(x, rows * columns), rows: rows,
+                                    in: columns, ldx: columns, q: .init(q, rows * columns), ldq: columns,
+                                    scales: .init(scales, rows))
     }
 
     /// Quantises a 2-D tensor.
@@ -136,21 +134,15 @@ public struct Int8Matrix: @unchecked Sendable {
         let xs = UnsafeMutablePointer<Float>.allocate(capacity: n)
         defer { q.deallocate(); xs.deallocate() }
         // x (n, columns) -> q (n, ldq) int8, xs (n)
-        if portable {
-            cvk_quantize_rows_s8_portable(x, n, columns, columns, q, ldq, xs)
-        } else {
-            cvk_quantize_rows_s8(x, n, columns, columns, q, ldq, xs)
-        }
+        CheckedKernels.quantizeRows(portable: portable, x: .init(x, n * columns), rows: n, in: columns, ldx: columns,
+                                    q: .init(q, n * ldq), ldq: ldq, scales: .init(xs, n))
         values.withUnsafeBufferPointer { w in
             scales.withUnsafeBufferPointer { s in
                 // y (n, rows) = q · Wᵀ / (xs ⊗ s) + b
-                if portable {
-                    cvk_gemm_s8_portable(w.baseAddress, s.baseAddress, rows, columns, q, ldq, xs, n, bias, y, rows,
-                                         Int32(BLASThreads.count))
-                } else {
-                    cvk_gemm_s8(w.baseAddress, s.baseAddress, rows, columns, q, ldq, xs, n, bias, y, rows,
-                                Int32(BLASThreads.count))
-                }
+                CheckedKernels.gemmS8(portable: portable, w: w, wscale: s, out: rows, in: columns, x: .init(q, n * ldq),
+                                      ldx: ldq, xscale: .init(xs, n), rows: n,
+                                      bias: bias.map { UnsafeBufferPointer($0, rows) }, y: .init(y, n * rows), ldy: rows,
+                                      threads: BLASThreads.count)
             }
         }
     }

@@ -1,5 +1,3 @@
-import CBLAS
-import CVectorKernels
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,16 +18,20 @@ public enum Kernels {
             WorkerPool.chunks(outFeatures, workers: min(threads, outFeatures / 64 + 1)) { part in
                 let y0 = y + part.lowerBound
                 if let bias { y0.update(from: bias + part.lowerBound, count: part.count) }
-                // y[part] = W[part] (part, in) · x (in)
-                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(part.count), Int32(inFeatures), 1,
-                            weight + part.lowerBound * inFeatures, Int32(inFeatures), x, 1, bias == nil ? 0 : 1, y0, 1)
+                // y[part] = W[part] (part, in) · x (in); W from row part.lowerBound of (out, in)
+                CheckedBLAS.sgemv(m: part.count, n: inFeatures,
+                                  a: .init(weight + part.lowerBound * inFeatures, (outFeatures - part.lowerBound) * inFeatures),
+                                  lda: inFeatures, x: .init(x, inFeatures), beta: bias == nil ? 0 : 1,
+                                  y: .init(y0, outFeatures - part.lowerBound))
             }
             return
         }
         WorkerPool.chunks(rows, workers: min(threads, rows / 16 + 1)) { part in
-            gemm(x + part.lowerBound * inFeatures, rows: part.count, inFeatures: inFeatures, weight: weight,
-                 ldw: inFeatures, outFeatures: outFeatures, bias: bias, into: y + part.lowerBound * outFeatures,
-                 ldy: outFeatures)
+            // rows part of x (rows, in) and y (rows, out); the whole W
+            gemm(.init(x + part.lowerBound * inFeatures, (rows - part.lowerBound) * inFeatures), rows: part.count,
+                 inFeatures: inFeatures, weight: .init(weight, outFeatures * inFeatures), ldw: inFeatures,
+                 outFeatures: outFeatures, bias: bias,
+                 into: .init(y + part.lowerBound * outFeatures, (rows - part.lowerBound) * outFeatures), ldy: outFeatures)
         }
     }
 
@@ -38,14 +40,15 @@ public enum Kernels {
 
     /// y (rows, out; row stride ldy) = x (rows, in) · Wᵀ (W: (out, in), row stride ldw) + b, on the
     /// calling thread.
-    static func gemm(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, weight: UnsafePointer<Float>, ldw: Int,
-                     outFeatures: Int, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>, ldy: Int) {
-        if let bias {
-            for r in 0..<rows { (y + r * ldy).update(from: bias, count: outFeatures) }
+    /// x, weight and y are the buffers the caller owns from those pointers (checked by `CheckedBLAS`).
+    static func gemm(_ x: UnsafeBufferPointer<Float>, rows: Int, inFeatures: Int, weight: UnsafeBufferPointer<Float>,
+                     ldw: Int, outFeatures: Int, bias: UnsafePointer<Float>?, into y: UnsafeMutableBufferPointer<Float>,
+                     ldy: Int) {
+        if let bias, let y0 = y.baseAddress, CExtent.matrix(rows: rows, columns: outFeatures, ld: ldy) <= y.count {
+            for r in 0..<rows { (y0 + r * ldy).update(from: bias, count: outFeatures) }
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outFeatures),
-                    Int32(inFeatures), 1, x, Int32(inFeatures), weight, Int32(ldw), bias == nil ? 0 : 1,
-                    y, Int32(ldy))
+        CheckedBLAS.sgemm(transB: true, m: rows, n: outFeatures, k: inFeatures, a: x, lda: inFeatures, b: weight,
+                          ldb: ldw, beta: bias == nil ? 0 : 1, c: y, ldc: ldy)
     }
 
     /// Layout of a conv1d input: (channels, time) or (time, channels).
@@ -109,7 +112,7 @@ public enum Kernels {
         let s: Float = 0.70710678118654752
         let vector = VectorExtensions.enabled
         ParallelChunks.run(count: count, elementsPerItem: 1) { range in
-            if vector { cvk_gelu(x + range.lowerBound, range.count); return }
+            if vector { CheckedKernels.gelu(.init(x + range.lowerBound, count - range.lowerBound), count: range.count); return }
             let p = x + range.lowerBound, n = range.count
             var i = 0
             while i + VectorMath.lanes <= n {
@@ -129,7 +132,11 @@ public enum Kernels {
     public static func softmax(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
         let vector = VectorExtensions.enabled
         ParallelChunks.run(count: rows, elementsPerItem: width) { range in
-            if vector { cvk_softmax_rows(x + range.lowerBound * width, range.count, width); return }
+            if vector {
+                CheckedKernels.softmaxRows(.init(x + range.lowerBound * width, (rows - range.lowerBound) * width),
+                                           rows: range.count, width: width)
+                return
+            }
             for r in range { softmaxRow(x + r * width, width: width) }
         }
     }
@@ -167,7 +174,7 @@ public enum Kernels {
     /// of a log-softmax whose shift is the row maximum. Disabled entries (−∞) add 0.
     public static func sumExp(_ x: UnsafePointer<Float>, count: Int, shift: Float) -> Float {
         guard count > 0 else { return 0 }
-        if VectorExtensions.enabled { return cvk_sum_exp(x, count, shift) }
+        if VectorExtensions.enabled { return CheckedKernels.sumExp(.init(x, count), count: count, shift: shift) }
         let lanes = VectorMath.lanes, full = count - count % lanes
         let m = VectorMath.Vector(repeating: shift)
         var sv = VectorMath.Vector(repeating: 0)
@@ -179,6 +186,6 @@ public enum Kernels {
 
     /// a += b elementwise.
     public static func add(_ a: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, count: Int) {
-        cblas_saxpy(Int32(count), 1, b, 1, a, 1)
+        CheckedBLAS.saxpy(count: count, x: .init(b, count), y: .init(a, count))
     }
 }

@@ -1,5 +1,3 @@
-import CBLAS
-
 extension Kernels {
     /// `linear` on the calling thread only: y = x·Wᵀ + b with x: (rows, inFeatures),
     /// W: (outFeatures, inFeatures). For small per-frame graphs (Vision's face models, dozens of
@@ -12,11 +10,11 @@ extension Kernels {
         _ = BLASThreads.count   // first use pins OpenBLAS to one thread
         if rows == 1 {
             if let bias { y.update(from: bias, count: outFeatures) }
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(outFeatures), Int32(inFeatures), 1, weight, Int32(inFeatures),
-                        x, 1, bias == nil ? 0 : 1, y, 1)
+            CheckedBLAS.sgemv(m: outFeatures, n: inFeatures, a: .init(weight, outFeatures * inFeatures), lda: inFeatures,
+                              x: .init(x, inFeatures), beta: bias == nil ? 0 : 1, y: .init(y, outFeatures))
             return
         }
-        gemm(x, rows: rows, inFeatures: inFeatures, weight: weight, ldw: inFeatures, outFeatures: outFeatures,
-             bias: bias, into: y, ldy: outFeatures)
+        gemm(.init(x, rows * inFeatures), rows: rows, inFeatures: inFeatures, weight: .init(weight, outFeatures * inFeatures),
+             ldw: inFeatures, outFeatures: outFeatures, bias: bias, into: .init(y, rows * outFeatures), ldy: outFeatures)
     }
 }

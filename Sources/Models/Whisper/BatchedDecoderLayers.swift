@@ -64,8 +64,11 @@ extension ResidualAttentionBlock {
             crossQuery.batched(ws.normed, rows: n, into: ws.qkv)      // q: (n, d)
             // a (n, d): every row's query against the same encoder keys, read once for all rows
             let done = VectorExtensions.enabled
-                && cvk_attend_batch(ws.qkv, d, n, cross, 2 * d, cross + d, 2 * d, frames, Int32(heads),
-                                    Int32(headDim), ws.attended, d, Int32(BLASThreads.count)) == 1
+                && CheckedKernels.attendBatch(q: .init(ws.qkv, ws.rows * 3 * d), ldq: d, rows: n,
+                                              k: .init(cross, frames * 2 * d), ldk: 2 * d,
+                                              v: .init(cross + d, frames * 2 * d - d), ldv: 2 * d, keys: frames,
+                                              heads: heads, headDim: headDim, out: .init(ws.attended, ws.rows * d), ldo: d,
+                                              threads: BLASThreads.count)
             if !done {
                 for r in 0..<n {
                     Attention.multiHead(q: ws.qkv + r * d, ldq: d, k: cross, ldk: 2 * d, v: cross + d, ldv: 2 * d,

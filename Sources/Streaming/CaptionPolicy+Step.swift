@@ -48,7 +48,7 @@ extension CaptionPolicy {
         case let .voice(isSpeech, isLoud, start, end):
             precondition(pending == nil, "CaptionPolicy.step: a decode result was expected")
             let loud = isLoud ?? isSpeech
-            if isActive, !loud, blankEndpoint.quiet(at: end), !blankEndpointDue(at: end, loud: false), lastDecodedEnd < end {
+            if isActive, !loud, blankEndpoint.quiet(at: end), lastDecodedEnd < end {
                 // Quiet long enough for an incremental model's endpoint: read its trailing blank up
                 // to this frame (it only runs the frames it has not seen), then decide.
                 pending = .voiceAfterBlankLook(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end)

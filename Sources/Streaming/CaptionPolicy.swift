@@ -131,7 +131,9 @@ public struct CaptionPolicy {
     /// incremental model's trailing blank (`BlankEndpoint`), even while the VAD's hangover still
     /// calls it speech.
     public func blankEndpointDue(at time: SampleIndex, loud: Bool) -> Bool {
-        isActive && blankEndpoint.due(at: time, loud: loud)
+        // Only on the model's blank read up to this frame (`step` looks first): an older look
+        // says nothing about what it emitted since.
+        isActive && lastDecodedEnd >= time && blankEndpoint.due(at: time, loud: loud)
     }
 
     /// True when speech up to `time` reaches `maxUtteranceSeconds`, so `voice` would end the open

@@ -13,7 +13,7 @@ public struct StreamingConfiguration: Equatable, Sendable {
     /// Incremental models only (the audio-visual model): the utterance also ends after this much
     /// trailing CTC blank that is also quiet (energy, no VAD hangover); 0 turns it off
     /// (`BlankEndpoint`). `endpoint_blank_ms`
-    public var endpointBlankSeconds: Double = 0.15
+    public var endpointBlankSeconds: Double = 0.12
     /// Longest utterance before a forced final (seconds). `max_utterance_s`
     public var maxUtteranceSeconds: Double = 20
     /// No word is committed before the utterance's window holds this much audio (seconds): two

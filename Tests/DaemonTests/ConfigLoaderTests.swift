@@ -74,7 +74,7 @@ final class ConfigLoaderTests: XCTestCase {
     /// The incremental model's endpoint (issue 13): milliseconds in the file, 0 turns it off, and a
     /// run shorter than two model frames is refused with the key's name.
     func testEndpointBlankKeyReadsMillisecondsAndRefusesTooShortRuns() throws {
-        XCTAssertEqual(DaemonConfig().streaming.endpointBlankSeconds, 0.15, accuracy: 1e-12)
+        XCTAssertEqual(DaemonConfig().streaming.endpointBlankSeconds, 0.12, accuracy: 1e-12)
         XCTAssertEqual(try ConfigLoader.parse("[streaming]\nendpoint_blank_ms = 200").streaming.endpointBlankSeconds, 0.2, accuracy: 1e-12)
         XCTAssertEqual(try ConfigLoader.parse("[streaming]\nendpoint_blank_ms = 0").streaming.endpointBlankSeconds, 0)
         XCTAssertEqual(error("[streaming]\nendpoint_blank_ms = 50"),

@@ -86,7 +86,7 @@ final class AVLiveCaptionerTests: XCTestCase {
         XCTAssertLessThanOrEqual(cer, 0.35, "live final \"\(text)\" for \"\(av.text)\" (offline \"\(reference)\"); partials: \(run.partials.map(\.text))")
 
         // Issue 13, "end-of-speech → final ≤ 0.2 s": the incremental model ends the utterance on
-        // its trailing CTC blank (streaming.endpoint_blank_ms, 150) instead of the VAD's hangover
+        // its trailing CTC blank (streaming.endpoint_blank_ms, 120) instead of the VAD's hangover
         // plus endpoint_silence_ms (the rule off: 0), in audio time after the clip's last sample.
         let speechEnd = 5001.123 + Double(clip.count) / 16_000
         var off = StreamingConfiguration()
@@ -95,7 +95,7 @@ final class AVLiveCaptionerTests: XCTestCase {
                                    audio: audio, frames: frames, start: 5000.123, configuration: off)
         let delays = run.finalAudioTimes.map { $0 - speechEnd }, offDelays = before.finalAudioTimes.map { $0 - speechEnd }
         func show(_ d: [Double]) -> String { d.map { String(format: "%.2f", $0) }.joined(separator: ", ") }
-        print("av live: end of speech -> final \(show(delays)) s of audio with endpoint_blank_ms 150 (final \"\(run.finals.map(\.text).joined(separator: " | "))\"); \(show(offDelays)) s with endpoint_blank_ms 0 (endpoint_silence_ms 600 after the VAD's 200-ms hangover; final \"\(before.finals.map(\.text).joined(separator: " | "))\")")
+        print("av live: end of speech -> final \(show(delays)) s of audio with endpoint_blank_ms \(Int(StreamingConfiguration().endpointBlankSeconds * 1000)) (final \"\(run.finals.map(\.text).joined(separator: " | "))\"); \(show(offDelays)) s with endpoint_blank_ms 0 (endpoint_silence_ms 600 after the VAD's 200-ms hangover; final \"\(before.finals.map(\.text).joined(separator: " | "))\")")
         XCTAssertEqual(delays.count, 1)
         XCTAssertLessThanOrEqual(delays.first ?? .infinity, 0.2, "end of speech -> final")
         XCTAssertEqual(run.finals.map(\.text), before.finals.map(\.text), "the sooner endpoint changes no word of the final")

@@ -67,7 +67,7 @@ final class BlankEndpointTests: XCTestCase {
         return out
     }
 
-    func policy(incremental: Bool = true, blankMs: Double = 150) throws -> CaptionPolicy {
+    func policy(incremental: Bool = true, blankMs: Double = 120) throws -> CaptionPolicy {
         var c = StreamingConfiguration.agreementOnly
         c.endpointBlankSeconds = blankMs / 1000
         return try CaptionPolicy(configuration: c, incremental: incremental)
@@ -79,9 +79,9 @@ final class BlankEndpointTests: XCTestCase {
         let out = run(&p, line, until: 4.0)
         XCTAssertEqual(out.finals.map(\.event.text), ["bin blue at"])
         let delay = try XCTUnwrap(out.finals.first).at - 2.0
-        // Quiet for 150 ms (2.0 → 2.16 on the 20-ms grid) and 150 ms of blank after "at" (1.95):
-        // the model has read to 2.13 at the frame ending 2.16.
-        XCTAssertEqual(delay, 0.16, accuracy: 1e-9)
+        // Quiet for 120 ms (2.0 → 2.12 on the 20-ms grid) and ≥ 120 ms of blank after "at" (1.95):
+        // the model has read to 2.09 at the frame ending 2.12.
+        XCTAssertEqual(delay, 0.12, accuracy: 1e-9)
         XCTAssertLessThanOrEqual(delay, 0.2)
         // The final ends where the speech did, and the VAD's hangover (speech until 2.2) opened no
         // second utterance.
@@ -91,11 +91,11 @@ final class BlankEndpointTests: XCTestCase {
 
     func testShortPauseBetweenWordsEndsNothing() throws {
         var p = try policy()
-        // A 120-ms pause between "bin" and "blue" (quiet, model blank since "bin" ended at 1.28).
-        let line = Timeline(loud: [(1.0, 1.3), (1.42, 2.0)], words: [("bin", 1.05, 1.28), ("blue", 1.5, 1.95)])
+        // A 100-ms pause between "bin" and "blue" (quiet, model blank since "bin" ended at 1.28).
+        let line = Timeline(loud: [(1.0, 1.3), (1.4, 2.0)], words: [("bin", 1.05, 1.28), ("blue", 1.5, 1.95)])
         let out = run(&p, line, until: 4.0)
         XCTAssertEqual(out.finals.map(\.event.text), ["bin blue"], "one final, after the last word")
-        XCTAssertEqual(try XCTUnwrap(out.finals.first).at, 2.16, accuracy: 1e-9)
+        XCTAssertEqual(try XCTUnwrap(out.finals.first).at, 2.12, accuracy: 1e-9)
     }
 
     func testHeldSoundWithoutEmissionsIsNotAnEndpoint() throws {
@@ -104,7 +104,7 @@ final class BlankEndpointTests: XCTestCase {
         let line = Timeline(loud: [(1.0, 2.0)], words: [("so", 1.0, 1.2)])
         let out = run(&p, line, until: 4.0)
         XCTAssertEqual(out.finals.map(\.event.text), ["so"])
-        XCTAssertEqual(try XCTUnwrap(out.finals.first).at, 2.16, accuracy: 1e-9, "not before the sound ends")
+        XCTAssertEqual(try XCTUnwrap(out.finals.first).at, 2.12, accuracy: 1e-9, "not before the sound ends")
     }
 
     func testQuietWhileTheModelStillEmitsWaitsForTheBlankRun() throws {
@@ -114,8 +114,8 @@ final class BlankEndpointTests: XCTestCase {
         let out = run(&p, line, until: 4.0)
         XCTAssertEqual(out.finals.map(\.event.text), ["bin at"])
         let at = try XCTUnwrap(out.finals.first).at
-        // 150 ms of blank after 2.1, read 30 ms behind the frame: the frame ending 2.28.
-        XCTAssertEqual(at, 2.28, accuracy: 1e-9)
+        // 120 ms of blank after 2.1, read 30 ms behind the frame: the frame ending 2.26 (2.25 off the grid).
+        XCTAssertEqual(at, 2.26, accuracy: 1e-9)
         XCTAssertEqual(out.finals.first?.event.end ?? 0, 2.1, accuracy: 1e-9, "the final covers the last emission")
     }
 
@@ -124,7 +124,7 @@ final class BlankEndpointTests: XCTestCase {
         let line = Timeline(loud: [(1.0, 2.0), (2.5, 3.2)], words: [("bin", 1.05, 1.9), ("lay", 2.55, 3.1)])
         let out = run(&p, line, until: 5.0)
         XCTAssertEqual(out.finals.map(\.event.text), ["bin", "lay"])
-        assertTimes(out.finals.map(\.at), [2.16, 3.36])
+        assertTimes(out.finals.map(\.at), [2.12, 3.32])
         XCTAssertEqual(Set(out.finals.map(\.event.utterance)).count, 2)
     }
 

@@ -8,7 +8,7 @@ checkpoint reads the clip padded with 1 s of silence before and 2 s after (audio
 from files at real-time pace, as avnoise does); the delay is the receipt of the first final by
 `captionctl subscribe` minus the moment the clip's last non-silent phoneme (alignment.json) was
 played. endpoint_blank_ms 0 is the VAD endpoint alone (hangover + endpoint_silence_ms 600, the
-behaviour before the CTC-blank endpoint); 150 is the default.
+behaviour before the CTC-blank endpoint); 120 is the default.
 Run alone: scripts/bench.py --only avlive [--captionctl .build-rel/release/captionctl].
 """
 import os
@@ -22,8 +22,8 @@ NAME = "avlive"
 def add_arguments(ap):
     g = ap.add_argument_group("avlive")
     g.add_argument("--avlive-clips", type=int, default=3, help="test clips through the live daemon (3)")
-    g.add_argument("--avlive-blank-ms", default="0,150",
-                   help="streaming.endpoint_blank_ms values to compare, comma-separated (0,150)")
+    g.add_argument("--avlive-blank-ms", default="0,120",
+                   help="streaming.endpoint_blank_ms values to compare, comma-separated (0,120)")
 
 
 def run(ctx, args):

@@ -44,7 +44,7 @@ def add_arguments(ap):
     g.add_argument("--av-plot", default=os.path.join(REPO, ".build", "bench-av", "noise-curve.png"), help="PNG plot")
     g.add_argument("--av-whisper", default="tiny.en", help="Whisper reference model (tiny.en; empty: none)")
     g.add_argument("--av-endpoint-ms", type=int, default=600,
-                   help="streaming.endpoint_silence_ms of the live run (600, the default; the incremental model may end sooner on streaming.endpoint_blank_ms, default 150)")
+                   help="streaming.endpoint_silence_ms of the live run (600, the default; the incremental model may end sooner on streaming.endpoint_blank_ms, default 120)")
 
 
 def level_name(snr):

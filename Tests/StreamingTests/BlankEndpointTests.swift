@@ -26,7 +26,9 @@ final class BlankEndpointTests: XCTestCase {
             let said = words.filter { $0.2 <= read + 1e-9 && $0.2 > from }
             var h = Hypothesis(words: said.map { Word(text: $0.0, start: $0.1, end: $0.2) }, avgLogProb: -0.1,
                                noSpeechProb: 0, compressionRatio: 1.2, language: "en", timing: .emissionSpikes)
-            h.trailingBlank = TrailingBlank(lastEmissionEnd: said.last?.2, decodedEnd: max(from, read))
+            // A word in progress is still emitting (one CTC spike per character) up to what was read.
+            let emitting = words.filter { $0.1 < read && $0.2 > from }.last.map { min($0.2, read) }
+            h.trailingBlank = TrailingBlank(lastEmissionEnd: emitting, decodedEnd: max(from, read))
             return h
         }
     }

@@ -101,6 +101,7 @@ public final class AVIncrementalDecoder {
         var current = "", wordStart = 0.0, wordEnd = 0.0
         var previous = -1
         var logProbSum = 0.0
+        var lastEmissionEnd: Double?   // end of the last non-blank CTC step (the endpoint's blank run starts there)
         func close() {
             if !current.isEmpty { words.append(Word(text: current, start: wordStart, end: wordEnd, timing: .emissionSpikes)) }
             current = ""
@@ -111,6 +112,7 @@ public final class AVIncrementalDecoder {
                 let (label, lp) = best[step - firstKeptFrame * k]
                 logProbSum += Double(lp) / Double(k)
                 defer { previous = label }
+                if label != 0 { lastEmissionEnd = origin + Double(step + 1) * Self.frameSeconds / Double(k) }
                 guard label != 0, label != previous, label <= AVRecognizer.vocabulary.count else { continue }
                 let ch = AVRecognizer.vocabulary[label - 1]
                 let t = origin + Double(step) * Self.frameSeconds / Double(k)
@@ -125,6 +127,8 @@ public final class AVIncrementalDecoder {
         var h = Hypothesis(words: words, avgLogProb: logProbSum / Double(frames), noSpeechProb: 0,
                            compressionRatio: 1, language: language)
         h.timing = .emissionSpikes   // the frames where the CTC head emitted each character
+        h.trailingBlank = TrailingBlank(lastEmissionEnd: lastEmissionEnd,
+                                        decodedEnd: origin + Double(max(lo, hi)) * Self.frameSeconds)
         return h
     }
 

@@ -6,8 +6,9 @@
 /// `SampleIndex` on the policy's one clock.
 extension CaptionPolicy {
     public enum Input: Equatable {
-        /// Voice activity over samples [start, end) (one VAD frame).
-        case voice(isSpeech: Bool, start: SampleIndex, end: SampleIndex)
+        /// Voice activity over samples [start, end) (one VAD frame); `isLoud`: its energy rule
+        /// alone, without onset and hangover (nil: `isSpeech`), for the incremental endpoint.
+        case voice(isSpeech: Bool, isLoud: Bool? = nil, start: SampleIndex, end: SampleIndex)
         /// Audio missing from `start` to `end` (longer than the window): silence for the policy,
         /// without decodes.
         case gap(start: SampleIndex, end: SampleIndex)
@@ -31,7 +32,10 @@ extension CaptionPolicy {
     /// The step waiting for a decode's result.
     enum Pending: Equatable {
         /// A voice frame: after the final pass or last look, apply the frame, then the step decode.
-        case voiceAfterDecode(isSpeech: Bool, start: SampleIndex, end: SampleIndex)
+        case voiceAfterDecode(isSpeech: Bool, isLoud: Bool?, start: SampleIndex, end: SampleIndex)
+        /// A quiet frame of an incremental model: after reading the model's trailing blank up to
+        /// the frame, the frame's step again (it may now end the utterance).
+        case voiceAfterBlankLook(isSpeech: Bool, isLoud: Bool?, start: SampleIndex, end: SampleIndex)
         /// The step's own window decode (after the frame was applied).
         case stepDecode(end: SampleIndex)
         /// Finishing: after the decode, close the utterance.
@@ -41,21 +45,29 @@ extension CaptionPolicy {
     /// Runs one input through the policy; returns the actions, in order.
     public mutating func step(_ input: Input) -> [Action] {
         switch input {
-        case let .voice(isSpeech, start, end):
+        case let .voice(isSpeech, isLoud, start, end):
             precondition(pending == nil, "CaptionPolicy.step: a decode result was expected")
-            let ends = (!isSpeech && endpointDue(at: end)) || maxUtteranceDue(at: end)
+            let loud = isLoud ?? isSpeech
+            if isActive, !loud, blankEndpoint.quiet(at: end), lastDecodedEnd < end {
+                // Quiet long enough for an incremental model's endpoint: read its trailing blank up
+                // to this frame (it only runs the frames it has not seen), then decide.
+                pending = .voiceAfterBlankLook(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end)
+                return [windowAction(until: end)]
+            }
+            let silenceEnds = (!isSpeech && endpointDue(at: end)) || blankEndpointDue(at: end, loud: loud)
+            let ends = silenceEnds || maxUtteranceDue(at: end)
             if ends, runsFinalPass, let pass = plannedFinalPass(until: end) {
                 // The final pass: the whole utterance once more, with the offline settings (also
                 // for a forced final at the maximum utterance length); shorter when time is short.
-                pending = .voiceAfterDecode(isSpeech: isSpeech, start: start, end: end)
+                pending = .voiceAfterDecode(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end)
                 return [pass]
             }
-            if (!isSpeech && endpointDue(at: end)) || (ends && finalPassSkipped), lastDecodedEnd < end {
+            if silenceEnds || (ends && finalPassSkipped), lastDecodedEnd < end {
                 // A last look before the final: confirms (commits) the words of the utterance's end.
-                pending = .voiceAfterDecode(isSpeech: isSpeech, start: start, end: end)
+                pending = .voiceAfterDecode(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end)
                 return [windowAction(until: end)]
             }
-            return applyVoice(isSpeech: isSpeech, start: start, end: end)
+            return applyVoice(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end)
 
         case let .gap(start, end):
             return voice(isSpeech: false, start: start, end: end).map(Action.emit)
@@ -100,8 +112,10 @@ extension CaptionPolicy {
 
     private mutating func resume(_ p: Pending) -> [Action] {
         switch p {
-        case let .voiceAfterDecode(isSpeech, start, end):
-            return applyVoice(isSpeech: isSpeech, start: start, end: end)
+        case let .voiceAfterDecode(isSpeech, isLoud, start, end):
+            return applyVoice(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end)
+        case let .voiceAfterBlankLook(isSpeech, isLoud, start, end):
+            return step(.voice(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end))
         case .stepDecode:
             return []
         case let .finish(time):
@@ -110,8 +124,8 @@ extension CaptionPolicy {
     }
 
     /// The frame applied to the utterance, then the step's decode when one is due.
-    private mutating func applyVoice(isSpeech: Bool, start: SampleIndex, end: SampleIndex) -> [Action] {
-        var actions = voice(isSpeech: isSpeech, start: start, end: end).map(Action.emit)
+    private mutating func applyVoice(isSpeech: Bool, isLoud: Bool?, start: SampleIndex, end: SampleIndex) -> [Action] {
+        var actions = voice(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end).map(Action.emit)
         if isActive, lastDecodeAt.map({ end - $0 >= schedule.stepSamples }) ?? true,
            end - windowStart >= samples(configuration.stepSeconds) {
             // Newer audio already waiting: decode there instead (no queue of stale steps).

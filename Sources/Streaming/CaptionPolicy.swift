@@ -8,7 +8,8 @@
 ///
 /// - An utterance opens at the first speech and closes with a `final` after
 ///   `endpointSilenceSeconds` of non-speech, after `maxUtteranceSeconds` (`maxUtteranceDue`), or
-///   on `finish`.
+///   on `finish`; with an incremental model also after `endpointBlankSeconds` of trailing CTC
+///   blank that is quiet too (`BlankEndpoint`).
 /// - Hypotheses arriving outside an utterance, or failing the `HallucinationGuard`, are dropped.
 /// - LocalAgreement-2 commits the common word prefix of two consecutive hypotheses, once the
 ///   window holds `commitAfterSeconds` of the utterance; committed words are never revised in
@@ -77,17 +78,23 @@ public struct CaptionPolicy {
     /// Paces the decodes by the measured compute (disabled: the configuration's fixed values).
     public var schedule: LiveSchedule
 
+    /// The incremental model's endpoint (off for a re-decoding model).
+    var blankEndpoint: BlankEndpoint
+
     /// - Parameter finalPassAvailable: false when the model cannot decode a whole utterance, so
     ///   finals come from the window hypotheses even with `finalPass` on.
     ///   - clock: the sample clock's rate and anchor (default: sample 0 at 0 s, `AudioRate.model`).
+    ///   - incremental: the model keeps its state across windows and reports its trailing CTC
+    ///     blank (`StreamingModel.incremental`): utterances may then end on `endpointBlankSeconds`.
     public init(configuration: StreamingConfiguration = StreamingConfiguration(), finalPassAvailable: Bool = true,
-                clock: SampleClock = SampleClock()) throws {
+                clock: SampleClock = SampleClock(), incremental: Bool = false) throws {
         try configuration.validate()
         self.configuration = configuration
         self.guardrail = HallucinationGuard(configuration)
         self.runsFinalPass = configuration.finalPass && finalPassAvailable
         self.clock = clock
         self.schedule = LiveSchedule(configuration: configuration, enabled: false, rate: clock.rate)
+        self.blankEndpoint = BlankEndpoint(blank: incremental ? clock.samples(configuration.endpointBlankSeconds) : 0)
     }
 
     /// A configured duration (seconds) in samples.
@@ -118,6 +125,15 @@ public struct CaptionPolicy {
         isActive && time - lastSpeechEnd >= samples(configuration.endpointSilenceSeconds)
     }
 
+    /// True when a frame ending at `time` (`loud`: its energy rule) ends the open utterance on the
+    /// incremental model's trailing blank (`BlankEndpoint`), even while the VAD's hangover still
+    /// calls it speech.
+    public func blankEndpointDue(at time: SampleIndex, loud: Bool) -> Bool {
+        // Only on the model's blank read up to this frame (`step` looks first): an older look
+        // says nothing about what it emitted since.
+        isActive && lastDecodedEnd >= time && blankEndpoint.due(at: time, loud: loud)
+    }
+
     /// True when speech up to `time` reaches `maxUtteranceSeconds`, so `voice` would end the open
     /// utterance with a forced final (the recognizer runs the final pass first).
     public func maxUtteranceDue(at time: SampleIndex) -> Bool {
@@ -125,9 +141,23 @@ public struct CaptionPolicy {
     }
 
     /// Voice activity over [start, end). Opens an utterance on speech; closes it with a final
-    /// after enough silence or at the maximum utterance length.
-    public mutating func voice(isSpeech: Bool, start: SampleIndex, end: SampleIndex) -> [StreamingEvent] {
+    /// after enough silence or at the maximum utterance length. `isLoud`: the VAD's energy rule
+    /// alone, without onset and hangover (nil: `isSpeech`).
+    public mutating func voice(isSpeech: Bool, isLoud: Bool? = nil, start: SampleIndex, end: SampleIndex) -> [StreamingEvent] {
         var events: [StreamingEvent] = []
+        let loud = isLoud ?? isSpeech
+        blankEndpoint.frame(loud: loud, end: end)
+        if blankEndpointDue(at: end, loud: loud) {
+            // The model has emitted nothing for the blank run and the signal is quiet: the
+            // utterance ended where the loud signal (or the last emission) did.
+            events += close(at: blankEndpoint.speechEnd, confirmedOnly: true)
+            blankEndpoint.closed()
+            return events
+        }
+        if isSpeech, !isActive, blankEndpoint.awaitingLoud {
+            // The VAD's hangover after an utterance the blank run ended: not new speech.
+            return events
+        }
         if isSpeech {
             if !isActive {
                 open(at: start)
@@ -150,6 +180,10 @@ public struct CaptionPolicy {
     /// The hypothesis's word times are capture-clock seconds (as the model gives them).
     public mutating func hypothesis(_ decoded: Hypothesis, windowEnd: SampleIndex) -> [StreamingEvent] {
         guard isActive else { return [] }
+        // What the model read is evidence for the endpoint even when its text is not shown.
+        if blankEndpoint.enabled, let run = decoded.trailingBlank {
+            blankEndpoint.model(lastEmissionEnd: run.lastEmissionEnd.map(at), decodedEnd: at(run.decodedEnd), windowStart: windowStart)
+        }
         let h = HallucinationGuard.droppingAnomalousTail(decoded.normalized())
         if let reason = guardrail.rejection(of: h) {
             rejections.append(reason)
@@ -219,6 +253,7 @@ public struct CaptionPolicy {
         coveredEnd = time
         lastPartial = nil
         finalWords = nil
+        blankEndpoint.open(at: time)
         let back = preroll ? samples(configuration.prerollSeconds) : 0
         // Before any final the window may reach back to capture time 0 s, as when this policy
         // counted seconds (the driver clamps a window to the audio it holds).

@@ -47,6 +47,8 @@ public struct Hypothesis: Equatable, Sendable {
     public var compressionRatio: Double
     /// Detected or forced language code ("en", "zh"), if known.
     public var language: String?
+    /// An incremental CTC model's blank run at the window's end (its endpoint); nil for Whisper.
+    public var trailingBlank: TrailingBlank?
 
     public init(words: [Word], avgLogProb: Double, noSpeechProb: Double, compressionRatio: Double,
                 language: String? = nil, timing: TimingSource = .decoded) {

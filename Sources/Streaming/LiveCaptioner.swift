@@ -47,7 +47,7 @@ public final class LiveCaptioner {
         self.tagging = SpeakerTagging(gate: configuration.video.gate, activity: speaker)
         self.rate = model.sampleRate
         self.policy = try CaptionPolicy(configuration: configuration, finalPassAvailable: model.hasFinalPass,
-                                        clock: SampleClock(rate: model.sampleRate))
+                                        clock: SampleClock(rate: model.sampleRate), incremental: model.incremental)
         self.vad = try VoiceActivityDetector(configuration: vad)
         self.scheduleClock = clock
         if clock != nil { policy.schedule = LiveSchedule(configuration: configuration, enabled: true, rate: model.sampleRate) }
@@ -163,7 +163,7 @@ public final class LiveCaptioner {
                 speaker.accept(audio: buffer[lo..<max(lo, hi)], start: frame.start, end: frame.end, voiced: frame.isSpeech)
             }
             if let clock = scheduleClock { policy.schedule.tick(now: policy.clock.index(clock())) }
-            switch run(policy.step(.voice(isSpeech: frame.isSpeech, start: first, end: end))) {
+            switch run(policy.step(.voice(isSpeech: frame.isSpeech, isLoud: frame.isLoud, start: first, end: end))) {
             case .success(let e): events += e
             case .failure(let e): failure = failure ?? e
             }

@@ -10,6 +10,10 @@ public struct StreamingConfiguration: Equatable, Sendable {
     public var stepMilliseconds: Int = 500
     /// Trailing silence after speech that ends an utterance (seconds). `endpoint_silence_ms`
     public var endpointSilenceSeconds: Double = 0.6
+    /// Incremental models only (the audio-visual model): the utterance also ends after this much
+    /// trailing CTC blank that is also quiet (energy, no VAD hangover); 0 turns it off
+    /// (`BlankEndpoint`). `endpoint_blank_ms`
+    public var endpointBlankSeconds: Double = 0.12
     /// Longest utterance before a forced final (seconds). `max_utterance_s`
     public var maxUtteranceSeconds: Double = 20
     /// No word is committed before the utterance's window holds this much audio (seconds): two
@@ -78,6 +82,10 @@ public struct StreamingConfiguration: Equatable, Sendable {
         if stepSeconds >= windowSeconds {
             throw StreamingError.invalidConfiguration(parameter: "step_ms", value: "\(stepMilliseconds)",
                                                       reason: "expected a step shorter than window_s (\(windowSeconds) s)")
+        }
+        if endpointBlankSeconds > 0 && endpointBlankSeconds < 0.08 {
+            throw StreamingError.invalidConfiguration(parameter: "endpoint_blank_ms", value: "\(endpointBlankSeconds * 1000)",
+                                                      reason: "expected 0 (off) or at least 80 ms (two model frames): a shorter blank run ends utterances inside words")
         }
         func check(_ ok: Bool, _ property: String, _ value: Any, _ reason: String) throws {
             if !ok { throw StreamingError.invalidTunable(property: property, value: "\(value)", reason: reason) }

@@ -71,6 +71,18 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(try ConfigLoader.parse("[streaming]\nendpoint_silence_ms = 800").streaming.endpointSilenceSeconds, 0.8, accuracy: 1e-12)
     }
 
+    /// The incremental model's endpoint (issue 13): milliseconds in the file, 0 turns it off, and a
+    /// run shorter than two model frames is refused with the key's name.
+    func testEndpointBlankKeyReadsMillisecondsAndRefusesTooShortRuns() throws {
+        XCTAssertEqual(DaemonConfig().streaming.endpointBlankSeconds, 0.12, accuracy: 1e-12)
+        XCTAssertEqual(try ConfigLoader.parse("[streaming]\nendpoint_blank_ms = 200").streaming.endpointBlankSeconds, 0.2, accuracy: 1e-12)
+        XCTAssertEqual(try ConfigLoader.parse("[streaming]\nendpoint_blank_ms = 0").streaming.endpointBlankSeconds, 0)
+        XCTAssertEqual(error("[streaming]\nendpoint_blank_ms = 50"),
+                       "captiond.toml: streaming.endpoint_blank_ms: expected 0 (off) or at least 80 ms (two model frames): a shorter blank run ends utterances inside words, got 50.0")
+        XCTAssertEqual(error("[streaming]\nendpoint_blank_ms = 2500"),
+                       "captiond.toml: streaming.endpoint_blank_ms: expected a number between 0.0 and 2000.0, got 2500")
+    }
+
     func testBadStreamingPolicyValuesNameTheKey() {
         XCTAssertEqual(error("[streaming]\ncommit_after_s = 11"),
                        "captiond.toml: streaming.commit_after_s: expected a number between 0.0 and 10.0, got 11")

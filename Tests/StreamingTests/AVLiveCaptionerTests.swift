@@ -21,8 +21,8 @@ final class AVLiveCaptionerTests: XCTestCase {
     /// Feeds `audio` (16 kHz) and `frames` (64 × 64 crops at 25 fps) from capture time `start`;
     /// frame k is handed over once the audio has reached its time, as the daemon's loop does.
     static func live(_ model: AVStreamingModel, audio: [Float], frames: [[UInt8]], start: Double,
-                     videoOffset: Double = 0) throws -> Run {
-        let captioner = try LiveCaptioner(model: model)
+                     videoOffset: Double = 0, configuration: StreamingConfiguration = StreamingConfiguration()) throws -> Run {
+        let captioner = try LiveCaptioner(model: model, configuration: configuration)
         var run = Run()
         var nextFrame = 0
         func collect(_ events: [StreamingEvent], audioUntil: Double) {
@@ -85,5 +85,20 @@ final class AVLiveCaptionerTests: XCTestCase {
         let firstPartial = run.partials.first.map { String(format: "%.2f", $0.start - 5001.123) } ?? "none"
         print("av live: final \"\(text)\" CER \(String(format: "%.3f", cer)) (offline \"\(reference)\"); speech from 5001.123 s, final span \(run.finals.map { String(format: "%.2f–%.2f", $0.start - 5001.123, $0.end - 5001.123) }) s, first partial from \(firstPartial) s, relative to the speech; end of speech -> final \(run.finalAudioTimes.map { String(format: "%.2f", $0 - 5001.123 - Double(clip.count) / 16_000) }) s of audio")
         XCTAssertLessThanOrEqual(cer, 0.35, "live final \"\(text)\" for \"\(av.text)\" (offline \"\(reference)\"); partials: \(run.partials.map(\.text))")
+
+        // Issue 13, "end-of-speech → final ≤ 0.2 s": the incremental model ends the utterance on
+        // its trailing CTC blank (streaming.endpoint_blank_ms, 120) instead of the VAD's hangover
+        // plus endpoint_silence_ms (the rule off: 0), in audio time after the clip's last sample.
+        let speechEnd = 5001.123 + Double(clip.count) / 16_000
+        var off = StreamingConfiguration()
+        off.endpointBlankSeconds = 0
+        let before = try Self.live(try AVStreamingModel(checkpoint: av.checkpoint, cropper: TrackedMouthCropper(facesDirectory: "/nonexistent")),
+                                   audio: audio, frames: frames, start: 5000.123, configuration: off)
+        let delays = run.finalAudioTimes.map { $0 - speechEnd }, offDelays = before.finalAudioTimes.map { $0 - speechEnd }
+        func show(_ d: [Double]) -> String { d.map { String(format: "%.2f", $0) }.joined(separator: ", ") }
+        print("av live: end of speech -> final \(show(delays)) s of audio with endpoint_blank_ms \(Int(StreamingConfiguration().endpointBlankSeconds * 1000)) (final \"\(run.finals.map(\.text).joined(separator: " | "))\"); \(show(offDelays)) s with endpoint_blank_ms 0 (endpoint_silence_ms 600 after the VAD's 200-ms hangover; final \"\(before.finals.map(\.text).joined(separator: " | "))\")")
+        XCTAssertEqual(delays.count, 1)
+        XCTAssertLessThanOrEqual(delays.first ?? .infinity, 0.2, "end of speech -> final")
+        XCTAssertEqual(run.finals.map(\.text), before.finals.map(\.text), "the sooner endpoint changes no word of the final")
     }
 }

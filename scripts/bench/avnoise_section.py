@@ -44,7 +44,7 @@ def add_arguments(ap):
     g.add_argument("--av-plot", default=os.path.join(REPO, ".build", "bench-av", "noise-curve.png"), help="PNG plot")
     g.add_argument("--av-whisper", default="tiny.en", help="Whisper reference model (tiny.en; empty: none)")
     g.add_argument("--av-endpoint-ms", type=int, default=600,
-                   help="streaming.endpoint_silence_ms of the live run (600, the default; the final cannot come sooner)")
+                   help="streaming.endpoint_silence_ms of the live run (600, the default; the incremental model may end sooner on streaming.endpoint_blank_ms, default 120)")
 
 
 def level_name(snr):
@@ -121,7 +121,7 @@ def padded_media(corpus, entry, tmp):
     return wav, y4m
 
 
-def live_latency(ctx, args, entry, tmp):
+def live_latency(ctx, args, entry, tmp, streaming_extra=""):
     captiond = os.path.join(os.path.dirname(ctx.captionctl), "captiond")
     wav, y4m = padded_media(args.av_corpus, entry, tmp)
     conf = os.path.join(tmp, "captiond.toml")
@@ -129,7 +129,7 @@ def live_latency(ctx, args, entry, tmp):
         f.write(f'[audio]\nsource = "file"\nfile = "{wav}"\npace = "realtime"\n'
                 f'[video]\nenabled = true\nsource = "file"\nfile = "{y4m}"\n'
                 f'[model]\nname = "{os.path.abspath(args.av_checkpoint)}"\ndir = "{ctx.models}"\nlanguage = "en"\n'
-                f'[streaming]\nendpoint_silence_ms = {args.av_endpoint_ms}\n'
+                f'[streaming]\nendpoint_silence_ms = {args.av_endpoint_ms}\n{streaming_extra}'
                 f'[sockets]\ncaptions = "{tmp}/c.sock"\ncontrol = "{tmp}/ctl.sock"\nmode = "0600"\ngroup = ""\n'
                 f'[log]\nlevel = "info"\n')
     for sock in ("c.sock", "ctl.sock"):

@@ -22,7 +22,7 @@ CVK_TARGET static inline void finish_one(const gemv_batch_job *j, size_t o, size
     const uint16_t *w = j->w + o * j->in;
     const float *x = j->x + r * j->ldx;
     float s = hsum8(acc);
-    for (size_t i = full; i < j->in; i++) s += half1(w[i]) * x[i];
+    for (size_t i = full; i < j->in; i++) s += half1(load_u16(w + i)) * x[i];
     j->y[r * j->ldy + o] = s + (j->bias ? j->bias[o] : 0.0f);
 }
 

@@ -12,7 +12,7 @@
 CVK_TARGET void cvk_half_to_float(const uint16_t *src, float *dst, size_t count) {
     size_t i = 0;
     for (; i + 8 <= count; i += 8) _mm256_storeu_ps(dst + i, load_half8(src + i));
-    for (; i < count; i++) dst[i] = half1(src[i]);
+    for (; i < count; i++) dst[i] = half1(load_u16(src + i));
 }
 
 CVK_TARGET int cvk_float_to_half_exact(const float *src, uint16_t *dst, size_t count) {
@@ -55,7 +55,7 @@ CVK_TARGET static void gemv_range(const gemv_job *j, size_t begin, size_t end) {
             const uint16_t *ws[4] = { w0, w1, w2, w3 };
             for (int k = 0; k < 4; k++) {
                 for (size_t i = full; i < in; i++)
-                    s[k] += half1(ws[k][i]) * x[i];
+                    s[k] += half1(load_u16(ws[k] + i)) * x[i];
                 j->y[r * j->ldy + o + k] = s[k] + (j->bias ? j->bias[o + k] : 0.0f);
             }
         }
@@ -67,7 +67,7 @@ CVK_TARGET static void gemv_range(const gemv_job *j, size_t begin, size_t end) {
             __m256 a0 = _mm256_setzero_ps();
             for (size_t i = 0; i < full; i += 8) a0 = _mm256_fmadd_ps(load_half8(w0 + i), _mm256_loadu_ps(x + i), a0);
             float s = hsum8(a0);
-            for (size_t i = full; i < in; i++) s += half1(w0[i]) * x[i];
+            for (size_t i = full; i < in; i++) s += half1(load_u16(w0 + i)) * x[i];
             j->y[r * j->ldy + o] = s + (j->bias ? j->bias[o] : 0.0f);
         }
     }

@@ -3,6 +3,7 @@
 #ifndef CAPTIOND_CVK_VECTOR_HELPERS_H
 #define CAPTIOND_CVK_VECTOR_HELPERS_H
 #include <immintrin.h>
+#include <string.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,14 @@ static inline CVK_TARGET float hmax8(__m256 v) {
 /* 8 half-precision values widened to float32. */
 static inline CVK_TARGET __m256 load_half8(const uint16_t *p) {
     return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+}
+
+/* The half at p, which may be only 1-byte aligned (weights read in place from a memory-mapped
+   checkpoint, whose variables are not padded): a memcpy, one unaligned 16-bit load. */
+static inline uint16_t load_u16(const uint16_t *p) {
+    uint16_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
 }
 
 /* One half-precision value widened to float32. */

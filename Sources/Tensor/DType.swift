@@ -35,8 +35,9 @@ public enum DType: String, Sendable {
                 for i in 0..<count { o[i] = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
             case .float16:
                 #if _endian(little)
-                if VectorExtensions.enabled, Int(bitPattern: bytes) % 2 == 0 {
-                    // F16C (vcvtph2ps), 8 halves per instruction: the exact widening, as below.
+                if VectorExtensions.enabled {
+                    // F16C (vcvtph2ps), 8 halves per instruction: the exact widening, as below. The
+                    // kernel reads unaligned halves (a CTranslate2 variable may start at an odd byte).
                     CheckedKernels.halfToFloat(.init(bytes.assumingMemoryBound(to: UInt16.self), count), out, count: count)
                     break
                 }

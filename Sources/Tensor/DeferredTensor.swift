@@ -1,6 +1,6 @@
 /// A checkpoint variable not yet converted: its shape, stored element type and bytes inside a
 /// memory-mapped file that `owner` keeps mapped. `WeightStore` converts it when a model takes it
-/// (float32 `Tensor`, or half-precision bits copied as they are for `takeHalf`), so a float16
+/// (float32 `Tensor`, or half-precision bits used in place for `takeHalf`), so a float16
 /// checkpoint's decoder weights go from the file to a `HalfMatrix` without a float32 round trip
 /// and nothing a model does not take is ever converted.
 public struct DeferredTensor: @unchecked Sendable {
@@ -16,6 +16,18 @@ public struct DeferredTensor: @unchecked Sendable {
     func tensor() throws -> Tensor {
         defer { dropPages() }
         return try Tensor(shape: shape, data: dtype.convert(bytes, count: count))
+    }
+
+    /// The stored half-precision bits of a float16 matrix for a `HalfMatrix`: in place, where the
+    /// mapped file holds them, on a little-endian host (the mapping then lives as long as the
+    /// matrix; the half kernels read unaligned weights, and CTranslate2 variables may start at an
+    /// odd byte); else copied without conversion.
+    func halfStorage() -> HalfBits {
+        #if _endian(little)
+        return HalfBits(mapped: bytes.assumingMemoryBound(to: UInt16.self), count: count, owner: owner)
+        #else
+        return HalfBits(halfBits())
+        #endif
     }
 
     /// The stored half-precision bits of a float16 matrix, copied without conversion.

@@ -6,7 +6,7 @@
 public struct HalfMatrix: @unchecked Sendable {
     public let rows: Int
     public let columns: Int
-    let bits: [UInt16]   // internal: HalfMatrix+Batch.swift reads it
+    let bits: HalfBits   // internal: HalfMatrix+Batch.swift reads it
 
     /// Input rows up to which `linear` uses the half-precision kernel; more rows widen blocks of
     /// the matrix to float32 and use sgemm.
@@ -28,17 +28,25 @@ public struct HalfMatrix: @unchecked Sendable {
         guard exact else { return nil }
         rows = tensor.shape[0]
         columns = tensor.shape[1]
-        bits = converted
+        bits = HalfBits(converted)
     }
 
     /// Half-precision bits as a checkpoint stores them (rows × columns, row-major). Only where the
     /// CPU has the vector extensions (`WeightStore.takeHalf` checks `VectorExtensions.available`).
     init(rows: Int, columns: Int, bits: [UInt16]) {
-        precondition(bits.count == rows * columns, "HalfMatrix: \(bits.count) values for (\(rows), \(columns))")
+        self.init(rows: rows, columns: columns, storage: HalfBits(bits))
+    }
+
+    /// Bits held as they are, an array or a mapped checkpoint's bytes (`WeightStore.takeHalf`).
+    init(rows: Int, columns: Int, storage: HalfBits) {
+        precondition(storage.count == rows * columns, "HalfMatrix: \(storage.count) values for (\(rows), \(columns))")
         self.rows = rows
         self.columns = columns
-        self.bits = bits
+        self.bits = storage
     }
+
+    /// Whether the weights are read where the memory-mapped checkpoint holds them (no copy).
+    public var isMapped: Bool { bits.isMapped }
 
     /// Row `i` widened to float32 into `out` (columns floats).
     public func row(_ i: Int, into out: UnsafeMutablePointer<Float>) {

@@ -60,13 +60,13 @@ public final class WeightStore {
     }
 
     /// Takes a float16 matrix as it is stored, without widening it to float32 (nor narrowing it
-    /// back): nil — nothing taken — when the entry is stored in another type, was converted up
+    /// back), read in place from the mapped file where the layout allows (`HalfBits`): nil — nothing taken — when the entry is stored in another type, was converted up
     /// front, or the CPU cannot compute with half precision (`HalfMatrix`); take it with `take`.
     public func takeHalf(_ name: String, shape expected: [Int]) throws -> HalfMatrix? {
         try check(name, expected)
         guard expected.count == 2, VectorExtensions.available, resolve(name) == nil,
               let d = resolveDeferred(name), d.dtype == .float16 else { return nil }
-        let matrix = HalfMatrix(rows: expected[0], columns: expected[1], bits: d.halfBits())
+        let matrix = HalfMatrix(rows: expected[0], columns: expected[1], storage: d.halfStorage())
         markTaken(name)
         return matrix
     }

@@ -45,6 +45,9 @@ int cvk_parallel(int workers, cvk_job_fn fn, void *ctx);
 /* --- One-token decoder kernels (DecoderKernels.c), parallel over a small pool of spinning
    worker threads (at most `threads` including the caller). --- */
 
+/* Half-precision inputs (src, w) need only 1-byte alignment: float16 weights are read in place
+   from a memory-mapped checkpoint, whose variables are not padded. */
+
 /* IEEE half-precision bits to float32. */
 void cvk_half_to_float(const uint16_t *src, float *dst, size_t count);
 

@@ -9,13 +9,14 @@ enum NonSpeechTokens {
     static let miscellaneous: [String] = ["♩", "♪", "♫", "♬", "♭", "♮", "♯"]
 
     static func ids(_ tokenizer: WhisperTokenizer) throws -> [Int] {
+        let symbols = Self.symbols + miscellaneous
+        let texts = [" -", " '"] + symbols.flatMap { [$0, " " + $0] }
+        let encoded = try tokenizer.encodeEach(texts)   // the ids `encode` gives, without its full tables
         var result = Set<Int>()
-        for text in [" -", " '"] {
-            if let first = try tokenizer.encode(text).first { result.insert(first) }
-        }
-        for symbol in symbols + miscellaneous {
+        for first in encoded[0..<2].compactMap(\.first) { result.insert(first) }
+        for (k, symbol) in symbols.enumerated() {
             let isMisc = miscellaneous.contains(symbol)
-            for tokens in [try tokenizer.encode(symbol), try tokenizer.encode(" " + symbol)] {
+            for tokens in [encoded[2 + 2 * k], encoded[3 + 2 * k]] {
                 if let first = tokens.first, tokens.count == 1 || isMisc { result.insert(first) }
             }
         }

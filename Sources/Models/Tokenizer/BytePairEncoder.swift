@@ -23,6 +23,9 @@ final class BytePairEncoder {
         self.ranks = ranks
     }
 
+    /// ranks: "left right" → rank, as given (a subset of a tokenizer's merges: `MergeSubset`).
+    init(ranks: [String: Int]) { self.ranks = ranks }
+
     func rank(_ left: String, _ right: String) -> Int? { ranks[left + " " + right] }
 
     /// The symbols `word` encodes to.

@@ -19,6 +19,8 @@ public final class WhisperTokenizer {
     private var lazyTokenToId: [String: Int]?
     private var lazyBPE: BytePairEncoder?
     private var pendingMerges: [UInt8]?
+    /// `encodeEach`'s results by text.
+    private var encodedTexts: [String: [Int]] = [:]
     private let lock = NSLock()
 
     /// Multilingual checkpoints have 51865+ tokens (CTranslate2's test); `multilingual:` overrides.
@@ -140,6 +142,13 @@ public final class WhisperTokenizer {
         return bpe
     }
 
+    /// Whether the full token → id table or merge ranks were built (tests: a transcription
+    /// without a prompt builds neither).
+    var hasFullTables: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return lazyBPE != nil || (canEncode && lazyTokenToId != nil)
+    }
+
     private static func readLines(_ url: URL) throws -> [String] {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             throw ModelsError.tokenizer(path: url.path, reason: "cannot read as UTF-8 text")
@@ -193,13 +202,50 @@ public final class WhisperTokenizer {
             throw ModelsError.tokenizer(path: path, reason: "cannot encode text with vocabulary.txt alone; tokenizer.json is needed for prompts")
         }
         let tokenToId = self.tokenToId
+        return try encode(text, bpe: bpe, id: { tokenToId[$0] })
+    }
+
+    /// The ids `encode` gives each of `texts`, remembered per text. While the full tables are not
+    /// built (no prompt encoded yet), only the merges and tokens these texts can touch are read
+    /// (`MergeSubset`): the fixed texts of the non-speech suppression list cost a scan of the merges'
+    /// bytes instead of building 50,000-entry dictionaries.
+    public func encodeEach(_ texts: [String]) throws -> [[Int]] {
+        lock.lock()
+        let known = encodedTexts, merges = pendingMerges, built = lazyBPE != nil
+        lock.unlock()
+        let missing = Array(Set(texts.filter { known[$0] == nil }))
+        var fresh: [String: [Int]] = [:]
+        if !missing.isEmpty {
+            if built || merges == nil {
+                for text in missing { fresh[text] = try encode(text) }   // full tables (or the vocabulary.txt error)
+            } else if let merges {
+                let words = missing.flatMap { self.words(of: $0) }
+                let subset = try MergeSubset(words: words, merges: merges, idToToken: idToToken, added: addedTokens, path: path)
+                let bpe = BytePairEncoder(ranks: subset.ranks)
+                for text in missing { fresh[text] = try encode(text, bpe: bpe, id: { subset.ids[$0] }) }
+            }
+            lock.lock()
+            if encodedTexts.count < 10_000 { encodedTexts.merge(fresh) { a, _ in a } }
+            lock.unlock()
+        }
+        return texts.map { known[$0] ?? fresh[$0] ?? [] }
+    }
+
+    /// The byte-level words BPE encodes for `text` (its pieces outside special-token texts).
+    private func words(of text: String) -> [String] {
+        splitOnAddedTokens(text).flatMap { chunk, specialId in
+            specialId == nil ? GPT2PreTokenizer.split(chunk).map { ByteLevelAlphabet.encode(Array($0.utf8)) } : []
+        }
+    }
+
+    private func encode(_ text: String, bpe: BytePairEncoder, id: (String) -> Int?) throws -> [Int] {
         var ids: [Int] = []
         for (chunk, specialId) in splitOnAddedTokens(text) {
             if let specialId = specialId { ids.append(specialId); continue }
             for piece in GPT2PreTokenizer.split(chunk) {
                 let word = ByteLevelAlphabet.encode(Array(piece.utf8))
                 for symbol in bpe.encode(word) {
-                    guard let id = tokenToId[symbol] else {
+                    guard let id = id(symbol) else {
                         throw ModelsError.tokenizer(path: path, reason: "BPE symbol '\(symbol)' of '\(piece)' is not in the vocabulary")
                     }
                     ids.append(id)

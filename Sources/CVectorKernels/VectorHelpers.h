@@ -57,10 +57,13 @@ static inline CVK_TARGET __m256 load_half8(const uint16_t *p) {
 }
 
 /* The half at p, which may be only 1-byte aligned (weights read in place from a memory-mapped
-   checkpoint, whose variables are not padded): a memcpy, one unaligned 16-bit load. */
-static inline uint16_t load_u16(const uint16_t *p) {
+   checkpoint, whose variables are not padded): a memcpy from the bytes, one unaligned 16-bit load.
+   The source is a byte pointer: a memcpy from a `const uint16_t *` still tells the compiler (and
+   UBSan's alignment check, which flagged it) that p is 2-byte aligned. */
+static inline uint16_t load_u16(const void *p) {
+    const unsigned char *bytes = (const unsigned char *)p;
     uint16_t v;
-    memcpy(&v, p, sizeof v);
+    memcpy(&v, bytes, sizeof v);
     return v;
 }
 

@@ -9,6 +9,15 @@
 static inline int imax(int a, int b) { return a > b ? a : b; }
 static inline int imin(int a, int b) { return a < b ? a : b; }
 
+/* One output position's kernel window along one axis: it starts at input position `start` and its
+   taps [lo, hi) fall inside the input [0, n). Both convolutions below clip their windows with it. */
+typedef struct { int start, lo, hi; } tap_window;
+static inline tap_window window_inside(int out, int stride, int pad, int k, int n) {
+    const int start = out * stride - pad;
+    const tap_window t = { start, imax(0, -start), imin(k, n - start) };
+    return t;
+}
+
 /* The depthwise loop; inlined with constant kH, kW (3x3, 5x5: the face models' windows) so the tap
    loops unroll, and with the run-time sizes for any other window. */
 static inline __attribute__((always_inline)) CVK_TARGET void depthwise_body(
@@ -16,11 +25,11 @@ static inline __attribute__((always_inline)) CVK_TARGET void depthwise_body(
     int outH, int outW, const float *w, const float *bias, float *y) {
     const int c8 = c - c % 8;
     for (int oy = 0; oy < outH; oy++) {
-        const int iy0 = oy * strideH - padTop;
-        const int kyLo = imax(0, -iy0), kyHi = imin(kH, inH - iy0);
+        const tap_window wy = window_inside(oy, strideH, padTop, kH, inH);
+        const int iy0 = wy.start, kyLo = wy.lo, kyHi = wy.hi;
         for (int ox = 0; ox < outW; ox++) {
-            const int ix0 = ox * strideW - padLeft;
-            const int kxLo = imax(0, -ix0), kxHi = imin(kW, inW - ix0);
+            const tap_window wx = window_inside(ox, strideW, padLeft, kW, inW);
+            const int ix0 = wx.start, kxLo = wx.lo, kxHi = wx.hi;
             float *out = y + ((size_t)oy * outW + ox) * c;
             // out: (c) = bias + sum over the taps inside the input of x (c) * w (c)
             const int inside = kyLo == 0 && kyHi == kH && kxLo == 0 && kxHi == kW;
@@ -76,11 +85,11 @@ CVK_TARGET int cvk_vision_conv_direct(const float *x, int inH, int inW, int inC,
         for (int t = 0; t < taps; t++) packed[(size_t)t * outC + o] = w[(size_t)o * taps + t];
     const int blocks = outC / 8;
     for (int oy = 0; oy < outH; oy++) {
-        const int iy0 = oy * strideH - padTop;
-        const int kyLo = imax(0, -iy0), kyHi = imin(kH, inH - iy0);
+        const tap_window wy = window_inside(oy, strideH, padTop, kH, inH);
+        const int iy0 = wy.start, kyLo = wy.lo, kyHi = wy.hi;
         for (int ox = 0; ox < outW; ox++) {
-            const int ix0 = ox * strideW - padLeft;
-            const int kxLo = imax(0, -ix0), kxHi = imin(kW, inW - ix0);
+            const tap_window wx = window_inside(ox, strideW, padLeft, kW, inW);
+            const int ix0 = wx.start, kxLo = wx.lo, kxHi = wx.hi;
             __m256 acc[8];
             for (int b = 0; b < blocks; b++) acc[b] = bias ? _mm256_loadu_ps(bias + 8 * b) : _mm256_setzero_ps();
             for (int ky = kyLo; ky < kyHi; ky++) {

@@ -59,19 +59,11 @@ public enum CheckedKernels {
     public static func attendOne(q: UnsafeBufferPointer<Float>, k: UnsafeBufferPointer<Float>, ldk: Int,
                                  v: UnsafeBufferPointer<Float>, ldv: Int, keys: Int, heads: Int, headDim: Int,
                                  out: UnsafeMutableBufferPointer<Float>, threads: Int) -> Bool {
+        // The batch's check with one row whose q and out are packed (ldq = ldo = heads·D).
         let width = heads * headDim
-        let e = CExtent.attention(rows: 1, ldq: width, keys: keys, ldk: ldk, ldv: ldv, heads: heads, headDim: headDim,
-                                  ldo: width)
-        var check = CCallCheck("cvk_attend_one")
-        check.size("keys", keys); check.int32("heads", heads); check.int32("headDim", headDim)
-        check.int32("threads", threads)
-        check.leading("ldk", ldk, atLeast: width); check.leading("ldv", ldv, atLeast: width)
-        check.operand("q", needs: e.q, has: q.count)
-        check.operand("k", needs: e.k, has: k.count)
-        check.operand("v", needs: e.v, has: v.count)
-        check.operand("out", needs: e.out, has: out.count)
-        guard check.passed("keys \(keys) heads \(heads) headDim \(headDim) ldk \(ldk) ldv \(ldv) threads \(threads); "
-                           + "buffers q \(q.count) k \(k.count) v \(v.count) out \(out.count)") else { return false }
+        guard attentionPasses("cvk_attend_one", q: q, ldq: width, rows: 1, k: k, ldk: ldk, v: v, ldv: ldv, keys: keys,
+                              heads: heads, headDim: headDim, out: out, ldo: width, threads: threads)
+        else { return false }
         return cvk_attend_one(q.baseAddress, k.baseAddress, ldk, v.baseAddress, ldv, keys, Int32(heads), Int32(headDim),
                               out.baseAddress, Int32(threads)) == 1
     }
@@ -82,10 +74,23 @@ public enum CheckedKernels {
     public static func attendBatch(q: UnsafeBufferPointer<Float>, ldq: Int, rows: Int, k: UnsafeBufferPointer<Float>,
                                    ldk: Int, v: UnsafeBufferPointer<Float>, ldv: Int, keys: Int, heads: Int,
                                    headDim: Int, out: UnsafeMutableBufferPointer<Float>, ldo: Int, threads: Int) -> Bool {
+        guard attentionPasses("cvk_attend_batch", q: q, ldq: ldq, rows: rows, k: k, ldk: ldk, v: v, ldv: ldv, keys: keys,
+                              heads: heads, headDim: headDim, out: out, ldo: ldo, threads: threads)
+        else { return false }
+        return cvk_attend_batch(q.baseAddress, ldq, rows, k.baseAddress, ldk, v.baseAddress, ldv, keys, Int32(heads),
+                                Int32(headDim), out.baseAddress, ldo, Int32(threads)) == 1
+    }
+
+    /// The extent check both attention kernels share: sizes, leading dimensions ≥ heads·D and every
+    /// operand against `CExtent.attention`.
+    private static func attentionPasses(_ call: StaticString, q: UnsafeBufferPointer<Float>, ldq: Int, rows: Int,
+                                        k: UnsafeBufferPointer<Float>, ldk: Int, v: UnsafeBufferPointer<Float>,
+                                        ldv: Int, keys: Int, heads: Int, headDim: Int,
+                                        out: UnsafeMutableBufferPointer<Float>, ldo: Int, threads: Int) -> Bool {
         let width = heads * headDim
         let e = CExtent.attention(rows: rows, ldq: ldq, keys: keys, ldk: ldk, ldv: ldv, heads: heads, headDim: headDim,
                                   ldo: ldo)
-        var check = CCallCheck("cvk_attend_batch")
+        var check = CCallCheck(call)
         check.size("rows", rows); check.size("keys", keys); check.int32("heads", heads)
         check.int32("headDim", headDim); check.int32("threads", threads)
         check.leading("ldq", ldq, atLeast: width); check.leading("ldo", ldo, atLeast: width)
@@ -94,11 +99,9 @@ public enum CheckedKernels {
         check.operand("k", needs: e.k, has: k.count)
         check.operand("v", needs: e.v, has: v.count)
         check.operand("out", needs: e.out, has: out.count)
-        guard check.passed("rows \(rows) ldq \(ldq) keys \(keys) heads \(heads) headDim \(headDim) ldk \(ldk) ldv \(ldv) "
-                           + "ldo \(ldo) threads \(threads); buffers q \(q.count) k \(k.count) v \(v.count) out \(out.count)")
-        else { return false }
-        return cvk_attend_batch(q.baseAddress, ldq, rows, k.baseAddress, ldk, v.baseAddress, ldv, keys, Int32(heads),
-                                Int32(headDim), out.baseAddress, ldo, Int32(threads)) == 1
+        return check.passed("rows \(rows) ldq \(ldq) keys \(keys) heads \(heads) headDim \(headDim) ldk \(ldk) "
+                            + "ldv \(ldv) ldo \(ldo) threads \(threads); buffers q \(q.count) k \(k.count) "
+                            + "v \(v.count) out \(out.count)")
     }
 
     /// x (rows, ldx; `in` columns) → q (rows, ldq) int8 + scales (rows): `cvk_quantize_rows_s8`,

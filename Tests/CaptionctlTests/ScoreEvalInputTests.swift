@@ -7,18 +7,11 @@ import Glibc
 
 /// Edge cases of `captionctl score`/`eval`/`subscribe` that used to give wrong answers or hang
 /// (issue 9, fault 14). None of these needs a model: every case fails or warns before one loads.
-final class ScoreEvalInputTests: XCTestCase {
-    var tmp: URL!
-
-    override func setUpWithError() throws {
-        tmp = FileManager.default.temporaryDirectory.appendingPathComponent("captionctl-score-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: tmp) }
+final class ScoreEvalInputTests: TemporaryDirectoryTestCase {
+    override var directoryPrefix: String { "captionctl-score" }
 
     func write(_ name: String, _ text: String) throws -> String {
-        let url = tmp.appendingPathComponent(name)
+        let url = dir.appendingPathComponent(name)
         try Data(text.utf8).write(to: url)
         return url.path
     }

@@ -7,17 +7,12 @@ import TestSupport
 /// Files made to break the decoder (issue 9's adversarial list): each must decode what it honestly
 /// holds, or be refused in one line naming the file, without a crash or an allocation the input
 /// cannot justify.
-final class HostileAudioTests: XCTestCase {
-    var dir: URL!
+final class HostileAudioTests: TemporaryDirectoryTestCase {
+    override var directoryPrefix: String { "hostile" }
 
     override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-\(getpid())-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try super.setUpWithError()
         unsetenv("CAPTIOND_FFMPEG")
-    }
-
-    override func tearDownWithError() throws {
-        if let dir { try? FileManager.default.removeItem(at: dir) }
     }
 
     func write(_ name: String, _ data: Data) throws -> String {

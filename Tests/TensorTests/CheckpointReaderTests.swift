@@ -5,15 +5,8 @@ import TestSupport
 import TensorTestSupport
 
 /// CTranslate2 and safetensors readers on small files the tests write, valid and damaged.
-final class CheckpointReaderTests: XCTestCase {
-    var dir: URL!
-
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("tensor-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+final class CheckpointReaderTests: TemporaryDirectoryTestCase {
+    override var directoryPrefix: String { "tensor-tests" }
 
     private func file(_ name: String, _ data: Data) throws -> String {
         let url = dir.appendingPathComponent(name)

@@ -6,15 +6,8 @@ import TestSupport
 /// Model load without a float16 → float32 → float16 round trip: a CTranslate2 file read from a
 /// path hands its float entries to the store unconverted (`DeferredTensor`); `take` converts one
 /// when a model takes it, `takeHalf` copies a float16 matrix's bits as they are.
-final class DeferredLoadingTests: XCTestCase {
-    var dir: URL!
-
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("deferred-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+final class DeferredLoadingTests: TemporaryDirectoryTestCase {
+    override var directoryPrefix: String { "deferred-tests" }
 
     private let values: [Float] = [1, -2, 0.5, 4, 5.25, -6, 0.0009765625, -65504]   // all exact in float16
 

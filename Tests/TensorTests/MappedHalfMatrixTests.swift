@@ -7,15 +7,8 @@ import TestSupport
 /// bytes (no copy), also where a variable's data starts at an odd offset (CTranslate2 does not pad:
 /// tiny.en's token table starts at one). Its kernels must give what the same matrix copied into an
 /// array gives, bit for bit, and the mapping must outlive the store.
-final class MappedHalfMatrixTests: XCTestCase {
-    var dir: URL!
-
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("mapped-half-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+final class MappedHalfMatrixTests: TemporaryDirectoryTestCase {
+    override var directoryPrefix: String { "mapped-half" }
 
     /// A model.bin (format 6) with float16 matrices `name` (rows, columns) of `values`; the names'
     /// lengths decide the data offsets. Returns the path and each matrix's data offset.

@@ -3,26 +3,23 @@ import XCTest
 
 /// A test case that runs the package's executables (captiond, captionctl, …) as child processes in
 /// a temporary directory: each is terminated and the directory removed at tear-down.
-open class ChildProcessTestCase: XCTestCase {
-    /// This test's temporary directory (`/tmp/<directoryPrefix>-<pid>-<random>`).
-    public var dir: URL!
+open class ChildProcessTestCase: TemporaryDirectoryTestCase {
     public var processes: [Process] = []
     /// inotify on `dir`, made before any child starts: `waitFor` wakes on its events.
     private var watch: DirectoryWatch?
 
-    /// The temporary directory's name prefix.
-    open var directoryPrefix: String { "captiond-test" }
+    /// `/tmp` whatever TMPDIR says: the children's Unix socket paths must stay short.
+    open override var directoryParent: URL { URL(fileURLWithPath: "/tmp") }
 
     open override func setUpWithError() throws {
-        dir = URL(fileURLWithPath: "/tmp/\(directoryPrefix)-\(getpid())-\(Int.random(in: 0..<1_000_000))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try super.setUpWithError()
         watch = try DirectoryWatch(dir.path)
     }
 
     open override func tearDownWithError() throws {
         for p in processes where p.isRunning { p.terminate(); p.waitUntilExit() }
         watch = nil
-        try? FileManager.default.removeItem(at: dir)
+        try super.tearDownWithError()
     }
 
     /// Starts `executable` (a product name, or an absolute path) with its output to the given files

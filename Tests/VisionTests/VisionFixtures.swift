@@ -69,4 +69,22 @@ enum VisionFixtures {
     static func maxAbsDiff(_ a: [Float], _ b: [Float]) -> Float {
         zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
     }
+
+    /// A random convolution for the kernel-against-reference tests: square k × k window, input
+    /// (h, w, inC), weights (outC, k, k, inC) or, depthwise, (k, k, inC), drawn from `rng` in the
+    /// order input, weights, bias; `output` is NaN-filled so an unwritten element shows.
+    struct RandomConvolution {
+        let shape: Conv2DShape
+        let x: [Float], weight: [Float], bias: [Float]
+        var output: [Float] { [Float](repeating: .nan, count: shape.window.outH * shape.window.outW * shape.outC) }
+    }
+
+    static func randomConvolution(_ rng: inout SeededRandom, h: Int, w: Int, inC: Int, outC: Int, k: Int, stride: Int,
+                                  padding: TFLitePadding, depthwise: Bool = false) -> RandomConvolution {
+        let shape = Conv2DShape(inH: h, inW: w, inC: inC, outC: outC, kernelH: k, kernelW: k, strideH: stride,
+                                strideW: stride, padding: padding)
+        let x = rng.floats(h * w * inC)
+        let weight = rng.floats(depthwise ? k * k * inC : outC * k * k * inC)
+        return RandomConvolution(shape: shape, x: x, weight: weight, bias: rng.floats(outC))
+    }
 }

@@ -22,11 +22,10 @@ final class VisionKernelTests: XCTestCase {
         ]
         var worst: Float = 0
         for c in cases {
-            let shape = Conv2DShape(inH: c.h, inW: c.w, inC: c.c, outC: c.o, kernelH: c.k, kernelW: c.k,
-                                    strideH: c.s, strideW: c.s, padding: c.p)
-            let x = rng.floats(c.h * c.w * c.c), w = rng.floats(c.o * c.k * c.k * c.c), b = rng.floats(c.o)
-            let outCount = shape.window.outH * shape.window.outW * c.o
-            var fast = [Float](repeating: .nan, count: outCount), ref = fast
+            let conv = VisionFixtures.randomConvolution(&rng, h: c.h, w: c.w, inC: c.c, outC: c.o, k: c.k, stride: c.s,
+                                                        padding: c.p)
+            let (shape, x, w, b) = (conv.shape, conv.x, conv.weight, conv.bias)
+            var fast = conv.output, ref = fast
             var cols = [Float](repeating: 0, count: max(shape.columnsCount, 1))
             VisionKernels.conv2d(x, shape, weight: w, bias: b, columns: &cols, into: &fast)
             VisionReferenceKernels.conv2d(x, shape, weight: w, bias: b, columns: &cols, into: &ref)
@@ -41,10 +40,11 @@ final class VisionKernelTests: XCTestCase {
     func testDepthwiseAndPoolFastMatchReference() {
         var rng = SeededRandom(state: 13)
         for (h, w, c, k, s, p) in [(9, 7, 5, 3, 2, TFLitePadding.same), (8, 8, 16, 3, 1, .same), (6, 9, 4, 5, 2, .valid), (7, 6, 3, 5, 1, .same), (6, 7, 4, 3, 1, .valid)] {
-            let shape = Conv2DShape(inH: h, inW: w, inC: c, outC: c, kernelH: k, kernelW: k, strideH: s, strideW: s, padding: p)
-            let x = rng.floats(h * w * c), wt = rng.floats(k * k * c), b = rng.floats(c)
-            let n = shape.window.outH * shape.window.outW * c
-            var fast = [Float](repeating: .nan, count: n), ref = fast
+            let conv = VisionFixtures.randomConvolution(&rng, h: h, w: w, inC: c, outC: c, k: k, stride: s, padding: p,
+                                                        depthwise: true)
+            let (shape, x, wt, b) = (conv.shape, conv.x, conv.weight, conv.bias)
+            let n = conv.output.count
+            var fast = conv.output, ref = fast
             VisionKernels.depthwiseConv2d(x, shape, weight: wt, bias: b, into: &fast)
             VisionReferenceKernels.depthwiseConv2d(x, shape, weight: wt, bias: b, into: &ref)
             XCTAssertLessThan(VisionFixtures.maxAbsDiff(fast, ref), 1e-5)

@@ -15,10 +15,10 @@ final class VisionSIMDKernelTests: XCTestCase {
         var worst: Float = 0
         for (h, w, c, k, s, p) in [(9, 7, 16, 3, 1, TFLitePadding.same), (8, 8, 24, 3, 2, .same), (6, 9, 28, 5, 2, .valid),
                                    (7, 6, 5, 5, 1, .same), (6, 7, 13, 3, 1, .valid), (12, 10, 32, 5, 1, .same)] {
-            let shape = Conv2DShape(inH: h, inW: w, inC: c, outC: c, kernelH: k, kernelW: k, strideH: s, strideW: s, padding: p)
-            let x = rng.floats(h * w * c), wt = rng.floats(k * k * c), b = rng.floats(c)
-            let n = shape.window.outH * shape.window.outW * c
-            var fast = [Float](repeating: .nan, count: n), ref = fast, noBias = fast, refNoBias = fast
+            let conv = VisionFixtures.randomConvolution(&rng, h: h, w: w, inC: c, outC: c, k: k, stride: s, padding: p,
+                                                        depthwise: true)
+            let (shape, x, wt, b) = (conv.shape, conv.x, conv.weight, conv.bias)
+            var fast = conv.output, ref = fast, noBias = fast, refNoBias = fast
             VisionKernels.depthwiseConv2dSIMD(x, shape, weight: wt, bias: b, into: &fast)
             VisionReferenceKernels.depthwiseConv2d(x, shape, weight: wt, bias: b, into: &ref)
             VisionKernels.depthwiseConv2dSIMD(x, shape, weight: wt, bias: nil, into: &noBias)
@@ -36,10 +36,9 @@ final class VisionSIMDKernelTests: XCTestCase {
         var worst: Float = 0
         for (h, w, ci, co, k, s, p) in [(12, 12, 1, 16, 3, 2, TFLitePadding.same), (11, 9, 1, 24, 5, 2, .same),
                                         (7, 8, 3, 8, 3, 1, .valid), (9, 9, 2, 32, 3, 1, .same)] {
-            let shape = Conv2DShape(inH: h, inW: w, inC: ci, outC: co, kernelH: k, kernelW: k, strideH: s, strideW: s, padding: p)
-            let x = rng.floats(h * w * ci), wt = rng.floats(co * k * k * ci), b = rng.floats(co)
-            let n = shape.window.outH * shape.window.outW * co
-            var fast = [Float](repeating: .nan, count: n), ref = fast
+            let conv = VisionFixtures.randomConvolution(&rng, h: h, w: w, inC: ci, outC: co, k: k, stride: s, padding: p)
+            let (shape, x, wt, b) = (conv.shape, conv.x, conv.weight, conv.bias)
+            var fast = conv.output, ref = fast
             var packed = [Float](repeating: 0, count: VisionKernels.directPackedCount(shape))
             var cols = [Float](repeating: 0, count: max(shape.columnsCount, 1))
             XCTAssertTrue(VisionKernels.conv2dDirectSIMD(x, shape, weight: wt, bias: b, packed: &packed, into: &fast))

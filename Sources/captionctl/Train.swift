@@ -65,6 +65,9 @@ struct Train: ParsableCommand {
     @Flag(name: .long, help: "Print the gradient norm of each parameter group (video, audio, fusion, ctc, decoder) on the progress lines.")
     var gradientNorms = false
 
+    @Option(name: .long, help: "Threads for a step's clips and for evaluation (the result does not depend on it).")
+    var threads: Int = 2
+
     var reportCopies: [String] { reportNoise.split(separator: ",").map(String.init) }
 
     func run() throws {
@@ -73,6 +76,7 @@ struct Train: ParsableCommand {
             if evaluateOnly {
                 guard let resume else { throw TrainingError.invalidArgument(name: "--evaluate-only", reason: "needs --resume CHECKPOINT") }
                 let trainer = try AVTrainer.load(from: resume)
+                trainer.threads = try checkedThreads()
                 for split in ["validation", "test"] {
                     let examples = try entries.filter { $0.split == split }.map { entry in
                         try CorpusReader.example(entry, in: corpus, noisyCopies: reportCopies.allSatisfy { entry.noisy[$0] != nil } ? reportCopies : [])
@@ -112,6 +116,7 @@ struct Train: ParsableCommand {
                 s.peakLearningRate = learningRate; s.warmupSteps = max(1, steps / 20)
                 trainer = AVTrainer(model: AVModel(AVConfiguration(), seed: seed), settings: s)
             }
+            trainer.threads = try checkedThreads()
             trainer.forcedModality = forced
             trainer.perClipVideoStatistics = !batchVideoStatistics
             print("parameters: \(trainer.model.parameters.reduce(0) { $0 + $1.value.count }); configuration \(trainer.model.configuration.json)")
@@ -142,6 +147,13 @@ struct Train: ParsableCommand {
         } catch let error as TrainingError {
             throw CleanExit.failure(error.description)
         }
+    }
+
+    func checkedThreads() throws -> Int {
+        guard (1...64).contains(threads) else {
+            throw TrainingError.invalidArgument(name: "--threads", reason: "\(threads) is not between 1 and 64")
+        }
+        return threads
     }
 
     /// CER with both inputs, audio only and video only, on clean audio and on the `reportNoise` copy.

@@ -65,6 +65,15 @@ struct Train: ParsableCommand {
     @Flag(name: .long, help: "Print the gradient norm of each parameter group (video, audio, fusion, ctc, decoder) on the progress lines.")
     var gradientNorms = false
 
+    @Option(name: .long, help: "New model only: dilations of the video branch's causal temporal conv layers over the per-frame features, comma-separated (e.g. 1,2,4; default none: the per-frame CNN alone).")
+    var videoTemporal: String?
+
+    @Option(name: .long, help: "New model only: kernel of those layers.")
+    var videoTemporalKernel: Int = 3
+
+    @Option(name: .long, help: "Threads for a step's clips and for evaluation (the result does not depend on it).")
+    var threads: Int = 2
+
     var reportCopies: [String] { reportNoise.split(separator: ",").map(String.init) }
 
     func run() throws {
@@ -73,6 +82,7 @@ struct Train: ParsableCommand {
             if evaluateOnly {
                 guard let resume else { throw TrainingError.invalidArgument(name: "--evaluate-only", reason: "needs --resume CHECKPOINT") }
                 let trainer = try AVTrainer.load(from: resume)
+                trainer.threads = try checkedThreads()
                 for split in ["validation", "test"] {
                     let examples = try entries.filter { $0.split == split }.map { entry in
                         try CorpusReader.example(entry, in: corpus, noisyCopies: reportCopies.allSatisfy { entry.noisy[$0] != nil } ? reportCopies : [])
@@ -110,8 +120,9 @@ struct Train: ParsableCommand {
                 var s = TrainingSettings()
                 s.seed = seed; s.corpusSeed = corpusSeed; s.steps = steps; s.batchSize = batch
                 s.peakLearningRate = learningRate; s.warmupSteps = max(1, steps / 20)
-                trainer = AVTrainer(model: AVModel(AVConfiguration(), seed: seed), settings: s)
+                trainer = AVTrainer(model: AVModel(try modelConfiguration(), seed: seed), settings: s)
             }
+            trainer.threads = try checkedThreads()
             trainer.forcedModality = forced
             trainer.perClipVideoStatistics = !batchVideoStatistics
             print("parameters: \(trainer.model.parameters.reduce(0) { $0 + $1.value.count }); configuration \(trainer.model.configuration.json)")
@@ -142,6 +153,29 @@ struct Train: ParsableCommand {
         } catch let error as TrainingError {
             throw CleanExit.failure(error.description)
         }
+    }
+
+    /// The default configuration with `--video-temporal` / `--video-temporal-kernel`.
+    func modelConfiguration() throws -> AVConfiguration {
+        var c = AVConfiguration()
+        guard let videoTemporal else { return c }
+        let dilations = videoTemporal.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !dilations.isEmpty, dilations.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 64 }) else {
+            throw TrainingError.invalidArgument(name: "--video-temporal", reason: "'\(videoTemporal)' is not a comma-separated list of dilations from 1 to 64 (e.g. 1,2,4)")
+        }
+        guard (1...9).contains(videoTemporalKernel) else {
+            throw TrainingError.invalidArgument(name: "--video-temporal-kernel", reason: "\(videoTemporalKernel) is not between 1 and 9")
+        }
+        c.videoTemporalDilations = dilations.compactMap { $0 }
+        c.videoTemporalKernel = videoTemporalKernel
+        return c
+    }
+
+    func checkedThreads() throws -> Int {
+        guard (1...64).contains(threads) else {
+            throw TrainingError.invalidArgument(name: "--threads", reason: "\(threads) is not between 1 and 64")
+        }
+        return threads
     }
 
     /// CER with both inputs, audio only and video only, on clean audio and on the `reportNoise` copy.

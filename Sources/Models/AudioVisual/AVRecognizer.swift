@@ -20,6 +20,8 @@ public final class AVRecognizer {
     public var classes: Int { Self.vocabulary.count + 1 }
     /// Whether the checkpoint has the attention decoder (else greedy CTC text).
     public var hasDecoder: Bool { decoder != nil }
+    /// Layers of the video branch's temporal stack (0: the per-frame CNN alone).
+    public var videoTemporalLayers: Int { videoTemporal.count }
 
     let inputPool: Int
     let conv1: FoldedConv2d, conv2: FoldedConv2d, blockA: FoldedConv2d, blockB: FoldedConv2d, conv3: FoldedConv2d
@@ -31,6 +33,9 @@ public final class AVRecognizer {
     let videoQuery: DenseLayer, videoKey: DenseLayer, videoValue: DenseLayer
     let gate: DenseLayer, head: DenseLayer
     let decoder: AVDecoderWeights?
+    /// The video branch's gated causal conv layers over the per-frame features (none in checkpoints
+    /// whose configuration lacks `videoTemporalDilations`, e.g. assets/av-grid.safetensors).
+    let videoTemporal: [AVTemporalLayer]
 
     public init(path: String) throws {
         let (metadata, store) = try SafetensorsReader.read(path: path)
@@ -44,6 +49,10 @@ public final class AVRecognizer {
               let lookahead = c["decoderLookahead"] as? Int, let mu = (c["decodingCTCWeight"] as? NSNumber)?.floatValue,
               let pool = c["videoInputPool"] as? Int, [1, 2, 4].contains(pool), k >= 1, window >= 1 else {
             throw invalid("not an audio-visual checkpoint from this version of `captionctl train` (metadata format/configuration missing or incomplete)")
+        }
+        let temporalDilations = c["videoTemporalDilations"] as? [Int] ?? [], temporalKernel = c["videoTemporalKernel"] as? Int ?? 3
+        guard temporalKernel >= 1, temporalDilations.allSatisfy({ $0 >= 1 }) else {
+            throw invalid("videoTemporalKernel \(temporalKernel) / videoTemporalDilations \(temporalDilations) in the configuration: both must be at least 1")
         }
         width = d; melBins = bins; melFramesPerVideoFrame = per; dilations = dil
         ctcSubframes = k; fusionWindow = window; decoderLookahead = lookahead; attentionDepth = depth; decodingCTCWeight = mu
@@ -73,6 +82,9 @@ public final class AVRecognizer {
         head = try DenseLayer(store, "ctc.head", inFeatures: d, outFeatures: k * (Self.vocabulary.count + 1))
         decoder = hidden > 0 ? try AVDecoderWeights(store, width: d, hidden: hidden, embedding: embedding, depth: depth,
                                                     classes: Self.vocabulary.count + 1) : nil
+        videoTemporal = try temporalDilations.enumerated().map { i, dilation in
+            try AVTemporalLayer(store, "video.temporal.layer\(i)", width: d, kernel: temporalKernel, dilation: dilation)
+        }
         for name in store.names where name.hasPrefix("optimizer.") { store.ignore(name) }
         try store.checkAllUsed()
     }

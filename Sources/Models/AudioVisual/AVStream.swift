@@ -12,6 +12,8 @@ public final class AVStream {
     let useAudio: Bool, useVideo: Bool
     /// Per audio layer: past inputs h[t − dilation …, t − 1], oldest first.
     var history: [[[Float]]]
+    /// Per video temporal layer: its past inputs, oldest first.
+    var videoHistory: [[[Float]]]
     /// The last `fusionWindow` frames' keys and values: video's for the audio queries, audio's for the video queries.
     var videoKeys: [[Float]] = [], videoValues: [[Float]] = [], audioKeys: [[Float]] = [], audioValues: [[Float]] = []
     /// Fused frames (T, d) and the decoder's keys of them (T, depth).
@@ -28,6 +30,7 @@ public final class AVStream {
     public init(_ model: AVRecognizer, useAudio: Bool = true, useVideo: Bool = true) {
         self.model = model; self.useAudio = useAudio; self.useVideo = useVideo
         history = model.dilations.map { d in Array(repeating: [Float](repeating: 0, count: model.width), count: d) }
+        videoHistory = model.videoTemporal.map { Array(repeating: [Float](repeating: 0, count: model.width), count: $0.historyLength) }
         hidden = [Float](repeating: 0, count: model.decoder?.hidden ?? 0)
         context = [Float](repeating: 0, count: model.width)
     }
@@ -58,6 +61,13 @@ public final class AVStream {
         return skip.map { max($0, 0) }
     }
 
+    /// The video temporal stack on one frame's CNN features (d) → (d); unchanged without one.
+    func videoTemporal(_ features: [Float]) -> [Float] {
+        var h = features
+        for i in model.videoTemporal.indices { h = model.videoTemporal[i].step(h, history: &videoHistory[i]) }
+        return h
+    }
+
     /// Softmax attention of one query over rows of keys (n, depth) and values (n, dv) → (dv).
     static func attend(_ q: [Float], keys: [[Float]], values: [[Float]]) -> [Float] {
         let scale = 1 / Float(q.count).squareRoot()
@@ -74,7 +84,7 @@ public final class AVStream {
     public func feed(crop: [Float], mel: [Float]) -> [Float] {
         let d = model.width, w = model.fusionWindow
         let a = useAudio ? audioFrame(mel) : [Float](repeating: 0, count: d)
-        let v = useVideo ? model.videoFrame(crop) : [Float](repeating: 0, count: d)
+        let v = useVideo ? videoTemporal(model.videoFrame(crop)) : [Float](repeating: 0, count: d)
         func push(_ list: inout [[Float]], _ x: [Float]) { list.append(x); if list.count > w { list.removeFirst() } }
         push(&videoKeys, model.audioKey(v, rows: 1)); push(&videoValues, model.audioValue(v, rows: 1))
         push(&audioKeys, model.videoKey(a, rows: 1)); push(&audioValues, model.videoValue(a, rows: 1))

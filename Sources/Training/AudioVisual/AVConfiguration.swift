@@ -34,8 +34,42 @@ public struct AVConfiguration: Codable, Sendable, Equatable {
     public var labelSmoothing: Float = 0.1
     /// Joint decoding: a character's score is (1 − μ)·log p_att + μ·log p_ctc (at its spike).
     public var decodingCTCWeight: Float = 0.5
+    /// Temporal context of the video branch (`VideoTemporalStack`): dilations of gated causal conv
+    /// layers (kernel `videoTemporalKernel`, residual paths) over the per-frame video features;
+    /// empty: none, the per-frame CNN alone. A configuration without these keys (checkpoints made
+    /// before they existed, e.g. assets/av-grid.safetensors) has none.
+    public var videoTemporalDilations: [Int] = []
+    public var videoTemporalKernel = 3
 
     public init() {}
+
+    /// Frames of video features one output of the temporal stack sees (1 without it).
+    public var videoTemporalReceptiveField: Int { 1 + videoTemporalDilations.reduce(0) { $0 + (videoTemporalKernel - 1) * $1 } }
+
+    /// Every key is required except the ones added later, which default to what the model was
+    /// before them (no video temporal layers).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        modelWidth = try c.decode(Int.self, forKey: .modelWidth)
+        videoChannels1 = try c.decode(Int.self, forKey: .videoChannels1)
+        videoChannels2 = try c.decode(Int.self, forKey: .videoChannels2)
+        videoInputPool = try c.decode(Int.self, forKey: .videoInputPool)
+        audioDilations = try c.decode([Int].self, forKey: .audioDilations)
+        melBins = try c.decode(Int.self, forKey: .melBins)
+        melFramesPerVideoFrame = try c.decode(Int.self, forKey: .melFramesPerVideoFrame)
+        modalityDropout = try c.decode(Float.self, forKey: .modalityDropout)
+        attentionDepth = try c.decode(Int.self, forKey: .attentionDepth)
+        fusionWindow = try c.decode(Int.self, forKey: .fusionWindow)
+        ctcSubframes = try c.decode(Int.self, forKey: .ctcSubframes)
+        decoderHidden = try c.decode(Int.self, forKey: .decoderHidden)
+        decoderEmbedding = try c.decode(Int.self, forKey: .decoderEmbedding)
+        decoderLookahead = try c.decode(Int.self, forKey: .decoderLookahead)
+        ctcWeight = try c.decode(Float.self, forKey: .ctcWeight)
+        labelSmoothing = try c.decode(Float.self, forKey: .labelSmoothing)
+        decodingCTCWeight = try c.decode(Float.self, forKey: .decodingCTCWeight)
+        videoTemporalDilations = try c.decodeIfPresent([Int].self, forKey: .videoTemporalDilations) ?? []
+        videoTemporalKernel = try c.decodeIfPresent(Int.self, forKey: .videoTemporalKernel) ?? 3
+    }
 
     /// Keys sorted: the same configuration always gives the same bytes (checkpoints reload bit-identically).
     public var json: String { String(decoding: (try? AVConfiguration.encoder.encode(self)) ?? Data(), as: UTF8.self) }

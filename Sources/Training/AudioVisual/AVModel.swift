@@ -50,6 +50,8 @@ public final class AVModel {
     public let fusion: CrossModalFusion
     public let head: Linear
     public let decoder: AttentionDecoder?
+    /// Temporal context over the per-frame video features (nil without `videoTemporalDilations`).
+    public let videoTemporal: VideoTemporalStack?
 
     public init(_ c: AVConfiguration, seed: UInt64) {
         configuration = c
@@ -59,10 +61,13 @@ public final class AVModel {
         fusion = CrossModalFusion(c, random: &r)
         head = Linear(name: "ctc.head", inFeatures: c.modelWidth, outFeatures: c.ctcSubframes * CharacterVocabulary.count, random: &r)
         decoder = c.decoderHidden > 0 ? AttentionDecoder(c, classes: CharacterVocabulary.count, random: &r) : nil
+        // Last, so a model without it initialises every other layer as before.
+        videoTemporal = c.videoTemporalDilations.isEmpty ? nil : VideoTemporalStack(c, random: &r)
     }
 
     public var parameters: [Parameter] {
         video.parameters + audio.parameters + fusion.parameters + head.parameters + (decoder?.parameters ?? [])
+            + (videoTemporal?.parameters ?? [])
     }
 
     /// CTC steps of a clip of `t` frames.
@@ -71,6 +76,7 @@ public final class AVModel {
     struct Encoded {
         let fused: [Float], ctcLogits: [Float]
         let a: [Float], v: [Float], videoCache: VideoFrontend.Cache?, audioCache: AudioFrontend.Cache, fusionCache: CrossModalFusion.Cache
+        let temporalCache: VideoTemporalStack.Cache?
     }
 
     /// `videoRows`: this clip's rows of a `VideoBatch` (the video CNN already ran over the batch).
@@ -81,12 +87,18 @@ public final class AVModel {
             let (out, cache) = video.forward(e.crops, frames: t, batchStatistics: batchStatistics)   // (T, d)
             (vOut, vCache) = (out, cache)
         }
+        var vContext = vOut, tCache: VideoTemporalStack.Cache?
+        if let videoTemporal, modality != .audioOnly {
+            let (y, cache) = videoTemporal.forward(vOut, frames: t)                              // (T, d) -> (T, d)
+            vContext = y; tCache = cache
+        }
         let (aOut, aCache) = audio.forward(mel ?? e.mel, frames: t)                               // (T, d)
         let a = modality == .videoOnly ? [Float](repeating: 0, count: t * d) : aOut
-        let v = modality == .audioOnly ? [Float](repeating: 0, count: t * d) : vOut
+        let v = modality == .audioOnly ? [Float](repeating: 0, count: t * d) : vContext
         let (fused, fCache) = fusion.forward(audio: a, video: v, frames: t)                       // (T, d)
         let logits = head.forward(fused, rows: t)                                                 // (T, k·V) = (T·k, V)
-        return Encoded(fused: fused, ctcLogits: logits, a: a, v: v, videoCache: vCache, audioCache: aCache, fusionCache: fCache)
+        return Encoded(fused: fused, ctcLogits: logits, a: a, v: v, videoCache: vCache, audioCache: aCache, fusionCache: fCache,
+                       temporalCache: tCache)
     }
 
     /// Frames the decoder may read for a character whose CTC spike is at CTC step `s`.
@@ -132,6 +144,8 @@ public final class AVModel {
         let (da, dv) = fusion.backward(dfused, cache: enc.fusionCache, frames: t)
         if modality != .videoOnly { audio.backward(da, cache: enc.audioCache, frames: t) }
         if modality != .audioOnly {
+            var dv = dv
+            if let videoTemporal, let cache = enc.temporalCache { dv = videoTemporal.backward(dv, cache: cache, frames: t) }
             if let batch { batch.video.addGradient(dv, of: batch.clip) } else if let cache = enc.videoCache { video.backward(dv, cache: cache, frames: t) }
         }
         return (loss, enc.ctcLogits)

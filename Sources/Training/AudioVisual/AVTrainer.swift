@@ -35,6 +35,10 @@ public final class AVTrainer {
     public var perClipVideoStatistics = true
     /// Gradient norm per parameter group of the last step, before clipping.
     public private(set) var lastGradientNorms: [(String, Double)] = []
+    /// Threads for a step's clips and for evaluation. Results do not depend on it
+    /// (`ParallelClipSteps`), so it is not stored in checkpoints.
+    public var threads = 1
+    let clipSteps = ParallelClipSteps()
 
     public init(model: AVModel, settings: TrainingSettings) {
         self.model = model
@@ -66,12 +70,12 @@ public final class AVTrainer {
         // Unless each clip is its own batch-norm batch (the default), the video CNN runs once over
         // the whole batch (batch norm over every clip's frames: the statistics evaluation uses),
         // then each clip's step, then the CNN's backward once.
+        // Each clip's forward and backward on its own gradient replica, `threads` at a time; the
+        // gradients are summed in clip order (`ParallelClipSteps`), so any thread count gives the same bits.
         let video = perClipVideoStatistics ? nil : model.encodeVideo(drawn.map(\.0))
-        for (i, (e, mel, modality)) in drawn.enumerated() {
-            let (loss, _) = model.step(e, mel: mel, modality: modality, train: true, gradientScale: 1 / Float(n),
-                                       batch: video.map { ($0, i) })
-            if loss.isFinite { total += loss; counted += 1 }
-        }
+        let losses = clipSteps.run(drawn.map { (example: $0.0, mel: $0.1, modality: $0.2) }, model: model, video: video,
+                                   gradientScale: 1 / Float(n), threads: threads)
+        for loss in losses where loss.isFinite { total += loss; counted += 1 }
         if let video { model.backwardVideo(video) }
         lastGradientNorms = Self.groupNorms(parameters)
         clipGradientNorm(parameters, maxNorm: settings.maxGradientNorm)
@@ -96,12 +100,19 @@ public final class AVTrainer {
 
     /// Character error rate over `examples` (joint CTC/attention decoding) with the given inputs;
     /// `noisy` picks each example's noisy copy of that index instead of the clean audio.
+    /// Clips are decoded on `threads` threads (the model is only read; with `clipStatistics`, whose
+    /// batch norm updates the running statistics, one thread).
     public func characterErrorRate(_ examples: [AVExample], modality: Modality = .both, noisy: Int? = nil, clipStatistics: Bool = false) -> Double {
-        let pairs = examples.map { e -> (String, String) in
-            let mel = noisy.flatMap { $0 < e.noisyMels.count ? e.noisyMels[$0] : nil }
-            return (model.transcribe(e, mel: mel, modality: modality, clipStatistics: clipStatistics), e.text)
+        let texts = (0..<examples.count).map { _ in TextSlot() }
+        let queue = ClipQueue(count: examples.count)
+        WorkerPool.run(workers: clipStatistics ? 1 : max(1, min(threads, examples.count))) { _, _ in
+            while let i = queue.next() {
+                let e = examples[i]
+                let mel = noisy.flatMap { $0 < e.noisyMels.count ? e.noisyMels[$0] : nil }
+                texts[i].text = model.transcribe(e, mel: mel, modality: modality, clipStatistics: clipStatistics)
+            }
         }
-        return CharacterErrorRate.rate(pairs)
+        return CharacterErrorRate.rate(zip(texts, examples).map { ($0.text, $1.text) })
     }
 
     // MARK: checkpoints
@@ -159,3 +170,6 @@ public final class AVTrainer {
         return trainer
     }
 }
+
+/// One clip's decoded text (each slot written by one thread only).
+private final class TextSlot { var text = "" }

@@ -30,8 +30,14 @@ public final class VideoBatch {
     /// Clip `i`'s features (T_i, d).
     public func rows(of i: Int) -> [Float] { Array(features[offsets[i] * width..<offsets[i + 1] * width]) }
 
+    /// Clips' steps may run on several threads (`ParallelClipSteps`); each adds only its own rows,
+    /// so the result does not depend on their order, and the lock keeps the writes apart.
+    private let lock = NSLock()
+
     /// Adds clip `i`'s gradient (T_i, d).
     public func addGradient(_ g: [Float], of i: Int) {
+        lock.lock()
+        defer { lock.unlock() }
         let start = offsets[i] * width
         for j in g.indices { gradient[start + j] += g[j] }
     }

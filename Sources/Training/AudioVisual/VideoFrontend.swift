@@ -44,6 +44,29 @@ public final class VideoFrontend {
         return false
     }
 
+    static let batchNormPaths: [ReferenceWritableKeyPath<VideoFrontend, BatchNorm>] = [\.bn1, \.bn2, \.bnA, \.bnB, \.bn3]
+
+    /// Makes training forwards record their batch-norm statistics instead of updating the running
+    /// ones (a gradient replica of the trainer's parallel step; see `BatchNorm.deferredUpdates`).
+    func deferRunningStatistics() {
+        for path in Self.batchNormPaths { self[keyPath: path].deferredUpdates = [] }
+    }
+
+    /// The statistics recorded since the last call, per batch norm (in `batchNormPaths` order).
+    func takeDeferredStatistics() -> [[(mean: [Float], variance: [Float])]] {
+        Self.batchNormPaths.map { path in
+            defer { self[keyPath: path].deferredUpdates = [] }
+            return self[keyPath: path].deferredUpdates ?? []
+        }
+    }
+
+    /// Applies statistics recorded by `takeDeferredStatistics` (of a replica) to the running ones.
+    func applyRunningStatistics(_ recorded: [[(mean: [Float], variance: [Float])]]) {
+        for (path, updates) in zip(Self.batchNormPaths, recorded) {
+            for u in updates { self[keyPath: path].applyRunningUpdate(mean: u.mean, variance: u.variance) }
+        }
+    }
+
     /// Stage: per-frame convolution of `x` (T, C, H, W) → (T, O, Ho, Wo), all frames in one sgemm.
     static func convFrames(_ conv: Conv2d, _ x: [Float], frames t: Int, h: Int, w: Int) -> [Float] {
         conv.forward(batch: x, images: t, height: h, width: w)
@@ -63,23 +86,24 @@ public final class VideoFrontend {
     /// crops: (T, 64·64) standardised → (T, width).
     /// `batchStatistics`: batch norm over this clip's frames (training) or the running statistics.
     public func forward(_ crops: [Float], frames t: Int, batchStatistics: Bool = true) -> ([Float], Cache) {
-        func norm(_ bn: inout BatchNorm, _ x: [Float], _ s: Int) -> ([Float], BatchNorm.Cache) {
-            if batchStatistics { return bn.forwardTraining(x, batch: t, spatial: s) }
-            return (bn.forwardInference(x, batch: t, spatial: s), BatchNorm.Cache(normalised: [], inverseStd: []))
+        // Evaluation only reads the batch norms (the model may be decoding clips on several threads).
+        func norm(_ bn: ReferenceWritableKeyPath<VideoFrontend, BatchNorm>, _ x: [Float], _ s: Int) -> ([Float], BatchNorm.Cache) {
+            if batchStatistics { return self[keyPath: bn].forwardTraining(x, batch: t, spatial: s) }
+            return (self[keyPath: bn].forwardInference(x, batch: t, spatial: s), BatchNorm.Cache(normalised: [], inverseStd: []))
         }
         let s1 = side / 2, s2 = side / 4, s3 = side / 8
         let x0 = Self.averagePool(crops, frames: t, factor: pool)                   // (T, 1, side, side)
         let a1 = Self.convFrames(conv1, x0, frames: t, h: side, w: side)            // (T, c1, side/2, side/2)
-        let (b1, k1) = norm(&bn1, a1, s1 * s1); let r1 = ReLU.forward(b1)
+        let (b1, k1) = norm(\.bn1, a1, s1 * s1); let r1 = ReLU.forward(b1)
         let a2 = Self.convFrames(conv2, r1, frames: t, h: s1, w: s1)                // (T, c2, side/4, side/4)
-        let (b2, k2) = norm(&bn2, a2, s2 * s2); let r2 = ReLU.forward(b2)
+        let (b2, k2) = norm(\.bn2, a2, s2 * s2); let r2 = ReLU.forward(b2)
         let aA = Self.convFrames(blockA, r2, frames: t, h: s2, w: s2)
-        let (bA, kA) = norm(&bnA, aA, s2 * s2); let rA = ReLU.forward(bA)
+        let (bA, kA) = norm(\.bnA, aA, s2 * s2); let rA = ReLU.forward(bA)
         let aB = Self.convFrames(blockB, rA, frames: t, h: s2, w: s2)
-        let (bB, kB) = norm(&bnB, aB, s2 * s2)
+        let (bB, kB) = norm(\.bnB, aB, s2 * s2)
         let rBlock = ReLU.forward(zip(bB, r2).map { $0 + $1 })                      // basic block: + identity
         let a3 = Self.convFrames(conv3, rBlock, frames: t, h: s2, w: s2)            // (T, c2, side/8, side/8)
-        let (b3, k3) = norm(&bn3, a3, s3 * s3); let r3 = ReLU.forward(b3)
+        let (b3, k3) = norm(\.bn3, a3, s3 * s3); let r3 = ReLU.forward(b3)
         var pooled = [Float](repeating: 0, count: t * c2)                           // (T, c2)
         let area = s3 * s3
         for i in 0..<(t * c2) { var s: Float = 0; for p in 0..<area { s += r3[i * area + p] }; pooled[i] = s / Float(area) }

@@ -11,6 +11,11 @@ public struct BatchNorm {
     public let momentum: Float
     public let epsilon: Float
     public var channels: Int { gamma.value.count }
+    /// When non-nil, training forwards append their batch statistics (mean, unbiased variance per
+    /// channel) here instead of updating the running ones; `applyRunningUpdate` applies them later,
+    /// in the order of the batches, with the same arithmetic. The trainer's parallel clips use this
+    /// so the running statistics come out as if the clips had run one after another.
+    public var deferredUpdates: [(mean: [Float], variance: [Float])]?
 
     public init(name: String, channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
         gamma = Parameter(name: name + ".weight", constant: 1, count: channels)
@@ -30,6 +35,7 @@ public struct BatchNorm {
         let c = channels, m = Double(n * s)
         var xhat = [Float](repeating: 0, count: x.count), inv = [Float](repeating: 0, count: c)
         var y = xhat
+        var means = [Float](repeating: 0, count: c), variances = means
         for ch in 0..<c {
             var sum: Double = 0, sq: Double = 0
             for b in 0..<n { for i in 0..<s { let v = Double(x[(b * c + ch) * s + i]); sum += v; sq += v * v } }
@@ -44,10 +50,18 @@ public struct BatchNorm {
                 }
             }
             let unbiased = m > 1 ? variance * m / (m - 1) : variance
-            runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * Float(mean)
-            runningVariance[ch] = (1 - momentum) * runningVariance[ch] + momentum * Float(unbiased)
+            means[ch] = Float(mean); variances[ch] = Float(unbiased)
         }
+        if deferredUpdates != nil { deferredUpdates?.append((means, variances)) } else { applyRunningUpdate(mean: means, variance: variances) }
         return (y, Cache(normalised: xhat, inverseStd: inv))
+    }
+
+    /// running ← (1 − momentum)·running + momentum·batch, per channel.
+    public mutating func applyRunningUpdate(mean: [Float], variance: [Float]) {
+        for ch in 0..<channels {
+            runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * mean[ch]
+            runningVariance[ch] = (1 - momentum) * runningVariance[ch] + momentum * variance[ch]
+        }
     }
 
     /// dx = (1/M)·σ⁻¹·(M·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂)) with dx̂ = dy·γ; accumulates dγ, dβ.

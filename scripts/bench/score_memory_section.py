@@ -2,13 +2,15 @@
 
 The CER alignment of one long line used to hold the whole (n+1)×(m+1) matrix (1.3 GB for 20
 minutes, an abort for 60). A synthetic reference of 150 words a minute and a hypothesis with about
-10% word errors are scored with `--metrics wer,cer`; the child's own peak RSS comes from wait4.
+10% word errors are scored with `--metrics wer,cer`; the child's own peak RSS comes from GNU time (measure.py).
 """
 import os
 import random
 import subprocess
 import tempfile
 import time
+
+import measure
 
 NAME = "score_memory"
 TARGETS = {"rss_mb_20min": 200.0}
@@ -53,22 +55,13 @@ def run(ctx, args):
             with open(hp, "w") as f:
                 f.write(hyp + "\n")
             ctx.progress(f"score_memory: {minutes} min ({len(ref)} characters)")
-            t0 = time.monotonic()
-            with open(os.path.join(tmp, "out.txt"), "wb") as fo, open(os.path.join(tmp, "err.txt"), "wb") as fe:
-                p = subprocess.Popen([ctx.captionctl, "score", "--hyp", hp, "--ref", rp, "--metrics", "wer,cer"],
-                                     stdout=fo, stderr=fe)
-                _, status, usage = os.wait4(p.pid, 0)   # the child's own peak RSS
-                p.returncode = os.waitstatus_to_exitcode(status)
-            with open(os.path.join(tmp, "out.txt"), "rb") as f:
-                out = f.read()
-            with open(os.path.join(tmp, "err.txt"), "rb") as f:
-                err = f.read()
-            row = {"minutes": minutes, "characters": len(ref), "seconds": time.monotonic() - t0,
-                   "peak_rss_mb": usage.ru_maxrss / 1024.0, "exit": p.returncode}
-            if p.returncode != 0:
-                row["error"] = err.decode(errors="replace").strip()[-200:]
+            m = measure.run_measured([ctx.captionctl, "score", "--hyp", hp, "--ref", rp, "--metrics", "wer,cer"])
+            row = {"minutes": minutes, "characters": len(ref), "seconds": m.wall_s,
+                   "peak_rss_mb": m.peak_rss_mb, "exit": m.returncode}
+            if m.returncode != 0:
+                row["error"] = m.stderr.strip()[-200:]
             else:
-                row["output"] = out.decode().strip().splitlines()[1:]
+                row["output"] = m.stdout.strip().splitlines()[1:]
             rows.append(row)
     summary = {}
     twenty = [r for r in rows if r["minutes"] == 20 and "error" not in r]

@@ -63,7 +63,7 @@ let package = Package(
                                           .product(name: "Atomics", package: "swift-atomics")]),
         .target(name: "IPC", dependencies: ["CaptionCore"]),
         .target(name: "Metrics", dependencies: ["COpenCC"]),
-        .target(name: "Training", dependencies: ["Tensor", "Features", "CaptionCore", "CEspeak"]),
+        .target(name: "Training", dependencies: ["Tensor", "Features", "CEspeak"]),
         .target(name: "Daemon", dependencies: [
             "Capture", "Streaming", "IPC", "CSystemd", "CaptionCore",
             .product(name: "TOMLKit", package: "TOMLKit"),
@@ -80,7 +80,7 @@ let package = Package(
 
         // Executables stay thin.
         .executableTarget(name: "captiond", dependencies: ["Daemon"]),
-        .executableTarget(name: "capture-bench", dependencies: ["Capture", "CaptionCore"]),
+        .executableTarget(name: "capture-bench", dependencies: ["Capture", "Features", "CaptionCore"]),
         .executableTarget(name: "captionctl", dependencies: [
             "IPC", "Models", "Features", "Streaming", "Metrics", "Capture", "CaptionCore", "Vision", "Training",
             "CaptionOverlay",
@@ -94,7 +94,7 @@ let package = Package(
         .target(name: "TensorTestSupport", dependencies: ["Tensor"], path: "Tests/TensorTestSupport"),
         .testTarget(name: "CaptionCoreTests", dependencies: ["CaptionCore", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "CVectorKernels", "TestSupport", "TensorTestSupport"]),
-        .testTarget(name: "FeaturesTests", dependencies: ["Features", "TestSupport"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "CaptionCore", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Features", "Tensor", "TestSupport", "TensorTestSupport"]),
         .testTarget(name: "VisionTests", dependencies: ["Vision", "Features", "Tensor", "TestSupport"]),
         .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Models", "Vision", "Features", "CaptionCore", "TestSupport"]),

@@ -21,6 +21,7 @@ public final class ALSACapture: @unchecked Sendable {
 
     public let configuration: ALSAConfiguration
     public let ring: SampleRing
+    private let resamplers: any SampleRateConverterFactory
     private let open: Opener
     private let log: @Sendable (String) -> Void
     private let loop = CaptureLoopThread()
@@ -28,12 +29,15 @@ public final class ALSACapture: @unchecked Sendable {
     private var stats = Statistics()
 
     /// - Parameters:
+    ///   - resamplers: makes the converter from the negotiated device rate to the output rate at
+    ///     each (re)open (`Features.Resampler.Factory`; the daemon's comes through Streaming).
     ///   - open: how to (re)open the PCM; defaults to the live `ALSAPCM`.
     ///   - log: receives one line per recovery event (device loss, reopen, give-up).
-    public init(configuration: ALSAConfiguration, ring: SampleRing, open: Opener? = nil,
-                log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(configuration: ALSAConfiguration, ring: SampleRing, resamplers: any SampleRateConverterFactory,
+                open: Opener? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.configuration = configuration
         self.ring = ring
+        self.resamplers = resamplers
         self.open = open ?? { try ALSAPCM(configuration: configuration) }
         self.log = log
     }
@@ -63,7 +67,7 @@ public final class ALSACapture: @unchecked Sendable {
     public func run() throws {
         var pcm = try open()
         defer { pcm.close() }
-        var session = try Session(pcm, configuration)
+        var session = try Session(pcm, configuration, resamplers)
         var totalFrames = 0
         while !stopping {
             var want = session.params.periodFrames
@@ -134,7 +138,7 @@ public final class ALSACapture: @unchecked Sendable {
             if stopping { break }
             do {
                 let fresh = try open()
-                session = try Session(fresh, configuration)
+                session = try Session(fresh, configuration, resamplers)
                 pcm = fresh
                 update { $0.reopens += 1 }
                 log("capture: audio device '\(configuration.device)' reopened after \(attempt) attempt(s)")
@@ -159,10 +163,10 @@ struct Session {
     var outputSinceAnchor = 0
     var deviceFramesSinceAnchor = 0
 
-    init(_ pcm: PCMStream, _ c: ALSAConfiguration) throws {
+    init(_ pcm: PCMStream, _ c: ALSAConfiguration, _ resamplers: any SampleRateConverterFactory) throws {
         params = pcm.parameters
         buffer = [UInt8](repeating: 0, count: params.periodFrames * params.bytesPerFrame)
-        converter = try SampleConverter(input: params, outputRate: c.outputRate)
+        converter = try SampleConverter(input: params, outputRate: c.outputRate, resamplers: resamplers)
         outputRate = c.outputRate
         if c.paceRealTime { anchorTime = MonotonicClock.now() }
     }

@@ -29,9 +29,11 @@ public final class AudioFileSource {
 
     /// - Parameters:
     ///   - path: a file or FIFO path, or "-" for standard input.
+    ///   - resamplers: makes the converter from a raw file's rate to `outputRate`
+    ///     (`Features.Resampler.Factory`; the daemon's comes through Streaming).
     ///   - chunkDuration: seconds per delivered chunk.
-    public init(path: String, format: Format, pacing: Pacer.Mode, chunkDuration: Double = 0.02,
-                outputRate: Int = AudioRate.model) throws {
+    public init(path: String, format: Format, resamplers: any SampleRateConverterFactory, pacing: Pacer.Mode,
+                chunkDuration: Double = 0.02, outputRate: Int = AudioRate.model) throws {
         guard chunkDuration > 0, chunkDuration <= 10 else {
             throw CaptureError.invalidConfiguration(key: "chunk_duration", reason: "\(chunkDuration) s is outside (0, 10]")
         }
@@ -50,7 +52,7 @@ public final class AudioFileSource {
             }
             converter = try SampleConverter(input: PCMParameters(format: sampleFormat, rate: rate, channels: channels,
                                                                  periodFrames: 0, bufferFrames: 0),
-                                            outputRate: outputRate)
+                                            outputRate: outputRate, resamplers: resamplers)
         }
         pacer = Pacer(mode: pacing)
     }

@@ -1,18 +1,19 @@
 import CaptionCore
 
 /// Interleaved device samples (S16_LE, S32_LE or FLOAT_LE, any channel count, any rate) to mono
-/// Float32 at the output rate: scale to [-1, 1), average the channels, resample (streaming).
+/// Float32 at the output rate: scale to [-1, 1), average the channels, resample (streaming, with
+/// the injected converter: `Features.Resampler` in the daemon, captionctl and capture-bench).
 public struct SampleConverter {
     public let input: PCMParameters
     public let outputRate: Int
-    private var resampler: Resampler
+    private var resampler: any SampleRateConverter
     private var mono: [Float] = []
 
-    public init(input: PCMParameters, outputRate: Int) throws {
+    public init(input: PCMParameters, outputRate: Int, resamplers: any SampleRateConverterFactory) throws {
         self.input = input
         self.outputRate = outputRate
         do {
-            resampler = try Resampler(inputRate: input.rate, outputRate: outputRate)
+            resampler = try resamplers.makeConverter(inputRate: input.rate, outputRate: outputRate)
         } catch {
             throw CaptureError.invalidConfiguration(key: "rate", reason: "\(error)")
         }
@@ -20,10 +21,10 @@ public struct SampleConverter {
 
     /// Converts `frames` interleaved frames at `bytes`: (frames, channels) → (frames) → (resampled).
     public mutating func convert(_ bytes: UnsafeRawPointer, frames: Int) -> [Float] {
-        let ch = input.channels
+        let ch = input.channels, format = input.format
         if mono.count < frames { mono = [Float](repeating: 0, count: frames) }
         mono.withUnsafeMutableBufferPointer { out in
-            switch input.format {
+            switch format {
             case .s16LE:
                 Self.downmix(bytes.assumingMemoryBound(to: Int16.self), frames: frames, channels: ch, into: out) {
                     Float(Int16(littleEndian: $0)) / 32768

@@ -3,11 +3,12 @@ import CaptionCore
 import Glibc
 
 /// One open V4L2 capture session: capabilities checked, format negotiated, buffers mapped and
-/// streaming. `nextFrame` polls, dequeues, converts to luma and requeues. Throws on device loss.
+/// streaming. `nextFrame` polls, dequeues, converts to luma (with the injected converter,
+/// `Features.LumaConversion`) and requeues. Throws on device loss.
 public final class V4L2Camera {
     /// What the driver agreed to.
     public struct Format: Sendable, Equatable {
-        public var pixelFormat: LumaConversion.PixelFormat
+        public var pixelFormat: PixelFormat
         public var width: Int
         public var height: Int
         public var bytesPerLine: Int
@@ -31,6 +32,7 @@ public final class V4L2Camera {
     public let format: Format
     public private(set) var skippedFrames: UInt64 = 0
     private let device: V4L2Device
+    private let lumaConverter: any LumaConverter
     private let pollTimeout: Int32
     private var fd: Int32
     private var buffers: [(address: UnsafeMutableRawPointer, length: Int)] = []
@@ -38,10 +40,11 @@ public final class V4L2Camera {
     private var luma: [UInt8]
     private var streaming = false
 
-    public init(device: V4L2Device, configuration c: V4L2Configuration) throws {
+    public init(device: V4L2Device, configuration c: V4L2Configuration, lumaConverter: any LumaConverter) throws {
         try c.validate()
         path = c.path
         self.device = device
+        self.lumaConverter = lumaConverter
         pollTimeout = c.pollTimeoutMilliseconds
         let opened = device.open(c.path)
         if opened < 0 { throw CaptureError.system(call: "open", path: c.path, errno: -opened) }
@@ -102,7 +105,7 @@ public final class V4L2Camera {
         }
     }
 
-    static func fourcc(_ f: LumaConversion.PixelFormat) -> UInt32 {
+    static func fourcc(_ f: PixelFormat) -> UInt32 {
         switch f {
         case .yuyv: return CV4L2_PIX_FMT_YUYV
         case .grey: return CV4L2_PIX_FMT_GREY
@@ -163,7 +166,7 @@ public final class V4L2Camera {
             if tpf.numerator > 0 { fps = Double(tpf.denominator) / Double(tpf.numerator) }
         }
         return Format(pixelFormat: chosen, width: width, height: height, bytesPerLine: bytesPerLine,
-                      frameBytes: LumaConversion.frameBytes(chosen, height: height, bytesPerLine: bytesPerLine),
+                      frameBytes: chosen.frameBytes(height: height, bytesPerLine: bytesPerLine),
                       framesPerSecond: fps)
     }
 
@@ -241,10 +244,11 @@ public final class V4L2Camera {
         lastSequence = sequence
         let f = format
         let source = UnsafeRawPointer(buffers[index].address)
+        let converter = lumaConverter
         luma.withUnsafeMutableBufferPointer { out in
             // (height, bytesPerLine) packed pixels → (height, width) luma.
-            LumaConversion.convert(f.pixelFormat, source: source, width: f.width, height: f.height,
-                                   bytesPerLine: f.bytesPerLine, destination: out.baseAddress!)
+            converter.convert(f.pixelFormat, source: source, width: f.width, height: f.height,
+                              bytesPerLine: f.bytesPerLine, destination: out.baseAddress!)
             sink(UnsafeBufferPointer(out), f.width, f.height, timestamp, sequence)
         }
         try queue(index: index)

@@ -25,24 +25,27 @@ public final class V4L2Capture: @unchecked Sendable {
     public let configuration: V4L2Configuration
     private let handle: FrameHandler
     private let device: V4L2Device
+    private let lumaConverter: any LumaConverter
     private let log: @Sendable (String) -> Void
     private let loop = CaptureLoopThread()
     private let lock = NSLock()
     private var stats = Statistics()
 
-    /// Every frame goes to `frames`, on the capture thread.
-    public init(configuration: V4L2Configuration, device: V4L2Device = .live,
+    /// Every frame goes to `frames`, on the capture thread. `lumaConverter` turns the driver's
+    /// pixels into luma (`Features.LumaConversion`; the daemon's comes through Streaming).
+    public init(configuration: V4L2Configuration, device: V4L2Device = .live, lumaConverter: any LumaConverter,
                 log: @escaping @Sendable (String) -> Void = { _ in }, frames: @escaping FrameHandler) {
         self.configuration = configuration
         self.handle = frames
         self.device = device
+        self.lumaConverter = lumaConverter
         self.log = log
     }
 
     /// Every frame is pushed into `ring` (its consumer pops them on its own thread).
     public convenience init(configuration: V4L2Configuration, ring: FrameRing, device: V4L2Device = .live,
-                            log: @escaping @Sendable (String) -> Void = { _ in }) {
-        self.init(configuration: configuration, device: device, log: log) { luma, width, height, time, sequence in
+                            lumaConverter: any LumaConverter, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.init(configuration: configuration, device: device, lumaConverter: lumaConverter, log: log) { luma, width, height, time, sequence in
             ring.push(luma: luma, width: width, height: height, timestamp: time, sequence: sequence)
         }
     }
@@ -63,7 +66,7 @@ public final class V4L2Capture: @unchecked Sendable {
     /// Runs the loop (blocking) until `stop()`, `frameLimit` frames, or giving up on the device.
     /// The first open must succeed; later losses are retried.
     public func run(frameLimit: UInt64? = nil) throws {
-        var camera: V4L2Camera? = try V4L2Camera(device: device, configuration: configuration)
+        var camera: V4L2Camera? = try V4L2Camera(device: device, configuration: configuration, lumaConverter: lumaConverter)
         update { $0.format = camera?.format }
         defer { camera?.close() }
         var baseSkipped: UInt64 = 0
@@ -108,7 +111,7 @@ public final class V4L2Capture: @unchecked Sendable {
             loop.sleep(delay)
             if stopping { return nil }
             do {
-                let cam = try V4L2Camera(device: device, configuration: configuration)
+                let cam = try V4L2Camera(device: device, configuration: configuration, lumaConverter: lumaConverter)
                 update { $0.reopens += 1 }
                 log("capture: camera \(configuration.path) reopened after \(attempt) attempt(s)")
                 return cam

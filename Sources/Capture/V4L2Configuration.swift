@@ -7,7 +7,7 @@ public struct V4L2Configuration: Sendable, Equatable {
     public var height: Int
     public var framesPerSecond: Int
     /// Pixel formats to ask for, first offered wins.
-    public var formats: [LumaConversion.PixelFormat]
+    public var formats: [PixelFormat]
     public var bufferCount: Int
     public var pollTimeoutMilliseconds: Int32
     public var maxReopenAttempts: Int?
@@ -15,7 +15,7 @@ public struct V4L2Configuration: Sendable, Equatable {
     public var maxBackoff: Double
 
     public init(path: String = "/dev/video0", width: Int = 640, height: Int = 480, framesPerSecond: Int = 30,
-                formats: [LumaConversion.PixelFormat] = [.yuyv, .grey, .nv12], bufferCount: Int = 4,
+                formats: [PixelFormat] = [.yuyv, .grey, .nv12], bufferCount: Int = 4,
                 pollTimeoutMilliseconds: Int32 = 1000, maxReopenAttempts: Int? = nil,
                 initialBackoff: Double = 0.1, maxBackoff: Double = 2.0) {
         self.path = path

@@ -1,6 +1,7 @@
 import Foundation
 import CaptionCore
 import Capture
+import Streaming
 
 /// `audio.source = "alsa"`: an ALSA capture PCM (a microphone, or alsa-lib's `file` plugin in
 /// tests) read by `ALSACapture` on its own thread into a sample ring the pipeline drains; a read
@@ -27,7 +28,7 @@ final class ALSAAudioInput: AudioInput {
         }
         let handoff = PCMHandoff(first)
         let log = self.log
-        let c = ALSACapture(configuration: alsa, ring: ring,
+        let c = ALSACapture(configuration: alsa, ring: ring, resamplers: CaptureConversions.resamplers,
                             open: { try handoff.take() ?? ALSAPCM(configuration: alsa) },
                             log: { line in log?.warning(line) })
         c.start()

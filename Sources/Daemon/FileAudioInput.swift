@@ -60,7 +60,7 @@ final class FileAudioInput: AudioInput {
                     reason: "\(config.file) is not a regular file: compressed audio (FLAC, MP3, …) is read only from a regular file; "
                         + "stream WAV or raw 16-kHz S16_LE instead (e.g. ffmpeg -i IN -f s16le -ar 16000 -ac 1 -)")
             }
-            return try AudioFileSource(path: config.file, format: format, pacing: pacing)
+            return try AudioFileSource(path: config.file, format: format, resamplers: CaptureConversions.resamplers, pacing: pacing)
         } catch let error as DaemonError {
             throw error
         } catch {

@@ -31,7 +31,8 @@ final class V4L2VideoInput: VideoInput {
         let v4l2 = V4L2Configuration(path: config.device, width: config.width, height: config.height,
                                      framesPerSecond: config.fps)
         let log = self.log, router = self.router
-        let c = V4L2Capture(configuration: v4l2, device: device, log: { line in log?.warning(line) }) { luma, width, height, time, sequence in
+        let c = V4L2Capture(configuration: v4l2, device: device, lumaConverter: CaptureConversions.luma,
+                            log: { line in log?.warning(line) }) { luma, width, height, time, sequence in
             router.deliver(VideoFrame(width: width, height: height, luma: Array(luma), timestamp: time, sequence: sequence))
         }
         c.start()

@@ -28,6 +28,10 @@ public enum FeaturesError: Error, CustomStringConvertible, Equatable {
     case systemCall(function: String, errno: Int32, context: String)
     /// A resampling configuration that cannot work.
     case resampling(path: String, reason: String)
+    /// A resampler rate outside 1…1,000,000 Hz.
+    case invalidSampleRate(input: Int, output: Int)
+    /// A rate pair whose polyphase filter would be unreasonably large (odd high rates).
+    case unsupportedRateRatio(input: Int, output: Int, tableFloats: Int)
 
     public var description: String {
         switch self {
@@ -57,6 +61,10 @@ public enum FeaturesError: Error, CustomStringConvertible, Equatable {
             return "\(function) failed while \(context): \(String(cString: strerror(code))) (errno \(code))"
         case let .resampling(path, reason):
             return "\(path): cannot resample: \(reason)"
+        case let .invalidSampleRate(input, output):
+            return "cannot resample from \(input) Hz to \(output) Hz: both rates must be between 1 and 1000000 Hz"
+        case let .unsupportedRateRatio(input, output, floats):
+            return "cannot resample from \(input) Hz to \(output) Hz: the rates share no useful common divisor and the filter would need \(floats / 262_144) MB; convert the audio to a standard rate (8000, 16000, 22050, 44100, 48000 Hz …) first"
         }
     }
 }

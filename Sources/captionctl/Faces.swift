@@ -153,7 +153,8 @@ struct Faces: ParsableCommand {
         }
         guard (1...120).contains(fps) else { throw FacesFailure("--fps \(fps): expected 1–120") }
         let camera = try V4L2Camera(device: .live, configuration: V4L2Configuration(path: path, width: parts[0], height: parts[1],
-                                                                                   framesPerSecond: fps))
+                                                                                   framesPerSecond: fps),
+                                    lumaConverter: LumaConversion())
         defer { camera.close() }
         let f = camera.format
         FileHandle.standardError.write(Data("captionctl faces: \(path): \(f.width)x\(f.height) \(f.pixelFormat.rawValue.uppercased()) at \(f.framesPerSecond > 0 ? String(format: "%.1f", f.framesPerSecond) : "?") frames/s\n".utf8))

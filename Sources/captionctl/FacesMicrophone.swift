@@ -1,5 +1,6 @@
 import CaptionCore
 import Capture
+import Features
 import Foundation
 import Vision
 
@@ -38,7 +39,7 @@ final class FacesMicrophone: @unchecked Sendable {
         }
         var opened: PCMStream? = first
         ring = SampleRing(capacity: 10 * AudioRate.model)
-        capture = ALSACapture(configuration: config, ring: ring, open: {
+        capture = ALSACapture(configuration: config, ring: ring, resamplers: Resampler.Factory(), open: {
             if let pcm = opened { opened = nil; return pcm }
             return try ALSAPCM(configuration: config)
         }, log: { line in FileHandle.standardError.write(Data("captionctl faces: \(line)\n".utf8)) })

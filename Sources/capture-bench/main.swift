@@ -9,6 +9,7 @@
 // `--frames N --no-audio --print-frames` prints one line per frame (used by the end-to-end test).
 import CaptionCore
 import Capture
+import Features
 import Foundation
 
 struct Options {
@@ -79,11 +80,12 @@ do {
                                        configText: ALSAConfiguration.filePCMConfig(name: "captiondbench", infile: path),
                                        formats: [.s16LE], paceRealTime: true,
                                        frameLimit: Int(options.seconds * Double(AudioRate.model)))
-        audioCapture = ALSACapture(configuration: config, ring: audioRing,
+        audioCapture = ALSACapture(configuration: config, ring: audioRing, resamplers: Resampler.Factory(),
                                    log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
     }
     if let path = options.video {
         videoCapture = V4L2Capture(configuration: V4L2Configuration(path: path, maxReopenAttempts: 3), ring: frameRing,
+                                   lumaConverter: LumaConversion(),
                                    log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
     }
 } catch {

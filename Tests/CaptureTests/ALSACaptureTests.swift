@@ -1,6 +1,7 @@
 import XCTest
 import Glibc
 import CaptionCore
+import Features
 @testable import Capture
 
 /// The real alsa-lib path: a `file` capture PCM over `null`, configured in-process, reading a
@@ -12,7 +13,7 @@ final class ALSACaptureTests: XCTestCase {
     private func capture(_ c: ALSAConfiguration, ringCapacity: Int, open: ALSACapture.Opener? = nil,
                          log: LogLines? = nil) throws -> (ALSACapture, [Float]) {
         let ring = SampleRing(capacity: ringCapacity)
-        let cap = ALSACapture(configuration: c, ring: ring, open: open, log: { log?.append($0) })
+        let cap = ALSACapture(configuration: c, ring: ring, resamplers: Resampler.Factory(), open: open, log: { log?.append($0) })
         try cap.run()
         XCTAssertEqual(ring.totalDropped, 0)
         return (cap, ALSAFileFixture.drain(ring))
@@ -119,7 +120,7 @@ final class ALSACaptureTests: XCTestCase {
         let good = c
         var opens = 0
         let ring = SampleRing(capacity: 4000)
-        let cap = ALSACapture(configuration: c, ring: ring, open: {
+        let cap = ALSACapture(configuration: c, ring: ring, resamplers: Resampler.Factory(), open: {
             opens += 1
             if opens == 1 { return FaultInjectingPCM(try ALSAPCM(configuration: good), errorsAtRead: [1: -EIO]) }
             var missing = good
@@ -150,7 +151,7 @@ final class ALSACaptureTests: XCTestCase {
         var c = ALSAFileFixture.configuration(infile: raw, format: .s16LE, rate: 16000, channels: 1, frames: 160_000)
         c.paceRealTime = true
         let ring = SampleRing(capacity: 160_000)
-        let cap = ALSACapture(configuration: c, ring: ring)
+        let cap = ALSACapture(configuration: c, ring: ring, resamplers: Resampler.Factory())
         let before = MonotonicClock.now()
         cap.start()
         // Wait on the ring's own wake-up (the reader side of the capture), not on a sleep loop.

@@ -47,7 +47,7 @@ final class AudioFileSourceTests: XCTestCase {
             close(fd)
         }
         writer.start()
-        let got = try collect(AudioFileSource(path: fifo, format: .raw(.floatLE, rate: 44100, channels: 2), pacing: .asFastAsPossible)).flatMap(\.samples)
+        let got = try collect(AudioFileSource(path: fifo, format: .raw(.floatLE, rate: 44100, channels: 2), resamplers: Resampler.Factory(), pacing: .asFastAsPossible)).flatMap(\.samples)
         let expected = try Resampler.resample(x, from: 44100, to: 16000)
         XCTAssertEqual(got.count, expected.count)
         XCTAssertLessThan(zip(got, expected).map { abs($0 - $1) }.max() ?? 1, 1e-6)
@@ -75,7 +75,7 @@ final class AudioFileSourceTests: XCTestCase {
             close(writeEnd)
         }
         writer.start()
-        let got = try collect(AudioFileSource(path: "-", format: .raw(.s16LE, rate: 16000, channels: 1), pacing: .asFastAsPossible)).flatMap(\.samples)
+        let got = try collect(AudioFileSource(path: "-", format: .raw(.s16LE, rate: 16000, channels: 1), resamplers: Resampler.Factory(), pacing: .asFastAsPossible)).flatMap(\.samples)
         XCTAssertEqual(got, samples.map { Float($0) / 32768 })
     }
 
@@ -83,7 +83,7 @@ final class AudioFileSourceTests: XCTestCase {
         let path = NSTemporaryDirectory() + "captiond-stray-\(getpid()).raw"
         try Data([UInt8](repeating: 0, count: 4 * 100 + 3)).write(to: URL(fileURLWithPath: path))
         tempFiles.append(path)
-        let source = try AudioFileSource(path: path, format: .raw(.s16LE, rate: 16000, channels: 2), pacing: .asFastAsPossible)
+        let source = try AudioFileSource(path: path, format: .raw(.s16LE, rate: 16000, channels: 2), resamplers: Resampler.Factory(), pacing: .asFastAsPossible)
         XCTAssertThrowsError(try collect(source)) { e in
             XCTAssertTrue("\(e)".contains("3 stray bytes at byte 403"), "\(e)")
         }
@@ -115,10 +115,10 @@ final class AudioFileSourceTests: XCTestCase {
             XCTAssertTrue("\(e)".contains(path), "\(e)")
         }
         // This source parses no WAV: it says where WAV is read instead.
-        XCTAssertThrowsError(try AudioFileSource(path: path, format: .wav, pacing: .asFastAsPossible)) { e in
+        XCTAssertThrowsError(try AudioFileSource(path: path, format: .wav, resamplers: Resampler.Factory(), pacing: .asFastAsPossible)) { e in
             XCTAssertTrue("\(e)".contains(path) && "\(e)".contains("audio-file reader"), "\(e)")
         }
-        XCTAssertThrowsError(try AudioFileSource(path: "/nonexistent.wav", format: .wav, pacing: .asFastAsPossible)) { e in
+        XCTAssertThrowsError(try AudioFileSource(path: "/nonexistent.wav", format: .wav, resamplers: Resampler.Factory(), pacing: .asFastAsPossible)) { e in
             XCTAssertEqual(e as? CaptureError, .system(call: "open", path: "/nonexistent.wav", errno: ENOENT))
         }
     }
@@ -127,7 +127,7 @@ final class AudioFileSourceTests: XCTestCase {
         let raw = try ALSAFileFixture.writeRaw([[Float](repeating: 0.5, count: 1600)], format: .s16LE, name: "paced-src")
         tempFiles.append(raw)
         let before = MonotonicClock.now()
-        let chunks = try collect(AudioFileSource(path: raw, format: .raw(.s16LE, rate: 16000, channels: 1), pacing: .realTime))
+        let chunks = try collect(AudioFileSource(path: raw, format: .raw(.s16LE, rate: 16000, channels: 1), resamplers: Resampler.Factory(), pacing: .realTime))
         let after = MonotonicClock.now()
         XCTAssertEqual(chunks.count, 5)
         XCTAssertGreaterThanOrEqual(chunks[0].startTime, before)

@@ -1,6 +1,7 @@
 import XCTest
 import CV4L2
 import CaptionCore
+import Features
 @testable import Capture
 
 final class V4L2CameraTests: XCTestCase {
@@ -11,7 +12,7 @@ final class V4L2CameraTests: XCTestCase {
 
     func testNegotiatesYUYVMapsFourBuffersAndStreams() throws {
         let fake = FakeV4L2Device()
-        let camera = try V4L2Camera(device: fake.device, configuration: config())
+        let camera = try V4L2Camera(device: fake.device, configuration: config(), lumaConverter: LumaConversion())
         XCTAssertEqual(camera.format.pixelFormat, .yuyv)
         XCTAssertEqual(camera.format.width, 64)
         XCTAssertEqual(camera.format.bytesPerLine, 128)
@@ -28,10 +29,10 @@ final class V4L2CameraTests: XCTestCase {
     func testPrefersGreyWhenYUYVIsAbsentAndRefusesUnusableFormats() throws {
         let fake = FakeV4L2Device()
         fake.offered = [CV4L2_PIX_FMT_MJPEG, CV4L2_PIX_FMT_GREY]
-        XCTAssertEqual(try V4L2Camera(device: fake.device, configuration: config()).format.pixelFormat, .grey)
+        XCTAssertEqual(try V4L2Camera(device: fake.device, configuration: config(), lumaConverter: LumaConversion()).format.pixelFormat, .grey)
         let mjpegOnly = FakeV4L2Device()
         mjpegOnly.offered = [CV4L2_PIX_FMT_MJPEG]
-        XCTAssertThrowsError(try V4L2Camera(device: mjpegOnly.device, configuration: config())) { error in
+        XCTAssertThrowsError(try V4L2Camera(device: mjpegOnly.device, configuration: config(), lumaConverter: LumaConversion())) { error in
             XCTAssertTrue("\(error)".contains("offers MJPG"), "\(error)")
         }
         XCTAssertEqual(mjpegOnly.closeCount, 1)
@@ -41,7 +42,7 @@ final class V4L2CameraTests: XCTestCase {
         let fake = FakeV4L2Device()
         fake.offered = [CV4L2_PIX_FMT_MJPEG, CV4L2_PIX_FMT_NV12]
         fake.bytesPerLinePadding = 8
-        let camera = try V4L2Camera(device: fake.device, configuration: config(16, 6))
+        let camera = try V4L2Camera(device: fake.device, configuration: config(16, 6), lumaConverter: LumaConversion())
         XCTAssertEqual(camera.format.pixelFormat, .nv12)
         XCTAssertEqual(camera.format.frameBytes, 24 * 6 * 3 / 2)
         var luma: [UInt8] = []
@@ -53,18 +54,18 @@ final class V4L2CameraTests: XCTestCase {
     func testRefusesDevicesWithoutCaptureOrStreaming() {
         let fake = FakeV4L2Device()
         fake.capabilities = UInt32(V4L2_CAP_VIDEO_CAPTURE)
-        XCTAssertThrowsError(try V4L2Camera(device: fake.device, configuration: config())) { error in
+        XCTAssertThrowsError(try V4L2Camera(device: fake.device, configuration: config(), lumaConverter: LumaConversion())) { error in
             XCTAssertTrue("\(error)".contains("streaming"), "\(error)")
         }
         XCTAssertThrowsError(try V4L2Camera(device: FakeV4L2Device().device,
-                                            configuration: V4L2Configuration(path: "/dev/video7")))
+                                            configuration: V4L2Configuration(path: "/dev/video7"), lumaConverter: LumaConversion()))
     }
 
     func testDriverChangingTheSizeIsFollowed() throws {
         let fake = FakeV4L2Device()
         fake.adjustSize = { _, _ in (40, 30) }
         fake.bytesPerLinePadding = 16
-        let camera = try V4L2Camera(device: fake.device, configuration: config(640, 480))
+        let camera = try V4L2Camera(device: fake.device, configuration: config(640, 480), lumaConverter: LumaConversion())
         XCTAssertEqual(camera.format.width, 40)
         XCTAssertEqual(camera.format.height, 30)
         XCTAssertEqual(camera.format.bytesPerLine, 96)
@@ -79,7 +80,7 @@ final class V4L2CameraTests: XCTestCase {
         let fake = FakeV4L2Device()
         fake.sequenceJumps = [5: 3]
         fake.eagainAt = [2]
-        let camera = try V4L2Camera(device: fake.device, configuration: config())
+        let camera = try V4L2Camera(device: fake.device, configuration: config(), lumaConverter: LumaConversion())
         var frames: [VideoFrame] = []
         var timeouts = 0
         while frames.count < 12 {
@@ -101,7 +102,7 @@ final class V4L2CameraTests: XCTestCase {
     func testMalformedBufferIsSkippedAndRequeued() throws {
         let fake = FakeV4L2Device()
         fake.shortBufferAt = [1]
-        let camera = try V4L2Camera(device: fake.device, configuration: config())
+        let camera = try V4L2Camera(device: fake.device, configuration: config(), lumaConverter: LumaConversion())
         XCTAssertEqual(try camera.nextFrame { _, _, _, _, _ in }, .frame(sequence: 0, timestamp: 1000))
         guard case .malformed(let why) = try camera.nextFrame({ _, _, _, _, _ in XCTFail("no frame expected") }) else {
             return XCTFail("expected a malformed buffer")
@@ -114,7 +115,7 @@ final class V4L2CameraTests: XCTestCase {
     func testBufferTooSmallForTheFormatIsRefusedAtSetup() {
         let fake = FakeV4L2Device()
         fake.grantedBuffers = 1
-        XCTAssertThrowsError(try V4L2Camera(device: fake.device, configuration: config())) { error in
+        XCTAssertThrowsError(try V4L2Camera(device: fake.device, configuration: config(), lumaConverter: LumaConversion())) { error in
             XCTAssertTrue("\(error)".contains("granted 1 buffers"), "\(error)")
         }
     }
@@ -125,7 +126,7 @@ final class V4L2CameraTests: XCTestCase {
         fake.failedReopens = 2
         let ring = FrameRing(slots: 64, maxWidth: 64, maxHeight: 48)
         let lines = LogLines()
-        let capture = V4L2Capture(configuration: config(), ring: ring, device: fake.device, log: lines.append)
+        let capture = V4L2Capture(configuration: config(), ring: ring, device: fake.device, lumaConverter: LumaConversion(), log: lines.append)
         try capture.run(frameLimit: 10)
         let stats = capture.statistics
         XCTAssertEqual(stats.frames, 10)
@@ -144,7 +145,7 @@ final class V4L2CameraTests: XCTestCase {
         var c = config()
         c.maxReopenAttempts = 3
         let capture = V4L2Capture(configuration: c, ring: FrameRing(slots: 4, maxWidth: 64, maxHeight: 48),
-                                  device: fake.device)
+                                  device: fake.device, lumaConverter: LumaConversion())
         XCTAssertThrowsError(try capture.run(frameLimit: 10)) { error in
             XCTAssertEqual(error as? CaptureError, .gaveUp(device: "/dev/video0", attempts: 3,
                 lastError: CaptureError.system(call: "open", path: "/dev/video0", errno: ENOENT).description))
@@ -154,7 +155,7 @@ final class V4L2CameraTests: XCTestCase {
     func testStopEndsTheThreadedLoop() {
         let fake = FakeV4L2Device()
         let ring = FrameRing(slots: 4, maxWidth: 64, maxHeight: 48)
-        let capture = V4L2Capture(configuration: config(), ring: ring, device: fake.device)
+        let capture = V4L2Capture(configuration: config(), ring: ring, device: fake.device, lumaConverter: LumaConversion())
         capture.start()
         // Wait on the frame ring's wake-up for three frames, not on a sleep loop.
         var got = 0

@@ -10,8 +10,6 @@ final class ImportRulesTests: XCTestCase {
     static let pendingTableChanges: [String: Set<String>] = [
         // captionctl decodes audio files (Features) and reads caption types (CaptionCore) itself.
         "captionctl": ["Features", "CaptionCore"],
-        // The corpus resamples espeak-ng's 22,050 Hz (CaptionCore.Resampler; its WAV reading is Features').
-        "Training": ["CaptionCore"],
         // Captions in the configured Chinese script (model.script) are converted live with libopencc.
         "Streaming": ["COpenCC"],
     ]

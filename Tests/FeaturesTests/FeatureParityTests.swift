@@ -70,7 +70,7 @@ final class FeatureParityTests: XCTestCase {
     }
 
     /// Clips at 44.1 and 48 kHz. faster-whisper resamples with libswresample (through PyAV, to s16);
-    /// our WAV path uses CaptionCore.Resampler and our FLAC path ffmpeg's CLI (float output). The
+    /// our WAV path uses Features.Resampler and our FLAC path ffmpeg's CLI (float output). The
     /// filters differ in pass-band edge and phase, so samples are not equal: we require the audio to
     /// agree closely (correlation, SNR) and the log-mel to agree within a tolerance set from the
     /// measured difference (see the numbers printed and the comment on the bounds below).
@@ -120,7 +120,7 @@ final class FeatureParityTests: XCTestCase {
 
     // Bounds, from the differences measured on 2026-11-28 (printed above):
     //   chinese.flac (48 kHz, ffmpeg CLI, float output): correlation 1.000000, SNR 60.4 dB, mel 0.031.
-    //   english.wav (44.1 kHz, CaptionCore.Resampler): correlation 0.999972, SNR 42.4 dB, mel 0.011
+    //   english.wav (44.1 kHz, Features.Resampler): correlation 0.999972, SNR 42.4 dB, mel 0.011
     //   below 7 kHz and 0.110 over all bins.
     // The audio bounds leave a margin of about 2× in error power. The mel bounds are looser than the
     // 1e-3 of the 16-kHz clips because a log spectrum magnifies small absolute differences in quiet

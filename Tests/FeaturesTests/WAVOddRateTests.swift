@@ -1,6 +1,5 @@
 import XCTest
 import Foundation
-import CaptionCore
 import Features
 
 /// make fuzz (wav): a 73-byte WAV declaring 546,338 Hz made the resampler build an 8,000-phase ×
@@ -13,7 +12,7 @@ final class ResamplerOddRateTests: XCTestCase {
         XCTAssertEqual(wav.sampleRate, 546_338)
         let t0 = Date()
         XCTAssertThrowsError(try Resampler.resample(wav.monoSamples(), from: wav.sampleRate, to: 16_000)) { error in
-            XCTAssertEqual(error as? CaptionCoreError,
+            XCTAssertEqual(error as? FeaturesError,
                            .unsupportedRateRatio(input: 546_338, output: 16_000, tableFloats: 8_000 * 1_158))
             XCTAssertTrue("\(error)".contains("convert the audio to a standard rate"), "\(error)")
         }

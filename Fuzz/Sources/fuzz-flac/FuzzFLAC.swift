@@ -1,4 +1,3 @@
-@testable import CaptionCore
 @testable import Features
 
 /// FLAC: magic sniffing, metadata blocks, frame headers, subframes (constant, verbatim, fixed,

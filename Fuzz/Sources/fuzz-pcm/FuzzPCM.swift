@@ -1,8 +1,9 @@
 import Capture
+import Features
 import FuzzSupport
 
 /// Raw PCM: the daemon's file source for headerless audio (Capture.AudioFileSource .raw over
-/// ByteStream) and Capture.SampleConverter fed in uneven pieces. The first bytes choose the
+/// ByteStream) and Capture.SampleConverter (with Features.Resampler) fed in uneven pieces. The first bytes choose the
 /// sample format, channel count and rate; the rest is the stream.
 private let rates = [8000, 11025, 16000, 22050, 32000, 44100, 48000, 96000, 1000, 768_000, 12345, 7999]
 
@@ -19,6 +20,7 @@ public func fuzzPCM(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if let file = MemoryFile(payload) {
         defer { file.close() }
         if let source = try? AudioFileSource(path: file.path, format: .raw(format, rate: rate, channels: channels),
+                                             resamplers: Resampler.Factory(),
                                              pacing: .asFastAsPossible) {
             var emitted = 0
             while let chunk = try? source.next() {
@@ -32,7 +34,7 @@ public func fuzzPCM(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // SampleConverter: whole frames in pieces whose sizes come from the input.
     guard var converter = try? SampleConverter(
         input: PCMParameters(format: format, rate: rate, channels: channels, periodFrames: 0, bufferFrames: 0),
-        outputRate: 16000) else { return 0 }
+        outputRate: 16000, resamplers: Resampler.Factory()) else { return 0 }
     let frameBytes = format.bytesPerSample * channels
     let frames = payload.count / frameBytes
     var at = 0

@@ -1,4 +1,3 @@
-@testable import CaptionCore
 @testable import Features
 import Foundation
 

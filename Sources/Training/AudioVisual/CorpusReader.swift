@@ -1,4 +1,3 @@
-import CaptionCore
 import Features
 import Foundation
 
@@ -61,7 +60,7 @@ public enum CorpusReader {
             let audioPath = directory + "/" + relative
             let wav: WAVFile
             do { wav = try WAVFile(contentsOf: audioPath) } catch { throw TrainingError.io(path: audioPath, reason: "\(error)") }
-            guard wav.sampleRate == AudioRate.model else {
+            guard wav.sampleRate == AudioDecoder.sampleRate else {
                 throw TrainingError.io(path: audioPath, reason: "sample rate \(wav.sampleRate) Hz; the corpus format is 16 kHz mono (ffmpeg -ar 16000 -ac 1)")
             }
             return AVExampleLoader.melRows(wav.monoSamples(), videoFrames: t)

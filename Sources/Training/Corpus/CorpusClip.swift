@@ -1,4 +1,3 @@
-import CaptionCore
 import Features
 import Foundation
 
@@ -20,7 +19,7 @@ public struct CorpusClip: Sendable {
     /// Full luma frames (conditions.width × conditions.height), when asked for.
     public let frames: [[UInt8]]?
 
-    public static let sampleRate = AudioRate.model
+    public static let sampleRate = AudioDecoder.sampleRate
 }
 
 /// Makes clips from a plan: espeak-ng speech, the viseme track, the rendered face.

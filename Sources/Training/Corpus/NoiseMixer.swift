@@ -1,4 +1,3 @@
-import CaptionCore
 import Features
 import Foundation
 
@@ -17,7 +16,7 @@ public struct NoiseMixer: Sendable {
     public let babbleSources: [[Float]]
     public static let babbleTalkers = 5
 
-    public init(babbleSources: [[Float]]) { self.babbleSources = babbleSources.filter { $0.count > AudioRate.model } }
+    public init(babbleSources: [[Float]]) { self.babbleSources = babbleSources.filter { $0.count > AudioDecoder.sampleRate } }
 
     /// Loads every WAV/FLAC under `directory` (e.g. ../shared/fixtures) as babble material.
     public static func loadingBabble(from directory: String) throws -> NoiseMixer {

@@ -1,6 +1,6 @@
 import XCTest
 import Foundation
-@testable import CaptionCore
+@testable import Features
 
 /// The polyphase tables are built once per rate pair and shared (the fuzzed WAV/PCM decoders and
 /// every file source of an odd rate used to rebuild a 16,000-phase table per input).

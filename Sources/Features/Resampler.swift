@@ -1,9 +1,11 @@
+import CaptionCore
 import Foundation
 
 /// Band-limited sample-rate conversion by windowed-sinc interpolation (Kaiser window, polyphase
 /// table), usable on a stream of chunks: the output of `process` over any chunking, followed by
 /// `flush`, equals one call over the whole signal. Equal rates pass samples through bit-exactly.
-public struct Resampler: Sendable {
+/// Capture uses it through CaptionCore's `SampleRateConverter` seam (`Resampler.Factory`).
+public struct Resampler: SampleRateConverter, Sendable {
     public let inputRate: Int
     public let outputRate: Int
     /// Up-sampling and down-sampling factors: output n sits at input time n · down / up.
@@ -25,7 +27,7 @@ public struct Resampler: Sendable {
     ///   - rolloff: pass-band edge as a fraction of the lower Nyquist frequency.
     public init(inputRate: Int, outputRate: Int, zeroCrossings: Int = 16, rolloff: Double = 0.945) throws {
         guard (1...1_000_000).contains(inputRate), (1...1_000_000).contains(outputRate) else {
-            throw CaptionCoreError.invalidSampleRate(input: inputRate, output: outputRate)
+            throw FeaturesError.invalidSampleRate(input: inputRate, output: outputRate)
         }
         self.inputRate = inputRate
         self.outputRate = outputRate
@@ -39,7 +41,7 @@ public struct Resampler: Sendable {
         // WAV header) is refused rather than let a tiny file cost that much.
         let tableFloats = inputRate == outputRate ? 0 : up * 2 * halfWidth
         guard tableFloats <= Self.maxTableFloats else {
-            throw CaptionCoreError.unsupportedRateRatio(input: inputRate, output: outputRate, tableFloats: tableFloats)
+            throw FeaturesError.unsupportedRateRatio(input: inputRate, output: outputRate, tableFloats: tableFloats)
         }
         table = inputRate == outputRate ? [] : Self.filterTable(up: up, halfWidth: halfWidth, cutoff: cutoff)
     }
@@ -93,6 +95,15 @@ public struct Resampler: Sendable {
             nextOutput = owed
         }
         return out
+    }
+
+    /// Makes resamplers (default quality) for the rate pairs capture meets at run time.
+    public struct Factory: SampleRateConverterFactory {
+        public init() {}
+
+        public func makeConverter(inputRate: Int, outputRate: Int) throws -> any SampleRateConverter {
+            try Resampler(inputRate: inputRate, outputRate: outputRate)
+        }
     }
 
     /// Resamples a whole signal in one call.

@@ -1,27 +1,15 @@
-/// Camera pixel formats reduced to 8-bit luma (the video encoder needs brightness only).
-public enum LumaConversion {
-    public enum PixelFormat: String, Sendable, CaseIterable {
-        /// Packed 4:2:2, Y0 U Y1 V: luma is every even byte.
-        case yuyv
-        /// 8-bit grey: already luma.
-        case grey
-        /// Planar 4:2:0 with interleaved chroma: the first width × height bytes are luma.
-        case nv12
-    }
+import CaptionCore
 
-    /// Bytes one frame occupies when rows are `bytesPerLine` apart.
-    public static func frameBytes(_ format: PixelFormat, height: Int, bytesPerLine: Int) -> Int {
-        switch format {
-        case .yuyv, .grey: return bytesPerLine * height
-        case .nv12: return bytesPerLine * height + bytesPerLine * ((height + 1) / 2)
-        }
-    }
+/// Camera pixel formats reduced to 8-bit luma (the video encoder needs brightness only). Capture's
+/// `V4L2Camera` runs it on the capture thread through CaptionCore's `LumaConverter` seam.
+public struct LumaConversion: LumaConverter {
+    public init() {}
 
     /// Fast path: writes width × height luma bytes from `source` (rows `bytesPerLine` apart).
-    /// The caller guarantees `source` holds `frameBytes(format, height:, bytesPerLine:)` bytes and
+    /// The caller guarantees `source` holds `format.frameBytes(height:bytesPerLine:)` bytes and
     /// `destination` holds width × height.
-    public static func convert(_ format: PixelFormat, source: UnsafeRawPointer, width: Int, height: Int,
-                               bytesPerLine: Int, destination: UnsafeMutablePointer<UInt8>) {
+    public func convert(_ format: PixelFormat, source: UnsafeRawPointer, width: Int, height: Int,
+                        bytesPerLine: Int, destination: UnsafeMutablePointer<UInt8>) {
         let src = source.assumingMemoryBound(to: UInt8.self)
         switch format {
         case .grey, .nv12:

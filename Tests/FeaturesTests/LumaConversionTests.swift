@@ -1,5 +1,6 @@
 import XCTest
-@testable import Capture
+import CaptionCore
+import Features
 
 final class LumaConversionTests: XCTestCase {
     private func pseudoRandomBytes(_ n: Int, seed: UInt32) -> [UInt8] {
@@ -11,16 +12,16 @@ final class LumaConversionTests: XCTestCase {
     }
 
     func testFastPathMatchesReferenceForEveryFormatAndPadding() {
-        for format in LumaConversion.PixelFormat.allCases {
+        for format in PixelFormat.allCases {
             for (width, height, pad) in [(640, 480, 0), (17, 5, 0), (33, 7, 12), (2, 1, 2)] {
                 let bpl = (format == .yuyv ? 2 * width : width) + pad
-                let bytes = LumaConversion.frameBytes(format, height: height, bytesPerLine: bpl)
+                let bytes = format.frameBytes(height: height, bytesPerLine: bpl)
                 let src = pseudoRandomBytes(bytes, seed: UInt32(width * 31 + height))
                 var fast = [UInt8](repeating: 0, count: width * height)
                 src.withUnsafeBytes { s in
                     fast.withUnsafeMutableBufferPointer { d in
-                        LumaConversion.convert(format, source: s.baseAddress!, width: width, height: height,
-                                               bytesPerLine: bpl, destination: d.baseAddress!)
+                        LumaConversion().convert(format, source: s.baseAddress!, width: width, height: height,
+                                                 bytesPerLine: bpl, destination: d.baseAddress!)
                     }
                 }
                 let reference = LumaConversion.convertReference(format, source: src, width: width,

@@ -1,5 +1,5 @@
 import XCTest
-import CaptionCore
+import Features
 
 final class ResamplerTests: XCTestCase {
     func sine(_ freq: Double, rate: Int, seconds: Double, amplitude: Double = 0.5) -> [Float] {

@@ -95,14 +95,18 @@ train-av: corpus-av
 	nice -n 5 $(BIN)/captionctl train --corpus $(AV_DIR)/corpus -o $(AV_DIR)/av.safetensors --seed $(AV_SEED) --steps $(AV_STEPS) --batch $(AV_BATCH) --learning-rate $(AV_LR) --epoch-steps 600
 
 # --- fuzz (issue 9): libFuzzer harnesses of every parser of outside input (Fuzz/README.md). Each
-# target runs FUZZ_SECONDS (default 60) from the seeds in Fuzz/Seeds; a table of executions and
-# coverage ends the run; exit 1 on any crash. `make fuzz FUZZ_TARGETS="wav flac"` runs a subset.
+# target runs from the seeds in Fuzz/Seeds until FUZZ_RUNS executions (default 1,000,000) or its
+# cap: FUZZ_SECONDS (default 300) per small parser, FUZZ_LARGE_SECONDS (180) for tokenizer/tflite;
+# a table of executions and coverage ends the run; exit 1 on any crash.
+# `make fuzz FUZZ_TARGETS="wav flac"` runs a subset.
 # Not part of .ci/run (too slow); the crashes it found are regression tests in `make test`.
-FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?= 1000000
+FUZZ_SECONDS ?= 300
+FUZZ_LARGE_SECONDS ?= 180
 FUZZ_TARGETS ?=
 .PHONY: fuzz
 fuzz: deps
-	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run-fuzz $(FUZZ_TARGETS)
+	FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_LARGE_SECONDS=$(FUZZ_LARGE_SECONDS) nice -n 10 Fuzz/run-fuzz $(FUZZ_TARGETS)
 
 # --- soak (issue 9): the release captiond with tiny.en on a looping file input for SOAK_MINUTES
 # (default 30) under subscriber churn, control traffic, SIGHUP every minute and a set-model round

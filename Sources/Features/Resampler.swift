@@ -13,8 +13,19 @@ public struct Resampler: SampleRateConverter, Sendable {
     let down: Int
     /// Input samples used on each side of an output instant.
     let halfWidth: Int
+    let cutoff: Double
     /// up phases × (2 · halfWidth) taps; phase p holds h(k − p/up) for k in −halfWidth+1 … halfWidth.
-    let table: [Float]
+    /// Complete (in phase order) for standard rate pairs and cached tables. For a pair with many
+    /// phases (an odd rate: gcd 1 with 16 kHz gives 16,000) the rows are built as outputs first
+    /// need them, in that order, and `rowOf` maps a phase to its row: a short clip at an odd rate
+    /// costs rows for its few outputs instead of a table of millions of taps (a 1-KB WAV at
+    /// 44,101 Hz built 1.5 M taps). Once every phase has a row the table is put in phase order
+    /// and cached, so a long input ends where the eager build started.
+    var table: [Float]
+    /// Row of each phase in `table` while it is built lazily (−1: not built yet); empty when the
+    /// table is complete and in phase order.
+    var rowOf: [Int32] = []
+    var rowsBuilt = 0
 
     /// Input not yet consumed; history[0] is input sample number `historyStart`.
     var history: [Float] = []
@@ -35,6 +46,7 @@ public struct Resampler: SampleRateConverter, Sendable {
         up = outputRate / g
         down = inputRate / g
         let cutoff = min(1.0, Double(outputRate) / Double(inputRate)) * rolloff
+        self.cutoff = cutoff
         halfWidth = Int((Double(zeroCrossings) / cutoff).rounded(.up))
         // Every standard rate needs at most a few thousand floats; an odd high rate (546,338 Hz:
         // 8,000 phases × 1,158 taps, 37 MB and ~10 s to build; found by `make fuzz` in a 48-byte
@@ -43,8 +55,22 @@ public struct Resampler: SampleRateConverter, Sendable {
         guard tableFloats <= Self.maxTableFloats else {
             throw FeaturesError.unsupportedRateRatio(input: inputRate, output: outputRate, tableFloats: tableFloats)
         }
-        table = inputRate == outputRate ? [] : Self.filterTable(up: up, halfWidth: halfWidth, cutoff: cutoff)
+        if inputRate == outputRate {
+            table = []
+        } else if tableFloats <= Self.eagerTableFloats {
+            table = Self.filterTable(up: up, halfWidth: halfWidth, cutoff: cutoff)
+        } else if let cached = FilterCache.shared.get(FilterKey(up: up, halfWidth: halfWidth, cutoff: cutoff)) {
+            table = cached
+        } else {
+            table = []
+            rowOf = [Int32](repeating: -1, count: up)
+        }
     }
+
+    /// Tables up to this many floats (256 KB) are built whole at once: every standard rate to
+    /// 16 kHz (44.1, 88.2 and 176.4 kHz need ~15,000 floats, 11,025 Hz 21,760, 48 kHz 102). Larger
+    /// ones (odd rates) are built row by row as outputs need them.
+    static let eagerTableFloats = 1 << 16
 
     /// Largest polyphase table built (floats): 16 MB. 44,101 Hz → 16 kHz (16,000 phases) needs 1.5 M.
     public static let maxTableFloats = 1 << 22
@@ -55,23 +81,51 @@ public struct Resampler: SampleRateConverter, Sendable {
     static func filterTable(up: Int, halfWidth: Int, cutoff: Double) -> [Float] {
         let key = FilterKey(up: up, halfWidth: halfWidth, cutoff: cutoff)
         if let cached = FilterCache.shared.get(key) { return cached }
-        let taps = 2 * halfWidth
-        let beta = 8.6
-        let i0beta = Self.besselI0(beta)
-        var table = [Float](repeating: 0, count: up * taps)
-        for p in 0..<up {
-            let frac = Double(p) / Double(up)
-            for j in 0..<taps {
-                let x = Double(j - halfWidth + 1) - frac       // distance in input samples
-                let u = x / Double(halfWidth)
-                let window = abs(u) >= 1 ? 0 : Self.besselI0(beta * (1 - u * u).squareRoot()) / i0beta
-                let t = cutoff * x
-                let sinc = t == 0 ? 1 : sin(Double.pi * t) / (Double.pi * t)
-                table[p * taps + j] = Float(cutoff * sinc * window)
-            }
-        }
+        var table: [Float] = []
+        table.reserveCapacity(up * 2 * halfWidth)
+        for p in 0..<up { appendRow(phase: p, up: up, halfWidth: halfWidth, cutoff: cutoff, to: &table) }
         FilterCache.shared.put(key, table)
         return table
+    }
+
+    static let kaiserBeta = 8.6
+    static let i0Beta = besselI0(kaiserBeta)
+
+    /// Appends the 2 · halfWidth taps of phase `p`: h(k − p/up) for k in −halfWidth+1 … halfWidth.
+    static func appendRow(phase p: Int, up: Int, halfWidth: Int, cutoff: Double, to table: inout [Float]) {
+        let frac = Double(p) / Double(up)
+        for j in 0..<(2 * halfWidth) {
+            let x = Double(j - halfWidth + 1) - frac       // distance in input samples
+            let u = x / Double(halfWidth)
+            let window = abs(u) >= 1 ? 0 : Self.besselI0(kaiserBeta * (1 - u * u).squareRoot()) / i0Beta
+            let t = cutoff * x
+            let sinc = t == 0 ? 1 : sin(Double.pi * t) / (Double.pi * t)
+            table.append(Float(cutoff * sinc * window))
+        }
+    }
+
+    /// Builds the rows of the phases that outputs `outputs` use (lazy tables only); when every
+    /// phase has its row, puts the table in phase order and caches it.
+    mutating func buildRows(for outputs: Range<Int>) {
+        guard !rowOf.isEmpty else { return }
+        for n in outputs {
+            let phase = (n * down) % up
+            guard rowOf[phase] < 0 else { continue }
+            rowOf[phase] = Int32(rowsBuilt)
+            Self.appendRow(phase: phase, up: up, halfWidth: halfWidth, cutoff: cutoff, to: &table)
+            rowsBuilt += 1
+            if rowsBuilt == up { break }
+        }
+        guard rowsBuilt == up else { return }
+        let taps = 2 * halfWidth
+        var ordered = [Float](repeating: 0, count: up * taps)
+        for p in 0..<up {
+            let from = Int(rowOf[p]) * taps
+            for j in 0..<taps { ordered[p * taps + j] = table[from + j] }
+        }
+        table = ordered
+        rowOf = []
+        FilterCache.shared.put(FilterKey(up: up, halfWidth: halfWidth, cutoff: cutoff), table)
     }
 
     /// Output samples for the chunk `input` (some outputs wait for look-ahead until later chunks).
@@ -116,23 +170,31 @@ public struct Resampler: SampleRateConverter, Sendable {
     mutating func emit(available: Int) -> [Float] {
         let taps = 2 * halfWidth
         var out: [Float] = []
+        // Outputs n with (n · down) / up + halfWidth < available are due: n < ceil(k · up / down)
+        // for k = available − halfWidth.
+        let k = available - halfWidth
+        let due = k > 0 ? max(nextOutput, (k * up + down - 1) / down) : nextOutput
+        buildRows(for: nextOutput..<due)
         history.withUnsafeBufferPointer { h in
             table.withUnsafeBufferPointer { tab in
+              rowOf.withUnsafeBufferPointer { rowOf in
                 while true {
                     let pos = nextOutput * down
                     let centre = pos / up                  // input index at or before the instant
                     let phase = pos % up
                     let last = centre + halfWidth          // newest input sample needed
                     if last >= available { break }
+                    let row = (rowOf.isEmpty ? phase : Int(rowOf[phase])) * taps
                     var acc: Float = 0
                     let first = centre - halfWidth + 1
                     for j in 0..<taps {
                         let idx = first + j - historyStart
-                        if idx >= 0 { acc += h[idx] * tab[phase * taps + j] }  // before the start: zero
+                        if idx >= 0 { acc += h[idx] * tab[row + j] }  // before the start: zero
                     }
                     out.append(acc)
                     nextOutput += 1
                 }
+              }
             }
         }
         // Drop history no future output needs.

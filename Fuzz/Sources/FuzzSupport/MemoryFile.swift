@@ -22,6 +22,23 @@ public struct MemoryFile {
     }
 
     public func close() { Glibc.close(fd) }
+
+    /// One file for the whole run, refilled per input (truncate + write): the path-based readers
+    /// open `/proc/self/fd/N` afresh each time, so each input reads from offset 0 and sees exactly
+    /// its own bytes, without a create + unlink + close per input.
+    nonisolated(unsafe) public static let shared: MemoryFile? = MemoryFile(UnsafeRawBufferPointer(start: nil, count: 0))
+
+    /// Replaces the content with `bytes`; false when the file cannot be written.
+    public func refill(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard ftruncate(fd, 0) == 0 else { return false }
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(done))
+            if n <= 0 { return false }
+            done += n
+        }
+        return true
+    }
 }
 
 /// Reads little pieces off the front of the fuzz input (format choices before the payload).

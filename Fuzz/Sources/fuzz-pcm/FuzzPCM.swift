@@ -17,8 +17,8 @@ public func fuzzPCM(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let payload = cursor.rest
 
     // AudioFileSource: 20-ms chunks until the end (or the stray-byte error).
-    if let file = MemoryFile(payload) {
-        defer { file.close() }
+    guard let file = MemoryFile.shared, file.refill(payload) else { fatalError("cannot write the fuzz input to /dev/shm") }
+    do {
         if let source = try? AudioFileSource(path: file.path, format: .raw(format, rate: rate, channels: channels),
                                              resamplers: Resampler.Factory(),
                                              pacing: .asFastAsPossible) {

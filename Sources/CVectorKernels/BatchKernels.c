@@ -30,6 +30,7 @@ CVK_TARGET static inline void finish_one(const gemv_batch_job *j, size_t o, size
    four input rows (8 accumulators), then the remaining rows one by one. */
 CVK_TARGET static void gemv_batch_range(const gemv_batch_job *j, size_t begin, size_t end) {
     const size_t in = j->in, full = in - in % 8, ldx = j->ldx;
+    const uintptr_t wend = (uintptr_t)(j->w + j->out * in);
     size_t o = begin;
     for (; o + 2 <= end; o += 2) {
         const uint16_t *w0 = j->w + o * in, *w1 = w0 + in;
@@ -39,6 +40,9 @@ CVK_TARGET static void gemv_batch_range(const gemv_batch_job *j, size_t begin, s
             __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a03 = a00;
             __m256 a10 = a00, a11 = a00, a12 = a00, a13 = a00;
             for (size_t i = 0; i < full; i += 8) {
+                /* The 2 rows take 32 bytes per step: a line of the pair CVK_PREFETCH_AHEAD bytes
+                   ahead every other step (first block of input rows only; see gemv_range). */
+                if (r == 0 && (i & 8) == 0) prefetch_line(w0, CVK_PREFETCH_AHEAD + i * 4, wend);
                 const __m256 v0 = load_half8(w0 + i), v1 = load_half8(w1 + i);
                 __m256 xv = _mm256_loadu_ps(x0 + i);
                 a00 = _mm256_fmadd_ps(v0, xv, a00); a10 = _mm256_fmadd_ps(v1, xv, a10);
@@ -58,6 +62,7 @@ CVK_TARGET static void gemv_batch_range(const gemv_batch_job *j, size_t begin, s
             const float *x0 = j->x + r * ldx;
             __m256 a0 = _mm256_setzero_ps(), a1 = a0;
             for (size_t i = 0; i < full; i += 8) {
+                if (r == 0 && (i & 8) == 0) prefetch_line(w0, CVK_PREFETCH_AHEAD + i * 4, wend);
                 const __m256 xv = _mm256_loadu_ps(x0 + i);
                 a0 = _mm256_fmadd_ps(load_half8(w0 + i), xv, a0);
                 a1 = _mm256_fmadd_ps(load_half8(w1 + i), xv, a1);

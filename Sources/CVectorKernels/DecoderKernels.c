@@ -38,6 +38,7 @@ typedef struct {
    used for every input row (rows <= 4 keep 4 x rows accumulators in registers). */
 CVK_TARGET static void gemv_range(const gemv_job *j, size_t begin, size_t end) {
     const size_t in = j->in, full = in - in % 8;
+    const uintptr_t wend = (uintptr_t)(j->w + j->out * in);
     size_t o = begin;
     for (; o + 4 <= end; o += 4) {
         const uint16_t *w0 = j->w + o * in, *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
@@ -45,6 +46,9 @@ CVK_TARGET static void gemv_range(const gemv_job *j, size_t begin, size_t end) {
             const float *x = j->x + r * j->ldx;
             __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
             for (size_t i = 0; i < full; i += 8) {
+                /* The 4 rows (4 in halves, contiguous) take 64 bytes per step: one line of the
+                   group CVK_PREFETCH_AHEAD bytes ahead (first input row only). */
+                if (r == 0) prefetch_line(w0, CVK_PREFETCH_AHEAD + i * 8, wend);
                 __m256 xv = _mm256_loadu_ps(x + i);
                 a0 = _mm256_fmadd_ps(load_half8(w0 + i), xv, a0);
                 a1 = _mm256_fmadd_ps(load_half8(w1 + i), xv, a1);

@@ -34,18 +34,20 @@ final class AVLiveEndpointTests: XCTestCase {
             try? FileManager.default.removeItem(atPath: dir)
             let r = try CommandRunner.run("captionctl", ["corpus", "-o", dir, "--seed", "1", "--train", "0",
                                                          "--validation", "0", "--test", "\(count)"])
-            guard r.status == 0 else { throw AVTestCheckpoint.Failure("captionctl corpus failed: \(r.stderr)") }
+            guard r.status == 0 else { throw ClipFailure(description: "captionctl corpus failed: \(r.stderr)") }
         }
         return try (0..<count).map { i in
             let id = String(format: "test-%06d", i)
             let alignment = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/clips/\(id)/alignment.json"))) as? [String: Any]
             let phonemes = alignment?["phonemes"] as? [[String: Any]] ?? []
             let ends = phonemes.filter { !["_", "_:", "", "sil"].contains($0["phoneme"] as? String ?? "") }.compactMap { ($0["endMs"] as? NSNumber)?.doubleValue }
-            guard let last = ends.max() else { throw AVTestCheckpoint.Failure("\(dir)/clips/\(id)/alignment.json: no phonemes") }
+            guard let last = ends.max() else { throw ClipFailure(description: "\(dir)/clips/\(id)/alignment.json: no phonemes") }
             return Clip(id: id, samples: try WAVFile(contentsOf: "\(dir)/clips/\(id)/audio.wav").monoSamples(),
                         crops: try AVTestCheckpoint.mouthFrames("\(dir)/clips/\(id)/mouth.y4m"), speechEnd: last / 1000)
         }
     }
+
+    struct ClipFailure: Error, CustomStringConvertible { let description: String }
 
     struct Run {
         var finals: [String] = []

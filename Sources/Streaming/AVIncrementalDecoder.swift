@@ -65,6 +65,8 @@ public final class AVIncrementalDecoder {
         guard useVideo, crop.count == MouthCropSpec.size * MouthCropSpec.size else { return }
         let standardised = MouthCropSpec.standardised(crop)
         if let last = crops.last, time < last.time { return } // out of order: ignored
+        if let previous = lastCropTime, time > previous { cropInterval = time - previous }
+        lastCropTime = time
         crops.append((time, standardised))
         // While no audio arrives (between utterances) frames would pile up: keep the last 10 s.
         if crops.count > 250 { crops.removeFirst(crops.count - 250) }
@@ -190,7 +192,7 @@ public final class AVIncrementalDecoder {
         guard useVideo else { return heldCrop }
         let centre = nextFrameStart + Self.frameSeconds / 2
         let decided = flush || crops.contains { $0.time > centre + 1e-6 } || audioEnd - centre >= videoWait
-            || (crops.isEmpty && !sawVideo)
+            || (crops.isEmpty && !sawVideo) || nextCropIsPast(centre)
         guard decided else { return nil }
         if let i = crops.lastIndex(where: { $0.time <= centre + 1e-6 }) {
             heldCrop = crops[i].crop
@@ -200,6 +202,18 @@ public final class AVIncrementalDecoder {
         return heldCrop
     }
     private var sawVideo = false
+    /// Time of the newest crop received and the camera's last frame interval (s).
+    private var lastCropTime: Double?
+    private var cropInterval: Double?
+
+    /// True when the camera's next frame, at its rhythm (90 % of its last interval, for jitter),
+    /// comes after `centre`: no crop nearer the centre can arrive, so the frame need not wait for
+    /// it (a 25-fps camera on the frame grid: its crop at the frame's start decides the frame
+    /// 20–40 ms sooner than the next crop would; the choice is the same).
+    private func nextCropIsPast(_ centre: Double) -> Bool {
+        guard let last = lastCropTime, let interval = cropInterval, last <= centre + 1e-6 else { return false }
+        return last + 0.9 * interval > centre + 1e-6
+    }
 
     /// A normalised log-mel value at the floor (raw −8: digital silence).
     static let silentMel: Float = (-8 + 4) / 4 + 1e-6

@@ -67,8 +67,13 @@ struct BlankEndpoint: Equatable {
         enabled && (lastLoudEnd == .min || time - lastLoudEnd >= blank)
     }
 
-    /// True when the model's trailing blank run is long enough.
-    var modelBlank: Bool { enabled && decodedUntil - emittedUntil >= blank }
+    /// True when the model's trailing blank run is long enough: it has read `blank` of audio
+    /// after its last emission AND after the end of the loud signal, and emitted nothing there.
+    /// A CTC head emits a sound's characters after the sound (with the shipped checkpoint, the
+    /// last ones of "please", whose soft final /z/ the energy rule calls quiet): a blank run
+    /// counted only from the last emission ended the utterance before the model had read the
+    /// quiet audio that makes it emit them, and the final lost them (AVLiveEndpointTests).
+    var modelBlank: Bool { enabled && decodedUntil - max(emittedUntil, lastLoudEnd) >= blank }
 
     /// True when the utterance ends at `time` (a quiet frame).
     func due(at time: SampleIndex, loud: Bool) -> Bool { !loud && quiet(at: time) && modelBlank }

@@ -81,9 +81,10 @@ final class BlankEndpointTests: XCTestCase {
         let out = run(&p, line, until: 4.0)
         XCTAssertEqual(out.finals.map(\.event.text), ["bin blue at"])
         let delay = try XCTUnwrap(out.finals.first).at - 2.0
-        // Quiet for 120 ms (2.0 → 2.12 on the 20-ms grid) and ≥ 120 ms of blank after "at" (1.95):
-        // the model has read to 2.09 at the frame ending 2.12.
-        XCTAssertEqual(delay, 0.12, accuracy: 1e-9)
+        // Quiet for 120 ms (2.0 → 2.12 on the 20-ms grid), and the model (reading 30 ms behind the
+        // frame) has read 120 ms past the loud signal's end (2.0) and "at" (1.95) at the frame
+        // ending 2.16.
+        XCTAssertEqual(delay, 0.16, accuracy: 1e-9)
         XCTAssertLessThanOrEqual(delay, 0.2)
         // The final ends where the speech did, and the VAD's hangover (speech until 2.2) opened no
         // second utterance.
@@ -97,7 +98,7 @@ final class BlankEndpointTests: XCTestCase {
         let line = Timeline(loud: [(1.0, 1.3), (1.4, 2.0)], words: [("bin", 1.05, 1.28), ("blue", 1.5, 1.95)])
         let out = run(&p, line, until: 4.0)
         XCTAssertEqual(out.finals.map(\.event.text), ["bin blue"], "one final, after the last word")
-        XCTAssertEqual(try XCTUnwrap(out.finals.first).at, 2.12, accuracy: 1e-9)
+        XCTAssertEqual(try XCTUnwrap(out.finals.first).at, 2.16, accuracy: 1e-9)
     }
 
     func testHeldSoundWithoutEmissionsIsNotAnEndpoint() throws {
@@ -106,7 +107,7 @@ final class BlankEndpointTests: XCTestCase {
         let line = Timeline(loud: [(1.0, 2.0)], words: [("so", 1.0, 1.2)])
         let out = run(&p, line, until: 4.0)
         XCTAssertEqual(out.finals.map(\.event.text), ["so"])
-        XCTAssertEqual(try XCTUnwrap(out.finals.first).at, 2.12, accuracy: 1e-9, "not before the sound ends")
+        XCTAssertEqual(try XCTUnwrap(out.finals.first).at, 2.16, accuracy: 1e-9, "not before the sound ends")
     }
 
     func testQuietWhileTheModelStillEmitsWaitsForTheBlankRun() throws {
@@ -121,12 +122,28 @@ final class BlankEndpointTests: XCTestCase {
         XCTAssertEqual(out.finals.first?.event.end ?? 0, 2.1, accuracy: 1e-9, "the final covers the last emission")
     }
 
+    func testCharactersTheModelEmitsAfterTheSoundWentQuietAreInTheFinal() throws {
+        var p = try policy()
+        // The live daemon with the shipped checkpoint (issue 13): "please" ends in a soft /z/ the
+        // energy rule calls quiet (from 2.0), and the CTC head emits its last characters only
+        // once it has read that quiet audio (2.1–2.14), 250 ms after "plea". Counted from the last
+        // emission alone, the blank run (1.85 → 2.09 read) ended the utterance at the frame ending
+        // 2.12 with "bin plea"; the model must first read 120 ms past the loud signal's end.
+        let line = Timeline(loud: [(1.0, 2.0)], words: [("bin", 1.05, 1.3), ("plea", 1.6, 1.85), ("se", 2.1, 2.14)])
+        let out = run(&p, line, until: 4.0)
+        XCTAssertEqual(out.finals.map(\.event.text), ["bin plea se"])
+        // Read to 2.13 at the frame ending 2.16: "se" is being emitted; 120 ms of blank after it
+        // (2.14) is read at the frame ending 2.30.
+        XCTAssertEqual(try XCTUnwrap(out.finals.first).at, 2.30, accuracy: 1e-9)
+        XCTAssertEqual(out.finals.first?.event.end ?? 0, 2.14, accuracy: 1e-9)
+    }
+
     func testNewSpeechAfterTheBlankEndpointOpensTheNextUtterance() throws {
         var p = try policy()
         let line = Timeline(loud: [(1.0, 2.0), (2.5, 3.2)], words: [("bin", 1.05, 1.9), ("lay", 2.55, 3.1)])
         let out = run(&p, line, until: 5.0)
         XCTAssertEqual(out.finals.map(\.event.text), ["bin", "lay"])
-        assertTimes(out.finals.map(\.at), [2.12, 3.32])
+        assertTimes(out.finals.map(\.at), [2.16, 3.36])
         XCTAssertEqual(Set(out.finals.map(\.event.utterance)).count, 2)
     }
 

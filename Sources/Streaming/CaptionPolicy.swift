@@ -269,7 +269,7 @@ public struct CaptionPolicy {
     /// Closes the utterance. `confirmedOnly`: a silence endpoint keeps only committed words (the
     /// decoder has seen the whole utterance at least twice), unless nothing was committed.
     private mutating func close(at end: SampleIndex, confirmedOnly: Bool = false) -> [StreamingEvent] {
-        let words: [Word]
+        var words: [Word]
         if let full = finalWords {
             // Committed words were shown as stable: by default they stay, and the final pass only
             // supplies the rest of the utterance.
@@ -278,6 +278,8 @@ public struct CaptionPolicy {
             // Without a final pass (skipped for time) the last decode saw the end: keep its words.
             words = confirmedOnly && !committed.isEmpty && !finalPassSkipped ? committed : committed + tentative
         }
+        // Ended by silence: nothing the decoder placed in that silence is speech.
+        if confirmedOnly { words = TrailingSilence.dropping(words, speechEnd: clock.seconds(lastSpeechEnd)) }
         isActive = false
         finalPassSkipped = false
         shortenedPassFrom = nil

@@ -29,7 +29,7 @@ enum DecodedWords {
                 out[out.count - 1].text += text
                 out[out.count - 1].end = max(out[out.count - 1].end, offset + end)
                 out[out.count - 1].endsSegment = closes.contains(seen)
-                if let p = timing.probability { out[out.count - 1].probability = min(out[out.count - 1].probability ?? p, p) }
+                out[out.count - 1].probability = min(out[out.count - 1].probability ?? timing.probability, timing.probability)
                 continue
             }
             out.append(Word(text: text, start: offset + start, end: offset + end, endsSegment: closes.contains(seen),

@@ -67,6 +67,7 @@ extension CaptionPolicy {
                 pending = .voiceAfterDecode(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end)
                 return [windowAction(until: end)]
             }
+            if ends, let pass = passAfterAll(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end) { return pass }
             return applyVoice(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end)
 
         case let .gap(start, end):
@@ -113,6 +114,7 @@ extension CaptionPolicy {
     private mutating func resume(_ p: Pending) -> [Action] {
         switch p {
         case let .voiceAfterDecode(isSpeech, isLoud, start, end):
+            if let pass = passAfterAll(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end) { return pass }
             return applyVoice(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end)
         case let .voiceAfterBlankLook(isSpeech, isLoud, start, end):
             return step(.voice(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end))
@@ -165,6 +167,15 @@ extension CaptionPolicy {
             finalPassSkipped = true
             return nil
         }
+    }
+
+    /// The final pass the budget skipped, run after all when the utterance has no word to close
+    /// with (its last look gave none): late rather than lost. Nil otherwise.
+    mutating func passAfterAll(isSpeech: Bool, isLoud: Bool?, start: SampleIndex, end: SampleIndex) -> [Action]? {
+        guard finalPassSkipped, runsFinalPass, isActive, committedWords.isEmpty, tentativeWords.isEmpty else { return nil }
+        finalPassSkipped = false
+        pending = .voiceAfterDecode(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end)
+        return [.decodeFinalPass(from: utteranceAudioStart, to: end, prompt: finalPassPrompt)]
     }
 
     /// A pass over [from, end) as a whole-utterance pass: the committed words before `from`, then

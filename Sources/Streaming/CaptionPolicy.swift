@@ -80,6 +80,9 @@ public struct CaptionPolicy {
 
     /// The incremental model's endpoint (off for a re-decoding model).
     var blankEndpoint: BlankEndpoint
+    /// A re-decoding model (Whisper): its words placed after the speech end are dropped from a
+    /// final ended by silence (`TrailingSilence`). An incremental CTC model emits late by design.
+    let dropsWordsInSilence: Bool
 
     /// - Parameter finalPassAvailable: false when the model cannot decode a whole utterance, so
     ///   finals come from the window hypotheses even with `finalPass` on.
@@ -95,6 +98,7 @@ public struct CaptionPolicy {
         self.clock = clock
         self.schedule = LiveSchedule(configuration: configuration, enabled: false, rate: clock.rate)
         self.blankEndpoint = BlankEndpoint(blank: incremental ? clock.samples(configuration.endpointBlankSeconds) : 0)
+        self.dropsWordsInSilence = !incremental
     }
 
     /// A configured duration (seconds) in samples.
@@ -269,7 +273,7 @@ public struct CaptionPolicy {
     /// Closes the utterance. `confirmedOnly`: a silence endpoint keeps only committed words (the
     /// decoder has seen the whole utterance at least twice), unless nothing was committed.
     private mutating func close(at end: SampleIndex, confirmedOnly: Bool = false) -> [StreamingEvent] {
-        let words: [Word]
+        var words: [Word]
         if let full = finalWords {
             // Committed words were shown as stable: by default they stay, and the final pass only
             // supplies the rest of the utterance.
@@ -278,6 +282,8 @@ public struct CaptionPolicy {
             // Without a final pass (skipped for time) the last decode saw the end: keep its words.
             words = confirmedOnly && !committed.isEmpty && !finalPassSkipped ? committed : committed + tentative
         }
+        // Ended by silence: nothing the decoder placed in that silence is speech.
+        if confirmedOnly, dropsWordsInSilence { words = TrailingSilence.dropping(words, speechEnd: clock.seconds(lastSpeechEnd)) }
         isActive = false
         finalPassSkipped = false
         shortenedPassFrom = nil

@@ -14,8 +14,8 @@ import CaptionCore
 ///   `windowDecodeBudget` (never below `minimumWindowSeconds`, never past uncommitted words);
 /// - **the final pass fits a budget**: the whole utterance when its predicted time (plus the audio
 ///   waiting) fits `finalBudgetSeconds`, else only the window's uncommitted audio, else none (the
-///   final is then built from the committed and last-decoded words); an utterance with no
-///   committed word always gets a pass (the cheaper one), late rather than lost;
+///   final is then built from the committed and last-decoded words); an utterance whose last
+///   look gives no word gets its pass after all, late rather than lost;
 /// - **lag** (audio seconds captured but not yet decoded) is tracked, and `cannotKeepUp` says when
 ///   the model is too slow for this machine (lag above `lagLimitSeconds`, or a step grown past
 ///   `slowStepSeconds`).
@@ -43,6 +43,10 @@ public struct LiveSchedule: Equatable, Sendable {
         public var lagLimitSeconds = 3.0
         /// A step grown past this (s) also means the model does not keep up.
         public var slowStepSeconds = 2.0
+        /// Before any final pass is measured, a pass is predicted to cost this many window decodes
+        /// (a Whisper pass encodes a 30-s context, a window 5–17 s; measured with base: a 2–4 s
+        /// utterance's pass 2.5–3.2 s of CPU, a window decode 0.8 s).
+        public var firstPassPerWindowDecode = 3.0
         /// Weight of the newest measurement in the running averages.
         public var smoothing = 0.3
         public init() {}
@@ -74,6 +78,10 @@ public struct LiveSchedule: Equatable, Sendable {
     /// Running averages of compute seconds per second of audio decoded.
     public private(set) var windowCostPerSecond: Double?
     public private(set) var finalCostPerSecond: Double?
+    /// The cheapest final pass measured (s): the floor of any pass's cost, since a pass always
+    /// encodes the same 30-s context whatever the utterance's length (a 1-s utterance's pass costs
+    /// about what a 4-s one's does; per second of audio it looked 4 times cheaper).
+    public private(set) var finalPassFloor: Double?
     /// Audio seconds captured but not yet decoded, now and at most so far.
     public private(set) var lag = 0.0
     public private(set) var maxLag = 0.0
@@ -112,6 +120,7 @@ public struct LiveSchedule: Equatable, Sendable {
             windowCostPerSecond = blend(windowCostPerSecond, compute / audioSeconds)
         case .finalPass:
             finalCostPerSecond = blend(finalCostPerSecond, compute / audioSeconds)
+            finalPassFloor = min(finalPassFloor ?? compute, compute)
         }
     }
 
@@ -163,16 +172,22 @@ public struct LiveSchedule: Equatable, Sendable {
     public mutating func deferDecode() { deferredDecodes += 1 }
 
     /// How to decode the final of the utterance [utteranceFrom, end) whose window starts at
-    /// `windowFrom`; `confirmed`: some of its words are committed (without them a skipped pass
-    /// could leave the final empty, so the cheaper pass runs whatever the budget). Counts
-    /// shortened and skipped passes.
+    /// `windowFrom`: the whole utterance when its predicted pass (plus the audio waiting) fits
+    /// `finalBudgetSeconds`, else only the window's audio when that fits, else no pass. A pass is
+    /// predicted to cost at least `finalPassFloor` (before any pass, `firstPassPerWindowDecode`
+    /// window decodes). `confirmed` (some words committed) no longer forces a pass: an utterance
+    /// with nothing committed is not lost without one, because the policy's last look decodes it
+    /// to its end, and runs the pass after all when even that gives no word (`CaptionPolicy`).
+    /// Counts shortened and skipped passes.
     public mutating func finalPlan(utteranceFrom: SampleIndex, windowFrom: SampleIndex, end: SampleIndex,
                                    confirmed: Bool = true) -> FinalPlan {
         guard enabled, let cost = finalCostPerSecond ?? windowCostPerSecond.map({ $0 * 2 }) else { return .full }
+        let floor = finalPassFloor ?? (windowDecodeSeconds ?? 0) * limits.firstPassPerWindowDecode
         let waiting = seconds(max(0, (now ?? end) - end))
+        func predicted(from: SampleIndex) -> Double { waiting + max(floor, cost * seconds(end - from)) }
         let shortens = windowFrom - utteranceFrom > samples(0.5)
-        if waiting + cost * seconds(end - utteranceFrom) <= limits.finalBudgetSeconds || (!confirmed && !shortens) { return .full }
-        if shortens, waiting + cost * seconds(end - windowFrom) <= limits.finalBudgetSeconds || !confirmed {
+        if predicted(from: utteranceFrom) <= limits.finalBudgetSeconds { return .full }
+        if shortens, predicted(from: windowFrom) <= limits.finalBudgetSeconds {
             shortenedFinalPasses += 1
             return .fromWindow
         }

@@ -95,14 +95,14 @@ final class KeepUpTests: XCTestCase {
 
     /// Plays `seconds` of audio in real time on the fake clock through a captioner with `model`.
     func play(_ seconds: Double, cost window: (Double, Double), pass: (Double, Double), adaptive: Bool,
-              windowLogProb: Double = -0.2) throws -> Run {
+              windowLogProb: Double = -0.2, commitAfter: Double = 0) throws -> Run {
         let clock = FakeClock(t0)
         let whole = ScriptedDecoder(script.map { ($0.0.uppercased(), $0.1, $0.2) })
         let windows = ScriptedDecoder(script)
         windows.avgLogProb = windowLogProb
         let model = SlowModel(ScriptedModel(windows, final: whole), clock: clock, window: window, pass: pass)
         var c = StreamingConfiguration()
-        c.commitAfterSeconds = 0
+        c.commitAfterSeconds = commitAfter
         let captioner = try LiveCaptioner(model: model, configuration: c, clock: adaptive ? { clock.now } : nil)
         let samples = audio(seconds)
         let chunk = 1_600
@@ -176,6 +176,19 @@ final class KeepUpTests: XCTestCase {
         XCTAssertEqual(words(run.finals), script.map { $0.0.lowercased() })
         XCTAssertEqual(run.captioner?.finalPassCount, phraseCount)
         XCTAssertLessThan(run.maxLag, 6, "late, bounded")
+    }
+
+    func testShortUtterancesWithNothingCommittedDoNotWaitForAnExpensivePass() throws {
+        // base on Mandarin: short utterances commit nothing (each window is decoded once or twice),
+        // and a pass costs 2.5 s whatever the length (a 30-s context). Each such pass used to run
+        // (nothing committed), late by its cost, and the lag grew from one utterance to the next.
+        // The last look's words now make the final; no word is lost.
+        let run = try play(36, cost: (0.6, 0.05), pass: (2.5, 0.02), adaptive: true, commitAfter: 10)
+        XCTAssertEqual(run.finals.count, phraseCount, "no utterance lost")
+        XCTAssertEqual(words(run.finals).count, script.count, "every word: \(words(run.finals))")
+        XCTAssertLessThan(run.finalLatencies.max() ?? 99, 2.0, "endpoint → final: \(run.finalLatencies)")
+        XCTAssertLessThan(run.maxLag, 3.0, "lag stays bounded")
+        XCTAssertLessThan(run.captioner?.finalPassCount ?? 99, phraseCount, "the passes that did not fit were skipped")
     }
 
     func testAModelThatCannotKeepUpIsNamedWithOneThatCan() throws {

@@ -43,17 +43,36 @@ final class LiveScheduleTests: XCTestCase {
         var sch = LiveSchedule(configuration: config, enabled: true)
         sch.tick(now: s(10.3))
         XCTAssertEqual(sch.finalPlan(utteranceFrom: s(0), windowFrom: s(6), end: s(10)), .full, "nothing measured yet")
-        sch.decoded(.finalPass, audioSamples: s(10), compute: 1.0)   // 0.1 s per second
+        sch.decoded(.finalPass, audioSamples: s(2), compute: 0.2)    // 0.1 s per second, floor 0.2 s
         XCTAssertEqual(sch.finalPlan(utteranceFrom: s(2), windowFrom: s(6), end: s(10)), .full)          // 0.3 + 0.8 ≤ 1.2
         XCTAssertEqual(sch.finalPlan(utteranceFrom: s(0), windowFrom: s(6), end: s(10)), .fromWindow)    // 0.3 + 1.0 > 1.2; 0.3 + 0.4 fits
         sch.tick(now: s(11))
         XCTAssertEqual(sch.finalPlan(utteranceFrom: s(0), windowFrom: s(2), end: s(10)), .none, "1 s of audio already waits")
         XCTAssertEqual(sch.shortenedFinalPasses, 1)
         XCTAssertEqual(sch.skippedFinalPasses, 1)
-        // Nothing committed yet: a skipped pass could lose the utterance, so the cheaper one runs.
-        XCTAssertEqual(sch.finalPlan(utteranceFrom: s(0), windowFrom: s(2), end: s(10), confirmed: false), .fromWindow)
-        XCTAssertEqual(sch.finalPlan(utteranceFrom: s(0), windowFrom: s(0), end: s(10), confirmed: false), .full)
-        XCTAssertEqual(sch.skippedFinalPasses, 1)
+        // Nothing committed yet no longer forces a pass: the policy's last look gives the words,
+        // and runs the pass after all only when it gives none.
+        XCTAssertEqual(sch.finalPlan(utteranceFrom: s(0), windowFrom: s(0), end: s(10), confirmed: false), .none)
+        XCTAssertEqual(sch.skippedFinalPasses, 2)
+    }
+
+    func testAPassCostsAtLeastTheCheapestPassMeasured() {
+        // Whisper's pass encodes a 30-s context whatever the utterance's length: a 4-s utterance's
+        // pass took 2.5 s, so a 1-s one is not predicted at 0.6 s (per second) but at 2.5 s.
+        var sch = LiveSchedule(configuration: config, enabled: true)
+        sch.tick(now: s(20))
+        sch.decoded(.finalPass, audioSamples: s(4), compute: 2.5)
+        XCTAssertEqual(sch.finalPassFloor ?? 0, 2.5, accuracy: 1e-9)
+        XCTAssertEqual(sch.finalPlan(utteranceFrom: s(19), windowFrom: s(19), end: s(20)), .none)
+        // Before any pass: a few window decodes' worth (0.8 s × 3 = 2.4 s > 1.2 s).
+        var fresh = LiveSchedule(configuration: config, enabled: true)
+        fresh.tick(now: s(20))
+        fresh.decoded(.window, audioSamples: s(6), compute: 0.8)
+        XCTAssertEqual(fresh.finalPlan(utteranceFrom: s(18), windowFrom: s(18), end: s(20)), .none)
+        var fast = LiveSchedule(configuration: config, enabled: true)
+        fast.tick(now: s(20))
+        fast.decoded(.window, audioSamples: s(6), compute: 0.1)
+        XCTAssertEqual(fast.finalPlan(utteranceFrom: s(18), windowFrom: s(18), end: s(20)), .full, "0.3 s fits")
     }
 
     func testLagAndTheWarning() {

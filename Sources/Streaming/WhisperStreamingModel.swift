@@ -53,14 +53,9 @@ public final class WhisperStreamingModel: StreamingModel {
         finalOptions.task = options.task
         finalOptions.hotwords = options.hotwords
         finalOptions.initialPrompt = options.initialPrompt
-        // One sample per fallback temperature (not best of 5): the pass's work stays bounded by
-        // the temperatures × the token budget, and the live schedule can predict it.
-        finalOptions.bestOf = 1
         utterance = WhisperUtteranceDecoder(transcriber: pipeline.transcriber, options: finalOptions)
         language = code ?? "auto"
         self.trace = DecodeTrace(enabled: trace)
-        let pass = utterance
-        self.trace.detail = { pass.lastPassDetail }
         script = try ChineseScript(settings.script)
     }
 
@@ -123,32 +118,18 @@ final class DecodeTrace {
     private(set) var decodes = 0
     private(set) var computeSeconds = 0.0
 
-    /// Extra figures of the last decode for the trace line (the final pass: windows, temperatures).
-    var detail: () -> String? = { nil }
-
     init(enabled: Bool) { self.enabled = enabled }
 
-    static func processCPUSeconds() -> Double {
-        var ts = timespec()
-        guard clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) == 0 else { return 0 }
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
-
     func timed(_ what: String, samples: ArraySlice<Float>, startTime: Double, _ body: () throws -> Hypothesis) throws -> Hypothesis {
-        let began = MonotonicClock.now(), cpuBegan = Self.processCPUSeconds()
+        let began = MonotonicClock.now()
         let h = try body()
         let took = MonotonicClock.now() - began
         decodes += 1
         computeSeconds += took
         if enabled {
-            // CPU seconds of the whole process (every engine thread): unlike the wall time, it
-            // does not grow when other work shares the machine.
-            let cpu = Self.processCPUSeconds() - cpuBegan
             let span = Double(samples.count) / Double(AudioRate.model)
-            let line = "\(what) " + String(format: "%d: %.2f s window at %.2f took %.3f s (cpu %.3f s)",
-                                            decodes, span, startTime, took, cpu)
-                + (what == "final pass" ? detail().map { " " + $0 } ?? "" : "")
-                + String(format: "; lp %.2f nsp %.2f cr %.2f: ", h.avgLogProb, h.noSpeechProb, h.compressionRatio)
+            let line = "\(what) " + String(format: "%d: %.2f s window at %.2f took %.3f s; lp %.2f nsp %.2f cr %.2f: ",
+                              decodes, span, startTime, took, h.avgLogProb, h.noSpeechProb, h.compressionRatio)
                 + Self.describe(h) + "\n"
             FileHandle.standardError.write(Data(line.utf8))
         }

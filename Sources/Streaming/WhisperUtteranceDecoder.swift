@@ -1,40 +1,55 @@
 import Models
 
-/// The final pass: one whole utterance decoded once more with the offline settings' audio context
-/// (30 s, the window zero-padded), temperature fallback and the previous finals as prompt, so a
-/// final caption reads like the offline transcript. The sliding-window decoder's reduced context
-/// is cheaper but less accurate on the first words and on number formatting ("one two three" vs
-/// "1. 2, 3.").
-///
-/// Unlike the offline transcriber, the pass decodes exactly one window: an utterance is shorter
-/// than 30 s (`max_utterance_s`), and the offline seek loop, which decodes again from the last
-/// timestamp when the text ends before the audio does, spent a whole 30-s encoder pass (and more
-/// decodes) on the utterance's trailing silence, where a decoder prompted with the earlier finals
-/// repeated them ("… sleeping. 1 2 3 The two are …"). Timestamps past the audio are suppressed and
-/// the generated tokens are bounded (`WhisperWindowDecoder.tokenBudget`), so the pass costs one
-/// encoder run and one bounded decode per temperature tried.
+/// The final pass: one whole utterance decoded exactly as the offline transcriber decodes a file
+/// (30-s audio context, temperature fallback, the previous finals as prompt), so a final caption
+/// reads like the offline transcript. The sliding-window decoder's reduced context is cheaper but
+/// less accurate on the first words and on number formatting ("one two three" vs "1. 2, 3.").
 /// Word times: decoded from the alignment heads (word timestamps as faster-whisper computes them).
 public final class WhisperUtteranceDecoder {
     public let transcriber: Transcriber<WhisperModel>
-    /// Offline decoding options (beam, temperatures, thresholds); the prompt of each call follows
-    /// `initialPrompt`.
+    /// Offline decoding options (beam, temperatures, thresholds); `initialPrompt` is replaced by
+    /// the prompt of each call.
     public let options: DecodingOptions
-    private let window: WhisperWindowDecoder
-
-    /// The last pass's temperature (for the decode trace).
-    public private(set) var lastPassDetail: String?
 
     public init(transcriber: Transcriber<WhisperModel>, options: DecodingOptions) {
         self.transcriber = transcriber
         self.options = options
-        // A 30-s context for any utterance up to 28 s (the window decoder pads to minimumSeconds).
-        window = WhisperWindowDecoder(transcriber: transcriber, options: options, paddingSeconds: 2,
-                                      minimumSeconds: Double(WhisperWindowDecoder.maxFrames) / 100)
     }
 
     public func decode(samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
-        let h = try window.decode(samples: samples, startTime: startTime, prompt: prompt)
-        lastPassDetail = "one window, temperature \(window.lastTemperature.map { String($0) } ?? "-")"
-        return h
+        guard !samples.isEmpty else {
+            return Hypothesis(words: [], avgLogProb: 0, noSpeechProb: 1, compressionRatio: 0, language: options.language)
+        }
+        var o = options
+        // The configured prompt (model.prompt) first, then the earlier finals.
+        let trimmed = ((options.initialPrompt ?? "") + " " + prompt).split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        o.initialPrompt = trimmed.isEmpty || !transcriber.tokenizer.canEncode ? nil : trimmed
+        // segments: (S) with times relative to the utterance's first sample
+        let decoded = !transcriber.model.alignmentHeads.isEmpty
+        o.wordTimestamps = decoded
+        let t = try transcriber.transcribe(samples: Array(samples), options: o)
+        var words: [Word] = []
+        for s in t.segments {
+            var segmentWords: [Word]
+            if let timed = s.words {
+                segmentWords = timed.compactMap { w in
+                    let text = w.word.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+                    return text.isEmpty ? nil : Word(text: text, start: startTime + w.start, end: startTime + max(w.start, w.end),
+                                                     probability: w.probability, timing: .decoded)
+                }
+            } else {
+                segmentWords = Hypothesis.spread(CaptionText.words(s.text), from: startTime + s.start, to: startTime + s.end)
+            }
+            if !segmentWords.isEmpty { segmentWords[segmentWords.count - 1].endsSegment = true }
+            words += segmentWords
+        }
+        let n = Double(max(1, t.segments.count))
+        // Guard figures over the segments: mean log-probability, the first window's no-speech
+        // probability, the worst compression ratio.
+        let avg = t.segments.isEmpty ? 0 : t.segments.map(\.avgLogProb).reduce(0, +) / n
+        let noSpeech = t.segments.first?.noSpeechProb ?? 1
+        let ratio = t.segments.map(\.compressionRatio).max() ?? 0
+        return Hypothesis(words: words, avgLogProb: avg, noSpeechProb: noSpeech, compressionRatio: ratio,
+                          language: options.language ?? t.language, timing: decoded ? .decoded : .segmentSpread)
     }
 }

@@ -22,8 +22,6 @@ public final class WhisperWindowDecoder {
     public let minimumSeconds: Double
     /// Longest window the encoder takes: 3000 frames (30 s).
     public static let maxFrames = 3000
-    /// Temperature of the last decode's kept attempt (the trace reads it).
-    public private(set) var lastTemperature: Float?
 
     /// - Parameter options: typically greedy at temperature 0 only (a retry at higher temperature
     ///   costs a whole decode and its sampled text flickers; the streaming guards drop bad windows).
@@ -68,7 +66,6 @@ public final class WhisperWindowDecoder {
                 mel: features, frames: frames, contentFrames: tail.count / 160, options: windowOptions, prompt: promptTokens,
                 cut: { Self.cutRepetition($0, isText: { $0 < special.endOfText }) })
             let result = timed.decoding
-            lastTemperature = result.temperature
             let ratio = (try? CompressionRatio.of(result.text.trimmingCharacters(in: .whitespacesAndNewlines))) ?? result.compressionRatio
             let words = DecodedWords.words(timed.words, tokens: result.tokens, timestampBegin: special.timestampBegin,
                                            endOfText: special.endOfText, offset: offset, duration: duration)
@@ -76,7 +73,6 @@ public final class WhisperWindowDecoder {
                               compressionRatio: ratio, language: options.language, timing: .decoded)
         }
         let result = try transcriber.decodeWindow(mel: features, frames: frames, options: windowOptions, prompt: promptTokens)
-        lastTemperature = result.temperature
         let tokens = Self.cutRepetition(result.tokens, isText: { $0 < special.endOfText })
         var ratio = result.compressionRatio
         if tokens.count < result.tokens.count {

@@ -1,6 +1,7 @@
 import Foundation
 import TOMLKit
 import CaptionCore
+import IPC
 import Streaming
 
 /// Reads captiond.toml: every key is checked for type and range, and an unknown key or section

@@ -2,7 +2,8 @@
 /// on an assertion in `parse_key` for a table header that starts with a non-key character
 /// (`[é]`, `[\x01`, `[` + line break, `[.audio]`, `[[[audio]`; found by `make fuzz`). Such a
 /// header is invalid TOML anyway. Both readers of captiond.toml use it: the daemon's
-/// ConfigLoader and captionctl (which reads the socket paths from it).
+/// ConfigLoader and captionctl, which reads the socket paths from it; it lives with the socket
+/// code both of them import (CaptionCore keeps types and rings only).
 public enum TOMLHeaderCheck {
     /// The 1-based (line, column) of the first table header whose name cannot start a key, or nil.
     public static func firstBadHeader(_ text: String) -> (line: Int, column: Int)? {

@@ -202,8 +202,11 @@ public struct CaptionPolicy {
             return []
         }
 
-        let inWindow = (pastWords + committed).filter { at($0.end) > windowStart }
-        let fresh = LocalAgreement.newWords(in: h, after: inWindow)
+        let context = pastWords + committed
+        let inWindow = context.filter { at($0.end) > windowStart }
+        // New words never start by saying the committed text's last phrase again (the prompt).
+        let fresh = LocalAgreement.droppingRepeat(of: Array(context.suffix(8)),
+                                                  from: LocalAgreement.newWords(in: h, after: inWindow))
         // Short windows agree on wrong first words: commit only once the window is long enough.
         let longEnough = windowEnd - utteranceStart >= samples(configuration.commitAfterSeconds)
         var agreed = longEnough ? LocalAgreement.commonPrefixLength(tentative, fresh) : 0

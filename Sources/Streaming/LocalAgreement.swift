@@ -27,7 +27,29 @@ public enum LocalAgreement {
             out[i].text = full[j].text
             out[i].endsSegment = full[j].endsSegment
         }
-        return out + full[end...]
+        return out + droppingRepeat(of: out, from: Array(full[end...]))
+    }
+
+    /// How many leading words of `words` say the last words of `before` again (compared by
+    /// `CaptionText.key`): the longest such run of at least `minimum` and at most `longest` words,
+    /// or 0. Prompted with the committed text, Whisper fills a window that holds little speech
+    /// with the prompt's last phrase ("… busy sleeping. When he's not busy sleeping."), as
+    /// whisper_streaming also found (it removes such n-grams of up to 5 words). A single repeated
+    /// word is left alone, and so are two: people do say "I think, I think".
+    public static func repeatedLeadingWords(of words: [Word], after before: [Word], minimum: Int = 3, longest: Int = 8) -> Int {
+        let n = min(longest, words.count, before.count)
+        guard n >= minimum else { return 0 }
+        let keys = words.prefix(n).map { CaptionText.key($0.text) }
+        let tail = before.suffix(n).map { CaptionText.key($0.text) }
+        for k in stride(from: n, through: minimum, by: -1) where keys[0..<k].elementsEqual(tail[(n - k)...]) {
+            return k
+        }
+        return 0
+    }
+
+    /// `words` without a leading run that repeats the end of `before` (`repeatedLeadingWords`).
+    public static func droppingRepeat(of before: [Word], from words: [Word]) -> [Word] {
+        Array(words.dropFirst(repeatedLeadingWords(of: words, after: before)))
     }
 
     /// Semi-global word alignment of all of `a` with a prefix of `b` (minimum edits, ties to the

@@ -32,7 +32,7 @@ enum ShortPassJoin {
         let before = committed.filter { $0.end <= from + 1e-6 }
         let inside = committed.filter { $0.end > from + 1e-6 }
         let full = pass.words
-        guard !inside.isEmpty else { return before + full }
+        guard !inside.isEmpty else { return before + LocalAgreement.droppingRepeat(of: before, from: full) }
         let keyA = inside.map { CaptionText.key($0.text) }, keyB = full.map { CaptionText.key($0.text) }
         let (pairs, aligned) = LocalAgreement.alignment(inside, full)
         var end = aligned
@@ -51,6 +51,6 @@ enum ShortPassJoin {
                 break
             }
         }
-        return before + out + full[end...]
+        return before + out + LocalAgreement.droppingRepeat(of: before + out, from: Array(full[end...]))
     }
 }

@@ -55,12 +55,13 @@ public struct Resampler: SampleRateConverter, Sendable {
         guard tableFloats <= Self.maxTableFloats else {
             throw FeaturesError.unsupportedRateRatio(input: inputRate, output: outputRate, tableFloats: tableFloats)
         }
+        let key = FilterKey(up: up, halfWidth: halfWidth, cutoff: cutoff)
         if inputRate == outputRate {
             table = []
-        } else if tableFloats <= Self.eagerTableFloats {
-            table = Self.filterTable(up: up, halfWidth: halfWidth, cutoff: cutoff)
-        } else if let cached = FilterCache.shared.get(FilterKey(up: up, halfWidth: halfWidth, cutoff: cutoff)) {
+        } else if let cached = FilterCache.shared.get(key) {
             table = cached
+        } else if tableFloats <= Self.eagerTableFloats {
+            table = Self.builtTable(key)
         } else {
             table = []
             rowOf = [Int32](repeating: -1, count: up)
@@ -80,10 +81,14 @@ public struct Resampler: SampleRateConverter, Sendable {
     /// to build, and every file, stream or chunked decoder of that rate used to build its own.
     static func filterTable(up: Int, halfWidth: Int, cutoff: Double) -> [Float] {
         let key = FilterKey(up: up, halfWidth: halfWidth, cutoff: cutoff)
-        if let cached = FilterCache.shared.get(key) { return cached }
+        return FilterCache.shared.get(key) ?? builtTable(key)
+    }
+
+    /// The whole table for `key`, built now and put in the cache.
+    private static func builtTable(_ key: FilterKey) -> [Float] {
         var table: [Float] = []
-        table.reserveCapacity(up * 2 * halfWidth)
-        for p in 0..<up { appendRow(phase: p, up: up, halfWidth: halfWidth, cutoff: cutoff, to: &table) }
+        table.reserveCapacity(key.up * 2 * key.halfWidth)
+        for p in 0..<key.up { appendRow(phase: p, up: key.up, halfWidth: key.halfWidth, cutoff: key.cutoff, to: &table) }
         FilterCache.shared.put(key, table)
         return table
     }

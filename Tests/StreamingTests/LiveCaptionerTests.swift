@@ -89,14 +89,7 @@ final class LiveCaptionerTests: XCTestCase {
     func audio(_ seconds: Double) -> [Float] { scriptedToneAudio(script, from: t0, seconds: seconds) }
 
     func stream(_ recognizer: LiveCaptioner, _ samples: [Float], chunk: Int) throws -> [StreamingEvent] {
-        var events: [StreamingEvent] = []
-        var i = 0
-        while i < samples.count {
-            let j = min(samples.count, i + chunk)
-            events += try recognizer.accept(samples[i..<j], startTime: t0 + Double(i) / 16_000)
-            i = j
-        }
-        return events
+        try recognizer.streamed(samples, from: t0, chunk: chunk)
     }
 
     func testTwoPhrasesGivePartialsThenTwoFinals() throws {

@@ -14,14 +14,7 @@ final class PartialWordTimesTests: XCTestCase {
     func partials(timing: TimingSource) throws -> [CaptionPartial] {
         let samples = scriptedToneAudio(script, from: t0, seconds: 4.5)
         let captioner = try LiveCaptioner(model: ScriptedModel(ScriptedDecoder(script), timing: timing))
-        var events: [CaptionEvent] = []
-        var i = 0
-        while i < samples.count {
-            let j = min(samples.count, i + 1_600)
-            events += try captioner.accept(audio: AudioChunk(samples: Array(samples[i..<j]), startTime: t0 + Double(i) / 16_000,
-                                                              sampleRate: 16_000, firstSampleIndex: UInt64(i)))
-            i = j
-        }
+        let events = try captioner.streamedChunks(samples, from: t0)
         return events.compactMap { e -> CaptionPartial? in if case .partial(let p) = e { return p } else { return nil } }
     }
 

@@ -64,14 +64,7 @@ final class RealSpeechReplayTests: XCTestCase {
         let decoder = ReplayDecoder(JFKWindowRecording.windows)
         // Recorded with plain LocalAgreement-2 (the windows asked for depend on when words commit).
         let r = try LiveCaptioner(model: decoder, configuration: JFKWindowRecording.configuration)
-        var events: [StreamingEvent] = []
-        var i = 0
-        while i < samples.count {
-            let j = min(samples.count, i + 1_600)
-            events += try r.accept(samples[i..<j], startTime: Double(i) / 16_000)
-            i = j
-        }
-        events += try r.finish()
+        let events = try r.streamed(samples, from: 0) + r.finish()
         XCTAssertNil(decoder.mismatch, "the recognizer asked for other windows than recorded")
         XCTAssertEqual(decoder.next, JFKWindowRecording.windows.count, "every recorded window was used")
 

@@ -1,3 +1,4 @@
+import CaptionCore
 import Streaming
 
 /// A confident hypothesis from text with word times spread over [start, end].
@@ -56,5 +57,34 @@ extension StreamingConfiguration {
         c.partialTentativeWords = 100  // the most the key allows: every tentative word of these short hypotheses
         c.commitLogProb = -100  // the lowest the key allows: no hypothesis is unsure
         return c
+    }
+}
+
+extension LiveCaptioner {
+    /// `samples` (16 kHz, the first at capture time `t0`) fed in chunks of `chunk` samples, as the
+    /// daemon's capture delivers them: every event the captioner returned.
+    func streamed(_ samples: [Float], from t0: Double, chunk: Int = 1_600) throws -> [StreamingEvent] {
+        var events: [StreamingEvent] = []
+        var i = 0
+        while i < samples.count {
+            let j = min(samples.count, i + chunk)
+            events += try accept(samples[i..<j], startTime: t0 + Double(i) / 16_000)
+            i = j
+        }
+        return events
+    }
+
+    /// The same through `accept(audio:)`: chunks on the sample clock (`firstSampleIndex` counts
+    /// from the first sample), caption events as the server publishes them.
+    func streamedChunks(_ samples: [Float], from t0: Double, chunk: Int = 1_600) throws -> [CaptionEvent] {
+        var events: [CaptionEvent] = []
+        var i = 0
+        while i < samples.count {
+            let j = min(samples.count, i + chunk)
+            events += try accept(audio: AudioChunk(samples: Array(samples[i..<j]), startTime: t0 + Double(i) / 16_000,
+                                                   sampleRate: 16_000, firstSampleIndex: UInt64(i)))
+            i = j
+        }
+        return events
     }
 }

@@ -47,14 +47,7 @@ final class TrailingSilenceTests: XCTestCase {
                                    invented: ["1", "2", "3", "The", "two", "are"])
         let r = try LiveCaptioner(model: model)
         let samples = scriptedToneAudio(script, from: t0, seconds: 8)
-        var events: [StreamingEvent] = []
-        var i = 0
-        while i < samples.count {
-            let j = min(samples.count, i + 1_600)
-            events += try r.accept(samples[i..<j], startTime: t0 + Double(i) / 16_000)
-            i = j
-        }
-        events += try r.finish()
+        let events = try r.streamed(samples, from: t0) + r.finish()
         let finals = events.filter { $0.kind == .final }
         XCTAssertGreaterThan(model.inventedPasses, 0, "the pass decoded silence after the speech")
         XCTAssertEqual(finals.map(\.text), ["she does not mind.", "one two three."])

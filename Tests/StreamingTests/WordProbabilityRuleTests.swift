@@ -117,13 +117,7 @@ final class WordProbabilityRuleTests: XCTestCase {
         c.maxUtteranceSeconds = 1.0
         let whole = ScriptedDecoder(script.map { ($0.0.uppercased(), $0.1, $0.2) })
         let r = try LiveCaptioner(model: ScriptedModel(ScriptedDecoder(script), final: whole), configuration: c)
-        var events: [StreamingEvent] = []
-        var i = 0
-        while i < samples.count {
-            let j = min(samples.count, i + 1_600)
-            events += try r.accept(samples[i..<j], startTime: t0 + Double(i) / 16_000)
-            i = j
-        }
+        let events = try r.streamed(samples, from: t0)
         let finals = events.filter { $0.kind == .final }
         XCTAssertGreaterThanOrEqual(finals.count, 2, "the 1.6-s phrase is cut at 1 s")
         XCTAssertEqual(whole.calls.count, finals.count, "every final, forced or not, had its final pass")

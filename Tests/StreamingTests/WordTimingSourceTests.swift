@@ -49,15 +49,7 @@ final class WordTimingSourceTests: XCTestCase {
         let samples = scriptedToneAudio(script, from: t0, seconds: 4.5)
         for timing in [TimingSource.decoded, .segmentSpread] {
             let captioner = try LiveCaptioner(model: ScriptedModel(ScriptedDecoder(script), timing: timing))
-            var events: [CaptionEvent] = []
-            var i = 0
-            while i < samples.count {
-                let j = min(samples.count, i + 1_600)
-                events += try captioner.accept(audio: AudioChunk(samples: Array(samples[i..<j]), startTime: t0 + Double(i) / 16_000,
-                                                                  sampleRate: 16_000, firstSampleIndex: UInt64(i)))
-                i = j
-            }
-            events += try captioner.finishUtterance()
+            let events = try captioner.streamedChunks(samples, from: t0) + captioner.finishUtterance()
             let finals = events.compactMap { e -> CaptionFinal? in if case .final(let f) = e { return f } else { return nil } }
             XCTAssertEqual(finals.map(\.text), ["ask not what your"], "\(timing)")
             XCTAssertEqual(finals.first?.timing, timing.rawValue)

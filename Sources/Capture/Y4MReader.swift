@@ -28,6 +28,9 @@ public final class Y4MReader {
 
     public var framesPerSecond: Double { Double(rateNumerator) / Double(rateDenominator) }
 
+    /// Bytes the reader holds for frame data (what a header alone must not inflate; tests).
+    var frameBufferCapacity: Int { frameBuffer.capacity }
+
     public init(stream: ByteStream) throws {
         self.stream = stream
         let source = stream.name

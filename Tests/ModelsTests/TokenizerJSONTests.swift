@@ -68,7 +68,7 @@ final class TokenizerJSONTests: XCTestCase {
         let vocab = #"{"model": {"vocab": {"a": 4000000}}}"#
         XCTAssertThrowsError(try TokenizerJSON.parse(Array(vocab.utf8), path: "t.json")) { error in
             let text = "\(error)"
-            XCTAssertTrue(text.contains("t.json") && text.contains("vocabulary id 4000000"), text)
+            XCTAssertTrue(text.contains("t.json") && text.contains("id 4000000 of 'a'"), text)
             XCTAssertTrue(text.contains("at byte"), text)
         }
         let added = #"{"model": {"vocab": {"a": 0}}, "added_tokens": [{"id": 3999999, "content": "x"}]}"#

@@ -100,6 +100,21 @@ final class TFLiteModelTests: XCTestCase {
         XCTAssertLessThan(max(peak, ResidentMemory.bytes()) - before, 32 << 20, "resident memory grew while planning")
     }
 
+    /// The budget leaves room for the real face models: their activation total is far below it.
+    func testRealFaceModelsFitTheActivationBudget() throws {
+        var checked = 0
+        for name in ["face_detection_short_range.tflite", "face_landmark.tflite"] {
+            guard let path = try? VisionFixtures.modelPath(name) else { continue }
+            let model = try TFLiteModel(contentsOf: path)
+            let total = TFLiteGraph.activationFloats(model)
+            print("\(name): \(total) activation floats (budget \(TFLiteGraph.maxActivationFloats))")
+            XCTAssertLessThan(total * 8, TFLiteGraph.maxActivationFloats, path)
+            XCTAssertNoThrow(try TFLiteGraph(model: model), path)
+            checked += 1
+        }
+        if checked == 0 { throw RequiredFixtures.missing("no face model installed: run scripts/fetch-models faces") }
+    }
+
     func testUnknownOperatorAndMismatchedShapesAreReported() throws {
         let path = try VisionFixtures.meshPath
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))

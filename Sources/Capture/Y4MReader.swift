@@ -23,10 +23,19 @@ public final class Y4MReader {
     public let rateDenominator: Int
     public let chroma: Chroma
     private let stream: ByteStream
-    private var frameBuffer: [UInt8]
+    /// The luma of the frame being read. It grows only as a frame's bytes actually arrive (from
+    /// `firstPiece`, doubling, up to width × height), so a header declaring a 16384×16384 picture
+    /// costs nothing until such a frame is really there (it used to be allocated from the header).
+    private var frameBuffer: [UInt8] = []
+    /// Chroma is read through this and dropped (at most `firstPiece` bytes).
+    private var skipBuffer: [UInt8] = []
+    static let firstPiece = 1 << 16
     public private(set) var framesRead = 0
 
     public var framesPerSecond: Double { Double(rateNumerator) / Double(rateDenominator) }
+
+    /// Bytes the reader holds for frame data (what a header alone must not inflate; tests).
+    var frameBufferCapacity: Int { frameBuffer.capacity + skipBuffer.capacity }
 
     public init(stream: ByteStream) throws {
         self.stream = stream
@@ -74,7 +83,6 @@ public final class Y4MReader {
         rateNumerator = num
         rateDenominator = den
         self.chroma = chroma
-        frameBuffer = [UInt8](repeating: 0, count: chroma.frameBytes(width: width, height: height))
     }
 
     static func parseChroma(_ value: String, source: String) throws -> Chroma {
@@ -96,11 +104,51 @@ public final class Y4MReader {
         guard text == "FRAME" || text.hasPrefix("FRAME ") else {
             throw CaptureError.invalidInput(source: source, reason: "frame \(framesRead): expected 'FRAME' at byte \(stream.offset - marker.count - 1), found '\(text.prefix(16))'")
         }
-        let got = try frameBuffer.withUnsafeMutableBytes { try stream.read(into: $0) }
-        guard got == frameBuffer.count else {
-            throw CaptureError.invalidInput(source: source, reason: "frame \(framesRead) is truncated: \(got) of \(frameBuffer.count) bytes (\(width)×\(height) C\(chroma.rawValue))")
+        let start = stream.offset
+        let lumaBytes = width * height
+        let frameBytes = chroma.frameBytes(width: width, height: height)
+        var got = try readLuma(lumaBytes)
+        if got == lumaBytes { got += try skip(frameBytes - lumaBytes) }
+        guard got == frameBytes else {
+            throw CaptureError.invalidInput(source: source, reason: "frame \(framesRead) is truncated: \(got) of \(frameBytes) bytes (\(width)×\(height) C\(chroma.rawValue)) at byte \(start): the stream ends inside it, or the header's W/H/C do not match its frames; re-create it whole, e.g. ffmpeg -i IN -pix_fmt yuv420p -f yuv4mpegpipe OUT.y4m")
         }
         framesRead += 1
-        return Array(frameBuffer[0..<(width * height)])
+        return Array(frameBuffer[0..<lumaBytes])
+    }
+
+    /// Reads up to `count` luma bytes into `frameBuffer`, growing it only once the bytes it already
+    /// has room for have arrived; returns how many arrived.
+    private func readLuma(_ count: Int) throws -> Int {
+        var got = 0
+        while got < count {
+            if got == frameBuffer.count {
+                let size = min(count, max(Self.firstPiece, 2 * frameBuffer.count))
+                frameBuffer.reserveCapacity(size)
+                frameBuffer.append(contentsOf: repeatElement(0, count: size - frameBuffer.count))
+            }
+            let want = min(count, frameBuffer.count) - got
+            let n = try frameBuffer.withUnsafeMutableBytes { raw in
+                try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[got..<(got + want)]))
+            }
+            got += n
+            if n < want { break }
+        }
+        return got
+    }
+
+    /// Reads and drops `count` bytes; returns how many arrived.
+    private func skip(_ count: Int) throws -> Int {
+        guard count > 0 else { return 0 }
+        if skipBuffer.isEmpty { skipBuffer = [UInt8](repeating: 0, count: min(count, Self.firstPiece)) }
+        var done = 0
+        while done < count {
+            let want = min(count - done, skipBuffer.count)
+            let n = try skipBuffer.withUnsafeMutableBytes { raw in
+                try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<want]))
+            }
+            done += n
+            if n < want { break }
+        }
+        return done
     }
 }

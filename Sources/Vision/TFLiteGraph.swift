@@ -55,6 +55,12 @@ public final class TFLiteGraph {
         guard model.inputs.count == 1 else {
             throw VisionError.wrongFormat(path: model.path, reason: "expected 1 graph input, found \(model.inputs.count)")
         }
+        // The shapes are declared, not backed by bytes of the file: a few hundred bytes can chain
+        // tensors of 16 M floats each. Their total is bounded before any buffer exists.
+        let activations = TFLiteGraph.activationFloats(model)
+        guard activations <= TFLiteGraph.maxActivationFloats else {
+            throw VisionError.wrongFormat(path: model.path, reason: TFLiteGraph.overBudget(activations, "its input and operator outputs"))
+        }
         self.model = model
         self.kernels = kernels
         let tensors = model.tensors
@@ -64,6 +70,26 @@ public final class TFLiteGraph {
         inputShape = tensors[model.inputs[0]].shape
         outputShapes = model.outputs.map { tensors[$0].shape }
         try plan()
+    }
+
+    /// Most floats the planned buffers of one graph may hold (its input, every operator output
+    /// and the convolution scratch): 2^25 (128 MB). Each tensor is bounded on its own
+    /// (`TFLiteModel.maxElements`); the face models need a small fraction of this.
+    public static let maxActivationFloats = 1 << 25
+
+    /// Floats of the tensors `plan` allocates from their declared shapes: the graph input and every
+    /// operator output, each counted once.
+    public static func activationFloats(_ model: TFLiteModel) -> Int {
+        var seen = Set<Int>()
+        var total = 0
+        for i in model.inputs + model.operators.flatMap(\.outputs) where i >= 0 && i < model.tensors.count {
+            if seen.insert(i).inserted { total += model.tensors[i].count }
+        }
+        return total
+    }
+
+    static func overBudget(_ floats: Int, _ what: String) -> String {
+        "the graph needs \(floats) floats (\(floats >> 18) MB) for \(what), more than the \(maxActivationFloats) a face model may use: the file is damaged or not one of the face models; fetch them again with scripts/fetch-models faces"
     }
 
     deinit {
@@ -265,6 +291,10 @@ public final class TFLiteGraph {
         }
         for out in model.outputs where !known.contains(out) {
             throw VisionError.wrongFormat(path: model.path, reason: "graph output '\(t[out].name)' is computed by no operator")
+        }
+        let planned = Self.activationFloats(model) + columnsCount
+        guard planned <= Self.maxActivationFloats else {
+            throw VisionError.wrongFormat(path: model.path, reason: Self.overBudget(planned, "its tensors and the convolution scratch"))
         }
         fuseAddPrelu()
         planGrey()

@@ -83,6 +83,42 @@ final class Y4MReaderTests: XCTestCase {
         XCTAssertNil(try empty.nextLuma())
     }
 
+    /// Issue 9 (parse9): the reader sized its frame buffer from the header alone, so a 43-byte
+    /// header declaring 16384×16384 4:4:4 allocated (and zeroed) an 805 MB buffer before a single
+    /// frame byte was read. What it holds now grows only with the bytes that really arrive.
+    func testHugeHeaderAllocatesOnlyWhatItsFramesHold() throws {
+        let header = "YUV4MPEG2 W16384 H16384 F25:1 Ip A1:1 C444\n"
+        let residentBefore = ResidentMemory.bytes()
+        let r = try reader(header, payload: Array("FRAME\n".utf8) + [UInt8](repeating: 9, count: 1000))
+        XCTAssertEqual(r.width * r.height * 3, 805_306_368, "the frame the header declares")
+        XCTAssertLessThanOrEqual(r.frameBufferCapacity, 1 << 20, "buffer before any frame")
+        XCTAssertThrowsError(try r.nextLuma()) { e in
+            let text = "\(e)"
+            XCTAssertTrue(text.contains("frame 0 is truncated: 1000 of 805306368 bytes"), text)
+            XCTAssertTrue(text.contains("at byte 49"), text)    // where its data starts
+            XCTAssertTrue(text.contains("ffmpeg"), text)        // how to fix
+        }
+        XCTAssertLessThanOrEqual(r.frameBufferCapacity, 1 << 20, "buffer after a 1000-byte frame")
+        let grown = ResidentMemory.bytes() - residentBefore
+        XCTAssertLessThan(grown, 32 << 20, "resident memory grew by \(grown) bytes for a 1,049-byte file")
+        withExtendedLifetime(r) {}
+    }
+
+    /// The buffer still reaches a whole frame when the bytes are there: a 1200×900 4:2:0 frame
+    /// (1.08 MB of luma, read in growing pieces) twice, exactly.
+    func testLargeFramesReadExactlyAcrossGrowingReads() throws {
+        let (w, h) = (1200, 900)
+        let luma1 = (0..<(w * h)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 / w) }
+        let luma2 = luma1.map { 255 - $0 }
+        let chroma = [UInt8](repeating: 128, count: 2 * (w / 2) * (h / 2))
+        let frame = { (l: [UInt8]) in Array("FRAME\n".utf8) + l + chroma }
+        let r = try reader("YUV4MPEG2 W\(w) H\(h) F30:1 C420jpeg\n", payload: frame(luma1) + frame(luma2))
+        XCTAssertEqual(try r.nextLuma(), luma1)
+        XCTAssertEqual(try r.nextLuma(), luma2)
+        XCTAssertNil(try r.nextLuma())
+        XCTAssertEqual(r.framesRead, 2)
+    }
+
     func testReadsFromAFIFO() throws {
         let path = NSTemporaryDirectory() + "captiond-y4m-fifo-\(getpid())"
         unlink(path)

@@ -59,4 +59,27 @@ final class TokenizerJSONTests: XCTestCase {
             XCTAssertThrowsError(try TokenizerJSON.parse(Array(bad.utf8), path: "t.json"), bad)
         }
     }
+
+    /// Issue 9 (parse9): a vocabulary or added-token id sizes the id → token table, and any id up
+    /// to `maximumId` (4,194,304) was accepted, so a 38-byte file made a 4-M-entry table (64 MB of
+    /// String?, zeroed). Ids are now bounded by what the file can hold as well (a dense table of
+    /// n entries needs several bytes each): refused with the id, the bound and the byte offset.
+    func testIdsFarBeyondWhatTheFileHoldsAreRefused() throws {
+        let vocab = #"{"model": {"vocab": {"a": 4000000}}}"#
+        XCTAssertThrowsError(try TokenizerJSON.parse(Array(vocab.utf8), path: "t.json")) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("t.json") && text.contains("id 4000000 of 'a'"), text)
+            XCTAssertTrue(text.contains("at byte"), text)
+        }
+        let added = #"{"model": {"vocab": {"a": 0}}, "added_tokens": [{"id": 3999999, "content": "x"}]}"#
+        XCTAssertThrowsError(try TokenizerJSON.parse(Array(added.utf8), path: "t.json")) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("t.json") && text.contains("added_tokens[0]") && text.contains("3999999"), text)
+        }
+        // Whisper's own ids stay valid in a small file (cut-down tokenizers, the fuzz seeds).
+        let whisperRange = #"{"model": {"vocab": {"a": 0, "b": 51864}}, "added_tokens": [{"id": 51865, "content": "<|x|>"}]}"#
+        let t = try TokenizerJSON.parse(Array(whisperRange.utf8), path: "t.json")
+        XCTAssertEqual(t.idToToken.count, 51865)
+        XCTAssertEqual(t.added.map(\.id), [51865])
+    }
 }

@@ -77,6 +77,44 @@ final class TFLiteModelTests: XCTestCase {
         }
     }
 
+    /// Issue 9 (parse9): each tensor's shape was bounded (16 M elements) but not the graph's
+    /// total, so this 668-byte model (Tests/Fixtures/fuzz/tflite-huge-activations.tflite: four
+    /// RELUs chained on a 1×2048×2048×4 input, written with Fuzz/make-seeds.py's FlatBuffer writer)
+    /// made TFLiteGraph allocate and zero five 64-MB activation buffers (320 MB) at load. The
+    /// activation total is checked against a budget before any buffer is allocated.
+    func testActivationsBeyondTheGraphBudgetAreRefusedBeforeAllocating() throws {
+        let url = TestPaths.fixtures.appendingPathComponent("fuzz/tflite-huge-activations.tflite")
+        let model = try TFLiteModel(bytes: [UInt8](try Data(contentsOf: url)), path: url.path)
+        XCTAssertEqual(model.operators.count, 4)
+        let before = ResidentMemory.bytes()
+        var peak = before
+        XCTAssertThrowsError(try { () throws -> TFLiteGraph in
+            let graph = try TFLiteGraph(model: model)
+            peak = ResidentMemory.bytes()
+            return graph
+        }()) { error in
+            let text = "\(error)"
+            // 5 tensors × 16,777,216 floats
+            XCTAssertTrue(text.contains(url.path) && text.contains("83886080 floats"), text)
+        }
+        XCTAssertLessThan(max(peak, ResidentMemory.bytes()) - before, 32 << 20, "resident memory grew while planning")
+    }
+
+    /// The budget leaves room for the real face models: their activation total is far below it.
+    func testRealFaceModelsFitTheActivationBudget() throws {
+        var checked = 0
+        for name in ["face_detection_short_range.tflite", "face_landmark.tflite"] {
+            guard let path = try? VisionFixtures.modelPath(name) else { continue }
+            let model = try TFLiteModel(contentsOf: path)
+            let total = TFLiteGraph.activationFloats(model)
+            print("\(name): \(total) activation floats (budget \(TFLiteGraph.maxActivationFloats))")
+            XCTAssertLessThan(total * 8, TFLiteGraph.maxActivationFloats, path)
+            XCTAssertNoThrow(try TFLiteGraph(model: model), path)
+            checked += 1
+        }
+        if checked == 0 { throw RequiredFixtures.missing("no face model installed: run scripts/fetch-models faces") }
+    }
+
     func testUnknownOperatorAndMismatchedShapesAreReported() throws {
         let path = try VisionFixtures.meshPath
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))

@@ -17,9 +17,19 @@ struct TokenizerJSON {
     /// Ids above this are refused (Whisper has 51865; a corrupt file must not allocate gigabytes).
     static let maximumId = 1 << 22
 
+    /// The largest id a file of `byteCount` bytes may use: ids size the id → token table (16 B an
+    /// entry), so beyond Whisper's range (below 2^17) they are bounded by what the file can hold
+    /// too (a dense vocabulary takes well over 4 bytes an entry): a 38-byte file claiming id 4 M
+    /// would otherwise make a 64-MB table.
+    static func idLimit(byteCount: Int) -> Int { min(maximumId, max(1 << 17, byteCount / 4)) }
+
     static func parse(_ bytes: [UInt8], path: String) throws -> TokenizerJSON {
         var out = TokenizerJSON()
         var s = JSONScanner(bytes: bytes, path: path)
+        let idLimit = Self.idLimit(byteCount: bytes.count)
+        func beyond(_ id: Int) -> String {
+            "is above \(idLimit), the most a \(bytes.count)-byte file can hold (Whisper's ids end at 51865): the file is damaged; copy tokenizer.json again from the model's distribution"
+        }
         try s.object { key, s in
             switch key {
             case "model":
@@ -30,7 +40,10 @@ struct TokenizerJSON {
                         out.hasVocabulary = true
                         try s.object { token, s in
                             let id = try s.integer()
-                            guard id >= 0, id <= maximumId else { throw s.error("vocabulary id \(id) out of range") }
+                            guard id >= 0 else { throw s.error("vocabulary id \(id) out of range") }
+                            guard id <= idLimit else {
+                                throw ModelsError.tokenizer(path: path, reason: "model.vocab: id \(id) of '\(token.prefix(40))' at byte \(s.offset) \(beyond(id))")
+                            }
                             if id >= out.idToToken.count { out.idToToken += [String?](repeating: nil, count: id + 1 - out.idToToken.count) }
                             out.idToToken[id] = token
                             out.vocabularyCount += 1
@@ -52,8 +65,11 @@ struct TokenizerJSON {
                         default: try s.skipValue()
                         }
                     }
-                    guard let content, let id, id >= 0, id <= maximumId else {
+                    guard let content, let id, id >= 0 else {
                         throw ModelsError.tokenizer(path: path, reason: "added_tokens[\(k)] lacks content or id")
+                    }
+                    guard id <= idLimit else {
+                        throw ModelsError.tokenizer(path: path, reason: "added_tokens[\(k)] ('\(content.prefix(40))') has id \(id), which \(beyond(id)) (at byte \(s.offset))")
                     }
                     out.added.append((content, id))
                 }

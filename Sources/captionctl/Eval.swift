@@ -33,6 +33,7 @@ struct Eval: ParsableCommand {
     typealias Item = EvalManifest.Item
 
     func run() throws {
+        OfflineHeap.keepScratch()
         if CorpusEvaluation.isCorpusManifest(manifest) { return try runCorpus() }
         let items = try Self.readManifest(manifest)
         let pipeline = try whisper.loadPipeline()

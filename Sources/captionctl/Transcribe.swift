@@ -44,6 +44,7 @@ struct Transcribe: ParsableCommand {
         let destinations = try OutputPlan(output: output, files: files, format: format)
         if AVCheckpoint.isAudioVisual(whisper.model) { return try runAudioVisual(format: format, destinations: destinations) }
         if video != nil { throw CleanExit.failure("--video is read by the audio-visual model only: add --model av (or a .safetensors checkpoint)") }
+        OfflineHeap.keepScratch()
         let loadStarted = Date()
         let pipeline = try whisper.loadPipeline()
         let loadSeconds = Date().timeIntervalSince(loadStarted)

@@ -41,7 +41,7 @@ struct BeamCacheLayer {
 
 extension ResidualAttentionBlock {
     /// One new token per row at position `position` of every row. x: (rows, d) in place; the rows'
-    /// keys and values gain that position; `cross` is the encoder's K,V (frames, 2d).
+    /// keys and values gain that position; `cross` is the encoder's K then V (2·frames, d).
     func decodeBatch(_ x: UnsafeMutablePointer<Float>, rows n: Int, position: Int, cache: BeamCacheLayer,
                      rowStride: Int, cross: UnsafePointer<Float>, frames: Int, _ ws: ForwardWorkspace) {
         let d = width
@@ -65,13 +65,13 @@ extension ResidualAttentionBlock {
             // a (n, d): every row's query against the same encoder keys, read once for all rows
             let done = VectorExtensions.enabled
                 && CheckedKernels.attendBatch(q: .init(ws.qkv, ws.rows * 3 * d), ldq: d, rows: n,
-                                              k: .init(cross, frames * 2 * d), ldk: 2 * d,
-                                              v: .init(cross + d, frames * 2 * d - d), ldv: 2 * d, keys: frames,
+                                              k: .init(cross, frames * d), ldk: d,
+                                              v: .init(cross + frames * d, frames * d), ldv: d, keys: frames,
                                               heads: heads, headDim: headDim, out: .init(ws.attended, ws.rows * d), ldo: d,
                                               threads: BLASThreads.count)
             if !done {
                 for r in 0..<n {
-                    Attention.multiHead(q: ws.qkv + r * d, ldq: d, k: cross, ldk: 2 * d, v: cross + d, ldv: 2 * d,
+                    Attention.multiHead(q: ws.qkv + r * d, ldq: d, k: cross, ldk: d, v: cross + frames * d, ldv: d,
                                         queries: 1, keys: frames, heads: heads, headDim: headDim, causalOffset: nil,
                                         scores: ws.scores, into: ws.attended + r * d, ldo: d)
                 }

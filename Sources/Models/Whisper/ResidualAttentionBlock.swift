@@ -55,7 +55,7 @@ struct ResidualAttentionBlock {
     }
 
     /// Decoder layer for n new tokens after `cache.length` earlier ones. x: (n, d) in place;
-    /// `cache` gains the n keys/values; `cross` is the encoder's K,V (frames, 2d). `crossQueries`,
+    /// `cache` gains the n keys/values; `cross` is the encoder's K then V (2·frames, d). `crossQueries`,
     /// when given, sees the cross-attention queries (n, d) (word alignment reads its heads' scores).
     func decode(_ x: UnsafeMutablePointer<Float>, rows n: Int, cache: inout KVCache,
                 cross: UnsafePointer<Float>, frames: Int, _ ws: ForwardWorkspace,
@@ -80,7 +80,8 @@ struct ResidualAttentionBlock {
             crossNorm(x, rows: n, into: ws.normed)                    // h: (n, d)
             crossQuery(ws.normed, rows: n, into: ws.qkv)              // q: (n, d)
             crossQueries?(ws.qkv)
-            Attention.multiHead(q: ws.qkv, ldq: d, k: cross, ldk: 2 * d, v: cross + d, ldv: 2 * d,
+            // cross: K (frames, d) then V (frames, d), each contiguous (`CrossAttentionMemory`)
+            Attention.multiHead(q: ws.qkv, ldq: d, k: cross, ldk: d, v: cross + frames * d, ldv: d,
                                 queries: n, keys: frames, heads: heads, headDim: headDim, causalOffset: nil,
                                 scores: ws.scores, into: ws.attended, ldo: d) // a: (n, d)
             crossOut(ws.attended, rows: n, into: ws.normed)
@@ -89,12 +90,24 @@ struct ResidualAttentionBlock {
         mlp(x, rows: n, ws)
     }
 
-    /// Cross-attention K,V of one encoder output: audio (frames, d) -> (frames, 2d), K then V.
+    /// Cross-attention K,V of one encoder output: audio (frames, d) -> (2·frames, d), planar: the
+    /// keys (frames, d) then the values (frames, d). The projection gives rows of [K | V] (frames, 2d);
+    /// they are split so the one-token attention streams K, then V, through contiguous memory (rows
+    /// of 2d floats put each key's d floats on its own 4 KB page for base, which stalled the
+    /// hardware prefetcher at every key: 2x slower over the 1500 keys of a window).
     func crossKeysValues(_ audio: UnsafePointer<Float>, frames: Int) -> [Float] {
         guard let crossKeyValue else { return [] }
-        return [Float](unsafeUninitializedCapacity: frames * 2 * width) { buf, n in
-            crossKeyValue(audio, rows: frames, into: buf.baseAddress!)
-            n = frames * 2 * width
+        let d = width
+        let rows = UnsafeMutablePointer<Float>.allocate(capacity: frames * 2 * d)
+        defer { rows.deallocate() }
+        crossKeyValue(audio, rows: frames, into: rows)                // kv: (frames, 2d)
+        return [Float](unsafeUninitializedCapacity: frames * 2 * d) { buf, n in
+            let out = buf.baseAddress!
+            for f in 0..<frames {
+                (out + f * d).update(from: rows + f * 2 * d, count: d)                 // K[f]
+                (out + (frames + f) * d).update(from: rows + f * 2 * d + d, count: d)  // V[f]
+            }
+            n = frames * 2 * d
         }
     }
 

@@ -145,9 +145,9 @@ struct TokenEmbedding {
     }
 }
 
-/// The cross-attention keys and values of one encoder output, one (frames, 2d) array per decoder
-/// layer (K in columns 0..<d, V in d..<2d). Computed once per window; immutable and shared by every
-/// session (and fork) attending to that window.
+/// The cross-attention keys and values of one encoder output, one (2·frames, d) array per decoder
+/// layer: K (frames, d) in rows 0..<frames, V (frames, d) in rows frames..<2·frames. Computed once
+/// per window; immutable and shared by every session (and fork) attending to that window.
 public final class CrossAttentionMemory: @unchecked Sendable {
     public let frames: Int
     let keysValues: [[Float]]

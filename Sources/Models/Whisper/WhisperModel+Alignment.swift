@@ -58,7 +58,7 @@ extension TextDecoder {
             let headDim = block.headDim
             let scale = 1 / Float(headDim).squareRoot()
             try cross.keysValues[l].withUnsafeBufferPointer { kv in
-                let keys = kv.baseAddress!                                   // K: (frames, 2d), columns 0..<d
+                let keys = kv.baseAddress!                                   // K: (frames, d), then V
                 try block.decode(x, rows: n, cache: &caches[l], cross: keys, frames: frames, ws,
                                  crossQueries: wanted.isEmpty ? nil : { q in   // q: (n, d)
                     for (slot, head) in wanted {
@@ -68,7 +68,7 @@ extension TextDecoder {
                         for i in 0..<n {
                             let qi = q + i * d + off
                             for f in 0..<frames {
-                                let kf = keys + f * 2 * d + off
+                                let kf = keys + f * d + off
                                 var dot: Float = 0
                                 for k in 0..<headDim { dot += qi[k] * kf[k] }
                                 s[i * frames + f] = dot * scale

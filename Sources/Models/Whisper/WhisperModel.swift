@@ -62,7 +62,7 @@ public final class WhisperModel: WhisperInference, @unchecked Sendable {
                                             reason: "audio features (\(audio.frames), \(audio.width)) with \(audio.data.count) values do not fit a model of width \(dims.nTextState) and \(dims.nAudioCtx) positions")
         }
         let kv = audio.data.withUnsafeBufferPointer { a in
-            decoder.blocks.map { $0.crossKeysValues(a.baseAddress!, frames: audio.frames) }  // (frames, 2d) each
+            decoder.blocks.map { $0.crossKeysValues(a.baseAddress!, frames: audio.frames) }  // (2·frames, d) each: K then V
         }
         return CrossAttentionMemory(frames: audio.frames, keysValues: kv)
     }

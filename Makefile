@@ -94,6 +94,19 @@ corpus-av: deps
 train-av: corpus-av
 	nice -n 5 $(BIN)/captionctl train --corpus $(AV_DIR)/corpus -o $(AV_DIR)/av.safetensors --seed $(AV_SEED) --steps $(AV_STEPS) --batch $(AV_BATCH) --learning-rate $(AV_LR) --epoch-steps 600
 
+# Mandarin (docs/CORPUS.md): Tang poem lines -> pypinyin -> espeak-ng cmn-latn-pinyin; the model
+# learns the clips' tone-numbered pinyin (`--vocabulary pinyin`, the default for a zh corpus).
+AV_ZH_DIR   ?= .build/av-zh
+AV_ZH_TRAIN ?= 400
+AV_ZH_STEPS ?= 100
+.PHONY: corpus-av-mandarin train-av-mandarin
+corpus-av-mandarin: deps
+	$(SWIFT) build -c release --product captionctl
+	scripts/mandarin-pinyin $(AV_ZH_DIR)/mandarin-pinyin.tsv
+	$(BIN)/captionctl corpus -o $(AV_ZH_DIR)/corpus --set mandarin --pinyin $(AV_ZH_DIR)/mandarin-pinyin.tsv --seed $(AV_SEED) --train $(AV_ZH_TRAIN) --validation 40 --test 60
+train-av-mandarin: corpus-av-mandarin
+	nice -n 5 $(BIN)/captionctl train --corpus $(AV_ZH_DIR)/corpus -o $(AV_ZH_DIR)/av-zh.safetensors --vocabulary pinyin --seed $(AV_SEED) --steps $(AV_ZH_STEPS) --batch $(AV_BATCH) --learning-rate $(AV_LR) --epoch-steps 50 --report-noise ""
+
 # --- fuzz (issue 9): libFuzzer harnesses of every parser of outside input (Fuzz/README.md). Each
 # target runs from the seeds in Fuzz/Seeds until FUZZ_RUNS executions (default 1,000,000) or its
 # cap: FUZZ_SECONDS (default 300) per small parser, FUZZ_LARGE_SECONDS (180) for tokenizer/tflite;

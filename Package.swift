@@ -63,7 +63,7 @@ let package = Package(
                                           .product(name: "Atomics", package: "swift-atomics")]),
         .target(name: "IPC", dependencies: ["CaptionCore"]),
         .target(name: "Metrics", dependencies: ["COpenCC"]),
-        .target(name: "Training", dependencies: ["Tensor", "Features", "CEspeak"]),
+        .target(name: "Training", dependencies: ["Tensor", "Features", "Models", "CEspeak"]),
         .target(name: "Daemon", dependencies: [
             "Capture", "Streaming", "IPC", "CSystemd", "CaptionCore",
             .product(name: "TOMLKit", package: "TOMLKit"),

@@ -108,6 +108,7 @@ public final class AVIncrementalDecoder {
             if !current.isEmpty { words.append(Word(text: current, start: wordStart, end: wordEnd, timing: .emissionSpikes)) }
             current = ""
         }
+        let symbols = recognizer.outputVocabulary.symbols
         if hi > lo {
             let k = subframes
             for step in (lo * k)..<(hi * k) {
@@ -115,8 +116,8 @@ public final class AVIncrementalDecoder {
                 logProbSum += Double(lp) / Double(k)
                 defer { previous = label }
                 if label != 0 { lastEmissionEnd = origin + Double(step + 1) * Self.frameSeconds / Double(k) }
-                guard label != 0, label != previous, label <= AVRecognizer.vocabulary.count else { continue }
-                let ch = AVRecognizer.vocabulary[label - 1]
+                guard label != 0, label != previous, label <= symbols.count else { continue }
+                let ch = symbols[label - 1]
                 let t = origin + Double(step) * Self.frameSeconds / Double(k)
                 if ch == " " { close(); continue }
                 if current.isEmpty { wordStart = t }

@@ -20,7 +20,8 @@ public protocol VideoStreamingModel: StreamingModel {
 /// when the camera delivered a frame within the last second.
 public final class AVStreamingModel: VideoStreamingModel {
     public let sampleRate = AudioRate.model
-    public let language = "en"
+    /// "en", or "zh" for a checkpoint with the pinyin vocabulary (its text is tone-numbered pinyin).
+    public var language: String { recognizer.outputVocabulary.language }
     public let incremental = true
     public let hasFinalPass = true
     public let recognizer: AVRecognizer
@@ -48,11 +49,13 @@ public final class AVStreamingModel: VideoStreamingModel {
     /// Loads the checkpoint `settings` name (`AVCheckpoint.resolve`); full frames are cropped with
     /// the face models in `<settings.dir>/faces`.
     public convenience init(settings: ModelSettings) throws {
-        guard settings.language == "en" || settings.language == "auto" else {
-            throw StreamingError.modelUnusable(model: settings.name, reason: "the audio-visual model is English (GRID-style corpus); set model.language = \"en\"")
-        }
         let path = try AVCheckpoint.resolve(settings.name, directory: settings.dir)
         try self.init(checkpoint: path, cropper: TrackedMouthCropper(facesDirectory: (settings.dir as NSString).appendingPathComponent("faces")))
+        let spoken = recognizer.outputVocabulary.language
+        guard settings.language == spoken || settings.language == "auto" else {
+            let what = spoken == "zh" ? "Mandarin (tone-numbered pinyin)" : "English (GRID-style corpus)"
+            throw StreamingError.modelUnusable(model: settings.name, reason: "this audio-visual checkpoint is \(what); set model.language = \"\(spoken)\"")
+        }
     }
 
     public func accept(frame: VideoFrame) {
@@ -76,7 +79,7 @@ public final class AVStreamingModel: VideoStreamingModel {
 
     public func decodeWindow(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
         advance(samples, startTime: startTime)
-        return decoder?.hypothesis(from: startTime, to: startTime + Double(samples.count) / Double(sampleRate)) ?? Hypothesis(words: [], avgLogProb: 0, noSpeechProb: 0, compressionRatio: 1)
+        return decoder?.hypothesis(from: startTime, to: startTime + Double(samples.count) / Double(sampleRate), language: language) ?? Hypothesis(words: [], avgLogProb: 0, noSpeechProb: 0, compressionRatio: 1)
     }
 
     public func decodeUtterance(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {

@@ -92,6 +92,7 @@ struct Eval: ParsableCommand {
                                  millisecondsPerFrame: o.millisecondsPerFrame, condition: "\(modality) \(noise ?? "clean")").encoded())
         } else {
             print("model \(o.model), \(o.clips) clips\(split.map { " (\($0))" } ?? ""), \(noise ?? "clean") audio, modality \(modality), \(String(format: "%.1f", o.audioSeconds)) s of audio")
+            if let note = o.note { print(note) }
             o.scores.textLines().forEach { print($0) }
             if let ms = o.millisecondsPerFrame { print(String(format: "%.2f ms CPU per 40-ms frame (video + audio + fusion + head, one thread)", ms)) }
             print(String(format: "RTF %.3f  (%.1f s processing)", rtf, o.processingSeconds))

@@ -23,6 +23,8 @@ struct CorpusEvaluation {
         let processingSeconds: Double
         let millisecondsPerFrame: Double?
         let model: String
+        /// What the references are when they are not the transcripts (a pinyin checkpoint's).
+        var note: String? = nil
     }
 
     static func isCorpusManifest(_ path: String) -> Bool {
@@ -55,6 +57,12 @@ struct CorpusEvaluation {
         var audioSeconds = 0.0, processing = 0.0, frameCost = 0.0, frames = 0
         let progress = ProgressLine(progressLabel)
         let av: AVOffline? = AVCheckpoint.isAudioVisual(model) ? try AVOffline(model: model) : nil
+        // A pinyin checkpoint (Mandarin) emits tone-numbered pinyin: it is scored against the clips'
+        // "pinyin" (the hanzi transcript is not compared), words being syllables.
+        let pinyin = av?.recognizer.outputVocabulary.kind == .pinyin
+        if pinyin, let bare = clips.first(where: { $0.pinyin == nil }) {
+            throw CleanExit.failure("\(manifestPath): clip \(bare.id) has no \"pinyin\", but \(av?.checkpoint ?? model) emits tone-numbered pinyin (a Mandarin model); evaluate it on a corpus made with `captionctl corpus --set mandarin`")
+        }
         var pipeline: WhisperPipeline?, options: DecodingOptions?
         if av == nil {
             guard modality == "audio" || modality == "av" else { throw CleanExit.failure("--modality \(modality) needs the audio-visual model (--model av)") }
@@ -80,17 +88,19 @@ struct CorpusEvaluation {
             processing += Date().timeIntervalSince(started)
             audioSeconds += Double(samples.count) / Double(AudioRate.model)
             hypotheses.append(text)
-            references.append([e.text])
+            references.append([pinyin ? e.pinyin ?? "" : e.text])
             progress.update(fraction: Double(i + 1) / Double(clips.count), processed: audioSeconds, unit: "audio s")
         }
         progress.finish()
-        let language = clips.first?.language ?? "en"
+        // Pinyin is scored with the English rules (lower case, letters and digits kept, words split at spaces).
+        let language = pinyin ? "en" : clips.first?.language ?? "en"
         let scores: CorpusScores
         do { scores = try CorpusScores.compute(hypotheses: hypotheses, references: references, language: language) } catch {
             throw CleanExit.failure("\(manifestPath): cannot score: \(error)")
         }
         return Outcome(scores: scores, clips: clips.count, audioSeconds: audioSeconds, processingSeconds: processing,
                        millisecondsPerFrame: frames > 0 ? frameCost / Double(frames) : nil,
-                       model: av?.checkpoint ?? pipeline?.name ?? model)
+                       model: av?.checkpoint ?? pipeline?.name ?? model,
+                       note: pinyin ? "references: the clips' tone-numbered pinyin (the model's vocabulary); WER = pinyin syllable error rate (tone included), CER over pinyin letters, tone digits and spaces; hanzi not compared" : nil)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Models
 import Training
 
 /// `captionctl train`: trains the audio-visual model on a corpus folder.
@@ -71,6 +72,9 @@ struct Train: ParsableCommand {
     @Option(name: .long, help: "New model only: kernel of those layers.")
     var videoTemporalKernel: Int = 3
 
+    @Option(name: .long, help: "New model only: output vocabulary, english (space, apostrophe, a–z) or pinyin (space, a–z, tone digits 1–5: Mandarin clips' \"pinyin\" labels); default: pinyin for a Mandarin corpus (language zh), else english. A resumed checkpoint keeps its own.")
+    var vocabulary: String?
+
     @Option(name: .long, help: "Threads for a step's clips and for evaluation (the result does not depend on it).")
     var threads: Int = 2
 
@@ -83,9 +87,11 @@ struct Train: ParsableCommand {
                 guard let resume else { throw TrainingError.invalidArgument(name: "--evaluate-only", reason: "needs --resume CHECKPOINT") }
                 let trainer = try AVTrainer.load(from: resume)
                 trainer.threads = try checkedThreads()
+                let vocabulary = try checkedVocabulary(entries, checkpoint: trainer)
                 for split in ["validation", "test"] {
                     let examples = try entries.filter { $0.split == split }.map { entry in
-                        try CorpusReader.example(entry, in: corpus, noisyCopies: reportCopies.allSatisfy { entry.noisy[$0] != nil } ? reportCopies : [])
+                        try CorpusReader.example(entry, in: corpus, noisyCopies: reportCopies.allSatisfy { entry.noisy[$0] != nil } ? reportCopies : [],
+                                                 vocabulary: vocabulary)
                     }
                     if !examples.isEmpty { report("\(resume) step \(trainer.step): \(split)", trainer, examples) }
                 }
@@ -98,29 +104,34 @@ struct Train: ParsableCommand {
             }
             guard !trainEntries.isEmpty else { throw TrainingError.invalidArgument(name: "--corpus", reason: "\(corpus) has no training clips") }
             let copies = trainNoise.map { $0.split(separator: ",").map(String.init) } ?? trainEntries[0].noisy.keys.sorted()
+            let resumed = try resume.map { try AVTrainer.load(from: $0) }
+            let vocabulary = try checkedVocabulary(entries, checkpoint: resumed)
             let loading = ProgressLine("load")
             var train: [AVExample] = []
             for (i, entry) in trainEntries.enumerated() {
-                train.append(try CorpusReader.example(entry, in: corpus, noisyCopies: copies))
+                train.append(try CorpusReader.example(entry, in: corpus, noisyCopies: copies, vocabulary: vocabulary))
                 loading.update(fraction: Double(i + 1) / Double(trainEntries.count), processed: Double(i + 1), unit: "clips")
             }
             loading.finish()
             func held(_ split: String) throws -> [AVExample] {
                 try entries.filter { $0.split == split }.map { entry in
-                    try CorpusReader.example(entry, in: corpus, noisyCopies: reportCopies.allSatisfy { entry.noisy[$0] != nil } ? reportCopies : [])
+                    try CorpusReader.example(entry, in: corpus, noisyCopies: reportCopies.allSatisfy { entry.noisy[$0] != nil } ? reportCopies : [],
+                                             vocabulary: vocabulary)
                 }
             }
             let validation = try held("validation")
             print("training on \(train.count) clips, clean audio and \(copies.isEmpty ? "no noisy copies" : copies.joined(separator: ", ")); \(validation.count) validation clips")
             let corpusSeed = Self.corpusSeed(corpus)
             let trainer: AVTrainer
-            if let resume {
-                trainer = try AVTrainer.load(from: resume)
+            if let resumed {
+                trainer = resumed
             } else {
                 var s = TrainingSettings()
                 s.seed = seed; s.corpusSeed = corpusSeed; s.steps = steps; s.batchSize = batch
                 s.peakLearningRate = learningRate; s.warmupSteps = max(1, steps / 20)
-                trainer = AVTrainer(model: AVModel(try modelConfiguration(), seed: seed), settings: s)
+                var c = try modelConfiguration()
+                if vocabulary.kind != .english { c.vocabulary = vocabulary.kind }   // English stays absent (same bytes as before)
+                trainer = AVTrainer(model: AVModel(c, seed: seed), settings: s)
             }
             trainer.threads = try checkedThreads()
             trainer.forcedModality = forced
@@ -171,6 +182,27 @@ struct Train: ParsableCommand {
         return c
     }
 
+    /// The vocabulary the examples are labelled with: the checkpoint's when resuming (a different
+    /// `--vocabulary` is an error), else `--vocabulary`, else pinyin for a Mandarin corpus and
+    /// English otherwise.
+    func checkedVocabulary(_ entries: [ManifestEntry], checkpoint: AVTrainer?) throws -> AVVocabulary {
+        var asked: AVVocabulary?
+        if let vocabulary {
+            guard let v = AVVocabulary.named(vocabulary) else {
+                throw TrainingError.invalidArgument(name: "--vocabulary", reason: "'\(vocabulary)' is not one of \(AVVocabulary.knownNames)")
+            }
+            asked = v
+        }
+        if let checkpoint {
+            let own = checkpoint.model.configuration.outputVocabulary
+            if let asked, asked != own {
+                throw TrainingError.invalidArgument(name: "--vocabulary", reason: "\(asked.kind.rawValue), but the checkpoint's vocabulary is \(own.kind.rawValue); leave --vocabulary out when resuming")
+            }
+            return own
+        }
+        return asked ?? (entries.contains { $0.language == "zh" } ? .pinyin : .english)
+    }
+
     func checkedThreads() throws -> Int {
         guard (1...64).contains(threads) else {
             throw TrainingError.invalidArgument(name: "--threads", reason: "\(threads) is not between 1 and 64")
@@ -182,12 +214,18 @@ struct Train: ParsableCommand {
     func report(_ label: String, _ trainer: AVTrainer, _ examples: [AVExample]) {
         var line = label + " CER (\(examples.count) clips)"
         let conditions: [(String, Int?)] = [("clean", nil)] + reportCopies.enumerated().map { ($0.element, $0.offset) }
+        let pinyin = trainer.model.configuration.outputVocabulary.kind == .pinyin
+        if pinyin { line += "; pinyin: CER over its letters, digits and spaces, SER = syllable error rate (tone included / ignored)" }
         for (name, noisy) in conditions {
             if noisy != nil && examples.contains(where: { $0.noisyMels.isEmpty }) { continue }
-            let av = trainer.characterErrorRate(examples, noisy: noisy, clipStatistics: clipStatistics)
-            let a = trainer.characterErrorRate(examples, modality: .audioOnly, noisy: noisy, clipStatistics: clipStatistics)
-            let v = trainer.characterErrorRate(examples, modality: .videoOnly, noisy: noisy, clipStatistics: clipStatistics)
-            line += String(format: "\n  %@: av %.4f audio-only %.4f video-only %.4f", name, av, a, v)
+            let rates = [Modality.both, .audioOnly, .videoOnly].map { modality in
+                PinyinRates(trainer.transcripts(examples, modality: modality, noisy: noisy, clipStatistics: clipStatistics), examples)
+            }
+            line += String(format: "\n  %@: av %.4f audio-only %.4f video-only %.4f", name, rates[0].cer, rates[1].cer, rates[2].cer)
+            if pinyin {
+                line += String(format: "  SER av %.4f/%.4f audio-only %.4f/%.4f video-only %.4f/%.4f", rates[0].ser, rates[0].tonelessSER,
+                               rates[1].ser, rates[1].tonelessSER, rates[2].ser, rates[2].tonelessSER)
+            }
             if shuffledVideo && examples.count > 1 {
                 let mismatched = examples.indices.map { Self.withVideo(of: examples[($0 + 1) % examples.count], examples[$0]) }
                 line += String(format: " av-with-another-clip's-video %.4f",
@@ -196,6 +234,17 @@ struct Train: ParsableCommand {
         }
         print(line)
         fflush(stdout)
+    }
+
+    /// CER, and over space-separated syllables (tone-numbered pinyin) the error rate with and without tones.
+    struct PinyinRates {
+        let cer: Double, ser: Double, tonelessSER: Double
+        init(_ hypotheses: [String], _ examples: [AVExample]) {
+            let pairs = Array(zip(hypotheses, examples.map(\.text)))
+            cer = CharacterErrorRate.rate(pairs)
+            ser = CharacterErrorRate.tokenRate(pairs)
+            tonelessSER = CharacterErrorRate.tokenRate(pairs, ignoringTones: true)
+        }
     }
 
     /// `e` with `other`'s mouth crops (its last frame repeated, or cut, to `e`'s length).

@@ -16,8 +16,12 @@ public final class AVRecognizer {
     public let ctcSubframes: Int, fusionWindow: Int, decoderLookahead: Int
     public let attentionDepth: Int
     public let decodingCTCWeight: Float
-    public static let vocabulary: [Character] = [" ", "'"] + "abcdefghijklmnopqrstuvwxyz".map { $0 }
-    public var classes: Int { Self.vocabulary.count + 1 }
+    /// The English symbols (the vocabulary of every checkpoint before Mandarin); a loaded
+    /// checkpoint's own vocabulary is `outputVocabulary`.
+    public static let vocabulary: [Character] = AVVocabulary.english.symbols
+    /// The checkpoint's output vocabulary (configuration key `vocabulary`; absent: English).
+    public let outputVocabulary: AVVocabulary
+    public var classes: Int { outputVocabulary.classes }
     /// Whether the checkpoint has the attention decoder (else greedy CTC text).
     public var hasDecoder: Bool { decoder != nil }
     /// Layers of the video branch's temporal stack (0: the per-frame CNN alone).
@@ -54,6 +58,14 @@ public final class AVRecognizer {
         guard temporalKernel >= 1, temporalDilations.allSatisfy({ $0 >= 1 }) else {
             throw invalid("videoTemporalKernel \(temporalKernel) / videoTemporalDilations \(temporalDilations) in the configuration: both must be at least 1")
         }
+        let vocabularyName = c["vocabulary"] as? String
+        guard let vocabulary = AVVocabulary.named(vocabularyName) else {
+            throw invalid("its vocabulary \"\(vocabularyName ?? "")\" is not one this version knows (\(AVVocabulary.knownNames)); use the captionctl that trained it")
+        }
+        if let stored = metadata["vocabulary"], stored != vocabulary.symbolString {
+            throw invalid("its \(vocabulary.kind.rawValue) vocabulary was stored as \"\(stored)\", but this version's is \"\(vocabulary.symbolString)\": the classes would decode as the wrong letters; use the captionctl that trained it or retrain")
+        }
+        outputVocabulary = vocabulary
         width = d; melBins = bins; melFramesPerVideoFrame = per; dilations = dil
         ctcSubframes = k; fusionWindow = window; decoderLookahead = lookahead; attentionDepth = depth; decodingCTCWeight = mu
         inputPool = pool
@@ -79,9 +91,13 @@ public final class AVRecognizer {
         videoKey = try DenseLayer(store, "fusion.video_key", inFeatures: d, outFeatures: depth)
         videoValue = try DenseLayer(store, "fusion.video_value", inFeatures: d, outFeatures: d)
         gate = try DenseLayer(store, "fusion.gate", inFeatures: 2 * d, outFeatures: d)
-        head = try DenseLayer(store, "ctc.head", inFeatures: d, outFeatures: k * (Self.vocabulary.count + 1))
-        decoder = hidden > 0 ? try AVDecoderWeights(store, width: d, hidden: hidden, embedding: embedding, depth: depth,
-                                                    classes: Self.vocabulary.count + 1) : nil
+        do {
+            head = try DenseLayer(store, "ctc.head", inFeatures: d, outFeatures: k * vocabulary.classes)
+            decoder = hidden > 0 ? try AVDecoderWeights(store, width: d, hidden: hidden, embedding: embedding, depth: depth,
+                                                        classes: vocabulary.classes) : nil
+        } catch {
+            throw invalid("the output layers do not fit its vocabulary \(vocabulary) (\(error)): the configuration names the wrong vocabulary for these weights")
+        }
         videoTemporal = try temporalDilations.enumerated().map { i, dilation in
             try AVTemporalLayer(store, "video.temporal.layer\(i)", width: d, kernel: temporalKernel, dilation: dilation)
         }
@@ -143,7 +159,7 @@ public final class AVRecognizer {
         for f in 0..<(logits.count / classes) {
             var best = 0
             for j in 1..<classes where logits[f * classes + j] > logits[f * classes + best] { best = j }
-            if best != previous && best != 0 { out.append(Self.vocabulary[best - 1]) }
+            if best != previous && best != 0 { out.append(outputVocabulary.symbols[best - 1]) }
             previous = best
         }
         return out

@@ -36,7 +36,7 @@ public final class AVStream {
     }
 
     /// The transcript so far (characters already emitted).
-    public var text: String { String(ids.compactMap { $0 >= 1 && $0 <= AVRecognizer.vocabulary.count ? AVRecognizer.vocabulary[$0 - 1] : nil }) }
+    public var text: String { model.outputVocabulary.text(ids) }
 
     /// The audio encoder's output for one frame of log-mel (bins·per) → (d).
     func audioFrame(_ mel: [Float]) -> [Float] {

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 
 /// Sizes of the audio-visual model; stored in checkpoints' metadata.
 public struct AVConfiguration: Codable, Sendable, Equatable {
@@ -40,8 +41,15 @@ public struct AVConfiguration: Codable, Sendable, Equatable {
     /// before they existed, e.g. assets/av-grid.safetensors) has none.
     public var videoTemporalDilations: [Int] = []
     public var videoTemporalKernel = 3
+    /// The output vocabulary (`Models.AVVocabulary`): nil is English (space, apostrophe, a–z), the
+    /// only one before this key existed; `.pinyin` for Mandarin. Left out of the JSON when nil, so
+    /// an English configuration (and its checkpoint) has the same bytes as before.
+    public var vocabulary: AVVocabulary.Kind? = nil
 
     public init() {}
+
+    /// The classes the CTC head and the decoder emit.
+    public var outputVocabulary: AVVocabulary { AVVocabulary(vocabulary ?? .english) }
 
     /// Frames of video features one output of the temporal stack sees (1 without it).
     public var videoTemporalReceptiveField: Int { 1 + videoTemporalDilations.reduce(0) { $0 + (videoTemporalKernel - 1) * $1 } }
@@ -69,6 +77,13 @@ public struct AVConfiguration: Codable, Sendable, Equatable {
         decodingCTCWeight = try c.decode(Float.self, forKey: .decodingCTCWeight)
         videoTemporalDilations = try c.decodeIfPresent([Int].self, forKey: .videoTemporalDilations) ?? []
         videoTemporalKernel = try c.decodeIfPresent(Int.self, forKey: .videoTemporalKernel) ?? 3
+        if let name = try c.decodeIfPresent(String.self, forKey: .vocabulary) {
+            guard let kind = AVVocabulary.Kind(rawValue: name) else {
+                throw DecodingError.dataCorruptedError(forKey: .vocabulary, in: c, debugDescription:
+                    "vocabulary \"\(name)\" is not one this version knows (\(AVVocabulary.knownNames))")
+            }
+            vocabulary = kind
+        }
     }
 
     /// Keys sorted: the same configuration always gives the same bytes (checkpoints reload bit-identically).

@@ -1,5 +1,6 @@
 import Features
 import Foundation
+import Models
 
 /// Turns corpus clips (or files in the corpus layout) into training examples: per-crop
 /// standardisation (MouthCropSpec), and log-mel with a fixed, causal normalisation.
@@ -17,9 +18,12 @@ public enum AVExampleLoader {
         return rows
     }
 
-    public static func example(_ clip: CorpusClip) throws -> AVExample {
+    /// `vocabulary`: English learns the sentence's text, pinyin what espeak-ng read (`spoken`, the
+    /// tone-numbered pinyin of a Mandarin sentence).
+    public static func example(_ clip: CorpusClip, vocabulary: AVVocabulary = .english) throws -> AVExample {
         let t = clip.mouthCrops.count
+        let text = vocabulary.kind == .pinyin ? clip.sentence.spoken : clip.sentence.text
         return AVExample(crops: clip.mouthCrops.flatMap(MouthCropSpec.standardised), mel: melRows(clip.audio, videoFrames: t),
-                         frames: t, labels: try CharacterVocabulary.encode(clip.sentence.text), text: clip.sentence.text)
+                         frames: t, labels: try vocabulary.labels(text), text: text)
     }
 }

@@ -1,5 +1,6 @@
 import Features
 import Foundation
+import Models
 
 /// One training example: mouth crops (T, 64·64) and log-mel (T, 4·80) with the transcript's
 /// character ids. Crops are kept as bytes when loaded from a corpus (a quarter of the memory) and
@@ -59,8 +60,8 @@ public final class AVModel {
         video = VideoFrontend(c, random: &r)
         audio = AudioFrontend(c, random: &r)
         fusion = CrossModalFusion(c, random: &r)
-        head = Linear(name: "ctc.head", inFeatures: c.modelWidth, outFeatures: c.ctcSubframes * CharacterVocabulary.count, random: &r)
-        decoder = c.decoderHidden > 0 ? AttentionDecoder(c, classes: CharacterVocabulary.count, random: &r) : nil
+        head = Linear(name: "ctc.head", inFeatures: c.modelWidth, outFeatures: c.ctcSubframes * c.outputVocabulary.classes, random: &r)
+        decoder = c.decoderHidden > 0 ? AttentionDecoder(c, classes: c.outputVocabulary.classes, random: &r) : nil
         // Last, so a model without it initialises every other layer as before.
         videoTemporal = c.videoTemporalDilations.isEmpty ? nil : VideoTemporalStack(c, random: &r)
     }
@@ -116,7 +117,7 @@ public final class AVModel {
     @discardableResult
     public func step(_ e: AVExample, mel: [Float]? = nil, modality: Modality, train: Bool, batchStatistics: Bool? = nil,
                      gradientScale: Float = 1, batch: (video: VideoBatch, clip: Int)? = nil) -> (loss: Double, logits: [Float]) {
-        let t = e.frames, v = CharacterVocabulary.count, u = max(e.labels.count, 1)
+        let t = e.frames, v = configuration.outputVocabulary.classes, u = max(e.labels.count, 1)
         let enc = encode(e, mel: mel, modality: modality, batchStatistics: batchStatistics ?? train,
                          videoRows: batch.map { $0.video.rows(of: $0.clip) })
         let steps = ctcSteps(t)
@@ -170,10 +171,11 @@ public final class AVModel {
     /// decoder. Whole-clip; `Models.AVStream` gives the same text one frame at a time.
     public func transcribe(_ e: AVExample, mel: [Float]? = nil, modality: Modality = .both, clipStatistics: Bool = false) -> String {
         let enc = encode(e, mel: mel, modality: modality, batchStatistics: clipStatistics)
-        guard let decoder else { return CharacterVocabulary.greedyCTC(logits: enc.ctcLogits, frames: ctcSteps(e.frames)) }
+        let vocabulary = configuration.outputVocabulary
+        guard let decoder else { return vocabulary.greedyCTC(logits: enc.ctcLogits, steps: ctcSteps(e.frames)) }
         return JointDecoding.decode(decoder, memory: enc.fused, frames: e.frames, ctcLogits: enc.ctcLogits,
                                     subframes: configuration.ctcSubframes, lookahead: configuration.decoderLookahead,
-                                    ctcWeight: configuration.decodingCTCWeight)
+                                    ctcWeight: configuration.decodingCTCWeight, vocabulary: vocabulary)
     }
 }
 
@@ -183,7 +185,7 @@ public final class AVModel {
 /// c of (1 − μ)·log p_att(c | previous characters) + μ·log p_ctc(c | spike, not blank).
 public enum JointDecoding {
     public static func decode(_ decoder: AttentionDecoder, memory f: [Float], frames t: Int, ctcLogits: [Float],
-                              subframes k: Int, lookahead: Int, ctcWeight mu: Float) -> String {
+                              subframes k: Int, lookahead: Int, ctcWeight mu: Float, vocabulary: AVVocabulary = .english) -> String {
         let v = decoder.classes
         let keys = decoder.key.forward(f, rows: t)                                     // (T, depth)
         var state = decoder.initialState()
@@ -196,7 +198,7 @@ public enum JointDecoding {
             state = next; state.previous = best
             ids.append(best)
         }
-        return CharacterVocabulary.decode(ids)
+        return vocabulary.text(ids)
     }
 
     /// argmax over c ≥ 1 of (1 − μ)·attention[c] + μ·log p_ctc(c | not blank).

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 import Tensor
 
 /// Training settings; stored in checkpoints beside the model configuration.
@@ -103,6 +104,12 @@ public final class AVTrainer {
     /// Clips are decoded on `threads` threads (the model is only read; with `clipStatistics`, whose
     /// batch norm updates the running statistics, one thread).
     public func characterErrorRate(_ examples: [AVExample], modality: Modality = .both, noisy: Int? = nil, clipStatistics: Bool = false) -> Double {
+        CharacterErrorRate.rate(Array(zip(transcripts(examples, modality: modality, noisy: noisy, clipStatistics: clipStatistics),
+                                          examples.map(\.text))))
+    }
+
+    /// The decoded text of each example (as `characterErrorRate` decodes it), in order.
+    public func transcripts(_ examples: [AVExample], modality: Modality = .both, noisy: Int? = nil, clipStatistics: Bool = false) -> [String] {
         let texts = (0..<examples.count).map { _ in TextSlot() }
         let queue = ClipQueue(count: examples.count)
         WorkerPool.run(workers: clipStatistics ? 1 : max(1, min(threads, examples.count))) { _, _ in
@@ -112,7 +119,7 @@ public final class AVTrainer {
                 texts[i].text = model.transcribe(e, mel: mel, modality: modality, clipStatistics: clipStatistics)
             }
         }
-        return CharacterErrorRate.rate(zip(texts, examples).map { ($0.text, $1.text) })
+        return texts.map(\.text)
     }
 
     // MARK: checkpoints
@@ -124,9 +131,11 @@ public final class AVTrainer {
         for p in model.parameters { tensors[p.name] = try Tensor(shape: p.shape, data: p.value) }
         for (name, values) in model.video.buffers { tensors[name] = try Tensor(shape: [values.count], data: values) }
         for (name, values) in optimizer.state { tensors["optimizer." + name] = try Tensor(shape: [values.count], data: values) }
-        let metadata = ["format": "captiond-av-1", "configuration": model.configuration.json,
+        var metadata = ["format": "captiond-av-1", "configuration": model.configuration.json,
                         "settings": String(decoding: try AVConfiguration.encoder.encode(settings), as: UTF8.self),
                         "step": String(step), "corpus_seed": String(settings.corpusSeed)]
+        // The symbols of a non-English vocabulary, checked on loading (English checkpoints keep their bytes).
+        if model.configuration.vocabulary != nil { metadata["vocabulary"] = model.configuration.outputVocabulary.symbolString }
         do { try SafetensorsWriter.write(tensors, metadata: metadata, to: path) } catch {
             throw TrainingError.io(path: path, reason: "cannot write the checkpoint: \(error)")
         }
@@ -146,12 +155,24 @@ public final class AVTrainer {
         do {
             configuration = try JSONDecoder().decode(AVConfiguration.self, from: Data(c.utf8))
             settings = try JSONDecoder().decode(TrainingSettings.self, from: Data(s.utf8))
+        } catch DecodingError.dataCorrupted(let context) {
+            throw TrainingError.checkpoint(path: path, reason: "unreadable configuration: \(context.debugDescription)")
         } catch {
             throw TrainingError.checkpoint(path: path, reason: "unreadable configuration or settings: \(error)")
         }
+        let vocabulary = configuration.outputVocabulary
+        if let stored = metadata["vocabulary"], stored != vocabulary.symbolString {
+            throw TrainingError.checkpoint(path: path, reason: "its \(vocabulary.kind.rawValue) vocabulary was stored as \"\(stored)\", but this version's is \"\(vocabulary.symbolString)\"; use the captionctl that trained it or retrain")
+        }
         let trainer = AVTrainer(model: AVModel(configuration, seed: settings.seed), settings: settings)
         do {
-            for p in trainer.model.parameters { p.value = try store.take(p.name, shape: p.shape).data }
+            for p in trainer.model.parameters {
+                do { p.value = try store.take(p.name, shape: p.shape).data } catch {
+                    let vocabularySized = ["ctc.head", "decoder.embedding", "decoder.output"].contains { p.name.hasPrefix($0) }
+                    guard vocabularySized else { throw error }
+                    throw TrainingError.checkpoint(path: path, reason: "\(p.name) does not fit the configuration's vocabulary \(vocabulary) (\(error)): the configuration names the wrong vocabulary for these weights")
+                }
+            }
             for (name, values) in trainer.model.video.buffers {
                 _ = trainer.model.video.setBuffer(name, try store.take(name, shape: [values.count]).data)
             }

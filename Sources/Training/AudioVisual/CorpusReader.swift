@@ -1,5 +1,6 @@
 import Features
 import Foundation
+import Models
 
 /// Reads a corpus folder (docs/CORPUS.md) back into training examples.
 public enum CorpusReader {
@@ -52,10 +53,35 @@ public enum CorpusReader {
         return frames
     }
 
+    /// The text a model with `vocabulary` learns from an entry: the transcript (English), or the
+    /// tone-numbered pinyin of a Mandarin clip (`"pinyin"` in the manifest; its transcript is hanzi).
+    public static func labelText(_ entry: ManifestEntry, vocabulary: AVVocabulary, in directory: String) throws -> String {
+        let manifest = directory + "/manifest.jsonl"
+        switch vocabulary.kind {
+        case .english:
+            guard entry.language != "zh" else {
+                throw TrainingError.io(path: manifest, reason: "clip \(entry.id) is Mandarin (language zh) but the model's vocabulary is English; train a new model with --vocabulary pinyin (the default for a Mandarin corpus)")
+            }
+            return entry.text
+        case .pinyin:
+            guard let pinyin = entry.pinyin else {
+                throw TrainingError.io(path: manifest, reason: "clip \(entry.id) (language \(entry.language)) has no \"pinyin\" labels, which a model with the pinyin vocabulary learns; make a Mandarin corpus with `captionctl corpus --set mandarin`, or use an English model")
+            }
+            return pinyin
+        }
+    }
+
     /// The example of one manifest entry; `noisy` picks a noisy copy (e.g. "babble:0") instead of
     /// the clean audio; `noisyCopies` adds those noisy copies' log-mel as `noisyMels` (in that order).
+    /// Labels and `text` are the entry's transcript for the English vocabulary, its pinyin for the
+    /// pinyin vocabulary (`labelText`), so error rates are on the text the model emits.
     public static func example(_ entry: ManifestEntry, in directory: String, noisy: String? = nil,
-                               noisyCopies: [String] = []) throws -> AVExample {
+                               noisyCopies: [String] = [], vocabulary: AVVocabulary = .english) throws -> AVExample {
+        let text = try labelText(entry, vocabulary: vocabulary, in: directory)
+        let labels: [Int]
+        do { labels = try vocabulary.labels(text) } catch {
+            throw TrainingError.io(path: directory + "/manifest.jsonl", reason: "clip \(entry.id): \(error)")
+        }
         func mel(_ relative: String, frames t: Int) throws -> [Float] {
             let audioPath = directory + "/" + relative
             let wav: WAVFile
@@ -78,6 +104,6 @@ public enum CorpusReader {
             return try mel(path, frames: t)
         }
         return AVExample(cropBytes: crops.flatMap { $0 }, mel: try mel(noisy.flatMap { entry.noisy[$0] } ?? entry.audio, frames: t),
-                         frames: t, labels: try CharacterVocabulary.encode(entry.text), text: entry.text, noisyMels: noisyMels)
+                         frames: t, labels: labels, text: text, noisyMels: noisyMels)
     }
 }

@@ -66,9 +66,14 @@ public final class WhisperWindowDecoder {
                 mel: features, frames: frames, contentFrames: tail.count / 160, options: windowOptions, prompt: promptTokens,
                 cut: { Self.cutRepetition($0, isText: { $0 < special.endOfText }) })
             let result = timed.decoding
-            let ratio = (try? CompressionRatio.of(result.text.trimmingCharacters(in: .whitespacesAndNewlines))) ?? result.compressionRatio
-            let words = DecodedWords.words(timed.words, tokens: result.tokens, timestampBegin: special.timestampBegin,
+            var ratio = (try? CompressionRatio.of(result.text.trimmingCharacters(in: .whitespacesAndNewlines))) ?? result.compressionRatio
+            var words = DecodedWords.words(timed.words, tokens: result.tokens, timestampBegin: special.timestampBegin,
                                            endOfText: special.endOfText, offset: offset, duration: duration)
+            if let first = RepeatedTranscript.firstCopy(words) {
+                // The window read again from the start: its first reading, judged on its own text.
+                words = first
+                ratio = (try? CompressionRatio.of(CaptionText.join(first.map(\.text)))) ?? ratio
+            }
             return Hypothesis(words: words, avgLogProb: result.avgLogProb, noSpeechProb: result.noSpeechProb,
                               compressionRatio: ratio, language: options.language, timing: .decoded)
         }

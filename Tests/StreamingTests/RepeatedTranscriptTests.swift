@@ -1,0 +1,36 @@
+import XCTest
+@testable import Streaming
+
+/// A window decode that reads its window again (tiny.en at the end of an utterance, keepup bench):
+/// its first copy is kept, so the guard judges the words heard, not the loop.
+final class RepeatedTranscriptTests: XCTestCase {
+    func words(_ text: String) -> [Word] {
+        text.split(separator: " ").enumerated().map { Word(text: String($1), start: Double($0) * 0.3, end: Double($0) * 0.3 + 0.25) }
+    }
+
+    func testAWindowReadAgainKeepsItsFirstCopy() throws {
+        // The decode of [53.66, 56.66] in the keepup stream (the kittens clip), cut by the token budget.
+        let sentence = "The two stray kittens gradually make themselves at home."
+        let looped = words(([sentence, sentence, sentence] + ["The two stray kittens gradually"]).joined(separator: " "))
+        let first = try XCTUnwrap(RepeatedTranscript.firstCopy(looped))
+        XCTAssertEqual(CaptionText.join(first.map(\.text)), sentence)
+        // The guard dropped the loop for its compression ratio; the first copy passes.
+        let guardrail = HallucinationGuard()
+        var h = Hypothesis(words: looped, avgLogProb: -0.09, noSpeechProb: 0, compressionRatio: 3.01, language: "en")
+        XCTAssertNotNil(guardrail.rejection(of: h))
+        h.words = first
+        h.compressionRatio = 0.89
+        XCTAssertNil(guardrail.rejection(of: h))
+    }
+
+    func testARepeatAfterOtherWordsIsCutWhereItStarts() throws {
+        let w = words("so he said the cat sat down the cat sat down the cat")
+        XCTAssertEqual(RepeatedTranscript.firstCopy(w).map { CaptionText.join($0.map(\.text)) }, "so he said the cat sat down")
+    }
+
+    func testSpeechWithoutALongRepeatIsLeftAlone() {
+        XCTAssertNil(RepeatedTranscript.firstCopy(words("ask not what your country can do for you ask what you can do for your country")))
+        XCTAssertNil(RepeatedTranscript.firstCopy(words("no no no we will go")), "short repeats are speech")
+        XCTAssertNil(RepeatedTranscript.firstCopy(words("one two three")))
+    }
+}

@@ -1,4 +1,5 @@
 import XCTest
+import Foundation
 import Features
 @testable import Streaming
 

@@ -33,8 +33,9 @@ public final class AVIncrementalDecoder {
     public private(set) var samplesFed = 0
     /// Frames run so far since the origin.
     public private(set) var framesDone = 0
-    /// Per CTC step run: the best class and its log-probability (step `firstKeptFrame·subframes + i`).
-    private var best: [(label: Int, logProb: Float)] = []
+    /// Per CTC step run: the best class and its log-probability (step `firstKeptFrame·subframes + i`);
+    /// `silent`: the frame was digital silence, so the step is blank whatever the model says.
+    private var best: [(label: Int, logProb: Float, silent: Bool)] = []
     /// CTC steps per model frame (1 for the CTC-per-frame checkpoints).
     private var subframes = 1
     private var firstKeptFrame = 0
@@ -104,6 +105,7 @@ public final class AVIncrementalDecoder {
         var previous = -1
         var logProbSum = 0.0
         var lastEmissionEnd: Double?   // end of the last non-blank CTC step (the endpoint's blank run starts there)
+        var silentSince: Double?       // start of the trailing run of digital-silence steps
         func close() {
             if !current.isEmpty { words.append(Word(text: current, start: wordStart, end: wordEnd, timing: .emissionSpikes)) }
             current = ""
@@ -112,8 +114,9 @@ public final class AVIncrementalDecoder {
         if hi > lo {
             let k = subframes
             for step in (lo * k)..<(hi * k) {
-                let (label, lp) = best[step - firstKeptFrame * k]
+                let (label, lp, silent) = best[step - firstKeptFrame * k]
                 logProbSum += Double(lp) / Double(k)
+                if !silent { silentSince = nil } else if silentSince == nil { silentSince = origin + Double(step) * Self.frameSeconds / Double(k) }
                 defer { previous = label }
                 if label != 0 { lastEmissionEnd = origin + Double(step + 1) * Self.frameSeconds / Double(k) }
                 guard label != 0, label != previous, label <= symbols.count else { continue }
@@ -131,7 +134,7 @@ public final class AVIncrementalDecoder {
                            compressionRatio: 1, language: language)
         h.timing = .emissionSpikes   // the frames where the CTC head emitted each character
         h.trailingBlank = TrailingBlank(lastEmissionEnd: lastEmissionEnd,
-                                        decodedEnd: origin + Double(max(lo, hi)) * Self.frameSeconds)
+                                        decodedEnd: origin + Double(max(lo, hi)) * Self.frameSeconds, silentSince: silentSince)
         return h
     }
 
@@ -176,7 +179,8 @@ public final class AVIncrementalDecoder {
             // and the model, still run on it to keep its state, emits spurious characters there.
             let silent = rows.allSatisfy { $0 <= Self.silentMel }
             for r in 0..<steps {
-                best.append(silent ? (0, 0) : Self.bestClass(Array(logits[(r * classes)..<min(logits.count, (r + 1) * classes)])))
+                let (label, logProb) = silent ? (0, 0) : Self.bestClass(Array(logits[(r * classes)..<min(logits.count, (r + 1) * classes)]))
+                best.append((label, logProb, silent))
             }
             framesDone += 1
         }

@@ -7,10 +7,16 @@ public struct TrailingBlank: Equatable, Sendable {
     public var lastEmissionEnd: Double?
     /// End of the last frame the model has run (capture clock, s): the audio it has read.
     public var decodedEnd: Double
+    /// Start of the trailing run of frames of digital silence (exact zeros: a noise-gated or muted
+    /// input) up to `decodedEnd`, capture clock (s): the model emits nothing there by construction
+    /// (`AVIncrementalDecoder` gives such a frame no class), so its blank is certain, not a wait.
+    /// Nil when the last frame read held signal.
+    public var silentSince: Double?
 
-    public init(lastEmissionEnd: Double?, decodedEnd: Double) {
+    public init(lastEmissionEnd: Double?, decodedEnd: Double, silentSince: Double? = nil) {
         self.lastEmissionEnd = lastEmissionEnd
         self.decodedEnd = decodedEnd
+        self.silentSince = silentSince
     }
 }
 
@@ -33,6 +39,8 @@ struct BlankEndpoint: Equatable {
     private(set) var emittedUntil: SampleIndex = 0
     /// End of the audio the model has run.
     private(set) var decodedUntil: SampleIndex = 0
+    /// Start of the digital silence the model has read up to `decodedUntil` (nil: its last frame held signal).
+    private(set) var silentFrom: SampleIndex?
     /// After a blank endpoint the VAD may still say "speech" (its hangover): no new utterance
     /// opens until a loud frame.
     private(set) var awaitingLoud = false
@@ -45,6 +53,7 @@ struct BlankEndpoint: Equatable {
     mutating func open(at start: SampleIndex) {
         emittedUntil = start
         decodedUntil = start
+        silentFrom = nil
         awaitingLoud = false
     }
 
@@ -54,9 +63,11 @@ struct BlankEndpoint: Equatable {
     }
 
     /// The model's run for a window that began at `windowStart` (positions on the policy's clock).
-    mutating func model(lastEmissionEnd: SampleIndex?, decodedEnd: SampleIndex, windowStart: SampleIndex) {
+    mutating func model(lastEmissionEnd: SampleIndex?, decodedEnd: SampleIndex, windowStart: SampleIndex,
+                        silentSince: SampleIndex? = nil) {
         emittedUntil = lastEmissionEnd ?? windowStart
         decodedUntil = decodedEnd
+        silentFrom = silentSince.flatMap { $0 < decodedEnd ? $0 : nil }
     }
 
     /// The utterance closed on this rule.
@@ -73,7 +84,17 @@ struct BlankEndpoint: Equatable {
     /// last ones of "please", whose soft final /z/ the energy rule calls quiet): a blank run
     /// counted only from the last emission ended the utterance before the model had read the
     /// quiet audio that makes it emit them, and the final lost them (AVLiveEndpointTests).
-    var modelBlank: Bool { enabled && decodedUntil - max(emittedUntil, lastLoudEnd) >= blank }
+    ///
+    /// Or the model has read into digital silence (`TrailingBlank.silentSince`) after its last
+    /// emission: a frame of zeros emits nothing by construction, so waiting `blank` of them only
+    /// delays the final (the bench's clips end in zeros, as a noise-gated microphone's speech
+    /// does). `quiet` still asks for `blank` without a loud frame, so a short gap of zeros between
+    /// words ends nothing.
+    var modelBlank: Bool {
+        guard enabled else { return false }
+        if let silentFrom, silentFrom >= emittedUntil { return true }
+        return decodedUntil - max(emittedUntil, lastLoudEnd) >= blank
+    }
 
     /// True when the utterance ends at `time` (a quiet frame).
     func due(at time: SampleIndex, loud: Bool) -> Bool { !loud && quiet(at: time) && modelBlank }

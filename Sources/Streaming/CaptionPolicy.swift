@@ -188,7 +188,8 @@ public struct CaptionPolicy {
         guard isActive else { return [] }
         // What the model read is evidence for the endpoint even when its text is not shown.
         if blankEndpoint.enabled, let run = decoded.trailingBlank {
-            blankEndpoint.model(lastEmissionEnd: run.lastEmissionEnd.map(at), decodedEnd: at(run.decodedEnd), windowStart: windowStart)
+            blankEndpoint.model(lastEmissionEnd: run.lastEmissionEnd.map(at), decodedEnd: at(run.decodedEnd), windowStart: windowStart,
+                                silentSince: run.silentSince.map(at))
         }
         let h = HallucinationGuard.droppingAnomalousTail(decoded.normalized())
         if let reason = guardrail.rejection(of: h) {

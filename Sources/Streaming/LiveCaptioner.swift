@@ -19,6 +19,7 @@ public final class LiveCaptioner {
     private let speaker: SpeakerActivity?
     private var tagging: SpeakerTagging
     private var vad: VoiceActivityDetector
+    private var endpointEnergy: EndpointEnergy   // the incremental endpoint's energy rule
     private let rate: Int
     /// The capture clock (CLOCK_MONOTONIC) when the audio is live: decodes are then paced by the
     /// measured compute (`LiveSchedule`); nil keeps the fixed schedule (deterministic).
@@ -49,6 +50,7 @@ public final class LiveCaptioner {
         self.policy = try CaptionPolicy(configuration: configuration, finalPassAvailable: model.hasFinalPass,
                                         clock: SampleClock(rate: model.sampleRate), incremental: model.incremental)
         self.vad = try VoiceActivityDetector(configuration: vad)
+        self.endpointEnergy = EndpointEnergy(vad)
         self.scheduleClock = clock
         if clock != nil { policy.schedule = LiveSchedule(configuration: configuration, enabled: true, rate: model.sampleRate) }
     }
@@ -163,7 +165,7 @@ public final class LiveCaptioner {
                 speaker.accept(audio: buffer[lo..<max(lo, hi)], start: frame.start, end: frame.end, voiced: frame.isSpeech)
             }
             if let clock = scheduleClock { policy.schedule.tick(now: policy.clock.index(clock())) }
-            switch run(policy.step(.voice(isSpeech: frame.isSpeech, isLoud: frame.isLoud, start: first, end: end))) {
+            switch run(policy.step(.voice(isSpeech: frame.isSpeech, isLoud: endpointEnergy.isLoud(frame), start: first, end: end))) {
             case .success(let e): events += e
             case .failure(let e): failure = failure ?? e
             }

@@ -13,6 +13,8 @@ final class BlankEndpointTests: XCTestCase {
         var hangover = 0.2
         /// How far behind the frame the model has read (its last frame and log-mel padding).
         var modelLag = 0.03
+        /// Stretches of digital silence (exact zeros), where the model emits nothing by construction.
+        var zeros: [(Double, Double)] = []
 
         func isLoud(_ t0: Double, _ t1: Double) -> Bool { loud.contains { $0.0 < t1 - 1e-9 && $0.1 > t0 + 1e-9 } }
         /// The VAD: speech while loud and for `hangover` after the last loud frame.
@@ -28,7 +30,9 @@ final class BlankEndpointTests: XCTestCase {
                                noSpeechProb: 0, compressionRatio: 1.2, language: "en", timing: .emissionSpikes)
             // A word in progress is still emitting (one CTC spike per character) up to what was read.
             let emitting = words.filter { $0.1 < read && $0.2 > from }.last.map { min($0.2, read) }
-            h.trailingBlank = TrailingBlank(lastEmissionEnd: emitting, decodedEnd: max(from, read))
+            // The model's last frames read were zeros: the start of that run.
+            let silent = zeros.first { $0.0 < read - 1e-9 && $0.1 >= read - 1e-9 }.map { max($0.0, from) }
+            h.trailingBlank = TrailingBlank(lastEmissionEnd: emitting, decodedEnd: max(from, read), silentSince: silent)
             return h
         }
     }
@@ -136,6 +140,34 @@ final class BlankEndpointTests: XCTestCase {
         // (2.14) is read at the frame ending 2.30.
         XCTAssertEqual(try XCTUnwrap(out.finals.first).at, 2.30, accuracy: 1e-9)
         XCTAssertEqual(out.finals.first?.event.end ?? 0, 2.14, accuracy: 1e-9)
+    }
+
+    func testDigitalSilenceAfterTheLastEmissionIsACertainBlank() throws {
+        // Issue 13, bench clip test-000000 ("... plleasase"): the soft /z/ is loud until 2.1 (against
+        // the floor `EndpointEnergy` holds), the model emits the last characters once it has read it
+        // (2.14–2.2), and the clip ends in zeros at 2.2. A frame of zeros emits nothing by
+        // construction, so the utterance ends once the model has read into them and the signal has
+        // been quiet for 120 ms: the frame ending 2.24 (read to 2.21), not after 120 ms of blank
+        // after "se" (the frame ending 2.36).
+        var p = try policy()
+        let line = Timeline(loud: [(1.0, 2.1)], words: [("bin", 1.05, 1.3), ("plea", 1.6, 1.85), ("se", 2.14, 2.2)],
+                            zeros: [(2.2, 9.0)])
+        let out = run(&p, line, until: 4.0)
+        XCTAssertEqual(out.finals.map(\.event.text), ["bin plea se"], "every character the model emits")
+        XCTAssertEqual(try XCTUnwrap(out.finals.first).at, 2.24, accuracy: 1e-9)
+        XCTAssertEqual(out.finals.first?.event.end ?? 0, 2.2, accuracy: 1e-9)
+    }
+
+    func testShortGapOfZerosBetweenWordsEndsNothing() throws {
+        // espeak's clips hold 40-ms gaps of exact zeros between words: read as certain blank, but
+        // the signal was not quiet for 120 ms, so the utterance goes on.
+        var p = try policy()
+        let line = Timeline(loud: [(1.0, 1.5), (1.56, 2.0)], words: [("bin", 1.05, 1.45), ("lay", 1.6, 1.95)],
+                            zeros: [(1.5, 1.56), (2.0, 9.0)])
+        let out = run(&p, line, until: 4.0)
+        XCTAssertEqual(out.finals.map(\.event.text), ["bin lay"])
+        // Quiet 120 ms after 2.0 at the frame ending 2.12; the model read zeros from 2.0 by then.
+        XCTAssertEqual(try XCTUnwrap(out.finals.first).at, 2.12, accuracy: 1e-9)
     }
 
     func testNewSpeechAfterTheBlankEndpointOpensTheNextUtterance() throws {

@@ -47,7 +47,6 @@ extension CaptionPolicy {
         switch input {
         case let .voice(isSpeech, isLoud, start, end):
             precondition(pending == nil, "CaptionPolicy.step: a decode result was expected")
-            if isSpeech { dropEarlyPass() }
             let loud = isLoud ?? isSpeech
             if isActive, !loud, blankEndpoint.quiet(at: end), lastDecodedEnd < end {
                 // Quiet long enough for an incremental model's endpoint: read its trailing blank up
@@ -57,19 +56,13 @@ extension CaptionPolicy {
             }
             let silenceEnds = (!isSpeech && endpointDue(at: end)) || blankEndpointDue(at: end, loud: loud)
             let ends = silenceEnds || maxUtteranceDue(at: end)
-            if !ends, let pass = earlyPassAction(isSpeech: isSpeech, end: end) {
-                // The final pass in the silence, before the endpoint (`EarlyFinalPass`).
-                pending = .voiceAfterDecode(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end)
-                return [pass]
-            }
-            let early = earlyPassStands   // the early pass gives the final: no other pass, no last look
-            if ends, runsFinalPass, !early, let pass = plannedFinalPass(until: end) {
+            if ends, runsFinalPass, let pass = plannedFinalPass(until: end) {
                 // The final pass: the whole utterance once more, with the offline settings (also
                 // for a forced final at the maximum utterance length); shorter when time is short.
                 pending = .voiceAfterDecode(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end)
                 return [pass]
             }
-            if silenceEnds || (ends && finalPassSkipped), !early, lastDecodedEnd < end {
+            if silenceEnds || (ends && finalPassSkipped), lastDecodedEnd < end {
                 // A last look before the final: confirms (commits) the words of the utterance's end.
                 pending = .voiceAfterDecode(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end)
                 return [windowAction(until: end)]
@@ -90,9 +83,7 @@ extension CaptionPolicy {
         case let .finalPassDecoded(h):
             guard let p = pending else { return [] }
             pending = nil
-            var accepted = false
-            if let h { accepted = finalPass(shortenedPassFrom.map { mergedShortPass(h, from: $0) } ?? h) }
-            noteEarlyPass(accepted: accepted)
+            if let h { finalPass(shortenedPassFrom.map { mergedShortPass(h, from: $0) } ?? h) }
             return resume(p)
 
         case let .finish(time):
@@ -137,7 +128,7 @@ extension CaptionPolicy {
     /// The frame applied to the utterance, then the step's decode when one is due.
     private mutating func applyVoice(isSpeech: Bool, isLoud: Bool?, start: SampleIndex, end: SampleIndex) -> [Action] {
         var actions = voice(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end).map(Action.emit)
-        if isActive, !earlyPassStands, lastDecodeAt.map({ end - $0 >= schedule.stepSamples }) ?? true,
+        if isActive, lastDecodeAt.map({ end - $0 >= schedule.stepSamples }) ?? true,
            end - windowStart >= samples(configuration.stepSeconds) {
             // Newer audio already waiting: decode there instead (no queue of stale steps).
             if schedule.isStale(end) { schedule.deferDecode(); return actions }

@@ -43,9 +43,7 @@ public struct CaptionPolicy {
     private var coveredEnd: SampleIndex = 0   // end of the window of the newest accepted hypothesis
     private var language: String?
     private var lastPartial: (text: String, stable: String)?
-    var finalWords: [Word]?               // the accepted final-pass words, if any
-    /// The open utterance's early final pass, if one ran for its current silence (`EarlyFinalPass`).
-    var earlyPass: EarlyFinalPass?
+    private var finalWords: [Word]?       // the accepted final-pass words, if any
 
     /// Where the open utterance's own audio starts (onset minus preroll, never before the
     /// previous final): the final pass decodes from here.
@@ -128,7 +126,7 @@ public struct CaptionPolicy {
 
     /// True when non-speech from `lastSpeechEnd` to `time` would end the open utterance.
     public func endpointDue(at time: SampleIndex) -> Bool {
-        isActive && time - lastSpeechEnd >= endpointSilenceSamples
+        isActive && time - lastSpeechEnd >= samples(configuration.endpointSilenceSeconds)
     }
 
     /// True when a frame ending at `time` (`loud`: its energy rule) ends the open utterance on the
@@ -294,7 +292,6 @@ public struct CaptionPolicy {
         finalPassSkipped = false
         shortenedPassFrom = nil
         finalWords = nil
-        earlyPass = nil
         committed = []
         tentative = []
         let boundary = max(lastFinalEnd ?? clock.index(0), end)

@@ -10,9 +10,6 @@ public struct StreamingConfiguration: Equatable, Sendable {
     public var stepMilliseconds: Int = 500
     /// Trailing silence after speech that ends an utterance (seconds). `endpoint_silence_ms`
     public var endpointSilenceSeconds: Double = 0.6
-    /// Live, Whisper: trailing silence that ends an utterance when its early final pass ends it
-    /// with a sentence end (`EarlyFinalPass`); 0 turns it off. `endpoint_sentence_ms`
-    public var endpointSentenceSeconds: Double = 0.25
     /// Incremental models only (the audio-visual model): the utterance also ends after this much
     /// trailing CTC blank that is also quiet (energy, no VAD hangover); 0 turns it off
     /// (`BlankEndpoint`). `endpoint_blank_ms`
@@ -67,9 +64,6 @@ public struct StreamingConfiguration: Equatable, Sendable {
     /// live service then adapts the decodes to the measured compute (`LiveSchedule`). Set by the
     /// daemon from `audio.source`/`audio.pace`, not a key.
     public var followsCaptureClock: Bool = false
-    /// Live, Whisper: the final pass runs once the VAD has called this much of the silence after
-    /// the speech non-speech, instead of at the endpoint (`EarlyFinalPass`); 0 turns it off.
-    public var earlyPassSeconds: Double = 0.1
     /// The camera's part (the `[video]` section: enabled, gate, analysis rate).
     public var video = VideoAnalysisSettings()
 
@@ -100,8 +94,6 @@ public struct StreamingConfiguration: Equatable, Sendable {
                   "prerollSeconds", prerollSeconds, "expected seconds between 0 and 2")
         try check(contextSeconds.isFinite && contextSeconds >= 0 && contextSeconds <= 5,
                   "contextSeconds", contextSeconds, "expected seconds between 0 and 5")
-        try check(earlyPassSeconds.isFinite && earlyPassSeconds >= 0 && earlyPassSeconds <= 10,
-                  "earlyPassSeconds", earlyPassSeconds, "expected seconds between 0 (off) and 10")
         try check(trimSeconds.isFinite && trimSeconds >= 0 && trimSeconds <= 30,
                   "trimSeconds", trimSeconds, "expected seconds between 0 and 30")
         try check(noSpeechThreshold >= 0 && noSpeechThreshold <= 1,

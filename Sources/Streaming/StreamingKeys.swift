@@ -59,8 +59,6 @@ extension StreamingConfiguration {
                      doc: "Longest audio window decoded at once, in seconds"),
         StreamingKey(name: "endpoint_silence_ms", kind: .number(100...10000, scale: 0.001, \.endpointSilenceSeconds),
                      doc: "Trailing silence that ends an utterance, in milliseconds"),
-        StreamingKey(name: "endpoint_sentence_ms", kind: .number(0...10000, scale: 0.001, \.endpointSentenceSeconds),
-                     doc: "Live, Whisper: trailing silence that ends an utterance whose early final pass ends a sentence, in milliseconds (0: off)"),
         StreamingKey(name: "endpoint_blank_ms", kind: .number(0...2000, scale: 0.001, \.endpointBlankSeconds),
                      doc: "Incremental models (av): trailing CTC blank, also quiet, that ends an utterance sooner, in milliseconds (0: off)"),
         StreamingKey(name: "max_utterance_s", kind: .number(1...120, scale: 1, \.maxUtteranceSeconds),

@@ -41,7 +41,6 @@ final class ShortPassJoinTests: XCTestCase {
     func runTimeline() throws -> (pass: (Double, Double)?, finals: [String]) {
         var c = StreamingConfiguration.agreementOnly
         c.trimSeconds = 3.5  // the window is trimmed at "not!" (just committed) by the decode at 3.7 s
-        c.earlyPassSeconds = 0  // the pass at the endpoint, as this timeline was written for (no EarlyFinalPass)
         var p = try CaptionPolicy(configuration: c)
         p.schedule = LiveSchedule(configuration: c, enabled: true)
         let clock = SampleClock()

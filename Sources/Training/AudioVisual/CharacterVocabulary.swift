@@ -31,7 +31,10 @@ extension AVVocabulary {
 
 /// Character error rate: Levenshtein distance over characters / reference length.
 public enum CharacterErrorRate {
-    public static func distance(_ a: [Character], _ b: [Character]) -> Int {
+    public static func distance(_ a: [Character], _ b: [Character]) -> Int { editDistance(a, b) }
+
+    /// Levenshtein distance between two sequences (characters, or the syllables of `tokenRate`).
+    static func editDistance<T: Equatable>(_ a: [T], _ b: [T]) -> Int {
         if a.isEmpty { return b.count }
         var previous = Array(0...b.count), current = previous
         for i in 1...a.count {
@@ -63,23 +66,8 @@ public enum CharacterErrorRate {
         var edits = 0, total = 0
         for (h, r) in pairs {
             let (a, b) = (tokens(h), tokens(r))
-            edits += tokenDistance(a, b); total += b.count
+            edits += editDistance(a, b); total += b.count
         }
         return total == 0 ? 0 : Double(edits) / Double(total)
-    }
-
-    static func tokenDistance(_ a: [String], _ b: [String]) -> Int {
-        if a.isEmpty { return b.count }
-        var previous = Array(0...b.count), current = previous
-        for i in 1...a.count {
-            current[0] = i
-            if !b.isEmpty {
-                for j in 1...b.count {
-                    current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-                }
-            }
-            swap(&previous, &current)
-        }
-        return previous[b.count]
     }
 }

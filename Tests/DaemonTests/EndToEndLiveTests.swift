@@ -131,6 +131,14 @@ final class EndToEndLiveTests: XCTestCase {
             }
         }
         events += midway
+        // The reload must be done before SIGTERM: the pipeline loop takes both requests between
+        // decodes and a stop wins, so with decodes of seconds (a stress run: 4.4 s each) a
+        // SIGTERM sent right after the SIGHUP ended the daemon with no RELOADING=1 at all.
+        let reloaded = messages.wait(timeout: 120) { seen in
+            guard let r = seen.firstIndex(where: { $0.split(separator: "\n").contains { $0.hasPrefix("RELOADING=1") } }) else { return false }
+            return seen[(r + 1)...].contains { $0.split(separator: "\n").contains { $0.hasPrefix("READY=1") } }
+        }
+        XCTAssertTrue(reloaded, "RELOADING=1 then READY=1 within 120 s of SIGHUP")
         let open: CaptionPartial?
         if case .partial(let q)? = midway.last { open = q } else { open = nil }
         kill(p.processIdentifier, SIGTERM)
@@ -191,7 +199,7 @@ final class EndToEndLiveTests: XCTestCase {
 
 /// Collects NOTIFY_SOCKET datagrams on a thread until stopped.
 final class NotifyLog: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = NSCondition()
     private var messages: [String] = []
     private var running = true
     private let done = DispatchSemaphore(value: 0)
@@ -199,10 +207,21 @@ final class NotifyLog: @unchecked Sendable {
     init(_ listener: NotifyListener) {
         Thread { [self] in
             while lock.withLock({ running }) {
-                if let m = listener.next() { lock.withLock { messages.append(m) } }
+                if let m = listener.next() { lock.withLock { messages.append(m); lock.broadcast() } }
             }
             done.signal()
         }.start()
+    }
+
+    /// Waits (on each arriving message, not polling) until `match` holds for the messages so far;
+    /// false after `timeout` seconds.
+    func wait(timeout: Double, _ match: ([String]) -> Bool) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        lock.lock(); defer { lock.unlock() }
+        while !match(messages) {
+            if !lock.wait(until: deadline) { return match(messages) }
+        }
+        return true
     }
 
     /// Stops collecting (within the listener's 1-s receive timeout) and returns what arrived.

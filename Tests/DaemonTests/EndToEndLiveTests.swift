@@ -97,7 +97,15 @@ final class EndToEndLiveTests: XCTestCase {
             return false
         }
         let firstFinals = events.compactMap { e -> CaptionFinal? in if case .final(let f) = e { return f }; return nil }
-        XCTAssertGreaterThan(events.filter { if case .partial = $0 { return true }; return false }.count, 2, "partials arrive while speaking")
+        // Partials arrive while speaking, when the model keeps up. How many depends on when the
+        // window decodes ran: a slow machine (AddressSanitizer, load) grows the step and defers
+        // stale decodes, and one that cannot keep up may go straight to each final (a stress
+        // run pinned to one busy core showed none in 11 s); the daemon then says so on stderr.
+        let partialCount = events.filter { if case .partial(let q) = $0 { return !q.text.isEmpty }; return false }.count
+        print("e2e: \(partialCount) partials with words in the first copy")
+        if !stderrText.text.contains("cannot keep up") {
+            XCTAssertGreaterThan(partialCount, 0, "partials arrive while speaking (the daemon did not report that it cannot keep up)")
+        }
         // Partials carry the shown words with the window decode's times (docs/PROTOCOL.md).
         let shownPartials = events.compactMap { e -> CaptionPartial? in if case .partial(let q) = e, !q.text.isEmpty { return q }; return nil }
         for q in shownPartials {
@@ -108,43 +116,51 @@ final class EndToEndLiveTests: XCTestCase {
 
         // SIGHUP during the silence: RELOADING=1, then READY=1 again; the subscriber stays.
         kill(p.processIdentifier, SIGHUP)
-        // Second copy: as soon as a partial with words shows, the speaker is mid-utterance. Under a
-        // sanitizer the decodes are so slow that the schedule defers every window decode of a
-        // short utterance and it goes straight to its final ("Ask not!"); the second copy may then
-        // show no partial at all (a CI run waited 180 s for one after the audio had ended), so
-        // there the first event of the second copy ends the wait, and the SIGTERM check below
-        // applies when it is a partial. The release build must show a partial.
+        // Second copy: the first event of it ends the wait, on every schedule. Usually a partial
+        // with words (the speaker is mid-utterance). When decodes are slow (AddressSanitizer, or a
+        // loaded machine: the live schedule then defers the window decodes of a short utterance)
+        // it can be the final of "Ask not!" with no partial before it; a CI run waited 180 s for
+        // a partial after the audio had ended. SIGTERM then comes with the rest of the copy still
+        // speaking, and the checks below hold whichever event it was.
         let firstUtterance = firstFinals.last?.utterance ?? 0
-        let midway = try readUntil(sub, "a partial of the second copy") {
+        let midway = try readUntil(sub, "the first event of the second copy") {
             switch $0 {
             case .partial(let q): return !q.text.isEmpty && q.utterance > firstUtterance
-            case .final(let f): return Sanitizer.isActive && f.utterance > firstUtterance
+            case .final(let f): return f.utterance > firstUtterance
             default: return false
             }
         }
         events += midway
+        // The reload must be done before SIGTERM: the pipeline loop takes both requests between
+        // decodes and a stop wins, so with decodes of seconds (a stress run: 4.4 s each) a
+        // SIGTERM sent right after the SIGHUP ended the daemon with no RELOADING=1 at all.
+        let reloaded = messages.wait(timeout: 120) { seen in
+            guard let r = seen.firstIndex(where: { $0.split(separator: "\n").contains { $0.hasPrefix("RELOADING=1") } }) else { return false }
+            return seen[(r + 1)...].contains { $0.split(separator: "\n").contains { $0.hasPrefix("READY=1") } }
+        }
+        XCTAssertTrue(reloaded, "RELOADING=1 then READY=1 within 120 s of SIGHUP")
         let open: CaptionPartial?
         if case .partial(let q)? = midway.last { open = q } else { open = nil }
-        if open == nil && !Sanitizer.isActive { return XCTFail("no partial") }
         kill(p.processIdentifier, SIGTERM)
         var rest: [CaptionEvent] = []
         while let e = try sub.next() { rest.append(e) }
         p.waitUntilExit()
         XCTAssertEqual(p.terminationStatus, 0, stderrText.text)
         let closing = rest.compactMap { e -> CaptionFinal? in if case .final(let f) = e { return f }; return nil }
+        // Over the whole run: finals in utterance order, one per utterance, each with words; and
+        // SIGTERM leaves no utterance that showed words without a final.
+        let all = events + rest
+        print("e2e: finals \(all.compactMap { e -> String? in if case .final(let f) = e { return "\(f.utterance): \(f.text)" }; return nil }); open at SIGTERM: \(open.map { "\($0.utterance): \($0.text)" } ?? "none")")
+        LiveCaptionChecks.assertFinalsWellFormed(all.compactMap { e -> CaptionFinal? in if case .final(let f) = e { return f }; return nil })
+        LiveCaptionChecks.assertShownUtterancesFinalled(all)
         if let open {
             // The utterance seen open gets its final. It need not be the last one: the daemon may
             // have endpointed it and opened the next before the signal arrived (a sanitizer build
             // runs behind the audio: CI saw "Ask not!" final, then SIGTERM final "Bye!" for the
-            // next). What SIGTERM must do is leave no utterance that showed words without a final.
-            let finalled = Set(closing.map(\.utterance))
-            XCTAssertTrue(finalled.contains(open.utterance), "the utterance open at SIGTERM (\(open.utterance)) gets a final: \(rest)")
-            let shown = Set(rest.compactMap { e -> Int? in if case .partial(let q) = e, !q.text.isEmpty { return q.utterance }; return nil })
-            XCTAssertTrue(shown.isSubset(of: finalled), "SIGTERM turns every open utterance into a final: \(rest)")
-            XCTAssertGreaterThanOrEqual(closing.last?.utterance ?? -1, open.utterance, "\(rest)")
-            XCTAssertFalse(closing.last?.text.isEmpty ?? true)
+            // next).
+            XCTAssertTrue(Set(closing.map(\.utterance)).contains(open.utterance), "the utterance open at SIGTERM (\(open.utterance)) gets a final: \(rest)")
         } else {
-            print("e2e: the second copy's first event was a final (sanitizer build); SIGTERM check on an open utterance not applicable")
+            print("e2e: the second copy's first event was a final (slow decodes); the SIGTERM check covers the utterances open after it")
         }
 
         // WER of the first copy's finals against the offline transcription of the same clip.
@@ -164,6 +180,7 @@ final class EndToEndLiveTests: XCTestCase {
         // words of 22). A dropped or repeated sentence exceeds both. Set CAPTIOND_TRACE_DECODES=1
         // to see the decode schedule in the message.
         let tolerance = Sanitizer.isActive ? 0.15 : 0.10
+        XCTAssertNil(LiveCaptionChecks.repeatedPhrase(in: streamed), "a phrase repeated: \(streamed)")
         XCTAssertLessThanOrEqual(werStreamed, werOffline + tolerance, "streamed \"\(streamed)\"; the daemon's log:\n\(stderrText.text)")
         XCTAssertTrue(firstFinals.allSatisfy { !$0.words.isEmpty && $0.start <= $0.end })
 
@@ -187,7 +204,7 @@ final class EndToEndLiveTests: XCTestCase {
 
 /// Collects NOTIFY_SOCKET datagrams on a thread until stopped.
 final class NotifyLog: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = NSCondition()
     private var messages: [String] = []
     private var running = true
     private let done = DispatchSemaphore(value: 0)
@@ -195,10 +212,21 @@ final class NotifyLog: @unchecked Sendable {
     init(_ listener: NotifyListener) {
         Thread { [self] in
             while lock.withLock({ running }) {
-                if let m = listener.next() { lock.withLock { messages.append(m) } }
+                if let m = listener.next() { lock.withLock { messages.append(m); lock.broadcast() } }
             }
             done.signal()
         }.start()
+    }
+
+    /// Waits (on each arriving message, not polling) until `match` holds for the messages so far;
+    /// false after `timeout` seconds.
+    func wait(timeout: Double, _ match: ([String]) -> Bool) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        lock.lock(); defer { lock.unlock() }
+        while !match(messages) {
+            if !lock.wait(until: deadline) { return match(messages) }
+        }
+        return true
     }
 
     /// Stops collecting (within the listener's 1-s receive timeout) and returns what arrived.

@@ -105,15 +105,33 @@ final class FileAudioFormatsTests: XCTestCase {
         try sub.setTimeout(60)
         guard case .hello? = try sub.next() else { return XCTFail("no hello") }
         // The end of the file ends the utterance (its final), then the daemon reports idle.
-        var finals: [String] = []
+        var events: [CaptionEvent] = []
         try readUntil(sub, "a status event with state idle after the file") {
-            if case .final(let f) = $0 { finals.append(f.text) }
+            events.append($0)
             if case .status(let s) = $0 { return s.state == "idle" }
             return false
         }
-        let hypothesis = EnglishNormalizer.normalize(finals.joined(separator: " "))
-        let wer = ErrorRate.words(reference: EnglishNormalizer.normalize(reference), hypothesis: hypothesis).rate
-        XCTAssertLessThanOrEqual(wer, 0.25, "finals: \(finals)")
+        let finals = events.compactMap { e -> CaptionFinal? in if case .final(let f) = e { return f }; return nil }
+        // What holds on every schedule (the live scheduler decodes later, trims windows and
+        // shortens final passes when compute is slow, as under AddressSanitizer): finals in
+        // order, each with words; every utterance that showed words has its final; no phrase said
+        // twice (CI, stop 18: "… when he's not busy sleeping. When he's not busy sleeping.").
+        LiveCaptionChecks.assertFinalsWellFormed(finals)
+        LiveCaptionChecks.assertShownUtterancesFinalled(events)
+        let streamed = finals.map(\.text).joined(separator: " ")
+        XCTAssertNil(LiveCaptionChecks.repeatedPhrase(in: streamed), "a phrase repeated: \(streamed)")
+        // WER against the reference, next to the offline transcription of the same file (the
+        // text the stream converges to with time to spare). Streamed text depends on when each
+        // window decode ran; the bound allows 3 words in 26 more than offline on any schedule
+        // and still fails a stream that repeats or loses a phrase.
+        let offline = try CommandRunner.run("captionctl", ["transcribe", flac, "--model", "tiny.en", "--beam", "1", "--threads", "1"])
+        XCTAssertEqual(offline.status, 0, offline.stderr)
+        let ref = EnglishNormalizer.normalize(reference)
+        let wer = ErrorRate.words(reference: ref, hypothesis: EnglishNormalizer.normalize(streamed)).rate
+        let werOffline = ErrorRate.words(reference: ref, hypothesis: EnglishNormalizer.normalize(offline.stdout)).rate
+        print("flac daemon: streamed \"\(streamed)\" WER \(wer); offline \"\(offline.stdout.trimmingCharacters(in: .whitespacesAndNewlines))\" WER \(werOffline)")
+        XCTAssertLessThanOrEqual(werOffline, 0.12, "offline: \(offline.stdout)")
+        XCTAssertLessThanOrEqual(wer, werOffline + 0.12, "finals: \(finals.map(\.text))")
         #endif
     }
 }

@@ -56,6 +56,10 @@ extension CaptionPolicy {
             }
             let silenceEnds = (!isSpeech && endpointDue(at: end)) || blankEndpointDue(at: end, loud: loud)
             let ends = silenceEnds || maxUtteranceDue(at: end)
+            if silenceEnds, finalComesFromWindow {
+                // The window decodes agree on the whole utterance to its end: they are the final.
+                return applyVoice(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end)
+            }
             if ends, runsFinalPass, let pass = plannedFinalPass(until: end) {
                 // The final pass: the whole utterance once more, with the offline settings (also
                 // for a forced final at the maximum utterance length); shorter when time is short.
@@ -128,7 +132,7 @@ extension CaptionPolicy {
     /// The frame applied to the utterance, then the step's decode when one is due.
     private mutating func applyVoice(isSpeech: Bool, isLoud: Bool?, start: SampleIndex, end: SampleIndex) -> [Action] {
         var actions = voice(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end).map(Action.emit)
-        if isActive, lastDecodeAt.map({ end - $0 >= schedule.stepSamples }) ?? true,
+        if isActive, lastDecodeAt.map({ end - $0 >= stepSamples(isSpeech: isSpeech) }) ?? true,
            end - windowStart >= samples(configuration.stepSeconds) {
             // Newer audio already waiting: decode there instead (no queue of stale steps).
             if schedule.isStale(end) { schedule.deferDecode(); return actions }

@@ -74,6 +74,8 @@ public struct CaptionPolicy {
     var shortenedPassFrom: SampleIndex?
     /// True when the budget skipped the open utterance's final pass (`LiveSchedule`).
     var finalPassSkipped = false
+    /// End of the window decode that settled the open utterance (`SettledEndpoint`); nil when unsettled.
+    var settledThrough: SampleIndex?
 
     /// Paces the decodes by the measured compute (disabled: the configuration's fixed values).
     public var schedule: LiveSchedule
@@ -126,7 +128,7 @@ public struct CaptionPolicy {
 
     /// True when non-speech from `lastSpeechEnd` to `time` would end the open utterance.
     public func endpointDue(at time: SampleIndex) -> Bool {
-        isActive && time - lastSpeechEnd >= samples(configuration.endpointSilenceSeconds)
+        isActive && (time - lastSpeechEnd >= samples(configuration.endpointSilenceSeconds) || settledEndpointDue(at: time))
     }
 
     /// True when a frame ending at `time` (`loud`: its energy rule) ends the open utterance on the
@@ -215,8 +217,10 @@ public struct CaptionPolicy {
         if let unsureWord = fresh[0..<agreed].firstIndex(where: { ($0.probability ?? 1) < configuration.commitMinProbability }) {
             agreed = unsureWord
         }
+        let hadTentative = !tentative.isEmpty
         committed += fresh[0..<agreed]
         tentative = Array(fresh[agreed...])
+        noteSettlement(windowEnd: windowEnd, agreed: agreed, hadTentative: hadTentative)
         trimWindow(windowEnd: windowEnd)
         return partialIfChanged()
     }
@@ -261,6 +265,7 @@ public struct CaptionPolicy {
         coveredEnd = time
         lastPartial = nil
         finalWords = nil
+        settledThrough = nil
         blankEndpoint.open(at: time)
         let back = preroll ? samples(configuration.prerollSeconds) : 0
         // Before any final the window may reach back to capture time 0 s, as when this policy
@@ -291,6 +296,7 @@ public struct CaptionPolicy {
         isActive = false
         finalPassSkipped = false
         shortenedPassFrom = nil
+        settledThrough = nil
         finalWords = nil
         committed = []
         tentative = []

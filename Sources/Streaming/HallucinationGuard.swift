@@ -68,15 +68,12 @@ public struct HallucinationGuard: Sendable {
     /// ("no, no, no") and a phrase twice.
     static func repetitionLoop(in keys: [String], maxGram: Int) -> (gram: String, count: Int)? {
         guard keys.count >= 4 else { return nil }
+        let runs = KeyRuns(keys: keys)
         for n in 1...max(1, min(maxGram, keys.count / 3)) {
             let needed = n == 1 ? 4 : 3
             var i = 0
             while i + n * needed <= keys.count {
-                var repeats = 1
-                while i + (repeats + 1) * n <= keys.count,
-                      keys[(i + repeats * n)..<(i + (repeats + 1) * n)].elementsEqual(keys[i..<(i + n)]) {
-                    repeats += 1
-                }
+                let repeats = runs.copies(at: i, length: n)
                 if repeats >= needed { return (keys[i..<(i + n)].joined(separator: " "), repeats) }
                 i += 1
             }

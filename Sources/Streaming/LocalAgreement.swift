@@ -39,12 +39,7 @@ public enum LocalAgreement {
     public static func repeatedLeadingWords(of words: [Word], after before: [Word], minimum: Int = 3, longest: Int = 8) -> Int {
         let n = min(longest, words.count, before.count)
         guard n >= minimum else { return 0 }
-        let keys = words.prefix(n).map { CaptionText.key($0.text) }
-        let tail = before.suffix(n).map { CaptionText.key($0.text) }
-        for k in stride(from: n, through: minimum, by: -1) where keys[0..<k].elementsEqual(tail[(n - k)...]) {
-            return k
-        }
-        return 0
+        return KeyRuns(Array(words.prefix(n))).leadingOverlap(with: KeyRuns(Array(before.suffix(n))), minimum: minimum, longest: n)
     }
 
     /// `words` without a leading run that repeats the end of `before` (`repeatedLeadingWords`).
@@ -121,13 +116,8 @@ public enum LocalAgreement {
         }
         let keys = words.map { CaptionText.key($0.text) }
         let committedKeys = committedInWindow.map { CaptionText.key($0.text) }
-        let maxN = min(keys.count, committedKeys.count)
-        if maxN > 0 {
-            for n in stride(from: maxN, through: 1, by: -1)
-            where keys[0..<n].elementsEqual(committedKeys[(committedKeys.count - n)...]) {
-                return Array(words[n...])
-            }
-        }
+        let repeated = KeyRuns(keys: keys).leadingOverlap(with: KeyRuns(keys: committedKeys))
+        if repeated > 0 { return Array(words[repeated...]) }
         // Anchor on the last committed word pair, then the last word, near the hypothesis start.
         guard hypothesis.timesAreEstimated else { return words }
         let searchEnd = min(keys.count, committedKeys.count + 1)

@@ -15,12 +15,12 @@ enum RepeatedTranscript {
     /// that the words right after it repeat (compared by `CaptionText.key`), at the earliest such
     /// phrase; nil when nothing repeats.
     static func firstCopy(_ words: [Word]) -> [Word]? {
-        let keys = words.map { CaptionText.key($0.text) }
-        guard keys.count >= 2 * minimumWords else { return nil }
-        for i in 0...(keys.count - 2 * minimumWords) {
+        let runs = KeyRuns(words)
+        guard runs.count >= 2 * minimumWords else { return nil }
+        for i in 0...(runs.count - 2 * minimumWords) {
             var n = minimumWords
-            while i + 2 * n <= keys.count {
-                if keys[i..<(i + n)].elementsEqual(keys[(i + n)..<(i + 2 * n)]) { return Array(words[..<(i + n)]) }
+            while i + 2 * n <= runs.count {
+                if runs.same(i, i + n, length: n) { return Array(words[..<(i + n)]) }
                 n += 1
             }
         }

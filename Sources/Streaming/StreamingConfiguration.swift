@@ -37,6 +37,16 @@ public struct StreamingConfiguration: Equatable, Sendable {
     /// in the newer hypothesis is below this (words without a probability pass). 0 commits every
     /// agreed word. `commit_min_prob`
     public var commitMinProbability: Double = 0
+    /// A re-decoding model's utterance whose window decodes agree on every word to its end, the
+    /// last ending a sentence, ends after this much silence instead (0: off; `SettledEndpoint`).
+    /// `endpoint_settled_ms`
+    public var endpointSettledSeconds: Double = 0
+    /// A settled utterance ended by silence takes its final from the agreed window decodes, without
+    /// the final pass (`SettledEndpoint`). `final_from_window`
+    public var finalFromWindow: Bool = false
+    /// Step between window decodes once the VAD hears silence (milliseconds; 0: `step_ms`), so the
+    /// decodes that settle the utterance's end come sooner (`SettledEndpoint`). `trailing_step_ms`
+    public var trailingStepMilliseconds: Int = 0
 
     // MARK: Internal tunables (not configuration keys)
 

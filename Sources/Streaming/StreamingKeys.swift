@@ -75,5 +75,11 @@ extension StreamingConfiguration {
                      doc: "Window decodes with an average log-probability below this neither commit nor change the partial"),
         StreamingKey(name: "final_pass", kind: .bool(\.finalPass),
                      doc: "Decode each whole utterance once more at its end with the offline settings for its final"),
+        StreamingKey(name: "endpoint_settled_ms", kind: .number(0...10000, scale: 0.001, \.endpointSettledSeconds),
+                     doc: "Trailing silence that ends an utterance sooner once window decodes agree on all of it to its end and it ends a sentence, in milliseconds (0: off)"),
+        StreamingKey(name: "final_from_window", kind: .bool(\.finalFromWindow),
+                     doc: "When window decodes agree on every word of an utterance to its end, its final is those words, without the final pass"),
+        StreamingKey(name: "trailing_step_ms", kind: .int(0...5000, \.trailingStepMilliseconds),
+                     doc: "Step between window decodes once the speech pauses, in milliseconds (0: step_ms)"),
     ]
 }

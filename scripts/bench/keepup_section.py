@@ -98,6 +98,8 @@ def play(ctx, captiond, stream, model, lang, cpu, tmp):
                 f'[model]\nname = "{model}"\ndir = "{ctx.models}"\nlanguage = "{lang}"\nbeam = 1\n'
                 f'[sockets]\ncaptions = "{tmp}/c.sock"\ncontrol = "{tmp}/ctl.sock"\nmode = "0600"\ngroup = ""\n'
                 f'[log]\nlevel = "info"\n')
+        if os.environ.get("KEEPUP_STREAMING"):   # A/B of [streaming] keys, e.g. "final_from_window = false"
+            f.write("[streaming]\n" + os.environ["KEEPUP_STREAMING"].replace(";", "\n") + "\n")
     for sock in ("c.sock", "ctl.sock"):
         if os.path.exists(os.path.join(tmp, sock)):
             os.unlink(os.path.join(tmp, sock))
@@ -106,8 +108,10 @@ def play(ctx, captiond, stream, model, lang, cpu, tmp):
         argv = ["taskset", "-c", cpu] + argv
     daemon = subprocess.Popen(argv, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     marks, warnings = {}, []
+    ctx_lines = play.lines = []
 
     def on_line(line):
+        ctx_lines.append((time.monotonic(), line.rstrip()))
         if "cannot keep up" in line:
             warnings.append(line.strip())
     watch_log(daemon, marks, on_line)
@@ -192,6 +196,10 @@ def one_run(ctx, name, captiond, refs_by_path, clips_by_lang):
                 row["first_s"] = min(t for t, _ in seen) - (ready + off + span[0])
                 lat_first.append(row["first_s"])
         rows.append(row)
+    if os.environ.get("KEEPUP_DUMP"):   # diagnosis: events, daemon log lines (CAPTIOND_TRACE_DECODES=1), clip spans
+        with open(os.environ["KEEPUP_DUMP"] + f".{name}.json", "w") as f:
+            json.dump({"ready": ready, "offsets": offsets, "spans": spans, "events": events,
+                       "log": play.lines, "rows": rows}, f)
     lags = [s.get("lag", 0) for s in statuses]
     lag_max = max([s.get("lag_max", 0) for s in statuses] + [0])
     status_warnings = sorted({s["warning"] for s in statuses if s.get("warning")})

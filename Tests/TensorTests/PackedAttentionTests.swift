@@ -43,7 +43,7 @@ final class PackedAttentionTests: XCTestCase {
         var rng = SeededRandom(state: 1212)
         for headDim in [24, 64] {
             let heads = 2, queries = 140, keys = 133, d = heads * headDim
-            let qkv = rng.floats(keys * 3 * d, scale: 2)
+            let qkv = rng.floats(max(queries, keys) * 3 * d, scale: 2)
             var blocked = [Float](repeating: .nan, count: queries * d), slow = blocked
             var scores = [Float](repeating: 0, count: Attention.scratchCount(queries: queries, keys: keys))
             qkv.withUnsafeBufferPointer { b in

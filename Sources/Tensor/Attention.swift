@@ -89,11 +89,18 @@ public enum Attention {
 
     /// Blocks of `blockRows` queries of one head, spread over min(threads, blocks) workers, each
     /// with its own slice of `scores`. Same contract as `multiHead`; needs queries ≥ blockRows.
+    /// Without a mask, when `packedApplies`, the fused kernel of `packed` runs instead.
     public static func blocked(q: UnsafePointer<Float>, ldq: Int, k: UnsafePointer<Float>, ldk: Int,
                                v: UnsafePointer<Float>, ldv: Int, queries: Int, keys: Int, heads: Int,
                                headDim: Int, causalOffset: Int?, scores: UnsafeMutablePointer<Float>,
                                into out: UnsafeMutablePointer<Float>, ldo: Int) {
         guard queries > 0, keys > 0 else { return }
+        if causalOffset == nil, packedApplies(headDim: headDim) {
+            // No mask, AVX2: one fused kernel per block of queries (PackedAttention.swift).
+            packed(q: q, ldq: ldq, k: k, ldk: ldk, v: v, ldv: ldv, queries: queries, keys: keys, heads: heads,
+                   headDim: headDim, into: out, ldo: ldo)
+            return
+        }
         let e = Extents(ldq: ldq, ldk: ldk, ldv: ldv, ldo: ldo, queries: queries, keys: keys, heads: heads,
                         headDim: headDim)
         let packedCount = heads * headDim * keys

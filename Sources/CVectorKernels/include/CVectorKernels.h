@@ -69,6 +69,28 @@ void cvk_gemv_half(const uint16_t *w, size_t out, size_t in, const float *x, siz
 int cvk_attend_one(const float *q, const float *k, size_t ldk, const float *v, size_t ldv, size_t keys,
                    int heads, int head_dim, float *out, int threads);
 
+/* --- Unmasked attention of one head over packed keys and values (PackedAttention.c). --- */
+
+/* Largest head dimension cvk_attend_packed_block takes (it needs a multiple of 16). */
+#define CVK_PACKED_MAX_HEAD_DIM 128
+
+/* Floats of one head's packed keys: keys rounded up to 16, times head_dim (values: keys x head_dim). */
+size_t cvk_packed_keys_count(size_t keys, size_t head_dim);
+/* Floats of cvk_attend_packed_block's scratch for `rows` queries: rows x (keys rounded up to 16) + rows. */
+size_t cvk_packed_scratch_count(size_t rows, size_t keys);
+/* Packs one head: k (keys, ldk) and v (keys, ldv), head_dim columns each (a multiple of 16), into
+   kp (K^T in panels of 16 keys: kp[t][d][j] = K[16 t + j][d], zeros past the last key;
+   cvk_packed_keys_count floats) and vp (V in panels of 16 columns: vp[c][key][j] = V[key][16 c + j];
+   keys x head_dim floats). Plain C. */
+void cvk_pack_head(const float *k, size_t ldk, const float *v, size_t ldv, size_t keys, size_t head_dim,
+                   float *kp, float *vp);
+/* out (rows, ldo; head_dim columns) = softmax(q K^T * scale) V for `rows` queries q (rows, ldq),
+   no mask, over a head packed by cvk_pack_head; `scratch` holds cvk_packed_scratch_count(rows,
+   keys) floats. AVX2 + FMA. Returns 0 without computing when head_dim is 0, not a multiple of 16
+   or above CVK_PACKED_MAX_HEAD_DIM, or rows or keys is 0. */
+int cvk_attend_packed_block(const float *q, size_t ldq, size_t rows, const float *kp, const float *vp,
+                            size_t keys, size_t head_dim, float scale, float *scratch, float *out, size_t ldo);
+
 /* --- 8-bit matrix kernels (Int8Kernels.c): CTranslate2's int8 scheme. --- */
 
 /* Quantises each row of x (rows, ldx; `in` columns) to int8: scales[r] = 127 / max|x[r]| (1 for

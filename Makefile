@@ -87,12 +87,15 @@ AV_TRAIN   ?= 1600
 AV_STEPS   ?= 1200
 AV_BATCH   ?= 8
 AV_LR      ?= 3e-3
+# More recipe options for a new run (docs/CORPUS.md, "The training recipe"), e.g.
+# AV_FLAGS="--video-temporal 1,2,4" (the video branch reads lips only with temporal context).
+AV_FLAGS   ?=
 .PHONY: corpus-av train-av
 corpus-av: deps
 	$(SWIFT) build -c release --product captionctl
 	$(BIN)/captionctl corpus -o $(AV_DIR)/corpus --seed $(AV_SEED) --train $(AV_TRAIN) --validation 100 --test 200 --noise babble:20,babble:10,babble:5,babble:0,babble:-5,white:10
 train-av: corpus-av
-	nice -n 5 $(BIN)/captionctl train --corpus $(AV_DIR)/corpus -o $(AV_DIR)/av.safetensors --seed $(AV_SEED) --steps $(AV_STEPS) --batch $(AV_BATCH) --learning-rate $(AV_LR) --epoch-steps 600
+	nice -n 5 $(BIN)/captionctl train --corpus $(AV_DIR)/corpus -o $(AV_DIR)/av.safetensors --seed $(AV_SEED) --steps $(AV_STEPS) --batch $(AV_BATCH) --learning-rate $(AV_LR) --epoch-steps 600 $(AV_FLAGS)
 
 # Mandarin (docs/CORPUS.md): Tang poem lines -> pypinyin -> espeak-ng cmn-latn-pinyin; the model
 # learns the clips' tone-numbered pinyin (`--vocabulary pinyin`, the default for a zh corpus).

@@ -17,6 +17,20 @@ import Foundation
 /// began in digital silence uses at most `unknownFloorDb` as its floor (a quiet room's background
 /// lies below it; speech rises 10 dB above it at once). A floor learnt before a later stretch of
 /// digital silence stays: the room has not changed because the input was muted.
+///
+/// With `reportsLowestFloor` each frame also carries the lowest floor of the last
+/// `floorWindowSeconds` of frames and the energy rule against it (`Frame.lowestFloorDb`,
+/// `Frame.isLoudOverLowestFloor`): the end of speech as an incremental model's blank endpoint
+/// hears it (Streaming's `BlankEndpoint`). The floor is a minimum over its window, so it rises
+/// only as the quiet it came from ages out of it, or when its learning after digital silence ends
+/// (`floorLearningSeconds`). On an input that is zeros between utterances (a noise gate, a muted
+/// microphone, the bench's padded clips) that happens inside the first utterance, and what it
+/// learnt there is the speech's own quietest 100 ms, not the room. Issue 13, bench clip
+/// test-000000: the floor rose from −45 to −33 dBFS 1.06 s into "… please", so the rest of the
+/// word (−23 to −35 dBFS: the vowel's decay and the /z/) was "quiet", the blank run counted from
+/// 1.08 s and the final lost the characters the model emits once it has read the /z/. Held at
+/// its minimum over the window, the floor still follows a room that got louder, one window later.
+/// The VAD's own decisions do not depend on it.
 public struct VoiceActivityDetector: Sendable {
     public struct Configuration: Equatable, Sendable {
         public var sampleRate = AudioRate.model
@@ -42,10 +56,19 @@ public struct VoiceActivityDetector: Sendable {
         /// The energy rule alone (before onset and hangover).
         public var isLoud: Bool
         public var isSpeech: Bool
+        /// The lowest `floorDb` of the frames of the last `floorWindowSeconds` up to this one;
+        /// nil unless the detector `reportsLowestFloor`.
+        public var lowestFloorDb: Float? = nil
+        /// The energy rule against `lowestFloorDb` (a frame loud for the VAD is loud here too);
+        /// nil unless the detector `reportsLowestFloor`.
+        public var isLoudOverLowestFloor: Bool? = nil
     }
 
     public let configuration: Configuration
     public let frameLength: Int
+    /// Whether frames carry `lowestFloorDb` and `isLoudOverLowestFloor` (set at init: the ring of
+    /// floors it needs is kept only then).
+    public let reportsLowestFloor: Bool
     private var pending: [Float] = []      // samples not yet in a frame
     private var originTime = -Double.infinity
     private var consumed = 0               // samples framed since originTime
@@ -61,8 +84,10 @@ public struct VoiceActivityDetector: Sendable {
     private var sawDigitalSilence = false // before the floor was learnt
     private let hangoverFrames: Int
     private let learningFrames: Int       // 100-ms averages that make a learnt floor
+    private var floors: [Float] = []      // ring of the last frames' floors (dB), with reportsLowestFloor
+    private var floorsNext = 0
 
-    public init(configuration: Configuration = Configuration()) throws {
+    public init(configuration: Configuration = Configuration(), reportsLowestFloor: Bool = false) throws {
         let c = configuration
         func bad(_ key: String, _ value: Any, _ why: String) -> FeaturesError {
             .unsupported(path: "vad.\(key)", reason: "\(why), got \(value)")
@@ -95,6 +120,7 @@ public struct VoiceActivityDetector: Sendable {
             throw bad("floor_learning_s", c.floorLearningSeconds, "expected seconds between 0 and floor_window_s (\(c.floorWindowSeconds))")
         }
         self.configuration = c
+        self.reportsLowestFloor = reportsLowestFloor
         self.frameLength = c.sampleRate * c.frameMilliseconds / 1000
         let historyFrames = Int(c.floorWindowSeconds * 1000) / c.frameMilliseconds
         self.history = [Float](repeating: 0, count: max(1, historyFrames))
@@ -171,14 +197,28 @@ public struct VoiceActivityDetector: Sendable {
             // The floor is still unknown after digital silence: what was heard so far may be speech.
             floor = min(floor, configuration.unknownFloorDb)
         }
-        let loud = level > floor + configuration.thresholdDb && level > configuration.minimumLevelDb
+        let loud = isLoud(level: level, floor: floor)
         if loud { loudRun += 1; framesSinceLoud = 0 } else {
             loudRun = 0
             if framesSinceLoud < Int.max { framesSinceLoud += 1 }
         }
         if !speaking, loudRun >= configuration.onsetFrames { speaking = true }
         if speaking, !loud, framesSinceLoud > hangoverFrames { speaking = false }
-        return Frame(start: start, end: end, levelDb: level, floorDb: floor, isLoud: loud, isSpeech: speaking)
+        var frame = Frame(start: start, end: end, levelDb: level, floorDb: floor, isLoud: loud, isSpeech: speaking)
+        if reportsLowestFloor {
+            // frame floors: ring of the window's last `history.count` frames -> their minimum
+            if floors.count < history.count { floors.append(floor) } else { floors[floorsNext] = floor }
+            floorsNext = (floorsNext + 1) % history.count
+            let lowest = floors.min() ?? floor
+            frame.lowestFloorDb = lowest
+            frame.isLoudOverLowestFloor = isLoud(level: level, floor: lowest)
+        }
+        return frame
+    }
+
+    /// The energy rule: `level` is `thresholdDb` above `floor` and above `minimumLevelDb`.
+    private func isLoud(level: Float, floor: Float) -> Bool {
+        level > floor + configuration.thresholdDb && level > configuration.minimumLevelDb
     }
 
     /// Merges consecutive speech frames into (start, end) spans.

@@ -18,8 +18,7 @@ public final class LiveCaptioner {
     public internal(set) var policy: CaptionPolicy
     private let speaker: SpeakerActivity?
     private var tagging: SpeakerTagging
-    private var vad: VoiceActivityDetector
-    private var endpointEnergy: EndpointEnergy   // the incremental endpoint's energy rule
+    private var vad: VoiceActivityDetector   // with the lowest floor only for the blank endpoint
     private let rate: Int
     /// The capture clock (CLOCK_MONOTONIC) when the audio is live: decodes are then paced by the
     /// measured compute (`LiveSchedule`); nil keeps the fixed schedule (deterministic).
@@ -49,8 +48,7 @@ public final class LiveCaptioner {
         self.rate = model.sampleRate
         self.policy = try CaptionPolicy(configuration: configuration, finalPassAvailable: model.hasFinalPass,
                                         clock: SampleClock(rate: model.sampleRate), incremental: model.incremental)
-        self.vad = try VoiceActivityDetector(configuration: vad)
-        self.endpointEnergy = EndpointEnergy(vad)
+        self.vad = try VoiceActivityDetector(configuration: vad, reportsLowestFloor: policy.blankEndpoint.enabled)
         self.scheduleClock = clock
         if clock != nil { policy.schedule = LiveSchedule(configuration: configuration, enabled: true, rate: model.sampleRate) }
     }
@@ -165,7 +163,7 @@ public final class LiveCaptioner {
                 speaker.accept(audio: buffer[lo..<max(lo, hi)], start: frame.start, end: frame.end, voiced: frame.isSpeech)
             }
             if let clock = scheduleClock { policy.schedule.tick(now: policy.clock.index(clock())) }
-            switch run(policy.step(.voice(isSpeech: frame.isSpeech, isLoud: endpointEnergy.isLoud(frame), start: first, end: end))) {
+            switch run(policy.step(.voice(isSpeech: frame.isSpeech, isLoud: frame.isLoudOverLowestFloor, start: first, end: end))) {
             case .success(let e): events += e
             case .failure(let e): failure = failure ?? e
             }

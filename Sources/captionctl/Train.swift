@@ -75,6 +75,42 @@ struct Train: ParsableCommand {
     @Option(name: .long, help: "New model only: output vocabulary, english (space, apostrophe, a–z) or pinyin (space, a–z, tone digits 1–5: Mandarin clips' \"pinyin\" labels); default: pinyin for a Mandarin corpus (language zh), else english. A resumed checkpoint keeps its own.")
     var vocabulary: String?
 
+    @Option(name: .long, help: "New run only: warm-up steps of the learning rate (default: 5 % of --steps).")
+    var warmupSteps: Int?
+
+    @Option(name: .long, help: "New run only: learning rate at the end of the cosine decay.")
+    var finalLearningRate: Float = 1e-4
+
+    @Option(name: .long, help: "New run only: clip the gradient to this global L2 norm.")
+    var maxGradientNorm: Float = 5
+
+    @Option(name: .long, help: "New run only: probability of training a clip on its clean audio rather than a noisy copy.")
+    var cleanAudioProbability: Float = 0.4
+
+    @Option(name: .long, help: "New run only: of the clips modality dropout drops a branch of, the share trained on video alone (default 0.5).")
+    var videoOnlyShare: Float?
+
+    @Option(name: .long, help: "New run only: the video branch's learning rate as a multiple of --learning-rate (default 1).")
+    var videoLearningRateScale: Float?
+
+    @Option(name: .long, help: "New model only: width d of both encoders, the fusion and the CTC head's input.")
+    var modelWidth: Int = 64
+
+    @Option(name: .long, help: "New model only: probability of dropping the audio or the video of a training clip.")
+    var modalityDropout: Float = 0.3
+
+    @Option(name: .long, help: "New model only: λ of the joint loss λ·CTC + (1 − λ)·attention cross-entropy.")
+    var ctcWeight: Float = 0.5
+
+    @Option(name: .long, help: "New model only: μ of joint decoding (1 − μ)·log p_att + μ·log p_ctc.")
+    var decodingCtcWeight: Float = 0.5
+
+    @Option(name: .long, help: "New model only: label smoothing of the decoder's cross-entropy.")
+    var labelSmoothing: Float = 0.1
+
+    @Option(name: .long, help: "Validate on the first N validation clips only (cheaper comparisons; the test split is always whole).")
+    var validationClips: Int?
+
     @Option(name: .long, help: "Threads for a step's clips and for evaluation (the result does not depend on it).")
     var threads: Int = 2
 
@@ -106,6 +142,7 @@ struct Train: ParsableCommand {
             let copies = trainNoise.map { $0.split(separator: ",").map(String.init) } ?? trainEntries[0].noisy.keys.sorted()
             let resumed = try resume.map { try AVTrainer.load(from: $0) }
             let vocabulary = try checkedVocabulary(entries, checkpoint: resumed)
+            if resumed == nil { _ = try newTrainer(vocabulary: vocabulary) }   // bad options fail before the clips load
             let loading = ProgressLine("load")
             var train: [AVExample] = []
             for (i, entry) in trainEntries.enumerated() {
@@ -119,20 +156,9 @@ struct Train: ParsableCommand {
                                              vocabulary: vocabulary)
                 }
             }
-            let validation = try held("validation")
+            let validation = Array(try held("validation").prefix(validationClips ?? Int.max))
             print("training on \(train.count) clips, clean audio and \(copies.isEmpty ? "no noisy copies" : copies.joined(separator: ", ")); \(validation.count) validation clips")
-            let corpusSeed = Self.corpusSeed(corpus)
-            let trainer: AVTrainer
-            if let resumed {
-                trainer = resumed
-            } else {
-                var s = TrainingSettings()
-                s.seed = seed; s.corpusSeed = corpusSeed; s.steps = steps; s.batchSize = batch
-                s.peakLearningRate = learningRate; s.warmupSteps = max(1, steps / 20)
-                var c = try modelConfiguration()
-                if vocabulary.kind != .english { c.vocabulary = vocabulary.kind }   // English stays absent (same bytes as before)
-                trainer = AVTrainer(model: AVModel(c, seed: seed), settings: s)
-            }
+            let trainer = try resumed ?? newTrainer(vocabulary: vocabulary)
             trainer.threads = try checkedThreads()
             trainer.forcedModality = forced
             trainer.perClipVideoStatistics = !batchVideoStatistics
@@ -166,9 +192,54 @@ struct Train: ParsableCommand {
         }
     }
 
-    /// The default configuration with `--video-temporal` / `--video-temporal-kernel`.
+    /// A new run's trainer from the options (checked).
+    func newTrainer(vocabulary: AVVocabulary) throws -> AVTrainer {
+        var s = TrainingSettings()
+        s.seed = seed; s.corpusSeed = Self.corpusSeed(corpus); s.steps = steps; s.batchSize = batch
+        s.peakLearningRate = learningRate; s.warmupSteps = warmupSteps ?? max(1, steps / 20)
+        s.finalLearningRate = finalLearningRate; s.maxGradientNorm = maxGradientNorm
+        s.cleanAudioProbability = cleanAudioProbability
+        s.videoOnlyShare = videoOnlyShare; s.videoLearningRateScale = videoLearningRateScale
+        try checkRecipe(s)
+        var c = try modelConfiguration()
+        if vocabulary.kind != .english { c.vocabulary = vocabulary.kind }   // English stays absent (same bytes as before)
+        return AVTrainer(model: AVModel(c, seed: seed), settings: s)
+    }
+
+    /// The settings options, checked.
+    func checkRecipe(_ s: TrainingSettings) throws {
+        func unit(_ name: String, _ x: Float?) throws {
+            if let x, !(x >= 0 && x <= 1) { throw TrainingError.invalidArgument(name: name, reason: "\(x) is not between 0 and 1") }
+        }
+        guard s.warmupSteps >= 0 && s.warmupSteps <= s.steps else {
+            throw TrainingError.invalidArgument(name: "--warmup-steps", reason: "\(s.warmupSteps) is not between 0 and --steps (\(s.steps))")
+        }
+        guard s.finalLearningRate >= 0 && s.finalLearningRate <= s.peakLearningRate else {
+            throw TrainingError.invalidArgument(name: "--final-learning-rate", reason: "\(s.finalLearningRate) is not between 0 and --learning-rate (\(s.peakLearningRate))")
+        }
+        guard s.maxGradientNorm > 0 && s.maxGradientNorm.isFinite else {
+            throw TrainingError.invalidArgument(name: "--max-gradient-norm", reason: "\(s.maxGradientNorm) is not a positive number")
+        }
+        try unit("--clean-audio-probability", s.cleanAudioProbability)
+        try unit("--video-only-share", s.videoOnlyShare)
+        if let x = s.videoLearningRateScale, !(x >= 0 && x <= 100) {
+            throw TrainingError.invalidArgument(name: "--video-learning-rate-scale", reason: "\(x) is not between 0 and 100")
+        }
+    }
+
+    /// The default configuration with the new-model options (`--model-width`, `--ctc-weight`, …,
+    /// `--video-temporal` / `--video-temporal-kernel`).
     func modelConfiguration() throws -> AVConfiguration {
         var c = AVConfiguration()
+        guard (8...512).contains(modelWidth) else {
+            throw TrainingError.invalidArgument(name: "--model-width", reason: "\(modelWidth) is not between 8 and 512")
+        }
+        for (name, x) in [("--modality-dropout", modalityDropout), ("--ctc-weight", ctcWeight),
+                          ("--decoding-ctc-weight", decodingCtcWeight), ("--label-smoothing", labelSmoothing)] where !(x >= 0 && x <= 1) {
+            throw TrainingError.invalidArgument(name: name, reason: "\(x) is not between 0 and 1")
+        }
+        c.modelWidth = modelWidth; c.modalityDropout = modalityDropout; c.ctcWeight = ctcWeight
+        c.decodingCTCWeight = decodingCtcWeight; c.labelSmoothing = labelSmoothing
         guard let videoTemporal else { return c }
         let dilations = videoTemporal.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !dilations.isEmpty, dilations.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 64 }) else {

@@ -102,7 +102,7 @@ final class AVLiveEndpointTests: XCTestCase {
             XCTAssertEqual(vadOnly.finals.count, 1, "\(clip.id): \(vadOnly.finals)")
             // test-000000 ("... plleasase"): the VAD's floor, learnt from the clip's own speech
             // 1.06 s in, called the rest of "please" quiet, and the final lost "sase" (fixed by
-            // `EndpointEnergy`); its clip ends in zeros, read as certain blank (`TrailingBlank.silentSince`).
+            // the VAD's lowest floor, `Frame.isLoudOverLowestFloor`); its clip ends in zeros, read as certain blank (`TrailingBlank.silentSince`).
             XCTAssertEqual(blank.finals, vadOnly.finals, "\(clip.id): the blank endpoint cut the final (it must hold every character the model emits)")
             XCTAssertLessThanOrEqual(delay ?? .infinity, 0.2, "\(clip.id): end of speech -> final")
         }

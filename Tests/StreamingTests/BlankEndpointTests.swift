@@ -144,7 +144,7 @@ final class BlankEndpointTests: XCTestCase {
 
     func testDigitalSilenceAfterTheLastEmissionIsACertainBlank() throws {
         // Issue 13, bench clip test-000000 ("... plleasase"): the soft /z/ is loud until 2.1 (against
-        // the floor `EndpointEnergy` holds), the model emits the last characters once it has read it
+        // the VAD's lowest floor, `Frame.isLoudOverLowestFloor`), the model emits the last characters once it has read it
         // (2.14–2.2), and the clip ends in zeros at 2.2. A frame of zeros emits nothing by
         // construction, so the utterance ends once the model has read into them and the signal has
         // been quiet for 120 ms: the frame ending 2.24 (read to 2.21), not after 120 ms of blank

@@ -3,8 +3,8 @@ import Foundation
 import Features
 @testable import Streaming
 
-/// `EndpointEnergy`: the incremental endpoint's energy rule against the lowest floor of the VAD's
-/// window, on a synthetic noise-gated stream (zeros, then 1.3 s of speech-like tone with no pause
+/// The incremental endpoint's energy rule (`VoiceActivityDetector.Frame.isLoudOverLowestFloor`,
+/// what `LiveCaptioner` hands the blank endpoint): against the lowest floor of the VAD's window, on a synthetic noise-gated stream (zeros, then 1.3 s of speech-like tone with no pause
 /// to the background, then zeros), as the bench's padded clips reach the daemon.
 final class EndpointEnergyTests: XCTestCase {
     func testFloorLearntFromTheSpeechItselfDoesNotMakeItsSoftEndQuiet() throws {
@@ -17,11 +17,21 @@ final class EndpointEnergyTests: XCTestCase {
         // from 1.2 to 1.3 s of signal; zeros.
         let signal = tone(0.6, db: -18) + tone(0.1, db: -33) + tone(0.5, db: -18) + tone(0.1, db: -30)
         let audio = [Float](repeating: 0, count: rate) + signal + [Float](repeating: 0, count: rate)
-        var vad = try VoiceActivityDetector()
-        var energy = EndpointEnergy(vad.configuration)
+        var vad = try VoiceActivityDetector(reportsLowestFloor: true)
+        var plain = try VoiceActivityDetector()
+        let plainFrames = plain.process(audio[...], startTime: 0)
+        let frames = vad.process(audio[...], startTime: 0)
+        XCTAssertEqual(frames.count, plainFrames.count)
+        XCTAssertTrue(plainFrames.allSatisfy { $0.lowestFloorDb == nil && $0.isLoudOverLowestFloor == nil })
         var vadLoudEnd = 0.0, endpointLoudEnd = 0.0
-        for frame in vad.process(audio[...], startTime: 0) {
-            let loud = energy.isLoud(frame)
+        for (i, frame) in zip(frames.indices, frames) where i < plainFrames.count {
+            let loud = try XCTUnwrap(frame.isLoudOverLowestFloor)
+            XCTAssertLessThanOrEqual(try XCTUnwrap(frame.lowestFloorDb), frame.floorDb)
+            // Reporting the lowest floor changes none of the VAD's own decisions, and is off by default.
+            var reported = frame
+            reported.lowestFloorDb = nil
+            reported.isLoudOverLowestFloor = nil
+            XCTAssertEqual(reported, plainFrames[i])
             if frame.isLoud { vadLoudEnd = frame.end }
             if loud { endpointLoudEnd = frame.end }
             XCTAssertTrue(!frame.isLoud || loud, "a frame loud for the VAD is loud for the endpoint (\(frame.start) s)")

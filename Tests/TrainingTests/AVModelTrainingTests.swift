@@ -7,7 +7,7 @@ final class AVModelTrainingTests: XCTestCase {
     func randomExample(frames t: Int, labels: [Int], seed: UInt64) -> AVExample {
         var r = SplitMix(seed: seed)
         return AVExample(crops: (0..<(t * 4096)).map { _ in r.gaussian() }, mel: (0..<(t * 320)).map { _ in r.uniform(-1, 1) },
-                         frames: t, labels: labels, text: CharacterVocabulary.decode(labels))
+                         frames: t, labels: labels, text: AVVocabulary.english.text(labels))
     }
 
     /// The whole model's backward pass (video CNN with batch norm and a basic block, WaveNet audio
@@ -81,7 +81,7 @@ final class AVModelTrainingTests: XCTestCase {
                 XCTAssertEqual(whole.count, streamed.count)
                 let diff = zip(whole, streamed).map { abs($0 - $1) }.max() ?? 1
                 XCTAssertLessThan(diff, 1e-3, "clip \(i) \(modality): incremental inference differs from the whole-clip run by \(diff)")
-                XCTAssertEqual(recognizer.greedyText(streamed), CharacterVocabulary.greedyCTC(logits: whole, frames: saved.model.ctcSteps(e.frames)))
+                XCTAssertEqual(recognizer.greedyText(streamed), AVVocabulary.english.greedyCTC(logits: whole, steps: saved.model.ctcSteps(e.frames)))
                 let text = recognizer.transcribe(crops: e.crops, mel: e.mel, frames: e.frames, useAudio: useAudio, useVideo: useVideo)
                 XCTAssertEqual(text, saved.model.transcribe(e, modality: modality), "clip \(i) \(modality)")
                 // Streaming: the text only grows, one frame at a time, and every character whose
@@ -93,7 +93,7 @@ final class AVModelTrainingTests: XCTestCase {
                     XCTAssertTrue(stream.text.hasPrefix(shown), "frame \(f): \"\(stream.text)\" revises \"\(shown)\"")
                     shown = stream.text
                 }
-                let early = CTCAlignment.greedySpikes(logits: whole, steps: saved.model.ctcSteps(e.frames), classes: CharacterVocabulary.count)
+                let early = CTCAlignment.greedySpikes(logits: whole, steps: saved.model.ctcSteps(e.frames), classes: AVVocabulary.english.classes)
                     .filter { $0.step / saved.model.configuration.ctcSubframes + 1 + saved.model.configuration.decoderLookahead <= e.frames }.count
                 XCTAssertEqual(shown.count, early, "characters out before the end of the clip")
                 XCTAssertEqual(stream.finish(), text)
@@ -123,12 +123,12 @@ final class AVModelTrainingTests: XCTestCase {
     func testCharacterErrorRateAndVocabulary() throws {
         XCTAssertEqual(CharacterErrorRate.rate([("bin blue", "bin blue")]), 0)
         XCTAssertEqual(CharacterErrorRate.rate([("bn blux", "bin blue")]), 2.0 / 8)
-        XCTAssertEqual(CharacterVocabulary.decode(try CharacterVocabulary.encode("set red at a one now")), "set red at a one now")
-        XCTAssertThrowsError(try CharacterVocabulary.encode("naïve"))
+        XCTAssertEqual(AVVocabulary.english.text(try AVVocabulary.english.labels("set red at a one now")), "set red at a one now")
+        XCTAssertThrowsError(try AVVocabulary.english.labels("naïve"))
         // Greedy CTC: repeats merge, blanks separate.
-        let v = CharacterVocabulary.count
+        let v = AVVocabulary.english.classes
         var logits = [Float](repeating: 0, count: 5 * v)
         for (f, id) in [3, 3, 0, 3, 4].enumerated() { logits[f * v + id] = 5 }
-        XCTAssertEqual(CharacterVocabulary.greedyCTC(logits: logits, frames: 5), "aab")
+        XCTAssertEqual(AVVocabulary.english.greedyCTC(logits: logits, steps: 5), "aab")
     }
 }

@@ -222,6 +222,16 @@ final class GradientCheckTests: XCTestCase {
         a.grad = [0.1, 0.2]; o3.update([a], learningRate: 0.1)
         b.grad = [0.1, 0.2]; o2.update([b], learningRate: 0.1)
         XCTAssertEqual(a.value, b.value)
+        // A per-parameter learning-rate scale (the video branch's): the first Adam step moves each
+        // weight by lr·scale (m̂/√v̂ = sign g); scale 1 is the plain update.
+        let video = Parameter(name: "video.w", shape: [2], value: [1, 1]), audio = Parameter(name: "audio.w", shape: [2], value: [1, 1])
+        let plain = Parameter(name: "audio.w", shape: [2], value: [1, 1])
+        let o4 = AdamW(weightDecay: 0), o5 = AdamW(weightDecay: 0)
+        video.grad = [0.5, -2]; audio.grad = [0.5, -2]; plain.grad = [0.5, -2]
+        o4.update([video, audio], learningRate: 0.1, scale: { $0.name.hasPrefix("video.") ? 3 : 1 })
+        o5.update([plain], learningRate: 0.1)
+        XCTAssertEqual(video.value[0], 1 - 0.3, accuracy: 1e-5); XCTAssertEqual(video.value[1], 1 + 0.3, accuracy: 1e-5)
+        XCTAssertEqual(audio.value, plain.value)
         // Clipping.
         let g = Parameter(name: "g", shape: [2], value: [0, 0])
         g.grad = [3, 4]

@@ -43,7 +43,6 @@ final class MandarinVocabularyTests: XCTestCase {
         XCTAssertEqual(v.classes, 33)
         XCTAssertEqual(AVVocabulary.english.classes, 29)
         XCTAssertEqual(AVVocabulary.english.symbols, AVRecognizer.vocabulary, "the English table is the one every old checkpoint uses")
-        XCTAssertEqual(CharacterVocabulary.count, 29)
         let line = "lan2 ye4 chun1 wei1 rui2"
         let ids = try v.labels(line)
         XCTAssertEqual(ids.count, line.count)
@@ -51,7 +50,10 @@ final class MandarinVocabularyTests: XCTestCase {
         XCTAssertEqual(ids[4], 1, "space is class 1 in both vocabularies")
         XCTAssertEqual(try v.labels("a1"), [2, 28])
         XCTAssertThrowsError(try AVVocabulary.english.labels(line)) { XCTAssertTrue("\($0)".contains("english vocabulary"), "\($0)") }
-        XCTAssertThrowsError(try v.labels("don't")) { XCTAssertTrue("\($0)".contains("tone digits"), "\($0)") }
+        XCTAssertThrowsError(try v.labels("don't")) { XCTAssertTrue("\($0)".contains("(space, a–z, 1–5)"), "\($0)") }
+        // The allowed characters in the message come from the symbols.
+        XCTAssertEqual(v.allowedCharacters, "space, a–z, 1–5")
+        XCTAssertEqual(AVVocabulary.english.allowedCharacters, "space, apostrophe, a–z")
         XCTAssertThrowsError(try v.labels("ni6")) { XCTAssertTrue("\($0)".contains("'6'"), "\($0)") }
         // Greedy CTC with 33 classes: repeats merge, blanks split.
         var logits = [Float](repeating: 0, count: 5 * 33)

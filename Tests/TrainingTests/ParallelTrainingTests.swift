@@ -1,4 +1,5 @@
 import Foundation
+import Models
 import XCTest
 @testable import Training
 
@@ -20,7 +21,7 @@ final class ParallelTrainingTests: XCTestCase {
             let labels = (0..<(1 + i % 3)).map { 1 + ($0 * 7 + i) % 28 }
             let mel = (0..<(t * 320)).map { _ in r.uniform(-1, 1) }
             return AVExample(crops: (0..<(t * 4096)).map { _ in r.gaussian() }, mel: mel, frames: t, labels: labels,
-                             text: CharacterVocabulary.decode(labels), noisyMels: [mel.map { $0 + 0.3 * r.uniform(-1, 1) }])
+                             text: AVVocabulary.english.text(labels), noisyMels: [mel.map { $0 + 0.3 * r.uniform(-1, 1) }])
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import Models
 import XCTest
 @testable import Training
 
@@ -46,7 +47,7 @@ final class SentenceSetTests: XCTestCase {
         }
         XCTAssertGreaterThan(set.sentences.count, 300)
         XCTAssertEqual(Set(set.sentences.map(\.text)).count, set.sentences.count)
-        for s in set.sentences { XCTAssertNoThrow(try CharacterVocabulary.encode(s.text), s.text) }
+        for s in set.sentences { XCTAssertNoThrow(try AVVocabulary.english.labels(s.text), s.text) }
         let plan = CorpusPlan(seed: 1, sentences: set)
         for split in CorpusSplit.allCases { XCTAssertGreaterThan(plan.sentenceCount(split), 10, "\(split)") }
         // Held out: no test or validation sentence is a training sentence.

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 import XCTest
 import Features
 @testable import Training
@@ -25,7 +26,7 @@ final class VideoBatchNormTests: XCTestCase {
             for _ in 0..<t { crops += face.map { $0 + 0.3 * r.gaussian() } }
             let labels = [3 + i, 4, 5 + i]
             return AVExample(crops: crops, mel: (0..<(t * 320)).map { _ in r.uniform(-1, 1) }, frames: t, labels: labels,
-                             text: CharacterVocabulary.decode(labels))
+                             text: AVVocabulary.english.text(labels))
         }
     }
 
@@ -48,7 +49,7 @@ final class VideoBatchNormTests: XCTestCase {
             }
             let labels = [3 + i, 4, 5 + i]
             return AVExample(crops: crops, mel: [Float](repeating: 0, count: t * 320), frames: t, labels: labels,
-                             text: CharacterVocabulary.decode(labels))
+                             text: AVVocabulary.english.text(labels))
         }
     }
 
@@ -110,7 +111,7 @@ final class VideoBatchNormTests: XCTestCase {
     func testVideoOnlyTrainingLearnsFromTheVideo() {
         let transcripts = [[3, 4], [4, 3], [3, 3]]
         let examples = zip(mouthClips([4, 14, 26], frames: 6, seed: 17), transcripts).map { e, labels in
-            AVExample(crops: e.crops, mel: e.mel, frames: e.frames, labels: labels, text: CharacterVocabulary.decode(labels))
+            AVExample(crops: e.crops, mel: e.mel, frames: e.frames, labels: labels, text: AVVocabulary.english.text(labels))
         }
         let swapped = examples.indices.map { i in
             let other = examples[(i + 1) % examples.count], e = examples[i]

@@ -19,7 +19,7 @@ final class VideoTemporalTests: XCTestCase {
     func randomExample(frames t: Int, labels: [Int], seed: UInt64) -> AVExample {
         var r = SplitMix(seed: seed)
         return AVExample(crops: (0..<(t * 4096)).map { _ in r.gaussian() }, mel: (0..<(t * 320)).map { _ in r.uniform(-1, 1) },
-                         frames: t, labels: labels, text: CharacterVocabulary.decode(labels))
+                         frames: t, labels: labels, text: AVVocabulary.english.text(labels))
     }
 
     /// |analytic − numeric| ≤ 5e-3 + 1e-2·max(|analytic|, |numeric|) on `samples` coordinates of `p`.

@@ -15,6 +15,13 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     public var maxGradientNorm: Float = 5
     /// Probability of training a clip on its clean audio rather than a noisy copy.
     public var cleanAudioProbability: Float = 0.4
+    /// Of the clips modality dropout drops a branch of, the share trained on video alone (the rest
+    /// on audio alone); nil: 0.5. Optional, and left out of the JSON when nil, so checkpoints made
+    /// before it (assets/av-grid.safetensors) load and save with the same bytes.
+    public var videoOnlyShare: Float? = nil
+    /// The video branch's (`video.*` parameters) learning rate as a multiple of the schedule's;
+    /// nil: 1 (optional for the same reason).
+    public var videoLearningRateScale: Float? = nil
     public init() {}
 }
 
@@ -65,7 +72,7 @@ public final class AVTrainer {
             var mel: [Float]? = nil
             if !e.noisyMels.isEmpty && r.unit() >= settings.cleanAudioProbability { mel = e.noisyMels[r.below(e.noisyMels.count)] }
             var modality = Modality.both
-            if r.unit() < model.configuration.modalityDropout { modality = r.unit() < 0.5 ? .audioOnly : .videoOnly }
+            if r.unit() < model.configuration.modalityDropout { modality = r.unit() < 1 - (settings.videoOnlyShare ?? 0.5) ? .audioOnly : .videoOnly }
             drawn.append((e, mel, forcedModality ?? modality))
         }
         // Unless each clip is its own batch-norm batch (the default), the video CNN runs once over
@@ -80,7 +87,9 @@ public final class AVTrainer {
         if let video { model.backwardVideo(video) }
         lastGradientNorms = Self.groupNorms(parameters)
         clipGradientNorm(parameters, maxNorm: settings.maxGradientNorm)
-        optimizer.update(parameters, learningRate: schedule.rate(at: step))
+        let videoScale = settings.videoLearningRateScale ?? 1
+        optimizer.update(parameters, learningRate: schedule.rate(at: step),
+                         scale: videoScale == 1 ? nil : { $0.name.hasPrefix("video.") ? videoScale : 1 })
         step += 1
         return counted == 0 ? .infinity : total / Double(counted)
     }

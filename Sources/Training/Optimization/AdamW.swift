@@ -13,14 +13,17 @@ public final class AdamW {
     }
 
     /// One update of every parameter from its gradient; `decay(p)` says whether p is decayed
-    /// (weights yes, biases and norm scales usually not).
-    public func update(_ parameters: [Parameter], learningRate lr: Float, decay: (Parameter) -> Bool = { $0.shape.count > 1 }) {
+    /// (weights yes, biases and norm scales usually not); `scale(p)` multiplies p's learning rate
+    /// (nil: 1 for every parameter).
+    public func update(_ parameters: [Parameter], learningRate baseRate: Float, decay: (Parameter) -> Bool = { $0.shape.count > 1 },
+                       scale: ((Parameter) -> Float)? = nil) {
         step += 1
         let c1 = 1 - Float(pow(Double(beta1), Double(step))), c2 = 1 - Float(pow(Double(beta2), Double(step)))
         for p in parameters {
             var m = first[p.name] ?? [Float](repeating: 0, count: p.value.count)
             var v = second[p.name] ?? [Float](repeating: 0, count: p.value.count)
             let wd = decay(p) ? weightDecay : 0
+            let lr = baseRate * (scale?(p) ?? 1)
             for i in p.value.indices {
                 let g = p.grad[i]
                 m[i] = beta1 * m[i] + (1 - beta1) * g

@@ -1,33 +1,4 @@
 import Foundation
-import Models
-
-/// The English output characters (`Models.AVVocabulary.english`): index 0 is the CTC blank, then
-/// space, apostrophe and a–z. Text outside the set is an error at training time (the corpus only
-/// writes these). A model's own vocabulary is `AVConfiguration.outputVocabulary`.
-public enum CharacterVocabulary {
-    public static var characters: [Character] { AVVocabulary.english.symbols }
-    public static var count: Int { AVVocabulary.english.classes }
-    public static let blank = 0
-
-    public static func encode(_ text: String) throws -> [Int] { try AVVocabulary.english.labels(text) }
-
-    public static func decode(_ ids: [Int]) -> String { AVVocabulary.english.text(ids) }
-
-    /// Best-path CTC decoding: argmax per frame, merge repeats, drop blanks.
-    public static func greedyCTC(logits: [Float], frames t: Int) -> String { AVVocabulary.english.greedyCTC(logits: logits, steps: t) }
-}
-
-extension AVVocabulary {
-    /// Class ids of a transcript; a character outside the vocabulary is an error naming it.
-    public func labels(_ text: String) throws -> [Int] {
-        let (ids, unknown) = ids(text)
-        if let unknown {
-            let allowed = kind == .english ? "a–z, space, apostrophe" : "a–z, tone digits 1–5, space"
-            throw TrainingError.invalidArgument(name: "transcript", reason: "character '\(unknown)' in \"\(text)\" is not in the model's \(kind.rawValue) vocabulary (\(allowed))")
-        }
-        return ids
-    }
-}
 
 /// Character error rate: Levenshtein distance over characters / reference length.
 public enum CharacterErrorRate {

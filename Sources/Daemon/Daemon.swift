@@ -196,6 +196,7 @@ public final class Daemon {
         log.notice("stopping: finishing the current utterance")
         finishUtterance()
         stopInputs()
+        recognizer?.stopBackgroundWork()
         captions.stop()
         control.stop()
         log.notice("stopped")

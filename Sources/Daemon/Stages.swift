@@ -74,6 +74,9 @@ public protocol CaptionRecognizer: AnyObject {
     var frameSink: VideoFrameSink? { get }
     /// Whether `accept(video:)` needs the frames on the pipeline thread.
     var needsFramesOnPipeline: Bool { get }
+    /// Ends the recognizer's own threads and waits for them (the daemon calls it before it
+    /// returns, so no analysis runs while the process exits).
+    func stopBackgroundWork()
 }
 
 public extension CaptionRecognizer {
@@ -85,6 +88,7 @@ public extension CaptionRecognizer {
     var videoStatus: VideoAnalysisStatus? { nil }
     var frameSink: VideoFrameSink? { nil }
     var needsFramesOnPipeline: Bool { true }
+    func stopBackgroundWork() {}
 }
 
 /// The factories the daemon is assembled from. Tests inject fakes; `captiond` uses `live`.

@@ -62,6 +62,9 @@ public final class FaceSpeakerActivity: SpeakerActivity {
 
     deinit { analysis.stop() }
 
+    /// Stops the analysis thread and waits for the frame it is on (the daemon's shutdown).
+    public func stopBackgroundWork() { analysis.stop() }
+
     /// Where another thread hands camera frames as they arrive (the daemon's capture thread), when
     /// the analysis runs on its own thread.
     public var frameSink: VideoFrameSink? { analysis.threaded ? analysis : nil }

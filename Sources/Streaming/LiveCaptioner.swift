@@ -68,6 +68,8 @@ public final class LiveCaptioner {
     /// Where the camera's capture thread hands frames as they arrive, when the camera analysis runs
     /// on its own thread (frames then reach it before `accept(video:)`, which skips them for it).
     public var frameSink: VideoFrameSink? { speaker?.frameSink }
+    /// Ends the camera analysis thread, waiting for its current frame (daemon shutdown).
+    public func stopBackgroundWork() { speaker?.stopBackgroundWork() }
 
     /// Whether `accept(video:)` still needs the frames on this thread (a model that reads the
     /// camera, or an analysis without its own thread).

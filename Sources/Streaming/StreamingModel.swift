@@ -58,10 +58,13 @@ public protocol SpeakerActivity: AnyObject {
     /// Where another thread may hand frames as they arrive (the analysis runs on its own
     /// thread); nil when frames go only through `accept(frame:)`.
     var frameSink: VideoFrameSink? { get }
+    /// Ends any thread of its own and waits for it (before the process exits).
+    func stopBackgroundWork()
 }
 
 public extension SpeakerActivity {
     var frameSink: VideoFrameSink? { nil }
+    func stopBackgroundWork() {}
 }
 
 /// The strict gate's answer for a stretch of time.

@@ -40,6 +40,7 @@ public final class FaceAnalysisQueue: @unchecked Sendable {
     private var nextDue = -Double.infinity
     private var busy = false
     private var stopped = false
+    private var workerExited = false
     private var droppedCount = 0, malformedCount = 0
     private var cpuSeconds = 0.0, analysedCount = 0
     private var thread: Thread?
@@ -58,11 +59,21 @@ public final class FaceAnalysisQueue: @unchecked Sendable {
         }
     }
 
-    deinit { stop() }
+    deinit { stop(waitingFor: 0) }
 
-    /// Ends the worker (frames still waiting are not analysed).
-    public func stop() {
-        condition.lock(); stopped = true; condition.broadcast(); condition.unlock()
+    /// Ends the worker (frames still waiting are not analysed) and waits up to `seconds` for it to
+    /// finish the frame it is analysing, so nothing it uses (the face models, OpenBLAS) is torn
+    /// down under it: the daemon stopped and exited while the worker was inside FaceMesh's sgemv,
+    /// and OpenBLAS's exit handler unmapped its buffers under it (signal 11 in
+    /// LiveCameraFacesTests). From the worker itself or `deinit` (no worker can be inside
+    /// `work()` then: it holds the queue), it does not wait.
+    public func stop(waitingFor seconds: Double = 10) {
+        condition.lock(); defer { condition.unlock() }
+        stopped = true
+        condition.broadcast()
+        guard threaded, seconds > 0, let t = thread, t != Thread.current else { return }
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        while !workerExited, !t.isFinished, condition.wait(until: deadline) {}
     }
 
     /// A captured frame. Frames not newer than the last one submitted are ignored (the same
@@ -130,7 +141,7 @@ public final class FaceAnalysisQueue: @unchecked Sendable {
         while true {
             condition.lock()
             while pending.isEmpty && !stopped { condition.wait() }
-            if stopped { condition.unlock(); return }
+            if stopped { workerExited = true; condition.broadcast(); condition.unlock(); return }
             let item = pending.removeFirst()
             busy = true
             condition.unlock()

@@ -10,16 +10,26 @@ import XCTest
 private final class ScriptedFace: FaceDetecting, LandmarkEstimating, @unchecked Sendable {
     let gate: NSCondition?
     private var open: Bool
+    private var entered = false
     init(blocked: Bool) { gate = blocked ? NSCondition() : nil; open = !blocked }
 
     func release() { gate?.lock(); open = true; gate?.broadcast(); gate?.unlock() }
+
+    /// Waits until a caller is held inside `landmarks` (false after `seconds`).
+    func waitUntilHeld(seconds: Double) -> Bool {
+        guard let gate else { return false }
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        gate.lock(); defer { gate.unlock() }
+        while !entered { if !gate.wait(until: deadline) { return entered } }
+        return true
+    }
 
     func detect(_ image: GreyImage) throws -> [FaceDetection] {
         [FaceDetection(xmin: 80, ymin: 100, xmax: 140, ymax: 170, keypoints: [(95, 120), (125, 120)], score: 0.9)]
     }
 
     func landmarks(_ image: GreyImage, roi: RotatedRect) throws -> FaceLandmarks {
-        if let gate { gate.lock(); while !open { gate.wait() }; gate.unlock() }
+        if let gate { gate.lock(); entered = true; gate.broadcast(); while !open { gate.wait() }; gate.unlock() }
         let openness = Float(image.pixels[0]) / 510
         var points: [(x: Float, y: Float, z: Float)] = []
         for i in 0..<FaceLandmarks.count {
@@ -70,6 +80,33 @@ final class FaceAnalysisThreadTests: XCTestCase {
         settings.enabled = true
         settings.gate = .strict
         return FaceSpeakerActivity(tracker: FaceTracker(detector: face, landmarker: face), settings: settings, threaded: threaded)
+    }
+
+    /// Shutdown waits for the frame the worker is analysing: the daemon returned and the process
+    /// exited while the worker was inside FaceMesh's sgemv, and OpenBLAS's exit handler unmapped
+    /// its buffers under it (signal 11 in LiveCameraFacesTests).
+    func testStoppingWaitsForTheFrameBeingAnalysed() throws {
+        let face = ScriptedFace(blocked: true)
+        let a = activity(face, threaded: true)
+        a.analysis.submit(frame(0))
+        XCTAssertTrue(face.waitUntilHeld(seconds: 60), "the worker took the frame")
+        final class Flag: @unchecked Sendable { let c = NSCondition(); var done = false }
+        let flag = Flag()
+        Thread.detachNewThread {
+            a.stopBackgroundWork()
+            flag.c.lock(); flag.done = true; flag.c.broadcast(); flag.c.unlock()
+        }
+        flag.c.lock()
+        _ = flag.c.wait(until: Date(timeIntervalSinceNow: 0.3))
+        XCTAssertFalse(flag.done, "stop returned while the worker was still analysing a frame")
+        flag.c.unlock()
+        face.release()
+        flag.c.lock()
+        let deadline = Date(timeIntervalSinceNow: 30)
+        while !flag.done, flag.c.wait(until: deadline) {}
+        XCTAssertTrue(flag.done, "stop returns once the worker has finished its frame")
+        flag.c.unlock()
+        XCTAssertEqual(a.analysis.cost.frames, 1, "the frame being analysed was finished, not abandoned")
     }
 
     /// The analysis inline, frames and audio interleaved by time as `captionctl simulate` feeds them.

@@ -36,11 +36,25 @@ public enum LocalAgreement {
     /// with the prompt's last phrase ("… busy sleeping. When he's not busy sleeping."), as
     /// whisper_streaming also found (it removes such n-grams of up to 5 words). A single repeated
     /// word is left alone, and so are two: people do say "I think, I think".
+    ///
+    /// A shorter repeat counts when the decoder squeezed it into no time: one of its words has a
+    /// decoded duration under `squeezedSeconds`. Prompted with "… for your country.", a final
+    /// pass over "ask not" read "Ask not! Ask not!" with the second "Ask" at 0 s (the daemon's
+    /// SIGTERM final in 6 of 6 stress runs); spoken words take time.
     public static func repeatedLeadingWords(of words: [Word], after before: [Word], minimum: Int = 3, longest: Int = 8) -> Int {
         let n = min(longest, words.count, before.count)
-        guard n >= minimum else { return 0 }
-        return KeyRuns(Array(words.prefix(n))).leadingOverlap(with: KeyRuns(Array(before.suffix(n))), minimum: minimum, longest: n)
+        let lead = KeyRuns(Array(words.prefix(n))), tail = KeyRuns(Array(before.suffix(n)))
+        if n >= minimum {
+            let k = lead.leadingOverlap(with: tail, minimum: minimum, longest: n)
+            if k > 0 { return k }
+        }
+        let k = lead.leadingOverlap(with: tail, minimum: 1, longest: min(n, minimum - 1))
+        let squeezed = words.prefix(k).contains { $0.timing == .decoded && $0.end - $0.start < squeezedSeconds }
+        return squeezed ? k : 0
     }
+
+    /// A decoded word shorter than this (s) was not spoken (see `repeatedLeadingWords`).
+    public static let squeezedSeconds = 0.02
 
     /// `words` without a leading run that repeats the end of `before` (`repeatedLeadingWords`).
     public static func droppingRepeat(of before: [Word], from words: [Word]) -> [Word] {

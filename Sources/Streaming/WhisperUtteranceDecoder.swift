@@ -43,6 +43,7 @@ public final class WhisperUtteranceDecoder {
             if !segmentWords.isEmpty { segmentWords[segmentWords.count - 1].endsSegment = true }
             words += segmentWords
         }
+        if let kept = RepeatedTranscript.squeezedTailCopy(words) { words = kept }
         let n = Double(max(1, t.segments.count))
         // Guard figures over the segments: mean log-probability, the first window's no-speech
         // probability, the worst compression ratio.

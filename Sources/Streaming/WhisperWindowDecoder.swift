@@ -74,6 +74,7 @@ public final class WhisperWindowDecoder {
                 words = first
                 ratio = (try? CompressionRatio.of(CaptionText.join(first.map(\.text)))) ?? ratio
             }
+            if let kept = RepeatedTranscript.squeezedTailCopy(words) { words = kept }
             return Hypothesis(words: words, avgLogProb: result.avgLogProb, noSpeechProb: result.noSpeechProb,
                               compressionRatio: ratio, language: options.language, timing: .decoded)
         }

@@ -63,6 +63,20 @@ final class PromptRepeatTests: XCTestCase {
         XCTAssertEqual(LocalAgreement.repeatedLeadingWords(of: again, after: []), 0)
     }
 
+    /// A final pass that reads a two-word utterance twice, the second copy squeezed into no time
+    /// (the daemon's SIGTERM final "Ask not! Ask not!"), keeps one copy; the same two words said
+    /// again with their own duration are speech and stay.
+    func testASqueezedShortRepeatIsNotNew() {
+        let committed = timed([("Ask", 3.30, 3.60), ("not!", 3.60, 4.10)]).words
+        let squeezed = timed([("Ask", 3.30, 3.60), ("not!", 3.60, 4.10), ("Ask", 4.10, 4.10), ("not!", 4.10, 4.80)]).words
+        XCTAssertEqual(CaptionText.join(LocalAgreement.merge(committed: committed, full: squeezed).map(\.text)), "Ask not!")
+        let spoken = timed([("Ask", 3.30, 3.60), ("not!", 3.60, 4.10), ("Ask", 4.30, 4.60), ("not!", 4.60, 5.00)]).words
+        XCTAssertEqual(CaptionText.join(LocalAgreement.merge(committed: committed, full: spoken).map(\.text)), "Ask not! Ask not!",
+                       "two words said twice, each with its own time, are speech")
+        XCTAssertEqual(LocalAgreement.repeatedLeadingWords(of: Array(squeezed.suffix(2)), after: committed), 2)
+        XCTAssertEqual(LocalAgreement.repeatedLeadingWords(of: Array(spoken.suffix(2)), after: committed), 0)
+    }
+
     /// The final pass paths join the same way: a shortened pass after every committed word and a
     /// whole-utterance pass that says the end twice.
     func testFinalPassesDoNotRepeatTheCommittedEnd() {

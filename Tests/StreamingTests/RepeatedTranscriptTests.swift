@@ -23,6 +23,23 @@ final class RepeatedTranscriptTests: XCTestCase {
         XCTAssertNil(guardrail.rejection(of: h))
     }
 
+    /// The daemon's final at SIGTERM: "Ask not! Ask not!" with the second "Ask" at 0 s.
+    func testASqueezedShortCopyAtTheEndIsDropped() throws {
+        let squeezed = [Word(text: "Ask", start: 0.76, end: 1.60), Word(text: "not!", start: 1.60, end: 2.10),
+                        Word(text: "Ask", start: 2.10, end: 2.10), Word(text: "not!", start: 2.10, end: 2.82)]
+        XCTAssertEqual(RepeatedTranscript.squeezedTailCopy(squeezed).map { CaptionText.join($0.map(\.text)) }, "Ask not!")
+        // Said twice, each word with its own time: speech.
+        XCTAssertNil(RepeatedTranscript.squeezedTailCopy(words("no, no")))
+        XCTAssertNil(RepeatedTranscript.squeezedTailCopy(words("ask not ask not")))
+        // A squeezed word that repeats nothing, and a squeezed copy that is not at the end, stay.
+        XCTAssertNil(RepeatedTranscript.squeezedTailCopy([Word(text: "Ask", start: 0.7, end: 1.0), Word(text: "not.", start: 1.0, end: 1.0)]))
+        XCTAssertNil(RepeatedTranscript.squeezedTailCopy(Array(squeezed.prefix(3)) + [Word(text: "what", start: 2.2, end: 2.5)]))
+        // Times spread over a segment are not decoded times: no rule on them.
+        var spread = squeezed
+        for i in spread.indices { spread[i].timing = .segmentSpread }
+        XCTAssertNil(RepeatedTranscript.squeezedTailCopy(spread))
+    }
+
     func testARepeatAfterOtherWordsIsCutWhereItStarts() throws {
         let w = words("so he said the cat sat down the cat sat down the cat")
         XCTAssertEqual(RepeatedTranscript.firstCopy(w).map { CaptionText.join($0.map(\.text)) }, "so he said the cat sat down")

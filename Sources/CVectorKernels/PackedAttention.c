@@ -63,31 +63,6 @@ void cvk_pack_head(const float *k, size_t ldk, const float *v, size_t ldv, size_
     }                                                                                                   \
     __m256 acc[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51}
 
-/* e^(x - max) over one row of `width` floats in place; returns the sum (as cvk_exp_rows). */
-static inline CVK_TARGET float exp_row_packed(float *p, size_t width) {
-    const size_t full = width - width % 8, rest = width - full;
-    const __m256i mask = tail_mask(rest);
-    const __m256 ninf = _mm256_set1_ps(-__builtin_inff());
-    __m256 mv = ninf;
-    for (size_t i = 0; i < full; i += 8) mv = _mm256_max_ps(mv, _mm256_loadu_ps(p + i));
-    if (rest) mv = _mm256_max_ps(mv, _mm256_blendv_ps(ninf, _mm256_maskload_ps(p + full, mask),
-                                                      _mm256_castsi256_ps(mask)));
-    const __m256 m = _mm256_set1_ps(hmax8(mv));
-    __m256 sv = _mm256_setzero_ps();
-    for (size_t i = 0; i < full; i += 8) {
-        __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(p + i), m));
-        _mm256_storeu_ps(p + i, e);
-        sv = _mm256_add_ps(sv, e);
-    }
-    if (rest) {
-        __m256 in = _mm256_blendv_ps(ninf, _mm256_maskload_ps(p + full, mask), _mm256_castsi256_ps(mask));
-        __m256 e = exp8(_mm256_sub_ps(in, m));
-        _mm256_maskstore_ps(p + full, mask, e);
-        sv = _mm256_add_ps(sv, e);
-    }
-    return hsum8(sv);
-}
-
 CVK_TARGET int cvk_attend_packed_block(const float *q, size_t ldq, size_t rows, const float *kp, const float *vp,
                                        size_t keys, size_t head_dim, float scale, float *scratch, float *out,
                                        size_t ldo) {
@@ -110,7 +85,7 @@ CVK_TARGET int cvk_attend_packed_block(const float *q, size_t ldq, size_t rows, 
             }
         }
     }
-    for (size_t r = 0; r < rows; r++) inverse[r] = 1.0f / exp_row_packed(scores + r * width, keys);
+    for (size_t r = 0; r < rows; r++) inverse[r] = 1.0f / exp_row(scores + r * width, keys);
     for (size_t g = 0; g < rows; g += PA_ROWS) {
         const size_t nr = rows - g < PA_ROWS ? rows - g : PA_ROWS;
         for (size_t c = 0; c < head_dim / 16; c++) {

@@ -51,6 +51,31 @@ static inline CVK_TARGET float hmax8(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
+/* One row: e^(x - max) in place; returns the sum (cvk_exp_rows, the packed attention). */
+static inline CVK_TARGET float exp_row(float *p, size_t width) {
+    const size_t full = width - width % 8, rest = width - full;
+    const __m256i mask = tail_mask(rest);
+    const __m256 ninf = _mm256_set1_ps(-__builtin_inff());
+    __m256 mv = ninf;
+    for (size_t i = 0; i < full; i += 8) mv = _mm256_max_ps(mv, _mm256_loadu_ps(p + i));
+    if (rest) mv = _mm256_max_ps(mv, _mm256_blendv_ps(ninf, _mm256_maskload_ps(p + full, mask),
+                                                      _mm256_castsi256_ps(mask)));
+    const __m256 m = _mm256_set1_ps(hmax8(mv));
+    __m256 sv = _mm256_setzero_ps();
+    for (size_t i = 0; i < full; i += 8) {
+        __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(p + i), m));
+        _mm256_storeu_ps(p + i, e);
+        sv = _mm256_add_ps(sv, e);
+    }
+    if (rest) {
+        __m256 in = _mm256_blendv_ps(ninf, _mm256_maskload_ps(p + full, mask), _mm256_castsi256_ps(mask));
+        __m256 e = exp8(_mm256_sub_ps(in, m));
+        _mm256_maskstore_ps(p + full, mask, e);
+        sv = _mm256_add_ps(sv, e);
+    }
+    return hsum8(sv);
+}
+
 /* 8 half-precision values widened to float32. */
 static inline CVK_TARGET __m256 load_half8(const uint16_t *p) {
     return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));

@@ -11,31 +11,6 @@ int cvk_has_avx2_fma(void) {
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
 }
 
-/* One row: e^(x - max) in place; returns the sum. */
-static inline CVK_TARGET float exp_row(float *p, size_t width) {
-    const size_t full = width - width % 8, rest = width - full;
-    const __m256i mask = tail_mask(rest);
-    const __m256 ninf = _mm256_set1_ps(-__builtin_inff());
-    __m256 mv = ninf;
-    for (size_t i = 0; i < full; i += 8) mv = _mm256_max_ps(mv, _mm256_loadu_ps(p + i));
-    if (rest) mv = _mm256_max_ps(mv, _mm256_blendv_ps(ninf, _mm256_maskload_ps(p + full, mask),
-                                                      _mm256_castsi256_ps(mask)));
-    const __m256 m = _mm256_set1_ps(hmax8(mv));
-    __m256 sv = _mm256_setzero_ps();
-    for (size_t i = 0; i < full; i += 8) {
-        __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(p + i), m));
-        _mm256_storeu_ps(p + i, e);
-        sv = _mm256_add_ps(sv, e);
-    }
-    if (rest) {
-        __m256 in = _mm256_blendv_ps(ninf, _mm256_maskload_ps(p + full, mask), _mm256_castsi256_ps(mask));
-        __m256 e = exp8(_mm256_sub_ps(in, m));
-        _mm256_maskstore_ps(p + full, mask, e);
-        sv = _mm256_add_ps(sv, e);
-    }
-    return hsum8(sv);
-}
-
 CVK_TARGET void cvk_softmax_rows(float *x, size_t rows, size_t width) {
     const size_t full = width - width % 8, rest = width - full;
     const __m256i mask = tail_mask(rest);

@@ -1,11 +1,15 @@
 import CVectorKernels
 
-/// The engine's threads: `run` executes a body on the caller and up to `workers − 1` pool
-/// threads (CVectorKernels' `cvk_parallel`). OpenBLAS runs single-threaded inside the jobs, so
-/// no second set of spinning threads competes with these for the cores (`BLASThreads`).
+/// The engine's threads: `run` executes a body for each part of a job on the caller and up to
+/// `workers − 1` pool threads (CVectorKernels' `cvk_parallel`). OpenBLAS runs single-threaded
+/// inside the jobs, so no second set of spinning threads competes with these for the cores
+/// (`BLASThreads`).
 public enum WorkerPool {
-    /// Calls body(index, workers) on each participating thread and returns when all are done.
-    /// Returns the number of participants (1 when nested inside another job).
+    /// Calls body(index, workers) once for each part index in 0..<workers and returns when all
+    /// are done. Parts are claimed by whichever thread comes first (the caller runs those of pool
+    /// threads the OS has not scheduled), so `index` names a part of the work, not a thread: one
+    /// thread may run several parts, and a body must not wait for another part of its job.
+    /// Returns the number of parts (1 when nested inside another job).
     @discardableResult
     public static func run(workers: Int, _ body: (_ index: Int, _ workers: Int) -> Void) -> Int {
         guard workers > 1 else { body(0, 1); return 1 }

@@ -33,14 +33,22 @@ float cvk_sum_exp(const float *x, size_t count, float shift);
 
 /* --- The engine's worker pool (WorkerPool.c; portable C, no vector extensions needed). --- */
 
-/* A job runs as fn(ctx, index, workers) on `workers` threads; index 0 is the caller. */
+/* A job's part: fn(ctx, index, workers) for part `index` of 0 ..< workers. The index names a
+   part of the work, not a thread: one thread may run several parts of a job, in any order. */
 typedef void (*cvk_job_fn)(void *ctx, int index, int workers);
 
-/* Runs fn on the caller and up to workers - 1 pool threads and returns when all have finished.
-   Workers spin for about 0.2 ms after a job, then sleep. A call from inside a job runs inline
-   (fn(ctx, 0, 1)); calls from several threads take turns. Returns the number of workers that
-   ran the job (fewer than asked when threads could not be created or the call was nested). */
+/* Runs fn once for every part 0 ..< workers and returns when all parts have finished. The caller
+   and up to workers - 1 pool threads claim the parts, whichever comes first, so the caller runs
+   the parts of pool threads that have not come (descheduled) instead of waiting for them; it
+   waits only for parts that are running. Workers spin for about 0.2 ms after a job, then sleep.
+   A call from inside a part runs inline (fn(ctx, 0, 1)); calls from several threads take turns.
+   Returns the number of parts (fewer than asked when threads could not be created or the call
+   was nested). */
 int cvk_parallel(int workers, cvk_job_fn fn, void *ctx);
+
+/* Tests only: while `hold` is nonzero the pool's threads claim no part (as if the OS never ran
+   them), so the caller runs every part of a job itself. */
+void cvk_parallel_hold_workers_for_testing(int hold);
 
 /* --- One-token decoder kernels (DecoderKernels.c), parallel over a small pool of spinning
    worker threads (at most `threads` including the caller). --- */

@@ -160,21 +160,27 @@ def seeds_toml():
 
 
 def seeds_control():
-    lines = [
+    # fuzz-control reads the first byte as the reader (byte % 3: "0" control requests, "1" control
+    # replies, "2" caption events) and the rest as the byte stream it splits into lines.
+    requests = [
         '{"cmd":"status"}', '{"cmd":"pause"}', '{"cmd":"resume"}', '{"cmd":"reload"}',
-        '{"cmd":"set","key":"language","value":"zh"}', '{"cmd":"set","key":"model","value":"base"}',
+        '{"cmd":"set","key":"language","value":"zh"}', '{"cmd":"set","key":"model","value":"base"}']
+    replies = [
         '{"cmd":"pause","message":"paused; captions stop until resume","ok":true}',
         '{"cmd":"status","ok":true,"status":{"audio_dropped":0,"audio_samples":160000,"language":"en","model":"tiny.en","rtf":0.21,"state":"running","subscribers":2,"task":"transcribe","uptime_s":12.5,"video_dropped":0,"video_frames":300}}',
-        '{"error":{"code":"unknown_command","message":"unknown command"},"ok":false}',
+        '{"error":{"code":"unknown_command","message":"unknown command"},"ok":false}']
+    events = [
         '{"language":"en","model":"tiny.en","protocol":1,"task":"transcribe","type":"hello"}',
         '{"end":13.9,"seq":41,"stable":"ask not what","start":12.31,"text":"ask not what your","type":"partial","utterance":7}',
         '{"end":15.02,"lang":"en","seq":42,"start":12.31,"text":"Ask not.","type":"final","utterance":7,"wall":1795849533.2,"words":[{"end":12.5,"probability":0.93,"start":12.31,"word":"Ask"}]}',
         '{"dropped_frames":0,"dropped_samples":0,"rtf":0.21,"state":"running","subscribers":3,"type":"status"}',
         '{"code":"lagging","message":"read faster","type":"error"}']
-    put("control", "all-messages.txt", "\n".join(lines) + "\n")
-    for i, l in enumerate(lines[:6]):
-        put("control", "request-%d.txt" % i, l + "\n")
-
+    every = "\n".join(requests + replies + events) + "\n"
+    for reader, name, lines in (("0", "requests", requests), ("1", "replies", replies), ("2", "events", events)):
+        put("control", "%s.txt" % name, reader + "\n".join(lines) + "\n")
+        put("control", "all-messages-%s.txt" % reader, reader + every)   # each reader on every kind of line
+    for i, l in enumerate(requests):
+        put("control", "request-%d.txt" % i, "0" + l + "\n")
 
 
 class FlatBuffer:

@@ -40,7 +40,7 @@ final class TokenizerJSONTests: XCTestCase {
             + #""added_tokens": [{"id": 4, "content": "<|endoftext|>", "special": true}]}"#
         let bytes = Array(json.utf8)
         let t = try TokenizerJSON.parse(bytes, path: "t.json")
-        XCTAssertEqual(t.idToToken, ["a\"b", "\u{0120}t", "\\n", "\u{1F600}"])
+        XCTAssertEqual(t.idToToken, TokenTable(["a\"b", "\u{0120}t", "\\n", "\u{1F600}"]))
         XCTAssertEqual(t.added.map(\.content), ["<|endoftext|>"])
         XCTAssertEqual(try TokenizerJSON.mergeKeys(bytes, range: try XCTUnwrap(t.merges), path: "t.json"), ["a b", "\u{0120} t"])
     }
@@ -81,5 +81,33 @@ final class TokenizerJSONTests: XCTestCase {
         let t = try TokenizerJSON.parse(Array(whisperRange.utf8), path: "t.json")
         XCTAssertEqual(t.idToToken.count, 51865)
         XCTAssertEqual(t.added.map(\.id), [51865])
+    }
+
+    /// Issue 9 (fuzz9): the id → token table was a dense [String?] sized by the largest id, so one
+    /// far id allocated and filled 16 bytes for every id below it, whatever the file held: the
+    /// tokenizer fuzz harness page-faulted through 2 MB for a 40-byte input (ids up to 2^17 are
+    /// allowed in any file), and this 8-MB file naming id 2,000,000 (allowed: a quarter of its
+    /// bytes) made a 32-MB table, copied again when the added tokens went in. The table now holds
+    /// the entries present, so memory follows what the file contains.
+    func testAFarIdCostsOnlyTheEntriesTheFileHolds() throws {
+        let specials = ["<|endoftext|>", "<|startoftranscript|>", "<|translate|>", "<|transcribe|>",
+                        "<|startoflm|>", "<|startofprev|>", "<|nospeech|>", "<|notimestamps|>"]
+        let added = specials.enumerated().map { #"{"id": \#(2 + $0.offset), "content": "\#($0.element)"}"# }
+        let padding = String(repeating: "x", count: 8 << 20)
+        let json = #"{"padding": "\#(padding)", "model": {"type": "BPE", "vocab": {"a": 0, "b": 2000000}, "merges": ["a b"]}, "#
+            + #""added_tokens": [\#(added.joined(separator: ", "))]}"#
+        let data = Data(json.utf8)
+        let before = ResidentMemory.bytes()
+        let t = try WhisperTokenizer(tokenizerJSON: data, path: "far.json")
+        let grown = ResidentMemory.bytes() - before
+        XCTAssertLessThan(grown, 16 << 20, "resident memory grew by \(grown) bytes for 10 tokens")
+        XCTAssertEqual(t.token(of: 0), "a")
+        XCTAssertEqual(t.token(of: 2_000_000), "b")
+        XCTAssertNil(t.token(of: 1_999_999))
+        XCTAssertNil(t.token(of: 1))
+        XCTAssertEqual(t.special.endOfText, 2)
+        XCTAssertEqual(t.special.noTimestamps, 9)
+        XCTAssertEqual(t.decode([0, 1, 2_000_000, 0]), "aa")   // ids ≥ <|endoftext|> are not text
+        XCTAssertEqual(t.id(of: "b"), 2_000_000)
     }
 }

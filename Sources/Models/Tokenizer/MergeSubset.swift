@@ -31,7 +31,7 @@ struct MergeSubset {
 
     /// Reads the subset for `words` from the merges' JSON bytes (the array `TokenizerJSON.parse`
     /// located and checked), the id → token table and the added tokens.
-    init(words: [String], merges: [UInt8], idToToken: [String?], added: [(content: String, id: Int)], path: String) throws {
+    init(words: [String], merges: [UInt8], idToToken: TokenTable, added: [(content: String, id: Int)], path: String) throws {
         let wanted = ByteSet(Self.substrings(of: words))
         var ranks: [String: Int] = [:]
         var s = JSONScanner(bytes: merges, path: path)
@@ -40,9 +40,9 @@ struct MergeSubset {
             if wanted.contains(joined), ranks[key] == nil { ranks[key] = rank }
         }
         var ids: [String: Int] = [:]
-        for (id, token) in idToToken.enumerated() {
-            guard let token, token.utf8.count <= wanted.longest, wanted.mayContain(ByteSet.fnv(token.utf8)),
-                  ids[token] == nil, wanted.contains(Array(token.utf8)) else { continue }
+        for (id, token) in idToToken.entries {   // the smallest id of each token, as a scan in id order
+            guard token.utf8.count <= wanted.longest, wanted.mayContain(ByteSet.fnv(token.utf8)),
+                  ids[token].map({ id < $0 }) ?? true, wanted.contains(Array(token.utf8)) else { continue }
             ids[token] = id
         }
         for (content, id) in added where wanted.contains(Array(content.utf8)) { ids[content] = id }

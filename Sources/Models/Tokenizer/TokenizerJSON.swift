@@ -6,8 +6,8 @@
 /// `[String: Any]` tree, no bridging), and strict: malformed JSON fails with its byte offset.
 struct TokenizerJSON {
     var type: String?
-    /// Token of each id (nil where the vocabulary has no entry).
-    var idToToken: [String?] = []
+    /// Token of each id (no entry where the vocabulary has none): sized by the entries present.
+    var idToToken = TokenTable()
     var vocabularyCount = 0
     var added: [(content: String, id: Int)] = []
     /// Byte range of the `model.merges` array, nil when absent.
@@ -44,7 +44,6 @@ struct TokenizerJSON {
                             guard id <= idLimit else {
                                 throw ModelsError.tokenizer(path: path, reason: "model.vocab: id \(id) of '\(token.prefix(40))' at byte \(s.offset) \(beyond(id))")
                             }
-                            if id >= out.idToToken.count { out.idToToken += [String?](repeating: nil, count: id + 1 - out.idToToken.count) }
                             out.idToToken[id] = token
                             out.vocabularyCount += 1
                         }

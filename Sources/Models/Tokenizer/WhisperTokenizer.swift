@@ -12,7 +12,7 @@ public final class WhisperTokenizer {
     public let canEncode: Bool
     let path: String
 
-    private let idToToken: [String?]              // byte-level alphabet strings and added tokens, by id
+    private let idToToken: TokenTable             // byte-level alphabet strings and added tokens, by id
     private let addedTokens: [(content: String, id: Int)]
     /// Built on first use (prompts and `id(of:)`; transcription without a prompt needs neither):
     /// token → id, and the BPE merge ranks from the merges' JSON bytes.
@@ -67,17 +67,14 @@ public final class WhisperTokenizer {
             throw ModelsError.tokenizer(path: path, reason: "no model.merges list")
         }
         var idToToken = parsed.idToToken
-        for (content, id) in parsed.added {
-            if id >= idToToken.count { idToToken += [String?](repeating: nil, count: id + 1 - idToToken.count) }
-            idToToken[id] = content
-        }
+        for (content, id) in parsed.added { idToToken[id] = content }
         // Special tokens are added tokens: looked up among them first (no full token → id table).
         var addedIds: [String: Int] = [:]
         for (content, id) in parsed.added { addedIds[content] = id }
         let table = idToToken
         let special = try WhisperSpecialTokens.from(
-            lookup: { addedIds[$0] ?? Self.firstId(of: $0, in: table) },
-            token: { $0 >= 0 && $0 < table.count ? table[$0] : nil }, path: path)
+            lookup: { addedIds[$0] ?? table.firstId(of: $0) },
+            token: { table[$0] }, path: path)
         self.special = special
         self.tokenCount = tokenCount ?? (special.timestampBegin + 1501)
         self.isMultilingual = multilingual ?? (self.tokenCount >= 51865)
@@ -85,11 +82,6 @@ public final class WhisperTokenizer {
         self.addedTokens = parsed.added.sorted { $0.content.count > $1.content.count }
         self.pendingMerges = Array(bytes[merges])
         self.canEncode = true
-    }
-
-    /// The id of `token` by a scan (a special token missing from added_tokens; rare).
-    private static func firstId(of token: String, in table: [String?]) -> Int? {
-        table.firstIndex { $0 == token }
     }
 
     /// A decode-only tokenizer from the lines of CTranslate2's vocabulary.txt.
@@ -101,7 +93,7 @@ public final class WhisperTokenizer {
         self.tokenCount = lines.count
         self.isMultilingual = lines.count >= 51865
         self.lazyTokenToId = tokenToId
-        self.idToToken = lines
+        self.idToToken = TokenTable(lines)
         self.addedTokens = []
         self.canEncode = false
     }
@@ -124,8 +116,9 @@ public final class WhisperTokenizer {
         lock.lock(); defer { lock.unlock() }
         if let t = lazyTokenToId { return t }
         var t: [String: Int] = [:]
-        t.reserveCapacity(idToToken.count)
-        for (id, token) in idToToken.enumerated() { if let token, t[token] == nil { t[token] = id } }
+        t.reserveCapacity(idToToken.entryCount)
+        // The smallest id of each token (as a scan in id order finds it).
+        for (id, token) in idToToken.entries where t[token].map({ id < $0 }) ?? true { t[token] = id }
         for (content, id) in addedTokens { t[content] = id }
         lazyTokenToId = t
         return t
@@ -168,7 +161,7 @@ public final class WhisperTokenizer {
         if id >= timestampBegin && id < tokenCount {
             return String(format: "<|%.2f|>", Double(id - timestampBegin) * 0.02)
         }
-        return id >= 0 && id < idToToken.count ? idToToken[id] : nil
+        return idToToken[id]
     }
 
     /// <|xx|> for a language code, nil for unknown codes.
@@ -277,7 +270,7 @@ public final class WhisperTokenizer {
 
     /// The bytes a text token stands for; nil for special and timestamp tokens.
     public func bytes(of id: Int) -> [UInt8]? {
-        guard id >= 0, id < special.endOfText, id < idToToken.count, let t = idToToken[id] else { return nil }
+        guard id >= 0, id < special.endOfText, let t = idToToken[id] else { return nil }
         return ByteLevelAlphabet.decode(t)
     }
 

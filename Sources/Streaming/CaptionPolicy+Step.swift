@@ -132,8 +132,9 @@ extension CaptionPolicy {
     /// The frame applied to the utterance, then the step's decode when one is due.
     private mutating func applyVoice(isSpeech: Bool, isLoud: Bool?, start: SampleIndex, end: SampleIndex) -> [Action] {
         var actions = voice(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end).map(Action.emit)
-        if isActive, lastDecodeAt.map({ end - $0 >= stepSamples(isSpeech: isSpeech) }) ?? true,
-           end - windowStart >= samples(configuration.stepSeconds) {
+        let due = inOpening(at: end) ? openingDecodeDue(at: end)
+            : (lastDecodeAt.map({ end - $0 >= stepSamples(isSpeech: isSpeech) }) ?? true) && end - windowStart >= samples(configuration.stepSeconds)
+        if isActive, due {
             // Newer audio already waiting: decode there instead (no queue of stale steps).
             if schedule.isStale(end) { schedule.deferDecode(); return actions }
             pending = .stepDecode(end: end)

@@ -43,6 +43,8 @@ public struct CaptionPolicy {
     private var coveredEnd: SampleIndex = 0   // end of the window of the newest accepted hypothesis
     private var language: String?
     private var lastPartial: (text: String, stable: String)?
+    /// Leading tentative words the previous accepted window decode produced too (`OpeningWords`).
+    var agreedTentative = 0
     private var finalWords: [Word]?       // the accepted final-pass words, if any
 
     /// Where the open utterance's own audio starts (onset minus preroll, never before the
@@ -107,6 +109,9 @@ public struct CaptionPolicy {
     func samples(_ seconds: Double) -> SampleIndex { clock.samples(seconds) }
     /// The sample a model's word time (seconds) falls on.
     func at(_ time: Double) -> SampleIndex { clock.index(time) }
+
+    /// True once the open utterance has shown words (a partial).
+    var hasShownWords: Bool { lastPartial != nil }
 
     /// Committed words of the open utterance.
     public var committedWords: [Word] { committed }
@@ -212,7 +217,8 @@ public struct CaptionPolicy {
                                                   from: LocalAgreement.newWords(in: h, after: inWindow))
         // Short windows agree on wrong first words: commit only once the window is long enough.
         let longEnough = windowEnd - utteranceStart >= samples(configuration.commitAfterSeconds)
-        var agreed = longEnough ? LocalAgreement.commonPrefixLength(tentative, fresh) : 0
+        let common = LocalAgreement.commonPrefixLength(tentative, fresh)
+        var agreed = longEnough ? common : 0
         // An agreed word the decoder is unsure of is left tentative (with the words after it).
         if let unsureWord = fresh[0..<agreed].firstIndex(where: { ($0.probability ?? 1) < configuration.commitMinProbability }) {
             agreed = unsureWord
@@ -220,6 +226,7 @@ public struct CaptionPolicy {
         let hadTentative = !tentative.isEmpty
         committed += fresh[0..<agreed]
         tentative = Array(fresh[agreed...])
+        agreedTentative = common - agreed
         noteSettlement(windowEnd: windowEnd, agreed: agreed, hadTentative: hadTentative)
         trimWindow(windowEnd: windowEnd)
         return partialIfChanged()
@@ -266,6 +273,7 @@ public struct CaptionPolicy {
         lastPartial = nil
         finalWords = nil
         settledThrough = nil
+        agreedTentative = 0
         blankEndpoint.open(at: time)
         let back = preroll ? samples(configuration.prerollSeconds) : 0
         // Before any final the window may reach back to capture time 0 s, as when this policy
@@ -300,6 +308,7 @@ public struct CaptionPolicy {
         finalWords = nil
         committed = []
         tentative = []
+        agreedTentative = 0
         let boundary = max(lastFinalEnd ?? clock.index(0), end)
         lastFinalEnd = boundary
         windowStart = boundary
@@ -341,9 +350,9 @@ public struct CaptionPolicy {
     }
 
     private mutating func partialIfChanged() -> [StreamingEvent] {
-        // Tentative words are shown up to the first one the decoder is unsure of.
-        let sure = tentative.prefix(configuration.partialTentativeWords)
-            .prefix(while: { ($0.probability ?? 1) >= configuration.tentativeMinProbability })
+        // Tentative words are shown up to the first one the decoder is unsure of (unless two
+        // decodes agree on it, `OpeningWords`).
+        let sure = tentative.prefix(shownTentativeCount())
         let shown = committed + sure
         let stable = CaptionText.join(committed.map(\.text))
         let text = CaptionText.join(shown.map(\.text))

@@ -47,6 +47,14 @@ public struct StreamingConfiguration: Equatable, Sendable {
     /// Step between window decodes once the VAD hears silence (milliseconds; 0: `step_ms`), so the
     /// decodes that settle the utterance's end come sooner (`SettledEndpoint`). `trailing_step_ms`
     public var trailingStepMilliseconds: Int = 0
+    /// A re-decoding model's step between window decodes from the onset until the utterance shows
+    /// words (at most for its first `commitAfterSeconds`); 0: `step_ms` (`OpeningWords`).
+    /// `opening_step_ms`
+    public var openingStepMilliseconds: Int = 0
+    /// A tentative word the previous window decode also produced (same words before it) is shown
+    /// from this probability on when that is below `tentativeMinProbability` (`OpeningWords`).
+    /// `tentative_agreed_min_prob`
+    public var tentativeAgreedMinProbability: Double = 1
 
     // MARK: Internal tunables (not configuration keys)
 

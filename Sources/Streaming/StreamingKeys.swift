@@ -81,5 +81,9 @@ extension StreamingConfiguration {
                      doc: "When window decodes agree on every word of an utterance to its end, its final is those words, without the final pass"),
         StreamingKey(name: "trailing_step_ms", kind: .int(0...5000, \.trailingStepMilliseconds),
                      doc: "Step between window decodes once the speech pauses, in milliseconds (0: step_ms)"),
+        StreamingKey(name: "opening_step_ms", kind: .int(0...5000, \.openingStepMilliseconds),
+                     doc: "Step between window decodes from an utterance's onset until it shows words (at most for commit_after_s), in milliseconds (0: step_ms)"),
+        StreamingKey(name: "tentative_agreed_min_prob", kind: .number(0...1, scale: 1, \.tentativeAgreedMinProbability),
+                     doc: "A tentative word the previous window decode also produced is shown from this probability on, when lower than tentative_min_prob"),
     ]
 }

@@ -46,6 +46,12 @@ struct Simulate: ParsableCommand {
     @Flag(name: .long, help: "Print every caption event as a protocol JSON line.")
     var json = false
 
+    @Option(name: .long, help: "[streaming] keys as in captiond.toml, separated by ';' (e.g. \"endpoint_settled_ms = 300; trailing_step_ms = 250\").")
+    var streaming: String?
+
+    @Option(name: .long, help: "Write every caption event to FILE as 'AUDIO_SECONDS<TAB>JSON line': the audio time (from the file's start) the captioner had reached when it emitted the event (audio fed in 20-ms chunks).")
+    var timeline: String?
+
     func run() throws {
         do { try simulate() } catch let e as FacesFailure {
             throw CaptionctlError("simulate: \(e.message)")
@@ -62,6 +68,7 @@ struct Simulate: ParsableCommand {
         settings.dir = dir
         settings.name = model
         var config = StreamingConfiguration()
+        if let streaming { try Self.apply(streaming, to: &config) }
         config.video.enabled = video != nil
         config.video.gate = gate
         config.video.analysisFps = analysisFps
@@ -85,12 +92,15 @@ struct Simulate: ParsableCommand {
             frames = try VideoFrames(path: y4m, loop: loopVideo)
         }
 
-        let origin = 100.0, chunk = 1_600
+        let origin = 100.0, chunk = timeline == nil ? 1_600 : 320
         var events: [CaptionEvent] = []
         var videoSeconds = 0.0, frameCount = 0, wordsShown = 0
+        var timed = Data()
+        var reached = 0.0   // audio seconds fed so far
         func emit(_ new: [CaptionEvent]) throws {
             for e in new {
                 if json { FileHandle.standardOutput.write(try WireCodec.encode(e)) }
+                if timeline != nil { timed += Data(String(format: "%.3f\t", reached).utf8) + (try WireCodec.encode(e)) }
                 if case .final(let f) = e {
                     wordsShown += CaptionText.words(f.text).count
                     if !json { print((f.speaker.map { "[\($0.label)] " } ?? "") + f.text) }
@@ -108,10 +118,14 @@ struct Simulate: ParsableCommand {
                 videoSeconds += ThreadCPUTime.now() - t0
                 frameCount += 1
             }
+            reached = end - origin
             try emit(try captioner.accept(audio: AudioChunk(samples: Array(samples[start..<min(samples.count, start + chunk)]),
                                                             startTime: t, sampleRate: AudioRate.model)))
         }
         try emit(try captioner.finishUtterance())
+        if let timeline {
+            guard FileManager.default.createFile(atPath: timeline, contents: timed) else { throw FacesFailure("\(timeline): cannot write") }
+        }
         var summary = String(format: "simulate: %.1f s of audio, %d finals, %d words, gate %@", Double(samples.count) / Double(AudioRate.model),
                              events.filter { if case .final = $0 { return true }; return false }.count, wordsShown, gate.rawValue)
         if frameCount > 0 {
@@ -123,6 +137,31 @@ struct Simulate: ParsableCommand {
         }
         fflush(stdout)
         FileHandle.standardError.write(Data((summary + "\n").utf8))
+    }
+}
+
+extension Simulate {
+    /// Sets `[streaming]` keys from "name = value; name = value" (values as in captiond.toml:
+    /// numbers, integers, true/false), checked against the keys' table and ranges.
+    static func apply(_ text: String, to config: inout StreamingConfiguration) throws {
+        for item in text.split(separator: ";") {
+            let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, let key = StreamingConfiguration.keys.first(where: { $0.name == parts[0] }) else {
+                throw FacesFailure("--streaming: '\(item)': expected 'key = value' with a [streaming] key")
+            }
+            switch key.kind {
+            case let .int(_, path):
+                guard let v = Int(parts[1]) else { throw FacesFailure("--streaming \(key.name): expected an integer, got \(parts[1])") }
+                config[keyPath: path] = v
+            case let .number(_, scale, path):
+                guard let v = Double(parts[1]) else { throw FacesFailure("--streaming \(key.name): expected a number, got \(parts[1])") }
+                config[keyPath: path] = v * scale
+            case let .bool(path):
+                guard let v = Bool(parts[1]) else { throw FacesFailure("--streaming \(key.name): expected true or false, got \(parts[1])") }
+                config[keyPath: path] = v
+            }
+            if let problem = key.problem(in: config) { throw FacesFailure("--streaming \(key.name) = \(parts[1]): \(problem)") }
+        }
     }
 }
 

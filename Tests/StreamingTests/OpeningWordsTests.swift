@@ -1,0 +1,140 @@
+import XCTest
+@testable import Streaming
+
+/// How soon an utterance's first words appear (`OpeningWords`) on synthetic timelines: VAD frames
+/// and scripted window decodes in, actions out. Positions are audio time on the policy's clock, so
+/// the assertions hold whatever the machine's speed.
+final class OpeningWordsTests: XCTestCase {
+    /// A speaker who says "Had he married here?" from 1.0 s: "Had" ends at 1.3 s, "he" at 1.5 s,
+    /// "married" at 1.9 s, "here?" at 2.3 s. A window hears the words that end before its end; the
+    /// decoder is unsure of the first word (0.3) as Whisper is of an utterance's first word, and
+    /// sure of the others.
+    static func speaker(_ a: CaptionPolicy.Action) -> Hypothesis? {
+        let script: [(String, Double, Double, Double)] = [
+            ("Had", 1.0, 1.3, 0.3), ("he", 1.3, 1.5, 0.8), ("married", 1.5, 1.9, 0.9), ("here?", 1.9, 2.3, 0.9),
+        ]
+        switch a {
+        case let .decodeWindow(from, to, _), let .decodeFinalPass(from, to, _):
+            let heard = script.filter { $0.2 <= sec(to) && $0.1 >= sec(from) }
+            return Hypothesis(words: heard.map { Word(text: $0.0, start: $0.1, end: $0.2, probability: $0.3) },
+                              avgLogProb: -0.3, noSpeechProb: 0.05, compressionRatio: 1.4, language: "en")
+        case .emit:
+            return nil
+        }
+    }
+
+    /// Frames of 20 ms from `start` to `end` (seconds), every decode answered by `answer`; the
+    /// actions with the end of the frame that caused each.
+    func run(_ p: inout CaptionPolicy, speech: Bool, _ start: Double, _ end: Double,
+             answer: (CaptionPolicy.Action) -> Hypothesis? = OpeningWordsTests.speaker) -> [(at: SampleIndex, action: CaptionPolicy.Action)] {
+        var all: [(SampleIndex, CaptionPolicy.Action)] = []
+        var t = s(start)
+        while t < s(end) {
+            let e = min(s(end), t + s(0.02))
+            var queue = p.step(.voice(isSpeech: speech, start: t, end: e))
+            while !queue.isEmpty {
+                let a = queue.removeFirst()
+                all.append((e, a))
+                switch a {
+                case .emit: break
+                case .decodeWindow: queue = p.step(.windowDecoded(answer(a))) + queue
+                case .decodeFinalPass: queue = p.step(.finalPassDecoded(answer(a))) + queue
+                }
+            }
+            t = e
+        }
+        return all
+    }
+
+    func windowEnds(_ actions: [(at: SampleIndex, action: CaptionPolicy.Action)]) -> [SampleIndex] {
+        actions.compactMap { if case let .decodeWindow(_, to, _) = $0.action { return to }; return nil }
+    }
+
+    /// The partials as (frame end, text, stable).
+    func partials(_ actions: [(at: SampleIndex, action: CaptionPolicy.Action)]) -> [(at: SampleIndex, text: String, stable: String)] {
+        actions.compactMap { if case let .emit(e) = $0.action, e.kind == .partial { return ($0.at, e.text, e.stable) }; return nil }
+    }
+
+    /// The shipped defaults with the two rules set as given.
+    static func configuration(openingStep: Int, agreedMinProbability: Double) -> StreamingConfiguration {
+        var c = StreamingConfiguration()
+        c.openingStepMilliseconds = openingStep
+        c.tentativeAgreedMinProbability = agreedMinProbability
+        return c
+    }
+
+    /// With both rules on: decodes every 250 ms from the onset; the unsure first word shows as
+    /// soon as two decodes agree on it (1.76 s; the second decode to hear it), before anything
+    /// can commit; then the step is step_ms again.
+    func testTheFirstWordShowsOnceTwoOpeningDecodesAgree() throws {
+        var p = try CaptionPolicy(configuration: Self.configuration(openingStep: 250, agreedMinProbability: 0.1))
+        let a = run(&p, speech: true, 1.0, 2.4)
+        XCTAssertEqual(windowEnds(a), [s(1.26), s(1.5), s(1.76), s(2.26)],
+                       "opening decodes on a 250-ms grid from the onset until words show, then step_ms")
+        let shown = partials(a)
+        XCTAssertEqual(shown.first?.at, s(1.76))
+        XCTAssertEqual(shown.first?.text, "Had he", "'Had' (0.3) agreed by two decodes, 'he' sure (0.8)")
+        XCTAssertEqual(shown.first?.stable, "", "nothing committed before commit_after_s")
+        XCTAssertEqual(shown.last?.stable, "Had he", "committed at 2.26 s (the window holds 1 s)")
+        XCTAssertEqual(shown.last?.text, "Had he married")
+    }
+
+    /// The same timeline with the keys off (the behaviour before them): decodes on the step grid
+    /// from the onset minus the preroll, and the unsure first word waits until it is committed.
+    func testWithTheKeysOffTheFirstWordWaitsForItsCommit() throws {
+        var p = try CaptionPolicy(configuration: Self.configuration(openingStep: 0, agreedMinProbability: 1))
+        let a = run(&p, speech: true, 1.0, 2.4)
+        XCTAssertEqual(windowEnds(a), [s(1.2), s(1.7), s(2.2)])
+        let shown = partials(a)
+        XCTAssertEqual(shown.first?.at, s(2.2), "'Had' (0.3) hides the words after it until two decodes commit it")
+        XCTAssertEqual(shown.first?.stable, "Had he")
+    }
+
+    /// An unsure word only one decode produced is not shown, and neither is one that two decodes
+    /// agree on below the lower bar: words that change stay hidden (no flicker).
+    func testAnUnsureWordShowsOnlyWhenTwoDecodesAgreeOnIt() throws {
+        var p = try CaptionPolicy(configuration: Self.configuration(openingStep: 0, agreedMinProbability: 0.2))
+        func scored(_ words: [(String, Double)], _ end: Double) -> Hypothesis {
+            Hypothesis(words: words.enumerated().map { Word(text: $1.0, start: 1.0 + 0.2 * Double($0), end: 1.2 + 0.2 * Double($0), probability: $1.1) },
+                       avgLogProb: -0.3, noSpeechProb: 0.05, compressionRatio: 1.4, language: "en")
+        }
+        _ = p.speech(1.0, 1.4)
+        XCTAssertEqual(p.hypothesis(scored([("How", 0.3)], 1.4), windowEnd: s(1.4)), [], "one decode: unsure, hidden")
+        _ = p.speech(1.4, 1.6)
+        XCTAssertEqual(p.hypothesis(scored([("Had", 0.3), ("he", 0.9)], 1.6), windowEnd: s(1.6)), [],
+                       "the decodes disagree on the first word: still hidden, and the sure word after it too")
+        _ = p.speech(1.6, 1.8)
+        XCTAssertEqual(p.hypothesis(scored([("Had", 0.3), ("he", 0.9)], 1.8), windowEnd: s(1.8)).first?.text, "Had he",
+                       "two decodes agree on 'Had': shown, with the sure word after it")
+        _ = p.speech(1.8, 1.9)
+        let e = p.hypothesis(scored([("Had", 0.3), ("she", 0.1), ("married", 0.9)], 1.9), windowEnd: s(1.9))
+        XCTAssertEqual(e.first?.text, "Had", "'she' (0.1) differs from the previous decode's 'he': hidden")
+        _ = p.speech(1.9, 1.95)
+        XCTAssertNil(p.hypothesis(scored([("Had", 0.15), ("she", 0.1)], 1.95), windowEnd: s(1.95)).first?.text,
+                       "agreed, but below the lower bar (0.2): hidden (the partial would be empty: no event)")
+    }
+
+    /// Speech that gives no words (noise the decoder reads as nothing) leaves the opening after
+    /// commit_after_s: from then on decodes follow step_ms, so a noisy room costs no more.
+    func testTheOpeningEndsAfterCommitAfterSecondsWithoutWords() throws {
+        var p = try CaptionPolicy(configuration: Self.configuration(openingStep: 250, agreedMinProbability: 0.1))
+        let nothing = { (a: CaptionPolicy.Action) -> Hypothesis? in
+            if case .emit = a { return nil }
+            return Hypothesis(words: [], avgLogProb: -0.3, noSpeechProb: 0.05, compressionRatio: 1.0, language: "en")
+        }
+        let a = run(&p, speech: true, 1.0, 3.0, answer: nothing)
+        XCTAssertEqual(windowEnds(a), [s(1.26), s(1.5), s(1.76), s(2.26), s(2.76)])
+        XCTAssertTrue(partials(a).isEmpty)
+    }
+
+    /// Silence opens no utterance, so the opening decodes nothing there; and an incremental model
+    /// keeps its own schedule.
+    func testNoDecodesInSilenceAndAnIncrementalModelIsUnchanged() throws {
+        var p = try CaptionPolicy(configuration: Self.configuration(openingStep: 250, agreedMinProbability: 0.1))
+        XCTAssertTrue(windowEnds(run(&p, speech: false, 0, 2.0)).isEmpty)
+        var q = try CaptionPolicy(configuration: Self.configuration(openingStep: 250, agreedMinProbability: 0.1), incremental: true)
+        XCTAssertFalse(q.inOpening(at: s(1.0)))
+        _ = run(&q, speech: true, 1.0, 1.1)
+        XCTAssertFalse(q.inOpening(at: s(1.1)))
+    }
+}

@@ -23,35 +23,14 @@ final class OpeningWordsTests: XCTestCase {
         }
     }
 
-    /// Frames of 20 ms from `start` to `end` (seconds), every decode answered by `answer`; the
-    /// actions with the end of the frame that caused each.
+    /// The policy's timeline (`CaptionPolicy.timeline`) answered by this speaker unless told.
     func run(_ p: inout CaptionPolicy, speech: Bool, _ start: Double, _ end: Double,
-             answer: (CaptionPolicy.Action) -> Hypothesis? = OpeningWordsTests.speaker) -> [(at: SampleIndex, action: CaptionPolicy.Action)] {
-        var all: [(SampleIndex, CaptionPolicy.Action)] = []
-        var t = s(start)
-        while t < s(end) {
-            let e = min(s(end), t + s(0.02))
-            var queue = p.step(.voice(isSpeech: speech, start: t, end: e))
-            while !queue.isEmpty {
-                let a = queue.removeFirst()
-                all.append((e, a))
-                switch a {
-                case .emit: break
-                case .decodeWindow: queue = p.step(.windowDecoded(answer(a))) + queue
-                case .decodeFinalPass: queue = p.step(.finalPassDecoded(answer(a))) + queue
-                }
-            }
-            t = e
-        }
-        return all
-    }
-
-    func windowEnds(_ actions: [(at: SampleIndex, action: CaptionPolicy.Action)]) -> [SampleIndex] {
-        actions.compactMap { if case let .decodeWindow(_, to, _) = $0.action { return to }; return nil }
+             answer: (CaptionPolicy.Action) -> Hypothesis? = OpeningWordsTests.speaker) -> [TimedAction] {
+        p.timeline(speech: speech, start, end, answer: answer)
     }
 
     /// The partials as (frame end, text, stable).
-    func partials(_ actions: [(at: SampleIndex, action: CaptionPolicy.Action)]) -> [(at: SampleIndex, text: String, stable: String)] {
+    func partials(_ actions: [TimedAction]) -> [(at: SampleIndex, text: String, stable: String)] {
         actions.compactMap { if case let .emit(e) = $0.action, e.kind == .partial { return ($0.at, e.text, e.stable) }; return nil }
     }
 

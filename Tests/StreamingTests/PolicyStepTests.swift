@@ -4,27 +4,10 @@ import Streaming
 /// `CaptionPolicy.step` as a pure state machine on synthetic timelines: voice frames and decode
 /// results in, actions out; no audio, no model, no clock.
 final class PolicyStepTests: XCTestCase {
-    /// Runs frames of 20 ms (320 samples) from `start` to `end` (seconds), answering every decode
-    /// action with `answer`; returns the actions in order.
+    /// The policy's timeline (`CaptionPolicy.timeline`): the actions in order, without times.
     func run(_ p: inout CaptionPolicy, speech: Bool, _ start: Double, _ end: Double,
              answer: (CaptionPolicy.Action) -> Hypothesis?) -> [CaptionPolicy.Action] {
-        var all: [CaptionPolicy.Action] = []
-        var t = s(start)
-        while t < s(end) {
-            let e = min(s(end), t + s(0.02))
-            var queue = p.step(.voice(isSpeech: speech, start: t, end: e))
-            while !queue.isEmpty {
-                let a = queue.removeFirst()
-                all.append(a)
-                switch a {
-                case .emit: break
-                case .decodeWindow: queue = p.step(.windowDecoded(answer(a))) + queue
-                case .decodeFinalPass: queue = p.step(.finalPassDecoded(answer(a))) + queue
-                }
-            }
-            t = e
-        }
-        return all
+        p.timeline(speech: speech, start, end, answer: answer).map(\.action)
     }
 
     func decodes(_ actions: [CaptionPolicy.Action]) -> [(SampleIndex, SampleIndex)] {

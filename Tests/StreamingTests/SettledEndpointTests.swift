@@ -18,38 +18,17 @@ final class SettledEndpointTests: XCTestCase {
         }
     }
 
-    /// Frames of 20 ms from `start` to `end` (seconds), every decode answered by `answer`; the
-    /// actions with the end of the frame that caused each.
+    /// The policy's timeline (`CaptionPolicy.timeline`) answered by this speaker unless told.
     func run(_ p: inout CaptionPolicy, speech: Bool, _ start: Double, _ end: Double,
-             answer: (CaptionPolicy.Action) -> Hypothesis? = SettledEndpointTests.speaker) -> [(at: SampleIndex, action: CaptionPolicy.Action)] {
-        var all: [(SampleIndex, CaptionPolicy.Action)] = []
-        var t = s(start)
-        while t < s(end) {
-            let e = min(s(end), t + s(0.02))
-            var queue = p.step(.voice(isSpeech: speech, start: t, end: e))
-            while !queue.isEmpty {
-                let a = queue.removeFirst()
-                all.append((e, a))
-                switch a {
-                case .emit: break
-                case .decodeWindow: queue = p.step(.windowDecoded(answer(a))) + queue
-                case .decodeFinalPass: queue = p.step(.finalPassDecoded(answer(a))) + queue
-                }
-            }
-            t = e
-        }
-        return all
+             answer: (CaptionPolicy.Action) -> Hypothesis? = SettledEndpointTests.speaker) -> [TimedAction] {
+        p.timeline(speech: speech, start, end, answer: answer)
     }
 
-    func windowEnds(_ actions: [(at: SampleIndex, action: CaptionPolicy.Action)]) -> [SampleIndex] {
-        actions.compactMap { if case let .decodeWindow(_, to, _) = $0.action { return to }; return nil }
-    }
-
-    func passes(_ actions: [(at: SampleIndex, action: CaptionPolicy.Action)]) -> Int {
+    func passes(_ actions: [TimedAction]) -> Int {
         actions.filter { if case .decodeFinalPass = $0.action { return true }; return false }.count
     }
 
-    func finals(_ actions: [(at: SampleIndex, action: CaptionPolicy.Action)]) -> [(at: SampleIndex, text: String)] {
+    func finals(_ actions: [TimedAction]) -> [(at: SampleIndex, text: String)] {
         actions.compactMap { if case let .emit(e) = $0.action, e.kind == .final { return ($0.at, e.text) }; return nil }
     }
 

@@ -88,3 +88,37 @@ extension LiveCaptioner {
         return events
     }
 }
+
+/// One action of a policy timeline with the end of the 20-ms frame that caused it.
+typealias TimedAction = (at: SampleIndex, action: CaptionPolicy.Action)
+
+extension CaptionPolicy {
+    /// Frames of 20 ms from `start` to `end` (seconds) given to `step`, every decode answered at
+    /// once by `answer` (its result fed back before the frame's remaining actions); the actions in
+    /// order, each with the end of the frame that caused it.
+    mutating func timeline(speech: Bool, _ start: Double, _ end: Double,
+                           answer: (CaptionPolicy.Action) -> Hypothesis?) -> [TimedAction] {
+        var all: [TimedAction] = []
+        var t = s(start)
+        while t < s(end) {
+            let e = min(s(end), t + s(0.02))
+            var queue = step(.voice(isSpeech: speech, start: t, end: e))
+            while !queue.isEmpty {
+                let a = queue.removeFirst()
+                all.append((e, a))
+                switch a {
+                case .emit: break
+                case .decodeWindow: queue = step(.windowDecoded(answer(a))) + queue
+                case .decodeFinalPass: queue = step(.finalPassDecoded(answer(a))) + queue
+                }
+            }
+            t = e
+        }
+        return all
+    }
+}
+
+/// The window ends of the decode-window actions of a timeline, in order.
+func windowEnds(_ actions: [TimedAction]) -> [SampleIndex] {
+    actions.compactMap { if case let .decodeWindow(_, to, _) = $0.action { return to }; return nil }
+}

@@ -43,7 +43,7 @@ demo: deps
 
 bench: deps models build
 	@scripts/fetch-models tiny.en-int8 base-int8
-	@scripts/bench.py --captionctl $(BIN)/captionctl
+	@PY=$$(scripts/bench-venv) && "$$PY" scripts/bench.py --captionctl $(BIN)/captionctl
 
 # Binaries, systemd units (ExecStart pointed at $(PREFIX)/bin; the overlay's user unit in
 # $(USERUNITDIR), for `systemctl --user`), sysusers and tmpfiles entries and

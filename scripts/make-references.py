@@ -186,7 +186,7 @@ def main():
         import faster_whisper
         from faster_whisper import WhisperModel
     except ImportError as e:
-        fail(f"cannot import faster-whisper ({e}): pip install faster-whisper==1.2.1")
+        fail(f"cannot import faster-whisper ({e}): pip install faster-whisper==1.2.1, or run this script with the python printed by scripts/bench-venv")
 
     rows = read_manifest(args.fixtures)
     wanted = args.model or ["tiny.en", "base"]

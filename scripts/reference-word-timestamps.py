@@ -47,7 +47,7 @@ def main():
         from faster_whisper import WhisperModel
         from faster_whisper.audio import decode_audio
     except ImportError as e:
-        fail(f"cannot import faster-whisper ({e}): pip install faster-whisper==1.2.1")
+        fail(f"cannot import faster-whisper ({e}): pip install faster-whisper==1.2.1, or run this script with the python printed by scripts/bench-venv")
     manifest = os.path.join(args.fixtures, "manifest.tsv")
     if not os.path.isfile(manifest):
         fail(f"no manifest at {manifest}: pass --fixtures DIR")

@@ -17,7 +17,7 @@ t0 = time.monotonic()
 try:
     from faster_whisper import WhisperModel
 except ImportError as e:
-    print(f"fw_worker: cannot import faster-whisper ({e}): pip install faster-whisper==1.2.1",
+    print(f"fw_worker: cannot import faster-whisper ({e}): run it with the python of scripts/bench-venv (make bench does)",
           file=sys.stderr)
     sys.exit(2)
 import_s = time.monotonic() - t0

@@ -28,21 +28,7 @@ public final class WhisperUtteranceDecoder {
         let decoded = !transcriber.model.alignmentHeads.isEmpty
         o.wordTimestamps = decoded
         let t = try transcriber.transcribe(samples: Array(samples), options: o)
-        var words: [Word] = []
-        for s in t.segments {
-            var segmentWords: [Word]
-            if let timed = s.words {
-                segmentWords = timed.compactMap { w in
-                    let text = w.word.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
-                    return text.isEmpty ? nil : Word(text: text, start: startTime + w.start, end: startTime + max(w.start, w.end),
-                                                     probability: w.probability, timing: .decoded)
-                }
-            } else {
-                segmentWords = Hypothesis.spread(CaptionText.words(s.text), from: startTime + s.start, to: startTime + s.end)
-            }
-            if !segmentWords.isEmpty { segmentWords[segmentWords.count - 1].endsSegment = true }
-            words += segmentWords
-        }
+        var words = Self.words(of: t.segments, startTime: startTime)
         if let kept = RepeatedTranscript.squeezedTailCopy(words) { words = kept }
         let n = Double(max(1, t.segments.count))
         // Guard figures over the segments: mean log-probability, the first window's no-speech
@@ -52,5 +38,36 @@ public final class WhisperUtteranceDecoder {
         let ratio = t.segments.map(\.compressionRatio).max() ?? 0
         return Hypothesis(words: words, avgLogProb: avg, noSpeechProb: noSpeech, compressionRatio: ratio,
                           language: options.language ?? t.language, timing: decoded ? .decoded : .segmentSpread)
+    }
+
+    /// The words of the pass's segments on the capture clock (`startTime` + segment time). Timed
+    /// words join as the window decoder's do (`DecodedWords.attaches`): one the decoder wrote
+    /// without a space before it ("-disposed." after "ill") is part of the word before, so a final
+    /// reads "ill-disposed." like the windows that committed it (the merge once appended the
+    /// unmatched "-disposed." again: "ill-disposed. -disposed."). Segments without word times
+    /// spread their text's words over the segment.
+    static func words(of segments: [TranscriptionSegment], startTime: Double) -> [Word] {
+        var words: [Word] = []
+        for s in segments {
+            let first = words.count
+            if let timed = s.words {
+                for w in timed {
+                    let text = w.word.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+                    guard !text.isEmpty else { continue }
+                    let end = startTime + max(w.start, w.end)
+                    if words.count > first, DecodedWords.attaches(w.word, after: words.last?.text) {
+                        words[words.count - 1].text += text
+                        words[words.count - 1].end = max(words[words.count - 1].end, end)
+                        words[words.count - 1].probability = min(words[words.count - 1].probability ?? w.probability, w.probability)
+                        continue
+                    }
+                    words.append(Word(text: text, start: startTime + w.start, end: end, probability: w.probability, timing: .decoded))
+                }
+            } else {
+                words += Hypothesis.spread(CaptionText.words(s.text), from: startTime + s.start, to: startTime + s.end)
+            }
+            if words.count > first { words[words.count - 1].endsSegment = true }
+        }
+        return words
     }
 }

@@ -7,8 +7,10 @@
 ///
 /// - `openingStepMilliseconds` (`opening_step_ms`): until the utterance shows its first words,
 ///   and at most for its first `commitAfterSeconds`, the window is decoded every
-///   `opening_step_ms` from the onset (never faster than the schedule allows), instead of every
-///   `step_ms` from the onset minus the preroll: the decodes that hear the first word come sooner.
+///   `opening_step_ms` (never faster than the schedule allows) instead of every `step_ms`: the
+///   decodes that hear the first word come sooner. The opening's grid goes through the base
+///   grid's first decode (onset − preroll + `step_ms`), so its first decode is never later than
+///   without the key, even when the schedule stretches the step.
 /// - `tentativeAgreedMinProbability` (`tentative_agreed_min_prob`): a tentative word that the
 ///   previous window decode also produced, with the same words before it (two decodes agree, but
 ///   the utterance is too short to commit, or the word is below `commitMinProbability`), is shown
@@ -30,15 +32,21 @@ extension CaptionPolicy {
         return min(schedule.stepSamples, samples(opening))
     }
 
-    /// True when a window decode is due at `end` during the opening: on a grid of
-    /// `openingStepSamples` from the onset (the first one step after it; a frame that crosses a
-    /// grid point decodes, so 20-ms frames do not stretch the step).
+    /// True when a window decode is due at `end` during the opening: at each point of a grid of
+    /// `openingStepSamples` laid through the base grid's first decode (`step_ms` after the window
+    /// start, i.e. the onset minus the preroll), so the opening's first decode never comes later
+    /// than the base grid's even when the schedule stretches the opening step; a frame that
+    /// crosses a grid point decodes, so 20-ms frames do not stretch the step.
     func openingDecodeDue(at end: SampleIndex) -> Bool {
         let step = max(1, openingStepSamples)
-        let point = (end - utteranceStart) / step   // grid points up to `end`
-        guard point >= 1 else { return false }
-        guard let last = lastDecodeAt, last > utteranceStart else { return true }
-        return (last - utteranceStart) / step < point
+        let base = windowStart + samples(configuration.stepSeconds)   // the base grid's first decode
+        let since = max(lastDecodeAt ?? utteranceStart, utteranceStart)  // this utterance's last decode, or its onset
+        // The window reaches back before the onset by a step or more: the base grid decodes at once.
+        if since == utteranceStart, base <= utteranceStart { return true }
+        // Grid points are base + k·step (any integer k); one lies in (since, end] when the
+        // floored indices differ.
+        func index(_ t: SampleIndex) -> SampleIndex { t >= base ? (t - base) / step : -((base - t + step - 1) / step) }
+        return index(end) > index(since)
     }
 
     /// How many of `tentative` words (from its start) may be shown: up to `partialTentativeWords`,

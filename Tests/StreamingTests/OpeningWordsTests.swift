@@ -42,19 +42,19 @@ final class OpeningWordsTests: XCTestCase {
         return c
     }
 
-    /// With both rules on: decodes every 250 ms from the onset; the unsure first word shows as
-    /// soon as two decodes agree on it (1.76 s; the second decode to hear it), before anything
-    /// can commit; then the step is step_ms again.
+    /// With both rules on: decodes every 250 ms on a grid through the base grid's first decode
+    /// (1.2 s); the unsure first word shows as soon as two decodes agree on it (1.7 s; the second
+    /// decode to hear it), before anything can commit; then the step is step_ms again.
     func testTheFirstWordShowsOnceTwoOpeningDecodesAgree() throws {
         var p = try CaptionPolicy(configuration: Self.configuration(openingStep: 250, agreedMinProbability: 0.1))
         let a = run(&p, speech: true, 1.0, 2.4)
-        XCTAssertEqual(windowEnds(a), [s(1.26), s(1.5), s(1.76), s(2.26)],
-                       "opening decodes on a 250-ms grid from the onset until words show, then step_ms")
+        XCTAssertEqual(windowEnds(a), [s(1.2), s(1.46), s(1.7), s(2.2)],
+                       "opening decodes on a 250-ms grid through 1.2 s until words show, then step_ms")
         let shown = partials(a)
-        XCTAssertEqual(shown.first?.at, s(1.76))
+        XCTAssertEqual(shown.first?.at, s(1.7))
         XCTAssertEqual(shown.first?.text, "Had he", "'Had' (0.3) agreed by two decodes, 'he' sure (0.8)")
         XCTAssertEqual(shown.first?.stable, "", "nothing committed before commit_after_s")
-        XCTAssertEqual(shown.last?.stable, "Had he", "committed at 2.26 s (the window holds 1 s)")
+        XCTAssertEqual(shown.last?.stable, "Had he", "committed at 2.2 s (the window holds 1 s)")
         XCTAssertEqual(shown.last?.text, "Had he married")
     }
 
@@ -102,7 +102,7 @@ final class OpeningWordsTests: XCTestCase {
             return Hypothesis(words: [], avgLogProb: -0.3, noSpeechProb: 0.05, compressionRatio: 1.0, language: "en")
         }
         let a = run(&p, speech: true, 1.0, 3.0, answer: nothing)
-        XCTAssertEqual(windowEnds(a), [s(1.26), s(1.5), s(1.76), s(2.26), s(2.76)])
+        XCTAssertEqual(windowEnds(a), [s(1.2), s(1.46), s(1.7), s(1.96), s(2.46), s(2.96)])
         XCTAssertTrue(partials(a).isEmpty)
     }
 

@@ -3,8 +3,6 @@ import XCTest
 
 /// The opening rules' fixes (`OpeningWords`), on synthetic timelines: VAD frames of 20 ms and
 /// scripted window decodes in, actions out; positions are audio time on the policy's clock.
-/// (These tests use their own small runner, `OpeningTimeline`, so they stay apart from the
-/// timeline runners of OpeningWordsTests, SettledEndpointTests and PolicyStepTests.)
 final class OpeningRuleTests: XCTestCase {
     /// The shipped defaults with the opening rules on.
     static func opening(step: Int) -> StreamingConfiguration {
@@ -56,9 +54,9 @@ final class OpeningRuleTests: XCTestCase {
     }
 }
 
-/// A small timeline runner for `OpeningRuleTests`: 20-ms VAD frames, every decode answered at once.
+/// The script and timeline helpers of `OpeningRuleTests` (the 20-ms runner is `CaptionPolicy.timeline`).
 enum OpeningTimeline {
-    typealias Step = (at: SampleIndex, action: CaptionPolicy.Action)
+    typealias Step = TimedAction
 
     /// A speaker's words (text, start, end, probability); a window hears the words that lie in it.
     struct Script {
@@ -76,31 +74,13 @@ enum OpeningTimeline {
         }
     }
 
-    /// Frames of 20 ms from `start` to `end` (s); the actions, each with the end of its frame.
+    /// The policy's timeline (`CaptionPolicy.timeline`).
     static func run(_ p: inout CaptionPolicy, speech: Bool, _ start: Double, _ end: Double,
                     answer: (CaptionPolicy.Action) -> Hypothesis?) -> [Step] {
-        var all: [Step] = []
-        var t = s(start)
-        while t < s(end) {
-            let e = min(s(end), t + s(0.02))
-            var queue = p.step(.voice(isSpeech: speech, start: t, end: e))
-            while !queue.isEmpty {
-                let a = queue.removeFirst()
-                all.append((e, a))
-                switch a {
-                case .emit: break
-                case .decodeWindow: queue = p.step(.windowDecoded(answer(a))) + queue
-                case .decodeFinalPass: queue = p.step(.finalPassDecoded(answer(a))) + queue
-                }
-            }
-            t = e
-        }
-        return all
+        p.timeline(speech: speech, start, end, answer: answer)
     }
 
-    static func windowEnds(_ steps: [Step]) -> [SampleIndex] {
-        steps.compactMap { if case let .decodeWindow(_, to, _) = $0.action { return to }; return nil }
-    }
+    static func windowEnds(_ steps: [Step]) -> [SampleIndex] { StreamingTests.windowEnds(steps) }
 
     /// The partials as (frame end, text, stable).
     static func partials(_ steps: [Step]) -> [(at: SampleIndex, text: String, stable: String)] {

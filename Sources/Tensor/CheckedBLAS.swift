@@ -24,6 +24,7 @@ public enum CheckedBLAS {
         guard check.passed("transA \(transA) transB \(transB) m \(m) n \(n) k \(k) lda \(lda) ldb \(ldb) ldc \(ldc); "
                            + "buffers A \(a.count) B \(b.count) C \(c.count)") else { return }
         guard m > 0, n > 0 else { return }
+        BLASThreads.pinOpenBLAS()
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a.baseAddress, Int32(lda), b.baseAddress, Int32(ldb),
                     beta, c.baseAddress, Int32(ldc))
@@ -43,6 +44,7 @@ public enum CheckedBLAS {
         guard check.passed("trans \(trans) m \(m) n \(n) lda \(lda); buffers A \(a.count) x \(x.count) y \(y.count)")
         else { return }
         guard m > 0, n > 0 else { return }
+        BLASThreads.pinOpenBLAS()
         cblas_sgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha, a.baseAddress,
                     Int32(lda), x.baseAddress, 1, beta, y.baseAddress, 1)
     }
@@ -60,6 +62,7 @@ public enum CheckedBLAS {
         guard check.passed("trans \(trans) rows \(rows) cols \(cols) lda \(lda) ldb \(ldb); "
                            + "buffers A \(a.count) B \(b.count)") else { return }
         guard rows > 0, cols > 0 else { return }
+        BLASThreads.pinOpenBLAS()
         cblas_somatcopy(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, Int32(rows), Int32(cols), alpha,
                         a.baseAddress, Int32(lda), b.baseAddress, Int32(ldb))
     }
@@ -73,6 +76,7 @@ public enum CheckedBLAS {
         check.operand("y", needs: CExtent.vector(count), has: y.count)
         guard check.passed("count \(count); buffers x \(x.count) y \(y.count)") else { return }
         guard count > 0 else { return }
+        BLASThreads.pinOpenBLAS()
         cblas_saxpy(Int32(count), alpha, x.baseAddress, 1, y.baseAddress, 1)
     }
 }

@@ -124,9 +124,9 @@ final class MandarinVocabularyTests: XCTestCase {
         XCTAssertThrowsError(try AVTrainer.load(from: symbols)) { XCTAssertTrue("\($0)".contains("was stored as"), "\($0)") }
     }
 
-    /// The shipped English checkpoint (no vocabulary key) still loads as English with 29 classes.
+    /// The first committed English checkpoint (no vocabulary key) still loads as English with 29 classes.
     func testShippedCheckpointIsEnglish() throws {
-        let shipped = TestPaths.repoRoot.appendingPathComponent("assets/av-grid.safetensors").path
+        let shipped = TestPaths.fixtures.appendingPathComponent("av/av-grid-d64.safetensors").path
         let (metadata, _) = try SafetensorsReader.read(path: shipped)
         XCTAssertFalse(metadata["configuration"]?.contains("vocabulary") ?? true)
         XCTAssertNil(metadata["vocabulary"])

@@ -7,7 +7,7 @@ import XCTest
 /// as before, and settings without them write the same JSON as before.
 final class TrainingSettingsTests: XCTestCase {
     func testSettingsWithoutTheNewOptionsKeepTheirBytes() throws {
-        // The settings of assets/av-grid.safetensors, as its metadata stores them.
+        // The settings of the first committed checkpoint (Tests/Fixtures/av/av-grid-d64.safetensors), as its metadata stores them.
         let shipped = #"{"weightDecay":0.01,"peakLearningRate":0.003,"batchSize":8,"maxGradientNorm":5,"corpusSeed":1,"finalLearningRate":0.0001,"steps":1200,"cleanAudioProbability":0.4,"seed":1,"warmupSteps":60}"#
         let s = try JSONDecoder().decode(TrainingSettings.self, from: Data(shipped.utf8))
         XCTAssertNil(s.videoOnlyShare)

@@ -6,7 +6,7 @@ import Tensor
 
 /// The video branch's temporal stack (`VideoTemporalStack`): backward against finite differences,
 /// causality, the whole model's gradient through it, the incremental inference model against the
-/// whole clip, and checkpoints without it (assets/av-grid.safetensors) loading as before.
+/// whole clip, and checkpoints without it (Tests/Fixtures/av/av-grid-d64.safetensors, the first committed one) loading as before.
 final class VideoTemporalTests: XCTestCase {
     func configuration(temporal: [Int] = [1, 2], kernel: Int = 3) -> AVConfiguration {
         var c = AVConfiguration()
@@ -143,7 +143,7 @@ final class VideoTemporalTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(AVConfiguration.self, from: Data(on.json.utf8)), on)
 
         let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("assets/av-grid.safetensors").path
+            .deletingLastPathComponent().appendingPathComponent("Tests/Fixtures/av/av-grid-d64.safetensors").path
         let (metadata, _) = try SafetensorsReader.read(path: shipped)
         XCTAssertFalse(metadata["configuration"]?.contains("videoTemporal") ?? true)
         let trainer = try AVTrainer.load(from: shipped)

@@ -38,7 +38,7 @@ public final class AVRecognizer {
     let gate: DenseLayer, head: DenseLayer
     let decoder: AVDecoderWeights?
     /// The video branch's gated causal conv layers over the per-frame features (none in checkpoints
-    /// whose configuration lacks `videoTemporalDilations`, e.g. assets/av-grid.safetensors).
+    /// whose configuration lacks `videoTemporalDilations`, e.g. the first committed checkpoint, Tests/Fixtures/av/av-grid-d64.safetensors).
     let videoTemporal: [AVTemporalLayer]
 
     public init(path: String) throws {

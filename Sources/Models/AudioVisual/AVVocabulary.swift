@@ -2,7 +2,7 @@ import Foundation
 
 /// The output classes of the audio-visual model: index 0 is the CTC blank, index i ≥ 1 is
 /// `symbols[i − 1]`. A checkpoint names its vocabulary in the configuration (`"vocabulary"`,
-/// absent = English, as in every checkpoint made before Mandarin, e.g. assets/av-grid.safetensors)
+/// absent = English, as in every checkpoint made before Mandarin, e.g. the first committed checkpoint, Tests/Fixtures/av/av-grid-d64.safetensors)
 /// and, when it is not English, also stores the symbols themselves in the safetensors metadata
 /// (`"vocabulary"`), which loading checks against this table.
 ///

@@ -38,7 +38,7 @@ public struct AVConfiguration: Codable, Sendable, Equatable {
     /// Temporal context of the video branch (`VideoTemporalStack`): dilations of gated causal conv
     /// layers (kernel `videoTemporalKernel`, residual paths) over the per-frame video features;
     /// empty: none, the per-frame CNN alone. A configuration without these keys (checkpoints made
-    /// before they existed, e.g. assets/av-grid.safetensors) has none.
+    /// before they existed, e.g. the first committed checkpoint, Tests/Fixtures/av/av-grid-d64.safetensors) has none.
     public var videoTemporalDilations: [Int] = []
     public var videoTemporalKernel = 3
     /// The output vocabulary (`Models.AVVocabulary`): nil is English (space, apostrophe, a–z), the

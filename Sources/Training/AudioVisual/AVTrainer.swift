@@ -17,7 +17,7 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     public var cleanAudioProbability: Float = 0.4
     /// Of the clips modality dropout drops a branch of, the share trained on video alone (the rest
     /// on audio alone); nil: 0.5. Optional, and left out of the JSON when nil, so checkpoints made
-    /// before it (assets/av-grid.safetensors) load and save with the same bytes.
+    /// before it (Tests/Fixtures/av/av-grid-d64.safetensors, the first committed checkpoint) load and save with the same bytes.
     public var videoOnlyShare: Float? = nil
     /// The video branch's (`video.*` parameters) learning rate as a multiple of the schedule's;
     /// nil: 1 (optional for the same reason).

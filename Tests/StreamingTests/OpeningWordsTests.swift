@@ -9,19 +9,7 @@ final class OpeningWordsTests: XCTestCase {
     /// "married" at 1.9 s, "here?" at 2.3 s. A window hears the words that end before its end; the
     /// decoder is unsure of the first word (0.3) as Whisper is of an utterance's first word, and
     /// sure of the others.
-    static func speaker(_ a: CaptionPolicy.Action) -> Hypothesis? {
-        let script: [(String, Double, Double, Double)] = [
-            ("Had", 1.0, 1.3, 0.3), ("he", 1.3, 1.5, 0.8), ("married", 1.5, 1.9, 0.9), ("here?", 1.9, 2.3, 0.9),
-        ]
-        switch a {
-        case let .decodeWindow(from, to, _), let .decodeFinalPass(from, to, _):
-            let heard = script.filter { $0.2 <= sec(to) && $0.1 >= sec(from) }
-            return Hypothesis(words: heard.map { Word(text: $0.0, start: $0.1, end: $0.2, probability: $0.3) },
-                              avgLogProb: -0.3, noSpeechProb: 0.05, compressionRatio: 1.4, language: "en")
-        case .emit:
-            return nil
-        }
-    }
+    static func speaker(_ a: CaptionPolicy.Action) -> Hypothesis? { OpeningRuleTests.hadHe.answer(a) }
 
     /// The policy's timeline (`CaptionPolicy.timeline`) answered by this speaker unless told.
     func run(_ p: inout CaptionPolicy, speech: Bool, _ start: Double, _ end: Double,

@@ -64,6 +64,10 @@ final class LiveVocabularyControlTests: XCTestCase {
                                      log: ServiceLog(level: .info, sink: .capture), options: .init(handleSignals: false, statusInterval: 0.2))
         let running = RunningDaemon(daemon)
         defer { daemon.requestStop(); XCTAssertEqual(running.wait(), 0) }
+        // The control socket answers before the pipeline runs, and a `set` then says "try again"
+        // (the ASan CI run of 2 Dec 2026 sent the accepted values in that window).
+        XCTAssertTrue(daemon.waitForStatus(timeout: 60) { $0.state == "running" },
+                      "the pipeline did not start within 60 s: \(daemon.status())")
         let ctl = try ControlClient(path: box.control)
         var s = try XCTUnwrap(try ctl.send(.status).status)
         XCTAssertEqual(s.hotwords, "")

@@ -23,19 +23,24 @@ enum DecodedWords {
             guard !text.isEmpty else { continue }
             let start = min(duration, max(0, timing.start))
             let end = min(duration, max(start, timing.end))
-            if attaches(timing.word, after: out.last?.text) {
-                // Written without a space before it ("-hearted" after "cold"): part of the
-                // previous word, as in the decoded text ("cold-hearted", not "cold -hearted").
-                out[out.count - 1].text += text
-                out[out.count - 1].end = max(out[out.count - 1].end, offset + end)
-                out[out.count - 1].endsSegment = closes.contains(seen)
-                out[out.count - 1].probability = min(out[out.count - 1].probability ?? timing.probability, timing.probability)
-                continue
-            }
-            out.append(Word(text: text, start: offset + start, end: offset + end, endsSegment: closes.contains(seen),
-                            probability: timing.probability, timing: .decoded))
+            append(timing.word, Word(text: text, start: offset + start, end: offset + end, endsSegment: closes.contains(seen),
+                                     probability: timing.probability, timing: .decoded), to: &out)
         }
         return out
+    }
+
+    /// Appends `word` (decoded as `raw`) to `words`, or, when `raw` continues the last word
+    /// (`attaches`: written without a space before it, "-hearted" after "cold"), joins it to that
+    /// word as in the decoded text ("cold-hearted", not "cold -hearted"): the joined word ends
+    /// where its last part does, has the least sure part's probability and the part's segment end.
+    /// Only words from index `first` on are joined to (a caller's segment start).
+    static func append(_ raw: String, _ word: Word, to words: inout [Word], from first: Int = 0) {
+        guard words.count > first, attaches(raw, after: words.last?.text) else { words.append(word); return }
+        let i = words.count - 1
+        words[i].text += word.text
+        words[i].end = max(words[i].end, word.end)
+        words[i].endsSegment = word.endsSegment
+        words[i].probability = min(words[i].probability ?? word.probability ?? 1, word.probability ?? 1)
     }
 
     /// True when a word the aligner gave as `raw` (its decoded text, a leading space included

@@ -54,14 +54,8 @@ public final class WhisperUtteranceDecoder {
                 for w in timed {
                     let text = w.word.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
                     guard !text.isEmpty else { continue }
-                    let end = startTime + max(w.start, w.end)
-                    if words.count > first, DecodedWords.attaches(w.word, after: words.last?.text) {
-                        words[words.count - 1].text += text
-                        words[words.count - 1].end = max(words[words.count - 1].end, end)
-                        words[words.count - 1].probability = min(words[words.count - 1].probability ?? w.probability, w.probability)
-                        continue
-                    }
-                    words.append(Word(text: text, start: startTime + w.start, end: end, probability: w.probability, timing: .decoded))
+                    DecodedWords.append(w.word, Word(text: text, start: startTime + w.start, end: startTime + max(w.start, w.end),
+                                                     probability: w.probability, timing: .decoded), to: &words, from: first)
                 }
             } else {
                 words += Hypothesis.spread(CaptionText.words(s.text), from: startTime + s.start, to: startTime + s.end)

@@ -50,11 +50,11 @@ public struct StreamingConfiguration: Equatable, Sendable {
     /// A re-decoding model's step between window decodes from the onset until the utterance shows
     /// words (at most for its first `commitAfterSeconds`); 0: `step_ms` (`OpeningWords`).
     /// `opening_step_ms`
-    public var openingStepMilliseconds: Int = 0
+    public var openingStepMilliseconds: Int = 200
     /// A tentative word the previous window decode also produced (same words before it) is shown
     /// from this probability on when that is below `tentativeMinProbability` (`OpeningWords`).
     /// `tentative_agreed_min_prob`
-    public var tentativeAgreedMinProbability: Double = 1
+    public var tentativeAgreedMinProbability: Double = 0.1
 
     // MARK: Internal tunables (not configuration keys)
 

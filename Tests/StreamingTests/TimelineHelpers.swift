@@ -56,6 +56,8 @@ extension StreamingConfiguration {
         c.commitAfterSeconds = 0
         c.partialTentativeWords = 100  // the most the key allows: every tentative word of these short hypotheses
         c.commitLogProb = -100  // the lowest the key allows: no hypothesis is unsure
+        c.openingStepMilliseconds = 0  // no opening grid: the base step only (the defaults since 2 Dec 2026 have one)
+        c.tentativeAgreedMinProbability = 1
         return c
     }
 }

@@ -84,13 +84,15 @@ clean:
 AV_DIR     ?= .build/av
 AV_SEED    ?= 1
 AV_TRAIN   ?= 1600
-AV_STEPS   ?= 1200
+AV_STEPS   ?= 2400
 AV_BATCH   ?= 8
 AV_LR      ?= 3e-3
 # The shipped checkpoint's model width (96; the first committed one, d = 64, underfit) and its
 # validation subset (the first 40 clips: validation only reports, it does not change the weights).
 AV_WIDTH   ?= 96
 AV_VALIDATION ?= 40
+# Validation cadence (it reports only; the shipped run validated every 1200 steps).
+AV_EPOCH   ?= 1200
 # More recipe options for a new run (docs/CORPUS.md, "The training recipe"), e.g.
 # AV_FLAGS="--video-temporal 1,2,4" (the video branch reads lips only with temporal context).
 AV_FLAGS   ?=
@@ -99,7 +101,7 @@ corpus-av: deps
 	$(SWIFT) build -c release --product captionctl
 	$(BIN)/captionctl corpus -o $(AV_DIR)/corpus --seed $(AV_SEED) --train $(AV_TRAIN) --validation 100 --test 200 --noise babble:20,babble:10,babble:5,babble:0,babble:-5,white:10
 train-av: corpus-av
-	nice -n 5 $(BIN)/captionctl train --corpus $(AV_DIR)/corpus -o $(AV_DIR)/av.safetensors --seed $(AV_SEED) --steps $(AV_STEPS) --batch $(AV_BATCH) --learning-rate $(AV_LR) --epoch-steps 600 --model-width $(AV_WIDTH) --validation-clips $(AV_VALIDATION) $(AV_FLAGS)
+	nice -n 5 $(BIN)/captionctl train --corpus $(AV_DIR)/corpus -o $(AV_DIR)/av.safetensors --seed $(AV_SEED) --steps $(AV_STEPS) --batch $(AV_BATCH) --learning-rate $(AV_LR) --epoch-steps $(AV_EPOCH) --model-width $(AV_WIDTH) --validation-clips $(AV_VALIDATION) $(AV_FLAGS)
 
 # Mandarin (docs/CORPUS.md): Tang poem lines -> pypinyin -> espeak-ng cmn-latn-pinyin; the model
 # learns the clips' tone-numbered pinyin (`--vocabulary pinyin`, the default for a zh corpus).

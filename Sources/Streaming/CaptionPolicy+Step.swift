@@ -40,6 +40,8 @@ extension CaptionPolicy {
         case stepDecode(end: SampleIndex)
         /// Finishing: after the decode, close the utterance.
         case finish(at: SampleIndex)
+        /// A silent frame: after the early final pass (`EarlyFinal`), apply the frame.
+        case earlyFinalPass(isSpeech: Bool, isLoud: Bool?, start: SampleIndex, end: SampleIndex)
     }
 
     /// Runs one input through the policy; returns the actions, in order.
@@ -60,6 +62,10 @@ extension CaptionPolicy {
                 // The window decodes agree on the whole utterance to its end: they are the final.
                 return applyVoice(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end)
             }
+            if ends, runsFinalPass, takeEarlyFinal(isSpeech: isSpeech) {
+                // The pass ran early, in this pause (`EarlyFinal`): its result is the final's.
+                return applyVoice(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end)
+            }
             if ends, runsFinalPass, let pass = plannedFinalPass(until: end) {
                 // The final pass: the whole utterance once more, with the offline settings (also
                 // for a forced final at the maximum utterance length); shorter when time is short.
@@ -72,6 +78,11 @@ extension CaptionPolicy {
                 return [windowAction(until: end)]
             }
             if ends, let pass = passAfterAll(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end) { return pass }
+            if !ends, let pass = earlyFinalPass(isSpeech: isSpeech, end: end) {
+                // The speech paused: the final pass now, held for the endpoint (`EarlyFinal`).
+                pending = .earlyFinalPass(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end)
+                return [pass]
+            }
             return applyVoice(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end)
 
         case let .gap(start, end):
@@ -87,11 +98,16 @@ extension CaptionPolicy {
         case let .finalPassDecoded(h):
             guard let p = pending else { return [] }
             pending = nil
+            if case let .earlyFinalPass(isSpeech, isLoud, start, end) = p {
+                earlyFinal?.hypothesis = h
+                return applyVoice(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end)
+            }
             if let h { finalPass(shortenedPassFrom.map { mergedShortPass(h, from: $0) } ?? h) }
             return resume(p)
 
         case let .finish(time):
             precondition(pending == nil, "CaptionPolicy.step: a decode result was expected")
+            if isActive, runsFinalPass, takeEarlyFinal() { return finish(at: time).map(Action.emit) }
             if isActive, runsFinalPass, let pass = plannedFinalPass(until: time) {
                 pending = .finish(at: time)
                 return [pass]
@@ -126,6 +142,8 @@ extension CaptionPolicy {
             return []
         case let .finish(time):
             return finish(at: time).map(Action.emit)
+        case let .earlyFinalPass(isSpeech, isLoud, start, end):
+            return applyVoice(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end)
         }
     }
 
@@ -134,7 +152,7 @@ extension CaptionPolicy {
         var actions = voice(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end).map(Action.emit)
         let due = inOpening(at: end) ? openingDecodeDue(at: end)
             : (lastDecodeAt.map({ end - $0 >= stepSamples(isSpeech: isSpeech) }) ?? true) && end - windowStart >= samples(configuration.stepSeconds)
-        if isActive, due {
+        if isActive, due, !earlyFinalHolds(isSpeech: isSpeech) {
             // Newer audio already waiting: decode there instead (no queue of stale steps).
             if schedule.isStale(end) { schedule.deferDecode(); return actions }
             pending = .stepDecode(end: end)

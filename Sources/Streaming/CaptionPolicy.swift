@@ -78,6 +78,11 @@ public struct CaptionPolicy {
     var finalPassSkipped = false
     /// End of the window decode that settled the open utterance (`SettledEndpoint`); nil when unsettled.
     var settledThrough: SampleIndex?
+    /// The early final pass of the open utterance's latest pause (`EarlyFinal`).
+    var earlyFinal: EarlyFinal?
+    /// Early final passes run, and those whose result became a final (`EarlyFinal`).
+    public internal(set) var earlyFinalPasses = 0
+    public internal(set) var earlyFinalsUsed = 0
 
     /// Paces the decodes by the measured compute (disabled: the configuration's fixed values).
     public var schedule: LiveSchedule
@@ -273,6 +278,7 @@ public struct CaptionPolicy {
         lastPartial = nil
         finalWords = nil
         settledThrough = nil
+        earlyFinal = nil
         agreedTentative = 0
         blankEndpoint.open(at: time)
         let back = preroll ? samples(configuration.prerollSeconds) : 0
@@ -305,6 +311,7 @@ public struct CaptionPolicy {
         finalPassSkipped = false
         shortenedPassFrom = nil
         settledThrough = nil
+        earlyFinal = nil
         finalWords = nil
         committed = []
         tentative = []

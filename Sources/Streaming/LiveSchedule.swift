@@ -181,18 +181,32 @@ public struct LiveSchedule: Equatable, Sendable {
     /// Counts shortened and skipped passes.
     public mutating func finalPlan(utteranceFrom: SampleIndex, windowFrom: SampleIndex, end: SampleIndex,
                                    confirmed: Bool = true) -> FinalPlan {
-        guard enabled, let cost = finalCostPerSecond ?? windowCostPerSecond.map({ $0 * 2 }) else { return .full }
-        let floor = finalPassFloor ?? (windowDecodeSeconds ?? 0) * limits.firstPassPerWindowDecode
-        let waiting = seconds(max(0, (now ?? end) - end))
-        func predicted(from: SampleIndex) -> Double { waiting + max(floor, cost * seconds(end - from)) }
+        guard let predicted = passPrediction(end: end) else { return .full }
         let shortens = windowFrom - utteranceFrom > samples(0.5)
-        if predicted(from: utteranceFrom) <= limits.finalBudgetSeconds { return .full }
-        if shortens, predicted(from: windowFrom) <= limits.finalBudgetSeconds {
+        if predicted(utteranceFrom) <= limits.finalBudgetSeconds { return .full }
+        if shortens, predicted(windowFrom) <= limits.finalBudgetSeconds {
             shortenedFinalPasses += 1
             return .fromWindow
         }
         skippedFinalPasses += 1
         return .none
+    }
+
+    /// True when a whole-utterance pass over [utteranceFrom, end) fits the budget now (what
+    /// `finalPlan` would call `.full`), without counting anything: the early final pass
+    /// (`EarlyFinal`) runs only then.
+    public func affordsFullPass(utteranceFrom: SampleIndex, end: SampleIndex) -> Bool {
+        guard let predicted = passPrediction(end: end) else { return true }
+        return predicted(utteranceFrom) <= limits.finalBudgetSeconds
+    }
+
+    /// Predicted seconds until a pass over [from, end) is done (the audio already waiting plus
+    /// its compute, at least `finalPassFloor`); nil when nothing is measured (or disabled).
+    private func passPrediction(end: SampleIndex) -> ((SampleIndex) -> Double)? {
+        guard enabled, let cost = finalCostPerSecond ?? windowCostPerSecond.map({ $0 * 2 }) else { return nil }
+        let floor = finalPassFloor ?? (windowDecodeSeconds ?? 0) * limits.firstPassPerWindowDecode
+        let waiting = seconds(max(0, (now ?? end) - end))
+        return { from in waiting + max(floor, cost * self.seconds(end - from)) }
     }
 
     /// True when this model does not keep up on this machine (recent lag above the limit, or a

@@ -27,6 +27,29 @@ enum RepeatedTranscript {
         return nil
     }
 
+    /// Words the decoder may put between its first reading and the next (a stray "2" in "… at
+    /// home. 2 The two stray kittens …", keepup bench, early final pass): `firstCopy` needs the
+    /// copies back to back and missed it.
+    static let maximumGapWords = 2
+
+    /// The first reading when the transcript reads itself again from its first word: a first
+    /// sentence-ending stretch of at least `minimumWords` words, then up to `maximumGapWords`
+    /// words, then at least `minimumWords` of the same words from the start again (the second
+    /// reading may be cut short by the token budget). Nil otherwise. Only a repeat of the
+    /// transcript's beginning ending a sentence counts, so speech that repeats a phrase after a
+    /// few words ("we shall fight on the beaches, we shall fight on the seas") stays.
+    static func restartedReading(_ words: [Word]) -> [Word]? {
+        let runs = KeyRuns(words)
+        guard runs.count >= 2 * minimumWords, runs.count == words.count else { return nil }
+        for n in minimumWords..<words.count where CaptionText.endsSentence(words[n - 1].text) {
+            for gap in 0...maximumGapWords {
+                let length = min(n, words.count - n - gap)
+                if length >= minimumWords, runs.same(0, n + gap, length: length) { return Array(words[..<n]) }
+            }
+        }
+        return nil
+    }
+
     /// The words without a short copy (1 to `minimumWords - 1` words) of the words before it that
     /// ends the transcript and that the decoder squeezed into no time (one of its words decoded
     /// shorter than `LocalAgreement.squeezedSeconds`); nil when there is none. Prompted with the

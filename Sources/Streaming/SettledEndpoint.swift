@@ -14,6 +14,9 @@
 ///   decoded every `trailing_step_ms` (never faster than the schedule allows), so the two
 ///   decodes of the utterance's end that settle it come sooner.
 ///
+/// With `early_final_ms`, a held early final pass that reads the utterance as the window decodes do
+/// settles it as well (`settledEndpointDue`).
+///
 /// Mid-utterance pauses cost nothing extra: the decodes at a pause are window decodes whose words
 /// count for agreement when the speech goes on (unlike a final pass run early and discarded).
 extension CaptionPolicy {
@@ -30,9 +33,13 @@ extension CaptionPolicy {
 
     /// True when the silence from `lastSpeechEnd` to `time` ends the open, settled utterance
     /// early (`endpointSettledSeconds`): its last word ends a sentence.
+    /// An utterance is settled too when its held early final pass (`EarlyFinal`) reads the same
+    /// words as the window decodes (committed and tentative; the window decodes wait while it is
+    /// held, so they cannot settle it themselves): two different decodes agree on all of it.
     func settledEndpointDue(at time: SampleIndex) -> Bool {
-        guard configuration.endpointSettledSeconds > 0, isSettled,
-              let last = committedWords.last, CaptionText.endsSentence(last.text) else { return false }
+        guard configuration.endpointSettledSeconds > 0 else { return false }
+        let last = isSettled ? committedWords.last : earlyFinalAgreement?.last
+        guard let last, CaptionText.endsSentence(last.text) else { return false }
         return time - lastSpeechEnd >= samples(configuration.endpointSettledSeconds)
     }
 

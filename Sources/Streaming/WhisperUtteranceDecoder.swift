@@ -29,6 +29,9 @@ public final class WhisperUtteranceDecoder {
         o.wordTimestamps = decoded
         let t = try transcriber.transcribe(samples: Array(samples), options: o)
         var words = Self.words(of: t.segments, startTime: startTime)
+        // A pass that reads the utterance again from its start ("… at home. 2 The two stray
+        // kittens …"): its first reading.
+        if let first = RepeatedTranscript.restartedReading(words) { words = first }
         if let kept = RepeatedTranscript.squeezedTailCopy(words) { words = kept }
         let n = Double(max(1, t.segments.count))
         // Guard figures over the segments: mean log-probability, the first window's no-speech

@@ -74,7 +74,7 @@ public final class WhisperWindowDecoder {
             var ratio = (try? CompressionRatio.of(result.text.trimmingCharacters(in: .whitespacesAndNewlines))) ?? result.compressionRatio
             var words = DecodedWords.words(timed.words, tokens: result.tokens, timestampBegin: special.timestampBegin,
                                            endOfText: special.endOfText, offset: offset, duration: duration)
-            if let first = RepeatedTranscript.firstCopy(words) {
+            if let first = RepeatedTranscript.firstCopy(words) ?? RepeatedTranscript.restartedReading(words) {
                 // The window read again from the start: its first reading, judged on its own text.
                 words = first
                 ratio = (try? CompressionRatio.of(CaptionText.join(first.map(\.text)))) ?? ratio

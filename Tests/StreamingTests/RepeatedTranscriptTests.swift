@@ -50,4 +50,24 @@ final class RepeatedTranscriptTests: XCTestCase {
         XCTAssertNil(RepeatedTranscript.firstCopy(words("no no no we will go")), "short repeats are speech")
         XCTAssertNil(RepeatedTranscript.firstCopy(words("one two three")))
     }
+
+    /// The early final pass of the kittens clip (keepup bench, 2 Dec 2026): the utterance read
+    /// again after a stray "2". Its first reading is kept; back-to-back copies are found too.
+    func testAPassThatReadsItselfAgainAfterAStrayWordKeepsItsFirstReading() throws {
+        let sentence = "The two stray kittens gradually make themselves at home."
+        let read = try XCTUnwrap(RepeatedTranscript.restartedReading(words(sentence + " 2 The two stray kittens gradually")))
+        XCTAssertEqual(CaptionText.join(read.map(\.text)), sentence)
+        XCTAssertEqual(RepeatedTranscript.restartedReading(words(sentence + " " + sentence)).map { CaptionText.join($0.map(\.text)) }, sentence)
+        XCTAssertEqual(RepeatedTranscript.restartedReading(words(sentence + " and so, The two stray kittens")).map { CaptionText.join($0.map(\.text)) }, sentence)
+        XCTAssertNil(RepeatedTranscript.restartedReading(words(sentence + " a b c The two stray kittens")), "more than two words between")
+    }
+
+    /// Speech that says its opening words again is left alone: the repeat is not of a whole
+    /// first sentence, or is shorter than four words.
+    func testSpeechThatRepeatsItsOpeningIsNotARestartedReading() {
+        XCTAssertNil(RepeatedTranscript.restartedReading(words("we shall fight on the beaches, we shall fight on the seas and oceans")))
+        XCTAssertNil(RepeatedTranscript.restartedReading(words("No, no. No, no. I said it twice.")))
+        XCTAssertNil(RepeatedTranscript.restartedReading(words("He was not an old-sposed young man.")))
+        XCTAssertNil(RepeatedTranscript.restartedReading(words("Ask not. What your country can do for you. Ask what you can do for your country.")))
+    }
 }

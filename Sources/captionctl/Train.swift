@@ -93,6 +93,15 @@ struct Train: ParsableCommand {
     @Option(name: .long, help: "New run only: the video branch's learning rate as a multiple of --learning-rate (default 1).")
     var videoLearningRateScale: Float?
 
+    @Option(name: .long, help: "New run only: vocal tract length perturbation, each clip's frequency axis scaled by a factor within 1 ± this (e.g. 0.1; default 0: off).")
+    var frequencyWarp: Float = 0
+
+    @Option(name: .long, help: "New run only: SpecAugment frequency masks per clip, each up to 8 mel bins (default 0).")
+    var frequencyMasks: Int = 0
+
+    @Option(name: .long, help: "New run only: SpecAugment time masks per clip, each up to 100 ms (default 0).")
+    var timeMasks: Int = 0
+
     @Option(name: .long, help: "New model only: width d of both encoders, the fusion and the CTC head's input.")
     var modelWidth: Int = 64
 
@@ -200,6 +209,8 @@ struct Train: ParsableCommand {
         s.finalLearningRate = finalLearningRate; s.maxGradientNorm = maxGradientNorm
         s.cleanAudioProbability = cleanAudioProbability
         s.videoOnlyShare = videoOnlyShare; s.videoLearningRateScale = videoLearningRateScale
+        let augmentation = MelAugmentation(frequencyWarp: frequencyWarp, frequencyMasks: frequencyMasks, timeMasks: timeMasks)
+        if !augmentation.isOff { s.melAugmentation = augmentation }   // absent when off (same bytes as before)
         try checkRecipe(s)
         var c = try modelConfiguration()
         if vocabulary.kind != .english { c.vocabulary = vocabulary.kind }   // English stays absent (same bytes as before)
@@ -224,6 +235,17 @@ struct Train: ParsableCommand {
         try unit("--video-only-share", s.videoOnlyShare)
         if let x = s.videoLearningRateScale, !(x >= 0 && x <= 100) {
             throw TrainingError.invalidArgument(name: "--video-learning-rate-scale", reason: "\(x) is not between 0 and 100")
+        }
+        if let a = s.melAugmentation {
+            guard a.frequencyWarp >= 0 && a.frequencyWarp <= 0.3 else {
+                throw TrainingError.invalidArgument(name: "--frequency-warp", reason: "\(a.frequencyWarp) is not between 0 and 0.3")
+            }
+            guard (0...10).contains(a.frequencyMasks) else {
+                throw TrainingError.invalidArgument(name: "--frequency-masks", reason: "\(a.frequencyMasks) is not between 0 and 10")
+            }
+            guard (0...10).contains(a.timeMasks) else {
+                throw TrainingError.invalidArgument(name: "--time-masks", reason: "\(a.timeMasks) is not between 0 and 10")
+            }
         }
     }
 

@@ -3,7 +3,7 @@ import XCTest
 @testable import Training
 
 /// The recipe options added for issue 13's training recipe (`videoOnlyShare`,
-/// `videoLearningRateScale`) are optional: checkpoints made before them (the committed one) read
+/// `videoLearningRateScale`, `melAugmentation`) are optional: checkpoints made before them (the committed one) read
 /// as before, and settings without them write the same JSON as before.
 final class TrainingSettingsTests: XCTestCase {
     func testSettingsWithoutTheNewOptionsKeepTheirBytes() throws {
@@ -12,11 +12,13 @@ final class TrainingSettingsTests: XCTestCase {
         let s = try JSONDecoder().decode(TrainingSettings.self, from: Data(shipped.utf8))
         XCTAssertNil(s.videoOnlyShare)
         XCTAssertNil(s.videoLearningRateScale)
+        XCTAssertNil(s.melAugmentation)
         XCTAssertEqual(s.steps, 1200)
         let written = String(decoding: try AVConfiguration.encoder.encode(s), as: UTF8.self)
         XCTAssertEqual(written, #"{"batchSize":8,"cleanAudioProbability":0.4,"corpusSeed":1,"finalLearningRate":0.0001,"maxGradientNorm":5,"peakLearningRate":0.003,"seed":1,"steps":1200,"warmupSteps":60,"weightDecay":0.01}"#)
         var t = s
         t.videoOnlyShare = 0.7; t.videoLearningRateScale = 2
+        t.melAugmentation = MelAugmentation(frequencyWarp: 0.1, frequencyMasks: 2, timeMasks: 2)
         let round = try JSONDecoder().decode(TrainingSettings.self, from: try AVConfiguration.encoder.encode(t))
         XCTAssertEqual(round, t)
     }

@@ -22,6 +22,9 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     /// The video branch's (`video.*` parameters) learning rate as a multiple of the schedule's;
     /// nil: 1 (optional for the same reason).
     public var videoLearningRateScale: Float? = nil
+    /// Log-mel augmentation of each training clip (`MelAugmentation`); nil: none (optional for
+    /// the same reason).
+    public var melAugmentation: MelAugmentation? = nil
     public init() {}
 }
 
@@ -58,7 +61,8 @@ public final class AVTrainer {
 
     /// One optimisation step on a batch drawn from `examples`; returns the mean joint loss per label.
     /// Each clip's audio is its clean log-mel with probability `cleanAudioProbability`, else one of
-    /// its noisy copies (when it has any); then modality dropout.
+    /// its noisy copies (when it has any); then modality dropout; then `melAugmentation` of the
+    /// clips that hear audio.
     @discardableResult
     public func trainStep(_ examples: [AVExample]) -> Double {
         var r = SplitMix(seed: settings.seed, stream: "train-step", index: step)
@@ -74,6 +78,13 @@ public final class AVTrainer {
             var modality = Modality.both
             if r.unit() < model.configuration.modalityDropout { modality = r.unit() < 1 - (settings.videoOnlyShare ?? 0.5) ? .audioOnly : .videoOnly }
             drawn.append((e, mel, forcedModality ?? modality))
+        }
+        if let augmentation = settings.melAugmentation, !augmentation.isOff {
+            // Its own stream per step and clip: the draws above are the same with or without it.
+            for i in drawn.indices where drawn[i].2 != .videoOnly {
+                var a = SplitMix(seed: settings.seed, stream: "mel-augmentation", index: step &* 1024 &+ i)
+                drawn[i].1 = augmentation.apply(drawn[i].1 ?? drawn[i].0.mel, melBins: model.configuration.melBins, random: &a)
+            }
         }
         // Unless each clip is its own batch-norm batch (the default), the video CNN runs once over
         // the whole batch (batch norm over every clip's frames: the statistics evaluation uses),

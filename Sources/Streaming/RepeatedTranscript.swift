@@ -40,7 +40,7 @@ enum RepeatedTranscript {
     /// few words ("we shall fight on the beaches, we shall fight on the seas") stays.
     static func restartedReading(_ words: [Word]) -> [Word]? {
         let runs = KeyRuns(words)
-        guard runs.count >= 2 * minimumWords, runs.count == words.count else { return nil }
+        guard runs.count >= 2 * minimumWords else { return nil }
         for n in minimumWords..<words.count where CaptionText.endsSentence(words[n - 1].text) {
             for gap in 0...maximumGapWords {
                 let length = min(n, words.count - n - gap)

@@ -236,16 +236,8 @@ struct Train: ParsableCommand {
         if let x = s.videoLearningRateScale, !(x >= 0 && x <= 100) {
             throw TrainingError.invalidArgument(name: "--video-learning-rate-scale", reason: "\(x) is not between 0 and 100")
         }
-        if let a = s.melAugmentation {
-            guard a.frequencyWarp >= 0 && a.frequencyWarp <= 0.3 else {
-                throw TrainingError.invalidArgument(name: "--frequency-warp", reason: "\(a.frequencyWarp) is not between 0 and 0.3")
-            }
-            guard (0...10).contains(a.frequencyMasks) else {
-                throw TrainingError.invalidArgument(name: "--frequency-masks", reason: "\(a.frequencyMasks) is not between 0 and 10")
-            }
-            guard (0...10).contains(a.timeMasks) else {
-                throw TrainingError.invalidArgument(name: "--time-masks", reason: "\(a.timeMasks) is not between 0 and 10")
-            }
+        if let problem = s.melAugmentation?.problem {
+            throw TrainingError.invalidArgument(name: problem.option, reason: problem.reason)
         }
     }
 

@@ -101,4 +101,27 @@ final class MelAugmentationTests: XCTestCase {
         XCTAssertNotEqual(a.first, off.first)
         XCTAssertTrue(a.losses.allSatisfy(\.isFinite))
     }
+
+    /// Out-of-range values are named (the options' check), and a checkpoint that stores them is
+    /// refused on load with the file and the reason, instead of crashing a resumed run (a warp of
+    /// 5 reads negative frequencies).
+    func testOutOfRangeValuesAreRefusedInOptionsAndCheckpoints() throws {
+        XCTAssertNil(MelAugmentation(frequencyWarp: 0.1, frequencyMasks: 2, timeMasks: 2).problem)
+        XCTAssertEqual(MelAugmentation(frequencyWarp: 5).problem?.option, "--frequency-warp")
+        XCTAssertEqual(MelAugmentation(frequencyWarp: .nan).problem?.option, "--frequency-warp")
+        XCTAssertEqual(MelAugmentation(frequencyMasks: -1).problem?.option, "--frequency-masks")
+        XCTAssertEqual(MelAugmentation(frequencyMaskWidth: Int.max).problem?.option, "frequencyMaskWidth")
+        var c = AVConfiguration()
+        c.modelWidth = 8; c.videoChannels1 = 2; c.videoChannels2 = 4; c.audioDilations = [1, 2]
+        c.attentionDepth = 4; c.fusionWindow = 3; c.decoderHidden = 6; c.decoderEmbedding = 3
+        var s = TrainingSettings()
+        s.melAugmentation = MelAugmentation(frequencyWarp: 5)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-augmentation-\(getpid()).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try AVTrainer(model: AVModel(c, seed: 1), settings: s).save(to: path)
+        XCTAssertThrowsError(try AVTrainer.load(from: path)) { error in
+            XCTAssertTrue("\(error)".contains("--frequency-warp"), "\(error)")
+            XCTAssertTrue("\(error)".contains(path), "\(error)")
+        }
+    }
 }

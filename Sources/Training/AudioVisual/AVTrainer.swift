@@ -180,6 +180,9 @@ public final class AVTrainer {
         } catch {
             throw TrainingError.checkpoint(path: path, reason: "unreadable configuration or settings: \(error)")
         }
+        if let problem = settings.melAugmentation?.problem {
+            throw TrainingError.checkpoint(path: path, reason: "its stored log-mel augmentation is out of range (\(problem.option): \(problem.reason)); retrain or use the captionctl that trained it")
+        }
         let vocabulary = configuration.outputVocabulary
         if let stored = metadata["vocabulary"], stored != vocabulary.symbolString {
             throw TrainingError.checkpoint(path: path, reason: "its \(vocabulary.kind.rawValue) vocabulary was stored as \"\(stored)\", but this version's is \"\(vocabulary.symbolString)\"; use the captionctl that trained it or retrain")

@@ -30,6 +30,18 @@ public struct MelAugmentation: Codable, Sendable, Equatable {
         self.frequencyMaskWidth = frequencyMaskWidth; self.timeMasks = timeMasks; self.timeMaskFrames = timeMaskFrames
     }
 
+    /// What is wrong with these values (option name and reason), or nil: the one check for
+    /// `captionctl train`'s options and for a checkpoint's stored settings (a warp of 1 or more
+    /// would read negative frequencies; widths bound the random draws).
+    public var problem: (option: String, reason: String)? {
+        if !(frequencyWarp >= 0 && frequencyWarp <= 0.3) { return ("--frequency-warp", "\(frequencyWarp) is not between 0 and 0.3") }
+        if !(0...10).contains(frequencyMasks) { return ("--frequency-masks", "\(frequencyMasks) is not between 0 and 10") }
+        if !(0...10).contains(timeMasks) { return ("--time-masks", "\(timeMasks) is not between 0 and 10") }
+        if !(0...80).contains(frequencyMaskWidth) { return ("frequencyMaskWidth", "\(frequencyMaskWidth) is not between 0 and 80") }
+        if !(0...1000).contains(timeMaskFrames) { return ("timeMaskFrames", "\(timeMaskFrames) is not between 0 and 1000") }
+        return nil
+    }
+
     /// True when it changes nothing.
     public var isOff: Bool { frequencyWarp == 0 && (frequencyMasks == 0 || frequencyMaskWidth == 0) && (timeMasks == 0 || timeMaskFrames == 0) }
 

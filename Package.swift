@@ -18,7 +18,7 @@ let undefinedBehaviorSanitizer: [CSetting] = Context.environment["CAPTIOND_UBSAN
 // harnesses of the package in Fuzz/: a harness links only its parser's module and what that imports,
 // so libFuzzer scans only those coverage counters after every input (one product of all nine put
 // 135,460 counters in every harness, a scan that took 31-39 % of the small harnesses' time).
-let parserProducts: [Product] = ["CaptionCore", "Features", "Capture", "Tensor", "Models", "IPC", "Daemon", "Vision", "Streaming"]
+let parserProducts: [Product] = ["CaptionCore", "Features", "Capture", "Tensor", "Models", "IPC", "Daemon", "Vision", "Streaming", "Training"]
     .map { .library(name: "Parsers\($0)", targets: [$0]) }
 
 let package = Package(

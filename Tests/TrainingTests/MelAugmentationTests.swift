@@ -10,6 +10,14 @@ import XCTest
 final class MelAugmentationTests: XCTestCase {
     let bins = 80
 
+    /// A model small enough for a few training steps in a test (as `ParallelTrainingTests`'s).
+    static var tinyModel: AVConfiguration {
+        var c = AVConfiguration()
+        c.modelWidth = 8; c.videoChannels1 = 2; c.videoChannels2 = 4; c.audioDilations = [1, 2]
+        c.attentionDepth = 4; c.fusionWindow = 3; c.decoderHidden = 6; c.decoderEmbedding = 3
+        return c
+    }
+
     /// Frames with one bright band at bin `peak` (log-mel values: −1 floor, +1 band).
     func band(at peak: Int, frames: Int = 5) -> [Float] {
         (0..<frames).flatMap { _ in (0..<bins).map { $0 == peak ? Float(1) : -1 } }
@@ -76,9 +84,7 @@ final class MelAugmentationTests: XCTestCase {
 
     /// In the trainer: reproducible, a different model than without it, and finite.
     func testTrainingWithAugmentationIsReproducibleAndChangesTheModel() {
-        var c = AVConfiguration()
-        c.modelWidth = 8; c.videoChannels1 = 2; c.videoChannels2 = 4; c.audioDilations = [1, 2]
-        c.attentionDepth = 4; c.fusionWindow = 3; c.decoderHidden = 6; c.decoderEmbedding = 3
+        let c = Self.tinyModel
         var r = SplitMix(seed: 4)
         let data = (0..<6).map { i -> AVExample in
             let t = 4 + i % 3, labels = [1 + i, 3 + i]
@@ -111,9 +117,7 @@ final class MelAugmentationTests: XCTestCase {
         XCTAssertEqual(MelAugmentation(frequencyWarp: .nan).problem?.option, "--frequency-warp")
         XCTAssertEqual(MelAugmentation(frequencyMasks: -1).problem?.option, "--frequency-masks")
         XCTAssertEqual(MelAugmentation(frequencyMaskWidth: Int.max).problem?.option, "frequencyMaskWidth")
-        var c = AVConfiguration()
-        c.modelWidth = 8; c.videoChannels1 = 2; c.videoChannels2 = 4; c.audioDilations = [1, 2]
-        c.attentionDepth = 4; c.fusionWindow = 3; c.decoderHidden = 6; c.decoderEmbedding = 3
+        let c = Self.tinyModel
         var s = TrainingSettings()
         s.melAugmentation = MelAugmentation(frequencyWarp: 5)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-augmentation-\(getpid()).safetensors").path

@@ -21,7 +21,7 @@ import re
 import statistics
 import sys
 
-TRACE = re.compile(r"(decode|final pass) (\d+): ([\d.]+) s window at ([\d.]+) took ([\d.]+) s; lp (-?[\d.]+) nsp ([\d.]+) cr ([\d.]+): ?(.*)")
+TRACE = re.compile(r"(decode|final pass|early pass) (\d+): ([\d.]+) s window at ([\d.]+) took ([\d.]+) s; lp (-?[\d.]+) nsp ([\d.]+) cr ([\d.]+): ?(.*)")
 
 
 def main(path):

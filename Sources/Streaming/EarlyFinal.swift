@@ -16,7 +16,11 @@
 ///   decided, and a decode in flight would only delay the endpoint's final.
 ///
 /// The cost is one pass per pause longer than `earlyFinalSeconds` that does not end the utterance;
-/// `earlyFinalPasses` and `earlyFinalsUsed` count both.
+/// `earlyFinalPasses` and `earlyFinalsUsed` count both. The early pass is speculative, so the model
+/// runs it at one temperature (`StreamingModel.decodeEarlyPass`): audio cut at a pause can send
+/// Whisper into a loop that the temperature fallback then retries 2–3 times (1.1–1.75 s instead of
+/// 0.6 s with tiny.en, holding up the window decodes); such a result is none here, and the
+/// endpoint runs its own pass with the fallback.
 struct EarlyFinal {
     /// The pass's result (nil: it failed or decoded nothing; the endpoint then runs its own pass).
     var hypothesis: Hypothesis?
@@ -42,6 +46,13 @@ extension CaptionPolicy {
         let windows = committedWords + tentativeWords
         guard !pass.isEmpty, KeyRuns(pass) == KeyRuns(windows) else { return nil }
         return pass
+    }
+
+    /// True while the policy waits for the early pass's result (the captioner then asks the model
+    /// for `decodeEarlyPass`: one temperature, a result that would have fallen back is no result).
+    public var awaitsEarlyFinalPass: Bool {
+        if case .earlyFinalPass = pending { return true }
+        return false
     }
 
     /// True when a usable early result is held and the frame is silent: window decodes wait.

@@ -25,7 +25,7 @@ extension LiveCaptioner {
 
     /// Runs a decode of samples [from, to), timing it on the clock for the schedule.
     func measured(_ kind: LiveSchedule.DecodeKind, from: SampleIndex, to: SampleIndex,
-                  _ body: (ArraySlice<Float>, Double) throws -> Hypothesis) throws -> Hypothesis? {
+                  _ body: (ArraySlice<Float>, Double) throws -> Hypothesis?) throws -> Hypothesis? {
         guard let clock = scheduleClock else { return try decode(from: from, to: to, body) }
         let began = clock()
         let h = try decode(from: from, to: to, body)

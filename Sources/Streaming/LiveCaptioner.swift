@@ -196,7 +196,13 @@ public final class LiveCaptioner {
                 queue = policy.step(.windowDecoded(h))[...] + queue
             case let .decodeFinalPass(from, to, prompt):
                 var h: Hypothesis?
-                do { h = try measured(.finalPass, from: from, to: to) { try model.decodeUtterance($0, startTime: $1, prompt: prompt) } } catch {
+                let early = policy.awaitsEarlyFinalPass
+                do {
+                    h = try measured(.finalPass, from: from, to: to) {
+                        early ? try model.decodeEarlyPass($0, startTime: $1, prompt: prompt)
+                              : try model.decodeUtterance($0, startTime: $1, prompt: prompt)
+                    }
+                } catch {
                     failure = failure ?? StreamingError.decoderFailed(start: policy.clock.seconds(from), end: policy.clock.seconds(to),
                                                                       reason: "final pass: \(error)")
                 }
@@ -211,7 +217,7 @@ public final class LiveCaptioner {
     /// Decodes the buffered samples [from, to) (clamped to the buffer) with the capture time of
     /// the first; nil when it is empty.
     func decode(from: SampleIndex, to: SampleIndex,
-                _ body: (ArraySlice<Float>, Double) throws -> Hypothesis) throws -> Hypothesis? {
+                _ body: (ArraySlice<Float>, Double) throws -> Hypothesis?) throws -> Hypothesis? {
         let lo = Int(max(0, from - bufferStart))
         let hi = Int(min(SampleIndex(buffer.count), to - bufferStart))
         guard hi > lo else { return nil }

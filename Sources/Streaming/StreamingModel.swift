@@ -28,9 +28,17 @@ public protocol StreamingModel: AnyObject {
     func decodeWindow(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis
     /// Decodes a whole utterance for its final caption (the final pass).
     func decodeUtterance(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis
+    /// The final pass run early, in a pause (`EarlyFinal`): speculative, so it may be cheaper than
+    /// `decodeUtterance` and decline (nil) where the final pass would have had to retry; the
+    /// endpoint then runs `decodeUtterance`. Default: `decodeUtterance`.
+    func decodeEarlyPass(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis?
 }
 
 extension StreamingModel {
+    public func decodeEarlyPass(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis? {
+        try decodeUtterance(samples, startTime: startTime, prompt: prompt)
+    }
+
     public var name: String { "\(type(of: self))" }
     public var fasterModel: String? { nil }
 }

@@ -13,6 +13,8 @@ public final class WhisperStreamingModel: StreamingModel {
     public let hasFinalPass = true
     private let window: WhisperWindowDecoder
     private let utterance: WhisperUtteranceDecoder
+    /// The final pass run early (`EarlyFinal`): the same options at the first temperature only.
+    private let earlyUtterance: WhisperUtteranceDecoder
     private let trace: DecodeTrace
     /// Chinese captions in the configured script (model.script).
     private let script: ChineseScript
@@ -54,6 +56,9 @@ public final class WhisperStreamingModel: StreamingModel {
         finalOptions.hotwords = options.hotwords
         finalOptions.initialPrompt = options.initialPrompt
         utterance = WhisperUtteranceDecoder(transcriber: pipeline.transcriber, options: finalOptions)
+        var earlyOptions = finalOptions
+        earlyOptions.temperatures = [finalOptions.temperatures.first ?? 0]
+        earlyUtterance = WhisperUtteranceDecoder(transcriber: pipeline.transcriber, options: earlyOptions)
         language = code ?? "auto"
         self.trace = DecodeTrace(enabled: trace)
         script = try ChineseScript(settings.script)
@@ -69,6 +74,15 @@ public final class WhisperStreamingModel: StreamingModel {
         try trace.timed("final pass", samples: samples, startTime: startTime) {
             try written(utterance.decode(samples: samples, startTime: startTime, prompt: prompt))
         }
+    }
+
+    /// The early pass at the first temperature only; a result the temperature fallback would have
+    /// retried (too repetitive, or too unlikely and not silence) is declined: nil.
+    public func decodeEarlyPass(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis? {
+        let h = try trace.timed("early pass", samples: samples, startTime: startTime) {
+            try written(earlyUtterance.decode(samples: samples, startTime: startTime, prompt: prompt))
+        }
+        return earlyUtterance.needsFallback(h) ? nil : h
     }
 
     public var name: String { settings.name }

@@ -27,6 +27,9 @@ public final class WhisperUtteranceDecoder {
         // segments: (S) with times relative to the utterance's first sample
         let decoded = !transcriber.model.alignmentHeads.isEmpty
         o.wordTimestamps = decoded
+        // One window for an utterance whose text ends in complete segments: its rest is the
+        // trailing silence (`DecodingOptions.decodesRestAfterCompleteText`).
+        o.decodesRestAfterCompleteText = false
         let t = try transcriber.transcribe(samples: Array(samples), options: o)
         var words = Self.words(of: t.segments, startTime: startTime)
         // A pass that reads the utterance again from its start ("… at home. 2 The two stray
@@ -41,6 +44,18 @@ public final class WhisperUtteranceDecoder {
         let ratio = t.segments.map(\.compressionRatio).max() ?? 0
         return Hypothesis(words: words, avgLogProb: avg, noSpeechProb: noSpeech, compressionRatio: ratio,
                           language: options.language ?? t.language, timing: decoded ? .decoded : .segmentSpread)
+    }
+
+    /// True when the temperature fallback would retry a pass with these guard figures (faster-whisper's
+    /// rule, `TemperatureFallback`): its worst compression ratio above the threshold, or its mean
+    /// log-probability below the threshold unless the no-speech probability calls it silence.
+    public func needsFallback(_ h: Hypothesis) -> Bool { Self.needsFallback(h, options: options) }
+
+    static func needsFallback(_ h: Hypothesis, options: DecodingOptions) -> Bool {
+        if let t = options.compressionRatioThreshold, h.compressionRatio > t { return true }
+        guard let t = options.logProbThreshold, h.avgLogProb < t else { return false }
+        if let silence = options.noSpeechThreshold, h.noSpeechProb > silence { return false }
+        return true
     }
 
     /// The words of the pass's segments on the capture clock (`startTime` + segment time). Timed

@@ -105,6 +105,41 @@ final class TranscriberTests: XCTestCase {
         XCTAssertEqual(promptFeeds.last, [V.sotPrev] + previous + Array(Self.window500[0..<8]))
     }
 
+    /// The live final pass (`decodesRestAfterCompleteText = false`): a window whose text ended in
+    /// complete segments (only a timestamp after the last) is not followed by a decode of the
+    /// clip's rest from that timestamp (an utterance's trailing silence, where the offline rule
+    /// spent a second encoder run and decoded "uh"); text cut off at the window's end still is.
+    func testTheRestAfterCompleteTextIsNotDecodedWhenAsked() throws {
+        let complete = [V.ts(0)] + V.text(" one") + [V.ts(2), V.ts(2)] + V.text(" two") + [V.ts(4), V.ts(4), V.eot]
+        let script: ScriptedWhisper.Script = { fed, window in
+            switch window {
+            case 0: return V.follow(fed, after: V.sot, sequence: complete) ?? V.logits([V.eot: 10])
+            case 400: return V.follow(fed, after: V.sot, sequence: Self.window3500) ?? V.logits([V.eot: 10])
+            default: return V.logits([V.eot: 10])
+            }
+        }
+        // Offline (faster-whisper's rule): the rest from 4 s is decoded and reads " uh".
+        let offline = ScriptedWhisper(vocab: V.count, script: script)
+        let all = try Transcriber(model: offline, tokenizer: try V.tokenizer()).transcribe(mel: features(frames: 601), duration: 6, options: options())
+        XCTAssertEqual(offline.encodedWindows.map(\.marker), [0, 400])
+        XCTAssertEqual(all.windowsDecoded, 2)
+        XCTAssertEqual(all.text, "one two uh")
+
+        var o = options()
+        o.decodesRestAfterCompleteText = false
+        let live = ScriptedWhisper(vocab: V.count, script: script)
+        let pass = try Transcriber(model: live, tokenizer: try V.tokenizer()).transcribe(mel: features(frames: 601), duration: 6, options: o)
+        XCTAssertEqual(live.encodedWindows.map(\.marker), [0], "one encoder run")
+        XCTAssertEqual(pass.windowsDecoded, 1)
+        XCTAssertEqual(pass.text, "one two")
+
+        // Text cut off at the window's end (" thr" after the last complete segment) is decoded again.
+        let cut = ScriptedWhisper(vocab: V.count, script: Self.script)
+        let whole = try Transcriber(model: cut, tokenizer: try V.tokenizer()).transcribe(mel: features(frames: 601), duration: 6, options: o)
+        XCTAssertEqual(cut.encodedWindows.map(\.marker), [0, 500])
+        XCTAssertEqual(whole.text, "one two three")
+    }
+
     func testWithoutConditioningThePromptIsJustSOT() throws {
         let model = ScriptedWhisper(vocab: V.count, script: Self.script)
         let transcriber = try Transcriber(model: model, tokenizer: try V.tokenizer())

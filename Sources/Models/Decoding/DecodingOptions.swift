@@ -49,6 +49,14 @@ public struct DecodingOptions: Sendable, Equatable {
     /// Beam search advances all beams in one forward pass (false: one beam after another, the
     /// slower reference with the same result).
     public var batchedBeamSearch = true
+    /// After a window whose text all ended in complete segments (the tokens after its last
+    /// complete segment hold no text, only a timestamp), the offline transcriber decodes the rest
+    /// of the clip from the last timestamp (faster-whisper's seek rule). false: that rest is not
+    /// decoded — the live final pass's utterance ends in its trailing silence, and decoding it
+    /// cost a second 30-s encoder run and decode (~0.6 s with tiny.en), where a decoder prompted
+    /// with the earlier finals repeated them ("… at home. 2 3"). Text cut off at the window's end
+    /// is still decoded again.
+    public var decodesRestAfterCompleteText = true
 
     public init() {}
 

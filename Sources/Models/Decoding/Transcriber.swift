@@ -148,7 +148,9 @@ public final class Transcriber<Model: WhisperInference> {
         var lastSpeech = 0.0
         var segments: [TranscriptionSegment] = []
         var seek = 0
+        var windowsDecoded = 0
         while seek < contentFrames {
+            windowsDecoded += 1
             let timeOffset = Double(seek) * 0.01
             let segmentSize = min(window, contentFrames - seek)
             let previous = Array(allTokens[promptResetSince...])
@@ -184,6 +186,10 @@ public final class Transcriber<Model: WhisperInference> {
                 ? try timeWords(split, session: session, startSequence: builder.startSequence, segmentSize: segmentSize,
                                 seek: &seek, timeOffset: timeOffset, language: language, lastSpeech: &lastSpeech)
                 : nil
+            if !options.decodesRestAfterCompleteText,
+               !result.tokens.dropFirst(split.pieces.reduce(0) { $0 + $1.tokens.count }).contains(where: { $0 < special.endOfText }) {
+                seek = max(seek, previousSeek + segmentSize)
+            }
             for (k, piece) in split.pieces.enumerated() {
                 let text = tokenizer.decode(piece.tokens)
                 let start = timed?[k].start ?? piece.start, end = timed?[k].end ?? piece.end
@@ -201,8 +207,10 @@ public final class Transcriber<Model: WhisperInference> {
             }
             progress?(Double(min(contentFrames, seek)) / Double(max(contentFrames, 1)))
         }
-        return Transcription(language: language, languageProbability: languageProbability,
-                             duration: duration, segments: segments)
+        var transcription = Transcription(language: language, languageProbability: languageProbability,
+                                          duration: duration, segments: segments)
+        transcription.windowsDecoded = windowsDecoded
+        return transcription
     }
 
     // MARK: Helpers

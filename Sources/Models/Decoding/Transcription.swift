@@ -31,6 +31,8 @@ public struct Transcription: Sendable, Equatable {
     /// Seconds of audio.
     public var duration: Double
     public var segments: [TranscriptionSegment]
+    /// Windows the transcriber encoded and decoded (skipped silent windows included).
+    public var windowsDecoded = 0
     /// Segment texts joined, leading and trailing spaces removed.
     public var text: String { segments.map(\.text).joined().trimmingWhitespace() }
 

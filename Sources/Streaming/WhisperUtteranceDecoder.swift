@@ -46,9 +46,11 @@ public final class WhisperUtteranceDecoder {
                           language: options.language ?? t.language, timing: decoded ? .decoded : .segmentSpread)
     }
 
-    /// True when the temperature fallback would retry a pass with these guard figures (faster-whisper's
-    /// rule, `TemperatureFallback`): its worst compression ratio above the threshold, or its mean
-    /// log-probability below the threshold unless the no-speech probability calls it silence.
+    /// True when a pass with these guard figures is not to be trusted without a retry: its worst
+    /// compression ratio above the threshold, or its mean log-probability below the threshold
+    /// unless the no-speech probability calls it silence. Stricter than the fallback's own rule
+    /// (`TemperatureFallback`, faster-whisper's), which lets a repetitive pass that looks like
+    /// silence stand: the early pass is speculative, and a loop is never its result.
     public func needsFallback(_ h: Hypothesis) -> Bool { Self.needsFallback(h, options: options) }
 
     static func needsFallback(_ h: Hypothesis, options: DecodingOptions) -> Bool {

@@ -6,11 +6,7 @@ import Models
 /// one temperature, and it may decline), for the endpoint's pass through `decodeUtterance`.
 final class EarlyPassCaptionerTests: XCTestCase {
     let t0 = 50.0
-    lazy var script: [(String, Double, Double)] = [
-        ("ask", t0 + 1.0, t0 + 1.3), ("not", t0 + 1.4, t0 + 1.7), ("what", t0 + 1.8, t0 + 2.1),
-        ("your", t0 + 2.2, t0 + 2.6),
-        ("for", t0 + 4.0, t0 + 4.3), ("your", t0 + 4.4, t0 + 4.6), ("country.", t0 + 4.7, t0 + 5.0),
-    ]
+    lazy var script = LiveCaptionerTests.script(from: t0)
 
     /// Scripted decoders for windows, the endpoint's pass and the early pass; `declines` makes
     /// the early pass decline (as a looping Whisper pass at temperature 0 does).

@@ -79,11 +79,14 @@ func scriptedToneAudio(_ script: [(String, Double, Double)], from t0: Double, se
 
 final class LiveCaptionerTests: XCTestCase {
     let t0 = 50.0
-    lazy var script: [(String, Double, Double)] = [
-        ("ask", t0 + 1.0, t0 + 1.3), ("not", t0 + 1.4, t0 + 1.7), ("what", t0 + 1.8, t0 + 2.1),
-        ("your", t0 + 2.2, t0 + 2.6),
-        ("for", t0 + 4.0, t0 + 4.3), ("your", t0 + 4.4, t0 + 4.6), ("country.", t0 + 4.7, t0 + 5.0),
-    ]
+    lazy var script = Self.script(from: t0)
+
+    /// Two phrases, "ask not what your" (1.0–2.6 s) and "for your country." (4.0–5.0 s), from `t0`.
+    static func script(from t0: Double) -> [(String, Double, Double)] {
+        [("ask", t0 + 1.0, t0 + 1.3), ("not", t0 + 1.4, t0 + 1.7), ("what", t0 + 1.8, t0 + 2.1),
+         ("your", t0 + 2.2, t0 + 2.6),
+         ("for", t0 + 4.0, t0 + 4.3), ("your", t0 + 4.4, t0 + 4.6), ("country.", t0 + 4.7, t0 + 5.0)]
+    }
 
     /// Audio: a 200-Hz tone under each scripted word, faint noise elsewhere; `seconds` long from t0.
     func audio(_ seconds: Double) -> [Float] { scriptedToneAudio(script, from: t0, seconds: seconds) }

@@ -50,7 +50,10 @@ public final class LiveCaptioner {
                                         clock: SampleClock(rate: model.sampleRate), incremental: model.incremental)
         self.vad = try VoiceActivityDetector(configuration: vad, reportsLowestFloor: policy.blankEndpoint.enabled)
         self.scheduleClock = clock
-        if clock != nil { policy.schedule = LiveSchedule(configuration: configuration, enabled: true, rate: model.sampleRate) }
+        if clock != nil {
+            policy.schedule = LiveSchedule(configuration: configuration, enabled: true, rate: model.sampleRate)
+            policy.schedule.passContextSeconds = model.passContextSeconds
+        }
     }
 
     /// Seconds of compute per second of audio, over roughly the last 10 s.

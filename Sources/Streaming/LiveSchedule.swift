@@ -49,6 +49,8 @@ public struct LiveSchedule: Equatable, Sendable {
         public var firstPassPerWindowDecode = 3.0
         /// Weight of the newest measurement in the running averages.
         public var smoothing = 0.3
+        /// Factor on the predicted pass cost after each skipped pass (`finalPlan`).
+        public var skipRelaxation = 0.85
         public init() {}
     }
 
@@ -70,18 +72,26 @@ public struct LiveSchedule: Equatable, Sendable {
     public let rate: Int
     let configuredStep: Double
     let configuredWindow: Double
+    /// Audio a final pass encodes whatever the utterance's length (s; `StreamingModel.passContextSeconds`):
+    /// Whisper's pass encodes a 30-s context, so its cost hardly depends on the utterance's length
+    /// up to 30 s. 0: the cost is proportional to the audio.
+    public var passContextSeconds = 0.0
 
     /// The newest clock reading (capture clock, as a sample index); nil before the first.
     public private(set) var now: SampleIndex?
     /// Running average of a window decode's compute time (s).
     public private(set) var windowDecodeSeconds: Double?
-    /// Running averages of compute seconds per second of audio decoded.
+    /// Running averages of compute seconds per second of audio decoded (for the final pass, per
+    /// second of the audio it encodes: at least `passContextSeconds`).
     public private(set) var windowCostPerSecond: Double?
     public private(set) var finalCostPerSecond: Double?
     /// The cheapest final pass measured (s): the floor of any pass's cost, since a pass always
     /// encodes the same 30-s context whatever the utterance's length (a 1-s utterance's pass costs
     /// about what a 4-s one's does; per second of audio it looked 4 times cheaper).
     public private(set) var finalPassFloor: Double?
+    /// Factor on the predicted pass compute: `skipRelaxation` per pass skipped since the last one
+    /// measured.
+    public private(set) var passEstimateScale = 1.0
     /// Audio seconds captured but not yet decoded, now and at most so far.
     public private(set) var lag = 0.0
     public private(set) var maxLag = 0.0
@@ -119,8 +129,9 @@ public struct LiveSchedule: Equatable, Sendable {
             windowDecodeSeconds = blend(windowDecodeSeconds, compute)
             windowCostPerSecond = blend(windowCostPerSecond, compute / audioSeconds)
         case .finalPass:
-            finalCostPerSecond = blend(finalCostPerSecond, compute / audioSeconds)
+            finalCostPerSecond = blend(finalCostPerSecond, compute / max(audioSeconds, passContextSeconds))
             finalPassFloor = min(finalPassFloor ?? compute, compute)
+            passEstimateScale = 1
         }
     }
 
@@ -189,8 +200,15 @@ public struct LiveSchedule: Equatable, Sendable {
             return .fromWindow
         }
         skippedFinalPasses += 1
+        relaxPassEstimate()
         return .none
     }
+
+    /// A skipped pass measures nothing, so one slow pass (a busy moment), or a first guess from the
+    /// window decodes that is too high, would otherwise keep every later pass skipped: each skip
+    /// lowers the predicted compute by `skipRelaxation`, until a later utterance tries a pass
+    /// again and measures it (which resets the factor).
+    private mutating func relaxPassEstimate() { passEstimateScale *= limits.skipRelaxation }
 
     /// True when a whole-utterance pass over [utteranceFrom, end) fits the budget now (what
     /// `finalPlan` would call `.full`), without counting anything: the early final pass
@@ -202,11 +220,19 @@ public struct LiveSchedule: Equatable, Sendable {
 
     /// Predicted seconds until a pass over [from, end) is done (the audio already waiting plus
     /// its compute, at least `finalPassFloor`); nil when nothing is measured (or disabled).
+    /// Measured passes predict by the audio a pass encodes (at least `passContextSeconds`); before
+    /// any, a pass is guessed at twice a window decode's cost per second of the utterance, and at
+    /// least `firstPassPerWindowDecode` window decodes. Either is scaled by `passEstimateScale`.
     private func passPrediction(end: SampleIndex) -> ((SampleIndex) -> Double)? {
-        guard enabled, let cost = finalCostPerSecond ?? windowCostPerSecond.map({ $0 * 2 }) else { return nil }
-        let floor = finalPassFloor ?? (windowDecodeSeconds ?? 0) * limits.firstPassPerWindowDecode
-        let waiting = seconds(max(0, (now ?? end) - end))
-        return { from in waiting + max(floor, cost * self.seconds(end - from)) }
+        guard enabled else { return nil }
+        let waiting = seconds(max(0, (now ?? end) - end)), scale = passEstimateScale
+        if let cost = finalCostPerSecond {
+            let floor = finalPassFloor ?? 0, context = passContextSeconds
+            return { from in waiting + scale * max(floor, cost * max(self.seconds(end - from), context)) }
+        }
+        guard let windowCost = windowCostPerSecond else { return nil }
+        let floor = (windowDecodeSeconds ?? 0) * limits.firstPassPerWindowDecode
+        return { from in waiting + scale * max(floor, 2 * windowCost * self.seconds(end - from)) }
     }
 
     /// True when this model does not keep up on this machine (recent lag above the limit, or a

@@ -58,7 +58,7 @@ public struct StreamingConfiguration: Equatable, Sendable {
     /// A re-decoding model's final pass runs as soon as the speech has paused this long (seconds;
     /// 0: off), and is the final when the pause becomes the endpoint with no speech in between,
     /// so the final comes at the endpoint instead of a pass later (`EarlyFinal`). `early_final_ms`
-    public var earlyFinalSeconds: Double = 0
+    public var earlyFinalSeconds: Double = 0.1
 
     // MARK: Internal tunables (not configuration keys)
 

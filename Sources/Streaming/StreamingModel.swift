@@ -22,6 +22,10 @@ public protocol StreamingModel: AnyObject {
     /// A faster model of the same family that serves the same language, named as `model.name`
     /// takes it (the warning when this one cannot keep up names it); nil when there is none.
     var fasterModel: String? { get }
+    /// Audio the final pass encodes whatever the utterance's length (s): Whisper's pass encodes a
+    /// 30-s context, so a 2-s utterance's pass costs about what a 10-s one's does. The live
+    /// schedule predicts a pass's cost from it. Default 0: proportional to the audio.
+    var passContextSeconds: Double { get }
 
     /// Decodes one window of `samples` whose first sample is at `startTime` (capture clock, s),
     /// prompted with the committed text that precedes it. Word times are absolute.
@@ -41,6 +45,7 @@ extension StreamingModel {
 
     public var name: String { "\(type(of: self))" }
     public var fasterModel: String? { nil }
+    public var passContextSeconds: Double { 0 }
 }
 
 /// What the camera says about who speaks, on the capture clock (`FaceSpeakerActivity`: Vision's

@@ -16,17 +16,26 @@ public final class WhisperStreamingModel: StreamingModel {
     /// The final pass run early (`EarlyFinal`): the same options at the first temperature only.
     private let earlyUtterance: WhisperUtteranceDecoder
     private let trace: DecodeTrace
+    /// Engine threads of the final and early passes.
+    public let passThreads: Int
     /// Chinese captions in the configured script (model.script).
     private let script: ChineseScript
 
     /// Loads the model `settings` name and checks the settings against it: an English-only model
     /// refuses another language and the translate task. A non-regular file where the model's files
     /// should be (a FIFO would block the open forever) is refused before anything is opened.
-    /// - Parameter threads: engine threads (1: a window decode is short, and the capture and
-    ///   pipeline threads need the other core).
+    /// - Parameters:
+    ///   - threads: engine threads of the window decodes (1: a window decode is short, and the
+    ///     capture and pipeline threads need the other core).
+    ///   - passThreads: engine threads of the final pass, the one decode a reader waits for at the
+    ///     end of every utterance (its 30-s encoder is most of its cost): every core, at most 4. On
+    ///     2 cores, tiny.en's live passes took 0.51–0.60 s (median per run) on 2 threads against
+    ///     0.73–0.76 s on 1 (docs/CONFIGURATION.md, the live A/B of 3 Dec 2026).
     public init(settings: ModelSettings, threads: Int = 1,
+                passThreads: Int = min(4, ProcessInfo.processInfo.activeProcessorCount),
                 trace: Bool = ProcessInfo.processInfo.environment["CAPTIOND_TRACE_DECODES"] == "1") throws {
         self.settings = settings
+        self.passThreads = max(1, passThreads)
         try Self.checkFiles(directory: settings.path)
         InferenceThreads.set(threads)
         let pipeline: WhisperPipeline
@@ -70,18 +79,31 @@ public final class WhisperStreamingModel: StreamingModel {
         }
     }
 
+    /// The final pass (and the early pass) on `passThreads` engine threads, then back to the
+    /// window decodes' count.
+    private func withPassThreads<T>(_ body: () throws -> T) rethrows -> T {
+        let before = InferenceThreads.count
+        guard passThreads != before else { return try body() }
+        InferenceThreads.set(passThreads)
+        defer { InferenceThreads.set(before) }
+        return try body()
+    }
+
+    /// A pass encodes Whisper's 30-s context whatever the utterance's length.
+    public var passContextSeconds: Double { 30 }
+
     public func decodeUtterance(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
-        try trace.timed("final pass", samples: samples, startTime: startTime) {
+        try withPassThreads { try trace.timed("final pass", samples: samples, startTime: startTime) {
             try written(utterance.decode(samples: samples, startTime: startTime, prompt: prompt))
-        }
+        } }
     }
 
     /// The early pass at the first temperature only; a result the temperature fallback would have
     /// retried (too repetitive, or too unlikely and not silence) is declined: nil.
     public func decodeEarlyPass(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis? {
-        let h = try trace.timed("early pass", samples: samples, startTime: startTime) {
+        let h = try withPassThreads { try trace.timed("early pass", samples: samples, startTime: startTime) {
             try written(earlyUtterance.decode(samples: samples, startTime: startTime, prompt: prompt))
-        }
+        } }
         return earlyUtterance.needsFallback(h) ? nil : h
     }
 

@@ -192,7 +192,9 @@ final class LiveCaptionerTests: XCTestCase {
         let windows = ScriptedDecoder(script)
         // The "offline" decoder hears the same audio; capitalised so its output is recognisable.
         let whole = ScriptedDecoder(script.map { ($0.0.capitalized, $0.1, $0.2) })
-        let r = try LiveCaptioner(model: ScriptedModel(windows, final: whole))
+        var atEndpoint = StreamingConfiguration()
+        atEndpoint.earlyFinalSeconds = 0   // the pass at the endpoint (EarlyPassCaptionerTests: the early one)
+        let r = try LiveCaptioner(model: ScriptedModel(windows, final: whole), configuration: atEndpoint)
         let events = try stream(r, audio(7.0), chunk: 1_600)
         XCTAssertEqual(events.filter { $0.kind == .final }.map(\.text), ["Ask Not What Your", "For Your Country."])
         XCTAssertEqual(r.finalPassCount, 2)

@@ -75,6 +75,52 @@ final class LiveScheduleTests: XCTestCase {
         XCTAssertEqual(fast.finalPlan(utteranceFrom: s(18), windowFrom: s(18), end: s(20)), .full, "0.3 s fits")
     }
 
+    func testAFixedContextPassCostsTheSameForAnyUtteranceUpToItsContext() {
+        // Whisper's pass encodes 30 s: a 1.7-s utterance's pass took 0.85 s, so an 8-s one is
+        // predicted at 0.85 s (it fits), not at 8 × 0.5 = 4 s (which skipped every later pass).
+        var sch = LiveSchedule(configuration: config, enabled: true)
+        sch.passContextSeconds = 30
+        sch.tick(now: s(20))
+        sch.decoded(.finalPass, audioSamples: s(1.7), compute: 0.85)
+        XCTAssertEqual(sch.finalPlan(utteranceFrom: s(12), windowFrom: s(12), end: s(20)), .full)
+        XCTAssertEqual(sch.finalPlan(utteranceFrom: s(0), windowFrom: s(0), end: s(20)), .full)
+        // Past the context, two windows: twice the cost, 1.7 s > 1.2 s.
+        sch.tick(now: s(80))
+        XCTAssertEqual(sch.finalPlan(utteranceFrom: s(20), windowFrom: s(20), end: s(80)), .none)
+        // Without a fixed context (the default) the same measurement scales with the length.
+        var proportional = LiveSchedule(configuration: config, enabled: true)
+        proportional.tick(now: s(20))
+        proportional.decoded(.finalPass, audioSamples: s(1.7), compute: 0.85)
+        XCTAssertEqual(proportional.finalPlan(utteranceFrom: s(12), windowFrom: s(12), end: s(20)), .none)
+    }
+
+    func testSkippedPassesLetALaterUtteranceTryAgain() {
+        // One slow pass (a busy moment) predicts 2 s; each skip lowers the prediction by 15 %, so
+        // after a few skipped utterances a pass runs again and is measured.
+        var sch = LiveSchedule(configuration: config, enabled: true)
+        sch.passContextSeconds = 30
+        sch.tick(now: s(10))
+        sch.decoded(.finalPass, audioSamples: s(3), compute: 2.0)
+        var plans: [LiveSchedule.FinalPlan] = []
+        for k in 0..<6 { plans.append(sch.finalPlan(utteranceFrom: s(Double(k)), windowFrom: s(Double(k)), end: s(10))) }
+        XCTAssertEqual(plans, [.none, .none, .none, .none, .full, .full])   // 2.0 · 0.85⁴ = 1.04 ≤ 1.2
+        XCTAssertEqual(sch.skippedFinalPasses, 4)
+        sch.decoded(.finalPass, audioSamples: s(3), compute: 2.0)   // still slow: skipped again
+        XCTAssertEqual(sch.passEstimateScale, 1)
+        XCTAssertEqual(sch.finalPlan(utteranceFrom: s(0), windowFrom: s(0), end: s(10)), .none)
+        // Before any pass is measured the guess from the window decodes relaxes the same way: with
+        // a fixed context it is not multiplied by the context (a pass is not 30 s of window decodes).
+        var fresh = LiveSchedule(configuration: config, enabled: true)
+        fresh.passContextSeconds = 30
+        fresh.tick(now: s(20))
+        fresh.decoded(.window, audioSamples: s(6), compute: 0.3)    // a pass guessed at 0.9 s
+        XCTAssertEqual(fresh.finalPlan(utteranceFrom: s(16), windowFrom: s(16), end: s(20)), .full)
+        fresh.decoded(.window, audioSamples: s(6), compute: 0.5)    // 0.36 s average: 1.08 s
+        fresh.tick(now: s(20.2))                                     // + 0.2 s waiting: 1.28 s
+        XCTAssertEqual(fresh.finalPlan(utteranceFrom: s(16), windowFrom: s(16), end: s(20)), .none)
+        XCTAssertEqual(fresh.finalPlan(utteranceFrom: s(16), windowFrom: s(16), end: s(20)), .full, "0.2 + 0.92")
+    }
+
     func testLagAndTheWarning() {
         var sch = LiveSchedule(configuration: config, enabled: true)
         sch.tick(now: s(10))

@@ -45,7 +45,10 @@ final class TrailingSilenceTests: XCTestCase {
     func testNoWordOfTheFinalLiesInTheSilenceAfterTheSpeech() throws {
         let model = InventingModel(ScriptedModel(ScriptedDecoder(script), final: ScriptedDecoder(script)),
                                    invented: ["1", "2", "3", "The", "two", "are"])
-        let r = try LiveCaptioner(model: model)
+        // The pass at the endpoint, which hears the whole 0.6-s pause (an early pass hears 0.1 s of it).
+        var c = StreamingConfiguration()
+        c.earlyFinalSeconds = 0
+        let r = try LiveCaptioner(model: model, configuration: c)
         let samples = scriptedToneAudio(script, from: t0, seconds: 8)
         let events = try r.streamed(samples, from: t0) + r.finish()
         let finals = events.filter { $0.kind == .final }

@@ -27,6 +27,9 @@ struct Train: ParsableCommand {
     @Option(name: .long, help: "Training seed.")
     var seed: UInt64 = 1
 
+    @Option(name: .long, help: "Seed of the initial weights (default: --seed); --seed then drives the data order, noise, dropout and augmentation only (diagnosis: is a bad run the initialisation or the order?).")
+    var initSeed: UInt64?
+
     @Option(name: .long, help: "Optimisation steps.")
     var steps: Int = 2000
 
@@ -205,6 +208,7 @@ struct Train: ParsableCommand {
     func newTrainer(vocabulary: AVVocabulary) throws -> AVTrainer {
         var s = TrainingSettings()
         s.seed = seed; s.corpusSeed = Self.corpusSeed(corpus); s.steps = steps; s.batchSize = batch
+        s.initializationSeed = initSeed
         s.peakLearningRate = learningRate; s.warmupSteps = warmupSteps ?? max(1, steps / 20)
         s.finalLearningRate = finalLearningRate; s.maxGradientNorm = maxGradientNorm
         s.cleanAudioProbability = cleanAudioProbability
@@ -214,7 +218,7 @@ struct Train: ParsableCommand {
         try checkRecipe(s)
         var c = try modelConfiguration()
         if vocabulary.kind != .english { c.vocabulary = vocabulary.kind }   // English stays absent (same bytes as before)
-        return AVTrainer(model: AVModel(c, seed: seed), settings: s)
+        return AVTrainer(model: AVModel(c, seed: s.modelSeed), settings: s)
     }
 
     /// The settings options, checked.

@@ -25,6 +25,12 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     /// Log-mel augmentation of each training clip (`MelAugmentation`); nil: none (optional for
     /// the same reason).
     public var melAugmentation: MelAugmentation? = nil
+    /// Seed of the model's initial weights when it differs from `seed` (which then drives only
+    /// the data order, noise draws, dropout and augmentation); nil: `seed` (optional for the same
+    /// reason).
+    public var initializationSeed: UInt64? = nil
+    /// The seed the initial weights were drawn from.
+    public var modelSeed: UInt64 { initializationSeed ?? seed }
     public init() {}
 }
 
@@ -187,7 +193,7 @@ public final class AVTrainer {
         if let stored = metadata["vocabulary"], stored != vocabulary.symbolString {
             throw TrainingError.checkpoint(path: path, reason: "its \(vocabulary.kind.rawValue) vocabulary was stored as \"\(stored)\", but this version's is \"\(vocabulary.symbolString)\"; use the captionctl that trained it or retrain")
         }
-        let trainer = AVTrainer(model: AVModel(configuration, seed: settings.seed), settings: settings)
+        let trainer = AVTrainer(model: AVModel(configuration, seed: settings.modelSeed), settings: settings)
         do {
             for p in trainer.model.parameters {
                 do { p.value = try store.take(p.name, shape: p.shape).data } catch {

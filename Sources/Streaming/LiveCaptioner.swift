@@ -51,8 +51,8 @@ public final class LiveCaptioner {
         self.vad = try VoiceActivityDetector(configuration: vad, reportsLowestFloor: policy.blankEndpoint.enabled)
         self.scheduleClock = clock
         if clock != nil {
-            policy.schedule = LiveSchedule(configuration: configuration, enabled: true, rate: model.sampleRate)
-            policy.schedule.passContextSeconds = model.passContextSeconds
+            policy.schedule = LiveSchedule(configuration: configuration, enabled: true, rate: model.sampleRate,
+                                           passContextSeconds: model.passContextSeconds)
         }
     }
 

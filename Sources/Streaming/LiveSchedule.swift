@@ -75,7 +75,7 @@ public struct LiveSchedule: Equatable, Sendable {
     /// Audio a final pass encodes whatever the utterance's length (s; `StreamingModel.passContextSeconds`):
     /// Whisper's pass encodes a 30-s context, so its cost hardly depends on the utterance's length
     /// up to 30 s. 0: the cost is proportional to the audio.
-    public var passContextSeconds = 0.0
+    public let passContextSeconds: Double
 
     /// The newest clock reading (capture clock, as a sample index); nil before the first.
     public private(set) var now: SampleIndex?
@@ -104,8 +104,9 @@ public struct LiveSchedule: Equatable, Sendable {
     public private(set) var skippedFinalPasses = 0
 
     public init(configuration: StreamingConfiguration, enabled: Bool, limits: Limits = Limits(),
-                rate: Int = AudioRate.model) {
+                rate: Int = AudioRate.model, passContextSeconds: Double = 0) {
         self.enabled = enabled
+        self.passContextSeconds = max(0, passContextSeconds)
         self.limits = limits
         self.rate = max(1, rate)
         configuredStep = configuration.stepSeconds

@@ -78,8 +78,7 @@ final class LiveScheduleTests: XCTestCase {
     func testAFixedContextPassCostsTheSameForAnyUtteranceUpToItsContext() {
         // Whisper's pass encodes 30 s: a 1.7-s utterance's pass took 0.85 s, so an 8-s one is
         // predicted at 0.85 s (it fits), not at 8 × 0.5 = 4 s (which skipped every later pass).
-        var sch = LiveSchedule(configuration: config, enabled: true)
-        sch.passContextSeconds = 30
+        var sch = LiveSchedule(configuration: config, enabled: true, passContextSeconds: 30)
         sch.tick(now: s(20))
         sch.decoded(.finalPass, audioSamples: s(1.7), compute: 0.85)
         XCTAssertEqual(sch.finalPlan(utteranceFrom: s(12), windowFrom: s(12), end: s(20)), .full)
@@ -97,8 +96,7 @@ final class LiveScheduleTests: XCTestCase {
     func testSkippedPassesLetALaterUtteranceTryAgain() {
         // One slow pass (a busy moment) predicts 2 s; each skip lowers the prediction by 15 %, so
         // after a few skipped utterances a pass runs again and is measured.
-        var sch = LiveSchedule(configuration: config, enabled: true)
-        sch.passContextSeconds = 30
+        var sch = LiveSchedule(configuration: config, enabled: true, passContextSeconds: 30)
         sch.tick(now: s(10))
         sch.decoded(.finalPass, audioSamples: s(3), compute: 2.0)
         var plans: [LiveSchedule.FinalPlan] = []
@@ -110,8 +108,7 @@ final class LiveScheduleTests: XCTestCase {
         XCTAssertEqual(sch.finalPlan(utteranceFrom: s(0), windowFrom: s(0), end: s(10)), .none)
         // Before any pass is measured the guess from the window decodes relaxes the same way: with
         // a fixed context it is not multiplied by the context (a pass is not 30 s of window decodes).
-        var fresh = LiveSchedule(configuration: config, enabled: true)
-        fresh.passContextSeconds = 30
+        var fresh = LiveSchedule(configuration: config, enabled: true, passContextSeconds: 30)
         fresh.tick(now: s(20))
         fresh.decoded(.window, audioSamples: s(6), compute: 0.3)    // a pass guessed at 0.9 s
         XCTAssertEqual(fresh.finalPlan(utteranceFrom: s(16), windowFrom: s(16), end: s(20)), .full)

@@ -96,7 +96,7 @@ def play(ctx, captiond, stream, model, lang, cpu, tmp):
     with open(conf, "w") as f:
         f.write(f'[audio]\nsource = "file"\nfile = "{stream}"\npace = "realtime"\n'
                 f'[model]\nname = "{model}"\ndir = "{ctx.models}"\nlanguage = "{lang}"\nbeam = 1\n'
-                + os.environ.get("KEEPUP_MODEL", "").replace(";", "\n") + "\n"   # A/B of [model] keys, e.g. 'final_context = "utterance"'
+                + os.environ.get("KEEPUP_MODEL", "").replace(";", "\n") + "\n"   # A/B of [model] keys, e.g. 'compute = "int8"'
                 f'[sockets]\ncaptions = "{tmp}/c.sock"\ncontrol = "{tmp}/ctl.sock"\nmode = "0600"\ngroup = ""\n'
                 f'[log]\nlevel = "info"\n')
         if os.environ.get("KEEPUP_STREAMING"):   # A/B of [streaming] keys, e.g. "final_from_window = false"

@@ -3,7 +3,7 @@
 /// Whisper gives an utterance's first word a low probability (0.1–0.6 on the English fixtures:
 /// it has heard no context yet), so `tentativeMinProbability` hid it until two decodes agreed
 /// after `commitAfterSeconds` and committed it: nothing showed for 1.2–1.4 s after the first word
-/// ended. Two rules, both off by default:
+/// ended. Three rules (all on by default):
 ///
 /// - `openingStepMilliseconds` (`opening_step_ms`): until the utterance shows its first words,
 ///   and at most for its first `commitAfterSeconds`, the window is decoded every
@@ -16,6 +16,11 @@
 ///   the utterance is too short to commit, or the word is below `commitMinProbability`), is shown
 ///   from this probability on, when that is lower than `tentativeMinProbability`. A word one
 ///   decode is unsure of is the one that changes; a word two decodes agree on rarely does.
+/// - `openingMinProbability` (`opening_min_prob`, default 0): until the utterance has shown words, a
+///   tentative word is shown from this probability on, when that is lower than
+///   `tentativeMinProbability`; then the usual bar holds again. In a live A/B (docs/CONFIGURATION.md)
+///   it halved the median first appearance (1.2 → 0.64 s) for about 3 points more partial words
+///   revised; a lower bar everywhere revised twice as many again, most of them mid-utterance.
 extension CaptionPolicy {
     /// True while the open utterance is in its opening: nothing shown yet, and its audio shorter
     /// than `commitAfterSeconds` (a re-decoding model with `openingStepMilliseconds` set).
@@ -50,10 +55,12 @@ extension CaptionPolicy {
     }
 
     /// How many of `tentative` words (from its start) may be shown: up to `partialTentativeWords`,
-    /// each sure enough (`tentativeMinProbability`), or, among the first `agreedTentative` (the
-    /// previous decode produced them too), above `tentativeAgreedMinProbability`.
+    /// each sure enough (`tentativeMinProbability`, or `openingMinProbability` while nothing is
+    /// shown), or, among the first `agreedTentative` (the previous decode produced them too), above
+    /// `tentativeAgreedMinProbability`.
     func shownTentativeCount() -> Int {
-        let bar = configuration.tentativeMinProbability
+        let bar = hasShownWords ? configuration.tentativeMinProbability
+                                : min(configuration.tentativeMinProbability, configuration.openingMinProbability)
         let agreedBar = min(bar, configuration.tentativeAgreedMinProbability)
         var n = 0
         for (i, w) in tentativeWords.prefix(configuration.partialTentativeWords).enumerated() {

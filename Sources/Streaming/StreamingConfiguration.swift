@@ -55,6 +55,10 @@ public struct StreamingConfiguration: Equatable, Sendable {
     /// from this probability on when that is below `tentativeMinProbability` (`OpeningWords`).
     /// `tentative_agreed_min_prob`
     public var tentativeAgreedMinProbability: Double = 0.1
+    /// Until the open utterance has shown words (its opening), a tentative word is shown from this
+    /// probability on when that is below `tentativeMinProbability` (`OpeningWords`).
+    /// `opening_min_prob`
+    public var openingMinProbability: Double = 0.0
     /// A re-decoding model's final pass runs as soon as the speech has paused this long (seconds;
     /// 0: off), and is the final when the pause becomes the endpoint with no speech in between,
     /// so the final comes at the endpoint instead of a pass later (`EarlyFinal`). `early_final_ms`

@@ -4,11 +4,13 @@ import XCTest
 /// The opening rules' fixes (`OpeningWords`), on synthetic timelines: VAD frames of 20 ms and
 /// scripted window decodes in, actions out; positions are audio time on the policy's clock.
 final class OpeningRuleTests: XCTestCase {
-    /// The shipped defaults with the opening rules on.
+    /// The shipped defaults with the opening grid and the agreement rule on, without the opening's
+    /// lower bar (`opening_min_prob` 1; the defaults' 0 is tested on its own below).
     static func opening(step: Int) -> StreamingConfiguration {
         var c = StreamingConfiguration()
         c.openingStepMilliseconds = step
         c.tentativeAgreedMinProbability = 0.1
+        c.openingMinProbability = 1
         return c
     }
 
@@ -51,6 +53,20 @@ final class OpeningRuleTests: XCTestCase {
                        "1.2 + k·0.25 (a frame that crosses a grid point decodes) until words show at 1.7, then step_ms")
         XCTAssertEqual(OpeningTimeline.partials(a).first?.text, "Had he", "agreed 'Had' (0.3) and sure 'he' (0.8)")
         XCTAssertEqual(OpeningTimeline.partials(a).first?.at, s(1.7))
+    }
+
+    /// With the defaults' `opening_min_prob` (0, since 3 Dec 2026) the first decode that hears the
+    /// first word shows it: 1.46 s, one opening decode before the two that agree (1.7 s).
+    func testWithTheDefaultOpeningBarTheFirstDecodeThatHearsAWordShowsIt() throws {
+        var c = Self.opening(step: 250)
+        c.openingMinProbability = StreamingConfiguration().openingMinProbability
+        XCTAssertEqual(c.openingMinProbability, 0)
+        var p = try CaptionPolicy(configuration: c)
+        let a = OpeningTimeline.run(&p, speech: true, 1.0, 2.4, answer: Self.hadHe.answer)
+        XCTAssertEqual(OpeningTimeline.partials(a).first?.at, s(1.46))
+        XCTAssertEqual(OpeningTimeline.partials(a).first?.text, "Had", "'Had' (0.3), the only word ended by 1.46 s")
+        XCTAssertEqual(OpeningTimeline.windowEnds(a), [s(1.2), s(1.46), s(1.96)], "words shown: step_ms again from 1.46 s")
+        XCTAssertEqual(OpeningTimeline.partials(a).last?.text, "Had he", "1.96 s: 'Had' agreed, the sure 'he' after it")
     }
 }
 

@@ -22,11 +22,13 @@ final class OpeningWordsTests: XCTestCase {
         actions.compactMap { if case let .emit(e) = $0.action, e.kind == .partial { return ($0.at, e.text, e.stable) }; return nil }
     }
 
-    /// The shipped defaults with the two rules set as given.
+    /// The shipped defaults with the two rules set as given, and no lower bar in the opening
+    /// (`opening_min_prob` 1; its own test sets it).
     static func configuration(openingStep: Int, agreedMinProbability: Double) -> StreamingConfiguration {
         var c = StreamingConfiguration()
         c.openingStepMilliseconds = openingStep
         c.tentativeAgreedMinProbability = agreedMinProbability
+        c.openingMinProbability = 1
         return c
     }
 
@@ -79,6 +81,38 @@ final class OpeningWordsTests: XCTestCase {
         _ = p.speech(1.9, 1.95)
         XCTAssertNil(p.hypothesis(scored([("Had", 0.15), ("she", 0.1)], 1.95), windowEnd: s(1.95)).first?.text,
                        "agreed, but below the lower bar (0.2): hidden (the partial would be empty: no event)")
+    }
+
+    /// `opening_min_prob`: until the utterance shows words, an unsure word is shown from the lower
+    /// bar, so the first decode that hears the first words shows them; once words are shown the
+    /// usual bar is back for new words, and the next utterance has its own opening.
+    func testOpeningMinProbabilityShowsTheFirstDecodeAndOnlyTheOpening() throws {
+        func scored(_ words: [(String, Double)], from: Double = 1.0) -> Hypothesis {
+            Hypothesis(words: words.enumerated().map { Word(text: $1.0, start: from + 0.2 * Double($0), end: from + 0.2 + 0.2 * Double($0), probability: $1.1) },
+                       avgLogProb: -0.3, noSpeechProb: 0.05, compressionRatio: 1.4, language: "en")
+        }
+        var c = Self.configuration(openingStep: 0, agreedMinProbability: 0.1)
+        c.partialTentativeWords = 3
+        var off = try CaptionPolicy(configuration: c, finalPassAvailable: false)
+        c.openingMinProbability = 0.3
+        var on = try CaptionPolicy(configuration: c, finalPassAvailable: false)
+        _ = on.speech(1.0, 1.4); _ = off.speech(1.0, 1.4)
+        let first = scored([("Had", 0.35), ("he", 0.4)])
+        XCTAssertEqual(on.hypothesis(first, windowEnd: s(1.4)).first?.text, "Had he", "the first decode's words above 0.3: shown")
+        XCTAssertEqual(off.hypothesis(first, windowEnd: s(1.4)), [], "without the key they wait for a second decode")
+        _ = on.speech(1.4, 1.6); _ = off.speech(1.4, 1.6)
+        let second = scored([("Had", 0.35), ("he", 0.4), ("married", 0.5)])
+        XCTAssertEqual(on.hypothesis(second, windowEnd: s(1.6)), [],
+                       "'married' (0.5) is new after words are shown: the usual bar (0.6) hides it; nothing changed, no event")
+        XCTAssertEqual(off.hypothesis(second, windowEnd: s(1.6)).first?.text, "Had he", "two decodes agree: shown now")
+        _ = on.speech(1.6, 1.8)
+        XCTAssertEqual(on.hypothesis(scored([("Had", 0.35), ("he", 0.4), ("married", 0.9)]), windowEnd: s(1.8)).first?.text, "Had he married")
+
+        // The utterance ends (no final pass here: the final comes from the window decodes); the
+        // next one opens with the lower bar again.
+        XCTAssertEqual(on.silence(1.8, 4.0).filter { $0.kind == .final }.map(\.text), ["Had he married"])
+        _ = on.speech(5.0, 5.4)
+        XCTAssertEqual(on.hypothesis(scored([("Yes", 0.32)], from: 5.0), windowEnd: s(5.4)).first?.text, "Yes")
     }
 
     /// Speech that gives no words (noise the decoder reads as nothing) leaves the opening after

@@ -58,6 +58,7 @@ extension StreamingConfiguration {
         c.commitLogProb = -100  // the lowest the key allows: no hypothesis is unsure
         c.openingStepMilliseconds = 0  // no opening grid: the base step only (the defaults since 2 Dec 2026 have one)
         c.tentativeAgreedMinProbability = 1
+        c.openingMinProbability = 1  // no lower bar in the opening (the defaults since 3 Dec 2026 show any opening word)
         c.earlyFinalSeconds = 0  // the pass at the endpoint (the defaults since 3 Dec 2026 run it 0.1 s into the pause)
         return c
     }

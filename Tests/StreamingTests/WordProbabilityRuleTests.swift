@@ -17,6 +17,7 @@ final class WordProbabilityRuleTests: XCTestCase {
         c.commitAfterSeconds = 0
         c.partialTentativeWords = 2
         c.tentativeMinProbability = 0.6
+        c.openingMinProbability = 1  // the bar also in the opening (the defaults show any opening word)
         var p = try CaptionPolicy(configuration: c)
         _ = p.speech(0, 1.0)
         XCTAssertEqual(p.hypothesis(scored([("he", 0.4), ("was", 0.9)], 0, 1.0), windowEnd: s(1.0)), [],

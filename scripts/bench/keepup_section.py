@@ -18,6 +18,8 @@ timestamps, same model, on the clip alone); first word end likewise.
     the clip's span of the stream) minus the end of speech;
   - first appearance: first partial or final overlapping the clip, minus the end of its first word;
   - lost: a clip with speech and no final;
+  - flicker: partial words revised, as in the streaming section (each distinct partial word with
+    the words before it counts once per utterance; revised when the final does not start so);
   - error rate: the clip's finals joined against the manifest reference (WER for en, CER for zh,
     `captionctl score`), and offline greedy (`captionctl transcribe --beam 1`) on the same clip.
 """
@@ -201,6 +203,7 @@ def one_run(ctx, name, captiond, refs_by_path, clips_by_lang):
         with open(os.environ["KEEPUP_DUMP"] + f".{name}.json", "w") as f:
             json.dump({"ready": ready, "offsets": offsets, "spans": spans, "events": events,
                        "log": play.lines, "rows": rows}, f)
+    partial_words, revised_words = revisions(events)
     lags = [s.get("lag", 0) for s in statuses]
     lag_max = max([s.get("lag_max", 0) for s in statuses] + [0])
     status_warnings = sorted({s["warning"] for s in statuses if s.get("warning")})
@@ -212,10 +215,36 @@ def one_run(ctx, name, captiond, refs_by_path, clips_by_lang):
         "final_max_s": max(lat_final) if lat_final else None,
         "first_median_s": percentile(lat_first, 50), "first_p90_s": percentile(lat_first, 90),
         "lag_max_s": lag_max, "lag_samples_max_s": max(lags) if lags else None,
+        "partial_words": partial_words, "revised_words": revised_words,
         "error_streamed": score(ctx, lang, refs, [r["streamed"] for r in rows]),
         "error_offline": score(ctx, lang, refs, [r["offline"] for r in rows]),
         "log_warnings": warnings[:3], "status_warnings": status_warnings[:3],
     }
+
+
+def revisions(events):
+    """(partial words, revised ones), streaming_section's flicker: per utterance each distinct partial
+    word (with the words before it) counts once, revised when the utterance's final does not start
+    with that prefix (lower case, punctuation dropped)."""
+    from streaming_section import norm_words
+    partials, finals = {}, {}
+    for _, e in events:
+        if e.get("type") == "partial":
+            partials.setdefault(e["utterance"], []).append(norm_words(e["text"]))
+        elif e.get("type") == "final":
+            finals[e["utterance"]] = norm_words(e["text"])
+    total = revised = 0
+    for u, shown in partials.items():
+        final, seen = finals.get(u, []), set()
+        for words in shown:
+            for k in range(1, len(words) + 1):
+                prefix = tuple(words[:k])
+                if prefix in seen:
+                    continue
+                seen.add(prefix)
+                total += 1
+                revised += tuple(final[:k]) != prefix
+    return total, revised
 
 
 def run(ctx, args):
@@ -259,6 +288,9 @@ def report(result, write):
         write(f"    {metric}: streamed {f(None if es is None else 100 * es, '%')}, offline greedy "
               f"{f(None if eo is None else 100 * eo, '%')}; lag max {f(r['lag_max_s'])} (status samples max "
               f"{f(r['lag_samples_max_s'])}); lost utterances {r['lost']}")
+        if r.get("partial_words"):
+            write(f"    flicker: {r['revised_words']} of {r['partial_words']} partial words revised "
+                  f"({100 * r['revised_words'] / r['partial_words']:.1f}%)")
         for w in r["status_warnings"] or r["log_warnings"]:
             write(f"    warning: {w}")
         if not (r["status_warnings"] or r["log_warnings"]):

@@ -96,6 +96,10 @@ AV_EPOCH   ?= 1200
 # Vocal tract length perturbation of the training clips (docs/CORPUS.md, "Augmentation"): each
 # clip's frequency axis scaled by a factor within 1 ± AV_WARP.
 AV_WARP    ?= 0.1
+# Initial draws tried before the run goes on with the best (`--init-trials`, docs/CORPUS.md "Initial
+# draws"): each trains AV_TRIAL_STEPS steps; the lowest mean training loss over its last 40 wins.
+AV_TRIALS  ?= 8
+AV_TRIAL_STEPS ?= 420
 # More recipe options for a new run (docs/CORPUS.md, "The training recipe"), e.g.
 # AV_FLAGS="--video-temporal 1,2,4" (the video branch reads lips only with temporal context).
 AV_FLAGS   ?=
@@ -104,7 +108,7 @@ corpus-av: deps
 	$(SWIFT) build -c release --product captionctl
 	$(BIN)/captionctl corpus -o $(AV_DIR)/corpus --seed $(AV_SEED) --train $(AV_TRAIN) --validation 100 --test 200 --noise babble:20,babble:10,babble:5,babble:0,babble:-5,white:10
 train-av: corpus-av
-	nice -n 5 $(BIN)/captionctl train --corpus $(AV_DIR)/corpus -o $(AV_DIR)/av.safetensors --seed $(AV_SEED) --steps $(AV_STEPS) --batch $(AV_BATCH) --learning-rate $(AV_LR) --epoch-steps $(AV_EPOCH) --model-width $(AV_WIDTH) --validation-clips $(AV_VALIDATION) --frequency-warp $(AV_WARP) $(AV_FLAGS)
+	nice -n 5 $(BIN)/captionctl train --corpus $(AV_DIR)/corpus -o $(AV_DIR)/av.safetensors --seed $(AV_SEED) --steps $(AV_STEPS) --batch $(AV_BATCH) --learning-rate $(AV_LR) --epoch-steps $(AV_EPOCH) --model-width $(AV_WIDTH) --validation-clips $(AV_VALIDATION) --frequency-warp $(AV_WARP) --init-trials $(AV_TRIALS) --trial-steps $(AV_TRIAL_STEPS) $(AV_FLAGS)
 
 # Mandarin (docs/CORPUS.md): Tang poem lines -> pypinyin -> espeak-ng cmn-latn-pinyin; the model
 # learns the clips' tone-numbered pinyin (`--vocabulary pinyin`, the default for a zh corpus).

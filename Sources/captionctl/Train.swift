@@ -30,6 +30,15 @@ struct Train: ParsableCommand {
     @Option(name: .long, help: "Seed of the initial weights (default: --seed); --seed then drives the data order, noise, dropout and augmentation only (diagnosis: is a bad run the initialisation or the order?).")
     var initSeed: UInt64?
 
+    @Option(name: .long, help: "New run only: try this many initial draws (weight seeds --init-seed or --seed, +1, +2, …), each for --trial-steps steps, and continue the one with the lowest mean training loss over its last --trial-window steps (the result is the run with --init-seed of that draw; default 1: no trials).")
+    var initTrials: Int = 1
+
+    @Option(name: .long, help: "Steps each initial draw trains before the choice (--init-trials).")
+    var trialSteps: Int = 420
+
+    @Option(name: .long, help: "The last steps of a trial whose mean training loss ranks it (--init-trials).")
+    var trialWindow: Int = 40
+
     @Option(name: .long, help: "Optimisation steps.")
     var steps: Int = 2000
 
@@ -154,6 +163,10 @@ struct Train: ParsableCommand {
             let copies = trainNoise.map { $0.split(separator: ",").map(String.init) } ?? trainEntries[0].noisy.keys.sorted()
             let resumed = try resume.map { try AVTrainer.load(from: $0) }
             let vocabulary = try checkedVocabulary(entries, checkpoint: resumed)
+            if resumed != nil && initTrials != 1 {
+                throw TrainingError.invalidArgument(name: "--init-trials", reason: "applies to a new run; leave it out with --resume (the checkpoint has its initial weights)")
+            }
+            let trials = try InitializationTrials(count: resumed == nil ? initTrials : 1, steps: trialSteps, window: trialWindow, totalSteps: steps)
             if resumed == nil { _ = try newTrainer(vocabulary: vocabulary) }   // bad options fail before the clips load
             let loading = ProgressLine("load")
             var train: [AVExample] = []
@@ -170,28 +183,21 @@ struct Train: ParsableCommand {
             }
             let validation = Array(try held("validation").prefix(validationClips ?? Int.max))
             print("training on \(train.count) clips, clean audio and \(copies.isEmpty ? "no noisy copies" : copies.joined(separator: ", ")); \(validation.count) validation clips")
-            let trainer = try resumed ?? newTrainer(vocabulary: vocabulary)
-            trainer.threads = try checkedThreads()
-            trainer.forcedModality = forced
-            trainer.perClipVideoStatistics = !batchVideoStatistics
+            let progress = TrainingProgress(examples: train, batchSize: resumed?.settings.batchSize ?? batch, gradientNorms: gradientNorms)
+            func configured(_ t: AVTrainer) throws -> AVTrainer {
+                t.threads = try checkedThreads()
+                t.forcedModality = forced
+                t.perClipVideoStatistics = !batchVideoStatistics
+                return t
+            }
+            let trainer = try resumed.map(configured) ?? chosenDraw(trials, train, vocabulary: vocabulary, progress: progress, configured: configured)
             print("parameters: \(trainer.model.parameters.reduce(0) { $0 + $1.value.count }); configuration \(trainer.model.configuration.json)")
             let total = trainer.settings.steps
-            let started = Date(), firstStep = trainer.step
-            let meanFrames = Double(train.reduce(0) { $0 + $1.frames }) / Double(train.count)
-            let terminal = isatty(STDERR_FILENO) == 1
-            var recent: [Double] = []
+            progress.begin(); progress.stepsAfterPhase = 0
             while trainer.step < total {
-                let loss = trainer.trainStep(train)
-                recent.append(loss); if recent.count > 20 { recent.removeFirst() }
-                let done = trainer.step - firstStep, elapsed = Date().timeIntervalSince(started)
-                let framesPerSecond = Double(done * trainer.settings.batchSize) * meanFrames / max(elapsed, 1e-9)
-                let eta = elapsed / Double(done) * Double(total - trainer.step)
-                let line = String(format: "train: step %d/%d  loss %.3f  %.0f frames/s  ETA %.0f s", trainer.step, total,
-                                  recent.reduce(0, +) / Double(recent.count), framesPerSecond, eta)
-                let norms = gradientNorms ? "  |g| " + trainer.gradientNormsByGroup().map { String(format: "%@ %.3g", $0.0, $0.1) }.joined(separator: " ") : ""
-                if terminal { FileHandle.standardError.write(Data(("\r\u{1B}[K" + line + norms).utf8)) } else if trainer.step % 10 == 0 { printError(line + norms) }
+                progress.stepped(trainer, loss: trainer.trainStep(train), total: total)
                 if trainer.step % epochSteps == 0 || trainer.step == total {
-                    if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+                    progress.endLine()
                     if !validation.isEmpty { report("step \(trainer.step): validation", trainer, validation) }
                     try trainer.save(to: output)
                 }
@@ -204,11 +210,38 @@ struct Train: ParsableCommand {
         }
     }
 
-    /// A new run's trainer from the options (checked).
-    func newTrainer(vocabulary: AVVocabulary) throws -> AVTrainer {
+    /// A new run's trainer: with `--init-trials` above 1 the best of the initial draws after its
+    /// trial (`InitializationTrials`, one result line per draw), else `newTrainer` at step 0.
+    func chosenDraw(_ trials: InitializationTrials, _ train: [AVExample], vocabulary: AVVocabulary, progress: TrainingProgress,
+                    configured: (AVTrainer) throws -> AVTrainer) throws -> AVTrainer {
+        guard trials.count > 1 else { return try configured(newTrainer(vocabulary: vocabulary)) }
+        let first = initSeed ?? seed
+        print("trying \(trials.count) initial draws (init seeds \(first)–\(first &+ UInt64(trials.count - 1))) for \(trials.steps) steps each; ranked by the mean training loss over steps \(trials.steps - trials.window + 1)–\(trials.steps)")
+        let chosen = try trials.run(first: first, make: { draw in
+            progress.begin()
+            progress.stepsAfterPhase = (trials.count - 1 - Int(draw &- first)) * trials.steps + (steps - trials.steps)
+            return try configured(newTrainer(vocabulary: vocabulary, initializationSeed: draw))
+        }, step: { t in
+            let loss = t.trainStep(train)
+            progress.stepped(t, loss: loss, total: trials.steps, label: "trial \(Int((t.settings.modelSeed) &- first) + 1)/\(trials.count) (init seed \(t.settings.modelSeed))")
+            return loss
+        }, finished: { i, trial in
+            progress.endLine()
+            print(String(format: "trial %d/%d: init seed %llu, mean loss over steps %d–%d %.4f", i + 1, trials.count, trial.seed,
+                         trials.steps - trials.window + 1, trials.steps, trial.score))
+            fflush(stdout)
+        })
+        print("continuing init seed \(chosen.trainer.settings.modelSeed) (the run is `--init-seed \(chosen.trainer.settings.modelSeed)`)")
+        return chosen.trainer
+    }
+
+    /// A new run's trainer from the options (checked); `initializationSeed` overrides `--init-seed`
+    /// (kept out of the settings when it is the run's `--seed`, so such a run has the bytes of a run without it).
+    func newTrainer(vocabulary: AVVocabulary, initializationSeed: UInt64? = nil) throws -> AVTrainer {
         var s = TrainingSettings()
         s.seed = seed; s.corpusSeed = Self.corpusSeed(corpus); s.steps = steps; s.batchSize = batch
-        s.initializationSeed = initSeed
+        s.initializationSeed = initializationSeed ?? initSeed
+        if s.initializationSeed == seed { s.initializationSeed = nil }
         s.peakLearningRate = learningRate; s.warmupSteps = warmupSteps ?? max(1, steps / 20)
         s.finalLearningRate = finalLearningRate; s.maxGradientNorm = maxGradientNorm
         s.cleanAudioProbability = cleanAudioProbability

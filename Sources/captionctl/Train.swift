@@ -166,7 +166,7 @@ struct Train: ParsableCommand {
             if resumed != nil && initTrials != 1 {
                 throw TrainingError.invalidArgument(name: "--init-trials", reason: "applies to a new run; leave it out with --resume (the checkpoint has its initial weights)")
             }
-            let trials = try InitializationTrials(count: resumed == nil ? initTrials : 1, steps: trialSteps, window: trialWindow, totalSteps: steps)
+            let trials = try InitializationTrials(count: initTrials, steps: trialSteps, window: trialWindow, totalSteps: steps)
             if resumed == nil { _ = try newTrainer(vocabulary: vocabulary) }   // bad options fail before the clips load
             let loading = ProgressLine("load")
             var train: [AVExample] = []
@@ -217,13 +217,13 @@ struct Train: ParsableCommand {
         guard trials.count > 1 else { return try configured(newTrainer(vocabulary: vocabulary)) }
         let first = initSeed ?? seed
         print("trying \(trials.count) initial draws (init seeds \(first)–\(first &+ UInt64(trials.count - 1))) for \(trials.steps) steps each; ranked by the mean training loss over steps \(trials.steps - trials.window + 1)–\(trials.steps)")
-        let chosen = try trials.run(first: first, make: { draw in
+        let chosen = try trials.run(first: first, make: { index, draw in
             progress.begin()
-            progress.stepsAfterPhase = (trials.count - 1 - Int(draw &- first)) * trials.steps + (steps - trials.steps)
+            progress.stepsAfterPhase = (trials.count - 1 - index) * trials.steps + (steps - trials.steps)
             return try configured(newTrainer(vocabulary: vocabulary, initializationSeed: draw))
-        }, step: { t in
+        }, step: { index, t in
             let loss = t.trainStep(train)
-            progress.stepped(t, loss: loss, total: trials.steps, label: "trial \(Int((t.settings.modelSeed) &- first) + 1)/\(trials.count) (init seed \(t.settings.modelSeed))")
+            progress.stepped(t, loss: loss, total: trials.steps, label: "trial \(index + 1)/\(trials.count) (init seed \(t.settings.modelSeed))")
             return loss
         }, finished: { i, trial in
             progress.endLine()

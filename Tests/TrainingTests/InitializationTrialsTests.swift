@@ -68,7 +68,7 @@ final class InitializationTrialsTests: XCTestCase {
         let data = examples(5)
         let trials = try InitializationTrials(count: 3, steps: 3, window: 2, totalSteps: 6)
         var reported: [Int] = []
-        let (chosen, results) = try trials.run(first: 4, make: { trainer(initializationSeed: $0) }, step: { $0.trainStep(data) },
+        let (chosen, results) = try trials.run(first: 4, make: { _, seed in trainer(initializationSeed: seed) }, step: { _, t in t.trainStep(data) },
                                                finished: { i, _ in reported.append(i) })
         XCTAssertEqual(reported, [0, 1, 2])
         XCTAssertEqual(results.map(\.seed), [4, 5, 6])

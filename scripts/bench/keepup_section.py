@@ -33,7 +33,7 @@ import wave
 
 from live_daemon import subscribe, wait_for_socket, watch_log
 from offline_section import read_clips
-from streaming_section import percentile
+from streaming_section import percentile, revisions
 
 NAME = "keepup"
 GAP_S = 2.0
@@ -220,31 +220,6 @@ def one_run(ctx, name, captiond, refs_by_path, clips_by_lang):
         "error_offline": score(ctx, lang, refs, [r["offline"] for r in rows]),
         "log_warnings": warnings[:3], "status_warnings": status_warnings[:3],
     }
-
-
-def revisions(events):
-    """(partial words, revised ones), streaming_section's flicker: per utterance each distinct partial
-    word (with the words before it) counts once, revised when the utterance's final does not start
-    with that prefix (lower case, punctuation dropped)."""
-    from streaming_section import norm_words
-    partials, finals = {}, {}
-    for _, e in events:
-        if e.get("type") == "partial":
-            partials.setdefault(e["utterance"], []).append(norm_words(e["text"]))
-        elif e.get("type") == "final":
-            finals[e["utterance"]] = norm_words(e["text"])
-    total = revised = 0
-    for u, shown in partials.items():
-        final, seen = finals.get(u, []), set()
-        for words in shown:
-            for k in range(1, len(words) + 1):
-                prefix = tuple(words[:k])
-                if prefix in seen:
-                    continue
-                seen.add(prefix)
-                total += 1
-                revised += tuple(final[:k]) != prefix
-    return total, revised
 
 
 def run(ctx, args):

@@ -120,22 +120,15 @@ def figures(events, ref, start):
     first_final = [None] * len(ref)
     first_commit = [None] * len(ref)
     finals, open_partial, open_stable = [], {}, {}
-    emitted, partial_prefixes, last_partial = {}, {}, {}
     for recv, e in events:
         kind = e.get("type")
         if kind == "partial":
             open_partial = {e["utterance"]: e["text"]}
             open_stable = {e["utterance"]: e.get("stable", "")}
-            prefixes = partial_prefixes.setdefault(e["utterance"], set())
-            toks = norm_words(e["text"])
-            last_partial[e["utterance"]] = toks
-            for k in range(1, len(toks) + 1):
-                prefixes.add(tuple(toks[:k]))
         elif kind == "final":
             finals.append(e["text"])
             open_partial.pop(e["utterance"], None)
             open_stable.pop(e["utterance"], None)
-            emitted[e["utterance"]] = norm_words(e["text"])
         else:
             continue
         final_tokens = [t for f in finals for t in norm_words(f)]
@@ -153,14 +146,30 @@ def figures(events, ref, start):
     lat_any = [first_any[i] - (start + ref[i][1]) for i in range(len(ref)) if first_any[i] is not None]
     lat_final = [first_final[i] - (start + ref[i][1]) for i in range(len(ref)) if first_final[i] is not None]
     lat_commit = [first_commit[i] - (start + ref[i][1]) for i in range(len(ref)) if first_commit[i] is not None]
-    total = revised = 0
-    for utt, prefixes in partial_prefixes.items():
-        outcome = emitted.get(utt, last_partial.get(utt, []))
-        for p in prefixes:
-            total += 1
-            if tuple(outcome[:len(p)]) != p:
-                revised += 1
+    total, revised = revisions(events)
     return lat_any, lat_commit, lat_final, total, revised, " ".join(finals)
+
+
+def revisions(events):
+    """Flicker as (partial words, revised ones): per utterance each distinct emitted partial word
+    (with the words before it) counts once; it is revised when the utterance's final (or, with no
+    final, its last partial) does not start with that prefix (lower case, punctuation dropped)."""
+    prefixes, last, finals = {}, {}, {}
+    for _, e in events:
+        kind = e.get("type")
+        if kind == "partial":
+            words = norm_words(e["text"])
+            last[e["utterance"]] = words
+            seen = prefixes.setdefault(e["utterance"], set())
+            seen.update(tuple(words[:k]) for k in range(1, len(words) + 1))
+        elif kind == "final":
+            finals[e["utterance"]] = norm_words(e["text"])
+    total = revised = 0
+    for utt, seen in prefixes.items():
+        outcome = finals.get(utt, last.get(utt, []))
+        total += len(seen)
+        revised += sum(tuple(outcome[:len(p)]) != p for p in seen)
+    return total, revised
 
 
 def corpus_wer(ctx, refs, hyps):

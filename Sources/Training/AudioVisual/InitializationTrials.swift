@@ -62,27 +62,29 @@ public struct InitializationTrials: Sendable, Equatable {
 
     /// Runs the trials and returns the chosen trainer (at step `steps`) with every trial's score.
     /// - Parameters:
-    ///   - make: a fresh trainer whose initial weights come from the given seed.
-    ///   - step: one training step of a trainer; returns its loss (`AVTrainer.trainStep`).
+    ///   - make: a fresh trainer for trial `index` whose initial weights come from `seed`.
+    ///   - step: one training step of trial `index`'s trainer; returns its loss (`AVTrainer.trainStep`).
     ///   - finished: called after each trial with its index and result (a log line).
     /// Only the best trainer so far is kept, so memory stays at two models.
     /// - Throws: what `make` throws, and `TrainingError.invalidArgument` when no draw had a
     ///   finite loss.
-    public func run(first: UInt64, make: (UInt64) throws -> AVTrainer, step: (AVTrainer) -> Double,
+    public func run(first: UInt64, make: (_ index: Int, _ seed: UInt64) throws -> AVTrainer, step: (_ index: Int, AVTrainer) -> Double,
                     finished: (Int, Trial) -> Void = { _, _ in }) throws -> (trainer: AVTrainer, trials: [Trial]) {
         var trials: [Trial] = []
-        var kept: AVTrainer?
+        var kept: (trainer: AVTrainer, score: Double)?
         for (i, seed) in seeds(first: first).enumerated() {
-            let trainer = try make(seed)
+            let trainer = try make(i, seed)
             var losses: [Double] = []
-            while trainer.step < steps { losses.append(step(trainer)) }
-            trials.append(Trial(seed: seed, score: Self.score(losses, window: window)))
-            if Self.best(trials) == i { kept = trainer }
-            finished(i, trials[i])
+            while trainer.step < steps { losses.append(step(i, trainer)) }
+            let trial = Trial(seed: seed, score: Self.score(losses, window: window))
+            trials.append(trial)
+            // `best`'s rule, kept incrementally: a finite score strictly below the kept one (ties: the lower seed).
+            if trial.score.isFinite, trial.score < kept?.score ?? .infinity { kept = (trainer, trial.score) }
+            finished(i, trial)
         }
         guard let kept else {
             throw TrainingError.invalidArgument(name: "--init-trials", reason: "no initial draw of \(count) trained with a finite loss in \(steps) steps; lower --learning-rate")
         }
-        return (kept, trials)
+        return (kept.trainer, trials)
     }
 }

@@ -103,12 +103,16 @@ AV_TRIAL_STEPS ?= 420
 # More recipe options for a new run (docs/CORPUS.md, "The training recipe"), e.g.
 # AV_FLAGS="--video-temporal 1,2,4" (the video branch reads lips only with temporal context).
 AV_FLAGS   ?=
+# The character language model of the CTC prefix search (captionctl lm; docs/CORPUS.md "Decoding"):
+# n-gram order, estimated on the training transcripts, written beside the checkpoint (av.arpa).
+AV_LM_ORDER ?= 6
 .PHONY: corpus-av train-av
 corpus-av: deps
 	$(SWIFT) build -c release --product captionctl
 	$(BIN)/captionctl corpus -o $(AV_DIR)/corpus --seed $(AV_SEED) --train $(AV_TRAIN) --validation 100 --test 200 --noise babble:20,babble:10,babble:5,babble:0,babble:-5,white:10
 train-av: corpus-av
 	nice -n 5 $(BIN)/captionctl train --corpus $(AV_DIR)/corpus -o $(AV_DIR)/av.safetensors --seed $(AV_SEED) --steps $(AV_STEPS) --batch $(AV_BATCH) --learning-rate $(AV_LR) --epoch-steps $(AV_EPOCH) --model-width $(AV_WIDTH) --validation-clips $(AV_VALIDATION) --frequency-warp $(AV_WARP) --init-trials $(AV_TRIALS) --trial-steps $(AV_TRIAL_STEPS) $(AV_FLAGS)
+	$(BIN)/captionctl lm --corpus $(AV_DIR)/corpus -o $(AV_DIR)/av.arpa --order $(AV_LM_ORDER)
 
 # Mandarin (docs/CORPUS.md): Tang poem lines -> pypinyin -> espeak-ng cmn-latn-pinyin; the model
 # learns the clips' tone-numbered pinyin (`--vocabulary pinyin`, the default for a zh corpus).

@@ -4,6 +4,8 @@ public enum ModelsError: Error, CustomStringConvertible, Equatable {
     case invalidModel(path: String, reason: String)
     case tokenizer(path: String, reason: String)
     case decoding(String)
+    /// A character language model (ARPA) that cannot be read or estimated.
+    case languageModel(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -15,6 +17,8 @@ public enum ModelsError: Error, CustomStringConvertible, Equatable {
             return "\(path): tokenizer: \(reason)"
         case let .decoding(reason):
             return "decoding failed: \(reason)"
+        case let .languageModel(path, reason):
+            return "\(path): not a usable character language model (ARPA): \(reason)"
         }
     }
 }

@@ -24,7 +24,7 @@ public final class AVIncrementalDecoder {
     public static let frameSeconds = 0.04
     static let samplesPerFrame = 640
 
-    private var stream: AVStream
+    private(set) var stream: AVStream
     private var mel = StreamingLogMel(melBins: 80, padding: 160)
     private var pendingMel: [Float] = []            // normalised mel rows not yet consumed (rows × bins)
     private var crops: [(time: Double, crop: [Float])] = []
@@ -36,6 +36,11 @@ public final class AVIncrementalDecoder {
     /// Per CTC step run: the best class and its log-probability (step `firstKeptFrame·subframes + i`);
     /// `silent`: the frame was digital silence, so the step is blank whatever the model says.
     private var best: [(label: Int, logProb: Float, silent: Bool)] = []
+    /// With a search (`CTCPrefixBeamSearch`: beam and character language model) the text of a range
+    /// is that search over the range's CTC steps instead of the best path; `logProbs` then keeps
+    /// every kept step's log-softmax row (classes values per step, aligned with `best`).
+    public let search: CTCPrefixBeamSearch?
+    private var logProbs: [Float] = []
     /// CTC steps per model frame (1 for the CTC-per-frame checkpoints).
     private var subframes = 1
     private var firstKeptFrame = 0
@@ -46,12 +51,14 @@ public final class AVIncrementalDecoder {
     public private(set) var computeSeconds = 0.0
     public private(set) var framesTimed = 0
 
-    public init(recognizer: AVRecognizer, origin: Double = 0, useAudio: Bool = true, useVideo: Bool = true) {
+    public init(recognizer: AVRecognizer, origin: Double = 0, useAudio: Bool = true, useVideo: Bool = true,
+                search: CTCPrefixBeamSearch? = nil) {
         self.recognizer = recognizer
+        self.search = search
         self.useAudio = useAudio
         self.useVideo = useVideo
         self.origin = origin
-        stream = AVStream(recognizer, useAudio: useAudio, useVideo: useVideo)
+        stream = AVStream(recognizer, useAudio: useAudio, useVideo: useVideo, decodes: false)
         heldCrop = [Float](repeating: 0, count: MouthCropSpec.size * MouthCropSpec.size)
     }
 
@@ -111,21 +118,32 @@ public final class AVIncrementalDecoder {
             current = ""
         }
         let symbols = recognizer.outputVocabulary.symbols
+        let k = subframes
+        func emit(_ label: Int, step: Int) {
+            guard label >= 1, label <= symbols.count else { return }
+            let ch = symbols[label - 1]
+            let t = origin + Double(step) * Self.frameSeconds / Double(k)
+            if ch == " " { close(); return }
+            if current.isEmpty { wordStart = t }
+            current.append(ch)
+            wordEnd = t + Self.frameSeconds / Double(k)
+        }
         if hi > lo {
-            let k = subframes
             for step in (lo * k)..<(hi * k) {
                 let (label, lp, silent) = best[step - firstKeptFrame * k]
                 logProbSum += Double(lp) / Double(k)
                 if !silent { silentSince = nil } else if silentSince == nil { silentSince = origin + Double(step) * Self.frameSeconds / Double(k) }
                 defer { previous = label }
                 if label != 0 { lastEmissionEnd = origin + Double(step + 1) * Self.frameSeconds / Double(k) }
-                guard label != 0, label != previous, label <= symbols.count else { continue }
-                let ch = symbols[label - 1]
-                let t = origin + Double(step) * Self.frameSeconds / Double(k)
-                if ch == " " { close(); continue }
-                if current.isEmpty { wordStart = t }
-                current.append(ch)
-                wordEnd = t + Self.frameSeconds / Double(k)
+                guard search == nil, label != 0, label != previous else { continue }
+                emit(label, step: step)
+            }
+            if let search {
+                let classes = recognizer.classes
+                let first = lo * k - firstKeptFrame * k, count = (hi - lo) * k
+                let found = search.search(logProbs: Array(logProbs[(first * classes)..<((first + count) * classes)]), steps: count,
+                                          classes: classes, silent: best[first..<(first + count)].map(\.silent))
+                for (label, step) in zip(found.ids, found.steps) { emit(label, step: lo * k + step) }
             }
         }
         close()
@@ -173,7 +191,7 @@ public final class AVIncrementalDecoder {
             // (sub-frames) gives several rows, spread evenly over the frame's 40 ms.
             let classes = recognizer.classes
             let steps = max(1, logits.count / classes)
-            if steps != subframes { subframes = steps; best.removeAll(); firstKeptFrame = framesDone }
+            if steps != subframes { subframes = steps; best.removeAll(); logProbs.removeAll(); firstKeptFrame = framesDone }
             // A frame of digital silence (every log-mel value at the −8 floor: zeros, a muted input,
             // the clip's end padding) emits nothing. Corpus clips hold no silence around the speech,
             // and the model, still run on it to keep its state, emits spurious characters there.
@@ -181,6 +199,7 @@ public final class AVIncrementalDecoder {
             for r in 0..<steps {
                 let (label, logProb) = silent ? (0, 0) : Self.bestClass(Array(logits[(r * classes)..<min(logits.count, (r + 1) * classes)]))
                 best.append((label, logProb, silent))
+                if search != nil { logProbs += Self.logSoftmax(logits, row: r, classes: classes) }
             }
             framesDone += 1
         }
@@ -188,6 +207,7 @@ public final class AVIncrementalDecoder {
         if best.count > keepFrames * subframes {
             let drop = (best.count - keepFrames * subframes) / subframes
             best.removeFirst(drop * subframes)
+            if search != nil { logProbs.removeFirst(min(logProbs.count, drop * subframes * recognizer.classes)) }
             firstKeptFrame += drop
         }
     }
@@ -222,6 +242,18 @@ public final class AVIncrementalDecoder {
 
     /// A normalised log-mel value at the floor (raw −8: digital silence).
     static let silentMel: Float = (-8 + 4) / 4 + 1e-6
+
+    /// Row `row` of `logits` (rows of `classes`) as log-probabilities.
+    static func logSoftmax(_ logits: [Float], row: Int, classes: Int) -> [Float] {
+        let slice = logits[(row * classes)..<min(logits.count, (row + 1) * classes)]
+        let m = slice.max() ?? 0
+        var sum: Float = 0
+        for v in slice { sum += exp(v - m) }
+        let lz = m + log(sum)
+        var out = slice.map { $0 - lz }
+        if out.count < classes { out += [Float](repeating: -.infinity, count: classes - out.count) }
+        return out
+    }
 
     static func bestClass(_ logits: [Float]) -> (Int, Float) {
         guard !logits.isEmpty else { return (0, 0) }

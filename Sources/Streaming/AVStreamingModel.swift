@@ -37,10 +37,14 @@ public final class AVStreamingModel: VideoStreamingModel {
     /// Video off: the audio branch alone (the model's modality gate sees zeros for video).
     public let audioOnly: Bool
 
-    public init(checkpoint: String, cropper: MouthCropping, audioOnly: Bool = false) throws {
+    /// The text search over each window's CTC steps (nil: the best path); `AVDecoding`.
+    public let search: CTCPrefixBeamSearch?
+
+    public init(checkpoint: String, cropper: MouthCropping, audioOnly: Bool = false, decoding: AVDecoding = AVDecoding()) throws {
         do { recognizer = try AVRecognizer(path: checkpoint) } catch {
             throw StreamingError.modelUnusable(model: checkpoint, reason: "\(error)")
         }
+        search = try decoding.search(checkpoint: checkpoint, recognizer: recognizer)
         self.checkpoint = checkpoint
         self.cropper = cropper
         self.audioOnly = audioOnly
@@ -101,7 +105,7 @@ public final class AVStreamingModel: VideoStreamingModel {
                 origin = first.time
             }
             origin = Self.speechStart(samples, startTime: startTime, origin: origin)
-            let d = AVIncrementalDecoder(recognizer: recognizer, origin: origin, useVideo: video)
+            let d = AVIncrementalDecoder(recognizer: recognizer, origin: origin, useVideo: video, search: search)
             for c in recentCrops where c.time >= origin - 1e-4 { d.addCrop(c.crop, time: c.time) }
             decoder = d
         }

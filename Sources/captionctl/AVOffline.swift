@@ -22,11 +22,14 @@ struct AVOffline {
     }
 
     /// `model`: "av" (or another av-… name) in the models directory, or a .safetensors file.
-    init(model: String) throws {
+    let search: CTCPrefixBeamSearch?
+
+    init(model: String, decoding: AVDecoding = AVDecoding()) throws {
         let dir = ModelLocator.modelsDirectory.path
         do {
             checkpoint = try AVCheckpoint.resolve(model, directory: dir)
             recognizer = try AVRecognizer(path: checkpoint)
+            search = try decoding.search(checkpoint: checkpoint, recognizer: recognizer)
         } catch {
             throw CleanExit.failure("\(error)")
         }
@@ -56,7 +59,7 @@ struct AVOffline {
     /// video branch is off. `frames`: model frames of the clip (default: the video's frame count).
     func run(samples: [Float], crops: [(time: Double, crop: [UInt8]?)]?, useAudio: Bool = true, useVideo: Bool = true) -> Result {
         let video = useVideo && crops != nil
-        let decoder = AVIncrementalDecoder(recognizer: recognizer, origin: 0, useAudio: useAudio, useVideo: video)
+        let decoder = AVIncrementalDecoder(recognizer: recognizer, origin: 0, useAudio: useAudio, useVideo: video, search: search)
         if video, let crops {
             for c in crops { if let crop = c.crop { decoder.addCrop(crop, time: c.time) } }
         }

@@ -56,7 +56,7 @@ struct CorpusEvaluation {
         var hypotheses: [String] = [], references: [[String]] = []
         var audioSeconds = 0.0, processing = 0.0, frameCost = 0.0, frames = 0
         let progress = ProgressLine(progressLabel)
-        let av: AVOffline? = AVCheckpoint.isAudioVisual(model) ? try AVOffline(model: model) : nil
+        let av: AVOffline? = AVCheckpoint.isAudioVisual(model) ? try AVOffline(model: model, decoding: whisper.avDecoding) : nil
         // A pinyin checkpoint (Mandarin) emits tone-numbered pinyin: it is scored against the clips'
         // "pinyin" (the hanzi transcript is not compared), words being syllables.
         let pinyin = av?.recognizer.outputVocabulary.kind == .pinyin

@@ -9,7 +9,7 @@ extension Transcribe {
         guard files.count == 1 || video == nil else {
             throw CleanExit.failure("--video pairs with one audio file; give one file per run (got \(files.count))")
         }
-        let av = try AVOffline(model: whisper.model)
+        let av = try AVOffline(model: whisper.model, decoding: whisper.avDecoding)
         var failed = 0
         var outputs: [(file: String, text: String)] = []
         for (index, file) in files.enumerated() {

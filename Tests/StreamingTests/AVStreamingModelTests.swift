@@ -42,7 +42,7 @@ final class AVStreamingModelTests: XCTestCase {
 
         // Live: the policy's growing windows from one start, camera frames arriving with the audio.
         let start = 1000.0
-        let model = try AVStreamingModel(checkpoint: av.checkpoint, cropper: TrackedMouthCropper(facesDirectory: "/nonexistent"))
+        let model = try AVStreamingModel(checkpoint: av.checkpoint, cropper: TrackedMouthCropper(facesDirectory: "/nonexistent"), decoding: .bestPath)
         var nextFrame = 0
         var last: Hypothesis?
         for end in Swift.stride(from: 8000, through: audio.count + 7999, by: 8000).map({ min($0, audio.count) }) {
@@ -70,7 +70,7 @@ final class AVStreamingModelTests: XCTestCase {
         let recognizer = try AVRecognizer(path: av.checkpoint)
         let audio = try WAVFile(contentsOf: av.audio).monoSamples()
         let crops = try AVTestCheckpoint.mouthFrames(av.mouth)
-        let model = try AVStreamingModel(checkpoint: av.checkpoint, cropper: TrackedMouthCropper(facesDirectory: "/nonexistent"))
+        let model = try AVStreamingModel(checkpoint: av.checkpoint, cropper: TrackedMouthCropper(facesDirectory: "/nonexistent"), decoding: .bestPath)
         let h = try model.decodeUtterance(audio[...], startTime: 5, prompt: "")
         let n = model.framesDone
         let whole = wholeClipLogits(recognizer, audio: audio, crops: crops, frames: crops.count, useVideo: false)
@@ -83,5 +83,68 @@ final class AVStreamingModelTests: XCTestCase {
         XCTAssertThrowsError(try AVCheckpoint.resolve("av", directory: "/nonexistent")) { e in
             XCTAssertTrue("\(e)".contains("captionctl train"), "\(e)")
         }
+    }
+
+    /// With the CTC prefix search and a character language model (AVDecoding: the .arpa beside the
+    /// checkpoint), the live windows give the search over the whole clip's CTC rows; the stream
+    /// under the incremental decoder keeps no per-frame decoder memory (it would grow all day).
+    func testTheSearchOverWindowsGivesTheWholeClipSearch() throws {
+        let av = try AVTestCheckpoint.make()
+        let recognizer = try AVRecognizer(path: av.checkpoint)
+        let audio = try WAVFile(contentsOf: av.audio).monoSamples()
+        let crops = try AVTestCheckpoint.mouthFrames(av.mouth)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("av-search-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let checkpoint = dir + "/av.safetensors"
+        try FileManager.default.copyItem(atPath: av.checkpoint, toPath: checkpoint)
+        let vocabulary = recognizer.outputVocabulary
+        let lm = try CharacterNGramModel.estimate(sentences: [vocabulary.ids(av.text).ids, vocabulary.ids("bin blue at a one now").ids],
+                                                  symbols: vocabulary.symbols, order: 4)
+        try lm.arpa().write(toFile: AVDecoding.sidecar(of: checkpoint), atomically: true, encoding: .utf8)
+        var decoding = AVDecoding(); decoding.width = 6; decoding.lmWeight = 0.4; decoding.lengthBonus = 0.5
+
+        let start = 20.0
+        let model = try AVStreamingModel(checkpoint: checkpoint, cropper: TrackedMouthCropper(facesDirectory: "/nonexistent"), decoding: decoding)
+        let search = try XCTUnwrap(model.search)
+        XCTAssertNotNil(search.languageModel, "the .arpa beside the checkpoint is used")
+        let t = crops.count
+        var nextFrame = 0
+        for end in Swift.stride(from: 6400, through: audio.count + 6399, by: 6400).map({ min($0, audio.count) }) {
+            while nextFrame < t, Double(nextFrame) * 0.04 < Double(end) / 16_000 {
+                model.accept(frame: VideoFrame(width: 64, height: 64, luma: crops[nextFrame], timestamp: start + Double(nextFrame) * 0.04,
+                                               sequence: UInt64(nextFrame)))
+                nextFrame += 1
+            }
+            _ = try model.decodeWindow(audio[0..<end], startTime: start, prompt: "")
+        }
+        let final = try model.decodeUtterance(audio[...], startTime: start, prompt: "")
+        let n = model.framesDone
+        let whole = wholeClipLogits(recognizer, audio: audio, crops: crops, frames: t)
+        let classes = recognizer.classes
+        var rows: [Float] = []
+        for r in 0..<(whole.count / classes) { rows += AVIncrementalDecoder.logSoftmax(whole, row: r, classes: classes) }
+        let steps = whole.count / classes * n / t
+        let expected = search.search(logProbs: Array(rows.prefix(steps * classes)), steps: steps, classes: classes)
+        XCTAssertEqual(words(final.text), words(vocabulary.text(expected.ids)))
+        XCTAssertFalse(final.text.isEmpty)
+        if let w = final.words.first { XCTAssertGreaterThanOrEqual(w.start, start) }
+
+        // Offline (the clip ended): the search over every step; the incremental decoder's stream
+        // gives CTC logits only and keeps no decoder memory.
+        let offline = AVIncrementalDecoder(recognizer: recognizer, search: search)
+        for (k, c) in crops.enumerated() { offline.addCrop(c, time: Double(k) * 0.04) }
+        offline.feed(audio[...])
+        offline.finishClip(frames: t)
+        XCTAssertEqual(offline.stream.retainedFrames, 0)
+        let all = search.search(logProbs: rows, steps: whole.count / classes, classes: classes)
+        XCTAssertEqual(words(offline.text), words(vocabulary.text(all.ids)))
+
+        // A sidecar that is not a language model is a clear error naming the file.
+        try "not an arpa file".write(toFile: AVDecoding.sidecar(of: checkpoint), atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try AVStreamingModel(checkpoint: checkpoint, cropper: TrackedMouthCropper(facesDirectory: "/x"))) { e in
+            XCTAssertTrue("\(e)".contains(".arpa"), "\(e)")
+        }
+        XCTAssertNil(try AVStreamingModel(checkpoint: checkpoint, cropper: TrackedMouthCropper(facesDirectory: "/x"), decoding: .bestPath).search)
     }
 }

@@ -56,6 +56,9 @@ def eval_cer(ctx, args, model, modality, snr, extra=()):
     so an interrupted run resumes where it stopped)."""
     cache_path = os.path.join(args.av_corpus, "bench-cache.json")
     stamp = os.path.getmtime(model) if os.path.exists(model) else 0
+    sidecar = model[:-len(".safetensors")] + ".arpa" if model.endswith(".safetensors") else None
+    if sidecar and os.path.exists(sidecar):   # the character language model the search uses
+        stamp = f"{stamp}+{os.path.getmtime(sidecar)}"
     key = f"{os.path.abspath(model) if os.path.exists(model) else model}|{stamp}|{modality}|{snr}|{' '.join(extra)}"
     cache = {}
     if os.path.exists(cache_path):

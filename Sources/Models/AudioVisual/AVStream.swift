@@ -26,9 +26,16 @@ public final class AVStream {
     var ids: [Int] = []
     /// Frames since the last CTC spike (all blank or repeats): an endpoint detector's input.
     public private(set) var framesSinceSpike = 0
+    /// Fused frames the decoder keeps (0 when it does not decode).
+    public var retainedFrames: Int { memory.count / max(1, model.width) }
 
-    public init(_ model: AVRecognizer, useAudio: Bool = true, useVideo: Bool = true) {
-        self.model = model; self.useAudio = useAudio; self.useVideo = useVideo
+    /// Whether the attention decoder runs (`text`, `finish`). Without it the stream keeps no
+    /// per-frame memory, so a stream that only gives CTC logits (`AVIncrementalDecoder`, live for
+    /// hours) stays the same size however long it runs.
+    public let decodes: Bool
+
+    public init(_ model: AVRecognizer, useAudio: Bool = true, useVideo: Bool = true, decodes: Bool = true) {
+        self.model = model; self.useAudio = useAudio; self.useVideo = useVideo; self.decodes = decodes
         history = model.dilations.map { d in Array(repeating: [Float](repeating: 0, count: model.width), count: d) }
         videoHistory = model.videoTemporal.map { Array(repeating: [Float](repeating: 0, count: model.width), count: $0.historyLength) }
         hidden = [Float](repeating: 0, count: model.decoder?.hidden ?? 0)
@@ -96,6 +103,7 @@ public final class AVStream {
         for j in 0..<d { let g = 1 / (1 + exp(-z[j])); fused[j] = g * a2[j] + (1 - g) * v2[j] }
         let logits = model.head(fused, rows: 1)                                      // (k·V)
         frames += 1
+        guard decodes else { return logits }
         memory += fused
         if let decoder = model.decoder { decoderKeys += decoder.key(fused, rows: 1) }
         let classes = model.classes

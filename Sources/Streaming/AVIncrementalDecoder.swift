@@ -41,6 +41,9 @@ public final class AVIncrementalDecoder {
     /// every kept step's log-softmax row (classes values per step, aligned with `best`).
     public let search: CTCPrefixBeamSearch?
     private var logProbs: [Float] = []
+    /// The search of the last range asked (its first CTC step, absolute): a longer range from the
+    /// same start continues it.
+    private var searchCache: (start: Int, state: CTCPrefixBeamSearch.State)?
     /// CTC steps per model frame (1 for the CTC-per-frame checkpoints).
     private var subframes = 1
     private var firstKeptFrame = 0
@@ -139,10 +142,15 @@ public final class AVIncrementalDecoder {
                 emit(label, step: step)
             }
             if let search {
-                let classes = recognizer.classes
-                let first = lo * k - firstKeptFrame * k, count = (hi - lo) * k
-                let found = search.search(logProbs: Array(logProbs[(first * classes)..<((first + count) * classes)]), steps: count,
-                                          classes: classes, silent: best[first..<(first + count)].map(\.silent))
+                // Live windows grow from one start: the search resumes where the last one stopped.
+                let classes = recognizer.classes, count = (hi - lo) * k
+                var state = CTCPrefixBeamSearch.State()
+                if let cached = searchCache, cached.start == lo * k, cached.state.steps <= count { state = cached.state }
+                let first = lo * k - firstKeptFrame * k + state.steps, more = count - state.steps
+                search.advance(&state, logProbs: logProbs[(first * classes)..<((first + more) * classes)], steps: more, classes: classes,
+                               silent: ArraySlice(best[first..<(first + more)].map(\.silent)))
+                searchCache = (lo * k, state)
+                let found = search.result(state)
                 for (label, step) in zip(found.ids, found.steps) { emit(label, step: lo * k + step) }
             }
         }
@@ -191,7 +199,7 @@ public final class AVIncrementalDecoder {
             // (sub-frames) gives several rows, spread evenly over the frame's 40 ms.
             let classes = recognizer.classes
             let steps = max(1, logits.count / classes)
-            if steps != subframes { subframes = steps; best.removeAll(); logProbs.removeAll(); firstKeptFrame = framesDone }
+            if steps != subframes { subframes = steps; best.removeAll(); logProbs.removeAll(); searchCache = nil; firstKeptFrame = framesDone }
             // A frame of digital silence (every log-mel value at the −8 floor: zeros, a muted input,
             // the clip's end padding) emits nothing. Corpus clips hold no silence around the speech,
             // and the model, still run on it to keep its state, emits spurious characters there.

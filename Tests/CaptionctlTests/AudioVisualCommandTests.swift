@@ -75,4 +75,43 @@ final class AudioVisualCommandTests: XCTestCase {
         XCTAssertEqual(missing.status, 1)
         XCTAssertTrue(missing.stderr.contains("--noise babble:0"), missing.stderr)
     }
+
+    /// `captionctl lm` estimates the character language model from a corpus split (ARPA), the
+    /// search reads it with --lm, and bad language models and options are refused by name.
+    func testLanguageModelCommandAndTheSearchOptions() throws {
+        let av = try AVTestCheckpoint.make()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("av-lm-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let arpa = dir + "/grid.arpa"
+        let made = try CommandRunner.run("captionctl", ["lm", "--corpus", av.corpus, "-o", arpa, "--order", "4"])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        XCTAssertTrue(made.stdout.contains("order 4"), made.stdout)
+        let text = try String(contentsOfFile: arpa, encoding: .utf8)
+        XCTAssertTrue(text.hasPrefix("\\data\\\nngram 1="), String(text.prefix(40)))
+        XCTAssertTrue(text.contains("ngram 4="))
+        // The same corpus gives the same bytes.
+        let again = try CommandRunner.run("captionctl", ["lm", "--corpus", av.corpus, "-o", arpa + ".2", "--order", "4"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(try String(contentsOfFile: arpa + ".2", encoding: .utf8), text)
+
+        let searched = try CommandRunner.run("captionctl", ["transcribe", av.audio, "--video", av.mouth, "--model", av.checkpoint, "--lm", arpa])
+        XCTAssertEqual(searched.status, 0, searched.stderr)
+        let hypothesis = searched.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertLessThanOrEqual(cer(hypothesis, av.text), 0.25, "got \"\(hypothesis)\" for \"\(av.text)\"")
+
+        let missing = try CommandRunner.run("captionctl", ["transcribe", av.audio, "--model", av.checkpoint, "--lm", dir + "/none.arpa"])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("none.arpa"), missing.stderr)
+        try "\\data\\\nngram 1=x\n".write(toFile: dir + "/bad.arpa", atomically: true, encoding: .utf8)
+        let bad = try CommandRunner.run("captionctl", ["transcribe", av.audio, "--model", av.checkpoint, "--lm", dir + "/bad.arpa"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("bad.arpa") && bad.stderr.contains("line 2"), bad.stderr)
+        let weight = try CommandRunner.run("captionctl", ["transcribe", av.audio, "--model", av.checkpoint, "--lm-weight", "-1"])
+        XCTAssertNotEqual(weight.status, 0)
+        XCTAssertTrue(weight.stderr.contains("--lm-weight"), weight.stderr)
+        let split = try CommandRunner.run("captionctl", ["lm", "--corpus", av.corpus, "-o", arpa, "--split", "nosuch"])
+        XCTAssertNotEqual(split.status, 0)
+        XCTAssertTrue(split.stderr.contains("nosuch"), split.stderr)
+    }
 }

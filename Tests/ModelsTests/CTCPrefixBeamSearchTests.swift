@@ -122,4 +122,25 @@ final class CTCPrefixBeamSearchTests: XCTestCase {
         XCTAssertEqual(CTCPrefixBeamSearch(width: 8).search(logProbs: lp, steps: 5, classes: classes).ids, [1, 3, 1])
         XCTAssertEqual(CTCPrefixBeamSearch(width: 8, languageModel: lm, lmWeight: 0.5).search(logProbs: lp, steps: 5, classes: classes).ids, [1, 3, 2])
     }
+
+    /// Advancing a state in pieces (a live window growing) gives the one search over all steps.
+    func testAdvancingInPiecesEqualsOneSearch() throws {
+        let classes = 4, steps = 40
+        let lm = try CharacterNGramModel.estimate(sentences: [[1, 2, 3], [3, 1, 2, 2]], symbols: symbols, order: 3)
+        let search = CTCPrefixBeamSearch(width: 5, languageModel: lm, lmWeight: 0.6, lengthBonus: 1)
+        let lp = rows(steps: steps, classes: classes, seed: 7)
+        let silent = (0..<steps).map { $0 % 11 == 10 }
+        let whole = search.search(logProbs: lp, steps: steps, classes: classes, silent: silent)
+        var state = CTCPrefixBeamSearch.State()
+        var done = 0
+        for piece in [3, 1, 9, 0, 12, 15] {
+            search.advance(&state, logProbs: lp[(done * classes)..<((done + piece) * classes)], steps: piece, classes: classes,
+                           silent: silent[done..<(done + piece)])
+            done += piece
+            XCTAssertEqual(state.steps, done)
+            XCTAssertEqual(search.result(state), search.search(logProbs: Array(lp.prefix(done * classes)), steps: done, classes: classes,
+                                                               silent: Array(silent.prefix(done))))
+        }
+        XCTAssertEqual(search.result(state), whole)
+    }
 }

@@ -46,7 +46,7 @@ public struct CTCPrefixBeamSearch: Sendable {
         public var score: Float
     }
 
-    struct Entry {
+    struct Entry: Sendable {
         var blank: Float = -.infinity, nonBlank: Float = -.infinity
         var lm: Float = 0
         var steps: [Int] = []
@@ -61,60 +61,88 @@ public struct CTCPrefixBeamSearch: Sendable {
         }
     }
 
+    /// The search part-way: the kept prefixes after `steps` steps. Advancing it with more steps
+    /// gives what one search over all the steps gives, so a live window is searched once per step.
+    public struct State: Sendable {
+        var beams: [[Int]: Entry] = [[]: Entry(blank: 0, lm: 0, steps: [], origin: 0)]
+        var order: [[Int]] = [[]]
+        /// Steps consumed so far.
+        public internal(set) var steps = 0
+        public init() {}
+    }
+
     /// Searches log-probabilities (steps, classes) (each row a log-softmax; class 0 the blank).
     /// `silent[t]` true makes step t blank whatever its row says.
     public func search(logProbs: [Float], steps: Int, classes: Int, silent: [Bool] = []) -> Result {
-        var beams: [[Int]: Entry] = [[]: Entry(blank: 0, lm: 0, steps: [], origin: 0)]
-        var order: [[Int]] = [[]]
-        for t in 0..<min(steps, logProbs.count / max(1, classes)) {
-            let row = logProbs[(t * classes)..<((t + 1) * classes)]
-            let base = t * classes
-            var next: [[Int]: Entry] = [:]
-            next.reserveCapacity(order.count * 4)
-            if t < silent.count && silent[t] {
-                for prefix in order {
-                    guard let e = beams[prefix] else { continue }
-                    var n = e; n.blank = e.total; n.nonBlank = -.infinity
-                    next[prefix] = n
-                }
-                beams = next
-                continue
-            }
-            var candidates: [Int] = []
-            for c in 1..<classes where row[base + c] >= pruneLogProb { candidates.append(c) }
-            for prefix in order {
-                guard let e = beams[prefix] else { continue }
-                let total = e.total
-                // The prefix unchanged: a blank, or its last character repeated.
-                var same = next[prefix] ?? Entry(lm: e.lm, steps: e.steps, origin: e.origin)
-                same.blank = Entry.logAdd(same.blank, total + row[base])
-                if let last = prefix.last { same.nonBlank = Entry.logAdd(same.nonBlank, e.nonBlank + row[base + last]) }
-                next[prefix] = same
-                // The prefix extended by c (after a blank when c repeats its last character).
-                for c in candidates {
-                    let p = (c == prefix.last ? e.blank : total) + row[base + c]
-                    guard p > -.infinity else { continue }
-                    let extended = prefix + [c]
-                    var n: Entry
-                    if let existing = next[extended] {
-                        n = existing
-                    } else if let old = beams[extended] {   // also a beam of the previous step: keep its LM score and times
-                        n = Entry(lm: old.lm, steps: old.steps, origin: old.origin)
-                    } else {
-                        n = Entry(lm: e.lm + lmScore(c, after: prefix), steps: e.steps + [t], origin: -.infinity)
-                    }
-                    if beams[extended] == nil && p > n.origin { n.steps = e.steps + [t]; n.origin = p }
-                    n.nonBlank = Entry.logAdd(n.nonBlank, p)
-                    next[extended] = n
-                }
-            }
-            order = best(next, count: width, final: false)
-            beams = [:]
-            for prefix in order { beams[prefix] = next[prefix] }
-        }
-        let ranked = best(beams, count: 1, final: true)
-        guard let top = ranked.first, let e = beams[top] else { return Result(ids: [], steps: [], score: -.infinity) }
+        var state = State()
+        advance(&state, logProbs: logProbs[...], steps: steps, classes: classes, silent: silent[...])
+        return result(state)
+    }
+
+    /// The best labelling of a state (the language model's sentence end included).
+    public func result(_ state: State) -> Result {
+        let ranked = best(state.beams, count: 1, final: true)
+        guard let top = ranked.first, let e = state.beams[top] else { return Result(ids: [], steps: [], score: -.infinity) }
         return Result(ids: top, steps: e.steps, score: rank(top, e, final: true))
+    }
+
+    /// Consumes `steps` more rows (steps are numbered on from `state.steps`).
+    public func advance(_ state: inout State, logProbs: ArraySlice<Float>, steps: Int, classes: Int, silent: ArraySlice<Bool> = []) {
+        let rows = min(steps, logProbs.count / max(1, classes))
+        for i in 0..<rows {
+            let base = logProbs.startIndex + i * classes
+            let isSilent = silent.startIndex + i < silent.endIndex && silent[silent.startIndex + i]
+            step(&state, row: logProbs[base..<(base + classes)], silent: isSilent)
+        }
+    }
+
+    func step(_ state: inout State, row: ArraySlice<Float>, silent: Bool) {
+        let t = state.steps
+        let base = row.startIndex
+        let classes = row.count
+        var next: [[Int]: Entry] = [:]
+        next.reserveCapacity(state.order.count * 4)
+        defer { state.steps += 1 }
+        if silent {
+            for prefix in state.order {
+                guard let e = state.beams[prefix] else { continue }
+                var n = e; n.blank = e.total; n.nonBlank = -.infinity
+                next[prefix] = n
+            }
+            state.beams = next
+            return
+        }
+        var candidates: [Int] = []
+        for c in 1..<classes where row[base + c] >= pruneLogProb { candidates.append(c) }
+        for prefix in state.order {
+            guard let e = state.beams[prefix] else { continue }
+            let total = e.total
+            // The prefix unchanged: a blank, or its last character repeated.
+            var same = next[prefix] ?? Entry(lm: e.lm, steps: e.steps, origin: e.origin)
+            same.blank = Entry.logAdd(same.blank, total + row[base])
+            if let last = prefix.last { same.nonBlank = Entry.logAdd(same.nonBlank, e.nonBlank + row[base + last]) }
+            next[prefix] = same
+            // The prefix extended by c (after a blank when c repeats its last character).
+            for c in candidates {
+                let p = (c == prefix.last ? e.blank : total) + row[base + c]
+                guard p > -.infinity else { continue }
+                let extended = prefix + [c]
+                var n: Entry
+                if let existing = next[extended] {
+                    n = existing
+                } else if let old = state.beams[extended] {   // also a beam of the previous step: keep its LM score and times
+                    n = Entry(lm: old.lm, steps: old.steps, origin: old.origin)
+                } else {
+                    n = Entry(lm: e.lm + lmScore(c, after: prefix), steps: e.steps + [t], origin: -.infinity)
+                }
+                if state.beams[extended] == nil && p > n.origin { n.steps = e.steps + [t]; n.origin = p }
+                n.nonBlank = Entry.logAdd(n.nonBlank, p)
+                next[extended] = n
+            }
+        }
+        state.order = best(next, count: width, final: false)
+        state.beams = [:]
+        for prefix in state.order { state.beams[prefix] = next[prefix] }
     }
 
     func lmScore(_ c: Int, after prefix: [Int]) -> Float {

@@ -43,11 +43,11 @@ def run(ctx, args):
             ctx.progress(f"avlive: endpoint_blank_ms {blank} on {entry['id']}")
             with tempfile.TemporaryDirectory(prefix="bench-avlive-") as tmp:
                 try:
-                    lat, text = avnoise_section.live_latency(ctx, args, entry, tmp, f"endpoint_blank_ms = {blank}\n")
+                    lat, text, share = avnoise_section.live_latency(ctx, args, entry, tmp, f"endpoint_blank_ms = {blank}\n")
                 except RuntimeError as e:
                     runs.append({"blank_ms": blank, "id": entry["id"], "error": str(e)})
                     continue
-            runs.append({"blank_ms": blank, "id": entry["id"], "latency_s": lat, "final": text, "reference": entry["text"]})
+            runs.append({"blank_ms": blank, "id": entry["id"], "latency_s": lat, "final": text, "reference": entry["text"], "cpu_share": share})
     summary = {}
     for blank in sorted({r["blank_ms"] for r in runs}):
         good = [r["latency_s"] for r in runs if r["blank_ms"] == blank and r.get("latency_s") is not None]
@@ -66,6 +66,7 @@ def report(result, write):
             write(f"  endpoint_blank_ms {r['blank_ms']:>4} {r['id']}: FAILED {r['error']}")
             continue
         lat = "no final" if r["latency_s"] is None else f"{r['latency_s']:.3f} s"
-        write(f"  endpoint_blank_ms {r['blank_ms']:>4} {r['id']}: end of speech -> final {lat}; final \"{r['final']}\" (reference \"{r['reference']}\")")
+        cpu = "" if r.get("cpu_share") is None else f", captiond CPU {100 * r['cpu_share']:.1f} % of a core"
+        write(f"  endpoint_blank_ms {r['blank_ms']:>4} {r['id']}: end of speech -> final {lat}{cpu}; final \"{r['final']}\" (reference \"{r['reference']}\")")
     for k, s in result.get("summary", {}).items():
         write(f"  {k}: max {s['max_s']:.3f} s over {s['clips']} clips (target <= {s['target']} s: {'met' if s['meets_target'] else 'NOT met'})")

@@ -124,7 +124,19 @@ def padded_media(corpus, entry, tmp):
     return wav, y4m
 
 
+def process_cpu_seconds(pid):
+    """User + system CPU seconds of a running process (/proc/PID/stat), None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def live_latency(ctx, args, entry, tmp, streaming_extra=""):
+    """(end of speech -> final in s or None, the final's text, captiond's CPU share of one core
+    from ready to the end of the input)."""
     captiond = os.path.join(os.path.dirname(ctx.captionctl), "captiond")
     wav, y4m = padded_media(args.av_corpus, entry, tmp)
     conf = os.path.join(tmp, "captiond.toml")
@@ -145,8 +157,15 @@ def live_latency(ctx, args, entry, tmp, streaming_extra=""):
     wait_for_socket(daemon, os.path.join(tmp, "c.sock"), 30)
     sub, events, reader = subscribe(ctx.captionctl, f"{tmp}/c.sock")
     deadline = time.monotonic() + 60
+    start = None
     while "ended" not in marks and daemon.poll() is None and time.monotonic() < deadline:
+        if start is None and "ready" in marks:
+            start = (time.monotonic(), process_cpu_seconds(daemon.pid))
         time.sleep(0.05)
+    end = (time.monotonic(), process_cpu_seconds(daemon.pid))
+    share = None
+    if start and start[1] is not None and end[1] is not None and end[0] > start[0]:
+        share = (end[1] - start[1]) / (end[0] - start[0])
     time.sleep(0.3)
     daemon.send_signal(signal.SIGTERM)
     daemon.wait(timeout=30)
@@ -156,10 +175,10 @@ def live_latency(ctx, args, entry, tmp, streaming_extra=""):
         raise RuntimeError("captiond never logged ready")
     finals = [(t, e) for t, e in events if e.get("type") == "final"]
     if not finals:
-        return None, ""
+        return None, "", share
     played = marks["ready"] + 1.0 + speech_end_seconds(args.av_corpus, entry)
     t, e = finals[0]
-    return t - played, e.get("text", "")
+    return t - played, e.get("text", ""), share
 
 
 def run(ctx, args):
@@ -194,11 +213,11 @@ def run(ctx, args):
         ctx.progress(f"avnoise: live daemon on {entry['id']}")
         with tempfile.TemporaryDirectory(prefix="bench-av-") as tmp:
             try:
-                lat, text = live_latency(ctx, args, entry, tmp)
+                lat, text, share = live_latency(ctx, args, entry, tmp)
             except RuntimeError as e:
                 rows.append({"error": f"live {entry['id']}: {e}"})
                 continue
-        latencies.append({"id": entry["id"], "latency_s": lat, "final": text, "reference": entry["text"]})
+        latencies.append({"id": entry["id"], "latency_s": lat, "final": text, "reference": entry["text"], "cpu_share": share})
     # Whisper last (the slowest: tiny.en decodes babble at length), after every AV figure.
     if args.av_whisper:
         try:
@@ -268,7 +287,8 @@ def report(result, write):
             write(f"  per-frame cost (thread CPU time: video + audio + fusion + head): {ms:.2f} ms per 40-ms frame")
     for l in result.get("latencies", []):
         lat = "no final" if l["latency_s"] is None else f"{l['latency_s']:.3f} s"
-        write(f"  live {l['id']} (endpoint_silence_ms {result.get('endpoint_ms')}): end of speech -> final {lat}; final \"{l['final']}\" (reference \"{l['reference']}\")")
+        cpu = "" if l.get("cpu_share") is None else f"; captiond CPU {100 * l['cpu_share']:.1f} % of a core"
+        write(f"  live {l['id']} (endpoint_silence_ms {result.get('endpoint_ms')}): end of speech -> final {lat}{cpu}; final \"{l['final']}\" (reference \"{l['reference']}\")")
     for k, s in result.get("summary", {}).items():
         write(f"  {k}: {json.dumps(s)}")
     if result.get("plot"):

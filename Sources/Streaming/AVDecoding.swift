@@ -14,6 +14,9 @@ public struct AVDecoding: Sendable, Equatable {
     /// "Decoding": CER 0.054–0.056 for α 0.8–2, β 3–4 at width 8; 0.052 at width 16).
     public var lmWeight: Float = 1.0
     public var lengthBonus: Float = 3.0
+    /// γ: weight of the attention decoder's log-probability in the search (0: CTC and LM only;
+    /// `TriggeredAttention`, used when the checkpoint has the decoder).
+    public var attentionWeight: Float = 0
 
     public init() {}
     public static let bestPath: AVDecoding = { var d = AVDecoding(); d.width = 1; d.languageModel = "none"; return d }()
@@ -35,6 +38,7 @@ public struct AVDecoding: Sendable, Equatable {
             }
         }
         guard width > 1 || lm != nil else { return nil }
-        return CTCPrefixBeamSearch(width: width, languageModel: lm, lmWeight: lmWeight, lengthBonus: lengthBonus)
+        return CTCPrefixBeamSearch(width: width, languageModel: lm, lmWeight: lmWeight, lengthBonus: lengthBonus,
+                                   attention: TriggeredAttention(recognizer, weight: attentionWeight))
     }
 }

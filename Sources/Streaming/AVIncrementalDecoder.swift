@@ -41,9 +41,13 @@ public final class AVIncrementalDecoder {
     /// every kept step's log-softmax row (classes values per step, aligned with `best`).
     public let search: CTCPrefixBeamSearch?
     private var logProbs: [Float] = []
+    /// With the search's attention decoder: every kept frame's fused output (rows of d) and decoder key (rows of depth).
+    private var fusedRows: [Float] = [], keyRows: [Float] = []
     /// The search of the last range asked (its first CTC step, absolute): a longer range from the
     /// same start continues it.
     private var searchCache: (start: Int, state: CTCPrefixBeamSearch.State)?
+    /// The search's result for the last range asked (ids, steps and score; tests compare them).
+    private(set) var lastSearchResult: CTCPrefixBeamSearch.Result?
     /// CTC steps per model frame (1 for the CTC-per-frame checkpoints).
     private var subframes = 1
     private var firstKeptFrame = 0
@@ -143,14 +147,26 @@ public final class AVIncrementalDecoder {
             }
             if let search {
                 // Live windows grow from one start: the search resumes where the last one stopped.
+                // With the attention decoder only the steps whose lookahead frames exist are kept
+                // in the cache; the rest are searched on a copy.
                 let classes = recognizer.classes, count = (hi - lo) * k
-                var state = CTCPrefixBeamSearch.State()
-                if let cached = searchCache, cached.start == lo * k, cached.state.steps <= count { state = cached.state }
-                let first = lo * k - firstKeptFrame * k + state.steps, more = count - state.steps
-                search.advance(&state, logProbs: logProbs[(first * classes)..<((first + more) * classes)], steps: more, classes: classes,
-                               silent: ArraySlice(best[first..<(first + more)].map(\.silent)))
+                let memory = search.attention.map { _ in
+                    TriggeredAttention.Memory(fused: fusedRows, keys: keyRows, start: lo - firstKeptFrame, frames: hi - lo)
+                }
+                let ready = search.attention.map { min(count, max(0, (hi - lo - $0.lookahead) * k)) } ?? count
+                var state = CTCPrefixBeamSearch.State(attention: search.attention)
+                if let cached = searchCache, cached.start == lo * k, cached.state.steps <= ready { state = cached.state }
+                func advance(_ state: inout CTCPrefixBeamSearch.State, to end: Int) {
+                    let first = lo * k - firstKeptFrame * k + state.steps, more = end - state.steps
+                    guard more > 0 else { return }
+                    search.advance(&state, logProbs: logProbs[(first * classes)..<((first + more) * classes)], steps: more, classes: classes,
+                                   silent: ArraySlice(best[first..<(first + more)].map(\.silent)), memory: memory)
+                }
+                advance(&state, to: ready)
                 searchCache = (lo * k, state)
+                advance(&state, to: count)
                 let found = search.result(state)
+                lastSearchResult = found
                 for (label, step) in zip(found.ids, found.steps) { emit(label, step: lo * k + step) }
             }
         }
@@ -199,7 +215,14 @@ public final class AVIncrementalDecoder {
             // (sub-frames) gives several rows, spread evenly over the frame's 40 ms.
             let classes = recognizer.classes
             let steps = max(1, logits.count / classes)
-            if steps != subframes { subframes = steps; best.removeAll(); logProbs.removeAll(); searchCache = nil; firstKeptFrame = framesDone }
+            if steps != subframes {
+                subframes = steps; best.removeAll(); logProbs.removeAll(); fusedRows.removeAll(); keyRows.removeAll()
+                searchCache = nil; firstKeptFrame = framesDone
+            }
+            if let attention = search?.attention {
+                fusedRows += stream.lastFused
+                keyRows += attention.keys(stream.lastFused, frames: 1)
+            }
             // A frame of digital silence (every log-mel value at the −8 floor: zeros, a muted input,
             // the clip's end padding) emits nothing. Corpus clips hold no silence around the speech,
             // and the model, still run on it to keep its state, emits spurious characters there.
@@ -216,6 +239,10 @@ public final class AVIncrementalDecoder {
             let drop = (best.count - keepFrames * subframes) / subframes
             best.removeFirst(drop * subframes)
             if search != nil { logProbs.removeFirst(min(logProbs.count, drop * subframes * recognizer.classes)) }
+            if search?.attention != nil {
+                fusedRows.removeFirst(min(fusedRows.count, drop * recognizer.width))
+                keyRows.removeFirst(min(keyRows.count, drop * recognizer.attentionDepth))
+            }
             firstKeptFrame += drop
         }
     }

@@ -26,6 +26,9 @@ struct WhisperOptions: ParsableArguments {
     @Option(help: "--model av: score added per character (default 3.0).")
     var lengthBonus: Float?
 
+    @Option(help: "--model av: weight of the attention decoder's log-probability in the search (default 0: CTC and LM).")
+    var attentionWeight: Float?
+
     @Option(help: "Tokens a 30-s window may generate per second of audio it holds (at least 32), bounding the work on tones and noise; 0: unbounded, as faster-whisper.")
     var tokensPerSecond = 12.0
 
@@ -47,6 +50,7 @@ struct WhisperOptions: ParsableArguments {
         d.languageModel = lm
         if let lmWeight { d.lmWeight = lmWeight }
         if let lengthBonus { d.lengthBonus = lengthBonus }
+        if let attentionWeight { d.attentionWeight = attentionWeight }
         return d
     }
 
@@ -54,6 +58,7 @@ struct WhisperOptions: ParsableArguments {
         if let beam { guard beam >= 1 && beam <= 32 else { throw ValidationError("--beam \(beam): expected 1 to 32") } }
         if let lmWeight { guard lmWeight.isFinite && lmWeight >= 0 && lmWeight <= 10 else { throw ValidationError("--lm-weight \(lmWeight): expected 0 to 10") } }
         if let lengthBonus { guard lengthBonus.isFinite && abs(lengthBonus) <= 20 else { throw ValidationError("--length-bonus \(lengthBonus): expected -20 to 20") } }
+        if let attentionWeight { guard attentionWeight.isFinite && attentionWeight >= 0 && attentionWeight <= 10 else { throw ValidationError("--attention-weight \(attentionWeight): expected 0 to 10") } }
         guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads \(threads): expected 1 to 256") }
         guard tokensPerSecond >= 0 && tokensPerSecond <= 1_000 else { throw ValidationError("--tokens-per-second \(tokensPerSecond): expected 0 to 1000") }
         do { _ = try ComputeType.parse(compute) } catch { throw ValidationError("--compute: \(error)") }

@@ -147,4 +147,62 @@ final class AVStreamingModelTests: XCTestCase {
         }
         XCTAssertNil(try AVStreamingModel(checkpoint: checkpoint, cropper: TrackedMouthCropper(facesDirectory: "/x"), decoding: .bestPath).search)
     }
+
+    /// With the attention decoder in the search (`TriggeredAttention`, γ > 0), live windows that
+    /// grow from one start give what the clip decoded at once gives: the search keeps only the
+    /// steps whose lookahead frames exist and searches the rest on a copy.
+    func testTheSearchWithTheAttentionDecoderGivesTheSameTextLiveAndOffline() throws {
+        let av = try AVTestCheckpoint.make()
+        let recognizer = try AVRecognizer(path: av.checkpoint)
+        XCTAssertTrue(recognizer.hasDecoder)
+        let audio = try WAVFile(contentsOf: av.audio).monoSamples()
+        let crops = try AVTestCheckpoint.mouthFrames(av.mouth)
+        var decoding = AVDecoding(); decoding.width = 6; decoding.attentionWeight = 0.7
+        let search = try XCTUnwrap(try decoding.search(checkpoint: av.checkpoint, recognizer: recognizer))
+        XCTAssertNotNil(search.attention)
+
+        let start = 7.0
+        let model = try AVStreamingModel(checkpoint: av.checkpoint, cropper: TrackedMouthCropper(facesDirectory: "/nonexistent"), decoding: decoding)
+        let t = crops.count
+        var nextFrame = 0
+        for end in Swift.stride(from: 4000, through: audio.count + 3999, by: 4000).map({ min($0, audio.count) }) {
+            while nextFrame < t, Double(nextFrame) * 0.04 < Double(end) / 16_000 {
+                model.accept(frame: VideoFrame(width: 64, height: 64, luma: crops[nextFrame], timestamp: start + Double(nextFrame) * 0.04,
+                                               sequence: UInt64(nextFrame)))
+                nextFrame += 1
+            }
+            _ = try model.decodeWindow(audio[0..<end], startTime: start, prompt: "")
+        }
+        let live = try model.decodeUtterance(audio[...], startTime: start, prompt: "")
+
+        // The same frames decoded at once: an incremental decoder fed the whole clip, asked once.
+        let once = AVIncrementalDecoder(recognizer: recognizer, origin: start, search: search)
+        for (k, c) in crops.enumerated() { once.addCrop(c, time: start + Double(k) * 0.04) }
+        once.feed(audio[...])
+        let h = once.hypothesis(from: start, to: start + Double(model.framesDone) * 0.04 + 0.001)
+        XCTAssertGreaterThanOrEqual(once.framesDone, model.framesDone)
+        XCTAssertEqual(words(live.text), words(h.text))
+        XCTAssertFalse(live.text.isEmpty)
+        XCTAssertEqual(once.stream.retainedFrames, 0)
+
+        // Asked after every 0.2 s of audio, the search resumes: ids, emission steps and score (the
+        // attention log-probabilities included, which a lookahead cut at a window's edge changes)
+        // equal one search over the same frames.
+        let growing = AVIncrementalDecoder(recognizer: recognizer, origin: start, search: search)
+        for (k, c) in crops.enumerated() { growing.addCrop(c, time: start + Double(k) * 0.04) }
+        var fed = 0
+        while fed < audio.count {
+            let next = min(audio.count, fed + 3200)
+            growing.feed(audio[fed..<next])
+            fed = next
+            _ = growing.hypothesis(from: start, to: start + Double(growing.framesDone) * 0.04 + 0.001)
+        }
+        let resumed = try XCTUnwrap(growing.lastSearchResult)
+        let single = AVIncrementalDecoder(recognizer: recognizer, origin: start, search: search)
+        for (k, c) in crops.enumerated() { single.addCrop(c, time: start + Double(k) * 0.04) }
+        single.feed(audio[...])
+        XCTAssertEqual(single.framesDone, growing.framesDone)
+        _ = single.hypothesis(from: start, to: start + Double(single.framesDone) * 0.04 + 0.001)
+        XCTAssertEqual(single.lastSearchResult, resumed)
+    }
 }

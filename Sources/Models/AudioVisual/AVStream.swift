@@ -26,6 +26,8 @@ public final class AVStream {
     var ids: [Int] = []
     /// Frames since the last CTC spike (all blank or repeats): an endpoint detector's input.
     public private(set) var framesSinceSpike = 0
+    /// The fused encoder output of the last frame fed (d), for a decoder outside the stream.
+    public private(set) var lastFused: [Float] = []
     /// Fused frames the decoder keeps (0 when it does not decode).
     public var retainedFrames: Int { memory.count / max(1, model.width) }
 
@@ -102,6 +104,7 @@ public final class AVStream {
         var fused = [Float](repeating: 0, count: d)
         for j in 0..<d { let g = 1 / (1 + exp(-z[j])); fused[j] = g * a2[j] + (1 - g) * v2[j] }
         let logits = model.head(fused, rows: 1)                                      // (k·V)
+        lastFused = fused
         frames += 1
         guard decodes else { return logits }
         memory += fused

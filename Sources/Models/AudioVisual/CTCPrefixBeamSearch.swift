@@ -30,9 +30,13 @@ public struct CTCPrefixBeamSearch: Sendable {
     /// at least this (the blank and the prefix's own last character are always scored).
     public var pruneLogProb: Float = -12
     public let languageModel: CharacterNGramModel?
+    /// The attention decoder's score (γ · log p_att of each character, `TriggeredAttention`); nil: CTC and LM only.
+    public let attention: TriggeredAttention?
 
-    public init(width: Int, languageModel: CharacterNGramModel? = nil, lmWeight: Float = 0, lengthBonus: Float = 0) {
+    public init(width: Int, languageModel: CharacterNGramModel? = nil, lmWeight: Float = 0, lengthBonus: Float = 0,
+                attention: TriggeredAttention? = nil) {
         self.width = max(1, width); self.languageModel = languageModel
+        self.attention = attention.flatMap { $0.weight > 0 ? $0 : nil }
         // Without a language model nothing offsets a bonus: it would only add characters.
         self.lmWeight = languageModel == nil ? 0 : lmWeight; self.lengthBonus = languageModel == nil ? 0 : lengthBonus
     }
@@ -49,6 +53,9 @@ public struct CTCPrefixBeamSearch: Sendable {
     struct Entry: Sendable {
         var blank: Float = -.infinity, nonBlank: Float = -.infinity
         var lm: Float = 0
+        /// Sum of the attention decoder's log-probabilities of the prefix's characters, and its state after them.
+        var att: Float = 0
+        var decoder: TriggeredAttention.State?
         var steps: [Int] = []
         /// Log-probability of the path that set `steps` (to keep the likelier origin on a merge).
         var origin: Float = -.infinity
@@ -64,18 +71,21 @@ public struct CTCPrefixBeamSearch: Sendable {
     /// The search part-way: the kept prefixes after `steps` steps. Advancing it with more steps
     /// gives what one search over all the steps gives, so a live window is searched once per step.
     public struct State: Sendable {
-        var beams: [[Int]: Entry] = [[]: Entry(blank: 0, lm: 0, steps: [], origin: 0)]
+        var beams: [[Int]: Entry]
         var order: [[Int]] = [[]]
         /// Steps consumed so far.
         public internal(set) var steps = 0
-        public init() {}
+        public init(attention: TriggeredAttention? = nil) {
+            beams = [[]: Entry(blank: 0, lm: 0, decoder: attention?.initial, steps: [], origin: 0)]
+        }
     }
 
     /// Searches log-probabilities (steps, classes) (each row a log-softmax; class 0 the blank).
     /// `silent[t]` true makes step t blank whatever its row says.
-    public func search(logProbs: [Float], steps: Int, classes: Int, silent: [Bool] = []) -> Result {
-        var state = State()
-        advance(&state, logProbs: logProbs[...], steps: steps, classes: classes, silent: silent[...])
+    /// `memory`: the fused frames the attention decoder reads (needed when `attention` is set).
+    public func search(logProbs: [Float], steps: Int, classes: Int, silent: [Bool] = [], memory: TriggeredAttention.Memory? = nil) -> Result {
+        var state = State(attention: attention)
+        advance(&state, logProbs: logProbs[...], steps: steps, classes: classes, silent: silent[...], memory: memory)
         return result(state)
     }
 
@@ -87,16 +97,21 @@ public struct CTCPrefixBeamSearch: Sendable {
     }
 
     /// Consumes `steps` more rows (steps are numbered on from `state.steps`).
-    public func advance(_ state: inout State, logProbs: ArraySlice<Float>, steps: Int, classes: Int, silent: ArraySlice<Bool> = []) {
+    /// With `attention`, a character at step t reads the frames its spike lets it see, at most
+    /// `memory.frames`: advance a live window only over the steps whose lookahead frames exist,
+    /// and the rest on a copy (`AVIncrementalDecoder.hypothesis`), so a resumed search equals one
+    /// over the whole clip.
+    public func advance(_ state: inout State, logProbs: ArraySlice<Float>, steps: Int, classes: Int, silent: ArraySlice<Bool> = [],
+                        memory: TriggeredAttention.Memory? = nil) {
         let rows = min(steps, logProbs.count / max(1, classes))
         for i in 0..<rows {
             let base = logProbs.startIndex + i * classes
             let isSilent = silent.startIndex + i < silent.endIndex && silent[silent.startIndex + i]
-            step(&state, row: logProbs[base..<(base + classes)], silent: isSilent)
+            step(&state, row: logProbs[base..<(base + classes)], silent: isSilent, memory: memory)
         }
     }
 
-    func step(_ state: inout State, row: ArraySlice<Float>, silent: Bool) {
+    func step(_ state: inout State, row: ArraySlice<Float>, silent: Bool, memory: TriggeredAttention.Memory?) {
         let t = state.steps
         let base = row.startIndex
         let classes = row.count
@@ -118,11 +133,12 @@ public struct CTCPrefixBeamSearch: Sendable {
             guard let e = state.beams[prefix] else { continue }
             let total = e.total
             // The prefix unchanged: a blank, or its last character repeated.
-            var same = next[prefix] ?? Entry(lm: e.lm, steps: e.steps, origin: e.origin)
+            var same = next[prefix] ?? Entry(lm: e.lm, att: e.att, decoder: e.decoder, steps: e.steps, origin: e.origin)
             same.blank = Entry.logAdd(same.blank, total + row[base])
             if let last = prefix.last { same.nonBlank = Entry.logAdd(same.nonBlank, e.nonBlank + row[base + last]) }
             next[prefix] = same
             // The prefix extended by c (after a blank when c repeats its last character).
+            var decoded: (logProbs: [Float], state: TriggeredAttention.State)?
             for c in candidates {
                 let p = (c == prefix.last ? e.blank : total) + row[base + c]
                 guard p > -.infinity else { continue }
@@ -130,10 +146,17 @@ public struct CTCPrefixBeamSearch: Sendable {
                 var n: Entry
                 if let existing = next[extended] {
                     n = existing
-                } else if let old = state.beams[extended] {   // also a beam of the previous step: keep its LM score and times
-                    n = Entry(lm: old.lm, steps: old.steps, origin: old.origin)
+                } else if let old = state.beams[extended] {   // also a beam of the previous step: keep its scores and times
+                    n = Entry(lm: old.lm, att: old.att, decoder: old.decoder, steps: old.steps, origin: old.origin)
                 } else {
-                    n = Entry(lm: e.lm + lmScore(c, after: prefix), steps: e.steps + [t], origin: -.infinity)
+                    n = Entry(lm: e.lm + lmScore(c, after: prefix), att: e.att, decoder: e.decoder, steps: e.steps + [t], origin: -.infinity)
+                    if let attention, let memory, let from = e.decoder {
+                        if decoded == nil {
+                            decoded = attention.step(from, previous: prefix.last ?? 0, memory: memory,
+                                                     visible: attention.visibleFrames(step: t, available: memory.frames))
+                        }
+                        if let decoded { n.att = e.att + decoded.logProbs[c]; n.decoder = decoded.state }
+                    }
                 }
                 if state.beams[extended] == nil && p > n.origin { n.steps = e.steps + [t]; n.origin = p }
                 n.nonBlank = Entry.logAdd(n.nonBlank, p)
@@ -151,7 +174,7 @@ public struct CTCPrefixBeamSearch: Sendable {
     }
 
     func rank(_ prefix: [Int], _ e: Entry, final: Bool) -> Float {
-        var s = e.total + lmWeight * e.lm + lengthBonus * Float(prefix.count)
+        var s = e.total + lmWeight * e.lm + lengthBonus * Float(prefix.count) + (attention?.weight ?? 0) * e.att
         if final, let languageModel, lmWeight != 0 { s += lmWeight * languageModel.logProbability(of: 0, after: prefix[...]) }
         return s
     }

@@ -54,7 +54,8 @@ public final class AVStreamingModel: VideoStreamingModel {
     /// the face models in `<settings.dir>/faces`.
     public convenience init(settings: ModelSettings) throws {
         let path = try AVCheckpoint.resolve(settings.name, directory: settings.dir)
-        try self.init(checkpoint: path, cropper: TrackedMouthCropper(facesDirectory: (settings.dir as NSString).appendingPathComponent("faces")))
+        try self.init(checkpoint: path, cropper: TrackedMouthCropper(facesDirectory: (settings.dir as NSString).appendingPathComponent("faces")),
+                      decoding: settings.avDecoding)
         let spoken = recognizer.outputVocabulary.language
         guard settings.language == spoken || settings.language == "auto" else {
             let what = spoken == "zh" ? "Mandarin (tone-numbered pinyin)" : "English (GRID-style corpus)"

@@ -20,6 +20,8 @@ public struct ModelSettings: Equatable, Sendable {
     /// Chinese script of the captions: OpenCC converts Whisper's output (zh only).
     public enum Script: String, CaseIterable, Sendable { case simplified, traditional, asIs = "as-is" }
     public var script: Script = .simplified
+    /// The audio-visual model's text search (`model.av_beam`, `model.av_lm`): width and language model.
+    public var avDecoding = AVDecoding()
     public init() {}
 
     /// The model directory these settings name.

@@ -27,6 +27,8 @@ final class ConfigLoaderTests: XCTestCase {
         name = "/opt/models/base"
         language = "zh"
         task = "translate"
+        av_beam = 4
+        av_lm = "none"
         [streaming]
         step_ms = 300
         window_s = 8
@@ -42,6 +44,10 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(c.video.height, 240)
         XCTAssertEqual(c.model.path, "/opt/models/base")
         XCTAssertEqual(c.model.task, .translate)
+        XCTAssertEqual(c.model.avDecoding.width, 4)
+        XCTAssertEqual(c.model.avDecoding.languageModel, "none")
+        XCTAssertNil(try ConfigLoader.parse("[model]\nav_lm = \"\"").model.avDecoding.languageModel, "\"\": the .arpa beside the checkpoint")
+        XCTAssertEqual(error("[model]\nav_beam = 0"), "captiond.toml: model.av_beam: expected an integer between 1 and 64, got 0")
         XCTAssertEqual(c.streaming.stepMilliseconds, 300)
         XCTAssertEqual(c.streaming.windowSeconds, 8)
         XCTAssertEqual(c.sockets.mode, 0o640)

@@ -22,6 +22,21 @@ final class AVStreamingModelTests: XCTestCase {
         return r.logits(crops: crops.prefix(t).flatMap(MouthCropSpec.standardised), mel: rows, frames: t, useVideo: useVideo)
     }
 
+    /// Windows growing by `every` samples from `start`, camera frames arriving with the audio, as
+    /// the policy asks for them; returns the utterance's final decode.
+    func liveWindows(_ model: AVStreamingModel, audio: [Float], crops: [[UInt8]], start: Double, every: Int) throws -> Hypothesis {
+        var nextFrame = 0
+        for end in Swift.stride(from: every, through: audio.count + every - 1, by: every).map({ min($0, audio.count) }) {
+            while nextFrame < crops.count, Double(nextFrame) * 0.04 < Double(end) / 16_000 {
+                model.accept(frame: VideoFrame(width: 64, height: 64, luma: crops[nextFrame], timestamp: start + Double(nextFrame) * 0.04,
+                                               sequence: UInt64(nextFrame)))
+                nextFrame += 1
+            }
+            _ = try model.decodeWindow(audio[0..<end], startTime: start, prompt: "")
+        }
+        return try model.decodeUtterance(audio[...], startTime: start, prompt: "")
+    }
+
     func testIncrementalWindowsGiveTheWholeClipResult() throws {
         let av = try AVTestCheckpoint.make()
         let recognizer = try AVRecognizer(path: av.checkpoint)
@@ -109,16 +124,7 @@ final class AVStreamingModelTests: XCTestCase {
         let search = try XCTUnwrap(model.search)
         XCTAssertNotNil(search.languageModel, "the .arpa beside the checkpoint is used")
         let t = crops.count
-        var nextFrame = 0
-        for end in Swift.stride(from: 6400, through: audio.count + 6399, by: 6400).map({ min($0, audio.count) }) {
-            while nextFrame < t, Double(nextFrame) * 0.04 < Double(end) / 16_000 {
-                model.accept(frame: VideoFrame(width: 64, height: 64, luma: crops[nextFrame], timestamp: start + Double(nextFrame) * 0.04,
-                                               sequence: UInt64(nextFrame)))
-                nextFrame += 1
-            }
-            _ = try model.decodeWindow(audio[0..<end], startTime: start, prompt: "")
-        }
-        let final = try model.decodeUtterance(audio[...], startTime: start, prompt: "")
+        let final = try liveWindows(model, audio: audio, crops: crops, start: start, every: 6400)
         let n = model.framesDone
         let whole = wholeClipLogits(recognizer, audio: audio, crops: crops, frames: t)
         let classes = recognizer.classes
@@ -163,17 +169,7 @@ final class AVStreamingModelTests: XCTestCase {
 
         let start = 7.0
         let model = try AVStreamingModel(checkpoint: av.checkpoint, cropper: TrackedMouthCropper(facesDirectory: "/nonexistent"), decoding: decoding)
-        let t = crops.count
-        var nextFrame = 0
-        for end in Swift.stride(from: 4000, through: audio.count + 3999, by: 4000).map({ min($0, audio.count) }) {
-            while nextFrame < t, Double(nextFrame) * 0.04 < Double(end) / 16_000 {
-                model.accept(frame: VideoFrame(width: 64, height: 64, luma: crops[nextFrame], timestamp: start + Double(nextFrame) * 0.04,
-                                               sequence: UInt64(nextFrame)))
-                nextFrame += 1
-            }
-            _ = try model.decodeWindow(audio[0..<end], startTime: start, prompt: "")
-        }
-        let live = try model.decodeUtterance(audio[...], startTime: start, prompt: "")
+        let live = try liveWindows(model, audio: audio, crops: crops, start: start, every: 4000)
 
         // The same frames decoded at once: an incremental decoder fed the whole clip, asked once.
         let once = AVIncrementalDecoder(recognizer: recognizer, origin: start, search: search)

@@ -29,6 +29,7 @@ let package = Package(
         harness("fuzz-safetensors", ["Tensor"]),
         harness("fuzz-tokenizer", ["Models"]),
         harness("fuzz-modelconfig", ["Models"]),
+        harness("fuzz-arpa", ["Models"]),
         harness("fuzz-toml", ["Daemon"]),
         harness("fuzz-control", ["IPC"]),
         harness("fuzz-tflite", ["Vision"]),

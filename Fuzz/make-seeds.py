@@ -318,9 +318,32 @@ def seeds_manifest():
         put("manifest", "fixtures.tsv", open(fixtures, "rb").read()[:4096])
 
 
+def seeds_arpa():
+    """Character n-gram language models (ARPA) as `captionctl lm` writes them and as KenLM/SRILM
+    do (<unk>, blank lines, a backoff on the top order), and the shapes the reader refuses."""
+    letters = ["<space>", "'"] + [chr(c) for c in range(ord("a"), ord("z") + 1)]
+    uni = ["-99.000000\t<s>\t-0.301030", "-1.000000\t</s>"] + ["-1.477121\t%s\t-0.176091" % t for t in letters]
+    bi = ["-0.522879\t<s> %s" % t for t in ("b", "p", "s", "l")] + ["-0.301030\tb i", "-0.301030\ti n\t-0.1", "-0.698970\tn </s>"]
+    tri = ["-0.176091\tb i n", "-0.301030\t<s> b i"]
+    body = "\\data\\\nngram 1=%d\nngram 2=%d\nngram 3=%d\n\n\\1-grams:\n%s\n\n\\2-grams:\n%s\n\n\\3-grams:\n%s\n\n\\end\\\n" % (
+        len(uni), len(bi), len(tri), "\n".join(uni), "\n".join(bi), "\n".join(tri))
+    put("arpa", "trigram.arpa", body)
+    put("arpa", "kenlm-style.arpa", body.replace("ngram 1=%d" % len(uni), "ngram 1=%d" % (len(uni) + 1))
+        .replace("\\1-grams:\n", "\\1-grams:\n-100.000000\t<unk>\t0\n"))
+    pinyin = ["<space>"] + [chr(c) for c in range(ord("a"), ord("z") + 1)] + list("12345")
+    put("arpa", "pinyin-unigram.arpa", "\\data\\\nngram 1=%d\n\n\\1-grams:\n%s\n\n\\end\\\n" % (
+        len(pinyin) + 2, "\n".join(["-99\t<s>", "-1.5\t</s>"] + ["-1.5\t%s" % t for t in pinyin])))
+    put("arpa", "count-mismatch.arpa", "\\data\\\nngram 1=3\n\n\\1-grams:\n-1\ta\n\n\\end\\\n")
+    put("arpa", "unknown-token.arpa", "\\data\\\nngram 1=1\n\n\\1-grams:\n-1\t\u00e9\n\n\\end\\\n")
+    real = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "assets", "av-grid.arpa")
+    if os.path.exists(real):
+        put("arpa", "av-grid-head.arpa", open(real, "rb").read()[:8192])
+
+
 SEEDS = {"wav": seeds_wav, "flac": seeds_flac, "y4m": seeds_y4m, "pcm": seeds_pcm, "ct2": seeds_ct2,
          "safetensors": seeds_safetensors, "tokenizer": seeds_tokenizer, "modelconfig": seeds_modelconfig,
-         "toml": seeds_toml, "control": seeds_control, "tflite": seeds_tflite, "manifest": seeds_manifest}
+         "toml": seeds_toml, "control": seeds_control, "tflite": seeds_tflite, "manifest": seeds_manifest,
+         "arpa": seeds_arpa}
 # `python3 Fuzz/make-seeds.py [target…]` writes only those targets' seeds.
 for name in sys.argv[1:] or list(SEEDS):
     SEEDS[name]()

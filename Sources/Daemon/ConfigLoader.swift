@@ -99,7 +99,7 @@ public enum ConfigLoader {
         c.model.prompt = try r.string("prompt", c.model.prompt, nonEmpty: false)
         c.model.hotwords = try r.string("hotwords", c.model.hotwords, nonEmpty: false)
         c.model.script = try r.choice("script", c.model.script)
-        c.model.avDecoding.width = try r.int("av_beam", c.model.avDecoding.width, 1...64)
+        c.model.avDecoding.width = try r.int("av_beam", c.model.avDecoding.width, 1...32)
         let lm = try r.string("av_lm", c.model.avDecoding.languageModel ?? "", nonEmpty: false)
         c.model.avDecoding.languageModel = lm.isEmpty ? nil : lm
         try r.rejectUnknown()

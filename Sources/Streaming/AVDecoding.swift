@@ -34,7 +34,7 @@ public struct AVDecoding: Sendable, Equatable {
         let path = languageModel ?? Self.sidecar(of: checkpoint)
         if languageModel != "none", languageModel != nil || FileManager.default.fileExists(atPath: path) {
             do { lm = try CharacterNGramModel(contentsOf: path, symbols: recognizer.outputVocabulary.symbols) } catch {
-                throw StreamingError.modelUnusable(model: checkpoint, reason: "its character language model: \(error) (make one with `captionctl lm --corpus DIR -o \(path)`, or pass --lm none)")
+                throw StreamingError.modelUnusable(model: checkpoint, reason: "its character language model: \(error) (make one with `captionctl lm --corpus DIR -o \(path)`, or turn it off: --lm none, or model.av_lm = \"none\" in captiond.toml)")
             }
         }
         guard width > 1 || lm != nil else { return nil }

@@ -9,7 +9,8 @@ import Vision
 /// the trainer's whole-clip log-mel) and mouth crops queue with their capture times; model frame k
 /// (40 ms of audio from the grid's origin, the mouth at its centre) runs through `AVStream` once
 /// its four log-mel frames exist and its crop is known. Each frame is encoded once; the text of any
-/// time range is the best-path CTC collapse of the frames in it.
+/// time range is the search's over the frames in it (`CTCPrefixBeamSearch`, `AVDecoding`), or
+/// their best-path CTC collapse without a search.
 ///
 /// Crop of frame k (centre c = origin + 0.04 k + 0.02 s): the newest queued crop stamped at or
 /// before c, decided once a later crop arrived, or once the audio is `videoWait` seconds past c
@@ -167,6 +168,11 @@ public final class AVIncrementalDecoder {
                 advance(&state, to: count)
                 let found = search.result(state)
                 lastSearchResult = found
+                // The search may keep a character after the best path's last spike: speech ran until then.
+                if let last = found.steps.last {
+                    let end = origin + Double(lo * k + last + 1) * Self.frameSeconds / Double(k)
+                    lastEmissionEnd = max(lastEmissionEnd ?? end, end)
+                }
                 for (label, step) in zip(found.ids, found.steps) { emit(label, step: lo * k + step) }
             }
         }
@@ -180,7 +186,7 @@ public final class AVIncrementalDecoder {
         return h
     }
 
-    /// The best-path text of every frame kept (offline use).
+    /// The text of every frame kept (offline use): the search's, or the best path without one.
     public var text: String {
         hypothesis(from: origin, to: origin + Double(framesDone + 1) * Self.frameSeconds).text
     }

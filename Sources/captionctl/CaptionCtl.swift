@@ -8,7 +8,7 @@ struct CaptionCtl: ParsableCommand {
         abstract: "Control and subscribe to captiond; caption, evaluate and score offline.",
         subcommands: [
             Transcribe.self, Eval.self, Score.self, Devices.self, Faces.self, Simulate.self,
-            Corpus.self, Train.self, LanguageModel.self,
+            Corpus.self, Train.self, LanguageModelCommand.self,
             Status.self, Pause.self, Resume.self, SetOption.self, Reload.self, Subscribe.self, Overlay.self,
         ]
     )

@@ -107,9 +107,11 @@ final class AudioVisualCommandTests: XCTestCase {
         let bad = try CommandRunner.run("captionctl", ["transcribe", av.audio, "--model", av.checkpoint, "--lm", dir + "/bad.arpa"])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("bad.arpa") && bad.stderr.contains("line 2"), bad.stderr)
-        let weight = try CommandRunner.run("captionctl", ["transcribe", av.audio, "--model", av.checkpoint, "--lm-weight", "-1"])
-        XCTAssertNotEqual(weight.status, 0)
-        XCTAssertTrue(weight.stderr.contains("--lm-weight"), weight.stderr)
+        for (option, value) in [("--lm-weight", "11.0"), ("--length-bonus", "-21.0"), ("--attention-weight", "-1.0")] {
+            let r = try CommandRunner.run("captionctl", ["transcribe", av.audio, "--model", av.checkpoint, "\(option)=\(value)"])
+            XCTAssertNotEqual(r.status, 0)
+            XCTAssertTrue(r.stderr.contains("\(option) \(value): expected"), r.stderr)
+        }
         let split = try CommandRunner.run("captionctl", ["lm", "--corpus", av.corpus, "-o", arpa, "--split", "nosuch"])
         XCTAssertNotEqual(split.status, 0)
         XCTAssertTrue(split.stderr.contains("nosuch"), split.stderr)

@@ -47,7 +47,7 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(c.model.avDecoding.width, 4)
         XCTAssertEqual(c.model.avDecoding.languageModel, "none")
         XCTAssertNil(try ConfigLoader.parse("[model]\nav_lm = \"\"").model.avDecoding.languageModel, "\"\": the .arpa beside the checkpoint")
-        XCTAssertEqual(error("[model]\nav_beam = 0"), "captiond.toml: model.av_beam: expected an integer between 1 and 64, got 0")
+        XCTAssertEqual(error("[model]\nav_beam = 0"), "captiond.toml: model.av_beam: expected an integer between 1 and 32, got 0")
         XCTAssertEqual(c.streaming.stepMilliseconds, 300)
         XCTAssertEqual(c.streaming.windowSeconds, 8)
         XCTAssertEqual(c.sockets.mode, 0o640)

@@ -143,4 +143,22 @@ final class CTCPrefixBeamSearchTests: XCTestCase {
         }
         XCTAssertEqual(search.result(state), whole)
     }
+
+    /// A character's emission step is its spike, not the step where a weak path first put it in
+    /// the beam (word times come from these steps).
+    func testTheEmissionStepIsTheSpikeNotAWeakEarlyEntry() {
+        let classes = 3
+        let weak: [Float] = [log(0.98), log(0.01), log(0.01)], blank: [Float] = [0, log(1e-6), log(1e-6)]
+        let spike: [Float] = [log(0.01), log(0.98), log(0.01)]
+        let lp = weak + blank + blank + blank + blank + spike + blank
+        let found = CTCPrefixBeamSearch(width: 8).search(logProbs: lp, steps: 7, classes: classes)
+        XCTAssertEqual(found.ids, [1])
+        XCTAssertEqual(found.steps, [5])
+        // Degenerate calls return nothing rather than trap.
+        var state = CTCPrefixBeamSearch.State()
+        CTCPrefixBeamSearch(width: 4).advance(&state, logProbs: lp[...], steps: -1, classes: classes)
+        CTCPrefixBeamSearch(width: 4).advance(&state, logProbs: lp[...], steps: 3, classes: 0)
+        XCTAssertEqual(state.steps, 0)
+        XCTAssertEqual(CTCPrefixBeamSearch(width: 4).result(state).ids, [])
+    }
 }

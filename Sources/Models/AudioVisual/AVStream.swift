@@ -24,7 +24,8 @@ public final class AVStream {
     var pending: [(step: Int, logits: [Float])] = []
     var hidden: [Float], context: [Float], previous = 0
     var ids: [Int] = []
-    /// Frames since the last CTC spike (all blank or repeats): an endpoint detector's input.
+    /// Frames since the last CTC spike (all blank or repeats), counted only when the stream
+    /// decodes (`decodes`); the live path's endpoint reads `AVIncrementalDecoder`'s trailing blank.
     public private(set) var framesSinceSpike = 0
     /// The fused encoder output of the last frame fed (d), for a decoder outside the stream.
     public private(set) var lastFused: [Float] = []

@@ -103,7 +103,8 @@ public struct CTCPrefixBeamSearch: Sendable {
     /// over the whole clip.
     public func advance(_ state: inout State, logProbs: ArraySlice<Float>, steps: Int, classes: Int, silent: ArraySlice<Bool> = [],
                         memory: TriggeredAttention.Memory? = nil) {
-        let rows = min(steps, logProbs.count / max(1, classes))
+        guard steps > 0, classes > 1 else { return }
+        let rows = min(steps, logProbs.count / classes)
         for i in 0..<rows {
             let base = logProbs.startIndex + i * classes
             let isSilent = silent.startIndex + i < silent.endIndex && silent[silent.startIndex + i]
@@ -158,7 +159,9 @@ public struct CTCPrefixBeamSearch: Sendable {
                         if let decoded { n.att = e.att + decoded.logProbs[c]; n.decoder = decoded.state }
                     }
                 }
-                if state.beams[extended] == nil && p > n.origin { n.steps = e.steps + [t]; n.origin = p }
+                // The new character's step: that of its likeliest single extension so far (a weak
+                // early entry into the beam is replaced by the spike).
+                if p > n.origin { n.steps = e.steps + [t]; n.origin = p }
                 n.nonBlank = Entry.logAdd(n.nonBlank, p)
                 next[extended] = n
             }

@@ -5,7 +5,7 @@ import Training
 
 /// `captionctl lm`: the audio-visual model's character language model (ARPA) from a corpus's
 /// training transcripts, for the CTC prefix beam search (`AVDecoding`; docs/CORPUS.md).
-struct LanguageModel: ParsableCommand {
+struct LanguageModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lm",
         abstract: "Estimate the audio-visual model's character n-gram language model (ARPA) from a corpus's transcripts.",

@@ -49,6 +49,8 @@ public final class AVIncrementalDecoder {
     private var searchCache: (start: Int, state: CTCPrefixBeamSearch.State)?
     /// The search's result for the last range asked (ids, steps and score; tests compare them).
     private(set) var lastSearchResult: CTCPrefixBeamSearch.Result?
+    /// CTC steps handed to the search so far (tests check that growing windows resume it).
+    private(set) var stepsSearched = 0
     /// CTC steps per model frame (1 for the CTC-per-frame checkpoints).
     private var subframes = 1
     private var firstKeptFrame = 0
@@ -160,6 +162,7 @@ public final class AVIncrementalDecoder {
                 func advance(_ state: inout CTCPrefixBeamSearch.State, to end: Int) {
                     let first = lo * k - firstKeptFrame * k + state.steps, more = end - state.steps
                     guard more > 0 else { return }
+                    stepsSearched += more
                     search.advance(&state, logProbs: logProbs[(first * classes)..<((first + more) * classes)], steps: more, classes: classes,
                                    silent: ArraySlice(best[first..<(first + more)].map(\.silent)), memory: memory)
                 }
@@ -234,9 +237,12 @@ public final class AVIncrementalDecoder {
             // and the model, still run on it to keep its state, emits spurious characters there.
             let silent = rows.allSatisfy { $0 <= Self.silentMel }
             for r in 0..<steps {
-                let (label, logProb) = silent ? (0, 0) : Self.bestClass(Array(logits[(r * classes)..<min(logits.count, (r + 1) * classes)]))
-                best.append((label, logProb, silent))
-                if search != nil { logProbs += Self.logSoftmax(logits, row: r, classes: classes) }
+                var raw = Array(logits[min(logits.count, r * classes)..<min(logits.count, (r + 1) * classes)])
+                if raw.count < classes { raw += [Float](repeating: -.infinity, count: classes - raw.count) }
+                let row = LogProbabilities.logSoftmax(raw)
+                let label = silent ? 0 : LogProbabilities.argmax(row)
+                best.append((label, silent ? 0 : row[label], silent))
+                if search != nil { logProbs += row }
             }
             framesDone += 1
         }
@@ -283,26 +289,4 @@ public final class AVIncrementalDecoder {
 
     /// A normalised log-mel value at the floor (raw −8: digital silence).
     static let silentMel: Float = (-8 + 4) / 4 + 1e-6
-
-    /// Row `row` of `logits` (rows of `classes`) as log-probabilities.
-    static func logSoftmax(_ logits: [Float], row: Int, classes: Int) -> [Float] {
-        let slice = logits[(row * classes)..<min(logits.count, (row + 1) * classes)]
-        let m = slice.max() ?? 0
-        var sum: Float = 0
-        for v in slice { sum += exp(v - m) }
-        let lz = m + log(sum)
-        var out = slice.map { $0 - lz }
-        if out.count < classes { out += [Float](repeating: -.infinity, count: classes - out.count) }
-        return out
-    }
-
-    static func bestClass(_ logits: [Float]) -> (Int, Float) {
-        guard !logits.isEmpty else { return (0, 0) }
-        var best = 0
-        for j in 1..<logits.count where logits[j] > logits[best] { best = j }
-        let m = logits[best]
-        var sum: Float = 0
-        for v in logits { sum += exp(v - m) }
-        return (best, -log(sum))
-    }
 }

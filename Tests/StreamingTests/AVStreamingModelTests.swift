@@ -129,7 +129,7 @@ final class AVStreamingModelTests: XCTestCase {
         let whole = wholeClipLogits(recognizer, audio: audio, crops: crops, frames: t)
         let classes = recognizer.classes
         var rows: [Float] = []
-        for r in 0..<(whole.count / classes) { rows += AVIncrementalDecoder.logSoftmax(whole, row: r, classes: classes) }
+        for r in 0..<(whole.count / classes) { rows += LogProbabilities.logSoftmax(Array(whole[(r * classes)..<((r + 1) * classes)])) }
         let steps = whole.count / classes * n / t
         let expected = search.search(logProbs: Array(rows.prefix(steps * classes)), steps: steps, classes: classes)
         XCTAssertEqual(words(final.text), words(vocabulary.text(expected.ids)))
@@ -152,6 +152,35 @@ final class AVStreamingModelTests: XCTestCase {
             XCTAssertTrue("\(e)".contains(".arpa"), "\(e)")
         }
         XCTAssertNil(try AVStreamingModel(checkpoint: checkpoint, cropper: TrackedMouthCropper(facesDirectory: "/x"), decoding: .bestPath).search)
+
+        // Windows growing from one start resume the search: each CTC step is searched once,
+        // where searching each window afresh would search 1 + 2 + … + n pieces.
+        let growing = AVIncrementalDecoder(recognizer: recognizer, search: search)
+        for (k, c) in crops.enumerated() { growing.addCrop(c, time: Double(k) * 0.04) }
+        var windows = 0, fed = 0
+        while fed < audio.count {
+            let next = min(audio.count, fed + 3200)
+            growing.feed(audio[fed..<next])
+            fed = next
+            _ = growing.hypothesis(from: 0, to: Double(growing.framesDone) * 0.04 + 0.001)
+            windows += 1
+        }
+        let grown = growing.framesDone * (whole.count / classes / t)
+        XCTAssertGreaterThan(windows, 5)
+        XCTAssertEqual(growing.stepsSearched, grown)
+        XCTAssertEqual(words(growing.hypothesis(from: 0, to: Double(growing.framesDone) * 0.04 + 0.001).text),
+                       words(vocabulary.text(search.search(logProbs: Array(rows.prefix(grown * classes)), steps: grown, classes: classes).ids)))
+
+        // Frames older than `keepFrames` are dropped with their CTC rows: the text is the search
+        // over the frames kept.
+        let short = AVIncrementalDecoder(recognizer: recognizer, search: search)
+        short.keepFrames = 12
+        for (k, c) in crops.enumerated() { short.addCrop(c, time: Double(k) * 0.04) }
+        short.feed(audio[...])
+        let perFrame = whole.count / classes / t, kept = 12 * perFrame, end = short.framesDone * perFrame
+        XCTAssertGreaterThan(short.framesDone, 24)
+        let tail = search.search(logProbs: Array(rows[((end - kept) * classes)..<(end * classes)]), steps: kept, classes: classes)
+        XCTAssertEqual(words(short.hypothesis(from: 0, to: Double(short.framesDone) * 0.04 + 0.001).text), words(vocabulary.text(tail.ids)))
     }
 
     /// With the attention decoder in the search (`TriggeredAttention`, γ > 0), live windows that

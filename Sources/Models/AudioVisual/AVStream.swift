@@ -22,7 +22,10 @@ public final class AVStream {
     var ctcSteps = 0, previousArgmax = -1
     /// CTC spikes not yet decoded: (CTC step, that step's logits).
     var pending: [(step: Int, logits: [Float])] = []
-    var hidden: [Float], context: [Float], previous = 0
+    /// The attention decoder (nil without one) and its state after the characters emitted.
+    let attention: TriggeredAttention?
+    var decoderState: TriggeredAttention.State?
+    var previous = 0
     var ids: [Int] = []
     /// Frames since the last CTC spike (all blank or repeats), counted only when the stream
     /// decodes (`decodes`); the live path's endpoint reads `AVIncrementalDecoder`'s trailing blank.
@@ -41,8 +44,8 @@ public final class AVStream {
         self.model = model; self.useAudio = useAudio; self.useVideo = useVideo; self.decodes = decodes
         history = model.dilations.map { d in Array(repeating: [Float](repeating: 0, count: model.width), count: d) }
         videoHistory = model.videoTemporal.map { Array(repeating: [Float](repeating: 0, count: model.width), count: $0.historyLength) }
-        hidden = [Float](repeating: 0, count: model.decoder?.hidden ?? 0)
-        context = [Float](repeating: 0, count: model.width)
+        attention = TriggeredAttention(model, weight: 1)
+        decoderState = attention?.initial
     }
 
     /// The transcript so far (characters already emitted).
@@ -145,33 +148,22 @@ public final class AVStream {
     /// One decoder step reading frames 0..<visible, choosing jointly with the spike's CTC logits.
     func decodeStep(_ ctcRow: [Float], visible: Int) -> Int {
         let classes = model.classes
-        let ctc = Self.logSoftmax(ctcRow)
-        guard let decoder = model.decoder else {
+        let ctc = LogProbabilities.logSoftmax(ctcRow)
+        guard let attention, let state = decoderState else {
             var best = 1
             for c in 1..<classes where ctc[c] > ctc[best] { best = c }
             return best
         }
-        let d = model.width, e = decoder.embeddingSize, depth = decoder.depth
-        let x = Array(decoder.embedding[previous * e..<(previous + 1) * e]) + context
-        hidden = decoder.gru(x, hidden)
-        let q = decoder.query(hidden, rows: 1)
-        let keys = (0..<visible).map { Array(decoderKeys[$0 * depth..<($0 + 1) * depth]) }
-        let values = (0..<visible).map { Array(memory[$0 * d..<($0 + 1) * d]) }
-        context = Self.attend(q, keys: keys, values: values)
-        let attention = Self.logSoftmax(decoder.output(hidden + context, rows: 1))
+        let seen = TriggeredAttention.Memory(fused: memory, keys: decoderKeys, start: 0, frames: frames)
+        let (scores, next) = attention.step(state, previous: previous, memory: seen, visible: visible)
+        decoderState = next
         let mu = model.decodingCTCWeight
         var best = 1, bestScore = -Float.infinity
         for c in 1..<classes {
-            let score = (1 - mu) * attention[c] + mu * ctc[c]
+            let score = (1 - mu) * scores[c] + mu * ctc[c]
             if score > bestScore { bestScore = score; best = c }
         }
         previous = best
         return best
-    }
-
-    static func logSoftmax(_ x: [Float]) -> [Float] {
-        let m = x.max() ?? 0
-        let lz = m + log(x.reduce(Float(0)) { $0 + exp($1 - m) })
-        return x.map { $0 - lz }
     }
 }

@@ -36,8 +36,8 @@ public struct TriggeredAttention: @unchecked Sendable {
     public func keys(_ fused: [Float], frames: Int) -> [Float] { decoder.key(fused, rows: frames) }
 
     /// One decoder step after `previous` (0 before the first character) reading `memory.frames`
-    /// frames 0..<visible: log-probabilities over the classes and the state after it. The same
-    /// arithmetic as `AVStream.decodeStep`.
+    /// frames 0..<visible: log-probabilities over the classes and the state after it. The search
+    /// and `AVStream.decodeStep` (the trainer's greedy joint decoding, run incrementally) both call it.
     public func step(_ state: State, previous: Int, memory: Memory, visible: Int) -> (logProbs: [Float], state: State) {
         let d = decoder.width, e = decoder.embeddingSize, depth = decoder.depth
         let x = Array(decoder.embedding[previous * e..<(previous + 1) * e]) + state.context
@@ -67,7 +67,7 @@ public struct TriggeredAttention: @unchecked Sendable {
                 }
             }
         }
-        return (AVStream.logSoftmax(decoder.output(hidden + context, rows: 1)), State(hidden: hidden, context: context))
+        return (LogProbabilities.logSoftmax(decoder.output(hidden + context, rows: 1)), State(hidden: hidden, context: context))
     }
 
     /// The fused frames (rows of d) and their decoder keys (rows of depth) a search reads, from

@@ -2,13 +2,14 @@ import Foundation
 import Tensor
 
 /// Soft-max helpers over one row of logits (nVocab), in Float as CTranslate2 computes them.
-/// Disabled tokens hold -infinity.
-enum LogProbabilities {
+/// Disabled tokens hold -infinity. Whisper's decoders and the audio-visual model's CTC rows and
+/// attention decoder share them.
+public enum LogProbabilities {
     static let disabled = -Float.infinity
 
     /// log_softmax(x)[i] = x[i] - max - log Σ exp(x - max); the sum by `Kernels.sumExp`
     /// (vectorised; `naiveLogSoftmax` is the scalar reference the tests compare it with).
-    static func logSoftmax(_ x: [Float]) -> [Float] {
+    public static func logSoftmax(_ x: [Float]) -> [Float] {
         guard let shift = normaliser(x) else { return x.map { _ in disabled } }
         return x.map { $0 - shift }
     }
@@ -43,7 +44,7 @@ enum LogProbabilities {
     }
 
     /// Index of the largest value (the first on ties).
-    static func argmax(_ x: [Float]) -> Int {
+    public static func argmax(_ x: [Float]) -> Int {
         var best = 0
         for i in 1..<x.count where x[i] > x[best] { best = i }
         return best

@@ -44,18 +44,22 @@ struct LanguageModelCommand: ParsableCommand {
         } else {
             vocab = entries.contains { $0.language == "zh" } ? .pinyin : .english
         }
-        var sentences: [[Int]] = []
-        for e in chosen {
-            let text: String
-            do { text = try CorpusReader.labelText(e, vocabulary: vocab, in: corpus) } catch { throw CleanExit.failure("\(error)") }
-            let (ids, unknown) = vocab.ids(text)
-            if let unknown { throw CleanExit.failure("\(corpus): clip \(e.id): '\(unknown)' is not in the \(vocab.kind.rawValue) vocabulary") }
-            sentences.append(ids)
-        }
+        let sentences = try Self.sentences(chosen, corpus: corpus, vocabulary: vocab)
         do {
             let model = try CharacterNGramModel.estimate(sentences: sentences, symbols: vocab.symbols, order: order)
             try model.arpa().write(toFile: output, atomically: true, encoding: .utf8)
         } catch { throw CleanExit.failure("\(output): \(error)") }
         print("wrote \(output): order \(order), \(sentences.count) \(split) transcripts, \(vocab.kind.rawValue) vocabulary")
+    }
+
+    /// The clips' label texts as class ids of `vocabulary` (what the model is trained to write).
+    static func sentences(_ clips: [ManifestEntry], corpus: String, vocabulary vocab: AVVocabulary) throws -> [[Int]] {
+        try clips.map { e in
+            let text: String
+            do { text = try CorpusReader.labelText(e, vocabulary: vocab, in: corpus) } catch { throw CleanExit.failure("\(error)") }
+            let (ids, unknown) = vocab.ids(text)
+            if let unknown { throw CleanExit.failure("\(corpus): clip \(e.id): '\(unknown)' is not in the \(vocab.kind.rawValue) vocabulary") }
+            return ids
+        }
     }
 }

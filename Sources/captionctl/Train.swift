@@ -11,7 +11,9 @@ struct Train: ParsableCommand {
         discussion: """
         Trains with AdamW, gradient clipping, warm-up + cosine and modality dropout; prints loss, \
         frames/s and ETA; after each epoch prints the validation CER (audio-visual, audio-only, \
-        video-only) and writes the checkpoint (safetensors with the configuration and seeds). \
+        video-only; by joint decoding, and by the CTC prefix search with a character LM of the \
+        training transcripts as eval and captiond decode) and writes the checkpoint (safetensors \
+        with the configuration and seeds). \
         --resume continues a checkpoint exactly.
         """)
 
@@ -56,6 +58,9 @@ struct Train: ParsableCommand {
 
     @Option(name: .long, help: "Noisy copies reported beside clean audio in validation and test, comma-separated (e.g. babble:20,babble:0).")
     var reportNoise: String = "babble:0"
+
+    @Option(name: .long, help: "Validation and test lines also give the CER of the CTC prefix beam search with a character n-gram language model of this order estimated from the training transcripts (what `captionctl eval` and captiond decode with: width, α and β as their defaults); 0: joint decoding only.")
+    var reportLmOrder = 6
 
     @Flag(name: .long, help: "Only evaluate the --resume checkpoint on the validation and test splits (no training).")
     var evaluateOnly = false
@@ -145,12 +150,13 @@ struct Train: ParsableCommand {
                 let trainer = try AVTrainer.load(from: resume)
                 trainer.threads = try checkedThreads()
                 let vocabulary = try checkedVocabulary(entries, checkpoint: trainer)
+                let search = try reportSearch(entries, vocabulary: vocabulary)
                 for split in ["validation", "test"] {
                     let examples = try entries.filter { $0.split == split }.map { entry in
                         try CorpusReader.example(entry, in: corpus, noisyCopies: reportCopies.allSatisfy { entry.noisy[$0] != nil } ? reportCopies : [],
                                                  vocabulary: vocabulary)
                     }
-                    if !examples.isEmpty { report("\(resume) step \(trainer.step): \(split)", trainer, examples) }
+                    if !examples.isEmpty { report("\(resume) step \(trainer.step): \(split)", trainer, examples, search: search) }
                 }
                 return
             }
@@ -182,6 +188,7 @@ struct Train: ParsableCommand {
                 }
             }
             let validation = Array(try held("validation").prefix(validationClips ?? Int.max))
+            let search = try reportSearch(entries, vocabulary: vocabulary)
             print("training on \(train.count) clips, clean audio and \(copies.isEmpty ? "no noisy copies" : copies.joined(separator: ", ")); \(validation.count) validation clips")
             let progress = TrainingProgress(examples: train, batchSize: resumed?.settings.batchSize ?? batch, gradientNorms: gradientNorms)
             func configured(_ t: AVTrainer) throws -> AVTrainer {
@@ -198,12 +205,12 @@ struct Train: ParsableCommand {
                 progress.stepped(trainer, loss: trainer.trainStep(train), total: total)
                 if trainer.step % epochSteps == 0 || trainer.step == total {
                     progress.endLine()
-                    if !validation.isEmpty { report("step \(trainer.step): validation", trainer, validation) }
+                    if !validation.isEmpty { report("step \(trainer.step): validation", trainer, validation, search: search) }
                     try trainer.save(to: output)
                 }
             }
             let test = try held("test")
-            if !test.isEmpty { report("step \(trainer.step): test", trainer, test) }
+            if !test.isEmpty { report("step \(trainer.step): test", trainer, test, search: search) }
             print("wrote \(output) (step \(trainer.step), seed \(trainer.settings.seed), corpus seed \(trainer.settings.corpusSeed))")
         } catch let error as TrainingError {
             throw CleanExit.failure(error.description)
@@ -330,43 +337,6 @@ struct Train: ParsableCommand {
             throw TrainingError.invalidArgument(name: "--threads", reason: "\(threads) is not between 1 and 64")
         }
         return threads
-    }
-
-    /// CER with both inputs, audio only and video only, on clean audio and on the `reportNoise` copy.
-    func report(_ label: String, _ trainer: AVTrainer, _ examples: [AVExample]) {
-        var line = label + " CER (\(examples.count) clips)"
-        let conditions: [(String, Int?)] = [("clean", nil)] + reportCopies.enumerated().map { ($0.element, $0.offset) }
-        let pinyin = trainer.model.configuration.outputVocabulary.kind == .pinyin
-        if pinyin { line += "; pinyin: CER over its letters, digits and spaces, SER = syllable error rate (tone included / ignored)" }
-        for (name, noisy) in conditions {
-            if noisy != nil && examples.contains(where: { $0.noisyMels.isEmpty }) { continue }
-            let rates = [Modality.both, .audioOnly, .videoOnly].map { modality in
-                PinyinRates(trainer.transcripts(examples, modality: modality, noisy: noisy, clipStatistics: clipStatistics), examples)
-            }
-            line += String(format: "\n  %@: av %.4f audio-only %.4f video-only %.4f", name, rates[0].cer, rates[1].cer, rates[2].cer)
-            if pinyin {
-                line += String(format: "  SER av %.4f/%.4f audio-only %.4f/%.4f video-only %.4f/%.4f", rates[0].ser, rates[0].tonelessSER,
-                               rates[1].ser, rates[1].tonelessSER, rates[2].ser, rates[2].tonelessSER)
-            }
-            if shuffledVideo && examples.count > 1 {
-                let mismatched = examples.indices.map { Self.withVideo(of: examples[($0 + 1) % examples.count], examples[$0]) }
-                line += String(format: " av-with-another-clip's-video %.4f",
-                               trainer.characterErrorRate(mismatched, noisy: noisy, clipStatistics: clipStatistics))
-            }
-        }
-        print(line)
-        fflush(stdout)
-    }
-
-    /// CER, and over space-separated syllables (tone-numbered pinyin) the error rate with and without tones.
-    struct PinyinRates {
-        let cer: Double, ser: Double, tonelessSER: Double
-        init(_ hypotheses: [String], _ examples: [AVExample]) {
-            let pairs = Array(zip(hypotheses, examples.map(\.text)))
-            cer = CharacterErrorRate.rate(pairs)
-            ser = CharacterErrorRate.tokenRate(pairs)
-            tonelessSER = CharacterErrorRate.tokenRate(pairs, ignoringTones: true)
-        }
     }
 
     /// `e` with `other`'s mouth crops (its last frame repeated, or cut, to `e`'s length).

@@ -116,4 +116,34 @@ final class AudioVisualCommandTests: XCTestCase {
         XCTAssertNotEqual(split.status, 0)
         XCTAssertTrue(split.stderr.contains("nosuch"), split.stderr)
     }
+
+    /// The trainer's validation and test lines also give the CER of the search with a language
+    /// model of the training transcripts: the decoding `captionctl eval` does with that model.
+    func testTrainerLinesReportTheSearchWithTheLanguageModel() throws {
+        let av = try AVTestCheckpoint.make()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("av-report-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let base = ["train", "--corpus", av.corpus, "--resume", av.checkpoint, "--evaluate-only", "--report-noise", "", "-o", dir + "/unused.safetensors"]
+        let r = try CommandRunner.run("captionctl", base + ["--report-lm-order", "4"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let testLines = try XCTUnwrap(r.stdout.components(separatedBy: ": test CER").last)
+        let searchLine = try XCTUnwrap(testLines.split(separator: "\n").first { $0.contains("clean search: av ") }, r.stdout)
+        let searchCER = try XCTUnwrap(Double(searchLine.split(separator: " ")[3]), String(searchLine))
+
+        let arpa = dir + "/train.arpa"
+        XCTAssertEqual(try CommandRunner.run("captionctl", ["lm", "--corpus", av.corpus, "-o", arpa, "--order", "4"]).status, 0)
+        let e = try CommandRunner.run("captionctl", ["eval", av.corpus + "/manifest.jsonl", "--model", av.checkpoint, "--split", "test",
+                                                     "--lm", arpa, "--json"])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(searchCER, try XCTUnwrap(object["cer"] as? Double), accuracy: 1e-4, "trainer: \(searchLine); eval: \(e.stdout)")
+
+        let off = try CommandRunner.run("captionctl", base + ["--report-lm-order", "0"])
+        XCTAssertEqual(off.status, 0, off.stderr)
+        XCTAssertFalse(off.stdout.contains("search"), off.stdout)
+        let bad = try CommandRunner.run("captionctl", base + ["--report-lm-order", "12"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--report-lm-order"), bad.stderr)
+    }
 }

@@ -170,12 +170,26 @@ public final class AVModel {
     /// The transcript by joint CTC/attention decoding (`JointDecoding`), or greedy CTC without a
     /// decoder. Whole-clip; `Models.AVStream` gives the same text one frame at a time.
     public func transcribe(_ e: AVExample, mel: [Float]? = nil, modality: Modality = .both, clipStatistics: Bool = false) -> String {
+        decode(e, mel: mel, modality: modality, clipStatistics: clipStatistics).joint
+    }
+
+    /// The transcript by joint decoding (`transcribe`) and, from the same encoder run, by `search`
+    /// over the CTC head (`CTCPrefixBeamSearch`: what `captionctl eval` and the daemon write).
+    public func decode(_ e: AVExample, mel: [Float]? = nil, modality: Modality = .both, clipStatistics: Bool = false,
+                       search: CTCPrefixBeamSearch? = nil) -> (joint: String, searched: String?) {
         let enc = encode(e, mel: mel, modality: modality, batchStatistics: clipStatistics)
         let vocabulary = configuration.outputVocabulary
-        guard let decoder else { return vocabulary.greedyCTC(logits: enc.ctcLogits, steps: ctcSteps(e.frames)) }
-        return JointDecoding.decode(decoder, memory: enc.fused, frames: e.frames, ctcLogits: enc.ctcLogits,
-                                    subframes: configuration.ctcSubframes, lookahead: configuration.decoderLookahead,
-                                    ctcWeight: configuration.decodingCTCWeight, vocabulary: vocabulary)
+        var searched: String?
+        if let search {
+            let steps = ctcSteps(e.frames), v = vocabulary.classes
+            let found = search.search(logProbs: CTCAlignment.logSoftmax(enc.ctcLogits, rows: steps, classes: v), steps: steps, classes: v)
+            searched = vocabulary.text(found.ids)
+        }
+        guard let decoder else { return (vocabulary.greedyCTC(logits: enc.ctcLogits, steps: ctcSteps(e.frames)), searched) }
+        let joint = JointDecoding.decode(decoder, memory: enc.fused, frames: e.frames, ctcLogits: enc.ctcLogits,
+                                         subframes: configuration.ctcSubframes, lookahead: configuration.decoderLookahead,
+                                         ctcWeight: configuration.decodingCTCWeight, vocabulary: vocabulary)
+        return (joint, searched)
     }
 }
 

@@ -136,16 +136,23 @@ public final class AVTrainer {
 
     /// The decoded text of each example (as `characterErrorRate` decodes it), in order.
     public func transcripts(_ examples: [AVExample], modality: Modality = .both, noisy: Int? = nil, clipStatistics: Bool = false) -> [String] {
+        decodings(examples, modality: modality, noisy: noisy, clipStatistics: clipStatistics).map(\.joint)
+    }
+
+    /// Each example's text by joint decoding and, with `search`, by the CTC prefix search (one
+    /// encoder run per clip; `AVModel.decode`), in order.
+    public func decodings(_ examples: [AVExample], modality: Modality = .both, noisy: Int? = nil, clipStatistics: Bool = false,
+                          search: CTCPrefixBeamSearch? = nil) -> [(joint: String, searched: String?)] {
         let texts = (0..<examples.count).map { _ in TextSlot() }
         let queue = ClipQueue(count: examples.count)
         WorkerPool.run(workers: clipStatistics ? 1 : max(1, min(threads, examples.count))) { _, _ in
             while let i = queue.next() {
                 let e = examples[i]
                 let mel = noisy.flatMap { $0 < e.noisyMels.count ? e.noisyMels[$0] : nil }
-                texts[i].text = model.transcribe(e, mel: mel, modality: modality, clipStatistics: clipStatistics)
+                (texts[i].text, texts[i].searched) = model.decode(e, mel: mel, modality: modality, clipStatistics: clipStatistics, search: search)
             }
         }
-        return texts.map(\.text)
+        return texts.map { ($0.text, $0.searched) }
     }
 
     // MARK: checkpoints
@@ -222,4 +229,4 @@ public final class AVTrainer {
 }
 
 /// One clip's decoded text (each slot written by one thread only).
-private final class TextSlot { var text = "" }
+private final class TextSlot { var text = "", searched: String? }

@@ -27,6 +27,7 @@ import camera_section  # noqa: E402
 import int8_section  # noqa: E402
 import avnoise_section  # noqa: E402
 import avlive_section  # noqa: E402
+import avsets_section  # noqa: E402
 import speed_section  # noqa: E402
 import overlay_section  # noqa: E402
 
@@ -41,6 +42,7 @@ SECTIONS = {offline_section.NAME: offline_section,
             int8_section.NAME: int8_section,
             avnoise_section.NAME: avnoise_section,
             avlive_section.NAME: avlive_section,
+            avsets_section.NAME: avsets_section,
             speed_section.NAME: speed_section,
             overlay_section.NAME: overlay_section}
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -24,12 +24,11 @@ import tempfile
 import time
 import wave
 
+from avcorpus import REPO, eval_cer, level_name, make_test_corpus
 from live_daemon import subscribe, wait_for_socket, watch_log
-from measure import run_measured, tail
 
 NAME = "avnoise"
 LEVELS = [None, 20, 10, 5, 0, -5]
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def add_arguments(ap):
@@ -47,54 +46,9 @@ def add_arguments(ap):
                    help="streaming.endpoint_silence_ms of the live run (600, the default; the incremental model may end sooner on streaming.endpoint_blank_ms, default 120)")
 
 
-def level_name(snr):
-    return "clean" if snr is None else f"{snr:+d} dB"
-
-
-def eval_cer(ctx, args, model, modality, snr, extra=()):
-    """One `captionctl eval` (cached in CORPUS/bench-cache.json by model file, mtime and condition,
-    so an interrupted run resumes where it stopped)."""
-    cache_path = os.path.join(args.av_corpus, "bench-cache.json")
-    stamp = os.path.getmtime(model) if os.path.exists(model) else 0
-    sidecar = model[:-len(".safetensors")] + ".arpa" if model.endswith(".safetensors") else None
-    if sidecar and os.path.exists(sidecar):   # the character language model the search uses
-        stamp = f"{stamp}+{os.path.getmtime(sidecar)}"
-    key = f"{os.path.abspath(model) if os.path.exists(model) else model}|{stamp}|{modality}|{snr}|{' '.join(extra)}"
-    cache = {}
-    if os.path.exists(cache_path):
-        with open(cache_path, encoding="utf-8") as f:
-            cache = json.load(f)
-    if key in cache:
-        return cache[key]
-    result = eval_uncached(ctx, args, model, modality, snr, extra)
-    cache[key] = result
-    with open(cache_path, "w", encoding="utf-8") as f:
-        json.dump(cache, f, indent=1)
-    return result
-
-
-def eval_uncached(ctx, args, model, modality, snr, extra=()):
-    argv = [ctx.captionctl, "eval", os.path.join(args.av_corpus, "manifest.jsonl"), "--split", "test", "--json",
-            "--model", model, "--modality", modality, "--threads", "1"] + list(extra)
-    if snr is not None:
-        argv += ["--noise", f"babble:{snr}"]
-    m = run_measured(argv, cwd=REPO, env=dict(os.environ, CAPTIOND_MODELS=ctx.models))
-    if m.returncode != 0:
-        raise RuntimeError(f"eval {modality} {level_name(snr)}: " + " | ".join(tail(m.stderr + m.stdout, 3).splitlines()))
-    return json.loads(m.stdout.strip().splitlines()[-1])
-
-
 def make_corpus(ctx, args):
-    manifest = os.path.join(args.av_corpus, "manifest.jsonl")
-    if os.path.exists(manifest):
-        return
     noise = ",".join(f"babble:{s}" for s in LEVELS if s is not None)
-    ctx.progress(f"avnoise: captionctl corpus --test {args.av_test_clips} --noise {noise}")
-    m = run_measured([ctx.captionctl, "corpus", "-o", args.av_corpus, "--seed", str(args.av_corpus_seed),
-                      "--train", "0", "--validation", "0", "--test", str(args.av_test_clips), "--noise", noise,
-                      "--babble", ctx.fixtures], cwd=REPO)
-    if m.returncode != 0:
-        raise RuntimeError("corpus: " + " | ".join(tail(m.stderr + m.stdout, 3).splitlines()))
+    make_test_corpus(ctx, args.av_corpus, args.av_corpus_seed, args.av_test_clips, noise)
 
 
 def speech_end_seconds(corpus, entry):
@@ -192,14 +146,14 @@ def run(ctx, args):
             row = {"snr": level_name(snr)}
             for modality in ("av", "audio"):
                 ctx.progress(f"avnoise: {modality} at {level_name(snr)}")
-                r = eval_cer(ctx, args, args.av_checkpoint, modality, snr)
+                r = eval_cer(ctx, args.av_corpus, args.av_checkpoint, modality, snr)
                 row[modality] = r["cer"]
                 if modality == "av":
                     row["ms_per_frame"] = r.get("ms_per_frame")
                     row["clips"] = r["utterances"]
             if video_only is None:
                 ctx.progress("avnoise: video only")
-                video_only = eval_cer(ctx, args, args.av_checkpoint, "video", None)["cer"]
+                video_only = eval_cer(ctx, args.av_corpus, args.av_checkpoint, "video", None)["cer"]
             row["video"] = video_only
             rows.append(row)
     except RuntimeError as e:
@@ -223,7 +177,7 @@ def run(ctx, args):
         try:
             for row, snr in zip([r for r in rows if "av" in r], LEVELS):
                 ctx.progress(f"avnoise: whisper {args.av_whisper} at {level_name(snr)}")
-                row["whisper"] = eval_cer(ctx, args, args.av_whisper, "audio", snr, ["--beam", "1", "--language", "en"])["cer"]
+                row["whisper"] = eval_cer(ctx, args.av_corpus, args.av_whisper, "audio", snr, ["--beam", "1", "--language", "en"])["cer"]
         except RuntimeError as e:
             rows.append({"error": str(e)})
     plot = make_plot(args, rows)

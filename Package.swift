@@ -49,6 +49,8 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenCC", path: "Sources/COpenCC", pkgConfig: "opencc",
                        providers: [.apt(["libopencc-dev"])]),
+        .systemLibrary(name: "CPinyin", path: "Sources/CPinyin", pkgConfig: "libpinyin",
+                       providers: [.apt(["libpinyin15-dev", "libpinyin-data"])]),
         .systemLibrary(name: "CEspeak", path: "Sources/CEspeak", pkgConfig: "espeak-ng",
                        providers: [.apt(["libespeak-ng-dev"])]),
 
@@ -62,7 +64,7 @@ let package = Package(
         .target(name: "Features", dependencies: ["CaptionCore"]),
         .target(name: "Models", dependencies: ["Tensor", "Features", "CZlib", "CBLAS", "CVectorKernels"]),
         .target(name: "Vision", dependencies: ["Tensor", "Features", "CaptionCore", "CVectorKernels"]),
-        .target(name: "Streaming", dependencies: ["Models", "Vision", "Features", "CaptionCore", "COpenCC"]),
+        .target(name: "Streaming", dependencies: ["Models", "Vision", "Features", "CaptionCore", "COpenCC", "CPinyin"]),
         .target(name: "Capture", dependencies: ["CALSA", "CV4L2", "CaptionCore",
                                           .product(name: "Atomics", package: "swift-atomics")]),
         .target(name: "IPC", dependencies: ["CaptionCore"]),

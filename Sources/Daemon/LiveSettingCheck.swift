@@ -16,7 +16,7 @@ enum LiveSettingCheck {
         return .success(words)
     }
 
-    /// One of simplified, traditional, as-is (model.script).
+    /// One of simplified, traditional, as-is, pinyin (model.script).
     static func script(_ value: String) -> Result<ModelSettings.Script, ControlFailure> {
         guard let script = ModelSettings.Script(rawValue: value) else {
             let known = ModelSettings.Script.allCases.map(\.rawValue).joined(separator: ", ")

@@ -5,7 +5,7 @@ public enum ControlSetting: String, CaseIterable, Codable, Sendable {
     case language, task, model
     /// Words to expect, comma-separated (model.hotwords); "" clears them.
     case hotwords
-    /// Chinese script of the captions (model.script): simplified, traditional or as-is.
+    /// Chinese script of the captions (model.script): simplified, traditional, as-is or pinyin.
     case script
 }
 

@@ -20,7 +20,7 @@ public protocol VideoStreamingModel: StreamingModel {
 /// when the camera delivered a frame within the last second.
 public final class AVStreamingModel: VideoStreamingModel {
     public let sampleRate = AudioRate.model
-    /// "en", or "zh" for a checkpoint with the pinyin vocabulary (its text is tone-numbered pinyin).
+    /// "en", or "zh" for a checkpoint with the pinyin vocabulary (tone-numbered pinyin, written as `pinyinScript` says).
     public var language: String { recognizer.outputVocabulary.language }
     public let incremental = true
     public let hasFinalPass = true
@@ -40,11 +40,17 @@ public final class AVStreamingModel: VideoStreamingModel {
     /// The text search over each window's CTC steps (nil: the best path); `AVDecoding`.
     public let search: CTCPrefixBeamSearch?
 
-    public init(checkpoint: String, cropper: MouthCropping, audioOnly: Bool = false, decoding: AVDecoding = AVDecoding()) throws {
+    /// A pinyin checkpoint's text in the configured script (hanzi unless `model.script = "pinyin"`);
+    /// nil for an English checkpoint.
+    public let pinyinScript: PinyinCaptionScript?
+
+    public init(checkpoint: String, cropper: MouthCropping, audioOnly: Bool = false, decoding: AVDecoding = AVDecoding(),
+                script: ModelSettings.Script = .simplified) throws {
         do { recognizer = try AVRecognizer(path: checkpoint) } catch {
             throw StreamingError.modelUnusable(model: checkpoint, reason: "\(error)")
         }
         search = try decoding.search(checkpoint: checkpoint, recognizer: recognizer)
+        pinyinScript = recognizer.outputVocabulary.kind == .pinyin ? try PinyinCaptionScript(script) : nil
         self.checkpoint = checkpoint
         self.cropper = cropper
         self.audioOnly = audioOnly
@@ -55,7 +61,7 @@ public final class AVStreamingModel: VideoStreamingModel {
     public convenience init(settings: ModelSettings) throws {
         let path = try AVCheckpoint.resolve(settings.name, directory: settings.dir)
         try self.init(checkpoint: path, cropper: TrackedMouthCropper(facesDirectory: (settings.dir as NSString).appendingPathComponent("faces")),
-                      decoding: settings.avDecoding)
+                      decoding: settings.avDecoding, script: settings.script)
         let spoken = recognizer.outputVocabulary.language
         guard settings.language == spoken || settings.language == "auto" else {
             let what = spoken == "zh" ? "Mandarin (tone-numbered pinyin)" : "English (GRID-style corpus)"
@@ -84,7 +90,11 @@ public final class AVStreamingModel: VideoStreamingModel {
 
     public func decodeWindow(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
         advance(samples, startTime: startTime)
-        return decoder?.hypothesis(from: startTime, to: startTime + Double(samples.count) / Double(sampleRate), language: language) ?? Hypothesis(words: [], avgLogProb: 0, noSpeechProb: 0, compressionRatio: 1)
+        guard var h = decoder?.hypothesis(from: startTime, to: startTime + Double(samples.count) / Double(sampleRate), language: language) else {
+            return Hypothesis(words: [], avgLogProb: 0, noSpeechProb: 0, compressionRatio: 1)
+        }
+        if let pinyinScript { h.words = try pinyinScript.convert(words: h.words) }
+        return h
     }
 
     public func decodeUtterance(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {

@@ -2,7 +2,7 @@ import COpenCC
 
 /// Writes Chinese captions in the configured script (`model.script`, `--script`): Whisper writes
 /// Mandarin in traditional characters about as often as in simplified ones. libopencc converts
-/// ("t2s.json" to simplified, "s2t.json" to traditional); `.asIs` leaves the text alone. Text
+/// ("t2s.json" to simplified, "s2t.json" to traditional); `.asIs` and `.pinyin` leave the text alone. Text
 /// without CJK characters passes through untouched.
 public final class ChineseScript: @unchecked Sendable {
     public let script: ModelSettings.Script
@@ -12,7 +12,7 @@ public final class ChineseScript: @unchecked Sendable {
         self.script = script
         let config: String
         switch script {
-        case .asIs: handle = nil; return
+        case .asIs, .pinyin: handle = nil; return
         case .simplified: config = "t2s.json"
         case .traditional: config = "s2t.json"
         }

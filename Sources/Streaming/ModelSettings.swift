@@ -17,8 +17,9 @@ public struct ModelSettings: Equatable, Sendable {
     public var prompt = ""
     /// Words to expect, comma-separated (faster-whisper's hotwords).
     public var hotwords = ""
-    /// Chinese script of the captions: OpenCC converts Whisper's output (zh only).
-    public enum Script: String, CaseIterable, Sendable { case simplified, traditional, asIs = "as-is" }
+    /// Chinese script of the captions: OpenCC converts Whisper's output (zh only); a Mandarin
+    /// audio-visual checkpoint's pinyin becomes hanzi (libpinyin) unless `pinyin` (Whisper: as is).
+    public enum Script: String, CaseIterable, Sendable { case simplified, traditional, asIs = "as-is", pinyin }
     public var script: Script = .simplified
     /// The audio-visual model's text search (`model.av_beam`, `model.av_lm`): width and language model.
     public var avDecoding = AVDecoding()

@@ -14,6 +14,8 @@ public enum StreamingError: Error, CustomStringConvertible, Equatable {
     case decoderFailed(start: Double, end: Double, reason: String)
     /// A subtitle segment cannot be formatted (index in the input list).
     case invalidSegment(index: Int, start: Double, end: Double, reason: String)
+    /// A libpinyin call of the pinyin-to-hanzi conversion failed (the C function, what to do).
+    case pinyinConversion(function: String, reason: String)
 
     public var description: String {
         switch self {
@@ -33,6 +35,8 @@ public enum StreamingError: Error, CustomStringConvertible, Equatable {
             return "decoding the window \(start)–\(end) s failed: \(reason)"
         case let .invalidSegment(index, start, end, reason):
             return "segment \(index) (\(start)–\(end) s): \(reason)"
+        case let .pinyinConversion(function, reason):
+            return "pinyin to hanzi (libpinyin \(function)): \(reason)"
         }
     }
 }

@@ -36,6 +36,14 @@ struct AVOffline {
         cropper = TrackedMouthCropper(facesDirectory: (dir as NSString).appendingPathComponent("faces"))
     }
 
+    /// How a pinyin checkpoint's text is written (`--script`); nil for an English checkpoint.
+    func pinyinScript(_ script: ModelSettings.Script) throws -> PinyinCaptionScript? {
+        guard recognizer.outputVocabulary.kind == .pinyin else { return nil }
+        do { return try PinyinCaptionScript(script) } catch {
+            throw CleanExit.failure("\(checkpoint) emits tone-numbered pinyin: \(error)")
+        }
+    }
+
     /// Mouth crops of a Y4M file with their media times; nil where no face was found.
     func crops(video: String) throws -> [(time: Double, crop: [UInt8]?)] {
         let source: VideoFileSource

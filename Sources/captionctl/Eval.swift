@@ -89,11 +89,12 @@ struct Eval: ParsableCommand {
         let rtf = o.audioSeconds > 0 ? o.processingSeconds / o.audioSeconds : 0
         if json {
             print(try EvalReport(scores: o.scores, rtf: rtf, audioSeconds: o.audioSeconds, utterances: o.clips, model: o.model,
-                                 millisecondsPerFrame: o.millisecondsPerFrame, condition: "\(modality) \(noise ?? "clean")").encoded())
+                                 millisecondsPerFrame: o.millisecondsPerFrame, condition: "\(modality) \(noise ?? "clean")", hanzi: o.hanzi).encoded())
         } else {
             print("model \(o.model), \(o.clips) clips\(split.map { " (\($0))" } ?? ""), \(noise ?? "clean") audio, modality \(modality), \(String(format: "%.1f", o.audioSeconds)) s of audio")
             if let note = o.note { print(note) }
             o.scores.textLines().forEach { print($0) }
+            if let hanzi = o.hanzi { print(hanzi.textLine) }
             if let ms = o.millisecondsPerFrame { print(String(format: "%.2f ms CPU per 40-ms frame (video + audio + fusion + head, one thread)", ms)) }
             print(String(format: "RTF %.3f  (%.1f s processing)", rtf, o.processingSeconds))
         }
@@ -117,7 +118,7 @@ struct Eval: ParsableCommand {
 }
 
 /// `captionctl eval --json`: the keys wer, cer, rtf, audio_seconds, utterances, plus BLEU,
-/// ROUGE-L, CIDEr-D and the error counts.
+/// ROUGE-L, CIDEr-D and the error counts; a pinyin checkpoint's adds hanzi_cer and hanzi (`HanziScores`).
 struct EvalReport: Encodable {
     let model: String
     let language: String
@@ -132,9 +133,13 @@ struct EvalReport: Encodable {
     let scores: CorpusScores
     let ms_per_frame: Double?
     let condition: String?
+    let hanzi_cer: Double?
+    let hanzi: HanziScores?
 
     init(scores: CorpusScores, rtf: Double, audioSeconds: Double, utterances: Int, model: String,
-         millisecondsPerFrame: Double? = nil, condition: String? = nil) {
+         millisecondsPerFrame: Double? = nil, condition: String? = nil, hanzi: HanziScores? = nil) {
+        self.hanzi = hanzi
+        hanzi_cer = hanzi?.cer
         ms_per_frame = millisecondsPerFrame
         self.condition = condition
         self.model = model

@@ -25,6 +25,8 @@ struct CorpusEvaluation {
         let model: String
         /// What the references are when they are not the transcripts (a pinyin checkpoint's).
         var note: String? = nil
+        /// A pinyin checkpoint's output converted to hanzi and scored against the transcripts.
+        var hanzi: HanziScores? = nil
     }
 
     static func isCorpusManifest(_ path: String) -> Bool {
@@ -53,7 +55,7 @@ struct CorpusEvaluation {
         guard ["av", "audio", "video"].contains(modality) else {
             throw CleanExit.failure("--modality \(modality): expected av, audio or video")
         }
-        var hypotheses: [String] = [], references: [[String]] = []
+        var hypotheses: [String] = [], references: [[String]] = [], transcripts: [String] = [], referencePinyin: [String] = []
         var audioSeconds = 0.0, processing = 0.0, frameCost = 0.0, frames = 0
         let progress = ProgressLine(progressLabel)
         let av: AVOffline? = AVCheckpoint.isAudioVisual(model) ? try AVOffline(model: model, decoding: whisper.avDecoding) : nil
@@ -89,6 +91,7 @@ struct CorpusEvaluation {
             audioSeconds += Double(samples.count) / Double(AudioRate.model)
             hypotheses.append(text)
             references.append([pinyin ? e.pinyin ?? "" : e.text])
+            transcripts.append(e.text); referencePinyin.append(e.pinyin ?? "")
             progress.update(fraction: Double(i + 1) / Double(clips.count), processed: audioSeconds, unit: "audio s")
         }
         progress.finish()
@@ -98,9 +101,11 @@ struct CorpusEvaluation {
         do { scores = try CorpusScores.compute(hypotheses: hypotheses, references: references, language: language) } catch {
             throw CleanExit.failure("\(manifestPath): cannot score: \(error)")
         }
+        let hanzi = pinyin ? try HanziScores.compute(hypotheses: hypotheses, referencePinyin: referencePinyin, transcripts: transcripts) : nil
         return Outcome(scores: scores, clips: clips.count, audioSeconds: audioSeconds, processingSeconds: processing,
                        millisecondsPerFrame: frames > 0 ? frameCost / Double(frames) : nil,
                        model: av?.checkpoint ?? pipeline?.name ?? model,
-                       note: pinyin ? "references: the clips' tone-numbered pinyin (the model's vocabulary); WER = pinyin syllable error rate (tone included), CER over pinyin letters, tone digits and spaces; hanzi not compared" : nil)
+                       note: pinyin ? "references: the clips' tone-numbered pinyin (the model's vocabulary); WER = pinyin syllable error rate (tone included), CER over pinyin letters, tone digits and spaces; hanzi CER below: the output converted by libpinyin vs the hanzi transcripts" : nil,
+                       hanzi: hanzi)
     }
 }

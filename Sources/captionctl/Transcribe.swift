@@ -17,7 +17,7 @@ struct Transcribe: ParsableCommand {
     @Option(help: "Output format: txt, srt, vtt or json.")
     var format = "txt"
 
-    @Option(help: "Script of Chinese transcripts: simplified, traditional or as-is (Whisper's own mix). Converted with OpenCC.")
+    @Option(help: "Script of Chinese transcripts: simplified, traditional, as-is (Whisper's own mix) or pinyin. Converted with OpenCC; a Mandarin audio-visual checkpoint's tone-numbered pinyin becomes hanzi with libpinyin unless pinyin.")
     var script = "simplified"
 
     @Flag(help: "Time every word from the model's alignment heads (as faster-whisper's word_timestamps): JSON segments get \"words\" with start, end and probability; SRT/VTT cues are cut at word boundaries.")
@@ -37,12 +37,12 @@ struct Transcribe: ParsableCommand {
             throw CleanExit.failure("--format \(self.format): expected txt, srt, vtt or json")
         }
         guard let chineseScript = ModelSettings.Script(rawValue: script) else {
-            throw CleanExit.failure("--script \(script): expected simplified, traditional or as-is")
+            throw CleanExit.failure("--script \(script): expected simplified, traditional, as-is or pinyin")
         }
         let converter: ChineseScript
         do { converter = try ChineseScript(chineseScript) } catch { throw CleanExit.failure("--script \(script): \(error)") }
         let destinations = try OutputPlan(output: output, files: files, format: format)
-        if AVCheckpoint.isAudioVisual(whisper.model) { return try runAudioVisual(format: format, destinations: destinations) }
+        if AVCheckpoint.isAudioVisual(whisper.model) { return try runAudioVisual(format: format, destinations: destinations, script: chineseScript) }
         if video != nil { throw CleanExit.failure("--video is read by the audio-visual model only: add --model av (or a .safetensors checkpoint)") }
         OfflineHeap.keepScratch()
         let loadStarted = Date()

@@ -5,11 +5,12 @@ import Streaming
 
 /// `captionctl transcribe clip.wav --video clip.y4m --model av`: the audio-visual model offline.
 extension Transcribe {
-    func runAudioVisual(format: SubtitleFormat, destinations: OutputPlan) throws {
+    func runAudioVisual(format: SubtitleFormat, destinations: OutputPlan, script: ModelSettings.Script) throws {
         guard files.count == 1 || video == nil else {
             throw CleanExit.failure("--video pairs with one audio file; give one file per run (got \(files.count))")
         }
         let av = try AVOffline(model: whisper.model, decoding: whisper.avDecoding)
+        let pinyinScript = try av.pinyinScript(script)
         var failed = 0
         var outputs: [(file: String, text: String)] = []
         for (index, file) in files.enumerated() {
@@ -18,21 +19,24 @@ extension Transcribe {
                 let samples = try AudioDecoder.load(file)
                 let crops = try video.map { try av.crops(video: $0) }
                 let r = av.run(samples: samples, crops: crops)
+                // A pinyin checkpoint's text in the requested script (hanzi unless --script pinyin).
+                let words = try pinyinScript?.convert(words: r.hypothesis.words) ?? r.hypothesis.words
+                let written = CaptionText.join(words.map(\.text))
                 let text: String
                 switch format {
                 case .json:
-                    let object: [String: Any] = [
-                        "file": file, "video": video ?? NSNull(), "model": av.checkpoint, "language": "en",
-                        "text": r.text, "duration": r.duration, "frames": r.frames,
+                    var object: [String: Any] = [
+                        "file": file, "video": video ?? NSNull(), "model": av.checkpoint, "language": av.recognizer.outputVocabulary.language,
+                        "text": written, "duration": r.duration, "frames": r.frames,
                         "ms_per_frame": r.millisecondsPerFrame, "processing_seconds": Date().timeIntervalSince(started),
-                        "words": r.hypothesis.words.map { ["word": $0.text, "start": $0.start, "end": $0.end] as [String: Any] },
+                        "words": words.map { ["word": $0.text, "start": $0.start, "end": $0.end] as [String: Any] },
                     ]
+                    if pinyinScript?.writesHanzi == true { object["pinyin"] = r.text }
                     text = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
                 default:
-                    let words = r.hypothesis.words
                     let segments = words.isEmpty ? [] : [SubtitleSegment(start: words[0].start, end: words[words.count - 1].end,
-                                                                           text: r.text, words: words)]
-                    text = format == .txt ? r.text : try SubtitleWriter().render(segments, as: format)
+                                                                           text: written, words: words)]
+                    text = format == .txt ? written : try SubtitleWriter().render(segments, as: format)
                 }
                 if let url = destinations.url(for: index) { try destinations.write(text, to: url) } else { outputs.append((file, text)) }
             } catch let CleanExit.failure(message) {

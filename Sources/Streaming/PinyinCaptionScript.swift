@@ -1,0 +1,31 @@
+/// How a Mandarin audio-visual checkpoint's tone-numbered pinyin is written (`model.script`,
+/// `--script`): hanzi by libpinyin (`simplified`, `as-is`), then OpenCC for `traditional`; or the
+/// pinyin itself (`pinyin`).
+public struct PinyinCaptionScript: Sendable {
+    public let script: ModelSettings.Script
+    private let hanzi: PinyinHanziConverter?
+    private let chinese: ChineseScript?
+
+    /// Throws `StreamingError.pinyinConversion` when hanzi are asked for and libpinyin cannot load.
+    public init(_ script: ModelSettings.Script, dataDirectory: String? = nil) throws {
+        self.script = script
+        hanzi = script == .pinyin ? nil : try PinyinHanziConverter(dataDirectory: dataDirectory)
+        chinese = script == .traditional ? try ChineseScript(.traditional) : nil
+    }
+
+    /// True unless the pinyin is kept.
+    public var writesHanzi: Bool { hanzi != nil }
+
+    public func convert(_ pinyin: String) throws -> String {
+        guard let hanzi else { return pinyin }
+        let text = try hanzi.convert(pinyin)
+        return try chinese?.convert(text) ?? text
+    }
+
+    /// The hypothesis words (one syllable each) in the script, times kept.
+    public func convert(words: [Word]) throws -> [Word] {
+        guard let hanzi else { return words }
+        let converted = try hanzi.convert(words: words)
+        return try chinese?.convert(words: converted) ?? converted
+    }
+}

@@ -10,8 +10,9 @@ final class ImportRulesTests: XCTestCase {
     static let pendingTableChanges: [String: Set<String>] = [
         // captionctl decodes audio files (Features) and reads caption types (CaptionCore) itself.
         "captionctl": ["Features", "CaptionCore"],
-        // Captions in the configured Chinese script (model.script) are converted live with libopencc.
-        "Streaming": ["COpenCC"],
+        // Captions in the configured Chinese script (model.script) are converted live with libopencc;
+        // a Mandarin audio-visual checkpoint's pinyin becomes hanzi with libpinyin.
+        "Streaming": ["COpenCC", "CPinyin"],
     ]
 
     /// Modules of the toolchain and the OS, always allowed.

@@ -230,4 +230,39 @@ final class AVStreamingModelTests: XCTestCase {
         _ = single.hypothesis(from: start, to: start + Double(single.framesDone) * 0.04 + 0.001)
         XCTAssertEqual(single.lastSearchResult, resumed)
     }
+
+    /// Digital silence is blank by construction only after `silenceGraceFrames` frames of it: a
+    /// short run of zeros (espeak's pause between words, where the causal model's spike for the
+    /// word's last character falls) is decoded like any audio, and the trailing silence a final
+    /// waits for starts that many frames later.
+    func testShortDigitalSilenceIsDecodedAndLongSilenceIsBlank() throws {
+        let av = try AVTestCheckpoint.make()
+        let recognizer = try AVRecognizer(path: av.checkpoint)
+        let audio = try WAVFile(contentsOf: av.audio).monoSamples()
+        func decoded(grace: Int, _ samples: [Float]) -> Hypothesis {
+            let d = AVIncrementalDecoder(recognizer: recognizer, useVideo: false)
+            d.silenceGraceFrames = grace
+            d.feed(samples[...])
+            return d.hypothesis(from: 0, to: Double(d.framesDone) * 0.04 + 0.001)
+        }
+        let padded = audio + [Float](repeating: 0, count: 16_000)
+        let blankAt = try (0...3).map { try XCTUnwrap(decoded(grace: $0, padded).trailingBlank?.silentSince) }
+        for g in 1...3 { XCTAssertEqual(blankAt[g] - blankAt[0], 0.04 * Double(g), accuracy: 1e-9) }
+        XCTAssertLessThan(blankAt[0], Double(padded.count) / 16_000 - 0.5)
+
+        // A 3-frame gap of zeros in the speech, within the grace: decoded as the model's own output
+        // says (the whole-clip best path over the same frames).
+        let crops = try AVTestCheckpoint.mouthFrames(av.mouth)
+        var gapped = audio
+        let mid = (gapped.count / 2 / 640) * 640
+        for i in mid..<min(gapped.count, mid + 3 * 640) { gapped[i] = 0 }
+        let d = AVIncrementalDecoder(recognizer: recognizer, useVideo: false)
+        d.silenceGraceFrames = 3
+        d.feed(gapped[...])
+        let withGrace = d.hypothesis(from: 0, to: Double(d.framesDone) * 0.04 + 0.001)
+        let whole = wholeClipLogits(recognizer, audio: gapped, crops: crops, frames: crops.count, useVideo: false)
+        let n = d.framesDone
+        XCTAssertEqual(words(withGrace.text), words(recognizer.greedyText(Array(whole.prefix(n * whole.count / crops.count)), frames: n)))
+        XCTAssertNil(withGrace.trailingBlank?.silentSince, "the clip ends in speech")
+    }
 }

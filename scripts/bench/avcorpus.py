@@ -6,6 +6,9 @@ import os
 from measure import run_measured, tail
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Babble SNRs of the noise curves (None: clean), and the corpus --noise list that makes their copies.
+LEVELS = [None, 20, 10, 5, 0, -5]
+NOISE = ",".join(f"babble:{s}" for s in LEVELS if s is not None)
 
 
 def level_name(snr):

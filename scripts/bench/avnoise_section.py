@@ -24,11 +24,10 @@ import tempfile
 import time
 import wave
 
-from avcorpus import REPO, eval_cer, level_name, make_test_corpus
+from avcorpus import LEVELS, NOISE, REPO, eval_cer, level_name, make_test_corpus
 from live_daemon import subscribe, wait_for_socket, watch_log
 
 NAME = "avnoise"
-LEVELS = [None, 20, 10, 5, 0, -5]
 
 
 def add_arguments(ap):
@@ -47,8 +46,7 @@ def add_arguments(ap):
 
 
 def make_corpus(ctx, args):
-    noise = ",".join(f"babble:{s}" for s in LEVELS if s is not None)
-    make_test_corpus(ctx, args.av_corpus, args.av_corpus_seed, args.av_test_clips, noise)
+    make_test_corpus(ctx, args.av_corpus, args.av_corpus_seed, args.av_test_clips, NOISE)
 
 
 def speech_end_seconds(corpus, entry):

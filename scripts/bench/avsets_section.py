@@ -4,10 +4,11 @@ On held-out test clips (held-out sentences, voices and faces; docs/CORPUS.md), e
 `captionctl eval CORPUS/manifest.jsonl --split test --model CKPT --modality M [--noise babble:0] --json`
 with the default decoding (prefix search + the .arpa beside the checkpoint):
   - Mandarin: the committed pinyin checkpoint (assets/av-mandarin.safetensors) on the test clips of
-    `captionctl corpus --set mandarin --seed 1 ... --noise babble:0` (byte-identical to the test split
-    of the corpus it was trained with), AV / audio only / video only clean and AV / audio only at
-    0 dB babble: CER over the pinyin string and SER, the toned pinyin syllable error rate (eval's
-    "wer" on a pinyin checkpoint);
+    `captionctl corpus --set mandarin --seed 1 ... --noise babble:20,...,babble:-5` (clean audio,
+    mouth video and babble:0 copy byte-identical to the test split of the corpus it was trained
+    with), AV / audio only / video only clean and AV / audio only at every babble SNR of the English
+    curve: CER over the pinyin string and SER, the toned pinyin syllable error rate (eval's "wer" on
+    a pinyin checkpoint);
   - open English: the GRID checkpoint (assets/av-grid.safetensors) on `captionctl corpus --set open`
     test clips (real sentences from the fortune files). The checkpoint and its language model saw
     only GRID sentences (51 words), so this is out of domain: the row with `--lm none` shows the
@@ -18,7 +19,7 @@ import json
 import os
 import subprocess
 
-from avcorpus import REPO, eval_cer, level_name, make_test_corpus
+from avcorpus import LEVELS, NOISE, REPO, eval_cer, level_name, make_test_corpus
 
 NAME = "avsets"
 
@@ -28,7 +29,7 @@ def add_arguments(ap):
     g.add_argument("--av-zh-checkpoint", default=os.path.join(REPO, "assets", "av-mandarin.safetensors"),
                    help="Mandarin (pinyin) checkpoint (default assets/av-mandarin.safetensors)")
     g.add_argument("--av-zh-corpus", default=os.path.join(REPO, ".build", "bench-av-zh", "corpus"),
-                   help="Mandarin corpus with test clips and babble:0 copies (made when missing)")
+                   help="Mandarin corpus with test clips and their babble copies (made when missing)")
     g.add_argument("--av-zh-pinyin", default=os.path.join(REPO, ".build", "av-zh", "mandarin-pinyin.tsv"),
                    help="hanzi<TAB>pinyin file (scripts/mandarin-pinyin writes it when missing)")
     g.add_argument("--av-zh-clips", type=int, default=200, help="Mandarin test clips (200: the checkpoint's test split)")
@@ -45,7 +46,7 @@ def make_corpora(ctx, args):
         m = subprocess.run([os.path.join(REPO, "scripts", "mandarin-pinyin"), args.av_zh_pinyin], capture_output=True, text=True)
         if m.returncode != 0:
             raise RuntimeError("mandarin-pinyin: " + m.stderr.strip())
-    make_test_corpus(ctx, args.av_zh_corpus, args.av_corpus_seed, args.av_zh_clips, "babble:0",
+    make_test_corpus(ctx, args.av_zh_corpus, args.av_corpus_seed, args.av_zh_clips, NOISE,
                      ["--set", "mandarin", "--pinyin", args.av_zh_pinyin])
     make_test_corpus(ctx, args.av_open_corpus, args.av_corpus_seed, args.av_open_clips, None, ["--set", "open"])
 
@@ -56,9 +57,8 @@ def distinct_sentences(corpus):
 
 
 # (set, corpus option, checkpoint option, babble SNR, modalities, extra eval flags, label)
-CELLS = [
-    ("mandarin", "av_zh_corpus", "av_zh_checkpoint", None, ("av", "audio", "video"), (), "search + LM"),
-    ("mandarin", "av_zh_corpus", "av_zh_checkpoint", 0, ("av", "audio"), (), "search + LM"),
+CELLS = [("mandarin", "av_zh_corpus", "av_zh_checkpoint", snr, ("av", "audio") + (("video",) if snr is None else ()), (), "search + LM")
+         for snr in LEVELS] + [
     ("open", "av_open_corpus", "av_open_checkpoint", None, ("av", "audio", "video"), (), "search + GRID LM"),
     ("open", "av_open_corpus", "av_open_checkpoint", None, ("av", "audio"), ("--lm", "none"), "search, no LM"),
 ]
@@ -80,16 +80,23 @@ def run(ctx, args):
                 row[modality] = r["cer"]
                 if sentence_set == "mandarin":
                     row[modality + "_ser"] = r["wer"]   # a pinyin checkpoint's WER is the toned syllable error rate
+                    if r.get("hanzi_cer") is not None:   # its text converted to hanzi (libpinyin; eval warns without its data)
+                        row[modality + "_hanzi"] = r["hanzi_cer"]
+                        row["hanzi_ceiling"] = r.get("hanzi", {}).get("reference_pinyin_cer")
                 row["clips"] = r["utterances"]
             rows.append(row)
     except RuntimeError as e:
         rows.append({"error": str(e)})
         return {"rows": rows, "summary": {}}
-    zh_clean, zh_0db, open_clean, open_nolm = rows
+    zh = {r["snr"]: r for r in rows if r["set"] == "mandarin"}
+    zh_clean, zh_0db = zh["clean"], zh["+0 dB"]
+    open_clean, open_nolm = [r for r in rows if r["set"] == "open"]
     summary = {
-        "mandarin_clean": {"cer": zh_clean["av"], "ser": zh_clean["av_ser"], "audio_cer": zh_clean["audio"]},
+        "mandarin_clean": {"cer": zh_clean["av"], "ser": zh_clean["av_ser"], "audio_cer": zh_clean["audio"],
+                           "hanzi_cer": zh_clean.get("av_hanzi"), "hanzi_cer_of_reference_pinyin": zh_clean.get("hanzi_ceiling")},
         "mandarin_0db_av_vs_audio": {"ratio": zh_0db["av"] / zh_0db["audio"] if zh_0db["audio"] else None,
                                      "av_cer": zh_0db["av"], "audio_cer": zh_0db["audio"]},
+        "mandarin_curve_av_vs_audio": {snr: round(r["av"] / r["audio"], 3) if r["audio"] else None for snr, r in zh.items()},
         "open_clean_out_of_domain": {"cer": open_clean["av"], "cer_without_lm": open_nolm["av"],
                                      "checkpoint": open_clean["checkpoint"]},
     }
@@ -101,7 +108,8 @@ def cell(row, modality):
     if modality not in row:
         return "-"
     ser = f" / {100 * row[modality + '_ser']:5.1f}" if modality + "_ser" in row else ""
-    return f"{100 * row[modality]:5.1f}{ser}"
+    hanzi = f" / {100 * row[modality + '_hanzi']:5.1f}" if modality + "_hanzi" in row else ""
+    return f"{100 * row[modality]:5.1f}{ser}{hanzi}"
 
 
 def report(result, write):
@@ -111,11 +119,11 @@ def report(result, write):
     data = [r for r in result["rows"] if "av" in r]
     if not data:
         return
-    write("avsets: held-out test clips, `captionctl eval --split test`; CER % (Mandarin: CER over pinyin / toned syllable error rate %)")
+    write("avsets: held-out test clips, `captionctl eval --split test`; CER % (Mandarin: CER over pinyin / toned syllable error rate / hanzi CER %)")
     write(f"  Mandarin: {data[0]['checkpoint']}, {data[0]['clips']} clips ({result.get('zh_sentences')} lines); "
           f"open English: {data[-1]['checkpoint']}, trained on GRID only (out of domain), {data[-1]['clips']} clips ({result.get('open_sentences')} sentences)")
-    write(f"  {'set':<9} {'audio':<7} {'decoding':<17} {'AV':>13}  {'audio only':>13}  {'video only':>13}")
+    write(f"  {'set':<9} {'audio':<7} {'decoding':<17} {'AV':>21}  {'audio only':>21}  {'video only':>21}")
     for r in data:
-        write(f"  {r['set']:<9} {r['snr']:<7} {r['decoding']:<17} {cell(r, 'av'):>13}  {cell(r, 'audio'):>13}  {cell(r, 'video'):>13}")
+        write(f"  {r['set']:<9} {r['snr']:<7} {r['decoding']:<17} {cell(r, 'av'):>21}  {cell(r, 'audio'):>21}  {cell(r, 'video'):>21}")
     for k, s in result.get("summary", {}).items():
         write(f"  {k}: {json.dumps(s)}")

@@ -21,7 +21,7 @@ enum LiveSettingCheck {
         guard let script = ModelSettings.Script(rawValue: value) else {
             let known = ModelSettings.Script.allCases.map(\.rawValue).joined(separator: ", ")
             return .failure(ControlFailure(code: .badValue, message:
-                "set script: \"\(value)\" is not a script; use one of \(known) (Chinese captions are converted by OpenCC)"))
+                "set script: \"\(value)\" is not a script; use one of \(known) (Whisper's Chinese captions are converted by OpenCC; a Mandarin audio-visual checkpoint's pinyin becomes hanzi with libpinyin unless pinyin, which only it takes)"))
         }
         return .success(script)
     }

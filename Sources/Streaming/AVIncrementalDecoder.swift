@@ -59,7 +59,7 @@ public final class AVIncrementalDecoder {
     /// last character falls in the first of them. Each frame of grace delays the endpoint's
     /// certain blank (`TrailingBlank.silentSince`) by 40 ms, so the smallest that works.
     private var silentRun = 0
-    public var silenceGraceFrames = 1
+    var silenceGraceFrames = 1 { didSet { silenceGraceFrames = max(0, silenceGraceFrames) } }
     /// CTC steps per model frame (1 for the CTC-per-frame checkpoints).
     private var subframes = 1
     private var firstKeptFrame = 0

@@ -93,7 +93,7 @@ public final class AVStreamingModel: VideoStreamingModel {
         guard var h = decoder?.hypothesis(from: startTime, to: startTime + Double(samples.count) / Double(sampleRate), language: language) else {
             return Hypothesis(words: [], avgLogProb: 0, noSpeechProb: 0, compressionRatio: 1)
         }
-        if let pinyinScript { h.words = try pinyinScript.convert(words: h.words) }
+        if let pinyinScript { h.words = pinyinScript.convert(words: h.words) }
         return h
     }
 

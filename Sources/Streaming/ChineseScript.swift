@@ -2,7 +2,8 @@ import COpenCC
 
 /// Writes Chinese captions in the configured script (`model.script`, `--script`): Whisper writes
 /// Mandarin in traditional characters about as often as in simplified ones. libopencc converts
-/// ("t2s.json" to simplified, "s2t.json" to traditional); `.asIs` and `.pinyin` leave the text alone. Text
+/// ("t2s.json" to simplified, "s2t.json" to traditional); `.asIs` leaves the text alone; `.pinyin`
+/// is refused (it is a Mandarin audio-visual checkpoint's output, `PinyinCaptionScript`). Text
 /// without CJK characters passes through untouched.
 public final class ChineseScript: @unchecked Sendable {
     public let script: ModelSettings.Script
@@ -12,7 +13,9 @@ public final class ChineseScript: @unchecked Sendable {
         self.script = script
         let config: String
         switch script {
-        case .asIs, .pinyin: handle = nil; return
+        case .asIs: handle = nil; return
+        case .pinyin:
+            throw StreamingError.modelUnusable(model: "script", reason: "\"pinyin\" applies to a Mandarin audio-visual checkpoint (its tone-numbered pinyin kept); Whisper writes hanzi: use simplified, traditional or as-is")
         case .simplified: config = "t2s.json"
         case .traditional: config = "s2t.json"
         }

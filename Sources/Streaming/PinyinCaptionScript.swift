@@ -16,16 +16,18 @@ public struct PinyinCaptionScript: Sendable {
     /// True unless the pinyin is kept.
     public var writesHanzi: Bool { hanzi != nil }
 
-    public func convert(_ pinyin: String) throws -> String {
+    /// The text in the script. Never fails: what libpinyin cannot convert stays pinyin, and hanzi
+    /// OpenCC cannot convert stay simplified (a caption is never lost to the conversion).
+    public func convert(_ pinyin: String) -> String {
         guard let hanzi else { return pinyin }
-        let text = try hanzi.convert(pinyin)
-        return try chinese?.convert(text) ?? text
+        let text = hanzi.convert(pinyin)
+        return (try? chinese?.convert(text)) ?? text
     }
 
-    /// The hypothesis words (one syllable each) in the script, times kept.
-    public func convert(words: [Word]) throws -> [Word] {
+    /// The hypothesis words (one syllable each) in the script, times kept; never fails, as `convert`.
+    public func convert(words: [Word]) -> [Word] {
         guard let hanzi else { return words }
-        let converted = try hanzi.convert(words: words)
-        return try chinese?.convert(words: converted) ?? converted
+        let converted = hanzi.convert(words: words)
+        return (try? chinese?.convert(words: converted)) ?? converted
     }
 }

@@ -32,7 +32,7 @@ public final class PinyinHanziConverter: @unchecked Sendable {
         // No user directory: nothing is learnt or saved, so the same pinyin always gives the same hanzi.
         guard let context = pinyin_init(dir, nil) else {
             throw StreamingError.pinyinConversion(function: "pinyin_init", reason:
-                "cannot load libpinyin's tables from \(dir) (table.conf missing or unreadable); reinstall libpinyin-data (apt-get install --reinstall libpinyin-data) or give the directory holding table.conf")
+                "cannot load libpinyin's tables from \(dir) (table.conf missing or unreadable); reinstall libpinyin-data (apt-get install --reinstall libpinyin-data)")
         }
         let options = pinyin_option_t(IS_PINYIN.rawValue | USE_TONE.rawValue | USE_DIVIDED_TABLE.rawValue
                                       | USE_RESPLIT_TABLE.rawValue | PINYIN_CORRECT_ALL.rawValue)
@@ -54,34 +54,42 @@ public final class PinyinHanziConverter: @unchecked Sendable {
     }
 
     /// Hanzi of space-separated tone-numbered syllables (`ni3 hao3` → 你好); ü may be written `v`.
-    public func convert(_ pinyin: String) throws -> String {
+    /// Never loses text: a run libpinyin fails on converts syllable by syllable, and a syllable it
+    /// cannot read or convert stays as written.
+    public func convert(_ pinyin: String) -> String {
         let syllables = pinyin.split(whereSeparator: \.isWhitespace).map(String.init)
         lock.lock(); defer { lock.unlock() }
         var out = "", run: [String] = []
         for s in syllables {
-            if try readable(s) { run.append(s); continue }
-            out += try sentence(run)
+            if (try? readable(s)) ?? false { run.append(s); continue }
+            out += converted(run)
             run = []
             out += s
         }
-        return out + (try sentence(run))
+        return out + converted(run)
     }
 
     /// The words (one syllable each, as the model's hypothesis) in hanzi: the syllables converted
     /// together (characters chosen in context) when that gives one character a word, else word by word.
-    public func convert(words: [Word]) throws -> [Word] {
+    public func convert(words: [Word]) -> [Word] {
         guard !words.isEmpty else { return words }
-        let joined = Array(try convert(words.map(\.text).joined(separator: " ")))
+        let joined = Array(convert(words.map(\.text).joined(separator: " ")))
         var out = words
         if joined.count == words.count {
             for i in out.indices { out[i].text = String(joined[i]) }
             return out
         }
-        for i in out.indices { out[i].text = try convert(out[i].text) }
+        for i in out.indices { out[i].text = convert(out[i].text) }
         return out
     }
 
     // MARK: - libpinyin calls (the lock held)
+
+    /// A run of readable syllables in context; on a libpinyin failure each alone, else as written.
+    private func converted(_ run: [String]) -> String {
+        if let text = try? sentence(run) { return text }
+        return run.map { (try? sentence([$0])) ?? $0 }.joined()
+    }
 
     /// Whether libpinyin parses the whole syllable.
     private func readable(_ syllable: String) throws -> Bool {

@@ -101,7 +101,7 @@ struct CorpusEvaluation {
         do { scores = try CorpusScores.compute(hypotheses: hypotheses, references: references, language: language) } catch {
             throw CleanExit.failure("\(manifestPath): cannot score: \(error)")
         }
-        let hanzi = pinyin ? try HanziScores.compute(hypotheses: hypotheses, referencePinyin: referencePinyin, transcripts: transcripts) : nil
+        let hanzi = pinyin ? HanziScores.compute(hypotheses: hypotheses, referencePinyin: referencePinyin, transcripts: transcripts) : nil
         return Outcome(scores: scores, clips: clips.count, audioSeconds: audioSeconds, processingSeconds: processing,
                        millisecondsPerFrame: frames > 0 ? frameCost / Double(frames) : nil,
                        model: av?.checkpoint ?? pipeline?.name ?? model,

@@ -39,10 +39,10 @@ struct Transcribe: ParsableCommand {
         guard let chineseScript = ModelSettings.Script(rawValue: script) else {
             throw CleanExit.failure("--script \(script): expected simplified, traditional, as-is or pinyin")
         }
-        let converter: ChineseScript
-        do { converter = try ChineseScript(chineseScript) } catch { throw CleanExit.failure("--script \(script): \(error)") }
         let destinations = try OutputPlan(output: output, files: files, format: format)
         if AVCheckpoint.isAudioVisual(whisper.model) { return try runAudioVisual(format: format, destinations: destinations, script: chineseScript) }
+        let converter: ChineseScript
+        do { converter = try ChineseScript(chineseScript) } catch { throw CleanExit.failure("--script \(script): \(error)") }
         if video != nil { throw CleanExit.failure("--video is read by the audio-visual model only: add --model av (or a .safetensors checkpoint)") }
         OfflineHeap.keepScratch()
         let loadStarted = Date()

@@ -20,7 +20,7 @@ extension Transcribe {
                 let crops = try video.map { try av.crops(video: $0) }
                 let r = av.run(samples: samples, crops: crops)
                 // A pinyin checkpoint's text in the requested script (hanzi unless --script pinyin).
-                let words = try pinyinScript?.convert(words: r.hypothesis.words) ?? r.hypothesis.words
+                let words = pinyinScript?.convert(words: r.hypothesis.words) ?? r.hypothesis.words
                 let written = CaptionText.join(words.map(\.text))
                 let text: String
                 switch format {

@@ -263,6 +263,8 @@ final class AVStreamingModelTests: XCTestCase {
         let whole = wholeClipLogits(recognizer, audio: gapped, crops: crops, frames: crops.count, useVideo: false)
         let n = d.framesDone
         XCTAssertEqual(words(withGrace.text), words(recognizer.greedyText(Array(whole.prefix(n * whole.count / crops.count)), frames: n)))
+        // Without the grace the gap's frames are blank, and the spike the model puts there is lost.
+        XCTAssertNotEqual(words(decoded(grace: 0, gapped).text), words(withGrace.text), "no spike in the gap: move it")
         XCTAssertNil(withGrace.trailingBlank?.silentSince, "the clip ends in speech")
     }
 }

@@ -19,4 +19,12 @@ final class ChineseScriptTests: XCTestCase {
         XCTAssertEqual(out.map(\.start), words.map(\.start))
         XCTAssertEqual(out.map(\.end), words.map(\.end))
     }
+
+    /// "pinyin" is a Mandarin audio-visual checkpoint's output: Whisper's captions refuse it with
+    /// the scripts they take, instead of silently writing hanzi as-is.
+    func testPinyinIsRefusedForWhisperCaptions() {
+        XCTAssertThrowsError(try ChineseScript(.pinyin)) { error in
+            XCTAssertTrue("\(error)".contains("audio-visual") && "\(error)".contains("simplified, traditional or as-is"), "\(error)")
+        }
+    }
 }

@@ -62,6 +62,6 @@ public enum AVTestCheckpoint {
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
-        init(_ d: String) { description = d }
+        public init(_ d: String) { description = d }
     }
 }

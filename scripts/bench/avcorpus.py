@@ -31,13 +31,15 @@ def make_test_corpus(ctx, corpus, seed, clips, noise, extra=()):
 
 def eval_cer(ctx, corpus, model, modality, snr, extra=()):
     """One `captionctl eval CORPUS/manifest.jsonl --split test --json` (cached in CORPUS/bench-cache.json
-    by model file, mtime and condition, so an interrupted run resumes where it stopped)."""
+    by model file, mtime, condition and captionctl binary, so an interrupted run resumes where it stopped)."""
     cache_path = os.path.join(corpus, "bench-cache.json")
     stamp = os.path.getmtime(model) if os.path.exists(model) else 0
     sidecar = model[:-len(".safetensors")] + ".arpa" if model.endswith(".safetensors") else None
     if sidecar and os.path.exists(sidecar):   # the character language model the search uses
         stamp = f"{stamp}+{os.path.getmtime(sidecar)}"
-    key = f"{os.path.abspath(model) if os.path.exists(model) else model}|{stamp}|{modality}|{snr}|{' '.join(extra)}"
+    # The binary too: a new captionctl may decode differently (a cached number is the binary's it names).
+    binary = f"{os.path.abspath(ctx.captionctl)}@{os.path.getmtime(ctx.captionctl)}"
+    key = f"{os.path.abspath(model) if os.path.exists(model) else model}|{stamp}|{modality}|{snr}|{' '.join(extra)}|{binary}"
     cache = {}
     if os.path.exists(cache_path):
         with open(cache_path, encoding="utf-8") as f:

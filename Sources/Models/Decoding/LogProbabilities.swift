@@ -43,8 +43,9 @@ public enum LogProbabilities {
         return m + logf(sum)
     }
 
-    /// Index of the largest value (the first on ties).
+    /// Index of the largest value (the first on ties); 0 for an empty row.
     public static func argmax(_ x: [Float]) -> Int {
+        guard !x.isEmpty else { return 0 }
         var best = 0
         for i in 1..<x.count where x[i] > x[best] { best = i }
         return best

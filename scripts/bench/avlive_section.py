@@ -28,7 +28,7 @@ def add_arguments(ap):
 
 def run(ctx, args):
     if not os.path.exists(args.av_checkpoint):
-        return {"error": f"no checkpoint at {args.av_checkpoint}: run make train-av or pass --av-checkpoint"}
+        return {"error": f"no checkpoint at {args.av_checkpoint}: pass --av-checkpoint (make train-av writes .build/av/av.safetensors)"}
     try:
         avnoise_section.make_corpus(ctx, args)
     except RuntimeError as e:

@@ -32,8 +32,8 @@ NAME = "avnoise"
 
 def add_arguments(ap):
     g = ap.add_argument_group("avnoise")
-    g.add_argument("--av-checkpoint", default=os.path.join(REPO, ".build", "av", "av.safetensors"),
-                   help="audio-visual checkpoint (default .build/av/av.safetensors, as make train-av writes)")
+    g.add_argument("--av-checkpoint", default=os.path.join(REPO, "assets", "av-grid.safetensors"),
+                   help="audio-visual checkpoint (default the shipped assets/av-grid.safetensors; make train-av writes .build/av/av.safetensors)")
     g.add_argument("--av-corpus", default=os.path.join(REPO, ".build", "bench-av", "corpus"),
                    help="corpus folder with test clips and babble copies (made when missing)")
     g.add_argument("--av-corpus-seed", type=int, default=1, help="corpus seed (the checkpoint's; 1 as make train-av)")
@@ -136,7 +136,7 @@ def live_latency(ctx, args, entry, tmp, streaming_extra=""):
 def run(ctx, args):
     rows = []
     if not os.path.exists(args.av_checkpoint):
-        return {"rows": [{"error": f"no checkpoint at {args.av_checkpoint}: run make train-av or pass --av-checkpoint"}], "summary": {}}
+        return {"rows": [{"error": f"no checkpoint at {args.av_checkpoint}: pass --av-checkpoint (make train-av writes .build/av/av.safetensors)"}], "summary": {}}
     try:
         make_corpus(ctx, args)
         video_only = None

@@ -50,7 +50,7 @@ public final class AVStreamingModel: VideoStreamingModel {
             throw StreamingError.modelUnusable(model: checkpoint, reason: "\(error)")
         }
         search = try decoding.search(checkpoint: checkpoint, recognizer: recognizer)
-        pinyinScript = recognizer.outputVocabulary.kind == .pinyin ? try PinyinCaptionScript(script) : nil
+        pinyinScript = try PinyinCaptionScript.forVocabulary(recognizer.outputVocabulary, script: script)
         self.checkpoint = checkpoint
         self.cropper = cropper
         self.audioOnly = audioOnly

@@ -1,3 +1,5 @@
+import Models
+
 /// How a Mandarin audio-visual checkpoint's tone-numbered pinyin is written (`model.script`,
 /// `--script`): hanzi by libpinyin (`simplified`, `as-is`), then OpenCC for `traditional`; or the
 /// pinyin itself (`pinyin`).
@@ -11,6 +13,12 @@ public struct PinyinCaptionScript: Sendable {
         self.script = script
         hanzi = script == .pinyin ? nil : try PinyinHanziConverter(dataDirectory: dataDirectory)
         chinese = script == .traditional ? try ChineseScript(.traditional) : nil
+    }
+
+    /// The script of a checkpoint whose output classes are `vocabulary`: nil unless it writes pinyin
+    /// (an English checkpoint's text is written as is).
+    public static func forVocabulary(_ vocabulary: AVVocabulary, script: ModelSettings.Script) throws -> PinyinCaptionScript? {
+        vocabulary.kind == .pinyin ? try PinyinCaptionScript(script) : nil
     }
 
     /// True unless the pinyin is kept.

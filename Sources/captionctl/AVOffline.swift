@@ -38,8 +38,7 @@ struct AVOffline {
 
     /// How a pinyin checkpoint's text is written (`--script`); nil for an English checkpoint.
     func pinyinScript(_ script: ModelSettings.Script) throws -> PinyinCaptionScript? {
-        guard recognizer.outputVocabulary.kind == .pinyin else { return nil }
-        do { return try PinyinCaptionScript(script) } catch {
+        do { return try PinyinCaptionScript.forVocabulary(recognizer.outputVocabulary, script: script) } catch {
             throw CleanExit.failure("\(checkpoint) emits tone-numbered pinyin: \(error)")
         }
     }

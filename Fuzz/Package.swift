@@ -34,6 +34,7 @@ let package = Package(
         harness("fuzz-control", ["IPC"]),
         harness("fuzz-tflite", ["Vision"]),
         harness("fuzz-transcript", ["Streaming", "CaptionCore"]),
+        harness("fuzz-pinyin", ["Streaming"]),
         harness("fuzz-avsettings", ["Training"]),
         // EvalManifest.swift is a link to captionctl's file (executables cannot be imported).
         .executableTarget(name: "fuzz-manifest", path: "Sources/fuzz-manifest",

@@ -318,6 +318,15 @@ def seeds_manifest():
         put("manifest", "fixtures.tsv", open(fixtures, "rb").read()[:4096])
 
 
+def seeds_pinyin():
+    put("pinyin", "tang-line.txt", "lao3 fu1 bu4 zhi1 qi2 suo3 wang3")
+    put("pinyin", "modern.txt", "jin1 tian1 tian1 qi4 hen3 hao3")
+    put("pinyin", "v-for-u.txt", "lv4 se4 nv3 er2")
+    put("pinyin", "unreadable.txt", "ni3 hao3 xq3 zhong1 guo2 ng2 hm")
+    put("pinyin", "separators.txt", "xi1'an1  zhong1\tguo2\n")
+    put("pinyin", "mixed.txt", "zhong1 \u4e2d guo2 abc 123")
+
+
 def seeds_arpa():
     """Character n-gram language models (ARPA) as `captionctl lm` writes them and as KenLM/SRILM
     do (<unk>, blank lines, a backoff on the top order), and the shapes the reader refuses."""
@@ -343,7 +352,7 @@ def seeds_arpa():
 SEEDS = {"wav": seeds_wav, "flac": seeds_flac, "y4m": seeds_y4m, "pcm": seeds_pcm, "ct2": seeds_ct2,
          "safetensors": seeds_safetensors, "tokenizer": seeds_tokenizer, "modelconfig": seeds_modelconfig,
          "toml": seeds_toml, "control": seeds_control, "tflite": seeds_tflite, "manifest": seeds_manifest,
-         "arpa": seeds_arpa}
+         "arpa": seeds_arpa, "pinyin": seeds_pinyin}
 # `python3 Fuzz/make-seeds.py [target…]` writes only those targets' seeds.
 for name in sys.argv[1:] or list(SEEDS):
     SEEDS[name]()

@@ -1,0 +1,30 @@
+import Foundation
+import Streaming
+
+/// Text handed to libpinyin (`PinyinHanziConverter`, Streaming): a Mandarin audio-visual model's
+/// output and, in `captionctl eval`, the `pinyin` field of a corpus manifest. Any bytes go to
+/// `convert` as a string and as one-word-per-syllable hypothesis words (context and word-by-word
+/// paths); what the converter cannot read must come back as written, never lost or crashed on.
+nonisolated(unsafe) private var converter: PinyinHanziConverter?
+
+/// libpinyin's tables load once, before the first input (their allocations belong to no input),
+/// and are released at exit (pinyin_fini) before LeakSanitizer's final check, which runs after.
+@_cdecl("LLVMFuzzerInitialize")
+public func fuzzPinyinInitialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> CInt {
+    converter = try? PinyinHanziConverter()
+    atexit { converter = nil }
+    return 0
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzPinyin(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    guard let converter else { fatalError("fuzz-pinyin: libpinyin-data is not installed (scripts/setup-deps)") }
+    let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
+    _ = converter.convert(text)
+    let words = text.split(whereSeparator: \.isWhitespace).enumerated().map { i, s in
+        Word(text: String(s), start: Double(i) * 0.2, end: Double(i) * 0.2 + 0.15)
+    }
+    let out = converter.convert(words: words)
+    precondition(out.count == words.count, "convert(words:) lost or added words")
+    return 0
+}

@@ -8,7 +8,7 @@ BIN        := .build/release
 TEST_BUILD := .build-test
 DEMO_DIR   := .build/demo
 
-.PHONY: all deps models build test sanitize sanitize-asan sanitize-tsan demo bench install uninstall clean
+.PHONY: all deps models build test sanitize sanitize-asan sanitize-tsan sanitize-tsan-models demo bench install uninstall clean
 
 all: build
 
@@ -26,15 +26,19 @@ test: deps models
 	$(SWIFT) test -c release --skip-build --scratch-path $(TEST_BUILD) -Xswiftc -enable-testing
 
 # The engine, capture rings, worker pool, daemon and IPC tests under AddressSanitizer (+ UBSan in
-# the C kernels; release, .build-asan) and ThreadSanitizer (debug, .build-tsan). Any sanitizer
-# report fails. scripts/sanitize says which tests run where; suppressions: scripts/sanitizers/.
-sanitize: sanitize-asan sanitize-tsan
+# the C kernels; release, .build-asan) and ThreadSanitizer (debug, .build-tsan; and release,
+# .build-tsan-rel, for the tests that run a real model). Any sanitizer report fails.
+# scripts/sanitize says which tests run where; suppressions: scripts/sanitizers/.
+sanitize: sanitize-asan sanitize-tsan sanitize-tsan-models
 
 sanitize-asan: deps models
 	SWIFT=$(SWIFT) scripts/sanitize asan
 
 sanitize-tsan: deps
 	SWIFT=$(SWIFT) scripts/sanitize tsan
+
+sanitize-tsan-models: deps models
+	SWIFT=$(SWIFT) scripts/sanitize tsan-models
 
 demo: deps
 	@scripts/fetch-models tiny.en faces

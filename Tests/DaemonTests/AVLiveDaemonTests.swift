@@ -58,7 +58,7 @@ final class AVLiveDaemonTests: XCTestCase {
         let running = RunningDaemon(daemon)
         defer { daemon.requestStop(); _ = running.wait() }
         let sub = try CaptionSubscription(path: box.captions)
-        try sub.setTimeout(60)
+        try sub.setTimeout(TestTime.wait(60))
         guard case .hello? = try sub.next() else { return XCTFail("no hello") }
         var final: CaptionFinal?
         try readUntil(sub, "the clip's final") {

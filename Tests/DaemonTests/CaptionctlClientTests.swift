@@ -84,7 +84,7 @@ final class CaptionctlClientTests: XCTestCase {
     /// partial containing `word` has been published after that: waits on events, not on time.
     private func stopAfterPartial(_ daemon: Daemon, captions: String, containing word: String) {
         let watcher: CaptionSubscription
-        do { watcher = try CaptionSubscription(path: captions); try watcher.setTimeout(60) } catch {
+        do { watcher = try CaptionSubscription(path: captions); try watcher.setTimeout(TestTime.wait(60)) } catch {
             XCTFail("cannot watch the caption socket: \(error)"); daemon.requestStop(); return
         }
         Thread {

@@ -19,10 +19,10 @@ final class RunningDaemon {
         t.start()
     }
 
-    /// Waits (generously) for run() to return; nil if it did not.
+    /// Waits (generously; `TestTime.scale` under a sanitizer) for run() to return; nil if it did not.
     func wait(timeout: Double = 60) -> Int32? {
         if finished { return exitCode }
-        guard done.wait(timeout: .now() + timeout) == .success else { return nil }
+        guard done.wait(timeout: .now() + TestTime.wait(timeout)) == .success else { return nil }
         finished = true
         return exitCode
     }
@@ -42,11 +42,13 @@ extension NotifyListener {
 
 extension XCTestCase {
     /// Reads events until one satisfies `match`; fails on end of stream, or when `limit` seconds
-    /// pass without one (status events keep arriving, so the socket's own timeout never fires).
+    /// (times `TestTime.scale`) pass without one (status events keep arriving, so the socket's own
+    /// timeout never fires).
     @discardableResult
     func readUntil(_ sub: CaptionSubscription, _ what: String, limit: Double = 180,
                    _ match: (CaptionEvent) -> Bool) throws -> [CaptionEvent] {
         var seen: [CaptionEvent] = []
+        let limit = TestTime.wait(limit)
         let deadline = Date(timeIntervalSinceNow: limit)
         while let e = try sub.next() {
             seen.append(e)

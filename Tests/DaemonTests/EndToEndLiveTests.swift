@@ -87,7 +87,7 @@ final class EndToEndLiveTests: XCTestCase {
 
         // Connecting activates the daemon; hello comes first.
         let sub = try CaptionSubscription(path: aCaptions)
-        try sub.setTimeout(60)
+        try sub.setTimeout(TestTime.wait(60))
         guard case .hello(let hello)? = try sub.next() else { return XCTFail("first line is not hello") }
         XCTAssertEqual(hello.model, "tiny.en")
 

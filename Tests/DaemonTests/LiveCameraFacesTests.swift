@@ -80,7 +80,7 @@ final class LiveCameraFacesTests: XCTestCase {
         // READY=1 comes once the sockets listen and capture runs: then one connect.
         do { try notify.waitForReady("captiond") } catch { return XCTFail("\(error); log: \(log.text)") }
         let sub = try CaptionSubscription(path: box.captions)
-        try sub.setTimeout(90)
+        try sub.setTimeout(TestTime.wait(90))
         let events = try readUntil(sub, "a final with \"country\"") {
             if case .final(let f) = $0 { return f.text.lowercased().contains("country") }
             return false

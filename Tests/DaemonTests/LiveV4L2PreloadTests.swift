@@ -60,7 +60,7 @@ final class LiveV4L2PreloadTests: XCTestCase {
         // camera (30 frame/s) ran alongside. Then one `captionctl status --json`.
         do { try notify.waitForReady("captiond") } catch { return XCTFail("\(error); log: \(stderrText.text)") }
         let sub = try CaptionSubscription(path: box.captions)
-        try sub.setTimeout(90)
+        try sub.setTimeout(TestTime.wait(90))
         try readUntil(sub, "the final with \"country\"") {
             if case .final(let f) = $0 { return f.text.lowercased().contains("country") }
             return false

@@ -157,7 +157,7 @@ private final class LiveDaemon {
                                  options: .init(handleSignals: false, statusInterval: 1, configPath: box.configPath))
         running = RunningDaemon(daemon)
         sub = try CaptionSubscription(path: box.captions)
-        try sub.setTimeout(60)
+        try sub.setTimeout(TestTime.wait(60))
         guard case .hello? = try sub.next() else { throw RequiredFixtures.missing("the first line was not hello") }
     }
 

@@ -152,7 +152,7 @@ extension CaptionPolicy {
         var actions = voice(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end).map(Action.emit)
         let due = inOpening(at: end) ? openingDecodeDue(at: end)
             : (lastDecodeAt.map({ end - $0 >= stepSamples(isSpeech: isSpeech) }) ?? true) && end - windowStart >= samples(configuration.stepSeconds)
-        if isActive, due, !earlyFinalHolds(isSpeech: isSpeech) {
+        if isActive, due, !earlyFinalHolds(isSpeech: isSpeech), !earlyFinalImminent(loud: isLoud ?? isSpeech, end: end) {
             // Newer audio already waiting: decode there instead (no queue of stale steps).
             if schedule.isStale(end) { schedule.deferDecode(); return actions }
             pending = .stepDecode(end: end)

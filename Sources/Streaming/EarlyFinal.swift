@@ -58,6 +58,21 @@ extension CaptionPolicy {
     /// True when a usable early result is held and the frame is silent: window decodes wait.
     func earlyFinalHolds(isSpeech: Bool) -> Bool { !isSpeech && usableEarlyFinal != nil }
 
+    /// True when a window decode due at this quiet frame would only hold up the pause's early
+    /// pass: the frame is quiet by the energy rule (the VAD's hangover may still call it speech),
+    /// no early pass has run since the last speech, the utterance is past its opening, and the
+    /// schedule affords the pass. The pass comes at most the hangover plus `earlyFinalSeconds`
+    /// later and decodes the same audio; a window decode started in the quiet ran on the
+    /// captioner's thread first, and the pass waited for it (the keep-up bench's traces on
+    /// 4 Dec 2026: a median 0.22 s, up to 0.39 s, between the pass's audio end and its start,
+    /// with tiny.en's window decodes at 0.2–0.6 s). Speech that goes on after the quiet runs the
+    /// held decode at its next loud frame.
+    func earlyFinalImminent(loud: Bool, end: SampleIndex) -> Bool {
+        guard configuration.earlyFinalSeconds > 0, isActive, decoderStateEndpoints, runsFinalPass, !loud,
+              (earlyFinal?.through ?? .min) < lastSpeechEnd, !inOpening(at: end) else { return false }
+        return schedule.affordsFullPass(utteranceFrom: utteranceAudioStart, end: end)
+    }
+
     /// The early pass to run after a silent frame ending at `end` that does not end the utterance,
     /// or nil (off, speech, too soon, already run for this pause, or not affordable now).
     mutating func earlyFinalPass(isSpeech: Bool, end: SampleIndex) -> Action? {

@@ -168,7 +168,10 @@ public final class LiveCaptioner {
                 speaker.accept(audio: buffer[lo..<max(lo, hi)], start: frame.start, end: frame.end, voiced: frame.isSpeech)
             }
             if let clock = scheduleClock { policy.schedule.tick(now: policy.clock.index(clock())) }
-            switch run(policy.step(.voice(isSpeech: frame.isSpeech, isLoud: frame.isLoudOverLowestFloor, start: first, end: end))) {
+            // Loudness: over the window's lowest floor for the incremental endpoint, else the VAD's
+            // own energy rule (a re-decoding model's early pass, `CaptionPolicy.earlyFinalImminent`).
+            let loud = frame.isLoudOverLowestFloor ?? frame.isLoud
+            switch run(policy.step(.voice(isSpeech: frame.isSpeech, isLoud: loud, start: first, end: end))) {
             case .success(let e): events += e
             case .failure(let e): failure = failure ?? e
             }

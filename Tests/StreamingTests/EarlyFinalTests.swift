@@ -48,6 +48,38 @@ final class EarlyFinalTests: XCTestCase {
         XCTAssertEqual(off.earlyFinalPasses, 0)
     }
 
+    /// A window decode that falls due in the quiet at the speech's end (the VAD's hangover: still
+    /// speech, no longer loud) waits for the early pass rather than holding it up. The speaker is
+    /// loud to 3.0 s, the hangover runs to 3.2 s, and the decode grid has a decode due at 3.2 s:
+    /// with the early pass none runs from the last loud frame to the pass (3.3 s); without it the
+    /// 3.2-s decode runs in the hangover, as before. Speech that goes on after a quiet stretch
+    /// gets its held decode at the next loud frame.
+    func testADecodeDueInTheQuietAtTheEndWaitsForTheEarlyPass() throws {
+        func play(_ c: StreamingConfiguration) throws -> [TimedAction] {
+            var p = try CaptionPolicy(configuration: c)
+            _ = p.timeline(speech: true, 1.0, 3.0, answer: SettledEndpointTests.speaker)
+            return p.timeline(speech: true, loud: false, 3.0, 3.2, answer: SettledEndpointTests.speaker)
+                + p.timeline(speech: false, 3.2, 5.0, answer: SettledEndpointTests.speaker)
+        }
+        let early = try play(Self.configuration)
+        XCTAssertEqual(windowEnds(early), [], "no window decode between the last loud frame and the pass")
+        XCTAssertEqual(passes(early).map(\.at), [s(3.3)])
+        XCTAssertEqual(finals(early).map(\.text), ["The cat sat down."])
+        XCTAssertEqual(finals(early).first?.at, s(3.8))
+
+        let plain = try play(.agreementOnly)
+        XCTAssertEqual(windowEnds(plain).first, s(3.2), "without the early pass the hangover's decode runs")
+        XCTAssertEqual(finals(plain).map(\.text), ["The cat sat down."])
+
+        var p = try CaptionPolicy(configuration: Self.configuration)
+        _ = p.timeline(speech: true, 1.0, 3.0, answer: SettledEndpointTests.speaker)
+        let dip = p.timeline(speech: true, loud: false, 3.0, 3.3, answer: SettledEndpointTests.speaker)
+        XCTAssertEqual(windowEnds(dip), [], "held in the quiet")
+        let resumed = p.timeline(speech: true, 3.3, 3.4, answer: SettledEndpointTests.speaker)
+        XCTAssertEqual(windowEnds(resumed), [s(3.32)], "the held decode at the next loud frame")
+        XCTAssertEqual(p.earlyFinalPasses, 0)
+    }
+
     /// The final is the early pass's words, not the window decodes': a pass that hears more than
     /// the windows did ("The cat sat down quietly.") gives the final.
     func testTheHeldPassGivesTheFinalsWords() throws {

@@ -57,6 +57,27 @@ final class EarlyPassCaptionerTests: XCTestCase {
         XCTAssertLessThan(m.early.calls.first?.end ?? .infinity, t0 + 2.6 + 0.6)
     }
 
+    /// The VAD's loudness reaches the policy: no window decode runs between a phrase's last loud
+    /// frame and its early pass (the VAD's hangover and the pause's first 0.1 s), where a decode
+    /// would hold the pass up (`CaptionPolicy.earlyFinalImminent`). Without the early pass, window
+    /// decodes do run there.
+    func testNoWindowDecodeBetweenTheLastLoudFrameAndTheEarlyPass() throws {
+        let m = Model(script)
+        XCTAssertEqual(try finals(m), ["Ask Not What Your", "For Your Country."])
+        let passEnds = m.early.calls.map(\.end)
+        XCTAssertEqual(passEnds.count, 2)
+        for (speechEnd, passEnd) in zip([t0 + 2.6, t0 + 5.0], passEnds) {
+            let between = m.windows.calls.filter { $0.end > speechEnd + 0.02 && $0.end <= passEnd }
+            XCTAssertEqual(between.map(\.end), [], "decodes between \(speechEnd - t0) s and the pass at \(passEnd - t0) s")
+        }
+
+        let plain = Model(script)
+        let r = try LiveCaptioner(model: plain, configuration: StreamingConfiguration.withoutEarlyFinal)
+        _ = try r.streamed(scriptedToneAudio(script, from: t0, seconds: 7.0), from: t0, chunk: 1_600)
+        XCTAssertFalse(plain.windows.calls.filter { $0.end > t0 + 2.62 && $0.end <= t0 + 2.9 || $0.end > t0 + 5.02 && $0.end <= t0 + 5.3 }.isEmpty,
+                       "without the early pass, decodes run in the hangover")
+    }
+
     /// An early pass that declines leaves the endpoint's pass: `decodeUtterance` gives the finals.
     func testADeclinedEarlyPassLeavesTheEndpointsPass() throws {
         let m = Model(script)
@@ -84,5 +105,14 @@ final class EarlyPassCaptionerTests: XCTestCase {
                        "silence: no retry")
         XCTAssertTrue(WhisperUtteranceDecoder.needsFallback(h(lp: -1.3, nsp: 0.8, cr: 2.6), options: o),
                       "a loop is retried even when it looks like silence")
+    }
+}
+
+extension StreamingConfiguration {
+    /// The defaults without the early final pass (`early_final_ms = 0`).
+    static var withoutEarlyFinal: StreamingConfiguration {
+        var c = StreamingConfiguration()
+        c.earlyFinalSeconds = 0
+        return c
     }
 }

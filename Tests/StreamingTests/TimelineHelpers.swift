@@ -99,14 +99,15 @@ typealias TimedAction = (at: SampleIndex, action: CaptionPolicy.Action)
 extension CaptionPolicy {
     /// Frames of 20 ms from `start` to `end` (seconds) given to `step`, every decode answered at
     /// once by `answer` (its result fed back before the frame's remaining actions); the actions in
-    /// order, each with the end of the frame that caused it.
-    mutating func timeline(speech: Bool, _ start: Double, _ end: Double,
+    /// order, each with the end of the frame that caused it. `loud`: the frames' energy rule
+    /// (nil: as `speech`; false with `speech` true is the VAD's hangover).
+    mutating func timeline(speech: Bool, loud: Bool? = nil, _ start: Double, _ end: Double,
                            answer: (CaptionPolicy.Action) -> Hypothesis?) -> [TimedAction] {
         var all: [TimedAction] = []
         var t = s(start)
         while t < s(end) {
             let e = min(s(end), t + s(0.02))
-            var queue = step(.voice(isSpeech: speech, start: t, end: e))
+            var queue = step(.voice(isSpeech: speech, isLoud: loud, start: t, end: e))
             while !queue.isEmpty {
                 let a = queue.removeFirst()
                 all.append((e, a))

@@ -6,7 +6,8 @@ Tests/Fixtures/metrics/reference.json with, per pair and per language corpus:
   - the normalised texts (this script's own implementation of the normalisation rules documented in
     Sources/Metrics/EnglishNormalizer.swift and ChineseNormalizer.swift; t2s via libopencc through ctypes);
   - WER and CER counts from jiwer (process_words / process_characters on the normalised texts,
-    first reference); for Chinese WER the words are sacrebleu's zh tokens joined by spaces;
+    first reference); for Chinese WER the words are sacrebleu's zh tokens joined by spaces, for
+    English WER the number words zero to twenty are digits;
   - sentence BLEU (sacrebleu, effective_order=True) and corpus BLEU (sacrebleu defaults: exp smoothing),
     tokenize='13a' (en) or 'zh' (zh), both on the raw and on the normalised texts;
   - ROUGE-L from rouge-score: on the normalised texts with a whitespace tokenizer (en) or the zh tokens
@@ -91,6 +92,12 @@ def normalize_en(text):
     return " ".join(w for w in "".join(out).split(" ") if w)
 
 
+# WER's English words: number words zero to twenty as digits (EnglishNormalizer.wordKeys).
+NUMBER_DIGITS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split())}
+
+
 def normalize_zh(text, cc):
     s = cc.convert(text).lower()
     runs = [[]]
@@ -155,8 +162,9 @@ def main():
             words = zh_tokens
         nh = [norm(p["hyp"]) for p in sub]
         nr = [[norm(r) for r in p["refs"]] for p in sub]
-        word_hyp = [" ".join(words(h)) for h in nh]
-        word_ref = [" ".join(words(r[0])) for r in nr]
+        keys = (lambda ws: [NUMBER_DIGITS.get(w, w) for w in ws]) if lang == "en" else (lambda ws: ws)
+        word_hyp = [" ".join(keys(words(h))) for h in nh]
+        word_ref = [" ".join(keys(words(r[0]))) for r in nr]
         rouge_norm = rouge_scorer.RougeScorer(["rougeL"], tokenizer=ListTokenizer(words))
         rouge_raw = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False)
         sent_bleu = BLEU(tokenize=tok, effective_order=True)

@@ -66,14 +66,17 @@ public struct CorpusScores: Codable, Equatable {
         for (i, r) in references.enumerated() where r.isEmpty { throw MetricsError.missingReference(index: i) }
         let normalize: (String) throws -> String
         let tokens: (String) -> [String]
+        let werTokens: (String) -> [String]
         switch lang {
         case .english:
             normalize = EnglishNormalizer.normalize
             tokens = EnglishNormalizer.words
+            werTokens = EnglishNormalizer.wordKeys
         case .chinese:
             let zh = try ChineseNormalizer()
             normalize = zh.normalize
             tokens = ChineseNormalizer.tokens
+            werTokens = ChineseNormalizer.tokens
         }
         let hyps = try hypotheses.map(normalize)
         let refs = try references.map { try $0.map(normalize) }
@@ -81,7 +84,7 @@ public struct CorpusScores: Codable, Equatable {
         let wanted = Set(metrics)
         if wanted.contains(.wer) {
             let counts = zip(hyps, refs).reduce(EditCounts()) { acc, pair in
-                acc + EditAlignment(reference: tokens(pair.1[0]), hypothesis: tokens(pair.0)).counts
+                acc + EditAlignment(reference: werTokens(pair.1[0]), hypothesis: werTokens(pair.0)).counts
             }
             out.wer = ErrorSummary(counts)
         }

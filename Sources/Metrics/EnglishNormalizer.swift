@@ -5,6 +5,7 @@
 ///    is kept (contractions: "don't", "o'clock"); '.' or ',' between two decimal digits is kept ("3.5",
 ///    "1,000"); every other character (punctuation, symbols, hyphens, whitespace) separates words;
 /// 4. words are joined by single spaces.
+/// WER compares `wordKeys`: the words with the number words zero to twenty as digits.
 public enum EnglishNormalizer {
     public static func normalize(_ text: String) -> String {
         let lowered = text.lowercased().unicodeScalars.map { s -> Unicode.Scalar in
@@ -32,6 +33,20 @@ public enum EnglishNormalizer {
         }
         return words(TextScalars.string(out)).joined(separator: " ")
     }
+
+    /// The words WER compares: those of already normalised text, the number words zero to twenty
+    /// as digits ("one" → "1", as Whisper's English normaliser writes numbers), so a caption of
+    /// "1, 2, 3" for "One, two, three." has no word error; "one's" stays. Character error rates
+    /// and the captioning metrics keep the words as written.
+    public static func wordKeys(_ normalized: String) -> [String] {
+        words(normalized).map { numberDigits[$0] ?? $0 }
+    }
+
+    /// The number words zero to twenty and their digits.
+    static let numberDigits: [String: String] = Dictionary(uniqueKeysWithValues: [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+        "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+    ].enumerated().map { ($0.element, String($0.offset)) })
 
     /// The words of already normalised text.
     public static func words(_ normalized: String) -> [String] {

@@ -61,7 +61,7 @@ public struct StreamingFigures: Codable, Equatable {
         let lang = try ScoringLanguage(code: language)
         let tokenize: (String) throws -> [String]
         switch lang {
-        case .english: tokenize = { EnglishNormalizer.words(EnglishNormalizer.normalize($0)) }
+        case .english: tokenize = { EnglishNormalizer.wordKeys(EnglishNormalizer.normalize($0)) }   // "1" matches "one"
         case .chinese:
             let zh = try ChineseNormalizer()
             tokenize = { ChineseNormalizer.tokens(try zh.normalize($0)) }

@@ -93,6 +93,19 @@ final class PropertyTests: XCTestCase {
         XCTAssertEqual(EnglishNormalizer.normalize("?!..."), "")
     }
 
+    /// WER compares number words zero to twenty as digits, so a caption that writes "1, 2, 3" for
+    /// "One, two, three." (Whisper writes either, depending on its audio context) has no word
+    /// error; a word with an apostrophe keeps its letters, and CER keeps the words as written.
+    func testEnglishNumberWordsScoreAsDigitsInWER() throws {
+        XCTAssertEqual(EnglishNormalizer.wordKeys(EnglishNormalizer.normalize("One, two, THREE... twenty!")), ["1", "2", "3", "20"])
+        XCTAssertEqual(EnglishNormalizer.wordKeys(EnglishNormalizer.normalize("No one's here; someone, twentyish.")),
+                       ["no", "one's", "here", "someone", "twentyish"])
+        let s = try CorpusScores.compute(hypotheses: ["1, 2, 3"], references: [["One, two, three."]], language: "en",
+                                         metrics: [.wer, .cer])
+        XCTAssertEqual(s.wer?.rate, 0)
+        XCTAssertGreaterThan(try XCTUnwrap(s.cer?.rate), 0)
+    }
+
     func testChineseNormalisationRules() throws {
         let zh = try ChineseNormalizer()
         XCTAssertEqual(try zh.normalize("「這是測試」，ＯＫ！ Hello  World"), "这是测试ok hello world")

@@ -44,10 +44,17 @@ def add_arguments(ap):
     g.add_argument("--streaming-clips", default="", help="only clips whose path contains this")
 
 
+# Number words zero to twenty as digits, as `captionctl score` compares words (EnglishNormalizer.wordKeys).
+NUMBER_DIGITS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split())}
+
+
 def norm_words(text):
     text = text.lower().replace("’", "'")
     text = re.sub(r"[^\w\s']", " ", text)
-    return [w.strip("'") for w in text.split() if w.strip("'")]
+    words = [w.strip("'") for w in text.split() if w.strip("'")]
+    return [NUMBER_DIGITS.get(w, w) for w in words]
 
 
 def align(ref, hyp):

@@ -65,7 +65,7 @@ def main():
             spans = [word_span(os.path.join(args.models, model), w, lang) for w in wavs]
         timeline = os.path.join(tmp, "timeline.tsv")
         cmd = [args.captionctl, "simulate", stream, "--model", model, "--models", args.models,
-               "--timeline", timeline]
+               "--timeline", timeline, "--language", lang]
         if args.streaming:
             cmd += ["--streaming", args.streaming]
         out = subprocess.run(cmd, capture_output=True, text=True)

@@ -89,5 +89,7 @@ extension StreamingConfiguration {
                      doc: "Until an utterance shows words, a tentative word is shown from this probability on, when lower than tentative_min_prob"),
         StreamingKey(name: "early_final_ms", kind: .number(0...10000, scale: 0.001, \.earlyFinalSeconds),
                      doc: "The final pass runs once the speech has paused this long, and is the final when the pause ends the utterance, in milliseconds (0: off)"),
+        StreamingKey(name: "pass_context_s", kind: .number(0...30, scale: 1, \.passContextSeconds),
+                     doc: "Whisper: the final pass encodes the utterance plus 2 s of silence, at least this many seconds, instead of the whole 30-s context (0: the 30-s context)"),
     ]
 }

@@ -18,6 +18,8 @@ public final class WhisperStreamingModel: StreamingModel {
     private let trace: DecodeTrace
     /// Engine threads of the final and early passes.
     public let passThreads: Int
+    /// The passes' reduced encoder context (nil: 30 s).
+    public let passContext: ReducedAudioContext?
     /// Chinese captions in the configured script (model.script).
     private let script: ChineseScript
 
@@ -31,11 +33,15 @@ public final class WhisperStreamingModel: StreamingModel {
     ///     end of every utterance (its 30-s encoder is most of its cost): every core, at most 4. On
     ///     2 cores, tiny.en's live passes took 0.51–0.60 s (median per run) on 2 threads against
     ///     0.73–0.76 s on 1 (docs/CONFIGURATION.md, the live A/B of 3 Dec 2026).
+    ///   - passContext: the final and early passes' encoder context cut to the utterance plus
+    ///     padding (`pass_context_s`); nil: Whisper's 30 s, as offline.
     public init(settings: ModelSettings, threads: Int = 1,
                 passThreads: Int = min(4, ProcessInfo.processInfo.activeProcessorCount),
+                passContext: ReducedAudioContext? = nil,
                 trace: Bool = ProcessInfo.processInfo.environment["CAPTIOND_TRACE_DECODES"] == "1") throws {
         self.settings = settings
         self.passThreads = max(1, passThreads)
+        self.passContext = passContext
         try Self.checkFiles(directory: settings.path)
         InferenceThreads.set(threads)
         let pipeline: WhisperPipeline
@@ -64,6 +70,7 @@ public final class WhisperStreamingModel: StreamingModel {
         finalOptions.task = options.task
         finalOptions.hotwords = options.hotwords
         finalOptions.initialPrompt = options.initialPrompt
+        finalOptions.reducedContext = passContext
         utterance = WhisperUtteranceDecoder(transcriber: pipeline.transcriber, options: finalOptions)
         var earlyOptions = finalOptions
         earlyOptions.temperatures = [finalOptions.temperatures.first ?? 0]
@@ -89,8 +96,9 @@ public final class WhisperStreamingModel: StreamingModel {
         return try body()
     }
 
-    /// A pass encodes Whisper's 30-s context whatever the utterance's length.
-    public var passContextSeconds: Double { 30 }
+    /// A pass encodes Whisper's 30-s context whatever the utterance's length, or with
+    /// `passContext` the utterance plus padding, at least its minimum.
+    public var passContextSeconds: Double { passContext.map { min(30, $0.minimumSeconds) } ?? 30 }
 
     public func decodeUtterance(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
         try withPassThreads { try trace.timed("final pass", samples: samples, startTime: startTime) {
@@ -175,5 +183,13 @@ final class DecodeTrace {
     /// The hypothesis's words, each with its probability when the decoder gave one ("ask(0.97)").
     static func describe(_ h: Hypothesis) -> String {
         h.words.map { w in w.probability.map { w.text + String(format: "(%.2f)", $0) } ?? w.text }.joined(separator: " ")
+    }
+}
+
+extension StreamingConfiguration {
+    /// The final pass's reduced context (`pass_context_s`; the window decodes' 2 s of padding), or
+    /// nil for Whisper's 30 s.
+    public var passAudioContext: ReducedAudioContext? {
+        passContextSeconds > 0 ? ReducedAudioContext(paddingSeconds: 2, minimumSeconds: passContextSeconds) : nil
     }
 }

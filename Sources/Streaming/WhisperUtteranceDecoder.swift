@@ -1,8 +1,9 @@
 import Models
 
-/// The final pass: one whole utterance decoded exactly as the offline transcriber decodes a file
-/// (30-s audio context, temperature fallback, the previous finals as prompt), so a final caption
-/// reads like the offline transcript. The sliding-window decoder's reduced context is cheaper but
+/// The final pass: one whole utterance decoded as the offline transcriber decodes a file
+/// (temperature fallback, the previous finals as prompt), so a final caption reads like the
+/// offline transcript; its audio context is Whisper's 30 s or, with `options.reducedContext`
+/// (`pass_context_s`), the utterance plus padding. The sliding-window decoder's reduced context is cheaper but
 /// less accurate on the first words and on number formatting ("one two three" vs "1. 2, 3.").
 /// Word times: decoded from the alignment heads (word timestamps as faster-whisper computes them).
 public final class WhisperUtteranceDecoder {

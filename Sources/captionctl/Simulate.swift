@@ -43,6 +43,9 @@ struct Simulate: ParsableCommand {
     @Option(name: .long, help: "Models directory (default: $CAPTIOND_MODELS or the fetch-models location).")
     var models: String?
 
+    @Option(name: .long, help: "model.language: the captions' language (en, zh, …; auto detects it per window).")
+    var language = "en"
+
     @Flag(name: .long, help: "Print every caption event as a protocol JSON line.")
     var json = false
 
@@ -67,6 +70,7 @@ struct Simulate: ParsableCommand {
         var settings = ModelSettings()
         settings.dir = dir
         settings.name = model
+        settings.language = language
         var config = StreamingConfiguration()
         if let streaming { try Self.apply(streaming, to: &config) }
         config.video.enabled = video != nil
@@ -74,7 +78,7 @@ struct Simulate: ParsableCommand {
         config.video.analysisFps = analysisFps
         let speaker = config.video.active
             ? try FaceSpeakerActivity(modelsDirectory: (dir as NSString).appendingPathComponent("faces"), settings: config.video) : nil
-        let captioner = try LiveCaptioner(model: WhisperStreamingModel(settings: settings, threads: 1), configuration: config,
+        let captioner = try LiveCaptioner(model: WhisperStreamingModel(settings: settings, threads: 1, passContext: config.passAudioContext), configuration: config,
                                           speaker: speaker)
         let samples = try AudioDecoder.load(audio)
 

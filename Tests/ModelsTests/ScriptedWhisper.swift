@@ -1,4 +1,5 @@
 import Foundation
+import Features
 @testable import Models
 
 /// A scripted WhisperInference: the logits after each fed token come from a closure over the
@@ -87,5 +88,15 @@ enum TinyVocabulary {
         let produced = Array(fed[(s + 1)...])
         guard produced.count < sequence.count, Array(sequence.prefix(produced.count)) == produced else { return nil }
         return logits([sequence[produced.count]: strength])
+    }
+}
+
+extension TinyVocabulary {
+    /// Features whose first bin holds the frame index, so each window's first value tells the
+    /// scripted model which window it decodes.
+    static func features(frames: Int) -> MelSpectrogram {
+        var data = [Float](repeating: 0, count: 80 * frames)
+        for f in 0..<frames { data[f] = Float(f) }
+        return MelSpectrogram(bins: 80, frames: frames, data: data)
     }
 }

@@ -9,11 +9,7 @@ final class TranscriberTests: XCTestCase {
 
     /// Features whose first bin holds the frame index, so each window's first value tells the
     /// scripted model which window it decodes.
-    func features(frames: Int) -> MelSpectrogram {
-        var data = [Float](repeating: 0, count: 80 * frames)
-        for f in 0..<frames { data[f] = Float(f) }
-        return MelSpectrogram(bins: 80, frames: frames, data: data)
-    }
+    func features(frames: Int) -> MelSpectrogram { V.features(frames: frames) }
 
     static let window0 = [V.ts(0)] + V.text(" one") + [V.ts(2), V.ts(2)] + V.text(" two") + [V.ts(5), V.ts(5)] + V.text(" thr") + [V.eot]
     static let window500 = [V.ts(0)] + V.text(" three") + [V.ts(1), V.eot]

@@ -57,6 +57,11 @@ public struct DecodingOptions: Sendable, Equatable {
     /// with the earlier finals repeated them ("… at home. 2 3"). Text cut off at the window's end
     /// is still decoded again.
     public var decodesRestAfterCompleteText = true
+    /// The encoder's audio context of a window that holds the rest of the recording: nil encodes
+    /// Whisper's 30 s whatever the content (faster-whisper); otherwise the content plus
+    /// `paddingSeconds` of zero frames, at least `minimumSeconds`, and timestamps past the
+    /// content are suppressed (the live final pass, `StreamingConfiguration.passAudioContext`).
+    public var reducedContext: ReducedAudioContext? = nil
 
     public init() {}
 
@@ -66,5 +71,27 @@ public struct DecodingOptions: Sendable, Equatable {
         o.beamSize = 1
         o.language = language
         return o
+    }
+}
+
+/// A window's encoder context cut to its content plus some silence (`DecodingOptions.reducedContext`).
+/// The encoder's cost grows with its context (attention quadratically), so a 4-s utterance encoded
+/// in 6 s of context costs a fraction of the 30-s one; the live window decodes do the same
+/// (`WhisperWindowDecoder`, whose measurements chose 2 s of padding and 5 s at least: very short
+/// contexts make Whisper loop).
+public struct ReducedAudioContext: Equatable, Sendable {
+    public var paddingSeconds: Double
+    public var minimumSeconds: Double
+
+    public init(paddingSeconds: Double = 2, minimumSeconds: Double = 5) {
+        self.paddingSeconds = max(0, paddingSeconds)
+        self.minimumSeconds = max(0, minimumSeconds)
+    }
+
+    /// Mel frames (even, 2...3000) the encoder gets for `contentFrames` frames of content.
+    public func frames(content contentFrames: Int) -> Int {
+        let wanted = max(contentFrames + Int((paddingSeconds * 100).rounded()), Int((minimumSeconds * 100).rounded()))
+        let capped = min(3000, max(2, wanted))
+        return capped - capped % 2
     }
 }

@@ -126,8 +126,9 @@ public final class Transcriber<Model: WhisperInference> {
             // faster-whisper encodes features[:, :3000] for detection (the padding frame after the
             // content included) and the first window again; the two differ by that one frame on
             // clips under 30 s, which moves the language probabilities in the 3rd-4th decimal.
-            let features = Self.slice(mel, start: 0, count: min(window, contentFrames), padTo: window)
-            let session = try model.makeSession(try model.encode(mel: features, frames: window))
+            let frames = contextFrames(remaining: contentFrames, options: options)
+            let features = Self.slice(mel, start: 0, count: min(frames, contentFrames), padTo: frames)
+            let session = try model.makeSession(try model.encode(mel: features, frames: frames))
             let probs = try detectLanguage(session: session)
             language = probs.first?.code ?? "en"
             languageProbability = probs.first?.probability ?? 0
@@ -155,14 +156,19 @@ public final class Transcriber<Model: WhisperInference> {
             let segmentSize = min(window, contentFrames - seek)
             let previous = Array(allTokens[promptResetSince...])
             let session: Model.Session
+            // 3000 frames, or the rest plus padding when the options reduce the context
+            let frames = contextFrames(remaining: contentFrames - seek, options: options)
             if seek == 0, let first = firstWindow {
                 session = first
             } else {
-                let features = Self.slice(mel, start: seek, count: segmentSize, padTo: window)   // (nMels, 3000)
-                session = try model.makeSession(try model.encode(mel: features, frames: window))
+                let features = Self.slice(mel, start: seek, count: segmentSize, padTo: frames)   // (nMels, frames)
+                session = try model.makeSession(try model.encode(mel: features, frames: frames))
             }
             let prompt = builder.prompt(previous: previous, withoutTimestamps: options.withoutTimestamps)
             var windowSettings = settings
+            if frames < window {
+                windowSettings.suppressTokens = Array(Set(settings.suppressTokens + timestamps(after: segmentSize))).sorted()
+            }
             var workCap: Int? = nil
             if let budget = options.tokenBudget(seconds: Double(segmentSize) / 100) {
                 windowSettings.maxNewTokens = min(settings.maxNewTokens ?? budget, budget)
@@ -181,7 +187,9 @@ public final class Transcriber<Model: WhisperInference> {
             }
             let previousSeek = seek
             let split = splitter.split(tokens: result.tokens, timeOffset: timeOffset, segmentSize: segmentSize, seek: seek)
-            seek = split.seek
+            // Segments that all end at the window's start leave the seek where it was: the same
+            // window would be decoded again forever. It moves past the window instead.
+            seek = split.seek > previousSeek ? split.seek : previousSeek + segmentSize
             let timed = options.wordTimestamps
                 ? try timeWords(split, session: session, startSequence: builder.startSequence, segmentSize: segmentSize,
                                 seek: &seek, timeOffset: timeOffset, language: language, lastSpeech: &lastSpeech)
@@ -214,6 +222,21 @@ public final class Transcriber<Model: WhisperInference> {
     }
 
     // MARK: Helpers
+
+    /// Encoder frames for a window whose recording has `remaining` content frames left: Whisper's
+    /// 3000, or with `options.reducedContext` the rest plus its padding when that fits.
+    func contextFrames(remaining: Int, options: DecodingOptions) -> Int {
+        guard let reduced = options.reducedContext, remaining < Self.windowFrames else { return Self.windowFrames }
+        return max(reduced.frames(content: remaining), min(Self.windowFrames, remaining + remaining % 2))
+    }
+
+    /// Timestamp tokens past `contentFrames` frames of content (a reduced context holds only
+    /// padding there).
+    func timestamps(after contentFrames: Int) -> [Int] {
+        let first = special.timestampBegin + (contentFrames + 1) / 2 + 1
+        let end = min(tokenizer.tokenCount, model.dims.nVocab)
+        return first < end ? Array(first..<end) : []
+    }
 
     /// Frames [start, start + count) of `mel`, zero-padded to `padTo` frames: (bins, padTo).
     static func slice(_ mel: MelSpectrogram, start: Int, count: Int, padTo: Int) -> [Float] {

@@ -15,16 +15,19 @@ public final class WhisperWindowDecoder {
     /// The windows' log-mel, each 10-ms frame computed once (windows start on the capture clock's
     /// 10-ms grid). One decoder serves one captioner thread.
     private let logMel: WindowLogMel
+    /// The encoder's context of a window: its audio plus `paddingSeconds` of silence, at least
+    /// `minimumSeconds` (the rule of the live final pass's reduced context too).
+    public let context: ReducedAudioContext
     /// Silence appended after the window's audio before the encoder: lets the model see where the
     /// speech stops (end timestamp, then end of text) instead of looping at the context's edge.
-    public let paddingSeconds: Double
+    public var paddingSeconds: Double { context.paddingSeconds }
     /// Shortest audio context (window plus padding) the encoder gets: very short contexts loop.
     /// Shorter is not worth it with tiny.en (`captionctl simulate` on the 11 English fixtures,
     /// 2026-12-02): a 3-s minimum saves 7–24% of the CPU of a decode under 3 s (0.26 → 0.21 s
     /// for a window under 1 s; 3% of the whole run's CPU) but WER goes 3.57% → 6.55% (short
     /// windows agree on wrong first words, "How do you marry the" for "Had he married a"), and
     /// 2 s with 1 s of padding gives 4.76% and a looping window ("Unless... unless").
-    public let minimumSeconds: Double
+    public var minimumSeconds: Double { context.minimumSeconds }
     /// Longest window the encoder takes: 3000 frames (30 s).
     public static let maxFrames = 3000
 
@@ -32,8 +35,7 @@ public final class WhisperWindowDecoder {
     ///   costs a whole decode and its sampled text flickers; the streaming guards drop bad windows).
     public init(transcriber: Transcriber<WhisperModel>, options: DecodingOptions, paddingSeconds: Double = 2.0,
                 minimumSeconds: Double = 5.0) {
-        self.minimumSeconds = minimumSeconds
-        self.paddingSeconds = paddingSeconds
+        self.context = ReducedAudioContext(paddingSeconds: paddingSeconds, minimumSeconds: minimumSeconds)
         self.transcriber = transcriber
         self.options = options
         self.logMel = WindowLogMel(melBins: transcriber.model.dims.nMels)
@@ -53,16 +55,15 @@ public final class WhisperWindowDecoder {
         let (tail, first) = Self.onGrid(samples.count > Self.maxFrames * 160 ? samples.suffix(Self.maxFrames * 160) : samples,
                                         first: Int((startTime * Double(AudioRate.model)).rounded()) + max(0, samples.count - Self.maxFrames * 160))
         let offset = startTime + Double(samples.count - tail.count) / Double(AudioRate.model)
-        let padded = max(tail.count + Int(paddingSeconds * Double(AudioRate.model)), Int(minimumSeconds * Double(AudioRate.model)))
-        let pad = min(Self.maxFrames * 160, padded) - tail.count
-        let frames = Self.encoderFrames(sampleCount: tail.count + max(0, pad))
+        let pad = context.paddingSamples(content: tail.count)
+        let frames = Self.encoderFrames(sampleCount: tail.count + pad)
         // features: (nMels, frames), the log-mel of tail + pad zeros (+ 160, as faster-whisper),
         // zero-padded when the window is shorter than 2 frames
-        let features = logMel.features(tail, first: first, zeros: max(0, pad), frames: frames)
+        let features = logMel.features(tail, first: first, zeros: pad, frames: frames)
         let promptTokens = try promptTokens(prompt)
         let duration = Double(tail.count) / Double(AudioRate.model)
         var windowOptions = options
-        windowOptions.suppressTokens += timestampsBeyond(duration)
+        windowOptions.suppressTokens += transcriber.timestamps(afterSamples: tail.count)
         windowOptions.maxNewTokens = Self.tokenBudget(seconds: duration)
         let special = transcriber.tokenizer.special
         if !transcriber.model.alignmentHeads.isEmpty {
@@ -130,16 +131,6 @@ public final class WhisperWindowDecoder {
     /// tokens, a second), so a repetition loop stops early; at most Whisper's 224.
     public static func tokenBudget(seconds: Double) -> Int {
         min(224, DecodingOptions().tokenBudget(seconds: seconds) ?? 224)
-    }
-
-    /// Timestamp tokens after the window's end (0.02-s steps). With a reduced audio context the
-    /// model otherwise runs past the audio it has, repeating the window's text in segments
-    /// stamped beyond its end until the length limit.
-    func timestampsBeyond(_ duration: Double) -> [Int] {
-        let tokenizer = transcriber.tokenizer
-        let first = tokenizer.timestampBegin + Int((duration / 0.02).rounded(.up)) + 1
-        let end = min(tokenizer.tokenCount, transcriber.model.dims.nVocab)
-        return first < end ? Array(first..<end) : []
     }
 
     /// The committed text as prompt tokens (" " + text, as Whisper prompts previous text), after

@@ -25,6 +25,32 @@ final class ReducedContextTests: XCTestCase {
         XCTAssertEqual(ReducedAudioContext(paddingSeconds: 0, minimumSeconds: 0).frames(content: 0), 2)
     }
 
+    /// The zeros after the content (the live window decoder pads with them): 2 s, or up to the 5-s
+    /// minimum, within 30 s; their frames agree with `frames(content:)` for any sample count.
+    func testPaddingSamplesAgreeWithTheFrames() {
+        let c = ReducedAudioContext(paddingSeconds: 2, minimumSeconds: 5)
+        XCTAssertEqual(c.paddingSamples(content: 16_000), 64_000, "1 s: up to the 5-s minimum")
+        XCTAssertEqual(c.paddingSamples(content: 96_000), 32_000, "6 s: plus 2 s")
+        XCTAssertEqual(c.paddingSamples(content: 470_000), 10_000, "within 30 s")
+        XCTAssertEqual(c.paddingSamples(content: 500_000), 0)
+        for samples in [0, 1, 159, 160, 16_010, 16_170, 79_999, 96_001, 447_999, 448_159, 479_999] {
+            let padded = samples + c.paddingSamples(content: samples)
+            let frames = min(3000, max(2, padded / 160 - (padded / 160) % 2))
+            XCTAssertEqual(frames, c.frames(content: samples / 160), "\(samples) samples")
+        }
+    }
+
+    /// Timestamps past the content are the ones after its end rounded up to 0.02 s, in samples or
+    /// frames alike.
+    func testTimestampsPastTheContent() throws {
+        let t = try Transcriber(model: ScriptedWhisper(vocab: V.count) { _, _ in V.logits([V.eot: 10]) }, tokenizer: try V.tokenizer())
+        let begin = V.timestampBegin
+        XCTAssertEqual(t.timestamps(afterSamples: 320).first, begin + 2, "0.02 s: <|0.02|> is the last allowed")
+        XCTAssertEqual(t.timestamps(afterSamples: 321).first, begin + 3, "a part step rounds up")
+        XCTAssertEqual(t.timestamps(afterSamples: 0).first, begin + 1)
+        XCTAssertEqual(t.timestamps(afterSamples: 7 * 320).first, begin + 8, "no floating-point step (0.14 / 0.02 > 7)")
+    }
+
     /// A 6-s clip is encoded in 8 s of context; a 35-s one in 30 s, then its last 5 s in 7 s.
     /// Without the option every window is 3000 frames (faster-whisper).
     func testTheEncoderGetsTheContentPlusPadding() throws {

@@ -88,6 +88,15 @@ public struct ReducedAudioContext: Equatable, Sendable {
         self.minimumSeconds = max(0, minimumSeconds)
     }
 
+    /// Zero samples (16 kHz) appended to `contentSamples` samples of content: the padding, or up to
+    /// the minimum, the whole within 30 s. `frames(content: contentSamples / 160)` is the encoder's
+    /// context of the padded audio when the padding is a whole number of 10-ms frames.
+    public func paddingSamples(content contentSamples: Int) -> Int {
+        let rate = 16_000.0   // Whisper's sample rate: 160 samples a 10-ms frame
+        let wanted = max(contentSamples + Int((paddingSeconds * rate).rounded()), Int((minimumSeconds * rate).rounded()))
+        return max(0, min(3000 * 160, wanted) - contentSamples)
+    }
+
     /// Mel frames (even, 2...3000) the encoder gets for `contentFrames` frames of content.
     public func frames(content contentFrames: Int) -> Int {
         let wanted = max(contentFrames + Int((paddingSeconds * 100).rounded()), Int((minimumSeconds * 100).rounded()))

@@ -167,7 +167,7 @@ public final class Transcriber<Model: WhisperInference> {
             let prompt = builder.prompt(previous: previous, withoutTimestamps: options.withoutTimestamps)
             var windowSettings = settings
             if frames < window {
-                windowSettings.suppressTokens = Array(Set(settings.suppressTokens + timestamps(after: segmentSize))).sorted()
+                windowSettings.suppressTokens = Array(Set(settings.suppressTokens + timestamps(afterSamples: segmentSize * 160))).sorted()
             }
             var workCap: Int? = nil
             if let budget = options.tokenBudget(seconds: Double(segmentSize) / 100) {
@@ -230,10 +230,12 @@ public final class Transcriber<Model: WhisperInference> {
         return max(reduced.frames(content: remaining), min(Self.windowFrames, remaining + remaining % 2))
     }
 
-    /// Timestamp tokens past `contentFrames` frames of content (a reduced context holds only
-    /// padding there).
-    func timestamps(after contentFrames: Int) -> [Int] {
-        let first = special.timestampBegin + (contentFrames + 1) / 2 + 1
+    /// Timestamp tokens (0.02-s steps) past `contentSamples` samples (16 kHz) of content: a reduced
+    /// context holds only padding there, and a model let run past its audio repeats the window's
+    /// text in segments stamped beyond its end until the length limit. The offline seek loop and
+    /// the live window decoder (`WhisperWindowDecoder`) both suppress them.
+    public func timestamps(afterSamples contentSamples: Int) -> [Int] {
+        let first = special.timestampBegin + (max(0, contentSamples) + 319) / 320 + 1
         let end = min(tokenizer.tokenCount, model.dims.nVocab)
         return first < end ? Array(first..<end) : []
     }

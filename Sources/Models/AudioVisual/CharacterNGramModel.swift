@@ -196,8 +196,7 @@ public struct CharacterNGramModel: Sendable {
         func shown(_ s: Substring) -> String { s.count > 40 ? "'\(s.prefix(40))…'" : "'\(s)'" }
         var codes: [String: UInt64] = ["<s>": Self.startCode, "</s>": Self.endCode]
         for (i, s) in symbols.enumerated() { codes[Self.token(s)] = UInt64(i + 1) }
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
-            .map { $0.trimmingCharacters(in: .whitespaces)[...] }
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(\.trimmedOfSpaces)
         var n = 0   // index of the next line (its number is n + 1)
         let last = max(1, (lines.lastIndex { !$0.isEmpty } ?? 0) + 1)   // the last non-blank line's number
         func skipBlank() { while n < lines.count && lines[n].isEmpty { n += 1 } }
@@ -211,7 +210,7 @@ public struct CharacterNGramModel: Sendable {
         skipBlank()
         while n < lines.count && lines[n].hasPrefix("ngram") {
             let parts = lines[n].dropFirst("ngram".count).split(separator: "=", omittingEmptySubsequences: false)
-                .map { $0.trimmingCharacters(in: .whitespaces) }
+                .map(\.trimmedOfSpaces)
             guard parts.count == 2, let k = Int(parts[0]), let c = Int(parts[1]), c >= 0 else {
                 throw fail(n + 1, "malformed count line \(shown(lines[n])): expected 'ngram N=count'")
             }
@@ -327,5 +326,17 @@ public struct CharacterNGramModel: Sendable {
                 throw ModelsError.languageModel(path: path, reason: "symbol \(s.unicodeScalars.map { "U+" + String($0.value, radix: 16, uppercase: true) }.joined()) is whitespace other than the space")
             }
         }
+    }
+}
+
+private extension Substring {
+    /// The slice without leading and trailing whitespace (the line's spaces and tabs; lines hold no
+    /// newline). No copy: Foundation's `trimmingCharacters(in:)` bridges each line through NSString
+    /// and made that half of an ARPA parse.
+    var trimmedOfSpaces: Substring {
+        guard let first = firstIndex(where: { !$0.isWhitespace }), let last = lastIndex(where: { !$0.isWhitespace }) else {
+            return self[endIndex...]
+        }
+        return self[first...last]
     }
 }

@@ -1,5 +1,6 @@
 import XCTest
 import TestSupport
+import IPC
 @testable import Daemon
 
 /// Inputs `make fuzz` (target toml) found aborting the process inside TOMLKit's toml++ parser
@@ -41,6 +42,24 @@ final class ConfigFuzzRegressionTests: XCTestCase {
             guard case let DaemonError.configSyntax(_, line, column, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual([line, column], [1, 2])
         }
+    }
+
+    /// A byte-order mark, "[" and a byte that is not UTF-8 (found by `make fuzz` on 4 Dec 2026,
+    /// after 879,233 executions): toml++ skips the mark, so the header check must too. A file an
+    /// editor saved as "UTF-8 with BOM" still reads.
+    func testAHeaderAfterAByteOrderMarkIsASyntaxErrorNotAnAbort() throws {
+        let url = TestPaths.fixtures.appendingPathComponent("fuzz/toml-bom-table-name.toml")
+        let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
+        XCTAssertThrowsError(try ConfigLoader.parse(text, file: "x.toml")) { error in
+            XCTAssertEqual(error as? DaemonError, .configSyntax(file: "x.toml", line: 1, column: 2, reason: TOMLHeaderCheck.advice))
+        }
+        for bad in ["\u{FEFF}[é]", "\u{FEFF} [[\u{1}]]", "\u{FEFF}[\n[audio]"] {
+            XCTAssertThrowsError(try ConfigLoader.parse(bad), bad.debugDescription) { error in
+                guard case DaemonError.configSyntax = error else { return XCTFail("\(bad.debugDescription): \(error)") }
+            }
+        }
+        let saved = try ConfigLoader.parse("\u{FEFF}[model]\nbeam = 3\n")
+        XCTAssertEqual(saved.model.beam, 3)
     }
 
     func testEveryHeaderShapeThatAbortedIsRefusedAndQuotedNamesStillParse() {

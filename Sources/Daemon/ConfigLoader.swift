@@ -1,5 +1,4 @@
 import Foundation
-import TOMLKit
 import CaptionCore
 import IPC
 import Streaming
@@ -38,17 +37,22 @@ public enum ConfigLoader {
             throw DaemonError.configSyntax(file: file, line: line, column: column,
                 reason: "a table name must start with an ASCII letter, digit, '_' or '-', or be quoted, e.g. [audio]")
         }
-        let root: TOMLTable
-        do { root = try TOMLTable(string: text) } catch let e as TOMLParseError {
-            throw DaemonError.configSyntax(file: file, line: e.source.begin.line, column: e.source.begin.column, reason: e.description)
+        let document: TOMLDocument
+        do { document = try TOMLDocument(text) } catch let e as TOMLDocument.SyntaxError {
+            throw DaemonError.configSyntax(file: file, line: e.line, column: e.column, reason: e.description)
         }
+        // The readers below look into the document's tree: it lives until parse returns.
+        return try withExtendedLifetime(document) { try read(document.table, file: file) }
+    }
+
+    private static func read(_ root: TOMLDocument.Table, file: String) throws -> DaemonConfig {
         var c = DaemonConfig()
         let sections = ["audio", "video", "model", "streaming", "sockets", "log"]
         for key in root.keys where !sections.contains(key) {
             throw DaemonError.config(file: file, key: key, reason: "unknown section (known: \(sections.joined(separator: ", ")))")
         }
         func section(_ name: String) throws -> TableReader {
-            guard let v = root[name] else { return TableReader(table: TOMLTable(), path: name, file: file) }
+            guard let v = root[name] else { return TableReader(table: nil, path: name, file: file) }
             guard let t = v.table else {
                 throw DaemonError.config(file: file, key: name, reason: "expected a table ([\(name)]), got \(TableReader.show(v))")
             }
@@ -180,19 +184,20 @@ public enum ConfigLoader {
 
 /// Typed, range-checked access to one TOML table that remembers which keys were read.
 struct TableReader {
-    let table: TOMLTable
+    /// nil: the section is absent (every key takes its default).
+    let table: TOMLDocument.Table?
     let path: String
     let file: String
     private var seen: Set<String> = []
 
-    init(table: TOMLTable, path: String, file: String) { self.table = table; self.path = path; self.file = file }
+    init(table: TOMLDocument.Table?, path: String, file: String) { self.table = table; self.path = path; self.file = file }
 
-    static func show(_ v: TOMLValueConvertible) -> String {
+    static func show(_ v: TOMLDocument.Node) -> String {
         if let s = v.string { return "\"\(s)\"" }
         if let i = v.int { return String(i) }
         if let d = v.double { return String(d) }
         if let b = v.bool { return String(b) }
-        return "a \(v.type)"
+        return v.kind
     }
 
     private func fail(_ key: String, _ reason: String) -> DaemonError {
@@ -201,7 +206,7 @@ struct TableReader {
 
     mutating func int(_ key: String, _ def: Int, _ range: ClosedRange<Int>) throws -> Int {
         seen.insert(key)
-        guard let v = table[key] else { return def }
+        guard let v = table?[key] else { return def }
         guard let i = v.int, range.contains(i) else {
             throw fail(key, "expected an integer between \(range.lowerBound) and \(range.upperBound), got \(Self.show(v))")
         }
@@ -210,7 +215,7 @@ struct TableReader {
 
     mutating func double(_ key: String, _ def: Double, _ range: ClosedRange<Double>) throws -> Double {
         seen.insert(key)
-        guard let v = table[key] else { return def }
+        guard let v = table?[key] else { return def }
         guard let d = v.double ?? v.int.map(Double.init), range.contains(d) else {
             throw fail(key, "expected a number between \(range.lowerBound) and \(range.upperBound), got \(Self.show(v))")
         }
@@ -219,14 +224,14 @@ struct TableReader {
 
     mutating func bool(_ key: String, _ def: Bool) throws -> Bool {
         seen.insert(key)
-        guard let v = table[key] else { return def }
+        guard let v = table?[key] else { return def }
         guard let b = v.bool else { throw fail(key, "expected true or false, got \(Self.show(v))") }
         return b
     }
 
     mutating func string(_ key: String, _ def: String, nonEmpty: Bool = false) throws -> String {
         seen.insert(key)
-        guard let v = table[key] else { return def }
+        guard let v = table?[key] else { return def }
         guard let s = v.string else { throw fail(key, "expected a string, got \(Self.show(v))") }
         if nonEmpty && s.isEmpty { throw fail(key, "must not be empty") }
         return s
@@ -240,14 +245,14 @@ struct TableReader {
 
     mutating func choice<T: RawRepresentable & CaseIterable>(_ key: String, _ def: T) throws -> T where T.RawValue == String {
         seen.insert(key)
-        guard let v = table[key] else { return def }
+        guard let v = table?[key] else { return def }
         let names = T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
         guard let s = v.string, let value = T(rawValue: s) else { throw fail(key, "expected one of \(names), got \(Self.show(v))") }
         return value
     }
 
     func rejectUnknown() throws {
-        for key in table.keys.sorted() where !seen.contains(key) {
+        for key in (table?.keys ?? []).sorted() where !seen.contains(key) {
             throw fail(key, "unknown key (known: \(seen.sorted().joined(separator: ", ")))")
         }
     }

@@ -23,16 +23,9 @@ final class ReducedContextTests: XCTestCase {
         XCTAssertEqual(c.frames(content: 601), 800, "odd counts round down to even")
         XCTAssertEqual(c.frames(content: 2900), 3000)
         XCTAssertEqual(ReducedAudioContext(paddingSeconds: 0, minimumSeconds: 0).frames(content: 0), 2)
-    }
-
-    /// The zeros after the content (the live window decoder pads with them): 2 s, or up to the 5-s
-    /// minimum, within 30 s; their frames agree with `frames(content:)` for any sample count.
-    func testPaddingSamplesAgreeWithTheFrames() {
-        let c = ReducedAudioContext(paddingSeconds: 2, minimumSeconds: 5)
-        XCTAssertEqual(c.paddingSamples(content: 16_000), 64_000, "1 s: up to the 5-s minimum")
-        XCTAssertEqual(c.paddingSamples(content: 96_000), 32_000, "6 s: plus 2 s")
-        XCTAssertEqual(c.paddingSamples(content: 470_000), 10_000, "within 30 s")
-        XCTAssertEqual(c.paddingSamples(content: 500_000), 0)
+        // The zeros after the content in samples (the live window decoder pads with them): 2 s,
+        // or up to the 5-s minimum, within 30 s; their frames agree with `frames(content:)`.
+        XCTAssertEqual([16_000, 96_000, 470_000, 500_000].map { c.paddingSamples(content: $0) }, [64_000, 32_000, 10_000, 0])
         for samples in [0, 1, 159, 160, 16_010, 16_170, 79_999, 96_001, 447_999, 448_159, 479_999] {
             let padded = samples + c.paddingSamples(content: samples)
             let frames = min(3000, max(2, padded / 160 - (padded / 160) % 2))

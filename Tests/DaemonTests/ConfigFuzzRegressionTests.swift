@@ -62,6 +62,20 @@ final class ConfigFuzzRegressionTests: XCTestCase {
         XCTAssertEqual(saved.model.beam, 3)
     }
 
+    /// Tabs, CRLF line ends, then "[" and CRLF (found by `make fuzz` on 4 Dec 2026, 240,939
+    /// executions after the one above): the check split lines on Characters, where "\r\n" is one
+    /// Character and no break, so it never saw that header. A CRLF file still reads.
+    func testAHeaderAfterCRLFLinesIsASyntaxErrorNotAnAbort() throws {
+        let url = TestPaths.fixtures.appendingPathComponent("fuzz/toml-crlf-table-name.toml")
+        let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
+        XCTAssertThrowsError(try ConfigLoader.parse(text, file: "x.toml")) { error in
+            XCTAssertEqual(error as? DaemonError, .configSyntax(file: "x.toml", line: 3, column: 3, reason: TOMLHeaderCheck.advice))
+        }
+        XCTAssertThrowsError(try ConfigLoader.parse("[audio]\r\nloop = true\r\n[é]\r\n"))
+        let crlf = try ConfigLoader.parse("[audio]\r\nloop = true\r\n[model]\r\nbeam = 2\r\n")
+        XCTAssertEqual([crlf.audio.loop, crlf.model.beam == 2], [true, true])
+    }
+
     func testEveryHeaderShapeThatAbortedIsRefusedAndQuotedNamesStillParse() {
         for text in ["[é]", "[[é]]", " [ ü ]", "[\t\t€]", "[.é]", "[audio]\nsource = \"file\"\n[😀]",
                      "[=]", "[#]", "[,]", "[}]", "[\u{1}]", "[\u{7F}]", "[\nvideo]", "[\r\nvideo]", "[.udio]", "[[[audio]]]"] {

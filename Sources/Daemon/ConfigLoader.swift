@@ -33,9 +33,8 @@ public enum ConfigLoader {
 
     /// Parses configuration text; `file` names it in error messages.
     public static func parse(_ text: String, file: String = "captiond.toml") throws -> DaemonConfig {
-        if let (line, column) = badTableName(text) {
-            throw DaemonError.configSyntax(file: file, line: line, column: column,
-                reason: "a table name must start with an ASCII letter, digit, '_' or '-', or be quoted, e.g. [audio]")
+        if let (line, column, reason) = TOMLHeaderCheck.firstAbortingShape(text) {
+            throw DaemonError.configSyntax(file: file, line: line, column: column, reason: reason)
         }
         let document: TOMLDocument
         do { document = try TOMLDocument(text) } catch let e as TOMLDocument.SyntaxError {

@@ -34,6 +34,79 @@ public enum TOMLHeaderCheck {
         return nil
     }
 
+    /// The 1-based (line, column) of a `}` where an array expects a value — right after its `[` or
+    /// a `,`, with only spaces, line breaks or comments between (`d = [ 1, }`, a typo for `]`) —
+    /// or nil. toml++ fails an assertion in `parse_value` there and aborts the process (found by
+    /// `make fuzz`); such text is invalid TOML anyway. Strings and comments are skipped.
+    public static func firstBraceForArrayValue(_ text: String) -> (line: Int, column: Int)? {
+        let s = Array(text.unicodeScalars)
+        var stack: [Unicode.Scalar] = []     // open arrays "[" and inline tables "{" of values
+        var expectingValue = false            // inside an array, after its "[" or a ","
+        var lineStart = true                  // nothing but spaces yet on this line
+        var line = 1, lineBegin = 0, i = 0
+        func skipString(_ quote: Unicode.Scalar) {
+            let triple = i + 2 < s.count && s[i + 1] == quote && s[i + 2] == quote
+            i += triple ? 3 : 1
+            while i < s.count {
+                if s[i] == "\\" && quote == "\"" { i += 2; continue }
+                if s[i] == "\n" { if !triple { return }; line += 1; lineBegin = i + 1 }
+                if s[i] == quote && (!triple || (i + 2 < s.count && s[i + 1] == quote && s[i + 2] == quote)) {
+                    i += triple ? 3 : 1
+                    return
+                }
+                i += 1
+            }
+        }
+        while i < s.count {
+            let c = s[i]
+            switch c {
+            case "\n":
+                line += 1; lineBegin = i + 1; lineStart = true; i += 1; continue
+            case " ", "\t", "\r":
+                i += 1; continue
+            case "#":
+                while i < s.count && s[i] != "\n" { i += 1 }
+                continue
+            case "\"", "'":
+                skipString(c); expectingValue = false; lineStart = false; continue
+            case "[" where stack.isEmpty && lineStart:   // a table header: its line is checked by firstBadHeader
+                while i < s.count && s[i] != "\n" { i += 1 }
+                continue
+            case "[":
+                stack.append(c); expectingValue = true
+            case "{":
+                stack.append(c); expectingValue = false
+            case "]", "}":
+                if c == "}" && stack.last == "[" && expectingValue { return (line, i - lineBegin + 1) }
+                if !stack.isEmpty { stack.removeLast() }
+                expectingValue = false
+            case ",":
+                expectingValue = stack.last == "["
+            default:
+                expectingValue = false
+            }
+            lineStart = false
+            i += 1
+        }
+        return nil
+    }
+
+    /// The first place where toml++ would abort instead of reporting an error, with what to tell
+    /// the user, or nil.
+    public static func firstAbortingShape(_ text: String) -> (line: Int, column: Int, reason: String)? {
+        let header = firstBadHeader(text).map { ($0.line, $0.column, advice) }
+        let brace = firstBraceForArrayValue(text).map { ($0.line, $0.column, braceAdvice) }
+        switch (header, brace) {
+        case let (h?, b?): return (h.0, h.1) <= (b.0, b.1) ? h : b
+        case let (h?, nil): return h
+        case let (nil, b?): return b
+        default: return nil
+        }
+    }
+
+    /// What to tell the user about a `}` where an array value should be.
+    public static let braceAdvice = "expected a value or ']' in this array, found '}' (an array ends with ']')"
+
     /// What to tell the user about a bad header.
     public static let advice = "a table name must start with an ASCII letter, digit, '_' or '-', or be quoted, e.g. [audio]"
 }

@@ -31,9 +31,9 @@ struct DaemonSocketOptions: ParsableArguments {
         do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
             throw CaptionctlError("cannot read \(file): \(error)")
         }
-        // toml++ (inside TOMLKit) aborts on some invalid table headers: refuse them first.
-        if let (line, column) = TOMLHeaderCheck.firstBadHeader(text) {
-            throw CaptionctlError("\(file):\(line):\(column): invalid table header: \(TOMLHeaderCheck.advice); or pass --socket PATH")
+        // toml++ (inside TOMLKit) aborts on some invalid text (table headers, a "}" in an array): refuse it first.
+        if let (line, column, reason) = TOMLHeaderCheck.firstAbortingShape(text) {
+            throw CaptionctlError("\(file):\(line):\(column): invalid TOML: \(reason); or pass --socket PATH")
         }
         let table: TOMLTable
         do { table = try TOMLTable(string: text) } catch {

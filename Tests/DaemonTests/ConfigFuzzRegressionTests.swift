@@ -76,6 +76,32 @@ final class ConfigFuzzRegressionTests: XCTestCase {
         XCTAssertEqual([crlf.audio.loop, crlf.model.beam == 2], [true, true])
     }
 
+    /// A "}" where an array expects a value (found by `make fuzz` on 4 Dec 2026, 95,777 executions
+    /// after the CRLF fix; minimised to `d=[}`): toml++ fails an assertion in `parse_value` and
+    /// aborted captiond at start-up, and on SIGHUP the running daemon, for a one-character typo.
+    func testABraceWhereAnArrayValueShouldBeIsASyntaxErrorNotAnAbort() throws {
+        let url = TestPaths.fixtures.appendingPathComponent("fuzz/toml-brace-in-array.toml")
+        let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
+        XCTAssertThrowsError(try ConfigLoader.parse(text, file: "x.toml")) { error in
+            guard case let DaemonError.configSyntax(_, line, _, reason) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(line, 2)
+            XCTAssertEqual(reason, TOMLHeaderCheck.braceAdvice)
+        }
+        for (bad, at) in [("d=[}", [1, 4]), ("[audio]\nd = [ 1, }\n", [2, 10]), ("d = [ # c\n }", [2, 2]),
+                          ("d = {a = [}}", [1, 11]), ("d = [[}]]", [1, 7]), ("d = [\n  1,\n  }", [3, 3])] {
+            XCTAssertThrowsError(try ConfigLoader.parse(bad), bad.debugDescription) { error in
+                guard case let DaemonError.configSyntax(_, line, column, reason) = error else { return XCTFail("\(bad.debugDescription): \(error)") }
+                XCTAssertEqual([line, column], at, bad.debugDescription)
+                XCTAssertEqual(reason, TOMLHeaderCheck.braceAdvice)
+            }
+        }
+        // Braces that are no array value, and brackets and braces inside strings and comments.
+        for fine in ["d = [ {a = 1}, {b = 2} ]", "d = [\"}\", ']', \"\"\"\n[ }\"\"\"]", "d = [1, 2,] # [ }",
+                     "[t]\nd = {a = [1], b = {c = 2}}", "d = '[,}'"] {
+            XCTAssertNil(TOMLHeaderCheck.firstBraceForArrayValue(fine), fine.debugDescription)
+        }
+    }
+
     func testEveryHeaderShapeThatAbortedIsRefusedAndQuotedNamesStillParse() {
         for text in ["[é]", "[[é]]", " [ ü ]", "[\t\t€]", "[.é]", "[audio]\nsource = \"file\"\n[😀]",
                      "[=]", "[#]", "[,]", "[}]", "[\u{1}]", "[\u{7F}]", "[\nvideo]", "[\r\nvideo]", "[.udio]", "[[[audio]]]"] {

@@ -102,7 +102,7 @@ extension CaptionPolicy {
                 earlyFinal?.hypothesis = h
                 return applyVoice(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end)
             }
-            if let h { finalPass(shortenedPassFrom.map { mergedShortPass(h, from: $0) } ?? h) }
+            if let h { finalPass(shortenedPassFrom.map { mergedShortPass(h, from: $0) } ?? h) } else { finalPassUnusable = true }
             return resume(p)
 
         case let .finish(time):

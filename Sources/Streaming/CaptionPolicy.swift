@@ -76,6 +76,10 @@ public struct CaptionPolicy {
     var shortenedPassFrom: SampleIndex?
     /// True when the budget skipped the open utterance's final pass (`LiveSchedule`).
     var finalPassSkipped = false
+    /// True when the open utterance's final pass gave no usable words (rejected by the guards,
+    /// emptied by the anomalous-tail rule, or failed): the final then keeps the window decodes'
+    /// tentative words too, as for a skipped pass, instead of only the committed ones.
+    var finalPassUnusable = false
     /// End of the window decode that settled the open utterance (`SettledEndpoint`); nil when unsettled.
     var settledThrough: SampleIndex?
     /// The early final pass of the open utterance's latest pause (`EarlyFinal`).
@@ -217,9 +221,12 @@ public struct CaptionPolicy {
 
         let context = pastWords + committed
         let inWindow = context.filter { at($0.end) > windowStart }
-        // New words never start by saying the committed text's last phrase again (the prompt).
+        // New words never start by saying the committed text's last phrase again (the prompt);
+        // before anything of this utterance is committed, the earlier finals' last phrase said
+        // again is dropped only when squeezed into no time (a repeated request is speech).
         let fresh = LocalAgreement.droppingRepeat(of: Array(context.suffix(8)),
-                                                  from: LocalAgreement.newWords(in: h, after: inWindow))
+                                                  from: LocalAgreement.newWords(in: h, after: inWindow),
+                                                  squeezedOnly: committed.isEmpty)
         // Short windows agree on wrong first words: commit only once the window is long enough.
         let longEnough = windowEnd - utteranceStart >= samples(configuration.commitAfterSeconds)
         let common = LocalAgreement.commonPrefixLength(tentative, fresh)
@@ -252,9 +259,10 @@ public struct CaptionPolicy {
         let h = HallucinationGuard.droppingAnomalousTail(decoded.normalized())
         if let reason = guardrail.rejection(of: h) {
             rejections.append(reason)
+            finalPassUnusable = true
             return false
         }
-        guard !h.words.isEmpty else { return false }
+        guard !h.words.isEmpty else { finalPassUnusable = true; return false }
         if let lang = h.language { language = lang }
         finalWords = h.words
         return true
@@ -277,6 +285,7 @@ public struct CaptionPolicy {
         coveredEnd = time
         lastPartial = nil
         finalWords = nil
+        finalPassUnusable = false
         settledThrough = nil
         earlyFinal = nil
         agreedTentative = 0
@@ -302,13 +311,17 @@ public struct CaptionPolicy {
             // supplies the rest of the utterance.
             words = configuration.finalKeepsCommitted ? LocalAgreement.merge(committed: committed, full: full) : full
         } else {
-            // Without a final pass (skipped for time) the last decode saw the end: keep its words.
-            words = confirmedOnly && !committed.isEmpty && !finalPassSkipped ? committed : committed + tentative
+            // Without a final pass (skipped for time, or one that gave no usable words) the last
+            // decode's words are the only reading of the utterance's end: keep them (a shortened
+            // pass emptied by the anomalous-tail rule lost 17 words of the FLAC clip under ASan).
+            let passless = finalPassSkipped || finalPassUnusable
+            words = confirmedOnly && !committed.isEmpty && !passless ? committed : committed + tentative
         }
         // Ended by silence: nothing the decoder placed in that silence is speech.
         if confirmedOnly, dropsWordsInSilence { words = TrailingSilence.dropping(words, speechEnd: clock.seconds(lastSpeechEnd)) }
         isActive = false
         finalPassSkipped = false
+        finalPassUnusable = false
         shortenedPassFrom = nil
         settledThrough = nil
         earlyFinal = nil
@@ -322,7 +335,9 @@ public struct CaptionPolicy {
         defer { currentUtterance = nil; lastPartial = nil }
         let text = CaptionText.join(words.map(\.text))
         pastWords = Array((pastWords + words).suffix(200))
-        guard !text.isEmpty else { return [] }
+        // A final without words still ends the utterance whose partials were shown (subscribers
+        // clear them; `docs/PROTOCOL.md`): a partial left standing reads as a caption.
+        guard !text.isEmpty || hasShownWords else { return [] }
         // Decoders stretch the first word back over leading silence: trust it only up to the preroll.
         let firstWord = max(words.first.map { at($0.start) } ?? utteranceStart, utteranceStart - samples(configuration.prerollSeconds))
         let start = min(utteranceStart, firstWord)

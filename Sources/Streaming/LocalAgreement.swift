@@ -41,24 +41,35 @@ public enum LocalAgreement {
     /// decoded duration under `squeezedSeconds`. Prompted with "… for your country.", a final
     /// pass over "ask not" read "Ask not! Ask not!" with the second "Ask" at 0 s (the daemon's
     /// SIGTERM final in 6 of 6 stress runs); spoken words take time.
-    public static func repeatedLeadingWords(of words: [Word], after before: [Word], minimum: Int = 3, longest: Int = 8) -> Int {
+    ///
+    /// `squeezedOnly`: only a squeezed repeat counts, whatever its length. Words of an earlier
+    /// utterance said again in a new one are speech: a kiosk's user repeats "换一首歌" when
+    /// nothing happened (the daemon's looped clip lost every other utterance, CI stop 32).
+    public static func repeatedLeadingWords(of words: [Word], after before: [Word], minimum: Int = 3, longest: Int = 8,
+                                            squeezedOnly: Bool = false) -> Int {
         let n = min(longest, words.count, before.count)
         let lead = KeyRuns(Array(words.prefix(n))), tail = KeyRuns(Array(before.suffix(n)))
+        if squeezedOnly {
+            let k = lead.leadingOverlap(with: tail, minimum: 1, longest: n)
+            return words.prefix(k).contains(where: isSqueezed) ? k : 0
+        }
         if n >= minimum {
             let k = lead.leadingOverlap(with: tail, minimum: minimum, longest: n)
             if k > 0 { return k }
         }
         let k = lead.leadingOverlap(with: tail, minimum: 1, longest: min(n, minimum - 1))
-        let squeezed = words.prefix(k).contains { $0.timing == .decoded && $0.end - $0.start < squeezedSeconds }
-        return squeezed ? k : 0
+        return words.prefix(k).contains(where: isSqueezed) ? k : 0
     }
+
+    /// True for a word with decoded times shorter than `squeezedSeconds`: not spoken.
+    static func isSqueezed(_ w: Word) -> Bool { w.timing == .decoded && w.end - w.start < squeezedSeconds }
 
     /// A decoded word shorter than this (s) was not spoken (see `repeatedLeadingWords`).
     public static let squeezedSeconds = 0.02
 
     /// `words` without a leading run that repeats the end of `before` (`repeatedLeadingWords`).
-    public static func droppingRepeat(of before: [Word], from words: [Word]) -> [Word] {
-        Array(words.dropFirst(repeatedLeadingWords(of: words, after: before)))
+    public static func droppingRepeat(of before: [Word], from words: [Word], squeezedOnly: Bool = false) -> [Word] {
+        Array(words.dropFirst(repeatedLeadingWords(of: words, after: before, squeezedOnly: squeezedOnly)))
     }
 
     /// Semi-global word alignment of all of `a` with a prefix of `b` (minimum edits, ties to the

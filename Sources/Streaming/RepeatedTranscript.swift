@@ -50,15 +50,17 @@ enum RepeatedTranscript {
         return nil
     }
 
-    /// The words without a short copy (1 to `minimumWords - 1` words) of the words before it that
-    /// ends the transcript and that the decoder squeezed into no time (one of its words decoded
-    /// shorter than `LocalAgreement.squeezedSeconds`); nil when there is none. Prompted with the
-    /// earlier finals, a final pass over "ask not" read "Ask not! Ask not!" with the second "Ask"
-    /// at 0 s (the daemon's final at SIGTERM, 6 of 6 stress runs). A short repeat with its own
-    /// duration is speech ("no, no") and stays.
+    /// The words without a copy of the words before it that ends the transcript and that the
+    /// decoder squeezed into no time (one of its words decoded shorter than
+    /// `LocalAgreement.squeezedSeconds`); nil when there is none. Prompted with the earlier
+    /// finals, a final pass over "ask not" read "Ask not! Ask not!" with the second "Ask" at 0 s
+    /// (the daemon's final at SIGTERM, 6 of 6 stress runs); base, prompted with "换一首歌", read
+    /// "换一首歌换一首歌" with the last three characters at 0 s, and the anomalous-tail rule then
+    /// dropped the whole one-segment pass (CI stop 32: every other utterance of a looped clip had
+    /// no final). A repeat with its own duration is speech ("no, no") and stays.
     static func squeezedTailCopy(_ words: [Word]) -> [Word]? {
         let runs = KeyRuns(words)
-        for n in stride(from: min(minimumWords - 1, words.count / 2), through: 1, by: -1)
+        for n in stride(from: words.count / 2, through: 1, by: -1)
         where runs.same(words.count - 2 * n, words.count - n, length: n) {
             let copy = words.suffix(n)
             if copy.contains(where: { $0.timing == .decoded && $0.end - $0.start < LocalAgreement.squeezedSeconds }) {

@@ -107,7 +107,7 @@ struct Simulate: ParsableCommand {
                 if timeline != nil { timed += Data(String(format: "%.3f\t", reached).utf8) + (try WireCodec.encode(e)) }
                 if case .final(let f) = e {
                     wordsShown += CaptionText.words(f.text).count
-                    if !json { print((f.speaker.map { "[\($0.label)] " } ?? "") + f.text) }
+                    if !json, !f.text.isEmpty { print((f.speaker.map { "[\($0.label)] " } ?? "") + f.text) }
                 }
             }
             events += new

@@ -49,6 +49,10 @@ struct Subscribe: ParsableCommand {
             case .partial(let p) where tty:
                 print("\r\u{1B}[2K\(Subscribe.label(p.speaker))\(p.text)", terminator: ""); fflush(stdout); partialShown = true
             case .partial: break
+            case .final(let f) where f.text.isEmpty:
+                // The utterance's shown words fell away (docs/PROTOCOL.md): clear its partial.
+                if tty && partialShown { print("\r\u{1B}[2K", terminator: ""); fflush(stdout) }
+                partialShown = false
             case .final(let f):
                 let line = Subscribe.label(f.speaker) + f.text
                 print(tty && partialShown ? "\r\u{1B}[2K\(line)" : line); partialShown = false

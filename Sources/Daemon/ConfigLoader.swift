@@ -22,18 +22,9 @@ public enum ConfigLoader {
         return config
     }
 
-    /// Where a table header's name starts with a character that cannot start a key (`[é]`,
-    /// `[[ €`, `[.udio]`, `[[[a`, `[=`, `[#`, a control character or a line break): the toml++ parser inside TOMLKit 0.6.0
-    /// fails an assertion there and aborts the process (found by `make fuzz`, target toml), so such
-    /// text is refused before it reaches the parser. Such a header is invalid TOML anyway; the
-    /// (line, column) are 1-based.
-    static func badTableName(_ text: String) -> (line: Int, column: Int)? {
-        TOMLHeaderCheck.firstBadHeader(text)
-    }
-
     /// Parses configuration text; `file` names it in error messages.
     public static func parse(_ text: String, file: String = "captiond.toml") throws -> DaemonConfig {
-        if let (line, column, reason) = TOMLHeaderCheck.firstAbortingShape(text) {
+        if let (line, column, reason) = TOMLAbortCheck.firstAbortingShape(text) {
             throw DaemonError.configSyntax(file: file, line: line, column: column, reason: reason)
         }
         let document: TOMLDocument

@@ -32,7 +32,7 @@ struct DaemonSocketOptions: ParsableArguments {
             throw CaptionctlError("cannot read \(file): \(error)")
         }
         // toml++ (inside TOMLKit) aborts on some invalid text (table headers, a "}" in an array): refuse it first.
-        if let (line, column, reason) = TOMLHeaderCheck.firstAbortingShape(text) {
+        if let (line, column, reason) = TOMLAbortCheck.firstAbortingShape(text) {
             throw CaptionctlError("\(file):\(line):\(column): invalid TOML: \(reason); or pass --socket PATH")
         }
         let table: TOMLTable

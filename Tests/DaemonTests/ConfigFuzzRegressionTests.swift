@@ -51,7 +51,7 @@ final class ConfigFuzzRegressionTests: XCTestCase {
         let url = TestPaths.fixtures.appendingPathComponent("fuzz/toml-bom-table-name.toml")
         let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
         XCTAssertThrowsError(try ConfigLoader.parse(text, file: "x.toml")) { error in
-            XCTAssertEqual(error as? DaemonError, .configSyntax(file: "x.toml", line: 1, column: 2, reason: TOMLHeaderCheck.advice))
+            XCTAssertEqual(error as? DaemonError, .configSyntax(file: "x.toml", line: 1, column: 2, reason: TOMLAbortCheck.headerAdvice))
         }
         for bad in ["\u{FEFF}[é]", "\u{FEFF} [[\u{1}]]", "\u{FEFF}[\n[audio]"] {
             XCTAssertThrowsError(try ConfigLoader.parse(bad), bad.debugDescription) { error in
@@ -69,7 +69,7 @@ final class ConfigFuzzRegressionTests: XCTestCase {
         let url = TestPaths.fixtures.appendingPathComponent("fuzz/toml-crlf-table-name.toml")
         let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
         XCTAssertThrowsError(try ConfigLoader.parse(text, file: "x.toml")) { error in
-            XCTAssertEqual(error as? DaemonError, .configSyntax(file: "x.toml", line: 3, column: 3, reason: TOMLHeaderCheck.advice))
+            XCTAssertEqual(error as? DaemonError, .configSyntax(file: "x.toml", line: 3, column: 3, reason: TOMLAbortCheck.headerAdvice))
         }
         XCTAssertThrowsError(try ConfigLoader.parse("[audio]\r\nloop = true\r\n[é]\r\n"))
         let crlf = try ConfigLoader.parse("[audio]\r\nloop = true\r\n[model]\r\nbeam = 2\r\n")
@@ -85,20 +85,20 @@ final class ConfigFuzzRegressionTests: XCTestCase {
         XCTAssertThrowsError(try ConfigLoader.parse(text, file: "x.toml")) { error in
             guard case let DaemonError.configSyntax(_, line, _, reason) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(line, 2)
-            XCTAssertEqual(reason, TOMLHeaderCheck.braceAdvice)
+            XCTAssertEqual(reason, TOMLAbortCheck.braceAdvice)
         }
         for (bad, at) in [("d=[}", [1, 4]), ("[audio]\nd = [ 1, }\n", [2, 10]), ("d = [ # c\n }", [2, 2]),
                           ("d = {a = [}}", [1, 11]), ("d = [[}]]", [1, 7]), ("d = [\n  1,\n  }", [3, 3])] {
             XCTAssertThrowsError(try ConfigLoader.parse(bad), bad.debugDescription) { error in
                 guard case let DaemonError.configSyntax(_, line, column, reason) = error else { return XCTFail("\(bad.debugDescription): \(error)") }
                 XCTAssertEqual([line, column], at, bad.debugDescription)
-                XCTAssertEqual(reason, TOMLHeaderCheck.braceAdvice)
+                XCTAssertEqual(reason, TOMLAbortCheck.braceAdvice)
             }
         }
         // Braces that are no array value, and brackets and braces inside strings and comments.
         for fine in ["d = [ {a = 1}, {b = 2} ]", "d = [\"}\", ']', \"\"\"\n[ }\"\"\"]", "d = [1, 2,] # [ }",
                      "[t]\nd = {a = [1], b = {c = 2}}", "d = '[,}'"] {
-            XCTAssertNil(TOMLHeaderCheck.firstBraceForArrayValue(fine), fine.debugDescription)
+            XCTAssertNil(TOMLAbortCheck.firstBraceForArrayValue(fine), fine.debugDescription)
         }
     }
 
@@ -110,9 +110,9 @@ final class ConfigFuzzRegressionTests: XCTestCase {
             }
         }
         // Not table names: left to the parser (and the key checks), as before.
-        XCTAssertNil(ConfigLoader.badTableName("[audio]\ndevice = \"[é]\"\n[model]\nname = \"ünïcode\""))
-        XCTAssertNil(ConfigLoader.badTableName("[a.é]\n[\"é\"]\n[[ x ]]\n[ 'y' ]"))
+        XCTAssertNil(TOMLAbortCheck.firstBadHeader("[audio]\ndevice = \"[é]\"\n[model]\nname = \"ünïcode\""))
+        XCTAssertNil(TOMLAbortCheck.firstBadHeader("[a.é]\n[\"é\"]\n[[ x ]]\n[ 'y' ]"))
         let url = TestPaths.fixtures.appendingPathComponent("fuzz/toml-triple-bracket.toml")
-        XCTAssertEqual(ConfigLoader.badTableName(String(decoding: (try? Data(contentsOf: url)) ?? Data(), as: UTF8.self))?.column, 3)
+        XCTAssertEqual(TOMLAbortCheck.firstBadHeader(String(decoding: (try? Data(contentsOf: url)) ?? Data(), as: UTF8.self))?.column, 3)
     }
 }

@@ -1,11 +1,12 @@
-/// A text check run before TOML reaches toml++ (inside TOMLKit 0.6.0), which aborts the process
-/// on an assertion in `parse_key` for a table header that starts with a non-key character
-/// (`[é]`, `[\x01`, `[` + line break, `[.audio]`, `[[[audio]`, any of them after a byte-order mark
-/// or CRLF lines; found by `make fuzz`). Such a header is invalid TOML anyway. Both readers of
-/// captiond.toml use it: the daemon's ConfigLoader and captionctl, which reads the socket paths
-/// from it; it lives with the socket code both of them import (CaptionCore keeps types and rings
-/// only).
-public enum TOMLHeaderCheck {
+/// The text shapes on which toml++ (inside TOMLKit 0.6.0) fails an assertion and aborts the process
+/// instead of reporting an error, refused before the text reaches it (all found by `make fuzz`):
+/// a table header that starts with a non-key character (`[é]`, `[\x01`, `[` + line break,
+/// `[.audio]`, `[[[audio]`, any of them after a byte-order mark or CRLF lines; `parse_key`), and a
+/// `}` where an array expects a value (`d = [ 1, }`; `parse_value`). Such text is invalid TOML
+/// anyway. Both readers of captiond.toml run it: the daemon's ConfigLoader and captionctl, which
+/// reads the socket paths from it; it lives with the socket code both of them import (CaptionCore
+/// keeps types and rings only).
+public enum TOMLAbortCheck {
     /// The 1-based (line, column) of the first table header whose name cannot start a key, or nil.
     public static func firstBadHeader(_ text: String) -> (line: Int, column: Int)? {
         // Lines split on the scalar "\n": split on Characters, "\r\n" is one Character and no line
@@ -94,19 +95,14 @@ public enum TOMLHeaderCheck {
     /// The first place where toml++ would abort instead of reporting an error, with what to tell
     /// the user, or nil.
     public static func firstAbortingShape(_ text: String) -> (line: Int, column: Int, reason: String)? {
-        let header = firstBadHeader(text).map { ($0.line, $0.column, advice) }
+        let header = firstBadHeader(text).map { ($0.line, $0.column, headerAdvice) }
         let brace = firstBraceForArrayValue(text).map { ($0.line, $0.column, braceAdvice) }
-        switch (header, brace) {
-        case let (h?, b?): return (h.0, h.1) <= (b.0, b.1) ? h : b
-        case let (h?, nil): return h
-        case let (nil, b?): return b
-        default: return nil
-        }
+        return [header, brace].compactMap { $0 }.min { ($0.0, $0.1) < ($1.0, $1.1) }
     }
 
     /// What to tell the user about a `}` where an array value should be.
     public static let braceAdvice = "expected a value or ']' in this array, found '}' (an array ends with ']')"
 
     /// What to tell the user about a bad header.
-    public static let advice = "a table name must start with an ASCII letter, digit, '_' or '-', or be quoted, e.g. [audio]"
+    public static let headerAdvice = "a table name must start with an ASCII letter, digit, '_' or '-', or be quoted, e.g. [audio]"
 }

@@ -175,6 +175,11 @@ public final class TFLiteGraph {
                 let (h, wd, c) = try nhwc(x)
                 let ws = t[w].shape
                 guard ws.count == 4 else { throw fail(i, op.builtin, "weight \(desc(w)) is not 4-D") }
+                // An empty dimension gives sgemm a zero inner size and leading dimension, which the
+                // checked BLAS refuses by aborting (found by `make fuzz`, target tflite).
+                guard h >= 1, wd >= 1, c >= 1, ws.allSatisfy({ $0 >= 1 }) else {
+                    throw fail(i, op.builtin, "input \(desc(x)) or weight \(desc(w)) has an empty dimension")
+                }
                 guard (1...64).contains(o.strideH), (1...64).contains(o.strideW), o.dilationH == 1, o.dilationW == 1 else {
                     throw fail(i, op.builtin, "strides \(o.strideH)×\(o.strideW) / dilations \(o.dilationH)×\(o.dilationW) not supported")
                 }

@@ -77,6 +77,21 @@ final class TFLiteModelTests: XCTestCase {
         }
     }
 
+    /// make fuzz (tflite, 4 Dec 2026): a convolution over an input or with a weight that has an
+    /// empty dimension (Tests/Fixtures/fuzz/tflite-conv-empty-dimension.tflite, 588 bytes) planned,
+    /// and running it handed sgemm k = 0 and lda = 0: the checked BLAS call aborted the process (a
+    /// corrupt face model would have stopped captiond at its first frame). It is refused at load.
+    func testAConvolutionWithAnEmptyDimensionIsRefusedAtLoad() throws {
+        let url = TestPaths.fixtures.appendingPathComponent("fuzz/tflite-conv-empty-dimension.tflite")
+        let model = try TFLiteModel(bytes: [UInt8](try Data(contentsOf: url)), path: url.path)
+        for kernels in [TFLiteGraph.KernelSet.reference, .fast] {
+            XCTAssertThrowsError(try TFLiteGraph(model: model, kernels: kernels)) { error in
+                let text = "\(error)"
+                XCTAssertTrue(text.contains(url.path) && text.contains("has an empty dimension"), text)
+            }
+        }
+    }
+
     /// Issue 9 (parse9): each tensor's shape was bounded (16 M elements) but not the graph's
     /// total, so this 668-byte model (Tests/Fixtures/fuzz/tflite-huge-activations.tflite: four
     /// RELUs chained on a 1×2048×2048×4 input, written with Fuzz/make-seeds.py's FlatBuffer writer)

@@ -63,7 +63,7 @@ enum RepeatedTranscript {
         for n in stride(from: words.count / 2, through: 1, by: -1)
         where runs.same(words.count - 2 * n, words.count - n, length: n) {
             let copy = words.suffix(n)
-            if copy.contains(where: { $0.timing == .decoded && $0.end - $0.start < LocalAgreement.squeezedSeconds }) {
+            if copy.contains(where: LocalAgreement.isSqueezed) {
                 return Array(words.dropLast(n))
             }
         }

@@ -21,8 +21,11 @@ final class FileAudioInput: AudioInput {
     /// With `audio.loop`: the samples delivered by earlier passes, so sample numbers keep rising.
     private var passOffset: UInt64 = 0
     private var passSamples: UInt64 = 0
-    /// Capture-time shift of the current pass: with pace "fast" a new pass's pacer starts at the
-    /// wall clock, behind the media time already delivered; its chunks are moved after it.
+    /// Capture-time shift of the current pass. Pace "fast": each pass follows the last one's end
+    /// exactly (its pacer restarts at the wall clock, ahead of or behind the media time already
+    /// delivered, as the machine is slow or fast), so the captioner hears the file's own timeline
+    /// repeated, whatever the machine's speed. Pace "realtime": moved after the last pass only when
+    /// it would start before it (it starts when the last one ended, give or take a read).
     private var passTimeOffset = 0.0
     private var lastEndTime = -Double.infinity
     private(set) var passes = 0
@@ -104,7 +107,10 @@ final class FileAudioInput: AudioInput {
             }
             return .timeout
         }
-        if passTimeOffset.isNaN { passTimeOffset = max(0, lastEndTime - chunk.startTime) }
+        if passTimeOffset.isNaN {
+            let shift = lastEndTime - chunk.startTime
+            passTimeOffset = config.pace == .fast ? shift : max(0, shift)
+        }
         passSamples += UInt64(chunk.samples.count)
         chunk.firstSampleIndex += passOffset
         chunk.startTime += passTimeOffset

@@ -46,6 +46,9 @@ struct Simulate: ParsableCommand {
     @Option(name: .long, help: "model.language: the captions' language (en, zh, …; auto detects it per window).")
     var language = "en"
 
+    @Option(name: .long, help: "model.script: Chinese captions in simplified, traditional or as-is (Whisper's own mix).")
+    var script = "simplified"
+
     @Flag(name: .long, help: "Print every caption event as a protocol JSON line.")
     var json = false
 
@@ -71,6 +74,10 @@ struct Simulate: ParsableCommand {
         settings.dir = dir
         settings.name = model
         settings.language = language
+        guard let script = ModelSettings.Script(rawValue: script), script != .pinyin else {
+            throw FacesFailure("--script \(self.script): expected simplified, traditional or as-is")
+        }
+        settings.script = script
         var config = StreamingConfiguration()
         if let streaming { try Self.apply(streaming, to: &config) }
         config.video.enabled = video != nil

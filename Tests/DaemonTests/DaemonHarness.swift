@@ -54,11 +54,20 @@ extension XCTestCase {
             seen.append(e)
             if match(e) { return seen }
             if Date() > deadline {
-                XCTFail("no \(what) within \(Int(limit)) s; got \(seen.suffix(5))")
+                XCTFail("no \(what) within \(Int(limit)) s; \(Self.summary(seen))")
                 return seen
             }
         }
-        XCTFail("stream ended before \(what); got \(seen.suffix(5))")
+        XCTFail("stream ended before \(what); \(Self.summary(seen))")
         return seen
+    }
+
+    /// Every final's text read on the way (they say why none matched), then the last 5 events.
+    static func summary(_ seen: [CaptionEvent]) -> String {
+        let finals = seen.compactMap { e -> String? in
+            if case .final(let f) = e { return "\(f.utterance): \"\(f.text)\"" }
+            return nil
+        }
+        return "finals [\(finals.joined(separator: ", "))]; last events \(seen.suffix(5))"
     }
 }

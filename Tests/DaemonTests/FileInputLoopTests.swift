@@ -6,6 +6,9 @@ import CaptionCore
 /// `audio.loop` (used by `make soak`): the file input starts again at end of input, with sample
 /// numbers and capture times that keep rising; a FIFO cannot loop and is refused at start.
 final class FileInputLoopTests: XCTestCase {
+    /// Pace "fast": each pass follows the last one's end exactly, however long the consumer takes
+    /// (here 0.25 s of wall clock per 0.1-s pass), so what the captioner hears does not depend on
+    /// the machine's speed (before: a slow machine put its delay between passes as a gap).
     func testLoopingAudioFileRepeatsWithRisingSampleNumbers() throws {
         let box = try DaemonSandbox()
         let raw = box.dir + "/ramp.raw"
@@ -21,7 +24,9 @@ final class FileInputLoopTests: XCTestCase {
         while chunks.count < 16, reads < 100 {
             reads += 1
             switch try input.read(timeout: 0.1) {
-            case .item(let c): chunks.append(c)
+            case .item(let c):
+                chunks.append(c)
+                if chunks.count % 5 == 0 { usleep(250_000) }   // a consumer slower than real time
             case .timeout: continue
             case .end: XCTFail("a looping input ended after \(chunks.count) chunks"); return
             }
@@ -31,7 +36,10 @@ final class FileInputLoopTests: XCTestCase {
         for (i, c) in chunks.enumerated() {
             XCTAssertEqual(c.firstSampleIndex, UInt64(i * 320), "chunk \(i): sample numbers continue across passes")
             XCTAssertEqual(c.samples, chunks[i % 5].samples, "chunk \(i) repeats chunk \(i % 5)")
-            if i > 0 { XCTAssertGreaterThanOrEqual(c.startTime, chunks[i - 1].startTime, "capture times never go back") }
+            if i > 0 {
+                XCTAssertEqual(c.startTime, chunks[i - 1].endTime, accuracy: 1e-6,
+                               "chunk \(i): capture times continue across passes, with no gap and no overlap")
+            }
         }
         XCTAssertEqual(input.counters.captured, 16 * 320)
         input.stop()

@@ -114,8 +114,13 @@ final class LiveVocabularyControlTests: XCTestCase {
                                         bad: "cyrillic", error: "set script: \"cyrillic\" is not a script; use one of simplified, traditional, as-is",
                                         good: "traditional", confirmation: "script traditional")
         try live.nextHello()
-        let after = try live.nextFinal(containing: "一首歌")
-        XCTAssertTrue(after.text.contains("換一首歌"), "script traditional: \(after.text)")
+        // The new recognizer starts wherever the looped clip is when the swap lands (the machine's
+        // timing), so its frames and prompt differ from run to run: base may hear 首 as its
+        // homophone 手 and keep it through the prompt. The script is what is checked here: the
+        // first final with the request's first character, 换 in simplified and 換 in traditional.
+        let after = try live.nextFinal(containingAny: ["換", "换"])
+        XCTAssertTrue(after.text.contains("換"), "script traditional: \(after.text)")
+        XCTAssertFalse(after.text.contains("换"), "script traditional: \(after.text)")
         print("set script: before \"\(before.text)\"; after \"\(after.text)\"")
         #endif
     }
@@ -168,11 +173,19 @@ private final class LiveDaemon {
 
     /// The next final whose text contains `needle` (waits on the subscription; at most 60 s).
     func nextFinal(containing needle: String) throws -> CaptionFinal {
-        let seen = try test.readUntil(sub, "a final containing \"\(needle)\"", limit: 60) {
-            if case .final(let f) = $0 { return f.text.contains(needle) }
+        try nextFinal(containingAny: [needle])
+    }
+
+    /// The next final whose text contains one of `needles` (at most 60 s).
+    func nextFinal(containingAny needles: [String]) throws -> CaptionFinal {
+        let what = needles.map { "\"\($0)\"" }.joined(separator: " or ")
+        let seen = try test.readUntil(sub, "a final containing \(what)", limit: 60) {
+            if case .final(let f) = $0 { return needles.contains(where: f.text.contains) }
             return false
         }
-        guard case .final(let f)? = seen.last else { throw RequiredFixtures.missing("no final containing \(needle)") }
+        guard case .final(let f)? = seen.last, needles.contains(where: f.text.contains) else {
+            throw RequiredFixtures.missing("no final containing \(what)")
+        }
         return f
     }
 

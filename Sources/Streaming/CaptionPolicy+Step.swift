@@ -108,9 +108,9 @@ extension CaptionPolicy {
         case let .finish(time):
             precondition(pending == nil, "CaptionPolicy.step: a decode result was expected")
             if isActive, runsFinalPass, takeEarlyFinal() { return finish(at: time).map(Action.emit) }
-            if isActive, runsFinalPass, let pass = plannedFinalPass(until: time) {
+            if isActive, runsFinalPass {
                 pending = .finish(at: time)
-                return [pass]
+                return [finishingPass(until: time)]
             }
             if isActive, lastDecodedEnd < time, time - windowStart > samples(0.1) {
                 pending = .finish(at: time)
@@ -190,6 +190,14 @@ extension CaptionPolicy {
             finalPassSkipped = true
             return nil
         }
+    }
+
+    /// The pass of an utterance ended from outside (end of input, SIGTERM, pause, model swap):
+    /// always the whole utterance. The budget keeps live finals prompt while speech goes on; here
+    /// no caption waits behind the pass, and it is the utterance's last reading.
+    mutating func finishingPass(until end: SampleIndex) -> Action {
+        shortenedPassFrom = nil
+        return .decodeFinalPass(from: utteranceAudioStart, to: end, prompt: finalPassPrompt)
     }
 
     /// The final pass the budget skipped, run after all when the utterance has no word to close

@@ -77,7 +77,8 @@ final class KeepUpTests: XCTestCase {
             return 0.002 * (Float(state >> 40) / Float(1 << 24) * 2 - 1)
         }
         for w in script {
-            for i in Int(((w.1 - t0) * 16_000).rounded(.up))..<min(samples.count, Int(((w.2 - t0) * 16_000).rounded(.up))) {
+            let lo = Int(((w.1 - t0) * 16_000).rounded(.up)), hi = min(samples.count, Int(((w.2 - t0) * 16_000).rounded(.up)))
+            for i in lo..<max(lo, hi) {
                 samples[i] += 0.3 * sinf(2 * .pi * 200 * Float(Double(i) / 16_000))
             }
         }
@@ -189,6 +190,20 @@ final class KeepUpTests: XCTestCase {
         XCTAssertLessThan(run.finalLatencies.max() ?? 99, 2.0, "endpoint → final: \(run.finalLatencies)")
         XCTAssertLessThan(run.maxLag, 3.0, "lag stays bounded")
         XCTAssertLessThan(run.captioner?.finalPassCount ?? 99, phraseCount, "the passes that did not fit were skipped")
+    }
+
+    func testAnUtteranceEndedFromOutsideAlwaysGetsItsWholePass() throws {
+        // The model of the test above, its passes too slow for the budget; the input ends (as at
+        // SIGTERM, pause or the end of a file) 5.6 s into the long last phrase. No caption waits
+        // behind that utterance's pass, so it runs whatever the budget: the final is the pass's
+        // reading (the scripted pass writes upper case), every word spoken so far.
+        let run = try play(27, cost: (0.6, 0.05), pass: (2.5, 0.02), adaptive: true, commitAfter: 10)
+        let s = try XCTUnwrap(run.captioner?.policy.schedule)
+        XCTAssertGreaterThan(s.skippedFinalPasses, 0, "live, passes were skipped for time")
+        let last = try XCTUnwrap(run.finals.last).text.split(separator: " ").map(String.init)
+        let spoken = script.filter { $0.1 >= t0 + 21 && $0.2 <= t0 + 27 }.map { $0.0.uppercased() }
+        XCTAssertEqual(spoken.count, 16)
+        XCTAssertEqual(last, spoken, "the whole pass, not the last window decode's words")
     }
 
     func testAModelThatCannotKeepUpIsNamedWithOneThatCan() throws {

@@ -51,8 +51,11 @@ NUMBER_DIGITS = {w: str(i) for i, w in enumerate(
 
 
 def norm_words(text):
+    """Lower-case words without punctuation; each Han character is a word of its own (Chinese has
+    no spaces: a growing partial "换一" of the final "换一首歌" is not a revision)."""
     text = text.lower().replace("’", "'")
     text = re.sub(r"[^\w\s']", " ", text)
+    text = re.sub(r"([\u3400-\u9fff\uf900-\ufaff])", r" \1 ", text)
     words = [w.strip("'") for w in text.split() if w.strip("'")]
     return [NUMBER_DIGITS.get(w, w) for w in words]
 

@@ -15,7 +15,9 @@ import CaptionCore
 /// - **the final pass fits a budget**: the whole utterance when its predicted time (plus the audio
 ///   waiting) fits `finalBudgetSeconds`, else only the window's uncommitted audio, else none (the
 ///   final is then built from the committed and last-decoded words); an utterance whose last
-///   look gives no word gets its pass after all, late rather than lost;
+///   look gives no word gets its pass after all, late rather than lost (the policy does not ask
+///   when the utterance is ended from outside: end of input, SIGTERM, pause and a model swap
+///   always run the whole pass);
 /// - **lag** (audio seconds captured but not yet decoded) is tracked, and `cannotKeepUp` says when
 ///   the model is too slow for this machine (lag above `lagLimitSeconds`, or a step grown past
 ///   `slowStepSeconds`).

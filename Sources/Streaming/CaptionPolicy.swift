@@ -80,6 +80,9 @@ public struct CaptionPolicy {
     /// emptied by the anomalous-tail rule, or failed): the final then keeps the window decodes'
     /// tentative words too, as for a skipped pass, instead of only the committed ones.
     var finalPassUnusable = false
+    /// True when the open utterance's whole final pass heard no speech (rejected for its no-speech
+    /// probability, or no word decoded): the final then keeps only the committed words.
+    var finalPassHeardNoSpeech = false
     /// End of the window decode that settled the open utterance (`SettledEndpoint`); nil when unsettled.
     var settledThrough: SampleIndex?
     /// The early final pass of the open utterance's latest pause (`EarlyFinal`).
@@ -134,8 +137,17 @@ public struct CaptionPolicy {
     func prompt(before time: SampleIndex) -> String {
         // Only words whose audio precedes the window: a decoder prompted with words it is about to
         // hear tends to skip them.
-        let before = (pastWords + committed).filter { at($0.end) <= time }.map(\.text)
-        var text = CaptionText.join(before)
+        promptText((pastWords + committed).filter { at($0.end) <= time })
+    }
+
+    /// `words` as a prompt: from the word after the last one the decoder was unsure of
+    /// (`promptMinProbability`), last `promptCharacters`. A misheard word in the prompt is copied:
+    /// after a final "換一手" (手 at 0.08), base wrote 手 (0.05–0.10) in every later pass of the same
+    /// request, and 首 (0.94) without that prompt.
+    func promptText(_ words: [Word]) -> String {
+        let bar = configuration.promptMinProbability
+        let from = words.lastIndex(where: { ($0.probability ?? 1) < bar }).map { $0 + 1 } ?? words.startIndex
+        var text = CaptionText.join(words[from...].map(\.text))
         if text.count > configuration.promptCharacters { text = String(text.suffix(configuration.promptCharacters)) }
         return text
     }
@@ -244,12 +256,8 @@ public struct CaptionPolicy {
         return partialIfChanged()
     }
 
-    /// The prompt for the final pass: the earlier finals' text (last `promptCharacters`).
-    public var finalPassPrompt: String {
-        var text = CaptionText.join(pastWords.map(\.text))
-        if text.count > configuration.promptCharacters { text = String(text.suffix(configuration.promptCharacters)) }
-        return text
-    }
+    /// The prompt for the final pass: the earlier finals' text (`promptText`).
+    public var finalPassPrompt: String { promptText(pastWords) }
 
     /// The whole utterance decoded once more, from `utteranceAudioStart`. Kept as the final's
     /// words when it passes the guards and has words; returns whether it was accepted.
@@ -257,12 +265,20 @@ public struct CaptionPolicy {
     public mutating func finalPass(_ decoded: Hypothesis) -> Bool {
         guard isActive else { return false }
         let h = HallucinationGuard.droppingAnomalousTail(decoded.normalized())
+        // A whole-utterance pass that hears no speech outweighs the window decodes' unconfirmed
+        // guesses (input cut 0.75 s into "换一首歌": no-speech 1.0, while a window guessed "会" at 0.33).
+        let whole = shortenedPassFrom == nil
         if let reason = guardrail.rejection(of: h) {
             rejections.append(reason)
             finalPassUnusable = true
+            if whole, case .noSpeech = reason { finalPassHeardNoSpeech = true }
             return false
         }
-        guard !h.words.isEmpty else { finalPassUnusable = true; return false }
+        guard !h.words.isEmpty else {
+            finalPassUnusable = true
+            if whole, decoded.words.isEmpty { finalPassHeardNoSpeech = true }
+            return false
+        }
         if let lang = h.language { language = lang }
         finalWords = h.words
         return true
@@ -286,6 +302,7 @@ public struct CaptionPolicy {
         lastPartial = nil
         finalWords = nil
         finalPassUnusable = false
+        finalPassHeardNoSpeech = false
         settledThrough = nil
         earlyFinal = nil
         agreedTentative = 0
@@ -314,14 +331,16 @@ public struct CaptionPolicy {
             // Without a final pass (skipped for time, or one that gave no usable words) the last
             // decode's words are the only reading of the utterance's end: keep them (a shortened
             // pass emptied by the anomalous-tail rule lost 17 words of the FLAC clip under ASan).
+            // A whole pass that heard no speech keeps only the words two decodes agreed on.
             let passless = finalPassSkipped || finalPassUnusable
-            words = confirmedOnly && !committed.isEmpty && !passless ? committed : committed + tentative
+            words = finalPassHeardNoSpeech || (confirmedOnly && !committed.isEmpty && !passless) ? committed : committed + tentative
         }
         // Ended by silence: nothing the decoder placed in that silence is speech.
         if confirmedOnly, dropsWordsInSilence { words = TrailingSilence.dropping(words, speechEnd: clock.seconds(lastSpeechEnd)) }
         isActive = false
         finalPassSkipped = false
         finalPassUnusable = false
+        finalPassHeardNoSpeech = false
         shortenedPassFrom = nil
         settledThrough = nil
         earlyFinal = nil

@@ -69,6 +69,10 @@ public struct StreamingConfiguration: Equatable, Sendable {
     /// 5.36 -> 3.57 %, Mandarin CER unchanged), passes 2-2.5 times cheaper; 5 s made a pass read
     /// its utterance twice (docs/CONFIGURATION.md). `pass_context_s`
     public var passContextSeconds: Double = 10
+    /// The decoder's prompt (earlier finals and committed words) starts after the last word the
+    /// decoder gave less than this probability, so a misheard word is not fed back to every later
+    /// decode (0: the whole text, as offline `condition_on_previous_text`). `prompt_min_prob`
+    public var promptMinProbability: Double = 0.1
 
     // MARK: Internal tunables (not configuration keys)
 

@@ -91,5 +91,7 @@ extension StreamingConfiguration {
                      doc: "The final pass runs once the speech has paused this long, and is the final when the pause ends the utterance, in milliseconds (0: off)"),
         StreamingKey(name: "pass_context_s", kind: .number(0...30, scale: 1, \.passContextSeconds),
                      doc: "Whisper: the final pass encodes the utterance plus 2 s of silence, at least this many seconds, instead of the whole 30-s context (0: the 30-s context)"),
+        StreamingKey(name: "prompt_min_prob", kind: .number(0...1, scale: 1, \.promptMinProbability),
+                     doc: "The decoder's prompt of earlier text starts after the last word decoded with less than this probability (0: the whole text)"),
     ]
 }

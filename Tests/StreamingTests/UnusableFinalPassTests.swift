@@ -80,4 +80,71 @@ final class UnusableFinalPassTests: XCTestCase {
         let (final, _, lastWindow) = try finalText { _, _ in nil }
         XCTAssertEqual(final, lastWindow)
     }
+
+    // MARK: A whole pass that hears no speech
+
+    /// The whole utterance's pass outweighs the window decodes' guesses when it hears no speech:
+    /// only the words two decodes agreed on (committed) stay. Base on a file cut 0.75 s into its
+    /// last "换一首歌" (`captionctl simulate`, step 1 s; also a model swap landing there): the pass
+    /// gave no-speech 1.0 and no word, and the final was a window's guess "会" (0.33).
+    func testAWholePassThatHearsNoSpeechKeepsOnlyTheCommittedWords() throws {
+        let (final, committed, lastWindow) = try finalText { from, to in
+            var h = self.spoken(until: sec(to))
+            h.noSpeechProb = 0.97   // above no_speech_threshold: rejected as no speech
+            return h
+        }
+        XCTAssertGreaterThan(committed, 0)
+        XCTAssertLessThan(committed, CaptionText.words(lastWindow).count, "some words are still tentative")
+        XCTAssertEqual(CaptionText.words(final).count, committed, "the committed words, not the tentative ones")
+        XCTAssertTrue(lastWindow.hasPrefix(final))
+    }
+
+    func testAWholePassThatDecodesNoWordKeepsOnlyTheCommittedWords() throws {
+        let (final, committed, _) = try finalText { _, _ in
+            Hypothesis(words: [], avgLogProb: -0.2, noSpeechProb: 0.3, compressionRatio: 0, language: "en")
+        }
+        XCTAssertGreaterThan(committed, 0)
+        XCTAssertEqual(CaptionText.words(final).count, committed)
+    }
+
+    /// The input ends 0.6 s into an utterance (end of a file, SIGTERM): nothing is committed, a
+    /// window's guess is shown, and the whole pass hears no speech. The final is empty: the partial
+    /// (a guess) is withdrawn, not made a caption.
+    func testAGuessWithNothingCommittedIsWithdrawnWhenThePassHearsNoSpeech() throws {
+        var c = StreamingConfiguration.agreementOnly
+        c.stepMilliseconds = 500
+        c.openingMinProbability = 0
+        var p = try CaptionPolicy(configuration: c)
+        var passes = 0
+        func answer(_ a: CaptionPolicy.Action) -> Hypothesis? {
+            switch a {
+            case let .decodeWindow(from, to, _):
+                return timed([("会", sec(from) + 0.3, min(sec(to), sec(from) + 0.5))], lang: "zh")
+            case .decodeFinalPass:
+                passes += 1
+                return Hypothesis(words: [], avgLogProb: 0, noSpeechProb: 1, compressionRatio: 0, language: "zh")
+            case .emit: return nil
+            }
+        }
+        let shown = p.timeline(speech: true, 0.1, 0.7, answer: answer).compactMap { a -> StreamingEvent? in
+            if case .emit(let e) = a.action { return e }
+            return nil
+        }
+        XCTAssertEqual(shown.last?.kind, .partial, "the guess was shown")
+        XCTAssertEqual(shown.last?.text, "会")
+        XCTAssertEqual(p.committedWords, [])
+        var events: [StreamingEvent] = []
+        var queue = p.step(.finish(at: s(0.7)))
+        while !queue.isEmpty {
+            let a = queue.removeFirst()
+            switch a {
+            case .emit(let e): events.append(e)
+            case .decodeFinalPass: queue += p.step(.finalPassDecoded(answer(a)))
+            case .decodeWindow: queue += p.step(.windowDecoded(answer(a)))
+            }
+        }
+        XCTAssertEqual(passes, 1)
+        XCTAssertEqual(events.map(\.kind), [.final])
+        XCTAssertEqual(events.map(\.text), [""], "an empty final clears the partial")
+    }
 }

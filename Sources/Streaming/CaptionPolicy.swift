@@ -80,8 +80,9 @@ public struct CaptionPolicy {
     /// emptied by the anomalous-tail rule, or failed): the final then keeps the window decodes'
     /// tentative words too, as for a skipped pass, instead of only the committed ones.
     var finalPassUnusable = false
-    /// True when the open utterance's whole final pass heard no speech (rejected for its no-speech
-    /// probability, or no word decoded): the final then keeps only the committed words.
+    /// True when the open utterance's whole final pass heard no speech (no word decoded, or a
+    /// no-speech probability above the guard's with an average log-probability below
+    /// `logProbThreshold`, Whisper's silence rule): the final then keeps only the committed words.
     var finalPassHeardNoSpeech = false
     /// End of the window decode that settled the open utterance (`SettledEndpoint`); nil when unsettled.
     var settledThrough: SampleIndex?
@@ -271,7 +272,10 @@ public struct CaptionPolicy {
         if let reason = guardrail.rejection(of: h) {
             rejections.append(reason)
             finalPassUnusable = true
-            if whole, case .noSpeech = reason { finalPassHeardNoSpeech = true }
+            // Whisper's own silence rule: no-speech probability high and no word, or words it is unsure of.
+            if whole, case .noSpeech = reason, decoded.words.isEmpty || decoded.avgLogProb < configuration.logProbThreshold {
+                finalPassHeardNoSpeech = true
+            }
             return false
         }
         guard !h.words.isEmpty else {

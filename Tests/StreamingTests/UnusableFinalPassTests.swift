@@ -91,12 +91,25 @@ final class UnusableFinalPassTests: XCTestCase {
         let (final, committed, lastWindow) = try finalText { from, to in
             var h = self.spoken(until: sec(to))
             h.noSpeechProb = 0.97   // above no_speech_threshold: rejected as no speech
+            h.avgLogProb = -1.3     // and unsure of its words: Whisper's silence rule
             return h
         }
         XCTAssertGreaterThan(committed, 0)
         XCTAssertLessThan(committed, CaptionText.words(lastWindow).count, "some words are still tentative")
         XCTAssertEqual(CaptionText.words(final).count, committed, "the committed words, not the tentative ones")
         XCTAssertTrue(lastWindow.hasPrefix(final))
+    }
+
+    /// A pass whose no-speech probability is high but whose words are confident (quiet speech) is
+    /// rejected, and is no evidence of silence: the window decodes' words stay.
+    func testAConfidentPassWithAHighNoSpeechProbabilityLeavesTheFinalToTheWindowDecodes() throws {
+        let (final, committed, lastWindow) = try finalText { from, to in
+            var h = self.spoken(until: sec(to))
+            h.noSpeechProb = 0.97
+            return h
+        }
+        XCTAssertLessThan(committed, CaptionText.words(lastWindow).count)
+        XCTAssertEqual(final, lastWindow)
     }
 
     func testAWholePassThatDecodesNoWordKeepsOnlyTheCommittedWords() throws {

@@ -141,18 +141,6 @@ public struct CaptionPolicy {
         promptText((pastWords + committed).filter { at($0.end) <= time })
     }
 
-    /// `words` as a prompt: from the word after the last one the decoder was unsure of
-    /// (`promptMinProbability`), last `promptCharacters`. A misheard word in the prompt is copied:
-    /// after a final "換一手" (手 at 0.08), base wrote 手 (0.05–0.10) in every later pass of the same
-    /// request, and 首 (0.94) without that prompt.
-    func promptText(_ words: [Word]) -> String {
-        let bar = configuration.promptMinProbability
-        let from = words.lastIndex(where: { ($0.probability ?? 1) < bar }).map { $0 + 1 } ?? words.startIndex
-        var text = CaptionText.join(words[from...].map(\.text))
-        if text.count > configuration.promptCharacters { text = String(text.suffix(configuration.promptCharacters)) }
-        return text
-    }
-
     /// True when non-speech from `lastSpeechEnd` to `time` would end the open utterance.
     public func endpointDue(at time: SampleIndex) -> Bool {
         isActive && (time - lastSpeechEnd >= samples(configuration.endpointSilenceSeconds) || settledEndpointDue(at: time))

@@ -107,17 +107,30 @@ extension CaptionPolicy {
         var t = s(start)
         while t < s(end) {
             let e = min(s(end), t + s(0.02))
-            var queue = step(.voice(isSpeech: speech, isLoud: loud, start: t, end: e))
-            while !queue.isEmpty {
-                let a = queue.removeFirst()
-                all.append((e, a))
-                switch a {
-                case .emit: break
-                case .decodeWindow: queue = step(.windowDecoded(answer(a))) + queue
-                case .decodeFinalPass: queue = step(.finalPassDecoded(answer(a))) + queue
-                }
-            }
+            all += answering(step(.voice(isSpeech: speech, isLoud: loud, start: t, end: e)), at: e, answer: answer)
             t = e
+        }
+        return all
+    }
+
+    /// The input ends at `time` seconds (`.finish`), its decodes answered by `answer`; the actions.
+    mutating func finishing(at time: Double, answer: (CaptionPolicy.Action) -> Hypothesis?) -> [TimedAction] {
+        answering(step(.finish(at: s(time))), at: s(time), answer: answer)
+    }
+
+    /// `actions` in order, each decode answered at once (its result fed back before the rest).
+    private mutating func answering(_ actions: [CaptionPolicy.Action], at e: SampleIndex,
+                                    answer: (CaptionPolicy.Action) -> Hypothesis?) -> [TimedAction] {
+        var all: [TimedAction] = []
+        var queue = actions
+        while !queue.isEmpty {
+            let a = queue.removeFirst()
+            all.append((e, a))
+            switch a {
+            case .emit: break
+            case .decodeWindow: queue = step(.windowDecoded(answer(a))) + queue
+            case .decodeFinalPass: queue = step(.finalPassDecoded(answer(a))) + queue
+            }
         }
         return all
     }

@@ -146,15 +146,9 @@ final class UnusableFinalPassTests: XCTestCase {
         XCTAssertEqual(shown.last?.kind, .partial, "the guess was shown")
         XCTAssertEqual(shown.last?.text, "会")
         XCTAssertEqual(p.committedWords, [])
-        var events: [StreamingEvent] = []
-        var queue = p.step(.finish(at: s(0.7)))
-        while !queue.isEmpty {
-            let a = queue.removeFirst()
-            switch a {
-            case .emit(let e): events.append(e)
-            case .decodeFinalPass: queue += p.step(.finalPassDecoded(answer(a)))
-            case .decodeWindow: queue += p.step(.windowDecoded(answer(a)))
-            }
+        let events = p.finishing(at: 0.7, answer: answer).compactMap { a -> StreamingEvent? in
+            if case .emit(let e) = a.action { return e }
+            return nil
         }
         XCTAssertEqual(passes, 1)
         XCTAssertEqual(events.map(\.kind), [.final])

@@ -14,8 +14,12 @@ Word ends come from faster-whisper word timestamps (the keepup section's `word_s
 keepup dump (KEEPUP_DUMP=PREFIX: its "spans") with --spans PREFIX.en.json, which needs no
 reference implementation.
 
+With --paced (`simulate --paced`) every decode takes its measured compute on a virtual clock and
+the decode schedule adapts as in the daemon: the latencies of live captions on an idle machine,
+without playing the stream in real time (a run is not bit-for-bit repeatable: decode times vary).
+
 Usage: scripts/simulate-keepup.py --captionctl BIN [--streaming "key = v; ..."] [--spans DUMP]
-       [--fixtures DIR] [--models DIR] [--lang en]
+       [--fixtures DIR] [--models DIR] [--run en] [--paced]
 """
 import argparse
 import json
@@ -53,6 +57,8 @@ def main():
     ap.add_argument("--models", default=os.environ.get("CAPTIOND_MODELS", "/var/lib/captiond/models"))
     ap.add_argument("--run", default="en", choices=sorted(RUNS))
     ap.add_argument("--json", action="store_true", help="print the summary as JSON")
+    ap.add_argument("--paced", action="store_true",
+                    help="simulate --paced: decodes take their measured compute on a virtual clock, as live")
     args = ap.parse_args()
     model, lang, _ = RUNS[args.run]
     clips = read_clips(args.fixtures).get(lang, [])
@@ -68,6 +74,8 @@ def main():
                "--timeline", timeline, "--language", lang]
         if args.streaming:
             cmd += ["--streaming", args.streaming]
+        if args.paced:
+            cmd += ["--paced"]
         out = subprocess.run(cmd, capture_output=True, text=True)
         if out.returncode != 0:
             raise SystemExit(f"simulate failed ({out.returncode}): {out.stderr.strip()[-400:]}")
@@ -119,7 +127,7 @@ def main():
               f"{r.get('final_s', float('nan')):5.2f} s  | {r['text'][:70]}")
     f = lambda v: "-" if v is None else f"{v:.2f} s"  # noqa: E731
     err = summary["error"]
-    print(f"streaming: {args.streaming or '(defaults)'}")
+    print(f"streaming: {args.streaming or '(defaults)'}{' (paced)' if args.paced else ''}")
     print(f"first appearance median {f(summary['first_median_s'])} (p90 {f(summary['first_p90_s'])}); "
           f"end of speech -> final median {f(summary['final_median_s'])} (p90 {f(summary['final_p90_s'])}); "
           f"{'WER' if lang == 'en' else 'CER'} {'-' if err is None else f'{100 * err:.2f} %'}; "

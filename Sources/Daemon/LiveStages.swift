@@ -31,7 +31,7 @@ extension DaemonStages {
                                              speaker: speaker,
                                              clock: streaming.followsCaptureClock ? { MonotonicClock.now() } : nil)
                 }
-                return try LiveCaptioner(model: WhisperStreamingModel(settings: model, threads: 1, passContext: streaming.passAudioContext),
+                return try LiveCaptioner(model: WhisperStreamingModel(settings: model, passContext: streaming.passAudioContext),
                                          configuration: streaming, speaker: speaker,
                                          clock: streaming.followsCaptureClock ? { MonotonicClock.now() } : nil)
             } catch {

@@ -27,15 +27,21 @@ public final class WhisperStreamingModel: StreamingModel {
     /// refuses another language and the translate task. A non-regular file where the model's files
     /// should be (a FIFO would block the open forever) is refused before anything is opened.
     /// - Parameters:
-    ///   - threads: engine threads of the window decodes (1: a window decode is short, and the
-    ///     capture and pipeline threads need the other core).
+    ///   - threads: engine threads of the window decodes: every core, at most 4, as the passes.
+    ///     Until 5 Dec 2026 one ("a window decode is short, and the capture and pipeline threads
+    ///     need the other core"); on 2 cores a tiny.en window decode (5-s encoder context) then
+    ///     took ~0.25 s against ~0.17 s on 2 threads, and the opening's decodes came that much
+    ///     sparser: first appearance median 1.18 / 0.99 s live against 0.66 / 0.72 s, Mandarin
+    ///     (base) end of speech → final 2.01 / 2.06 s against 1.84 / 1.56 s (interleaved live A/B,
+    ///     docs/CONFIGURATION.md). The pool's parts are claimed, not assigned (WorkerPool.c), so a
+    ///     core busy with capture or the camera's analysis slows a decode but never stalls it.
     ///   - passThreads: engine threads of the final pass, the one decode a reader waits for at the
     ///     end of every utterance (its 30-s encoder is most of its cost): every core, at most 4. On
     ///     2 cores, tiny.en's live passes took 0.51–0.60 s (median per run) on 2 threads against
     ///     0.73–0.76 s on 1 (docs/CONFIGURATION.md, the live A/B of 3 Dec 2026).
     ///   - passContext: the final and early passes' encoder context cut to the utterance plus
     ///     padding (`pass_context_s`); nil: Whisper's 30 s, as offline.
-    public init(settings: ModelSettings, threads: Int = 1,
+    public init(settings: ModelSettings, threads: Int = min(4, ProcessInfo.processInfo.activeProcessorCount),
                 passThreads: Int = min(4, ProcessInfo.processInfo.activeProcessorCount),
                 passContext: ReducedAudioContext? = nil,
                 trace: Bool = ProcessInfo.processInfo.environment["CAPTIOND_TRACE_DECODES"] == "1") throws {
@@ -60,6 +66,8 @@ public final class WhisperStreamingModel: StreamingModel {
         options.beamSize = max(1, settings.beam)
         options.task = settings.task == .translate ? .translate : .transcribe
         options.temperatures = [0.0]
+        // The window decoder cuts a loop after its first copy: stop generating at the loop.
+        options.stopAtRepetition = true
         // Custom vocabulary (model.prompt, model.hotwords) in every window's and final's prompt.
         options.hotwords = settings.hotwords.isEmpty ? nil : settings.hotwords
         options.initialPrompt = settings.prompt.isEmpty ? nil : settings.prompt

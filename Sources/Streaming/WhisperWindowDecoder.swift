@@ -107,23 +107,9 @@ public final class WhisperWindowDecoder {
         return (samples.dropFirst(skip), first + skip)
     }
 
-    /// Cuts a decoding loop: at the first place where an n-gram of text tokens (n ≤ 8) repeats
-    /// back to back (4 copies for n = 1, 3 for longer ones), everything after its first copy is
-    /// dropped. Timestamp tokens are ignored when comparing and kept before the cut.
+    /// Cuts a decoding loop after its first copy (`RepetitionLoop.cut`).
     public static func cutRepetition(_ tokens: [Int], isText: (Int) -> Bool) -> [Int] {
-        let positions = tokens.indices.filter { isText(tokens[$0]) }   // (T) indices of text tokens
-        let text = positions.map { tokens[$0] }
-        for i in text.indices {
-            for n in 1...8 {
-                let copies = n == 1 ? 4 : 3
-                guard i + copies * n <= text.count else { break }
-                let gram = text[i..<(i + n)]
-                if (1..<copies).allSatisfy({ text[(i + $0 * n)..<(i + ($0 + 1) * n)] == gram }) {
-                    return Array(tokens[..<positions[i + n]])
-                }
-            }
-        }
-        return tokens
+        RepetitionLoop.cut(tokens, isText: isText)
     }
 
     /// Generated tokens allowed for a window: the runaway guard of every decode

@@ -10,7 +10,7 @@ public struct HalfMatrix: @unchecked Sendable {
 
     /// Input rows up to which `linear` uses the half-precision kernel; more rows widen blocks of
     /// the matrix to float32 and use sgemm.
-    static let kernelRows = 4
+    public static let kernelRows = 4
     /// Matrix rows widened per block on the sgemm path (about 4 MB of float32 at 512 columns).
     static let blockElements = 1 << 20
 

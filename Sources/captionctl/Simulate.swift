@@ -9,7 +9,8 @@ import Vision
 
 /// `captionctl simulate AUDIO [--video VIDEO]`: the daemon's live path (LiveCaptioner with Whisper
 /// and, with a video, the camera's face speaker under `--gate`) over files, as fast as it computes.
-/// Deterministic: times come from the files (audio from 0, frames at their rate).
+/// Deterministic: times come from the files (audio from 0, frames at their rate); with `--paced`
+/// decodes take their measured compute on a virtual clock (`PacedModel`), as live.
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
@@ -58,6 +59,9 @@ struct Simulate: ParsableCommand {
     @Option(name: .long, help: "Write every caption event to FILE as 'AUDIO_SECONDS<TAB>JSON line': the audio time (from the file's start) the captioner had reached when it emitted the event (audio fed in 20-ms chunks).")
     var timeline: String?
 
+    @Flag(name: .long, help: "Pace the captioner as live: the audio arrives in real time on a virtual clock, each decode moves the clock on by its measured compute, and the decode schedule adapts as in the daemon; --timeline then gives each event's virtual time (no real-time wait; latencies of an idle machine).")
+    var paced = false
+
     func run() throws {
         do { try simulate() } catch let e as FacesFailure {
             throw CaptionctlError("simulate: \(e.message)")
@@ -85,8 +89,11 @@ struct Simulate: ParsableCommand {
         config.video.analysisFps = analysisFps
         let speaker = config.video.active
             ? try FaceSpeakerActivity(modelsDirectory: (dir as NSString).appendingPathComponent("faces"), settings: config.video) : nil
-        let captioner = try LiveCaptioner(model: WhisperStreamingModel(settings: settings, threads: 1, passContext: config.passAudioContext), configuration: config,
-                                          speaker: speaker)
+        let origin = 100.0
+        let whisper = try WhisperStreamingModel(settings: settings, passContext: config.passAudioContext)
+        let pacer = paced ? PacedModel(whisper, startingAt: origin) : nil
+        let captioner = try LiveCaptioner(model: pacer ?? whisper, configuration: config, speaker: speaker,
+                                          clock: pacer.map { p in { p.now } })
         let samples = try AudioDecoder.load(audio)
 
         var temp: String?
@@ -103,7 +110,7 @@ struct Simulate: ParsableCommand {
             frames = try VideoFrames(path: y4m, loop: loopVideo)
         }
 
-        let origin = 100.0, chunk = timeline == nil ? 1_600 : 320
+        let chunk = timeline == nil || paced ? 1_600 : 320
         var events: [CaptionEvent] = []
         var videoSeconds = 0.0, frameCount = 0, wordsShown = 0
         var timed = Data()
@@ -119,9 +126,19 @@ struct Simulate: ParsableCommand {
             }
             events += new
         }
-        for start in stride(from: 0, to: samples.count, by: chunk) {
+        var start = 0
+        while start < samples.count {
+            // Paced: the pipeline takes what has arrived by now in 20-ms periods, at most `chunk`
+            // samples (the daemon's ring read), waiting for the next period when nothing has.
+            var count = min(chunk, samples.count - start)
+            if let pacer {
+                pacer.wait(until: origin + Double(min(samples.count, start + 320)) / Double(AudioRate.model))
+                let arrived = Int((pacer.now - origin) * Double(AudioRate.model)) / 320 * 320
+                count = max(min(320, samples.count - start), min(count, arrived - start))
+            }
+            defer { start += count }
             let t = origin + Double(start) / Double(AudioRate.model)
-            let end = origin + Double(min(samples.count, start + chunk)) / Double(AudioRate.model)
+            let end = origin + Double(start + count) / Double(AudioRate.model)
             while let f = frames, let next = try f.next(until: end - origin) {
                 let t0 = ThreadCPUTime.now()
                 captioner.accept(video: VideoFrame(width: next.width, height: next.height, luma: next.luma,
@@ -130,10 +147,14 @@ struct Simulate: ParsableCommand {
                 frameCount += 1
             }
             reached = end - origin
-            try emit(try captioner.accept(audio: AudioChunk(samples: Array(samples[start..<min(samples.count, start + chunk)]),
-                                                            startTime: t, sampleRate: AudioRate.model)))
+            let new = try captioner.accept(audio: AudioChunk(samples: Array(samples[start..<(start + count)]),
+                                                             startTime: t, sampleRate: AudioRate.model))
+            if let pacer { reached = pacer.now - origin }
+            try emit(new)
         }
-        try emit(try captioner.finishUtterance())
+        let last = try captioner.finishUtterance()
+        if let pacer { reached = pacer.now - origin }
+        try emit(last)
         if let timeline {
             guard FileManager.default.createFile(atPath: timeline, contents: timed) else { throw FacesFailure("\(timeline): cannot write") }
         }

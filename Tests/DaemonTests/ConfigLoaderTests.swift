@@ -62,7 +62,7 @@ final class ConfigLoaderTests: XCTestCase {
         final_pass = false
         commit_logprob = -1.5
         tentative_min_prob = 0.4
-        commit_min_prob = 0.2
+        commit_min_prob = 0.3
         """)
         // The section fills StreamingConfiguration directly: no copy, no override.
         let policy = c.streaming
@@ -71,7 +71,7 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertFalse(policy.finalPass)
         XCTAssertEqual(policy.commitLogProb, -1.5)
         XCTAssertEqual(policy.tentativeMinProbability, 0.4)
-        XCTAssertEqual(policy.commitMinProbability, 0.2)
+        XCTAssertEqual(policy.commitMinProbability, 0.3)
         // Integers are accepted where seconds or probabilities are expected.
         XCTAssertEqual(try ConfigLoader.parse("[streaming]\ncommit_after_s = 2\ncommit_min_prob = 0").streaming.commitAfterSeconds, 2)
         XCTAssertEqual(try ConfigLoader.parse("[streaming]\nendpoint_silence_ms = 800").streaming.endpointSilenceSeconds, 0.8, accuracy: 1e-12)

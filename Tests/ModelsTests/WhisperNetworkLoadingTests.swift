@@ -99,6 +99,13 @@ final class WhisperNetworkLoadingTests: XCTestCase {
         XCTAssertEqual(rows.count, 3)
         XCTAssertLessThan(zip(rows[2], last).map { abs($0 - $1) }.max()!, 1e-5)
         XCTAssertEqual(a.length, 3)
+        // The logits after one chosen token only (the no-speech row) equal stepAll's row.
+        var c = try model.makeSession(audio)
+        let middle = try c.step([1, 5, 7], logitsAfter: 1)
+        XCTAssertEqual(middle.count, rows[1].count)
+        XCTAssertLessThan(zip(rows[1], middle).map { abs($0 - $1) }.max()!, 1e-5)
+        XCTAssertEqual(c.length, 3)
+        XCTAssertThrowsError(try c.step([2], logitsAfter: 1))
 
         // A fork is independent; truncation rewinds.
         var fork = a

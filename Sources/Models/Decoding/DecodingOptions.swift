@@ -38,6 +38,10 @@ public struct DecodingOptions: Sendable, Equatable {
     /// At most this many generated tokens per window (nil: Whisper's 224). The streaming path caps
     /// short windows, where a repetition loop would otherwise run to the limit.
     public var maxNewTokens: Int? = nil
+    /// Greedy search (beam 1, and each best_of sample) stops as soon as its text ends in a loop
+    /// (`RepetitionLoop.endsInLoop`) instead of generating to the token budget. Off offline (the
+    /// tokens stay faster-whisper's); the live window decoder, which cuts loops anyway, turns it on.
+    public var stopAtRepetition = false
     /// Work bound per window of the offline transcriber (not in faster-whisper): at most
     /// max(minimumTokenBudget, seconds of audio in the window × tokensPerSecond) tokens per attempt,
     /// and the temperature fallback stops once its attempts together generated

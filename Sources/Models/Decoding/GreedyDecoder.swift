@@ -3,7 +3,8 @@ import Foundation
 /// CTranslate2's greedy search (beam size 1): at each step the filtered logits are
 /// log-softmaxed and the best token taken (argmax at temperature 0, a sample from
 /// softmax(logprobs / T) otherwise); the log-probability of each chosen token, EOT included,
-/// adds to the score. Stops at EOT or after `maxLength` tokens.
+/// adds to the score. Stops at EOT or after `maxLength` tokens, or (`stopAtRepetition`) at the token
+/// that completes a repetition loop.
 struct GreedyDecoder {
     let settings: SearchSettings
 
@@ -28,6 +29,7 @@ struct GreedyDecoder {
             if token == settings.endOfText { break }
             hypothesis.append(token)
             tokenLogProbs.append(logProbs[token])
+            if settings.stopAtRepetition, RepetitionLoop.endsInLoop(hypothesis, isText: { $0 < settings.endOfText }) { break }
             input = token
         }
         var result = Hypothesis(tokens: hypothesis, cumulativeLogProb: cumulative, lengthPenalty: settings.lengthPenalty)

@@ -10,6 +10,8 @@ struct SearchSettings {
     /// Independent samples at temperature > 0 (best_of); the best-scoring one wins.
     var numHypotheses: Int = 1
     var filters: [LogitFilter] = []
+    /// Greedy search stops once the generated text ends in a repetition loop (`RepetitionLoop`).
+    var stopAtRepetition = false
 }
 
 /// One finished hypothesis: tokens without EOT, the cumulative log-probability of every chosen

@@ -267,6 +267,7 @@ public final class Transcriber<Model: WhisperInference> {
         s.suppressBlankTokens = options.suppressBlank ? blankTokens : []
         s.maxInitialTimestampIndex = Int((options.maxInitialTimestamp / 0.02).rounded(.toNearestOrEven))
         s.maxNewTokens = options.maxNewTokens.map { max(1, $0) }
+        s.stopAtRepetition = options.stopAtRepetition
         s.batchedBeamSearch = options.batchedBeamSearch
         return s
     }

@@ -33,6 +33,8 @@ struct WhisperGenerator {
         var suppressBlankTokens: [Int] = []
         var maxInitialTimestampIndex: Int? = 50
         var maxNewTokens: Int? = nil
+        /// Greedy search stops at a completed repetition loop (`DecodingOptions.stopAtRepetition`).
+        var stopAtRepetition = false
         /// Beam search over all beams in one forward pass (`BatchedBeamSearchDecoder`); false steps
         /// one session per beam (`BeamSearchDecoder`, the reference).
         var batchedBeamSearch = true
@@ -66,8 +68,8 @@ struct WhisperGenerator {
             if sotIsStart {
                 _ = try session.step(fed)
             } else {
-                let rows = try session.stepAll(fed)                                 // (fed, nVocab)
-                noSpeech = LogProbabilities.softmax(rows[sotIndex])[special.noSpeech]
+                let afterSOT = try session.step(fed, logitsAfter: sotIndex)           // (nVocab)
+                noSpeech = LogProbabilities.softmax(afterSOT)[special.noSpeech]
             }
             startStep = fed.count
         }
@@ -88,6 +90,7 @@ struct WhisperGenerator {
         search.temperature = settings.temperature
         search.numHypotheses = settings.temperature > 0 ? max(1, settings.bestOf) : 1
         search.filters = filters
+        search.stopAtRepetition = settings.stopAtRepetition
         let noSpeechId = special.noSpeech
         let capture: (([Float]) -> Void)? = sotIsStart ? { noSpeech = LogProbabilities.softmax($0)[noSpeechId] } : nil
         let start = prompt[promptLength - 1]

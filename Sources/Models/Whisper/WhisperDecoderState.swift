@@ -21,12 +21,20 @@ public struct WhisperDecoderState: WhisperDecoderSession {
 
     public mutating func step(_ tokens: [Int]) throws -> [Float] {
         ownWorkspace()
-        return try model.decoder.forward(tokens, caches: &caches, cross: memory, workspace, allRows: false)
+        return try model.decoder.forward(tokens, caches: &caches, cross: memory, workspace, logitRows: (tokens.count - 1)..<tokens.count)
+    }
+
+    public mutating func step(_ tokens: [Int], logitsAfter index: Int) throws -> [Float] {
+        guard tokens.indices.contains(index) else {
+            throw ModelsError.decoding("logits after token \(index) of \(tokens.count) fed")
+        }
+        ownWorkspace()
+        return try model.decoder.forward(tokens, caches: &caches, cross: memory, workspace, logitRows: index..<(index + 1))
     }
 
     public mutating func stepAll(_ tokens: [Int]) throws -> [[Float]] {
         ownWorkspace()
-        let flat = try model.decoder.forward(tokens, caches: &caches, cross: memory, workspace, allRows: true)
+        let flat = try model.decoder.forward(tokens, caches: &caches, cross: memory, workspace, logitRows: 0..<tokens.count)
         let v = model.dims.nVocab
         return (0..<tokens.count).map { Array(flat[($0 * v)..<(($0 + 1) * v)]) }
     }

@@ -46,6 +46,10 @@ public protocol WhisperDecoderSession {
     mutating func step(_ tokens: [Int]) throws -> [Float]
     /// Feeds `tokens`; returns the logits after each of them (tokens.count rows of nVocab).
     mutating func stepAll(_ tokens: [Int]) throws -> [[Float]]
+    /// Feeds `tokens`; returns the logits (nVocab) after `tokens[index]` only (the no-speech
+    /// probability after <|startoftranscript|> when a prompt precedes it), without projecting
+    /// the other rows onto the vocabulary.
+    mutating func step(_ tokens: [Int], logitsAfter index: Int) throws -> [Float]
     /// Forgets every token after the first `n` (rewinds the KV cache).
     mutating func truncate(to n: Int)
 
@@ -55,6 +59,12 @@ public protocol WhisperDecoderSession {
     /// A batch of one row continuing this session (its fed tokens kept), with room for up to
     /// `maxRows` rows and `steps` more tokens per row.
     func makeBatch(maxRows: Int, steps: Int) -> Batch
+}
+
+extension WhisperDecoderSession {
+    public mutating func step(_ tokens: [Int], logitsAfter index: Int) throws -> [Float] {
+        try stepAll(tokens)[index]
+    }
 }
 
 /// Rows of decoder state that advance one token each per step (the hypotheses of a beam search).

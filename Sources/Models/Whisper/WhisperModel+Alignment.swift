@@ -29,7 +29,7 @@ extension WhisperModel {
 }
 
 extension TextDecoder {
-    /// The forward pass of `forward(_:caches:cross:_:allRows:)` over a whole sequence from an empty
+    /// The forward pass of `forward(_:caches:cross:_:logitRows:)` over a whole sequence from an empty
     /// cache, with every row's logits and the listed heads' cross-attention scores.
     func alignmentPass(_ tokens: [Int], cross: CrossAttentionMemory, heads: [AlignmentHead]) throws -> AlignmentPass {
         let n = tokens.count, d = width

@@ -67,6 +67,34 @@ final class WordProbabilityRuleTests: XCTestCase {
                        "once sure, the agreed words commit")
     }
 
+    /// The live case behind the default `commit_min_prob` (0.2; docs/CONFIGURATION.md, "Window
+    /// decodes on every core"): windows of 0.9, 1.4 and 1.9 s all read "How do you marry" for "Had
+    /// he married", with "How" at 0.17–0.18; from 2.4 s on they read it right. With the old floor
+    /// (0) the wrong words were committed, and the final keeps committed words.
+    func testDefaultCommitFloorKeepsAnUnsureWrongOpeningUncommitted() throws {
+        let decodes: [(Double, [(String, Double)])] = [
+            (0.88, [("How", 0.18), ("do", 0.33), ("you", 0.98), ("marry", 0.42)]),
+            (1.38, [("How", 0.17), ("do", 0.46), ("you", 0.98), ("marry", 0.90), ("the", 0.45), ("more", 0.59)]),
+            (1.88, [("How", 0.18), ("do", 0.53), ("you", 0.96), ("marry", 0.93), ("the", 0.51), ("more", 0.91), ("amiable", 0.27)]),
+            (2.38, [("Had", 0.30), ("he", 0.89), ("married", 0.98), ("a", 0.90), ("more", 1.00), ("amiable", 0.91), ("woman", 0.41)]),
+            (2.88, [("Had", 0.38), ("he", 0.84), ("married", 0.97), ("a", 0.95), ("more", 1.00), ("amiable", 0.84), ("woman", 1.00)]),
+        ]
+        func committed(floor: Double?) throws -> [String] {
+            var c = StreamingConfiguration()
+            if let floor { c.commitMinProbability = floor }
+            var p = try CaptionPolicy(configuration: c)
+            var at = 0.0
+            for (end, words) in decodes {
+                _ = p.speech(at, end)
+                at = end
+                _ = p.hypothesis(scored(words, 0, end), windowEnd: s(end))
+            }
+            return p.committedWords.map(\.text)
+        }
+        XCTAssertEqual(try committed(floor: nil), ["Had", "he", "married", "a", "more", "amiable", "woman"])
+        XCTAssertEqual(Array(try committed(floor: 0).prefix(4)), ["How", "do", "you", "marry"], "the old floor commits the misreading")
+    }
+
     func testProbabilitySettingsAreValidated() {
         var c = StreamingConfiguration()
         c.tentativeMinProbability = 1.5

@@ -233,7 +233,9 @@ public struct CaptionPolicy {
         let common = LocalAgreement.commonPrefixLength(tentative, fresh)
         var agreed = longEnough ? common : 0
         // An agreed word the decoder is unsure of is left tentative (with the words after it).
-        if let unsureWord = fresh[0..<agreed].firstIndex(where: { ($0.probability ?? 1) < configuration.commitMinProbability }) {
+        let floor = committed.isEmpty ? max(configuration.commitMinProbability, configuration.openingCommitMinProbability)
+                                      : configuration.commitMinProbability
+        if let unsureWord = fresh[0..<agreed].firstIndex(where: { ($0.probability ?? 1) < floor }) {
             agreed = unsureWord
         }
         let hadTentative = !tentative.isEmpty

@@ -35,10 +35,17 @@ public struct StreamingConfiguration: Equatable, Sendable {
     public var tentativeMinProbability: Double = 0.6
     /// Words agreed on by two hypotheses are committed only up to the first one whose probability
     /// in the newer hypothesis is below this (words without a probability pass). 0 commits every
-    /// agreed word. 0.2 since 5 Dec 2026 (was 0): two windows of 0.9 and 1.4 s agreed on "How
-    /// (0.17) do you marry" for "Had he married" and the final kept it (docs/CONFIGURATION.md,
-    /// "Window decodes on every core"). `commit_min_prob`
-    public var commitMinProbability: Double = 0.2
+    /// agreed word. `commit_min_prob`
+    public var commitMinProbability: Double = 0
+    /// Until an utterance has committed words, agreed words are committed only up to the first one
+    /// below this probability (when higher than `commitMinProbability`): two windows of 0.9 and
+    /// 1.4 s agreed on "How (0.17) do you marry" for "Had he married", and the final keeps
+    /// committed words. Only the opening: mid-utterance the same floor stopped commits at a
+    /// sentence end read unsure ("for you. (0.11)"), and a slow model's window, trimmed at the last
+    /// committed word, then read "your country" after the prompt "… can do for", losing "you. Ask
+    /// what you can do for" (docs/CONFIGURATION.md, "Window decodes on every core").
+    /// `opening_commit_min_prob`
+    public var openingCommitMinProbability: Double = 0.2
     /// A re-decoding model's utterance whose window decodes agree on every word to its end, the
     /// last ending a sentence, ends after this much silence instead (0: off; `SettledEndpoint`).
     /// `endpoint_settled_ms`

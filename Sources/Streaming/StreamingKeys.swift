@@ -85,6 +85,8 @@ extension StreamingConfiguration {
                      doc: "Step between window decodes from an utterance's onset until it shows words (at most for commit_after_s), in milliseconds (0: step_ms)"),
         StreamingKey(name: "tentative_agreed_min_prob", kind: .number(0...1, scale: 1, \.tentativeAgreedMinProbability),
                      doc: "A tentative word the previous window decode also produced is shown from this probability on, when lower than tentative_min_prob"),
+        StreamingKey(name: "opening_commit_min_prob", kind: .number(0...1, scale: 1, \.openingCommitMinProbability),
+                     doc: "Until an utterance has committed words, agreed words are committed only up to the first one below this probability, when higher than commit_min_prob"),
         StreamingKey(name: "opening_min_prob", kind: .number(0...1, scale: 1, \.openingMinProbability),
                      doc: "Until an utterance shows words, a tentative word is shown from this probability on, when lower than tentative_min_prob"),
         StreamingKey(name: "early_final_ms", kind: .number(0...10000, scale: 0.001, \.earlyFinalSeconds),

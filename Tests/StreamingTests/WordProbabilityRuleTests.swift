@@ -67,11 +67,11 @@ final class WordProbabilityRuleTests: XCTestCase {
                        "once sure, the agreed words commit")
     }
 
-    /// The live case behind the default `commit_min_prob` (0.2; docs/CONFIGURATION.md, "Window
+    /// The live case behind the default `opening_commit_min_prob` (0.2; docs/CONFIGURATION.md, "Window
     /// decodes on every core"): windows of 0.9, 1.4 and 1.9 s all read "How do you marry" for "Had
     /// he married", with "How" at 0.17–0.18; from 2.4 s on they read it right. With the old floor
     /// (0) the wrong words were committed, and the final keeps committed words.
-    func testDefaultCommitFloorKeepsAnUnsureWrongOpeningUncommitted() throws {
+    func testDefaultOpeningCommitFloorKeepsAnUnsureWrongOpeningUncommitted() throws {
         let decodes: [(Double, [(String, Double)])] = [
             (0.88, [("How", 0.18), ("do", 0.33), ("you", 0.98), ("marry", 0.42)]),
             (1.38, [("How", 0.17), ("do", 0.46), ("you", 0.98), ("marry", 0.90), ("the", 0.45), ("more", 0.59)]),
@@ -81,7 +81,7 @@ final class WordProbabilityRuleTests: XCTestCase {
         ]
         func committed(floor: Double?) throws -> [String] {
             var c = StreamingConfiguration()
-            if let floor { c.commitMinProbability = floor }
+            if let floor { c.openingCommitMinProbability = floor }
             var p = try CaptionPolicy(configuration: c)
             var at = 0.0
             for (end, words) in decodes {
@@ -92,7 +92,24 @@ final class WordProbabilityRuleTests: XCTestCase {
             return p.committedWords.map(\.text)
         }
         XCTAssertEqual(try committed(floor: nil), ["Had", "he", "married", "a", "more", "amiable", "woman"])
-        XCTAssertEqual(Array(try committed(floor: 0).prefix(4)), ["How", "do", "you", "marry"], "the old floor commits the misreading")
+        XCTAssertEqual(Array(try committed(floor: 0).prefix(4)), ["How", "do", "you", "marry"], "no floor commits the misreading")
+    }
+
+    /// Once words are committed, an agreed sentence end the decoder is unsure of commits (the
+    /// opening floor is over): stopping there left a slow model's window trimmed mid-sentence.
+    func testOpeningCommitFloorEndsWithTheFirstCommit() throws {
+        var p = try CaptionPolicy(configuration: StreamingConfiguration())
+        _ = p.speech(0, 1.5)
+        _ = p.hypothesis(scored([("What", 0.5), ("your", 0.9), ("country", 0.99)], 0, 1.5), windowEnd: s(1.5))
+        _ = p.speech(1.5, 2.0)
+        _ = p.hypothesis(scored([("What", 0.5), ("your", 0.9), ("country", 0.99), ("can", 0.9)], 0, 2.0), windowEnd: s(2.0))
+        XCTAssertEqual(p.committedWords.map(\.text), ["What", "your", "country"])
+        _ = p.speech(2.0, 2.5)
+        _ = p.hypothesis(scored([("What", 0.5), ("your", 0.9), ("country", 0.99), ("can", 0.9), ("do", 0.9), ("for", 0.9), ("you.", 0.11), ("Ask", 0.8)], 0, 2.5), windowEnd: s(2.5))
+        _ = p.speech(2.5, 3.0)
+        _ = p.hypothesis(scored([("What", 0.5), ("your", 0.9), ("country", 0.99), ("can", 0.9), ("do", 0.9), ("for", 0.9), ("you.", 0.12), ("Ask", 0.8), ("what", 0.9)], 0, 3.0), windowEnd: s(3.0))
+        XCTAssertEqual(p.committedWords.map(\.text), ["What", "your", "country", "can", "do", "for", "you.", "Ask"],
+                       "'you.' (0.12) commits once the utterance has committed words")
     }
 
     func testProbabilitySettingsAreValidated() {

@@ -2,7 +2,7 @@
 /// padding, Whisper (tiny.en, prompted with the earlier finals) often reads the whole window again
 /// and again until its token budget: "The two stray kittens gradually make themselves at home. The
 /// two stray kittens gradually make themselves at home. The two …". The phrase is longer than the
-/// token n-grams `WhisperWindowDecoder.cutRepetition` cuts and the word n-grams the guard's loop
+/// token n-grams `RepetitionLoop.cut` cuts and the word n-grams the guard's loop
 /// rule finds, so the compression-ratio rule dropped the whole hypothesis, and with it the only
 /// decodes of the utterance's last words: the final kept the stale words of an earlier window
 /// ("The two stray kittens gradually make.", keepup bench). Here the first copy is kept.

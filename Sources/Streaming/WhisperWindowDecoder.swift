@@ -70,7 +70,7 @@ public final class WhisperWindowDecoder {
             // Word times from the alignment heads: the window encoded once, decoded, aligned.
             let timed = try transcriber.decodeWindowTimingWords(
                 mel: features, frames: frames, contentFrames: tail.count / 160, options: windowOptions, prompt: promptTokens,
-                cut: { Self.cutRepetition($0, isText: { $0 < special.endOfText }) })
+                cut: { RepetitionLoop.cut($0, isText: { $0 < special.endOfText }) })
             let result = timed.decoding
             var ratio = (try? CompressionRatio.of(result.text.trimmingCharacters(in: .whitespacesAndNewlines))) ?? result.compressionRatio
             var words = DecodedWords.words(timed.words, tokens: result.tokens, timestampBegin: special.timestampBegin,
@@ -85,12 +85,12 @@ public final class WhisperWindowDecoder {
                               compressionRatio: ratio, language: options.language, timing: .decoded)
         }
         let result = try transcriber.decodeWindow(mel: features, frames: frames, options: windowOptions, prompt: promptTokens)
-        let tokens = Self.cutRepetition(result.tokens, isText: { $0 < special.endOfText })
+        let tokens = RepetitionLoop.cut(result.tokens, isText: { $0 < special.endOfText })
         var ratio = result.compressionRatio
         if tokens.count < result.tokens.count {
             ratio = (try? CompressionRatio.of(transcriber.tokenizer.decode(tokens))) ?? ratio
         }
-        // cutRepetition keeps a prefix, so the first tokens.count log-probabilities stay aligned.
+        // RepetitionLoop.cut keeps a prefix, so the first tokens.count log-probabilities stay aligned.
         let logProbs = result.tokenLogProbs.count >= tokens.count ? Array(result.tokenLogProbs.prefix(tokens.count)) : []
         let words = Self.words(tokens: tokens, tokenizer: transcriber.tokenizer, offset: offset, duration: duration,
                                logProbs: logProbs)
@@ -105,11 +105,6 @@ public final class WhisperWindowDecoder {
         let skip = ((160 - first % 160) % 160 + 160) % 160
         guard samples.count >= AudioRate.model, skip > 0 else { return (samples, first) }
         return (samples.dropFirst(skip), first + skip)
-    }
-
-    /// Cuts a decoding loop after its first copy (`RepetitionLoop.cut`).
-    public static func cutRepetition(_ tokens: [Int], isText: (Int) -> Bool) -> [Int] {
-        RepetitionLoop.cut(tokens, isText: isText)
     }
 
     /// Generated tokens allowed for a window: the runaway guard of every decode

@@ -71,8 +71,9 @@ struct TextDecoder {
                 try block.decode(x, rows: n, cache: &caches[l], cross: kv.baseAddress!, frames: cross.frames, ws)
             }
         }
-        let rows = logitRows.clamped(to: 0..<n).count
-        let first = x + logitRows.clamped(to: 0..<n).lowerBound * d
+        let kept = logitRows.clamped(to: 0..<n)
+        let rows = kept.count
+        let first = x + kept.lowerBound * d
         finalNorm(first, rows: rows, into: first)                     // h: (rows, d)
         return [Float](unsafeUninitializedCapacity: rows * vocabulary) { out, count in
             // logits (rows, nVocab) = h (rows, d) · Eᵀ (d, nVocab)

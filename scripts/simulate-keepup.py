@@ -19,7 +19,7 @@ the decode schedule adapts as in the daemon: the latencies of live captions on a
 without playing the stream in real time (a run is not bit-for-bit repeatable: decode times vary).
 
 Usage: scripts/simulate-keepup.py --captionctl BIN [--streaming "key = v; ..."] [--spans DUMP]
-       [--fixtures DIR] [--models DIR] [--run en] [--paced]
+       [--fixtures DIR] [--models DIR] [--run en] [--paced [--slowdown K]] [--trace FILE]
 """
 import argparse
 import json
@@ -59,6 +59,9 @@ def main():
     ap.add_argument("--json", action="store_true", help="print the summary as JSON")
     ap.add_argument("--paced", action="store_true",
                     help="simulate --paced: decodes take their measured compute on a virtual clock, as live")
+    ap.add_argument("--slowdown", type=float, default=1.0,
+                    help="with --paced: each decode takes its measured compute times this (a slower or loaded machine)")
+    ap.add_argument("--trace", help="write simulate's standard error here (with CAPTIOND_TRACE_DECODES=1: every decode)")
     args = ap.parse_args()
     model, lang, _ = RUNS[args.run]
     clips = read_clips(args.fixtures).get(lang, [])
@@ -76,7 +79,14 @@ def main():
             cmd += ["--streaming", args.streaming]
         if args.paced:
             cmd += ["--paced"]
+            if args.slowdown != 1.0:
+                cmd += ["--slowdown", str(args.slowdown)]
+        elif args.slowdown != 1.0:
+            raise SystemExit("--slowdown goes with --paced")
         out = subprocess.run(cmd, capture_output=True, text=True)
+        if args.trace:
+            with open(args.trace, "w", encoding="utf-8") as f:
+                f.write(out.stderr)
         if out.returncode != 0:
             raise SystemExit(f"simulate failed ({out.returncode}): {out.stderr.strip()[-400:]}")
         events = []
@@ -127,7 +137,8 @@ def main():
               f"{r.get('final_s', float('nan')):5.2f} s  | {r['text'][:70]}")
     f = lambda v: "-" if v is None else f"{v:.2f} s"  # noqa: E731
     err = summary["error"]
-    print(f"streaming: {args.streaming or '(defaults)'}{' (paced)' if args.paced else ''}")
+    paced = f" (paced, slowdown {args.slowdown:g})" if args.paced and args.slowdown != 1.0 else " (paced)" if args.paced else ""
+    print(f"streaming: {args.streaming or '(defaults)'}{paced}")
     print(f"first appearance median {f(summary['first_median_s'])} (p90 {f(summary['first_p90_s'])}); "
           f"end of speech -> final median {f(summary['final_median_s'])} (p90 {f(summary['final_p90_s'])}); "
           f"{'WER' if lang == 'en' else 'CER'} {'-' if err is None else f'{100 * err:.2f} %'}; "

@@ -164,7 +164,9 @@ extension CaptionPolicy {
     private mutating func windowAction(until end: SampleIndex) -> Action {
         lastDecodeAt = end
         lastDecodedEnd = end
-        return .decodeWindow(from: windowStart, to: end, prompt: prompt)
+        let text = promptWithheld ? "" : prompt
+        lastWindowPrompted = !text.isEmpty
+        return .decodeWindow(from: windowStart, to: end, prompt: text)
     }
 }
 

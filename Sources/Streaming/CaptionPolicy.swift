@@ -62,6 +62,12 @@ public struct CaptionPolicy {
     public private(set) var unsure = 0
     /// Hypotheses dropped by the guards, with the reason (for status and tests).
     public private(set) var rejections: [HallucinationGuard.Rejection] = []
+    /// Window decodes dropped because they followed their prompt, not the audio (`PromptFollowing`).
+    public internal(set) var promptFollowingDecodes = 0
+    /// The last window decode was given a non-empty prompt.
+    var lastWindowPrompted = false
+    /// The open utterance's window decodes go without a prompt (`PromptFollowing`).
+    var promptWithheld = false
 
     /// True when each utterance ends with a final pass (configured, and the model has one).
     public let runsFinalPass: Bool
@@ -211,6 +217,9 @@ public struct CaptionPolicy {
             rejections.append(reason)
             return []
         }
+        let context = pastWords + committed
+        let inWindow = context.filter { at($0.end) > windowStart }
+        if followedPrompt(h, inWindow: inWindow) { return [] }
         if let lang = h.language { language = lang }
         coveredEnd = max(coveredEnd, windowEnd)
         guard h.avgLogProb >= configuration.commitLogProb else {
@@ -220,8 +229,6 @@ public struct CaptionPolicy {
             return []
         }
 
-        let context = pastWords + committed
-        let inWindow = context.filter { at($0.end) > windowStart }
         // New words never start by saying the committed text's last phrase again (the prompt);
         // before anything of this utterance is committed, the earlier finals' last phrase said
         // again is dropped only when squeezed into no time (a repeated request is speech).
@@ -300,6 +307,7 @@ public struct CaptionPolicy {
         settledThrough = nil
         earlyFinal = nil
         agreedTentative = 0
+        promptWithheld = false
         blankEndpoint.open(at: time)
         let back = preroll ? samples(configuration.prerollSeconds) : 0
         // Before any final the window may reach back to capture time 0 s, as when this policy
@@ -359,9 +367,9 @@ public struct CaptionPolicy {
     }
 
     /// Once the window is `trimSeconds` long, moves its start to the end of the last committed
-    /// sentence or segment; when the
-    /// window is still longer than allowed, to the last committed word, and at worst forward so the
-    /// window keeps `windowSeconds - step` of audio.
+    /// sentence or segment; when the window is still longer than allowed, to the start of the last
+    /// committed word, and at worst forward so the window keeps `windowSeconds - step` of audio.
+    /// A slow model's window (`LiveSchedule`) is trimmed the same way to the schedule's length.
     private mutating func trimWindow(windowEnd: SampleIndex) {
         let limit = samples(configuration.windowSeconds) - samples(configuration.stepSeconds)
         if windowEnd - windowStart >= min(samples(configuration.trimSeconds), limit),
@@ -370,7 +378,7 @@ public struct CaptionPolicy {
             windowStart = at(cut.end)
         }
         if windowEnd - windowStart > limit, let last = committed.last, at(last.end) > windowStart {
-            windowStart = at(last.end)
+            windowStart = max(windowStart, at(last.start))
         }
         if windowEnd - windowStart > limit {
             windowStart = windowEnd - limit
@@ -378,8 +386,14 @@ public struct CaptionPolicy {
         // A slow model: trim at committed text (a sentence end if there is one) to keep decodes short.
         if windowEnd - windowStart > schedule.windowSamples {
             let after = committed.filter { at($0.end) > windowStart }
-            if let cut = after.last(where: { CaptionText.endsSentence($0.text) || $0.endsSegment }) ?? after.last {
+            if let cut = after.last(where: { CaptionText.endsSentence($0.text) || $0.endsSegment }) {
                 windowStart = at(cut.end)
+            } else if let last = after.last {
+                // Mid-phrase: keep the last committed word in the window. Cut at its end, the
+                // window began where the word's end was placed (20-ms frames, often late), and
+                // the next word's onset was lost ("can do for you. Ask" read "ask"; paced
+                // simulation at 10× compute); the re-read word is matched to the committed one.
+                windowStart = max(windowStart, at(last.start))
             }
         }
     }

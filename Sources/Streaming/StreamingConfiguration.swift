@@ -82,6 +82,13 @@ public struct StreamingConfiguration: Equatable, Sendable {
     /// decoder gave less than this probability, so a misheard word is not fed back to every later
     /// decode (0: the whole text, as offline `condition_on_previous_text`). `prompt_min_prob`
     public var promptMinProbability: Double = 0.1
+    /// A window decode given a prompt whose first word has less than this probability read
+    /// without the prompt (the alignment pass's) followed the prompt rather than the audio: it is
+    /// dropped, and the window is decoded again without a prompt (0: off). A slow decode (ASan, a
+    /// busy core) trimmed the window after "… can do for"; the next, prompted so, read "your (0.0003)
+    /// country." over "you. Ask what you can do for your country" (`PromptFollowing`).
+    /// `prompted_first_min_prob`
+    public var promptedFirstMinProbability: Double = 0.01
 
     // MARK: Internal tunables (not configuration keys)
 

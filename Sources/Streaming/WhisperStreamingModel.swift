@@ -89,7 +89,7 @@ public final class WhisperStreamingModel: StreamingModel {
     }
 
     public func decodeWindow(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
-        try trace.timed("decode", samples: samples, startTime: startTime) {
+        try trace.timed("decode", samples: samples, startTime: startTime, prompt: prompt) {
             try written(window.decode(samples: samples, startTime: startTime, prompt: prompt))
         }
     }
@@ -109,7 +109,7 @@ public final class WhisperStreamingModel: StreamingModel {
     public var passContextSeconds: Double { passContext.map { min(30, $0.minimumSeconds) } ?? 30 }
 
     public func decodeUtterance(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis {
-        try withPassThreads { try trace.timed("final pass", samples: samples, startTime: startTime) {
+        try withPassThreads { try trace.timed("final pass", samples: samples, startTime: startTime, prompt: prompt) {
             try written(utterance.decode(samples: samples, startTime: startTime, prompt: prompt))
         } }
     }
@@ -117,7 +117,7 @@ public final class WhisperStreamingModel: StreamingModel {
     /// The early pass at the first temperature only; a result the temperature fallback would have
     /// retried (too repetitive, or too unlikely and not silence) is declined: nil.
     public func decodeEarlyPass(_ samples: ArraySlice<Float>, startTime: Double, prompt: String) throws -> Hypothesis? {
-        let h = try withPassThreads { try trace.timed("early pass", samples: samples, startTime: startTime) {
+        let h = try withPassThreads { try trace.timed("early pass", samples: samples, startTime: startTime, prompt: prompt) {
             try written(earlyUtterance.decode(samples: samples, startTime: startTime, prompt: prompt))
         } }
         return earlyUtterance.needsFallback(h) ? nil : h
@@ -172,7 +172,9 @@ final class DecodeTrace {
 
     init(enabled: Bool) { self.enabled = enabled }
 
-    func timed(_ what: String, samples: ArraySlice<Float>, startTime: Double, _ body: () throws -> Hypothesis) throws -> Hypothesis {
+    /// `prompt`: logged as its last 24 characters ("…can do for"), or "-" when empty.
+    func timed(_ what: String, samples: ArraySlice<Float>, startTime: Double, prompt: String,
+               _ body: () throws -> Hypothesis) throws -> Hypothesis {
         let began = MonotonicClock.now()
         let h = try body()
         let took = MonotonicClock.now() - began
@@ -182,7 +184,7 @@ final class DecodeTrace {
             let span = Double(samples.count) / Double(AudioRate.model)
             let line = "\(what) " + String(format: "%d: %.2f s window at %.2f took %.3f s; lp %.2f nsp %.2f cr %.2f: ",
                               decodes, span, startTime, took, h.avgLogProb, h.noSpeechProb, h.compressionRatio)
-                + Self.describe(h) + "\n"
+                + Self.describe(h) + " [prompt " + (prompt.isEmpty ? "-" : "…" + String(prompt.suffix(24))) + "]\n"
             FileHandle.standardError.write(Data(line.utf8))
         }
         return h

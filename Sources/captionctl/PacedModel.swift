@@ -12,10 +12,14 @@ final class PacedModel: StreamingModel {
     private let inner: StreamingModel
     /// The virtual capture clock (CLOCK_MONOTONIC seconds in the daemon).
     private(set) var now: Double
+    /// Each decode moves the clock on by its measured compute times this: a machine (or a
+    /// sanitizer build, or a competing process) this many times slower.
+    let slowdown: Double
 
-    init(_ inner: StreamingModel, startingAt now: Double) {
+    init(_ inner: StreamingModel, startingAt now: Double, slowdown: Double = 1) {
         self.inner = inner
         self.now = now
+        self.slowdown = slowdown
     }
 
     var sampleRate: Int { inner.sampleRate }
@@ -31,7 +35,7 @@ final class PacedModel: StreamingModel {
 
     private func timed<T>(_ body: () throws -> T) rethrows -> T {
         let began = MonotonicClock.now()
-        defer { now += MonotonicClock.now() - began }
+        defer { now += (MonotonicClock.now() - began) * slowdown }
         return try body()
     }
 

@@ -62,6 +62,9 @@ struct Simulate: ParsableCommand {
     @Flag(name: .long, help: "Pace the captioner as live: the audio arrives in real time on a virtual clock, each decode moves the clock on by its measured compute, and the decode schedule adapts as in the daemon; --timeline then gives each event's virtual time (no real-time wait; latencies of an idle machine).")
     var paced = false
 
+    @Option(name: .long, help: "With --paced: each decode takes its measured compute times this factor (a slower machine, an AddressSanitizer build (about 3–5), a competing process (about 2)).")
+    var slowdown: Double = 1
+
     func run() throws {
         do { try simulate() } catch let e as FacesFailure {
             throw CaptionctlError("simulate: \(e.message)")
@@ -73,6 +76,8 @@ struct Simulate: ParsableCommand {
     private func simulate() throws {
         guard let gate = VideoGate(rawValue: gate) else { throw FacesFailure("--gate \(self.gate): expected tag, strict or off") }
         guard analysisFps >= 1 && analysisFps <= 60 else { throw FacesFailure("--analysis-fps \(analysisFps): expected 1–60") }
+        guard slowdown.isFinite && slowdown >= 1 && slowdown <= 20 else { throw FacesFailure("--slowdown \(slowdown): expected a factor from 1 to 20") }
+        guard paced || slowdown == 1 else { throw FacesFailure("--slowdown goes with --paced") }
         let dir = models ?? Faces.defaultModels()
         var settings = ModelSettings()
         settings.dir = dir
@@ -91,7 +96,7 @@ struct Simulate: ParsableCommand {
             ? try FaceSpeakerActivity(modelsDirectory: (dir as NSString).appendingPathComponent("faces"), settings: config.video) : nil
         let origin = 100.0
         let whisper = try WhisperStreamingModel(settings: settings, passContext: config.passAudioContext)
-        let pacer = paced ? PacedModel(whisper, startingAt: origin) : nil
+        let pacer = paced ? PacedModel(whisper, startingAt: origin, slowdown: slowdown) : nil
         let captioner = try LiveCaptioner(model: pacer ?? whisper, configuration: config, speaker: speaker,
                                           clock: pacer.map { p in { p.now } })
         let samples = try AudioDecoder.load(audio)

@@ -41,4 +41,15 @@ final class SimulatePacedTests: XCTestCase {
         let unpaced = try timeline([])
         XCTAssertEqual(try XCTUnwrap(unpaced.last?.0), duration, accuracy: 0.021)
     }
+
+    /// `--slowdown` scales the paced compute: it needs `--paced` and a factor from 1 to 20.
+    func testSlowdownIsCheckedBeforeAnythingRuns() throws {
+        for (arguments, message) in [(["--slowdown", "4"], "--slowdown goes with --paced"),
+                                     (["--paced", "--slowdown", "0.5"], "expected a factor from 1 to 20"),
+                                     (["--paced", "--slowdown", "nan"], "expected a factor from 1 to 20")] {
+            let r = try CommandRunner.run("captionctl", ["simulate", "/nonexistent.wav"] + arguments)
+            XCTAssertNotEqual(r.status, 0)
+            XCTAssertTrue(r.stderr.contains(message), "\(arguments): \(r.stderr)")
+        }
+    }
 }

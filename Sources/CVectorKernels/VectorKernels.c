@@ -11,6 +11,12 @@ int cvk_has_avx2_fma(void) {
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
 }
 
+int cvk_has_avx512_skylakex(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")
+        && __builtin_cpu_supports("avx512vl");
+}
+
 CVK_TARGET void cvk_softmax_rows(float *x, size_t rows, size_t width) {
     const size_t full = width - width % 8, rest = width - full;
     const __m256i mask = tail_mask(rest);
@@ -82,6 +88,7 @@ CVK_TARGET float cvk_sum_exp(const float *x, size_t count, float shift) {
 #else  /* not x86-64: never selected; the Swift kernels run. */
 
 int cvk_has_avx2_fma(void) { return 0; }
+int cvk_has_avx512_skylakex(void) { return 0; }
 void cvk_softmax_rows(float *x, size_t rows, size_t width) { (void)x; (void)rows; (void)width; }
 void cvk_gelu(float *x, size_t count) { (void)x; (void)count; }
 void cvk_exp_rows(float *x, size_t rows, size_t width, float *inverse) { (void)x; (void)rows; (void)width; (void)inverse; }

@@ -1,6 +1,14 @@
 import Foundation
+import Streaming
 
 extension Daemon {
+    /// Re-executes `captiond` with OpenBLAS's kernels for this CPU when the library fell back to
+    /// its slowest (`EngineKernels`); returns when there is nothing to do. Only the executable's
+    /// `main` calls it (tests call `main(arguments:stages:)` in their own process).
+    public static func reexecWithKernelsForThisCPU(arguments: [String]) {
+        EngineKernels.reexecForThisCPU(arguments: arguments)
+    }
+
     /// The whole of `captiond`: parse `--config FILE`, load and check the configuration, adopt
     /// systemd's sockets when socket-activated, run until SIGTERM. Returns the exit code.
     public static func main(arguments: [String], stages: DaemonStages = .live) -> Int32 {
@@ -31,6 +39,7 @@ extension Daemon {
             return 78 // EX_CONFIG
         }
         let log = ServiceLog(level: config.log.level)
+        log.info("engine: OpenBLAS \(EngineKernels.running) kernels")
         let daemon: Daemon
         do {
             let activated = try SocketActivation.fromEnvironment()

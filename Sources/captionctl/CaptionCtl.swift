@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Models
 
 @main
 struct CaptionCtl: ParsableCommand {
@@ -15,6 +16,8 @@ struct CaptionCtl: ParsableCommand {
 
     /// Runs the command; failures already explained in one line print as "captionctl: …".
     static func main() {
+        // OpenBLAS's kernels for this CPU (`OpenBLASCore`): a re-exec before anything runs.
+        InferenceThreads.reexecWithKernelsForThisCPU(arguments: CommandLine.arguments)
         do {
             var command = try parseAsRoot()
             try command.run()

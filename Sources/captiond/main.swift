@@ -1,5 +1,6 @@
 import Foundation
 import Daemon
 
-// captiond: parse --config and hand over to the Daemon library.
+// captiond: OpenBLAS's kernels for this CPU, then parse --config and hand over to the Daemon library.
+Daemon.reexecWithKernelsForThisCPU(arguments: CommandLine.arguments)
 exit(Daemon.main(arguments: CommandLine.arguments))

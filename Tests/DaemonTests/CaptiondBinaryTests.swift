@@ -1,4 +1,5 @@
 import XCTest
+import Streaming
 import TestSupport
 @testable import Daemon
 
@@ -65,6 +66,12 @@ final class CaptiondBinaryTests: XCTestCase {
         let text = log.text
         p.waitUntilExit()
         XCTAssertTrue(text.contains("socket-activated: captions fd 4, control fd 3"), text)
+        // OpenBLAS's kernels: on a CPU with AVX2 never its Prescott fallback (a CPU newer than
+        // the library is re-executed with OPENBLAS_CORETYPE; the sockets above survive the exec).
+        XCTAssertTrue(text.contains("engine: OpenBLAS "), text)
+        if let best = EngineKernels.forThisCPU, ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil {
+            XCTAssertFalse(text.contains("engine: OpenBLAS Prescott kernels"), "this CPU runs \(best): \(text)")
+        }
         XCTAssertFalse(FileManager.default.fileExists(atPath: box.captions), "configured paths are not bound when activated")
         // No microphone here (ALSA "default" has no card): start-up stops with the stage's reason.
         XCTAssertNotEqual(p.terminationStatus, 0)

@@ -14,6 +14,10 @@
 /* 1 when this CPU executes AVX2, FMA and F16C instructions, else 0. */
 int cvk_has_avx2_fma(void);
 
+/* 1 when this CPU executes AVX-512 F, BW, DQ and VL instructions (OpenBLAS's SkylakeX kernels),
+   else 0. */
+int cvk_has_avx512_skylakex(void);
+
 /* Softmax over each row of a row-major (rows, width) matrix, in place. -inf entries give 0.
    exp as a degree-7 polynomial after range reduction (within 2 ulp over [-87.3, 88]). */
 void cvk_softmax_rows(float *x, size_t rows, size_t width);

@@ -5,8 +5,8 @@ extension Daemon {
     /// Re-executes `captiond` with OpenBLAS's kernels for this CPU when the library fell back to
     /// its slowest (`EngineKernels`); returns when there is nothing to do. Only the executable's
     /// `main` calls it (tests call `main(arguments:stages:)` in their own process).
-    public static func reexecWithKernelsForThisCPU(arguments: [String]) {
-        EngineKernels.reexecForThisCPU(arguments: arguments)
+    public static func reexecWithKernelsForThisCPU() {
+        EngineKernels.reexecForThisCPU()
     }
 
     /// The whole of `captiond`: parse `--config FILE`, load and check the configuration, adopt

@@ -12,7 +12,7 @@ public enum InferenceThreads {
 
     /// Re-executes the program with OpenBLAS's kernels for this CPU when OpenBLAS fell back to
     /// its slowest (`OpenBLASCore.reexecForThisCPU`); returns when there is nothing to do.
-    public static func reexecWithKernelsForThisCPU(arguments: [String]) {
-        OpenBLASCore.reexecForThisCPU(arguments: arguments)
+    public static func reexecWithKernelsForThisCPU() {
+        OpenBLASCore.reexecForThisCPU()
     }
 }

@@ -9,7 +9,7 @@ public enum EngineKernels {
 
     /// Re-executes the program with the kernels for this CPU when OpenBLAS fell back to its
     /// slowest; returns when there is nothing to do. First thing in `main`.
-    public static func reexecForThisCPU(arguments: [String]) {
-        InferenceThreads.reexecWithKernelsForThisCPU(arguments: arguments)
+    public static func reexecForThisCPU() {
+        InferenceThreads.reexecWithKernelsForThisCPU()
     }
 }

@@ -33,20 +33,19 @@ public enum OpenBLASCore {
         return cpu
     }
 
-    /// Replaces this process with the same program and `arguments` under `OPENBLAS_CORETYPE`
-    /// set to the kernels this CPU runs, when OpenBLAS runs its fallback; returns (doing nothing)
+    /// Replaces this process with the same program and arguments under `OPENBLAS_CORETYPE` set
+    /// to the kernels this CPU runs, when OpenBLAS runs its fallback; returns (doing nothing)
     /// otherwise, or when the exec fails. Call first thing in `main`, before any thread starts:
-    /// the process keeps its pid, open descriptors (systemd's sockets) and other variables.
-    public static func reexecForThisCPU(arguments: [String]) {
+    /// the process keeps its pid, open descriptors (systemd's sockets) and other variables. The
+    /// arguments go on as the bytes the process got (`CommandLine.unsafeArgv`): a file name that
+    /// is not UTF-8 ("caf\xe9.wav") would not survive a round trip through `String`.
+    public static func reexecForThisCPU() {
         let environment = ProcessInfo.processInfo.environment
         guard let core = replacement(running: name, requested: environment["OPENBLAS_CORETYPE"], cpu: forThisCPU),
-              !arguments.isEmpty else { return }
+              CommandLine.argc > 0 else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
-        argv.append(nil)
-        execv("/proc/self/exe", &argv)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
         // execv returned: it failed (no /proc); go on with the fallback kernels.
         unsetenv("OPENBLAS_CORETYPE")
-        for p in argv { free(p) }
     }
 }

@@ -17,7 +17,7 @@ struct CaptionCtl: ParsableCommand {
     /// Runs the command; failures already explained in one line print as "captionctl: …".
     static func main() {
         // OpenBLAS's kernels for this CPU (`OpenBLASCore`): a re-exec before anything runs.
-        InferenceThreads.reexecWithKernelsForThisCPU(arguments: CommandLine.arguments)
+        InferenceThreads.reexecWithKernelsForThisCPU()
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -16,10 +16,11 @@
 /// what you can do for your country." Only for the rest of the utterance: prompted again, a later
 /// window of the same speech tends to skip the same way, and each skip costs a decode.
 extension CaptionPolicy {
-    /// True (and counted) when `h`, a prompted decode of a window trimmed at the utterance's
-    /// committed text, goes on from the committed words it re-reads (`inWindow`, whose audio the
-    /// window holds) with a word its audio alone makes all but impossible.
-    mutating func followedPrompt(_ h: Hypothesis, inWindow: [Word]) -> Bool {
+    /// True (and counted) when a prompted decode of a window trimmed at the utterance's committed
+    /// text goes on from the committed words it re-reads (whose audio the window holds) with a
+    /// word its audio alone makes all but impossible: `firstNewWord`, the hypothesis's first word
+    /// after them (`LocalAgreement.newWords`).
+    mutating func followedPrompt(firstNewWord: Word?) -> Bool {
         let bar = configuration.promptedFirstMinProbability
         // Only once the window starts inside the utterance, after its committed words: before
         // that the prompt is the earlier finals, across a pause, and a decode of the opening's
@@ -27,7 +28,7 @@ extension CaptionPolicy {
         // not a skip, that withholding the prompt did not mend (simulated: first appearance
         // median 0.48 -> 0.62 s, CER unchanged).
         guard lastWindowPrompted, bar > 0, !committedWords.isEmpty, windowStart > utteranceAudioStart,
-              let first = LocalAgreement.newWords(in: h, after: inWindow).first?.probability, first < bar else { return false }
+              let first = firstNewWord?.probability, first < bar else { return false }
         promptFollowingDecodes += 1
         promptWithheld = true
         return true

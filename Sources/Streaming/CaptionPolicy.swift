@@ -218,8 +218,8 @@ public struct CaptionPolicy {
             return []
         }
         let context = pastWords + committed
-        let inWindow = context.filter { at($0.end) > windowStart }
-        if followedPrompt(h, inWindow: inWindow) { return [] }
+        let newWords = LocalAgreement.newWords(in: h, after: context.filter { at($0.end) > windowStart })
+        if followedPrompt(firstNewWord: newWords.first) { return [] }
         if let lang = h.language { language = lang }
         coveredEnd = max(coveredEnd, windowEnd)
         guard h.avgLogProb >= configuration.commitLogProb else {
@@ -233,7 +233,7 @@ public struct CaptionPolicy {
         // before anything of this utterance is committed, the earlier finals' last phrase said
         // again is dropped only when squeezed into no time (a repeated request is speech).
         let fresh = LocalAgreement.droppingRepeat(of: Array(context.suffix(8)),
-                                                  from: LocalAgreement.newWords(in: h, after: inWindow),
+                                                  from: newWords,
                                                   squeezedOnly: committed.isEmpty)
         // Short windows agree on wrong first words: commit only once the window is long enough.
         let longEnough = windowEnd - utteranceStart >= samples(configuration.commitAfterSeconds)

@@ -40,8 +40,7 @@ public enum OpenBLASCore {
     /// arguments go on as the bytes the process got (`CommandLine.unsafeArgv`): a file name that
     /// is not UTF-8 ("caf\xe9.wav") would not survive a round trip through `String`.
     public static func reexecForThisCPU() {
-        let environment = ProcessInfo.processInfo.environment
-        guard let core = replacement(running: name, requested: environment["OPENBLAS_CORETYPE"], cpu: forThisCPU),
+        guard let core = replacement(running: name, requested: getenv("OPENBLAS_CORETYPE").map { String(cString: $0) }, cpu: forThisCPU),
               CommandLine.argc > 0 else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)

@@ -8,6 +8,7 @@
 
 #if defined(__x86_64__)
 #include "VectorHelpers.h"
+#include "Wide512.h"
 #include <math.h>
 #include <stdlib.h>
 
@@ -15,6 +16,7 @@ typedef struct {
     const uint16_t *w; size_t out, in;
     const float *x; size_t rows, ldx;
     const float *bias; float *y; size_t ldy;
+    int wide;                 /* the AVX-512 form (cvk_wide_vectors) */
 } gemv_batch_job;
 
 /* Finishes one (output, row) sum as gemv_range does: horizontal sum, scalar tail, bias. */
@@ -87,13 +89,15 @@ static void gemv_batch_part(void *ctx, int index, int workers) {
     size_t pairs = (j->out + 1) / 2;
     size_t begin = pairs * (size_t)index / (size_t)workers * 2, end = pairs * (size_t)(index + 1) / (size_t)workers * 2;
     if (end > j->out) end = j->out;
-    if (begin < end) gemv_batch_range(j, begin, end);
+    if (begin >= end) return;
+    if (j->wide) cvk512_gemv_batch_range(j->w, j->out, j->in, j->x, j->rows, j->ldx, j->bias, j->y, j->ldy, begin, end);
+    else gemv_batch_range(j, begin, end);
 }
 
 void cvk_gemv_half_batch(const uint16_t *w, size_t out, size_t in, const float *x, size_t rows, size_t ldx,
                          const float *bias, float *y, size_t ldy, int threads) {
     if (rows == 0 || out == 0) return;
-    gemv_batch_job j = { w, out, in, x, rows, ldx, bias, y, ldy };
+    gemv_batch_job j = { w, out, in, x, rows, ldx, bias, y, ldy, cvk_wide_vectors() };
     int workers = out * in * 2 < (1u << 18) ? 1 : threads;
     if ((size_t)workers > out / 2) workers = (int)(out / 2) > 0 ? (int)(out / 2) : 1;
     cvk_parallel(workers, gemv_batch_part, &j);
@@ -104,6 +108,7 @@ typedef struct {
     const float *k, *v; size_t ldk, ldv, keys; int heads, head_dim; float scale;
     float *scores;            /* (rows, heads, keys) */
     float *partial;           /* (workers, rows, heads * head_dim) */
+    int wide;                 /* the AVX-512 form (cvk_wide_vectors) */
 } attend_batch_job;
 
 /* scores[r, h, t] = q_rh . k_h[t] * scale: each key row read once for every query row. */
@@ -111,6 +116,11 @@ CVK_TARGET static void attend_batch_scores(void *ctx, int index, int workers) {
     const attend_batch_job *j = ctx;
     size_t t0, t1;
     worker_span(j->keys, index, workers, &t0, &t1);
+    if (j->wide) {
+        cvk512_attend_scores(j->q, j->ldq, j->rows, j->k, j->ldk, t0, t1, j->keys, j->heads, j->head_dim, j->scale,
+                             j->scores);
+        return;
+    }
     const int d = j->head_dim;
     for (size_t t = t0; t < t1; t++) {
         const float *row = j->k + t * j->ldk;
@@ -140,6 +150,10 @@ CVK_TARGET static void attend_batch_values(void *ctx, int index, int workers) {
     worker_span(j->keys, index, workers, &t0, &t1);
     const int d = j->head_dim, width = j->heads * d;
     float *acc = j->partial + (size_t)index * j->rows * width;
+    if (j->wide) {
+        cvk512_attend_values(j->v, j->ldv, t0, t1, j->scores, j->rows, j->keys, j->heads, d, acc);
+        return;
+    }
     for (size_t c = 0; c < j->rows * (size_t)width; c++) acc[c] = 0;
     for (size_t t = t0; t < t1; t++) {
         const float *row = j->v + t * j->ldv;
@@ -168,7 +182,7 @@ int cvk_attend_batch(const float *q, size_t ldq, size_t rows, const float *k, si
     float *scratch = malloc(sizeof(float) * (rows * (size_t)heads * keys + (size_t)workers * rows * width));
     if (!scratch) return 0;
     attend_batch_job j = { q, ldq, rows, k, v, ldk, ldv, keys, heads, head_dim, 1.0f / sqrtf((float)head_dim),
-                           scratch, scratch + rows * (size_t)heads * keys };
+                           scratch, scratch + rows * (size_t)heads * keys, cvk_wide_vectors() };
     cvk_parallel(workers, attend_batch_scores, &j);
     cvk_parallel(workers, attend_batch_softmax, &j);
     const int ran = cvk_parallel(workers, attend_batch_values, &j);

@@ -5,6 +5,7 @@
 
 #if defined(__x86_64__)
 #include "VectorHelpers.h"
+#include "Wide512.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ typedef struct {
     const uint16_t *w; size_t out, in;
     const float *x; size_t rows, ldx;
     const float *bias; float *y; size_t ldy;
+    int wide;                 /* the AVX-512 form (cvk_wide_vectors) */
 } gemv_job;
 
 /* Output features [begin, end) for all rows: 4 weight rows at a time, each widened once and
@@ -83,12 +85,14 @@ static void gemv_part(void *ctx, int index, int workers) {
     size_t groups = (j->out + 3) / 4;
     size_t begin = groups * (size_t)index / (size_t)workers * 4, end = groups * (size_t)(index + 1) / (size_t)workers * 4;
     if (end > j->out) end = j->out;
-    if (begin < end) gemv_range(j, begin, end);
+    if (begin >= end) return;
+    if (j->wide) cvk512_gemv_range(j->w, j->out, j->in, j->x, j->rows, j->ldx, j->bias, j->y, j->ldy, begin, end);
+    else gemv_range(j, begin, end);
 }
 
 void cvk_gemv_half(const uint16_t *w, size_t out, size_t in, const float *x, size_t rows, size_t ldx,
                    const float *bias, float *y, size_t ldy, int threads) {
-    gemv_job j = { w, out, in, x, rows, ldx, bias, y, ldy };
+    gemv_job j = { w, out, in, x, rows, ldx, bias, y, ldy, cvk_wide_vectors() };
     /* Below ~256 KB of weights one thread reads them faster than a hand-off costs. */
     int workers = out * in * 2 < (1u << 18) ? 1 : threads;
     if ((size_t)workers > out / 4) workers = (int)(out / 4) > 0 ? (int)(out / 4) : 1;
@@ -100,6 +104,7 @@ typedef struct {
     float *scores;            /* (heads, keys) */
     float *partial;           /* (workers, heads * head_dim) */
     float *out;
+    int wide;                 /* the AVX-512 form (cvk_wide_vectors) */
 } attend_job;
 
 /* scores[h, t] = q_h . k_h[t] * scale for the worker's keys. Keys are split into contiguous
@@ -109,6 +114,10 @@ CVK_TARGET static void attend_scores(void *ctx, int index, int workers) {
     const attend_job *j = ctx;
     size_t t0, t1;
     worker_span(j->keys, index, workers, &t0, &t1);
+    if (j->wide) {
+        cvk512_attend_scores(j->q, 0, 1, j->k, j->ldk, t0, t1, j->keys, j->heads, j->head_dim, j->scale, j->scores);
+        return;
+    }
     const int d = j->head_dim;
     for (size_t t = t0; t < t1; t++) {
         const float *row = j->k + t * j->ldk;
@@ -133,6 +142,10 @@ CVK_TARGET static void attend_values(void *ctx, int index, int workers) {
     worker_span(j->keys, index, workers, &t0, &t1);
     const int d = j->head_dim, width = j->heads * d;
     float *acc = j->partial + (size_t)index * width;
+    if (j->wide) {
+        cvk512_attend_values(j->v, j->ldv, t0, t1, j->scores, 1, j->keys, j->heads, d, acc);
+        return;
+    }
     for (int c = 0; c < width; c++) acc[c] = 0;
     for (size_t t = t0; t < t1; t++) {
         const float *row = j->v + t * j->ldv;
@@ -156,7 +169,7 @@ int cvk_attend_one(const float *q, const float *k, size_t ldk, const float *v, s
     float *scratch = malloc(sizeof(float) * ((size_t)heads * keys + (size_t)workers * width));
     if (!scratch) return 0;
     attend_job j = { q, k, v, ldk, ldv, keys, heads, head_dim, 1.0f / sqrtf((float)head_dim),
-                     scratch, scratch + (size_t)heads * keys, out };
+                     scratch, scratch + (size_t)heads * keys, out, cvk_wide_vectors() };
     cvk_parallel(workers, attend_scores, &j);
     cvk_parallel(workers > heads ? heads : workers, attend_softmax, &j);
     const int ran = cvk_parallel(workers, attend_values, &j);   /* partial rows written */

@@ -63,9 +63,9 @@ void cvk_pack_head(const float *k, size_t ldk, const float *v, size_t ldv, size_
     }                                                                                                   \
     __m256 acc[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51}
 
-CVK_TARGET int cvk_attend_packed_block(const float *q, size_t ldq, size_t rows, const float *kp, const float *vp,
-                                       size_t keys, size_t head_dim, float scale, float *scratch, float *out,
-                                       size_t ldo) {
+CVK_TARGET int cvk_attend_packed_block_avx2(const float *q, size_t ldq, size_t rows, const float *kp, const float *vp,
+                                            size_t keys, size_t head_dim, float scale, float *scratch, float *out,
+                                            size_t ldo) {
     if (head_dim == 0 || head_dim % 16 != 0 || head_dim > CVK_PACKED_MAX_HEAD_DIM || rows == 0 || keys == 0) return 0;
     const size_t tiles = round16(keys) / 16, width = tiles * 16;
     float *scores = scratch, *inverse = scratch + rows * width;
@@ -102,17 +102,27 @@ CVK_TARGET int cvk_attend_packed_block(const float *q, size_t ldq, size_t rows, 
     return 1;
 }
 
+int cvk_attend_packed_block(const float *q, size_t ldq, size_t rows, const float *kp, const float *vp, size_t keys,
+                            size_t head_dim, float scale, float *scratch, float *out, size_t ldo) {
+    return cvk_wide_vectors() ? cvk_attend_packed_block_avx512(q, ldq, rows, kp, vp, keys, head_dim, scale, scratch, out, ldo)
+                : cvk_attend_packed_block_avx2(q, ldq, rows, kp, vp, keys, head_dim, scale, scratch, out, ldo);
+}
+
 #else  /* not x86-64: never selected (cvk_has_avx2_fma is 0); the OpenBLAS schedule runs. */
 
 void cvk_pack_head(const float *k, size_t ldk, const float *v, size_t ldv, size_t keys, size_t head_dim,
                    float *kp, float *vp) {
     (void)k; (void)ldk; (void)v; (void)ldv; (void)keys; (void)head_dim; (void)kp; (void)vp;
 }
-int cvk_attend_packed_block(const float *q, size_t ldq, size_t rows, const float *kp, const float *vp,
-                            size_t keys, size_t head_dim, float scale, float *scratch, float *out, size_t ldo) {
+int cvk_attend_packed_block_avx2(const float *q, size_t ldq, size_t rows, const float *kp, const float *vp,
+                                 size_t keys, size_t head_dim, float scale, float *scratch, float *out, size_t ldo) {
     (void)q; (void)ldq; (void)rows; (void)kp; (void)vp; (void)keys; (void)head_dim; (void)scale; (void)scratch;
     (void)out; (void)ldo;
     return 0;
+}
+int cvk_attend_packed_block(const float *q, size_t ldq, size_t rows, const float *kp, const float *vp,
+                            size_t keys, size_t head_dim, float scale, float *scratch, float *out, size_t ldo) {
+    return cvk_attend_packed_block_avx2(q, ldq, rows, kp, vp, keys, head_dim, scale, scratch, out, ldo);
 }
 
 #endif

@@ -17,6 +17,20 @@ int cvk_has_avx512_skylakex(void) {
         && __builtin_cpu_supports("avx512vl");
 }
 
+/* -1 until the first query; then the CPU's answer. 0 when turned off by cvk_allow_wide_vectors. */
+static int wide_vectors = -1, wide_vectors_allowed = 1;
+
+int cvk_wide_vectors(void) {
+    int w = __atomic_load_n(&wide_vectors, __ATOMIC_RELAXED);
+    if (w < 0) {
+        w = cvk_has_avx512_skylakex();
+        __atomic_store_n(&wide_vectors, w, __ATOMIC_RELAXED);
+    }
+    return w && __atomic_load_n(&wide_vectors_allowed, __ATOMIC_RELAXED);
+}
+
+void cvk_allow_wide_vectors(int allow) { __atomic_store_n(&wide_vectors_allowed, allow ? 1 : 0, __ATOMIC_RELAXED); }
+
 CVK_TARGET void cvk_softmax_rows(float *x, size_t rows, size_t width) {
     const size_t full = width - width % 8, rest = width - full;
     const __m256i mask = tail_mask(rest);
@@ -89,6 +103,8 @@ CVK_TARGET float cvk_sum_exp(const float *x, size_t count, float shift) {
 
 int cvk_has_avx2_fma(void) { return 0; }
 int cvk_has_avx512_skylakex(void) { return 0; }
+int cvk_wide_vectors(void) { return 0; }
+void cvk_allow_wide_vectors(int allow) { (void)allow; }
 void cvk_softmax_rows(float *x, size_t rows, size_t width) { (void)x; (void)rows; (void)width; }
 void cvk_gelu(float *x, size_t count) { (void)x; (void)count; }
 void cvk_exp_rows(float *x, size_t rows, size_t width, float *inverse) { (void)x; (void)rows; (void)width; (void)inverse; }

@@ -36,12 +36,26 @@ extension CheckedKernels {
         cvk_pack_head(k.baseAddress, ldk, v.baseAddress, ldv, keys, headDim, kp.baseAddress, vp.baseAddress)
     }
 
+    /// Which form of the packed kernel runs: the widest this CPU has, or one named (tests compare them).
+    public enum PackedAttentionForm: CaseIterable, Sendable {
+        case widest, avx2, avx512
+
+        /// Whether this CPU runs the form.
+        public var available: Bool {
+            switch self {
+            case .widest, .avx2: return cvk_has_avx2_fma() == 1
+            case .avx512: return cvk_has_avx2_fma() == 1 && cvk_has_avx512_skylakex() == 1
+            }
+        }
+    }
+
     /// out (rows, ldo; D columns) = softmax(q Kᵀ · scale) V over a head packed by `packHead`,
-    /// `cvk_attend_packed_block`. False when the kernel declines or the call is refused.
+    /// `cvk_attend_packed_block` (or the named form). False when the kernel declines, the call is
+    /// refused or the CPU lacks the form.
     public static func attendPacked(q: UnsafeBufferPointer<Float>, ldq: Int, rows: Int, kp: UnsafeBufferPointer<Float>,
                                     vp: UnsafeBufferPointer<Float>, keys: Int, headDim: Int, scale: Float,
                                     scratch: UnsafeMutableBufferPointer<Float>, out: UnsafeMutableBufferPointer<Float>,
-                                    ldo: Int) -> Bool {
+                                    ldo: Int, form: PackedAttentionForm = .widest) -> Bool {
         var check = CCallCheck("cvk_attend_packed_block")
         check.size("rows", rows); check.size("keys", keys); check.size("headDim", headDim)
         check.leading("ldq", ldq, atLeast: headDim); check.leading("ldo", ldo, atLeast: headDim)
@@ -53,7 +67,13 @@ extension CheckedKernels {
         guard check.passed("rows \(rows) ldq \(ldq) keys \(keys) headDim \(headDim) ldo \(ldo); buffers q \(q.count) "
                            + "kp \(kp.count) vp \(vp.count) scratch \(scratch.count) out \(out.count)")
         else { return false }
-        return cvk_attend_packed_block(q.baseAddress, ldq, rows, kp.baseAddress, vp.baseAddress, keys, headDim, scale,
-                                       scratch.baseAddress, out.baseAddress, ldo) == 1
+        guard form.available else { return false }
+        let kernel = switch form {
+        case .widest: cvk_attend_packed_block
+        case .avx2: cvk_attend_packed_block_avx2
+        case .avx512: cvk_attend_packed_block_avx512
+        }
+        return kernel(q.baseAddress, ldq, rows, kp.baseAddress, vp.baseAddress, keys, headDim, scale,
+                      scratch.baseAddress, out.baseAddress, ldo) == 1
     }
 }

@@ -33,6 +33,67 @@ final class PackedAttentionTests: XCTestCase {
         }
     }
 
+    /// Each form of the kernel (AVX2's 6 × 16 tiles, AVX-512's 12 × 32) the CPU has, called on one
+    /// packed head, against the reference; the forms give the same bits. The shapes leave partial
+    /// tiles of both (rows 1–13, 25, 37), an odd number of 16-key panels (keys 17, 33, 300) and of
+    /// 16-column value panels (D 16, 48), which the 32-wide tiles take one panel at a time.
+    func testEveryFormMatchesReferenceAndTheOthersBitForBit() throws {
+        let forms = CheckedKernels.PackedAttentionForm.allCases.filter { $0 != .widest && $0.available }
+        try XCTSkipIf(forms.isEmpty, "the packed kernel needs AVX2 + FMA")
+        if !CheckedKernels.PackedAttentionForm.avx512.available { print("PackedAttentionTests: no AVX-512 here, AVX2 form only") }
+        var rng = SeededRandom(state: 1213)
+        var cases = 0
+        for headDim in [16, 48, 64, 128] {
+            for keys in [1, 17, 33, 300] {
+                for rows in Array(1...13) + [25, 37] {
+                    let ld = 3 * headDim + 3
+                    let qkv = rng.floats(max(rows, keys) * ld, scale: 2)
+                    let kp = UnsafeMutableBufferPointer<Float>.allocate(
+                        capacity: CheckedKernels.packedKeysCount(keys: keys, headDim: headDim))
+                    let vp = UnsafeMutableBufferPointer<Float>.allocate(capacity: keys * headDim)
+                    let scratch = UnsafeMutableBufferPointer<Float>.allocate(
+                        capacity: CheckedKernels.packedScratchCount(rows: rows, keys: keys))
+                    let out = UnsafeMutableBufferPointer<Float>.allocate(capacity: rows * headDim)
+                    defer { kp.deallocate(); vp.deallocate(); scratch.deallocate(); out.deallocate() }
+                    var slow = [Float](repeating: .nan, count: rows * headDim)
+                    var outs: [[Float]] = []
+                    let violations = CCallCheck.collectingViolations {
+                        qkv.withUnsafeBufferPointer { b in
+                            let p = b.baseAddress!, count = b.count
+                            CheckedKernels.packHead(k: .init(start: p + headDim, count: count - headDim), ldk: ld,
+                                                    v: .init(start: p + 2 * headDim, count: count - 2 * headDim), ldv: ld,
+                                                    keys: keys, headDim: headDim, kp: kp, vp: vp)
+                            ReferenceKernels.attention(q: p, ldq: ld, k: p + headDim, ldk: ld, v: p + 2 * headDim, ldv: ld,
+                                                       queries: rows, keys: keys, heads: 1, headDim: headDim,
+                                                       causalOffset: nil, into: &slow, ldo: headDim)
+                            for form in forms {
+                                out.initialize(repeating: .nan)
+                                let ran = CheckedKernels.attendPacked(q: b, ldq: ld, rows: rows, kp: .init(kp), vp: .init(vp),
+                                                                      keys: keys, headDim: headDim,
+                                                                      scale: 1 / Float(headDim).squareRoot(),
+                                                                      scratch: scratch, out: out, ldo: headDim, form: form)
+                                XCTAssertTrue(ran, "\(form) ran")
+                                outs.append(Array(out))
+                            }
+                        }
+                    }
+                    XCTAssertEqual(violations, [])
+                    for (form, out) in zip(forms, outs) {
+                        XCTAssertLessThan(maxAbsDiff(out, slow), 1e-5, "\(form): \(rows) rows, \(keys) keys, D \(headDim)")
+                    }
+                    if let first = outs.first {
+                        for out in outs.dropFirst() {
+                            XCTAssertEqual(out.map(\.bitPattern), first.map(\.bitPattern),
+                                           "the forms' bits: \(rows) rows, \(keys) keys, D \(headDim)")
+                        }
+                    }
+                    cases += 1
+                }
+            }
+        }
+        XCTAssertEqual(cases, 4 * 4 * 15)
+    }
+
     /// `blocked` without a mask takes the packed kernel for heads of 64 and the OpenBLAS schedule
     /// for heads it declines (not a multiple of 16); both agree with the reference.
     func testBlockedChoosesByHeadDimension() throws {

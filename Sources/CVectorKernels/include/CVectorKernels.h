@@ -18,6 +18,14 @@ int cvk_has_avx2_fma(void);
    else 0. */
 int cvk_has_avx512_skylakex(void);
 
+/* 1 when the kernels with an AVX-512 form run it (the packed attention, the one-token and batched
+   decoder kernels): the CPU has it (cvk_has_avx512_skylakex) and cvk_allow_wide_vectors has not
+   turned it off. */
+int cvk_wide_vectors(void);
+/* Turns the AVX-512 forms off (0) or back on (1) for the whole process, so the tests run the AVX2
+   forms on a CPU that has both. Call between computations, not during one. */
+void cvk_allow_wide_vectors(int allow);
+
 /* Softmax over each row of a row-major (rows, width) matrix, in place. -inf entries give 0.
    exp as a degree-7 polynomial after range reduction (within 2 ulp over [-87.3, 88]). */
 void cvk_softmax_rows(float *x, size_t rows, size_t width);
@@ -98,10 +106,17 @@ void cvk_pack_head(const float *k, size_t ldk, const float *v, size_t ldv, size_
                    float *kp, float *vp);
 /* out (rows, ldo; head_dim columns) = softmax(q K^T * scale) V for `rows` queries q (rows, ldq),
    no mask, over a head packed by cvk_pack_head; `scratch` holds cvk_packed_scratch_count(rows,
-   keys) floats. AVX2 + FMA. Returns 0 without computing when head_dim is 0, not a multiple of 16
-   or above CVK_PACKED_MAX_HEAD_DIM, or rows or keys is 0. */
+   keys) floats. Returns 0 without computing when head_dim is 0, not a multiple of 16 or above
+   CVK_PACKED_MAX_HEAD_DIM, or rows or keys is 0. Runs the AVX-512 form when cvk_wide_vectors, else
+   the AVX2 + FMA one; the two give the same bits. */
 int cvk_attend_packed_block(const float *q, size_t ldq, size_t rows, const float *kp, const float *vp,
                             size_t keys, size_t head_dim, float scale, float *scratch, float *out, size_t ldo);
+/* The AVX2 + FMA form (6 x 16 register tiles; needs cvk_has_avx2_fma). */
+int cvk_attend_packed_block_avx2(const float *q, size_t ldq, size_t rows, const float *kp, const float *vp,
+                                 size_t keys, size_t head_dim, float scale, float *scratch, float *out, size_t ldo);
+/* The AVX-512 form (12 x 32 register tiles, PackedAttention512.c; needs cvk_has_avx512_skylakex). */
+int cvk_attend_packed_block_avx512(const float *q, size_t ldq, size_t rows, const float *kp, const float *vp,
+                                   size_t keys, size_t head_dim, float scale, float *scratch, float *out, size_t ldo);
 
 /* --- 8-bit matrix kernels (Int8Kernels.c): CTranslate2's int8 scheme. --- */
 

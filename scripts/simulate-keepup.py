@@ -63,7 +63,7 @@ def main():
                     help="with --paced: each decode takes its measured compute times this (a slower or loaded machine)")
     ap.add_argument("--trace", help="write simulate's standard error here (with CAPTIOND_TRACE_DECODES=1: every decode)")
     args = ap.parse_args()
-    model, lang, _ = RUNS[args.run]
+    model, lang = RUNS[args.run][:2]
     clips = read_clips(args.fixtures).get(lang, [])
     refs = references(args.fixtures)
     with tempfile.TemporaryDirectory(prefix="simulate-keepup-") as tmp:

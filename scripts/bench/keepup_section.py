@@ -6,7 +6,11 @@ beam 1): the fixture clips of one language, one after another with 2 s of silenc
   - en:        tiny.en on the English clips;
   - zh:        base on the Mandarin clips (language zh);
   - zh-1core:  the same under `taskset -c 0` (one core, the other processes on it too): the
-               throttled run, where the daemon should warn and still lose nothing.
+               throttled run, where the daemon should warn and still lose nothing;
+  - en-camera: tiny.en on the English clips with the camera on: a Y4M file (the demo sample's
+               talking face, 640x480 at 30 fps, looped) paced in real time, the face analysis at its
+               default rate and `video.gate = "tag"` (every word captioned), so the analysis
+               competes with the window decodes for the two cores. `status` shows the analysis rate.
 The daemon runs under `nice -n 5`. While it runs, `captionctl status --json` is read every second
 (lag, lag_max, warning); `captionctl subscribe --json` records every event with its receive time
 (CLOCK_MONOTONIC, the clock the daemon stamps audio with; audio time t of the stream is played
@@ -42,15 +46,33 @@ LEAD_S = 1.0
 
 def add_arguments(ap):
     g = ap.add_argument_group("keepup")
-    g.add_argument("--keepup-runs", default="en,zh,zh-1core", help="runs: en, zh, zh-1core, en-1core")
+    g.add_argument("--keepup-runs", default="en,zh,zh-1core,en-camera",
+                   help="runs: en, zh, zh-1core, en-1core, en-camera")
 
 
+# name: (model, language, taskset CPU or None, camera on)
 RUNS = {
-    "en": ("tiny.en", "en", None),
-    "zh": ("base", "zh", None),
-    "zh-1core": ("base", "zh", "0"),
-    "en-1core": ("tiny.en", "en", "0"),
+    "en": ("tiny.en", "en", None, False),
+    "zh": ("base", "zh", None, False),
+    "zh-1core": ("base", "zh", "0", False),
+    "en-1core": ("tiny.en", "en", "0", False),
+    "en-camera": ("tiny.en", "en", None, True),
 }
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def camera_file():
+    """The demo sample's talking face as a 640x480, 30 fps Y4M (made once, as the camera section does)."""
+    demo_dir = os.path.join(REPO, ".build", "bench-faces")
+    face640 = os.path.join(demo_dir, "face640_30.y4m")
+    if not os.path.exists(face640):
+        if not os.path.exists(os.path.join(demo_dir, "demo.y4m")):
+            subprocess.run([os.path.join(REPO, "scripts", "make-demo-sample"), demo_dir], cwd=REPO, check=True,
+                           capture_output=True)
+        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", os.path.join(demo_dir, "demo.y4m"),
+                        "-vf", "scale=640:480,fps=30", "-pix_fmt", "yuv420p", "-f", "yuv4mpegpipe", face640],
+                       check=True, capture_output=True)
+    return face640
 
 
 def pcm16k(path):
@@ -92,8 +114,9 @@ _FW = None
 _REFERENCE = {}
 
 
-def play(ctx, captiond, stream, model, lang, cpu, tmp):
-    """Runs the daemon on the stream; returns events, ready time, status samples, log warnings."""
+def play(ctx, captiond, stream, model, lang, cpu, tmp, camera=None):
+    """Runs the daemon on the stream (with `camera`, a Y4M file looped as the camera); returns
+    events, ready time, status samples, log warnings."""
     conf = os.path.join(tmp, "captiond.toml")
     with open(conf, "w") as f:
         f.write(f'[audio]\nsource = "file"\nfile = "{stream}"\npace = "realtime"\n'
@@ -101,6 +124,9 @@ def play(ctx, captiond, stream, model, lang, cpu, tmp):
                 + os.environ.get("KEEPUP_MODEL", "").replace(";", "\n") + "\n"   # A/B of [model] keys, e.g. 'compute = "int8"'
                 f'[sockets]\ncaptions = "{tmp}/c.sock"\ncontrol = "{tmp}/ctl.sock"\nmode = "0600"\ngroup = ""\n'
                 f'[log]\nlevel = "info"\n')
+        if camera:
+            f.write(f'[video]\nenabled = true\nsource = "file"\nfile = "{camera}"\nloop = true\n'
+                    f'size = "640x480"\nfps = 30\ngate = "tag"\n')
         if os.environ.get("KEEPUP_STREAMING"):   # A/B of [streaming] keys, e.g. "final_from_window = false"
             f.write("[streaming]\n" + os.environ["KEEPUP_STREAMING"].replace(";", "\n") + "\n")
     for sock in ("c.sock", "ctl.sock"):
@@ -162,7 +188,7 @@ def score(ctx, lang, refs, hyps):
 
 def one_run(ctx, name, captiond, refs_by_path, clips_by_lang):
     import time as _t
-    model, lang, cpu = RUNS[name]
+    model, lang, cpu, with_camera = RUNS[name]
     clips = clips_by_lang.get(lang, [])
     model_dir = os.path.join(ctx.models, model)
     with tempfile.TemporaryDirectory(prefix="bench-keepup-") as tmp:
@@ -177,7 +203,8 @@ def one_run(ctx, name, captiond, refs_by_path, clips_by_lang):
         ctx.progress(f"keepup {name}: {model} {lang}, {len(clips)} clips, {total:.0f} s in real time"
                      + (f" on CPU {cpu}" if cpu is not None else ""))
         began = _t.monotonic()
-        events, ready, statuses, warnings = play(ctx, captiond, stream, model, lang, cpu, tmp)
+        events, ready, statuses, warnings = play(ctx, captiond, stream, model, lang, cpu, tmp,
+                                                 camera_file() if with_camera else None)
         wall = _t.monotonic() - began
     finals = [(t, e) for t, e in events if e.get("type") == "final"]
     # Capture-clock origin of the stream: event times are CLOCK_MONOTONIC; the pacer starts at ready.
@@ -219,6 +246,9 @@ def one_run(ctx, name, captiond, refs_by_path, clips_by_lang):
         "error_streamed": score(ctx, lang, refs, [r["streamed"] for r in rows]),
         "error_offline": score(ctx, lang, refs, [r["offline"] for r in rows]),
         "log_warnings": warnings[:3], "status_warnings": status_warnings[:3],
+        "camera": with_camera,
+        "video_analysis_fps": [s["video_analysis_fps"] for s in statuses if s.get("video_analysis_fps") is not None],
+        "video_fps": [s["video_fps"] for s in statuses if s.get("video_fps") is not None],
     }
 
 
@@ -253,7 +283,12 @@ def report(result, write):
             continue
         metric = "WER" if r["lang"] == "en" else "CER"
         write(f"  run {r['run']}: {r['model']} {r['lang']}, {r['clips']} clips, {r['stream_s']:.0f} s stream"
-              + (f", taskset -c {r['cpu']}" if r["cpu"] is not None else "") + f", wall {r['wall_s']:.0f} s")
+              + (f", taskset -c {r['cpu']}" if r["cpu"] is not None else "")
+              + (", camera on (face analysis, gate tag)" if r.get("camera") else "") + f", wall {r['wall_s']:.0f} s")
+        if r.get("camera"):
+            a, v = r.get("video_analysis_fps") or [], r.get("video_fps") or []
+            write(f"    camera: {len(a)} status samples with an analysis rate; analysed fps median "
+                  f"{f(percentile(a, 50) if a else None, '')}, camera fps median {f(percentile(v, 50) if v else None, '')}")
         for c in r["rows"]:
             write(f"    {c['clip']:<42} {c['seconds']:5.1f} s  final {f(c.get('final_s'))}  first {f(c.get('first_s'))}"
                   f"  | {c['streamed'][:60]}")

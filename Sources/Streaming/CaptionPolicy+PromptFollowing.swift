@@ -15,6 +15,11 @@
 /// dropped, and the utterance's later window decodes go without a prompt; the next read "you. Ask
 /// what you can do for your country." Only for the rest of the utterance: prompted again, a later
 /// window of the same speech tends to skip the same way, and each skip costs a decode.
+///
+/// A final pass shortened for time (`LiveSchedule.FinalPlan.fromWindow`) is prompted the same way,
+/// with the committed text before its start, and can skip the same way. Judged by the same bar, a
+/// pass that did is not used: the final is built from the window decodes, as when the pass is
+/// skipped (a second pass without the prompt is what the budget did not afford).
 extension CaptionPolicy {
     /// True (and counted) when a prompted decode of a window trimmed at the utterance's committed
     /// text goes on from the committed words it re-reads (whose audio the window holds) with a
@@ -31,6 +36,20 @@ extension CaptionPolicy {
               let first = firstNewWord?.probability, first < bar else { return false }
         promptFollowingDecodes += 1
         promptWithheld = true
+        return true
+    }
+
+    /// True (and counted) when the open utterance's shortened final pass over [from, …), prompted,
+    /// goes on from the committed words it re-reads with a word its audio alone makes all but
+    /// impossible (below `promptedFirstMinProbability`).
+    mutating func shortPassFollowedPrompt(_ decoded: Hypothesis, from: SampleIndex) -> Bool {
+        let bar = configuration.promptedFirstMinProbability
+        guard shortPassPrompted, bar > 0 else { return false }
+        // The committed words inside the pass, as `ShortPassJoin.words` takes them.
+        let inside = committedWords.filter { $0.end > clock.seconds(from) + 1e-6 }
+        guard let first = LocalAgreement.newWords(in: decoded.normalized(), after: inside).first?.probability,
+              first < bar else { return false }
+        promptFollowingDecodes += 1
         return true
     }
 }

@@ -102,7 +102,13 @@ extension CaptionPolicy {
                 earlyFinal?.hypothesis = h
                 return applyVoice(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end)
             }
-            if let h { finalPass(shortenedPassFrom.map { mergedShortPass(h, from: $0) } ?? h) } else { finalPassUnusable = true }
+            if let h, let from = shortenedPassFrom, shortPassFollowedPrompt(h, from: from) {
+                finalPassUnusable = true   // the final is built from the window decodes, as without a pass
+            } else if let h {
+                finalPass(shortenedPassFrom.map { mergedShortPass(h, from: $0) } ?? h)
+            } else {
+                finalPassUnusable = true
+            }
             return resume(p)
 
         case let .finish(time):
@@ -187,7 +193,9 @@ extension CaptionPolicy {
             return .decodeFinalPass(from: utteranceAudioStart, to: end, prompt: finalPassPrompt)
         case .fromWindow:
             shortenedPassFrom = from
-            return .decodeFinalPass(from: from, to: end, prompt: prompt(before: from))
+            let text = prompt(before: from)
+            shortPassPrompted = !text.isEmpty
+            return .decodeFinalPass(from: from, to: end, prompt: text)
         case .none:
             finalPassSkipped = true
             return nil

@@ -62,10 +62,13 @@ public struct CaptionPolicy {
     public private(set) var unsure = 0
     /// Hypotheses dropped by the guards, with the reason (for status and tests).
     public private(set) var rejections: [HallucinationGuard.Rejection] = []
-    /// Window decodes dropped because they followed their prompt, not the audio (`PromptFollowing`).
+    /// Window decodes and shortened final passes dropped because they followed their prompt, not
+    /// the audio (`PromptFollowing`).
     public internal(set) var promptFollowingDecodes = 0
     /// The last window decode was given a non-empty prompt.
     var lastWindowPrompted = false
+    /// The open utterance's shortened final pass was given a non-empty prompt.
+    var shortPassPrompted = false
     /// The open utterance's window decodes go without a prompt (`PromptFollowing`).
     var promptWithheld = false
 

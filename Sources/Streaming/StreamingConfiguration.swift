@@ -86,7 +86,8 @@ public struct StreamingConfiguration: Equatable, Sendable {
     /// without the prompt (the alignment pass's) followed the prompt rather than the audio: it is
     /// dropped, and the window is decoded again without a prompt (0: off). A slow decode (ASan, a
     /// busy core) trimmed the window after "… can do for"; the next, prompted so, read "your (0.0003)
-    /// country." over "you. Ask what you can do for your country" (`PromptFollowing`).
+    /// country." over "you. Ask what you can do for your country" (`PromptFollowing`). A prompted
+    /// final pass shortened for time is judged the same way and, below it, not used.
     /// `prompted_first_min_prob`
     public var promptedFirstMinProbability: Double = 0.01
 

@@ -38,9 +38,13 @@ final class ShortPassJoinTests: XCTestCase {
     /// Runs speech over the truth's span and silence after it through `CaptionPolicy.step`, with
     /// the schedule on and costs that make the final pass too long whole but affordable shortened
     /// (as on a loaded machine); returns the final pass range and the finals' text.
-    func runTimeline() throws -> (pass: (Double, Double)?, finals: [String]) {
+    /// `passDecoder`: what the final pass reads over [from, to) with its prompt (default: `decode`).
+    func runTimeline(promptedFirstMinProbability bar: Double = 0.01,
+                     passDecoder: (Double, Double, String) -> Hypothesis = { from, to, _ in decode(from: from, to: to) },
+                     prompts: UnsafeMutablePointer<[String]>? = nil) throws -> (pass: (Double, Double)?, finals: [String]) {
         var c = StreamingConfiguration.agreementOnly
         c.trimSeconds = 3.5  // the window is trimmed at "not!" (just committed) by the decode at 3.7 s
+        c.promptedFirstMinProbability = bar
         var p = try CaptionPolicy(configuration: c)
         p.schedule = LiveSchedule(configuration: c, enabled: true)
         let clock = SampleClock()
@@ -59,9 +63,10 @@ final class ShortPassJoinTests: XCTestCase {
                 case let .emit(event): if event.kind == .final { finals.append(event.text) }
                 case let .decodeWindow(from, to, _):
                     queue = p.step(.windowDecoded(Self.decode(from: clock.seconds(from), to: clock.seconds(to)))) + queue
-                case let .decodeFinalPass(from, to, _):
+                case let .decodeFinalPass(from, to, prompt):
                     pass = (clock.seconds(from), clock.seconds(to))
-                    queue = p.step(.finalPassDecoded(Self.decode(from: clock.seconds(from), to: clock.seconds(to)))) + queue
+                    prompts?.pointee.append(prompt)
+                    queue = p.step(.finalPassDecoded(passDecoder(clock.seconds(from), clock.seconds(to), prompt))) + queue
                 }
             }
             t = e
@@ -79,6 +84,32 @@ final class ShortPassJoinTests: XCTestCase {
         XCTAssertEqual(p.0, 2.4, accuracy: 1e-9, "pass \(p)")
         XCTAssertEqual(p.1, 4.6, accuracy: 0.03)  // 0.6 s of silence after the last speech frame
         XCTAssertEqual(finals, ["And so my fellow Americans, ask not! what your country."])
+    }
+
+    /// The shortened pass is prompted with the committed text before it, and can follow the prompt
+    /// rather than the audio as a window decode can (`PromptFollowing`): here it re-reads the
+    /// committed "ask not!" and then skips to "country.", stretched over "what your" (0.0003
+    /// without the prompt). Such a pass is not used: the final comes from the window decodes, every
+    /// word there (the windows, cut at the late end of "not!", read "what" as "Like", this fake
+    /// decoder's rule for a word heard without its start). With the bar at 0 the skip is the
+    /// final's end and two words are lost.
+    func testAShortenedPassThatFollowedItsPromptIsNotUsed() throws {
+        func skipping(from: Double, to: Double, prompt: String) -> Hypothesis {
+            let h = Self.decode(from: from, to: to)
+            guard !prompt.isEmpty else { return h }
+            let reread = h.words.filter { $0.text == "ask" || $0.text == "not!" }
+            let skip = Word(text: "country.", start: reread.last?.end ?? from, end: 4.0, probability: 0.0003)
+            return Hypothesis(words: reread + [skip], avgLogProb: -0.3, noSpeechProb: 0.05, compressionRatio: 1.4,
+                              language: "en")
+        }
+        var prompts: [String] = []
+        let (pass, finals) = try withUnsafeMutablePointer(to: &prompts) { try runTimeline(passDecoder: skipping, prompts: $0) }
+        XCTAssertEqual(prompts, ["And so my fellow Americans,"], "the shortened pass is prompted with the text before it")
+        XCTAssertEqual(try XCTUnwrap(pass).0, 2.4, accuracy: 1e-9)
+        XCTAssertEqual(finals, ["And so my fellow Americans, ask not! Like your country."])
+
+        let (_, off) = try runTimeline(promptedFirstMinProbability: 0, passDecoder: skipping)
+        XCTAssertEqual(off, ["And so my fellow Americans, ask not! country."])
     }
 
     func testCutAtTheWindowTheDecoderMishearsTheNextWord() {

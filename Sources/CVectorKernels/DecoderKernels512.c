@@ -27,6 +27,18 @@ static inline CVK_TARGET512 void finish16(const uint16_t *w, size_t o, size_t in
     *y = s + (bias ? bias[o] : 0.0f);
 }
 
+/* One output o for every row, one weight row at a time: the outputs past the last whole group. */
+static inline CVK_TARGET512 void one_output16(const uint16_t *w, size_t o, size_t in, size_t full, const float *x,
+                                              size_t rows, size_t ldx, const float *bias, float *y, size_t ldy) {
+    const uint16_t *w0 = w + o * in;
+    for (size_t r = 0; r < rows; r++) {
+        const float *xr = x + r * ldx;
+        __m512 a0 = _mm512_setzero_ps();
+        for (size_t i = 0; i < full; i += 16) a0 = _mm512_fmadd_ps(load_half16(w0 + i), _mm512_loadu_ps(xr + i), a0);
+        finish16(w, o, in, full, xr, bias, y + r * ldy + o, a0);
+    }
+}
+
 CVK_TARGET512 void cvk512_gemv_range(const uint16_t *w, size_t out, size_t in, const float *x, size_t rows,
                                      size_t ldx, const float *bias, float *y, size_t ldy, size_t begin, size_t end) {
     const size_t full = in - in % 16;
@@ -56,15 +68,7 @@ CVK_TARGET512 void cvk512_gemv_range(const uint16_t *w, size_t out, size_t in, c
             finish16(w, o + 3, in, full, xr, bias, yr + o + 3, a3);
         }
     }
-    for (; o < end; o++) {
-        const uint16_t *w0 = w + o * in;
-        for (size_t r = 0; r < rows; r++) {
-            const float *xr = x + r * ldx;
-            __m512 a0 = _mm512_setzero_ps();
-            for (size_t i = 0; i < full; i += 16) a0 = _mm512_fmadd_ps(load_half16(w0 + i), _mm512_loadu_ps(xr + i), a0);
-            finish16(w, o, in, full, xr, bias, y + r * ldy + o, a0);
-        }
-    }
+    for (; o < end; o++) one_output16(w, o, in, full, x, rows, ldx, bias, y, ldy);
 }
 
 CVK_TARGET512 void cvk512_gemv_batch_range(const uint16_t *w, size_t out, size_t in, const float *x, size_t rows,
@@ -115,15 +119,7 @@ CVK_TARGET512 void cvk512_gemv_batch_range(const uint16_t *w, size_t out, size_t
             finish16(w, o + 1, in, full, x0, bias, y + r * ldy + o + 1, a1);
         }
     }
-    for (; o < end; o++) {
-        const uint16_t *w0 = w + o * in;
-        for (size_t r = 0; r < rows; r++) {
-            const float *x0 = x + r * ldx;
-            __m512 a0 = _mm512_setzero_ps();
-            for (size_t i = 0; i < full; i += 16) a0 = _mm512_fmadd_ps(load_half16(w0 + i), _mm512_loadu_ps(x0 + i), a0);
-            finish16(w, o, in, full, x0, bias, y + r * ldy + o, a0);
-        }
-    }
+    for (; o < end; o++) one_output16(w, o, in, full, x, rows, ldx, bias, y, ldy);
 }
 
 /* head_dot with one 16-lane accumulator: its low half takes head_dot's `a` (8-float blocks 0, 2,

@@ -21,11 +21,27 @@
 /// pass that did is not used: the final is built from the window decodes, as when the pass is
 /// skipped (a second pass without the prompt is what the budget did not afford).
 extension CaptionPolicy {
+    /// The first word of `words` (a window decode's) that departs from the committed words the
+    /// window holds, read in order: where the decode stops re-reading them. A decode that follows
+    /// its prompt departs there, either after all of them (the first new word) or before their end,
+    /// skipping committed speech: after "… What your country can do" a window holding the committed
+    /// "for you. Ask what you can do" read "for (0.10) your (0.01) country." at `--slowdown 12`,
+    /// and the alignment (`LocalAgreement.newWords`) took every word of it for a re-read, so no
+    /// word was new and the utterance's last words were lost. Nil when the decode re-reads them all
+    /// and says nothing more.
+    static func firstDepartingWord(_ words: [Word], from committedInWindow: [Word]) -> Word? {
+        for (i, word) in words.enumerated() {
+            guard i < committedInWindow.count else { return word }
+            if CaptionText.key(word.text) != CaptionText.key(committedInWindow[i].text) { return word }
+        }
+        return nil
+    }
+
     /// True (and counted) when a prompted decode of a window trimmed at the utterance's committed
-    /// text goes on from the committed words it re-reads (whose audio the window holds) with a
-    /// word its audio alone makes all but impossible: `firstNewWord`, the hypothesis's first word
-    /// after them (`LocalAgreement.newWords`).
-    mutating func followedPrompt(firstNewWord: Word?) -> Bool {
+    /// text departs from the committed words it re-reads (whose audio the window holds) with a
+    /// word its audio alone makes all but impossible: `firstDeparting`, the first word that is not
+    /// the next committed one (`firstDepartingWord`; a new word, or a skip over committed speech).
+    mutating func followedPrompt(firstDeparting: Word?) -> Bool {
         let bar = configuration.promptedFirstMinProbability
         // Only once the window starts inside the utterance, after its committed words: before
         // that the prompt is the earlier finals, across a pause, and a decode of the opening's
@@ -33,22 +49,23 @@ extension CaptionPolicy {
         // not a skip, that withholding the prompt did not mend (simulated: first appearance
         // median 0.48 -> 0.62 s, CER unchanged).
         guard lastWindowPrompted, bar > 0, !committedWords.isEmpty, windowStart > utteranceAudioStart,
-              let first = firstNewWord?.probability, first < bar else { return false }
+              let first = firstDeparting?.probability, first < bar else { return false }
         promptFollowingDecodes += 1
         promptWithheld = true
         return true
     }
 
     /// True (and counted) when the open utterance's shortened final pass over [from, …), prompted,
-    /// goes on from the committed words it re-reads with a word its audio alone makes all but
-    /// impossible (below `promptedFirstMinProbability`).
+    /// departs from the committed words it re-reads with a word its audio alone makes all but
+    /// impossible (below `promptedFirstMinProbability`; `firstDepartingWord`).
     mutating func shortPassFollowedPrompt(_ decoded: Hypothesis, from: SampleIndex) -> Bool {
         let bar = configuration.promptedFirstMinProbability
         guard shortPassPrompted, bar > 0 else { return false }
         // The committed words inside the pass, as `ShortPassJoin.words` takes them.
         let inside = committedWords.filter { $0.end > clock.seconds(from) + 1e-6 }
-        guard let first = LocalAgreement.newWords(in: decoded.normalized(), after: inside).first?.probability,
-              first < bar else { return false }
+        let h = decoded.normalized()
+        let departing = Self.firstDepartingWord(h.words, from: inside) ?? LocalAgreement.newWords(in: h, after: inside).first
+        guard let first = departing?.probability, first < bar else { return false }
         promptFollowingDecodes += 1
         return true
     }

@@ -211,9 +211,13 @@ extension CaptionPolicy {
     }
 
     /// The final pass the budget skipped, run after all when the utterance has no word to close
-    /// with (its last look gave none): late rather than lost. Nil otherwise.
+    /// with (its last look gave none), or when no accepted decode read its end (the last look was
+    /// dropped: it followed its prompt and skipped speech, `PromptFollowing`; seen at `captionctl
+    /// simulate --paced --slowdown 12`, where the final lost "your country."): late rather than
+    /// lost. Nil otherwise.
     mutating func passAfterAll(isSpeech: Bool, isLoud: Bool?, start: SampleIndex, end: SampleIndex) -> [Action]? {
-        guard finalPassSkipped, runsFinalPass, isActive, committedWords.isEmpty, tentativeWords.isEmpty else { return nil }
+        let nothingToCloseWith = committedWords.isEmpty && tentativeWords.isEmpty
+        guard finalPassSkipped, runsFinalPass, isActive, nothingToCloseWith || coveredEnd < lastSpeechEnd else { return nil }
         finalPassSkipped = false
         pending = .voiceAfterDecode(isSpeech: isSpeech, isLoud: isLoud, start: start, end: end)
         return [.decodeFinalPass(from: utteranceAudioStart, to: end, prompt: finalPassPrompt)]

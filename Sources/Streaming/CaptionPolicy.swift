@@ -40,7 +40,7 @@ public struct CaptionPolicy {
     public private(set) var lastSpeechEnd: SampleIndex = 0
     private var committed: [Word] = []
     private var tentative: [Word] = []
-    private var coveredEnd: SampleIndex = 0   // end of the window of the newest accepted hypothesis
+    private(set) var coveredEnd: SampleIndex = 0   // end of the window of the newest accepted hypothesis
     private var language: String?
     private var lastPartial: (text: String, stable: String)?
     /// Leading tentative words the previous accepted window decode produced too (`OpeningWords`).
@@ -221,8 +221,9 @@ public struct CaptionPolicy {
             return []
         }
         let context = pastWords + committed
-        let newWords = LocalAgreement.newWords(in: h, after: context.filter { at($0.end) > windowStart })
-        if followedPrompt(firstNewWord: newWords.first) { return [] }
+        let inWindow = context.filter { at($0.end) > windowStart }
+        let newWords = LocalAgreement.newWords(in: h, after: inWindow)
+        if followedPrompt(firstDeparting: Self.firstDepartingWord(h.words, from: inWindow) ?? newWords.first) { return [] }
         if let lang = h.language { language = lang }
         coveredEnd = max(coveredEnd, windowEnd)
         guard h.avgLogProb >= configuration.commitLogProb else {

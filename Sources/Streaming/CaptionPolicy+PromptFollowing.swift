@@ -64,8 +64,7 @@ extension CaptionPolicy {
         // The committed words inside the pass, as `ShortPassJoin.words` takes them.
         let inside = committedWords.filter { $0.end > clock.seconds(from) + 1e-6 }
         let h = decoded.normalized()
-        let departing = Self.firstDepartingWord(h.words, from: inside) ?? LocalAgreement.newWords(in: h, after: inside).first
-        guard let first = departing?.probability, first < bar else { return false }
+        guard let first = Self.firstDepartingWord(h.words, from: inside)?.probability, first < bar else { return false }
         promptFollowingDecodes += 1
         return true
     }

@@ -223,7 +223,7 @@ public struct CaptionPolicy {
         let context = pastWords + committed
         let inWindow = context.filter { at($0.end) > windowStart }
         let newWords = LocalAgreement.newWords(in: h, after: inWindow)
-        if followedPrompt(firstDeparting: Self.firstDepartingWord(h.words, from: inWindow) ?? newWords.first) { return [] }
+        if followedPrompt(firstDeparting: Self.firstDepartingWord(h.words, from: inWindow)) { return [] }
         if let lang = h.language { language = lang }
         coveredEnd = max(coveredEnd, windowEnd)
         guard h.avgLogProb >= configuration.commitLogProb else {

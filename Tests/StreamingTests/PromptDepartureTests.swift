@@ -88,24 +88,9 @@ final class PassAfterAllTests: XCTestCase {
             }
             return Hypothesis(words: words, avgLogProb: -0.3, noSpeechProb: 0.05, compressionRatio: 1.4, language: "en")
         }
-        var finals: [String] = [], passes = 0
-        var t: SampleIndex = 0
-        while t < clock.samples(6.0) {
-            let e = t + 320
-            let speech = t >= clock.samples(0.5) && t < clock.samples(4.3)
-            var queue = p.step(.voice(isSpeech: speech, start: t, end: e))
-            while !queue.isEmpty {
-                switch queue.removeFirst() {
-                case let .emit(event): if event.kind == .final { finals.append(event.text) }
-                case let .decodeWindow(from, to, prompt):
-                    queue = p.step(.windowDecoded(read(clock.seconds(from), clock.seconds(to), prompt))) + queue
-                case let .decodeFinalPass(from, to, _):
-                    passes += 1
-                    queue = p.step(.finalPassDecoded(read(clock.seconds(from), clock.seconds(to), ""))) + queue
-                }
-            }
-            t = e
-        }
+        var passes = 0
+        let finals = p.finals(until: 6.0, speech: 0.5..<4.3, window: read,
+                              pass: { from, to, _ in passes += 1; return read(from, to, "") })
         XCTAssertGreaterThan(p.schedule.skippedFinalPasses, 0, "the timeline must skip the pass")
         XCTAssertEqual(p.promptFollowingDecodes, 1, "the last look is dropped")
         return (finals, passes)

@@ -51,26 +51,13 @@ final class ShortPassJoinTests: XCTestCase {
         p.schedule.decoded(.window, audioSamples: clock.samples(2), compute: 0.1)       // step stays 0.5 s, window 15 s
         p.schedule.decoded(.finalPass, audioSamples: clock.samples(1), compute: 0.35)   // whole pass 1.5 s > budget 1.2 s
         var pass: (Double, Double)?
-        var finals: [String] = []
-        // 20-ms voice frames on the sample clock (320 samples); speech from 0.5 s to 4.0 s.
-        var t: SampleIndex = 0
-        while t < clock.samples(5.0) {
-            let e = t + 320
-            let speech = t >= clock.samples(0.5) && t < clock.samples(4.0)
-            var queue = p.step(.voice(isSpeech: speech, start: t, end: e))
-            while !queue.isEmpty {
-                switch queue.removeFirst() {
-                case let .emit(event): if event.kind == .final { finals.append(event.text) }
-                case let .decodeWindow(from, to, _):
-                    queue = p.step(.windowDecoded(Self.decode(from: clock.seconds(from), to: clock.seconds(to)))) + queue
-                case let .decodeFinalPass(from, to, prompt):
-                    pass = (clock.seconds(from), clock.seconds(to))
-                    prompts?.pointee.append(prompt)
-                    queue = p.step(.finalPassDecoded(passDecoder(clock.seconds(from), clock.seconds(to), prompt))) + queue
-                }
-            }
-            t = e
-        }
+        // Speech from 0.5 s to 4.0 s.
+        let finals = p.finals(until: 5.0, speech: 0.5..<4.0, window: { from, to, _ in Self.decode(from: from, to: to) },
+                              pass: { from, to, prompt in
+                                  pass = (from, to)
+                                  prompts?.pointee.append(prompt)
+                                  return passDecoder(from, to, prompt)
+                              })
         XCTAssertEqual(p.schedule.shortenedFinalPasses, 1, "the timeline must take the shortened pass")
         return (pass, finals)
     }

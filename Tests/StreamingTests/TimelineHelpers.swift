@@ -136,6 +136,36 @@ extension CaptionPolicy {
     }
 }
 
+extension CaptionPolicy {
+    /// 20-ms voice frames on the sample clock from 0 to `end` seconds, speech inside `speech`; each
+    /// window decode answered by `window` and each final pass by `pass` (range in seconds and the
+    /// prompt), the result fed back before the frame's remaining actions; the finals' text in order.
+    mutating func finals(until end: Double, speech: Range<Double>,
+                         window: (Double, Double, String) -> Hypothesis?,
+                         pass: (Double, Double, String) -> Hypothesis?) -> [String] {
+        var finals: [String] = []
+        let clock = SampleClock()
+        let frame = clock.samples(0.02)
+        var t: SampleIndex = 0
+        while t < clock.samples(end) {
+            let e = t + frame
+            let isSpeech = t >= clock.samples(speech.lowerBound) && t < clock.samples(speech.upperBound)
+            var queue = step(.voice(isSpeech: isSpeech, start: t, end: e))
+            while !queue.isEmpty {
+                switch queue.removeFirst() {
+                case let .emit(event): if event.kind == .final { finals.append(event.text) }
+                case let .decodeWindow(from, to, prompt):
+                    queue = step(.windowDecoded(window(clock.seconds(from), clock.seconds(to), prompt))) + queue
+                case let .decodeFinalPass(from, to, prompt):
+                    queue = step(.finalPassDecoded(pass(clock.seconds(from), clock.seconds(to), prompt))) + queue
+                }
+            }
+            t = e
+        }
+        return finals
+    }
+}
+
 /// The window ends of the decode-window actions of a timeline, in order.
 func windowEnds(_ actions: [TimedAction]) -> [SampleIndex] {
     actions.compactMap { if case let .decodeWindow(_, to, _) = $0.action { return to }; return nil }

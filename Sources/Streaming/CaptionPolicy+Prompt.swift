@@ -12,4 +12,20 @@ extension CaptionPolicy {
         if text.count > configuration.promptCharacters { text = String(text.suffix(configuration.promptCharacters)) }
         return text
     }
+
+    /// The earlier finals' words that prompt the open utterance's final pass: those after the last
+    /// pause of `promptPauseSeconds` or more, none when the open utterance began that long after
+    /// them. A
+    /// prompt carries its words' reading into the next utterance, right or wrong: the Mandarin
+    /// request "换一首歌", 3 s after "广州市佛地产中间协会分析", reads "坏一首歌" prompted with it
+    /// (`captionctl transcribe --prompt`, base, beam 1; with the reference text as prompt too) and
+    /// "换一首歌" alone.
+    var promptingPastWords: [Word] {
+        let pause = configuration.promptPauseSeconds
+        guard pause > 0, let last = pastWords.last else { return pastWords }
+        if isActive, clock.seconds(utteranceStart) - last.end >= pause { return [] }
+        var from = pastWords.count - 1
+        while from > 0, pastWords[from].start - pastWords[from - 1].end < pause { from -= 1 }
+        return Array(pastWords[from...])
+    }
 }

@@ -55,7 +55,7 @@ public struct CaptionPolicy {
     public private(set) var windowStart: SampleIndex = 0
     /// End of the previous utterance; nil before the first final.
     public private(set) var lastFinalEnd: SampleIndex?
-    private var pastWords: [Word] = []     // words of earlier finals (prompt; their audio may be in the window)
+    private(set) var pastWords: [Word] = []     // words of earlier finals (prompt; their audio may be in the window)
 
     /// Hypotheses ignored for agreement and display because their log-probability was below
     /// `commitLogProb`.
@@ -259,7 +259,7 @@ public struct CaptionPolicy {
     }
 
     /// The prompt for the final pass: the earlier finals' text (`promptText`).
-    public var finalPassPrompt: String { promptText(pastWords) }
+    public var finalPassPrompt: String { promptText(promptingPastWords) }
 
     /// The whole utterance decoded once more, from `utteranceAudioStart`. Kept as the final's
     /// words when it passes the guards and has words; returns whether it was accepted.

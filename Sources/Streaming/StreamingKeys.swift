@@ -95,6 +95,8 @@ extension StreamingConfiguration {
                      doc: "Whisper: the final pass encodes the utterance plus 2 s of silence, at least this many seconds, instead of the whole 30-s context (0: the 30-s context)"),
         StreamingKey(name: "prompt_min_prob", kind: .number(0...1, scale: 1, \.promptMinProbability),
                      doc: "The decoder's prompt of earlier text starts after the last word decoded with less than this probability (0: the whole text)"),
+        StreamingKey(name: "prompt_pause_s", kind: .number(0...3600, scale: 1, \.promptPauseSeconds),
+                     doc: "Whisper: the earlier finals prompt the next utterance's final pass only across pauses shorter than this, in seconds (0: across any pause)"),
         StreamingKey(name: "prompted_first_min_prob", kind: .number(0...1, scale: 1, \.promptedFirstMinProbability),
                      doc: "A prompted window decode whose first word has less than this probability without the prompt followed the prompt, not the audio: it is dropped and the window decoded again without a prompt (0: off)"),
     ]

@@ -48,6 +48,9 @@ struct FFmpegAudioReader {
         guard let executable = found else { throw FeaturesError.ffmpegMissing(path: path, executable: requested) }
 
         let input = try source ?? AudioSourceBytes.open(AudioInput(path: path))
+        // Its descriptor becomes ffmpeg's standard input; `input`'s deinit closes it, so keep
+        // `input` alive until ffmpeg is done, not only to its last mention.
+        defer { withExtendedLifetime(input) {} }
         let process = Process()
         process.executableURL = executable
         let url = input.ffmpegURL ?? Self.stdinURL

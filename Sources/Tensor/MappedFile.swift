@@ -50,8 +50,10 @@ public final class MappedFile {
         _ = madvise(UnsafeMutableRawPointer(mutating: b) + first, end - first, MADV_DONTNEED)
     }
 
-    /// Unmaps the file; `bytes` is nil afterwards.
-    public func close() {
+    /// Unmaps the file; `bytes` is nil afterwards. Not public: tables (`HalfBits`, `DeferredTensor`)
+    /// keep this object alive to keep its pages mapped, and an unmap while they live would leave
+    /// them dangling; only a reader that copies every tensor out (`SafetensorsReader`) calls it.
+    func close() {
         if let b = bytes { munmap(UnsafeMutableRawPointer(mutating: b), count) }
         bytes = nil
     }

@@ -40,6 +40,9 @@ extension TextDecoder {
             throw ModelsError.decoding("token \(bad) is outside the vocabulary 0..<\(vocabulary)")
         }
         let ws = ForwardWorkspace(width: d)
+        // `x` below is `ws`'s memory, used after the last use of `ws` itself: keep `ws` (whose
+        // deinit frees that memory) alive to the end of the pass, not to its last mention.
+        defer { withExtendedLifetime(ws) {} }
         ws.reserve(rows: n, keys: max(n, cross.frames))
         var caches = blocks.map { _ in KVCache(capacity: contextLength, width: d) }
         let x = ws.stream

@@ -69,17 +69,20 @@ public enum Kernels {
         let outLength = convOutputLength(length, kernel: kernel, stride: stride, padding: padding)
         let width = inChannels * kernel
         // columns: (outLength, inChannels·kernel); columns[t, c·K + k] = x[c, t·s + k − p]
-        for t in 0..<outLength {
-            let row = columns + t * width
-            for k in 0..<kernel {
-                let src = t * stride + k - padding
-                if src < 0 || src >= length {
-                    for c in 0..<inChannels { row[c * kernel + k] = 0 }
-                } else if layout == .channelsFirst {
-                    for c in 0..<inChannels { row[c * kernel + k] = x[c * length + src] }
-                } else {
-                    let xs = x + src * inChannels
-                    for c in 0..<inChannels { row[c * kernel + k] = xs[c] }
+        // (rows on the engine's threads: copies only)
+        ParallelChunks.run(count: outLength, elementsPerItem: width) { part in
+            for t in part {
+                let row = columns + t * width
+                for k in 0..<kernel {
+                    let src = t * stride + k - padding
+                    if src < 0 || src >= length {
+                        for c in 0..<inChannels { row[c * kernel + k] = 0 }
+                    } else if layout == .channelsFirst {
+                        for c in 0..<inChannels { row[c * kernel + k] = x[c * length + src] }
+                    } else {
+                        let xs = x + src * inChannels
+                        for c in 0..<inChannels { row[c * kernel + k] = xs[c] }
+                    }
                 }
             }
         }
@@ -94,15 +97,18 @@ public enum Kernels {
                                  beta: UnsafePointer<Float>, epsilon: Float = 1e-5,
                                  into y: UnsafeMutablePointer<Float>) {
         let n = Float(width)
-        for r in 0..<rows {
-            let xr = x + r * width, yr = y + r * width
-            var sum: Float = 0
-            for i in 0..<width { sum += xr[i] }
-            let mean = sum / n
-            var sq: Float = 0
-            for i in 0..<width { let d = xr[i] - mean; sq += d * d }
-            let inv = 1 / (sq / n + epsilon).squareRoot()
-            for i in 0..<width { yr[i] = (xr[i] - mean) * inv * gamma[i] + beta[i] }
+        // Rows on the engine's threads (the encoder's 1500): each row's sums in the same order.
+        ParallelChunks.run(count: rows, elementsPerItem: width) { part in
+            for r in part {
+                let xr = x + r * width, yr = y + r * width
+                var sum: Float = 0
+                for i in 0..<width { sum += xr[i] }
+                let mean = sum / n
+                var sq: Float = 0
+                for i in 0..<width { let d = xr[i] - mean; sq += d * d }
+                let inv = 1 / (sq / n + epsilon).squareRoot()
+                for i in 0..<width { yr[i] = (xr[i] - mean) * inv * gamma[i] + beta[i] }
+            }
         }
     }
 
@@ -186,6 +192,10 @@ public enum Kernels {
 
     /// a += b elementwise.
     public static func add(_ a: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, count: Int) {
-        CheckedBLAS.saxpy(count: count, x: .init(b, count), y: .init(a, count))
+        // Elementwise: parts on the engine's threads give the serial result.
+        ParallelChunks.run(count: count, elementsPerItem: 1) { part in
+            CheckedBLAS.saxpy(count: part.count, x: .init(b + part.lowerBound, count - part.lowerBound),
+                              y: .init(a + part.lowerBound, count - part.lowerBound))
+        }
     }
 }

@@ -11,7 +11,9 @@ Configurations (each engine in its own process, same clips, same thread count, i
 
 "process s" is the whole process, start to exit (faster-whisper: Python start-up and imports,
 model load, audio decoding, features, transcription; captionctl: the same without Python); ratio =
-captionctl process s / faster-whisper float32 process s. "CPU s" is the process's user+system time;
+captionctl process s / faster-whisper float32 process s. Each configuration runs --speed-repeats
+times per engine (default 3), the engines alternating; the times shown are medians, the ratio is
+the median of the repeats' ratios (each pair run back to back), with their range. "CPU s" is the process's user+system time;
 CPU ratio compares those (less sensitive than wall time to other work on a shared machine, but it
 counts busy-waiting worker threads on both sides). "transcribe s" excludes model load on both sides
 (fw_worker's transcribe_s, captionctl's timing.transcribe_seconds summed).
@@ -45,6 +47,8 @@ def add_arguments(ap):
     g.add_argument("--speed-max-clips", type=int, default=0, help="at most N clips per language (0: all)")
     g.add_argument("--speed-load-repeats", type=int, default=3, help="model loads per engine and model")
     g.add_argument("--speed-skip-load", action="store_true", help="skip the model-load measurement")
+    g.add_argument("--speed-repeats", type=int, default=3,
+                   help="runs per engine and configuration, the engines alternating (ratio: median of the pairs)")
 
 
 def fw(ctx, model, language, beam, files):
@@ -76,6 +80,19 @@ def ctl(ctx, model, language, beam, files):
     return row
 
 
+def median_run(runs):
+    """One engine's repeated runs of a configuration: the median of each time, the largest peak
+    RSS, every process time; the first error if any run failed."""
+    failed = [r for r in runs if "error" in r]
+    if failed:
+        return failed[0]
+    out = {"runs_process_s": [r["process_s"] for r in runs], "peak_rss_mb": max(r["peak_rss_mb"] for r in runs)}
+    for key in ("process_s", "cpu_s", "load_s", "import_s", "transcribe_s"):
+        if all(key in r for r in runs):
+            out[key] = statistics.median(r[key] for r in runs)
+    return out
+
+
 def selected(label, model, lang, wanted):
     if not wanted:
         return True
@@ -97,12 +114,18 @@ def run(ctx, args):
         files = [p for p, _ in group]
         row = {"label": label, "model": model, "clips_language": lang, "language": language, "beam": beam,
                "clips": len(files), "audio_s": sum(s for _, s in group)}
-        ctx.progress(f"speed: {label} {model} {lang}: faster-whisper")
-        row["fw"] = fw(ctx, model, language, beam, files)
-        ctx.progress(f"speed: {label} {model} {lang}: captionctl")
-        row["ctl"] = ctl(ctx, model, language, beam, files)
+        fws, ctls = [], []
+        for i in range(max(1, args.speed_repeats)):
+            # The engines alternate (fw, ctl, ctl, fw, ...) so a slow spell of the machine is
+            # shared between them rather than falling on one.
+            order = [("faster-whisper", fw, fws), ("captionctl", ctl, ctls)]
+            for name, engine, runs in (order if i % 2 == 0 else order[::-1]):
+                ctx.progress(f"speed: {label} {model} {lang}: {name} ({i + 1}/{args.speed_repeats})")
+                runs.append(engine(ctx, model, language, beam, files))
+        row["fw"], row["ctl"] = median_run(fws), median_run(ctls)
         if "error" not in row["fw"] and "error" not in row["ctl"]:
-            row["ratio"] = row["ctl"]["process_s"] / row["fw"]["process_s"]
+            row["pair_ratios"] = [c["process_s"] / f["process_s"] for f, c in zip(fws, ctls)]
+            row["ratio"] = statistics.median(row["pair_ratios"])
             row["cpu_ratio"] = row["ctl"]["cpu_s"] / max(row["fw"]["cpu_s"], 1e-9)
             if "transcribe_s" in row["ctl"]:
                 row["transcribe_ratio"] = row["ctl"]["transcribe_s"] / row["fw"]["transcribe_s"]
@@ -156,7 +179,9 @@ def format_row(r):
     f, c = r["fw"], r["ctl"]
     tr = f"{r['transcribe_ratio']:.2f}" if "transcribe_ratio" in r else "-"
     verdict = "meets" if r["meets_target"] else "misses"
-    return (f"{cfg}  process s fw {f['process_s']:6.2f} ctl {c['process_s']:6.2f}  ratio {r['ratio']:.2f} "
+    pairs = r.get("pair_ratios", [r["ratio"]])
+    spread = f" (pairs {min(pairs):.2f}-{max(pairs):.2f})" if len(pairs) > 1 else ""
+    return (f"{cfg}  process s fw {f['process_s']:6.2f} ctl {c['process_s']:6.2f}  ratio {r['ratio']:.2f}{spread} "
             f"(target <= {r['target']}, {verdict})  CPU s fw {f['cpu_s']:6.1f} ctl {c['cpu_s']:6.1f} "
             f"ratio {r['cpu_ratio']:.2f}  transcribe ratio {tr}  peak RSS MB fw {f['peak_rss_mb']:.0f} "
             f"ctl {c['peak_rss_mb']:.0f}")

@@ -15,8 +15,7 @@ extension CaptionPolicy {
 
     /// The earlier finals' words that prompt the open utterance's final pass: those after the last
     /// pause of `promptPauseSeconds` or more, none when the open utterance began that long after
-    /// them. A
-    /// prompt carries its words' reading into the next utterance, right or wrong: the Mandarin
+    /// them. A prompt carries its words' reading into the next utterance, right or wrong: the Mandarin
     /// request "换一首歌", 3 s after "广州市佛地产中间协会分析", reads "坏一首歌" prompted with it
     /// (`captionctl transcribe --prompt`, base, beam 1; with the reference text as prompt too) and
     /// "换一首歌" alone.

@@ -10,8 +10,9 @@ public struct ModelSettings: Equatable, Sendable {
     public var language = "en"
     public var task: Task = .transcribe
     public var beam = 1
-    /// Weight precision (`model.compute`): the checkpoint's own, or int8 / float16 / float32.
-    public enum Compute: String, CaseIterable, Sendable { case `default`, int8, float16, float32 }
+    /// Weight precision (`model.compute`): the checkpoint's own, or int8 / float16 / float32 /
+    /// bfloat16 (the encoder's products on AMX tiles where the CPU has them).
+    public enum Compute: String, CaseIterable, Sendable { case `default`, int8, float16, float32, bfloat16 }
     public var compute: Compute = .default
     /// Text that precedes the audio (faster-whisper's initial_prompt), before the committed text.
     public var prompt = ""

@@ -14,6 +14,9 @@ public final class WeightStore {
     /// Whether layers may keep float weights in half precision (`HalfMatrix`); false computes
     /// in float32 throughout (`--compute float32`).
     public var allowsHalfPrecision = true
+    /// Whether layers that compute in float32 (the encoder's) also keep their weights as a
+    /// `BFloat16Matrix` and multiply on AMX tiles (`--compute bfloat16` on a CPU that has them).
+    public var bfloat16Matrices = false
 
     public init(path: String, tensors: [String: Tensor], aliases: [String: String] = [:],
                 matrices: [String: Int8Matrix] = [:], deferred: [String: DeferredTensor] = [:]) {

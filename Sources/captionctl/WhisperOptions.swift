@@ -32,7 +32,7 @@ struct WhisperOptions: ParsableArguments {
     @Option(help: "Tokens a 30-s window may generate per second of audio it holds (at least 32), bounding the work on tones and noise; 0: unbounded, as faster-whisper.")
     var tokensPerSecond = 12.0
 
-    @Option(help: "Weight precision: int8 (8-bit weights, a float checkpoint quantised on load), float16, float32, or default (the checkpoint's own).")
+    @Option(help: "Weight precision: int8 (8-bit weights, a float checkpoint quantised on load), float16, float32, bfloat16 (the encoder on AMX tiles where the CPU has them), or default (the checkpoint's own).")
     var compute = "default"
     @Option(help: "Text that precedes the audio (faster-whisper's initial_prompt): names and spellings the decoder should expect, and the style.")
     var prompt: String?

@@ -8,6 +8,7 @@ final class ModelComputeConfigTests: XCTestCase {
         XCTAssertEqual(try ConfigLoader.parse("").model.compute, .default)
         XCTAssertEqual(try ConfigLoader.parse("[model]\ncompute = \"int8\"").model.compute, .int8)
         XCTAssertEqual(try ConfigLoader.parse("[model]\ncompute = \"float32\"").model.compute, .float32)
+        XCTAssertEqual(try ConfigLoader.parse("[model]\ncompute = \"bfloat16\"").model.compute, .bfloat16)
     }
 
     func testUnknownComputeNamesTheKeyAndTheChoices() {
@@ -15,7 +16,7 @@ final class ModelComputeConfigTests: XCTestCase {
             _ = try ConfigLoader.parse("[model]\ncompute = \"int4\"")
             XCTFail("int4 was accepted")
         } catch {
-            XCTAssertEqual("\(error)", "captiond.toml: model.compute: expected one of \"default\", \"int8\", \"float16\", \"float32\", got \"int4\"")
+            XCTAssertEqual("\(error)", "captiond.toml: model.compute: expected one of \"default\", \"int8\", \"float16\", \"float32\", \"bfloat16\", got \"int4\"")
         }
     }
 }

@@ -47,6 +47,9 @@ def add_arguments(ap):
     g.add_argument("--speed-max-clips", type=int, default=0, help="at most N clips per language (0: all)")
     g.add_argument("--speed-load-repeats", type=int, default=3, help="model loads per engine and model")
     g.add_argument("--speed-skip-load", action="store_true", help="skip the model-load measurement")
+    g.add_argument("--speed-compute", default="default",
+                   help="captionctl's --compute (default: the default settings; float16 keeps every product in "
+                        "float32 where the default uses AMX bfloat16 tiles)")
     g.add_argument("--speed-repeats", type=int, default=3,
                    help="runs per engine and configuration, the engines alternating (ratio: median of the pairs)")
 
@@ -68,7 +71,7 @@ def fw(ctx, model, language, beam, files):
 def ctl(ctx, model, language, beam, files):
     argv = [ctx.captionctl, "transcribe"] + files + ["--model", model, "--beam", str(beam),
                                                      "--threads", str(ctx.threads), "--language", language,
-                                                     "--format", "json"]
+                                                     "--format", "json", "--compute", ctx.speed_compute]
     m = run_measured(argv, env=dict(os.environ, CAPTIOND_MODELS=ctx.models))
     row = {"process_s": m.wall_s, "cpu_s": m.user_s + m.sys_s, "peak_rss_mb": m.peak_rss_mb}
     if m.returncode != 0:
@@ -101,6 +104,7 @@ def selected(label, model, lang, wanted):
 
 
 def run(ctx, args):
+    ctx.speed_compute = args.speed_compute
     if not ctx.captionctl_ok:
         raise SystemExit(f"bench: speed: captionctl not found at {ctx.captionctl}")
     clips = read_clips(ctx.fixtures)
@@ -169,7 +173,7 @@ def run(ctx, args):
                for r in rows}
     for load in loads:
         summary[f"load {load['model']}"] = {"ratio": load.get("ratio"), "meets_target": load.get("meets_target")}
-    return {"rows": rows, "loads": loads, "summary": summary}
+    return {"rows": rows, "loads": loads, "summary": summary, "compute": args.speed_compute}
 
 
 def format_row(r):
@@ -188,8 +192,8 @@ def format_row(r):
 
 
 def report(result, write):
-    write("whole process, faster-whisper 1.2.1 float32 vs captionctl, same clips and threads; ratio = "
-          "captionctl / faster-whisper")
+    write("whole process, faster-whisper 1.2.1 float32 vs captionctl (--compute "
+          f"{result.get('compute', 'default')}), same clips and threads; ratio = captionctl / faster-whisper")
     for r in result["rows"]:
         write(format_row(r))
     for load in result["loads"]:

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include "CVectorBatchKernels.h"   /* batched beam-search kernels (BatchKernels.c) */
 #include "CVectorVisionKernels.h"  /* face-model kernels (VisionKernels.c) */
+#include "CVectorAMXKernels.h"     /* bfloat16 products on AMX tiles (AMXKernels.c) */
 
 /* 1 when this CPU executes AVX2, FMA and F16C instructions, else 0. */
 int cvk_has_avx2_fma(void);

@@ -27,6 +27,7 @@ struct WhisperCheckpoint {
             let store = try CTranslate2Reader.read(path: bin.path, spec: "WhisperSpec",
                                                    quantization: compute.weightQuantization).store
             store.allowsHalfPrecision = compute != .float32
+            store.bfloat16Matrices = compute.usesBFloat16Tiles
             try checkFlags(store)
             let encoderHeads = try count(store, "encoder/num_heads")
             let decoderHeads = try count(store, "decoder/num_heads")
@@ -40,6 +41,7 @@ struct WhisperCheckpoint {
             let store = try WhisperNameMapping.ctranslate2Store(fromHuggingFace: hf)
             if compute == .int8 { store.quantizeMatrices(where: ComputeType.quantizable) }
             store.allowsHalfPrecision = compute != .float32
+            store.bfloat16Matrices = compute.usesBFloat16Tiles
             try hf.checkAllUsed()
             hf.release()
             return WhisperCheckpoint(store: store, dims: try dimensions(store, encoderHeads: encoderHeads,

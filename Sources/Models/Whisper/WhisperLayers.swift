@@ -3,11 +3,14 @@ import Tensor
 /// A linear layer y = x·Wᵀ + b with weights taken from a checkpoint (W: (out, in), b: (out)).
 /// With `halfPrecision` (the decoder, which reads every weight once per token) W is kept as a
 /// `HalfMatrix` when the checkpoint's values allow it exactly; otherwise in float32. A store that
-/// holds W in 8 bits (`ComputeType.int8`, an int8 checkpoint) gives an `Int8Matrix` instead.
+/// holds W in 8 bits (`ComputeType.int8`, an int8 checkpoint) gives an `Int8Matrix` instead; one
+/// that asks for bfloat16 products (`ComputeType.bfloat16` with AMX) adds a `BFloat16Matrix` to
+/// the float32 weights of a layer that is not in half precision.
 struct LinearLayer {
     let weight: Tensor            // (out, in) float32; empty when `half` holds the weights
     let half: HalfMatrix?
     let int8: Int8Matrix?         // 8-bit weights (`ComputeType.int8` or an int8 checkpoint)
+    let bf16: BFloat16Matrix?     // the float32 weights rounded for AMX tiles (`ComputeType.bfloat16`)
     let bias: Tensor?
     let inFeatures: Int
     let outFeatures: Int
@@ -28,6 +31,7 @@ struct LinearLayer {
             half = halves ? HalfMatrix(exactly: full) : nil
             weight = half == nil ? full : Tensor(zeros: [0])
         }
+        bf16 = half == nil && int8 == nil && w.bfloat16Matrices ? try BFloat16Matrix(weight) : nil
         self.bias = bias ? try w.take(prefix + "/bias", shape: [outFeatures]) : nil
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
@@ -38,6 +42,8 @@ struct LinearLayer {
         withBias { b in
             if let int8 { return int8.linear(x, rows: rows, bias: b, into: y) }
             if let half { return half.linear(x, rows: rows, bias: b, into: y) }
+            // The tiles for several rows (the encoder); float32 if they declined (no scratch memory).
+            if let bf16, rows > 1, bf16.linear(x, rows: rows, bias: b, into: y) { return }
             weight.data.withUnsafeBufferPointer { wb in
                 guard let w = wb.baseAddress else { return }
                 Kernels.linear(x, rows: rows, inFeatures: inFeatures, weight: w, outFeatures: outFeatures, bias: b, into: y)

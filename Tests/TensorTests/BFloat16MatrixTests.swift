@@ -1,0 +1,72 @@
+import XCTest
+@testable import Tensor
+import TestSupport
+
+/// The bfloat16 AMX product (`BFloat16Matrix`, `cvk_gemm_bf16_amx`) against its naive twin
+/// (`BFloat16Reference`: the same roundings, sums in float64), over partial tiles in every
+/// dimension and 1–3 engine threads; y is not written outside its rows.
+final class BFloat16MatrixTests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(BFloat16Matrix.available, "this CPU has no AMX-BF16 (or the kernel refused the tile state)")
+    }
+
+    func testRoundingIsToNearestEven() {
+        XCTAssertEqual(BFloat16Reference.round(1), 1)
+        XCTAssertEqual(BFloat16Reference.round(-2.5), -2.5)
+        // 1 + 2^-8 lies halfway between 1 and 1 + 2^-7: to the even mantissa, 1.
+        XCTAssertEqual(BFloat16Reference.round(1 + 1.0 / 256), 1)
+        // 1 + 3·2^-8 lies halfway between 1 + 2^-7 and 1 + 2^-6: to the even one, 1 + 2^-6.
+        XCTAssertEqual(BFloat16Reference.round(1 + 3.0 / 256), 1 + 1.0 / 64)
+        XCTAssertEqual(BFloat16Reference.round(.infinity), .infinity)
+        XCTAssertTrue(BFloat16Reference.round(.nan).isNaN)
+        XCTAssertTrue(BFloat16Reference.round(3.0e38).isFinite, "large values stay finite")
+    }
+
+    func testProductMatchesTheReference() throws {
+        var rng = SeededRandom(state: 21)
+        let shapes = [(1, 32, 32), (2, 40, 17), (5, 96, 50), (33, 64, 64), (31, 33, 65), (70, 384, 48), (64, 7, 3)]
+        let saved = BLASThreads.count
+        defer { BLASThreads.set(saved) }
+        for (n, inF, outF) in shapes {
+            let x = rng.floats(n * inF, scale: 2), w = rng.floats(outF * inF), b = rng.floats(outF)
+            let m = try BFloat16Matrix(try Tensor(shape: [outF, inF], data: w))
+            for threads in [1, 2, 3] {
+                BLASThreads.set(threads)
+                for bias in [nil, b] {
+                    let reference = BFloat16Reference.linear(x, rows: n, weight: w, out: outF, in: inF, bias: bias)
+                    let canary: Float = 12345
+                    var y = [Float](repeating: canary, count: n * outF + 7)
+                    let ok = x.withUnsafeBufferPointer { xb in
+                        y.withUnsafeMutableBufferPointer { yb in
+                            if let bias { return bias.withUnsafeBufferPointer { m.linear(xb.baseAddress!, rows: n, bias: $0.baseAddress, into: yb.baseAddress!) } }
+                            return m.linear(xb.baseAddress!, rows: n, bias: nil, into: yb.baseAddress!)
+                        }
+                    }
+                    XCTAssertTrue(ok)
+                    // float32 sums of `in` bfloat16 products against float64 ones.
+                    let scale = Float(inF) * 4
+                    let worst = maxAbsDiff(Array(y[0..<(n * outF)]), reference)
+                    XCTAssertLessThan(worst, scale * 1e-6, "(\(n), \(inF)) x (\(outF)) threads \(threads) bias \(bias != nil)")
+                    XCTAssertEqual(Array(y[(n * outF)...]), [Float](repeating: canary, count: 7), "nothing written past y")
+                }
+            }
+        }
+    }
+
+    /// The rounding is the product's only approximation: on inputs bfloat16 holds exactly (small
+    /// integers), the tiles give the float32 product exactly.
+    func testExactInputsGiveTheExactProduct() throws {
+        let n = 35, inF = 70, outF = 40
+        let x = (0..<(n * inF)).map { Float($0 % 7 - 3) }, w = (0..<(outF * inF)).map { Float($0 % 5 - 2) }
+        let m = try BFloat16Matrix(try Tensor(shape: [outF, inF], data: w))
+        var y = [Float](repeating: 0, count: n * outF)
+        XCTAssertTrue(x.withUnsafeBufferPointer { xb in y.withUnsafeMutableBufferPointer { m.linear(xb.baseAddress!, rows: n, bias: nil, into: $0.baseAddress!) } })
+        var expected = [Float](repeating: 0, count: n * outF)
+        ReferenceKernels.linear(x, rows: n, inFeatures: inF, weight: w, outFeatures: outF, bias: nil, into: &expected)
+        XCTAssertEqual(y, expected)
+    }
+
+    func testAnEmptyMatrixIsRefused() {
+        XCTAssertThrowsError(try BFloat16Matrix(try Tensor(shape: [0, 4], data: [])))
+    }
+}

@@ -15,7 +15,7 @@ import Tensor
 /// checkpoint, else float16) and, on a CPU with AMX-BF16, multiplies the encoder's float layers as
 /// `bfloat16` does: on the fixtures the same transcripts (tiny.en, base; English and Mandarin,
 /// beam 1 and 5) in about 60 % of the CPU time (docs/MODELS.md). `float16` keeps every product in
-/// float32 on any CPU.
+/// float32 on any CPU. The live captioner's default does not use the tiles (`WhisperStreamingModel`).
 public enum ComputeType: String, CaseIterable, Sendable {
     case int8, float16, float32, bfloat16
 
@@ -30,9 +30,11 @@ public enum ComputeType: String, CaseIterable, Sendable {
 }
 
 extension Optional where Wrapped == ComputeType {
-    /// Whether the encoder's float layers multiply on AMX tiles (`BFloat16Matrix`): `bfloat16`
-    /// and the default, on a CPU that has them.
-    var usesBFloat16Tiles: Bool { (self == nil || self == .bfloat16) && BFloat16Matrix.available }
+    /// Whether the encoder's float layers multiply on AMX tiles (`BFloat16Matrix`): `bfloat16`,
+    /// and the default when `byDefault`, on a CPU that has them.
+    func usesBFloat16Tiles(byDefault: Bool) -> Bool {
+        (self == .bfloat16 || (self == nil && byDefault)) && BFloat16Matrix.available
+    }
 
     /// What the CTranslate2 reader does with the checkpoint's matrices.
     var weightQuantization: WeightQuantization {

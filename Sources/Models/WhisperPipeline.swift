@@ -11,10 +11,12 @@ public final class WhisperPipeline {
     public var name: String { directory.lastPathComponent }
     public var isMultilingual: Bool { transcriber.tokenizer.isMultilingual }
 
-    public init(model nameOrPath: String, compute: ComputeType? = nil) throws {
+    /// `defaultTiles`: whether the default compute (nil) uses the AMX bfloat16 tiles where the CPU
+    /// has them (`ComputeType`); the live captioner's default does not.
+    public init(model nameOrPath: String, compute: ComputeType? = nil, defaultTiles: Bool = true) throws {
         var trace = LoadTrace()
         directory = try ModelLocator.resolve(nameOrPath)
-        model = try WhisperModel.load(directory: directory, compute: compute)
+        model = try WhisperModel.load(directory: directory, compute: compute, defaultTiles: defaultTiles)
         trace.mark("model")
         transcriber = try Transcriber(model: model, directory: directory)
         trace.mark("tokenizer")

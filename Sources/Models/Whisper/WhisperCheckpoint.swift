@@ -9,7 +9,7 @@ struct WhisperCheckpoint {
     let source: URL
 
     /// `compute` chooses what happens to the weight matrices (`ComputeType`; nil: the checkpoint's own).
-    static func load(directory: URL, compute: ComputeType? = nil) throws -> WhisperCheckpoint {
+    static func load(directory: URL, compute: ComputeType? = nil, defaultTiles: Bool = true) throws -> WhisperCheckpoint {
         let fm = FileManager.default
         let configURL = directory.appendingPathComponent("config.json")
         guard fm.fileExists(atPath: configURL.path) else {
@@ -27,7 +27,7 @@ struct WhisperCheckpoint {
             let store = try CTranslate2Reader.read(path: bin.path, spec: "WhisperSpec",
                                                    quantization: compute.weightQuantization).store
             store.allowsHalfPrecision = compute != .float32
-            store.bfloat16Matrices = compute.usesBFloat16Tiles
+            store.bfloat16Matrices = compute.usesBFloat16Tiles(byDefault: defaultTiles)
             try checkFlags(store)
             let encoderHeads = try count(store, "encoder/num_heads")
             let decoderHeads = try count(store, "decoder/num_heads")
@@ -41,7 +41,7 @@ struct WhisperCheckpoint {
             let store = try WhisperNameMapping.ctranslate2Store(fromHuggingFace: hf)
             if compute == .int8 { store.quantizeMatrices(where: ComputeType.quantizable) }
             store.allowsHalfPrecision = compute != .float32
-            store.bfloat16Matrices = compute.usesBFloat16Tiles
+            store.bfloat16Matrices = compute.usesBFloat16Tiles(byDefault: defaultTiles)
             try hf.checkAllUsed()
             hf.release()
             return WhisperCheckpoint(store: store, dims: try dimensions(store, encoderHeads: encoderHeads,

@@ -18,9 +18,10 @@ public final class WhisperModel: WhisperInference, @unchecked Sendable {
     /// from a model directory. Fails on a missing, unused or mis-shaped tensor, a truncated file or a
     /// file of another kind.
     /// `compute`: int8, float16 or float32 weights (`ComputeType`); nil keeps the checkpoint's own.
-    public static func load(directory: URL, compute: ComputeType? = nil) throws -> WhisperModel {
+    /// `defaultTiles`: whether nil uses the AMX bfloat16 tiles where the CPU has them.
+    public static func load(directory: URL, compute: ComputeType? = nil, defaultTiles: Bool = true) throws -> WhisperModel {
         var trace = LoadTrace()
-        let checkpoint = try WhisperCheckpoint.load(directory: directory, compute: compute)
+        let checkpoint = try WhisperCheckpoint.load(directory: directory, compute: compute, defaultTiles: defaultTiles)
         trace.mark("checkpoint")
         let model = try WhisperModel(store: checkpoint.store, dims: checkpoint.dims, source: checkpoint.source)
         trace.mark("layers")

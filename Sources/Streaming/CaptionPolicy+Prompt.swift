@@ -21,8 +21,10 @@ extension CaptionPolicy {
     /// "换一首歌" alone.
     var promptingPastWords: [Word] {
         let pause = configuration.promptPauseSeconds
-        guard pause > 0, let last = pastWords.last else { return pastWords }
-        if isActive, clock.seconds(utteranceStart) - last.end >= pause { return [] }
+        guard pause > 0, !pastWords.isEmpty else { return pastWords }
+        // The pause before the open utterance as the VAD heard it, not from the previous final's
+        // last word: a final pass may time that word's end into the silence after it.
+        if isActive, let end = previousSpeechEnd, utteranceStart - end >= samples(pause) { return [] }
         var from = pastWords.count - 1
         while from > 0, pastWords[from].start - pastWords[from - 1].end < pause { from -= 1 }
         return Array(pastWords[from...])

@@ -38,6 +38,9 @@ public struct CaptionPolicy {
     public private(set) var utteranceStart: SampleIndex = 0
     /// End of the latest speech seen.
     public private(set) var lastSpeechEnd: SampleIndex = 0
+    /// Where the speech of the utterance before the open one ended (the VAD's, not its words'
+    /// decoded times, which a final pass stretches into the silence); nil before the first final.
+    private(set) var previousSpeechEnd: SampleIndex?
     private var committed: [Word] = []
     private var tentative: [Word] = []
     private(set) var coveredEnd: SampleIndex = 0   // end of the window of the newest accepted hypothesis
@@ -298,6 +301,7 @@ public struct CaptionPolicy {
     // MARK: - Internals
 
     private mutating func open(at time: SampleIndex, preroll: Bool = true) {
+        previousSpeechEnd = lastFinalEnd == nil ? nil : lastSpeechEnd
         isActive = true
         utteranceStart = time
         lastSpeechEnd = time

@@ -68,10 +68,10 @@ def fw(ctx, model, language, beam, files):
     return row
 
 
-def ctl(ctx, model, language, beam, files):
+def ctl(ctx, model, language, beam, files, compute="default"):
     argv = [ctx.captionctl, "transcribe"] + files + ["--model", model, "--beam", str(beam),
                                                      "--threads", str(ctx.threads), "--language", language,
-                                                     "--format", "json", "--compute", ctx.speed_compute]
+                                                     "--format", "json", "--compute", compute]
     m = run_measured(argv, env=dict(os.environ, CAPTIOND_MODELS=ctx.models))
     row = {"process_s": m.wall_s, "cpu_s": m.user_s + m.sys_s, "peak_rss_mb": m.peak_rss_mb}
     if m.returncode != 0:
@@ -104,7 +104,6 @@ def selected(label, model, lang, wanted):
 
 
 def run(ctx, args):
-    ctx.speed_compute = args.speed_compute
     if not ctx.captionctl_ok:
         raise SystemExit(f"bench: speed: captionctl not found at {ctx.captionctl}")
     clips = read_clips(ctx.fixtures)
@@ -122,7 +121,7 @@ def run(ctx, args):
         for i in range(max(1, args.speed_repeats)):
             # The engines alternate (fw, ctl, ctl, fw, ...) so a slow spell of the machine is
             # shared between them rather than falling on one.
-            order = [("faster-whisper", fw, fws), ("captionctl", ctl, ctls)]
+            order = [("faster-whisper", fw, fws), ("captionctl", lambda *a: ctl(*a, compute=args.speed_compute), ctls)]
             for name, engine, runs in (order if i % 2 == 0 else order[::-1]):
                 ctx.progress(f"speed: {label} {model} {lang}: {name} ({i + 1}/{args.speed_repeats})")
                 runs.append(engine(ctx, model, language, beam, files))
@@ -154,7 +153,7 @@ def run(ctx, args):
             ctl_loads, fw_loads, fw_imports = [], [], []
             for i in range(max(1, args.speed_load_repeats)):
                 ctx.progress(f"speed: load {model} ({i + 1}/{args.speed_load_repeats})")
-                c = ctl(ctx, model, lang, 1, [clip])
+                c = ctl(ctx, model, lang, 1, [clip], args.speed_compute)
                 f = fw(ctx, model, lang, 1, [clip])
                 if "load_s" in c:
                     ctl_loads.append(c["load_s"])

@@ -2,7 +2,8 @@
    the rows rounded to bfloat16 into a zero-padded scratch, then for every 32 outputs four 16 x 16
    float32 accumulator tiles (rows 0-15 / 16-31 x outputs 0-15 / 16-31) summed over the inputs 32 at
    a time (tiles 4-5: the rows' inputs; 6-7: two packed weight blocks), stored to a 32 x 32 scratch
-   and copied to y with the bias. */
+   and copied to y with the bias. Each thread keeps its scratch between calls (grown when a product
+   has more inputs, freed when the thread ends). */
 #include "CVectorKernels.h"
 
 #include <stdlib.h>
@@ -34,6 +35,7 @@ void cvk_bf16_pack(const float *w, size_t out, size_t in, size_t ldw, uint16_t *
 #if defined(__x86_64__)
 #include <cpuid.h>
 #include <immintrin.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <sys/syscall.h>
 
@@ -68,6 +70,47 @@ typedef struct {
     uint8_t rows[16];
 } __attribute__((packed)) tile_config;
 
+/* One per thread: the block of rows as bfloat16 (32, inP) and the 32 x 32 accumulator store. */
+typedef struct {
+    float c[32 * 32] __attribute__((aligned(64)));
+    uint16_t *xb;
+    size_t capacity;  /* elements of xb */
+} amx_scratch;
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static int scratch_key_made;
+
+static void scratch_free(void *p) {
+    amx_scratch *s = p;
+    if (s) { free(s->xb); free(s); }
+}
+
+static void scratch_make_key(void) { scratch_key_made = pthread_key_create(&scratch_key, scratch_free) == 0; }
+
+/* This thread's scratch with room for `count` bfloat16 rows' elements, or NULL when memory is short. */
+static amx_scratch *thread_scratch(size_t count) {
+    pthread_once(&scratch_once, scratch_make_key);
+    if (!scratch_key_made) return NULL;
+    amx_scratch *s = pthread_getspecific(scratch_key);
+    if (!s) {
+        s = aligned_alloc(64, sizeof *s);
+        if (!s) return NULL;
+        s->xb = NULL;
+        s->capacity = 0;
+        if (pthread_setspecific(scratch_key, s) != 0) { free(s); return NULL; }
+    }
+    if (s->capacity < count) {
+        /* count is a multiple of 32, so the size is a multiple of the alignment. */
+        uint16_t *xb = aligned_alloc(64, count * sizeof(uint16_t));
+        if (!xb) return NULL;
+        free(s->xb);
+        s->xb = xb;
+        s->capacity = count;
+    }
+    return s;
+}
+
 typedef struct {
     const float *x; size_t ldx, rows, in;
     const uint16_t *packed; size_t out;
@@ -96,9 +139,10 @@ static CVK_TARGET_AMX void amx_part(void *ctx, int index, int workers) {
     const size_t b0 = blocks * (size_t)index / (size_t)workers, b1 = blocks * (size_t)(index + 1) / (size_t)workers;
     if (b0 >= b1) return;
     const size_t inP = round32(j->in), outP = round32(j->out), kBlocks = inP / 32;
-    uint16_t *xb = aligned_alloc(64, 32 * inP * sizeof(uint16_t));
-    float *c = aligned_alloc(64, 32 * 32 * sizeof(float));
-    if (!xb || !c) { free(xb); free(c); __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED); return; }
+    amx_scratch *scratch = thread_scratch(32 * inP);
+    if (!scratch) { __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED); return; }
+    uint16_t *xb = scratch->xb;
+    float *c = scratch->c;
     tile_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.palette = 1;
@@ -131,8 +175,6 @@ static CVK_TARGET_AMX void amx_part(void *ctx, int index, int workers) {
         }
     }
     _tile_release();
-    free(xb);
-    free(c);
 }
 
 int cvk_gemm_bf16_amx(const float *x, size_t ldx, size_t rows, size_t in, const uint16_t *packed,

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import Tensor
 import TestSupport
@@ -66,7 +67,58 @@ final class BFloat16MatrixTests: XCTestCase {
         XCTAssertEqual(y, expected)
     }
 
+    /// Each thread keeps its rounded-rows scratch between products, grows it for wider inputs and
+    /// frees it when the thread ends: short-lived threads, each running a narrow then a wide
+    /// product (on 1 engine thread, so the part runs on that thread), give the reference's values
+    /// (under AddressSanitizer a scratch freed twice or used after its thread ended would abort).
+    func testScratchIsKeptPerThreadAndFreedWhenTheThreadEnds() throws {
+        var rng = SeededRandom(state: 5)
+        let n = 40, shapes = [(48, 24), (400, 40), (64, 33)]
+        let cases = try shapes.map { (inF, outF) -> (BFloat16Matrix, [Float], [Float]) in
+            let x = rng.floats(n * inF, scale: 2), w = rng.floats(outF * inF)
+            let m = try BFloat16Matrix(try Tensor(shape: [outF, inF], data: w))
+            return (m, x, BFloat16Reference.linear(x, rows: n, weight: w, out: outF, in: inF, bias: nil))
+        }
+        let saved = BLASThreads.count
+        BLASThreads.set(1)
+        defer { BLASThreads.set(saved) }
+        let worst = LockedBox([Float](repeating: 0, count: cases.count))
+        let failures = LockedBox(0)
+        for _ in 0..<6 {
+            let done = DispatchGroup()
+            for _ in 0..<2 {
+                done.enter()
+                Thread {
+                    defer { done.leave() }
+                    for (index, (m, x, reference)) in cases.enumerated() {
+                        var y = [Float](repeating: 0, count: n * m.rows)
+                        let ok = x.withUnsafeBufferPointer { xb in
+                            y.withUnsafeMutableBufferPointer { m.linear(xb.baseAddress!, rows: n, bias: nil, into: $0.baseAddress!) }
+                        }
+                        if !ok { failures.update { $0 += 1 } }
+                        let d = maxAbsDiff(y, reference)
+                        worst.update { $0[index] = max($0[index], d) }
+                    }
+                }.start()
+            }
+            XCTAssertEqual(done.wait(timeout: .now() + 60), .success)
+        }
+        XCTAssertEqual(failures.value, 0, "the tiles declined a product")
+        for (index, (inF, _)) in shapes.enumerated() {
+            XCTAssertLessThan(worst.value[index], Float(inF) * 4e-6, "in \(inF)")
+        }
+    }
+
     func testAnEmptyMatrixIsRefused() {
         XCTAssertThrowsError(try BFloat16Matrix(try Tensor(shape: [0, 4], data: [])))
     }
+}
+
+/// A value shared by the test's threads, behind a lock.
+private final class LockedBox<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+    init(_ value: Value) { stored = value }
+    var value: Value { lock.withLock { stored } }
+    func update(_ body: (inout Value) -> Void) { lock.withLock { body(&stored) } }
 }

@@ -18,15 +18,14 @@ extension CaptionPolicy {
     /// them. A prompt carries its words' reading into the next utterance, right or wrong: the Mandarin
     /// request "换一首歌", 3 s after "广州市佛地产中间协会分析", reads "坏一首歌" prompted with it
     /// (`captionctl transcribe --prompt`, base, beam 1; with the reference text as prompt too) and
-    /// "换一首歌" alone.
+    /// "换一首歌" alone. Pauses are measured between utterances as the VAD heard them (`pastSpeech`),
+    /// not from the words' decoded ends: a final pass may time its last word into the silence after it.
     var promptingPastWords: [Word] {
-        let pause = configuration.promptPauseSeconds
-        guard pause > 0, !pastWords.isEmpty else { return pastWords }
-        // The pause before the open utterance as the VAD heard it, not from the previous final's
-        // last word: a final pass may time that word's end into the silence after it.
-        if isActive, let end = previousSpeechEnd, utteranceStart - end >= samples(pause) { return [] }
+        let pause = samples(configuration.promptPauseSeconds)
+        guard pause > 0, let last = pastSpeech.last else { return pastWords }
+        if isActive, utteranceStart - last.upperBound >= pause { return [] }
         var from = pastWords.count - 1
-        while from > 0, pastWords[from].start - pastWords[from - 1].end < pause { from -= 1 }
+        while from > 0, pastSpeech[from].lowerBound - pastSpeech[from - 1].upperBound < pause { from -= 1 }
         return Array(pastWords[from...])
     }
 }

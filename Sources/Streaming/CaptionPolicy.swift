@@ -38,9 +38,6 @@ public struct CaptionPolicy {
     public private(set) var utteranceStart: SampleIndex = 0
     /// End of the latest speech seen.
     public private(set) var lastSpeechEnd: SampleIndex = 0
-    /// Where the speech of the utterance before the open one ended (the VAD's, not its words'
-    /// decoded times, which a final pass stretches into the silence); nil before the first final.
-    private(set) var previousSpeechEnd: SampleIndex?
     private var committed: [Word] = []
     private var tentative: [Word] = []
     private(set) var coveredEnd: SampleIndex = 0   // end of the window of the newest accepted hypothesis
@@ -59,6 +56,9 @@ public struct CaptionPolicy {
     /// End of the previous utterance; nil before the first final.
     public private(set) var lastFinalEnd: SampleIndex?
     private(set) var pastWords: [Word] = []     // words of earlier finals (prompt; their audio may be in the window)
+    /// Beside each of `pastWords`: its utterance's speech as the VAD heard it (onset to last speech),
+    /// not the words' decoded times, which a final pass stretches into the silence after them.
+    private(set) var pastSpeech: [Range<SampleIndex>] = []
 
     /// Hypotheses ignored for agreement and display because their log-probability was below
     /// `commitLogProb`.
@@ -301,7 +301,6 @@ public struct CaptionPolicy {
     // MARK: - Internals
 
     private mutating func open(at time: SampleIndex, preroll: Bool = true) {
-        previousSpeechEnd = lastFinalEnd == nil ? nil : lastSpeechEnd
         isActive = true
         utteranceStart = time
         lastSpeechEnd = time
@@ -364,6 +363,8 @@ public struct CaptionPolicy {
         defer { currentUtterance = nil; lastPartial = nil }
         let text = CaptionText.join(words.map(\.text))
         pastWords = Array((pastWords + words).suffix(200))
+        let speech = utteranceStart..<max(utteranceStart, lastSpeechEnd)
+        pastSpeech = Array((pastSpeech + Array(repeating: speech, count: words.count)).suffix(200))
         // A final without words still ends the utterance whose partials were shown (subscribers
         // clear them; `docs/PROTOCOL.md`): a partial left standing reads as a caption.
         guard !text.isEmpty || hasShownWords else { return [] }

@@ -32,6 +32,29 @@ void cvk_bf16_pack(const float *w, size_t out, size_t in, size_t ldw, uint16_t *
     }
 }
 
+static float bf16_widen(uint16_t h) {
+    const uint32_t u = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+void cvk_gemm_bf16_portable(const float *x, size_t ldx, size_t rows, size_t in, const uint16_t *packed,
+                            size_t out, const float *bias, float *y, size_t ldy) {
+    const size_t kBlocks = round32(in) / 32;
+    for (size_t r = 0; r < rows; r++) {
+        const float *xr = x + r * ldx;
+        for (size_t o = 0; o < out; o++) {
+            /* output o's pairs: block row o / 16, column (o % 16) * 2 inside each 16 x 32 block */
+            const uint16_t *w = packed + (o / 16) * kBlocks * 512 + (o % 16) * 2;
+            float s = 0;
+            for (size_t i = 0; i < in; i++)
+                s += bf16_widen(cvk_bf16_round(xr[i])) * bf16_widen(w[(i / 32) * 512 + ((i % 32) / 2) * 32 + i % 2]);
+            y[r * ldy + o] = bias ? s + bias[o] : s;
+        }
+    }
+}
+
 #if defined(__x86_64__)
 #include <cpuid.h>
 #include <immintrin.h>

@@ -3,8 +3,9 @@ import CVectorKernels
 /// A (rows, columns) weight matrix rounded to bfloat16 (8-bit mantissa, float32's range) and laid
 /// out for Intel AMX tiles (`--compute bfloat16`). `linear` rounds its input rows to bfloat16 too
 /// and sums the products in float32 on the tiles (`cvk_gemm_bf16_amx`: 16 × 16 × 32 products per
-/// instruction, against 16 per AVX-512 FMA). Only on CPUs with AMX-BF16 (`available`); the naive
-/// kernel is `BFloat16Reference`.
+/// instruction, against 16 per AVX-512 FMA). Made only on CPUs with AMX-BF16 (`available`); a
+/// portable kernel over the same packed form runs when the tiles decline. The naive kernel is
+/// `BFloat16Reference`.
 public struct BFloat16Matrix: @unchecked Sendable {
     public let rows: Int
     public let columns: Int
@@ -32,14 +33,17 @@ public struct BFloat16Matrix: @unchecked Sendable {
         self.packed = packed
     }
 
-    /// y (n, rows) = bf16(x) (n, columns) · bf16(W)ᵀ + bias, on the engine's threads; false when
-    /// the tiles are not available or scratch memory was not (y is then not written completely).
+    /// y (n, rows) = bf16(x) (n, columns) · bf16(W)ᵀ + bias, on the engine's threads' AMX tiles, or
+    /// on the calling thread without them when the tiles decline (no AMX, scratch memory short) or
+    /// `portable` is set. Returns the kernel that ran.
+    @discardableResult
     public func linear(_ x: UnsafePointer<Float>, rows n: Int, bias: UnsafePointer<Float>?,
-                       into y: UnsafeMutablePointer<Float>) -> Bool {
+                       into y: UnsafeMutablePointer<Float>, portable: Bool = false) -> CheckedKernels.BFloat16Kernel {
         packed.withUnsafeBufferPointer { p in
             CheckedKernels.gemmBFloat16(packed: p, out: rows, in: columns, x: .init(start: x, count: n * columns), rows: n,
                                         ldx: columns, bias: bias.map { .init(start: $0, count: rows) },
-                                        y: .init(start: y, count: n * rows), ldy: rows, threads: BLASThreads.count)
+                                        y: .init(start: y, count: n * rows), ldy: rows, threads: BLASThreads.count,
+                                        portable: portable)
         }
     }
 }

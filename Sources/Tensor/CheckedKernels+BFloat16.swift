@@ -15,12 +15,20 @@ extension CheckedKernels {
         cvk_bf16_pack(w.baseAddress, out, `in`, ldw, packed.baseAddress)
     }
 
-    /// y (rows, ldy) = bf16(x) (rows, ldx) · bf16(W)ᵀ + b on AMX tiles, `cvk_gemm_bf16_amx`.
-    /// False when the kernel declined (no AMX, no scratch memory) or the call was refused.
+    /// Which kernel a bfloat16 product ran on.
+    public enum BFloat16Kernel: Sendable, Equatable {
+        case tiles          // cvk_gemm_bf16_amx
+        case portable       // cvk_gemm_bf16_portable: no AMX, scratch memory short, or asked for
+        case refused        // the range check refused the call (only where tests collect violations)
+    }
+
+    /// y (rows, ldy) = bf16(x) (rows, ldx) · bf16(W)ᵀ + b: on AMX tiles (`cvk_gemm_bf16_amx`), or
+    /// when they decline or `portable` is set, on the calling thread (`cvk_gemm_bf16_portable`).
+    @discardableResult
     public static func gemmBFloat16(packed: UnsafeBufferPointer<UInt16>, out: Int, in: Int,
                                     x: UnsafeBufferPointer<Float>, rows: Int, ldx: Int,
                                     bias: UnsafeBufferPointer<Float>?, y: UnsafeMutableBufferPointer<Float>, ldy: Int,
-                                    threads: Int) -> Bool {
+                                    threads: Int, portable: Bool = false) -> BFloat16Kernel {
         let e = CExtent.rowProduct(out: out, in: `in`, rows: rows, ldx: ldx, ldy: ldy)
         var check = CCallCheck("cvk_gemm_bf16_amx")
         check.size("out", out); check.size("in", `in`); check.size("rows", rows)
@@ -31,10 +39,13 @@ extension CheckedKernels {
         check.optionalOperand("bias", needs: e.bias, has: bias?.count)
         check.operand("y", needs: e.y, has: y.count)
         guard check.passed("out \(out) in \(`in`) rows \(rows) ldx \(ldx) ldy \(ldy) threads \(threads); buffers packed "
-                           + "\(packed.count) x \(x.count) bias \(bias.map { "\($0.count)" } ?? "none") y \(y.count)") else { return false }
-        guard out > 0, rows > 0 else { return true }
-        guard `in` > 0 else { return false }
-        return cvk_gemm_bf16_amx(x.baseAddress, ldx, rows, `in`, packed.baseAddress, out, bias?.baseAddress, y.baseAddress,
-                                 ldy, Int32(threads)) == 0
+                           + "\(packed.count) x \(x.count) bias \(bias.map { "\($0.count)" } ?? "none") y \(y.count)") else { return .refused }
+        guard out > 0, rows > 0 else { return portable ? .portable : .tiles }
+        if !portable, `in` > 0, cvk_gemm_bf16_amx(x.baseAddress, ldx, rows, `in`, packed.baseAddress, out, bias?.baseAddress,
+                                                  y.baseAddress, ldy, Int32(threads)) == 0 {
+            return .tiles
+        }
+        cvk_gemm_bf16_portable(x.baseAddress, ldx, rows, `in`, packed.baseAddress, out, bias?.baseAddress, y.baseAddress, ldy)
+        return .portable
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import Models
+@testable import Models
 import Tensor
 import TestSupport
 
@@ -50,6 +50,15 @@ final class WhisperNetworkParityTests: XCTestCase {
         let refURL = TestPaths.fixtures.appendingPathComponent("network/\(name).json")
         let ref = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: refURL))
         let model = try WhisperModel.load(directory: dir, compute: compute)
+        if compute == .bfloat16 {
+            // The encoder's linear layers hold only the packed bfloat16 weights (no float32 copy).
+            for block in model.encoder.blocks {
+                for layer in [block.selfQKV, block.selfOut, block.fc1, block.fc2] {
+                    XCTAssertNotNil(layer.bf16)
+                    XCTAssertTrue(layer.weight.data.isEmpty, "float32 weights kept beside the bfloat16 ones")
+                }
+            }
+        }
         let mel = try Self.referenceMel()
         let audio = try model.encode(mel: mel, frames: 3000)
         XCTAssertEqual([audio.frames, audio.width], ref.encoder.shape)

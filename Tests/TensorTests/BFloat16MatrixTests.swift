@@ -5,9 +5,10 @@ import TestSupport
 
 /// The bfloat16 AMX product (`BFloat16Matrix`, `cvk_gemm_bf16_amx`) against its naive twin
 /// (`BFloat16Reference`: the same roundings, sums in float64), over partial tiles in every
-/// dimension and 1–3 engine threads; y is not written outside its rows.
+/// dimension and 1–3 engine threads; y is not written outside its rows. The portable fallback over
+/// the same packed weights (`cvk_gemm_bf16_portable`) against the same reference, on any CPU.
 final class BFloat16MatrixTests: XCTestCase {
-    override func setUpWithError() throws {
+    private func requireTiles() throws {
         try XCTSkipUnless(BFloat16Matrix.available, "this CPU has no AMX-BF16 (or the kernel refused the tile state)")
     }
 
@@ -24,6 +25,16 @@ final class BFloat16MatrixTests: XCTestCase {
     }
 
     func testProductMatchesTheReference() throws {
+        try requireTiles()
+        try checkProducts(portable: false)
+    }
+
+    /// The fallback over the same packed weights, on any CPU.
+    func testPortableProductMatchesTheReference() throws {
+        try checkProducts(portable: true)
+    }
+
+    private func checkProducts(portable: Bool) throws {
         var rng = SeededRandom(state: 21)
         let shapes = [(1, 32, 32), (2, 40, 17), (5, 96, 50), (33, 64, 64), (31, 33, 65), (70, 384, 48), (64, 7, 3)]
         let saved = BLASThreads.count
@@ -37,13 +48,17 @@ final class BFloat16MatrixTests: XCTestCase {
                     let reference = BFloat16Reference.linear(x, rows: n, weight: w, out: outF, in: inF, bias: bias)
                     let canary: Float = 12345
                     var y = [Float](repeating: canary, count: n * outF + 7)
-                    let ok = x.withUnsafeBufferPointer { xb in
+                    let ran = x.withUnsafeBufferPointer { xb in
                         y.withUnsafeMutableBufferPointer { yb in
-                            if let bias { return bias.withUnsafeBufferPointer { m.linear(xb.baseAddress!, rows: n, bias: $0.baseAddress, into: yb.baseAddress!) } }
-                            return m.linear(xb.baseAddress!, rows: n, bias: nil, into: yb.baseAddress!)
+                            if let bias {
+                                return bias.withUnsafeBufferPointer {
+                                    m.linear(xb.baseAddress!, rows: n, bias: $0.baseAddress, into: yb.baseAddress!, portable: portable)
+                                }
+                            }
+                            return m.linear(xb.baseAddress!, rows: n, bias: nil, into: yb.baseAddress!, portable: portable)
                         }
                     }
-                    XCTAssertTrue(ok)
+                    XCTAssertEqual(ran, portable ? .portable : .tiles)
                     // float32 sums of `in` bfloat16 products against float64 ones.
                     let scale = Float(inF) * 4
                     let worst = maxAbsDiff(Array(y[0..<(n * outF)]), reference)
@@ -60,11 +75,16 @@ final class BFloat16MatrixTests: XCTestCase {
         let n = 35, inF = 70, outF = 40
         let x = (0..<(n * inF)).map { Float($0 % 7 - 3) }, w = (0..<(outF * inF)).map { Float($0 % 5 - 2) }
         let m = try BFloat16Matrix(try Tensor(shape: [outF, inF], data: w))
-        var y = [Float](repeating: 0, count: n * outF)
-        XCTAssertTrue(x.withUnsafeBufferPointer { xb in y.withUnsafeMutableBufferPointer { m.linear(xb.baseAddress!, rows: n, bias: nil, into: $0.baseAddress!) } })
         var expected = [Float](repeating: 0, count: n * outF)
         ReferenceKernels.linear(x, rows: n, inFeatures: inF, weight: w, outFeatures: outF, bias: nil, into: &expected)
-        XCTAssertEqual(y, expected)
+        for portable in BFloat16Matrix.available ? [false, true] : [true] {
+            var y = [Float](repeating: 0, count: n * outF)
+            let ran = x.withUnsafeBufferPointer { xb in
+                y.withUnsafeMutableBufferPointer { m.linear(xb.baseAddress!, rows: n, bias: nil, into: $0.baseAddress!, portable: portable) }
+            }
+            XCTAssertEqual(ran, portable ? .portable : .tiles)
+            XCTAssertEqual(y, expected, "portable \(portable)")
+        }
     }
 
     /// Each thread keeps its rounded-rows scratch between products, grows it for wider inputs and
@@ -72,6 +92,7 @@ final class BFloat16MatrixTests: XCTestCase {
     /// product (on 1 engine thread, so the part runs on that thread), give the reference's values
     /// (under AddressSanitizer a scratch freed twice or used after its thread ended would abort).
     func testScratchIsKeptPerThreadAndFreedWhenTheThreadEnds() throws {
+        try requireTiles()
         var rng = SeededRandom(state: 5)
         let n = 40, shapes = [(48, 24), (400, 40), (64, 33)]
         let cases = try shapes.map { (inF, outF) -> (BFloat16Matrix, [Float], [Float]) in
@@ -92,10 +113,10 @@ final class BFloat16MatrixTests: XCTestCase {
                     defer { done.leave() }
                     for (index, (m, x, reference)) in cases.enumerated() {
                         var y = [Float](repeating: 0, count: n * m.rows)
-                        let ok = x.withUnsafeBufferPointer { xb in
+                        let ran = x.withUnsafeBufferPointer { xb in
                             y.withUnsafeMutableBufferPointer { m.linear(xb.baseAddress!, rows: n, bias: nil, into: $0.baseAddress!) }
                         }
-                        if !ok { failures.update { $0 += 1 } }
+                        if ran != .tiles { failures.update { $0 += 1 } }
                         let d = maxAbsDiff(y, reference)
                         worst.update { $0[index] = max($0[index], d) }
                     }

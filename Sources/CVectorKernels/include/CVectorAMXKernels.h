@@ -32,4 +32,10 @@ void cvk_bf16_pack(const float *w, size_t out, size_t in, size_t ldw, uint16_t *
 int cvk_gemm_bf16_amx(const float *x, size_t ldx, size_t rows, size_t in, const uint16_t *packed,
                       size_t out, const float *bias, float *y, size_t ldy, int threads);
 
+/* The same product without tiles, on any CPU, on the calling thread: each bfloat16 product summed
+   in float32 in input order, then the bias added. The fallback when cvk_gemm_bf16_amx declines
+   (the float32 weights are not kept beside the packed ones). */
+void cvk_gemm_bf16_portable(const float *x, size_t ldx, size_t rows, size_t in, const uint16_t *packed,
+                            size_t out, const float *bias, float *y, size_t ldy);
+
 #endif

@@ -4,13 +4,13 @@ import Tensor
 /// With `halfPrecision` (the decoder, which reads every weight once per token) W is kept as a
 /// `HalfMatrix` when the checkpoint's values allow it exactly; otherwise in float32. A store that
 /// holds W in 8 bits (`ComputeType.int8`, an int8 checkpoint) gives an `Int8Matrix` instead; one
-/// that asks for bfloat16 products (`ComputeType.bfloat16` with AMX) adds a `BFloat16Matrix` to
-/// the float32 weights of a layer that is not in half precision.
+/// that asks for bfloat16 products (`ComputeType.bfloat16` with AMX) gives the layers that are not
+/// in half precision (the encoder's) a `BFloat16Matrix` instead of their float32 weights.
 struct LinearLayer {
-    let weight: Tensor            // (out, in) float32; empty when `half` holds the weights
+    let weight: Tensor            // (out, in) float32; empty when `half`, `int8` or `bf16` holds the weights
     let half: HalfMatrix?
     let int8: Int8Matrix?         // 8-bit weights (`ComputeType.int8` or an int8 checkpoint)
-    let bf16: BFloat16Matrix?     // the float32 weights rounded for AMX tiles (`ComputeType.bfloat16`)
+    let bf16: BFloat16Matrix?     // the weights rounded for AMX tiles (`ComputeType.bfloat16`)
     let bias: Tensor?
     let inFeatures: Int
     let outFeatures: Int
@@ -21,17 +21,21 @@ struct LinearLayer {
         int8 = w.isInt8(prefix + "/weight") ? try w.takeInt8(prefix + "/weight", shape: shape) : nil
         let halves = halfPrecision && w.allowsHalfPrecision && int8 == nil
         if int8 != nil {
-            half = nil
+            (half, bf16) = (nil, nil)
             weight = Tensor(zeros: [0])
         } else if halves, let stored = try w.takeHalf(prefix + "/weight", shape: shape) {
-            half = stored                 // float16 in the file: its bits as they are, no round trip
+            (half, bf16) = (stored, nil)  // float16 in the file: its bits as they are, no round trip
+            weight = Tensor(zeros: [0])
+        } else if !halfPrecision, w.bfloat16Matrices {
+            half = nil
+            bf16 = try BFloat16Matrix(try w.take(prefix + "/weight", shape: shape))
             weight = Tensor(zeros: [0])
         } else {
             let full = try w.take(prefix + "/weight", shape: shape)
             half = halves ? HalfMatrix(exactly: full) : nil
+            bf16 = nil
             weight = half == nil ? full : Tensor(zeros: [0])
         }
-        bf16 = half == nil && int8 == nil && w.bfloat16Matrices ? try BFloat16Matrix(weight) : nil
         self.bias = bias ? try w.take(prefix + "/bias", shape: [outFeatures]) : nil
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
@@ -42,8 +46,8 @@ struct LinearLayer {
         withBias { b in
             if let int8 { return int8.linear(x, rows: rows, bias: b, into: y) }
             if let half { return half.linear(x, rows: rows, bias: b, into: y) }
-            // The tiles for several rows (the encoder); float32 if they declined (no scratch memory).
-            if let bf16, rows > 1, bf16.linear(x, rows: rows, bias: b, into: y) { return }
+            // The tiles (the encoder); a portable kernel over the same weights if they decline.
+            if let bf16 { bf16.linear(x, rows: rows, bias: b, into: y); return }
             weight.data.withUnsafeBufferPointer { wb in
                 guard let w = wb.baseAddress else { return }
                 Kernels.linear(x, rows: rows, inFeatures: inFeatures, weight: w, outFeatures: outFeatures, bias: b, into: y)

@@ -246,10 +246,14 @@ public struct CaptionPolicy {
         let longEnough = windowEnd - utteranceStart >= samples(configuration.commitAfterSeconds)
         let common = LocalAgreement.commonPrefixLength(tentative, fresh)
         var agreed = longEnough ? common : 0
-        // An agreed word the decoder is unsure of is left tentative (with the words after it).
-        let floor = committed.isEmpty ? max(configuration.commitMinProbability, configuration.openingCommitMinProbability)
-                                      : configuration.commitMinProbability
-        if let unsureWord = fresh[0..<agreed].firstIndex(where: { ($0.probability ?? 1) < floor }) {
+        // An agreed word the decoder is unsure of is left tentative (with the words after it)
+        // until a third decode reads it alike; below the opening floor it waits for the pass.
+        let readThrice = min(agreed, agreedTentative)
+        let openingFloor = committed.isEmpty ? configuration.openingCommitMinProbability : 0
+        if let unsureWord = fresh[0..<agreed].indices.first(where: { i in
+            let p = fresh[i].probability ?? 1
+            return p < openingFloor || (i >= readThrice && p < configuration.commitMinProbability)
+        }) {
             agreed = unsureWord
         }
         let hadTentative = !tentative.isEmpty
@@ -402,7 +406,10 @@ public struct CaptionPolicy {
                 // window began where the word's end was placed (20-ms frames, often late), and
                 // the next word's onset was lost ("can do for you. Ask" read "ask"; paced
                 // simulation at 10× compute); the re-read word is matched to the committed one.
-                windowStart = max(windowStart, at(last.start))
+                // Its start is a DTW frame too: 0.1 s before it, so the decoder hears the whole
+                // word (cut at "do"'s start, a window read "for your country." and its "for" was
+                // taken for the re-read "do"; paced at 6×, 3 runs in 24 with commit_min_prob 0.6).
+                windowStart = max(windowStart, at(last.start) - samples(0.1))
             }
         }
     }

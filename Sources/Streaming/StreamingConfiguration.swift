@@ -34,16 +34,17 @@ public struct StreamingConfiguration: Equatable, Sendable {
     /// `tentative_min_prob`
     public var tentativeMinProbability: Double = 0.6
     /// Words agreed on by two hypotheses are committed only up to the first one whose probability
-    /// in the newer hypothesis is below this (words without a probability pass). 0 commits every
-    /// agreed word. `commit_min_prob`
-    public var commitMinProbability: Double = 0
+    /// in the newer hypothesis is below this (words without a probability pass), until a third
+    /// hypothesis reads them alike. Two short windows agree on words they are unsure of: live
+    /// Mandarin committed "坏(0.52)" for "换" and "中进(0.20)席" for "中间协", which the final
+    /// pass read right, and the final keeps committed words. A third reading still commits, so a
+    /// sentence end read unsure ("for you. (0.11)") does not hold the window open (a floor without
+    /// it lost words on a slow machine, docs/CONFIGURATION.md). 0 commits every agreed word.
+    /// `commit_min_prob`
+    public var commitMinProbability: Double = 0.6
     /// Until an utterance has committed words, agreed words are committed only up to the first one
-    /// below this probability (when higher than `commitMinProbability`): two windows of 0.9 and
-    /// 1.4 s agreed on "How (0.17) do you marry" for "Had he married", and the final keeps
-    /// committed words. Only the opening: mid-utterance the same floor stopped commits at a
-    /// sentence end read unsure ("for you. (0.11)"), and a slow model's window, trimmed at the last
-    /// committed word, then read "your country" after the prompt "… can do for", losing "you. Ask
-    /// what you can do for" (docs/CONFIGURATION.md, "Window decodes on every core").
+    /// below this probability, however many decodes agree: windows of 0.9, 1.4 and 1.9 s all read
+    /// "How (0.17) do you marry" for "Had he married", and the final keeps committed words.
     /// `opening_commit_min_prob`
     public var openingCommitMinProbability: Double = 0.2
     /// A re-decoding model's utterance whose window decodes agree on every word to its end, the

@@ -22,13 +22,14 @@ final class OpeningWordsTests: XCTestCase {
         actions.compactMap { if case let .emit(e) = $0.action, e.kind == .partial { return ($0.at, e.text, e.stable) }; return nil }
     }
 
-    /// The shipped defaults with the two rules set as given, and no lower bar in the opening
-    /// (`opening_min_prob` 1; its own test sets it).
+    /// The shipped defaults with the two rules set as given, no lower bar in the opening
+    /// (`opening_min_prob` 1; its own test sets it), and commits on two readings (`commit_min_prob` 0).
     static func configuration(openingStep: Int, agreedMinProbability: Double) -> StreamingConfiguration {
         var c = StreamingConfiguration()
         c.openingStepMilliseconds = openingStep
         c.tentativeAgreedMinProbability = agreedMinProbability
         c.openingMinProbability = 1
+        c.commitMinProbability = 0   // agreed words commit on two readings (UnsureAgreementTests: the floor)
         return c
     }
 

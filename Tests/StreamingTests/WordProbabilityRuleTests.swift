@@ -18,6 +18,7 @@ final class WordProbabilityRuleTests: XCTestCase {
         c.partialTentativeWords = 2
         c.tentativeMinProbability = 0.6
         c.openingMinProbability = 1  // the bar also in the opening (the defaults show any opening word)
+        c.commitMinProbability = 0   // every agreed word commits (UnsureAgreementTests: the floor)
         var p = try CaptionPolicy(configuration: c)
         _ = p.speech(0, 1.0)
         XCTAssertEqual(p.hypothesis(scored([("he", 0.4), ("was", 0.9)], 0, 1.0), windowEnd: s(1.0)), [],
@@ -81,6 +82,7 @@ final class WordProbabilityRuleTests: XCTestCase {
         ]
         func committed(floor: Double?) throws -> [String] {
             var c = StreamingConfiguration()
+            c.commitMinProbability = 0   // the opening floor alone (UnsureAgreementTests: both)
             if let floor { c.openingCommitMinProbability = floor }
             var p = try CaptionPolicy(configuration: c)
             var at = 0.0
@@ -98,7 +100,9 @@ final class WordProbabilityRuleTests: XCTestCase {
     /// Once words are committed, an agreed sentence end the decoder is unsure of commits (the
     /// opening floor is over): stopping there left a slow model's window trimmed mid-sentence.
     func testOpeningCommitFloorEndsWithTheFirstCommit() throws {
-        var p = try CaptionPolicy(configuration: StreamingConfiguration())
+        var c = StreamingConfiguration()
+        c.commitMinProbability = 0   // the opening floor alone (UnsureAgreementTests: a third reading)
+        var p = try CaptionPolicy(configuration: c)
         _ = p.speech(0, 1.5)
         _ = p.hypothesis(scored([("What", 0.5), ("your", 0.9), ("country", 0.99)], 0, 1.5), windowEnd: s(1.5))
         _ = p.speech(1.5, 2.0)

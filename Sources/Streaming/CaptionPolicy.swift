@@ -43,7 +43,8 @@ public struct CaptionPolicy {
     private(set) var coveredEnd: SampleIndex = 0   // end of the window of the newest accepted hypothesis
     private var language: String?
     private var lastPartial: (text: String, stable: String)?
-    /// Leading tentative words the previous accepted window decode produced too (`OpeningWords`).
+    /// Leading tentative words the previous accepted window decode produced too (`OpeningWords`;
+    /// an unsure one among them commits when the next decode reads it alike, `hypothesis`).
     var agreedTentative = 0
     private var finalWords: [Word]?       // the accepted final-pass words, if any
 

@@ -8,6 +8,14 @@ func hyp(_ text: String, _ start: Double, _ end: Double, logProb: Double = -0.3,
                compressionRatio: compression, language: lang)
 }
 
+/// A confident hypothesis whose words carry probabilities: [("ask", 0.9), …], times spread over
+/// [start, end].
+func scored(_ words: [(String, Double)], _ start: Double, _ end: Double, lang: String? = "en") -> Hypothesis {
+    var h = hyp(words.map(\.0).joined(separator: " "), start, end, lang: lang)
+    for (i, w) in words.enumerated() { h.words[i].probability = w.1 }
+    return h
+}
+
 /// A confident hypothesis with decoded word times: [("ask", 0.1, 0.4), …].
 func timed(_ words: [(String, Double, Double)], lang: String? = "en") -> Hypothesis {
     Hypothesis(words: words.map { Word(text: $0.0, start: $0.1, end: $0.2) }, avgLogProb: -0.3,

@@ -8,11 +8,7 @@ import Streaming
 /// characters and probabilities as the trace printed them, and the early pass that gave the final.
 final class UnsureAgreementTests: XCTestCase {
     /// Characters with their probabilities, times spread over the window.
-    func chars(_ words: [(String, Double)], _ end: Double) -> Hypothesis {
-        var h = hyp(words.map(\.0).joined(separator: " "), 0, end, lang: "zh")
-        for (i, w) in words.enumerated() { h.words[i].probability = w.1 }
-        return h
-    }
+    func chars(_ words: [(String, Double)], _ end: Double) -> Hypothesis { scored(words, 0, end, lang: "zh") }
 
     /// The AISHELL clip (广州市房地产中介协会分析): decodes at 2.36, 2.86 and 3.36 s, then the
     /// early pass that became the final. Decodes 6 and 7 both read "中进席" with 进 at 0.23 and
@@ -72,13 +68,13 @@ final class UnsureAgreementTests: XCTestCase {
         let words: [(String, Double)] = [("What", 0.9), ("your", 0.9), ("country", 0.99), ("can", 0.98), ("do", 0.99),
                                          ("for", 0.96), ("you.", 0.11), ("Ask", 0.8)]
         _ = p.speech(0, 1.0)
-        _ = p.hypothesis(scoredWords(words, 1.0), windowEnd: s(1.0))
+        _ = p.hypothesis(scored(words, 0, 1.0), windowEnd: s(1.0))
         _ = p.speech(1.0, 1.5)
-        _ = p.hypothesis(scoredWords(words + [("what", 0.97)], 1.5), windowEnd: s(1.5))
+        _ = p.hypothesis(scored(words + [("what", 0.97)], 0, 1.5), windowEnd: s(1.5))
         XCTAssertEqual(p.committedWords.map(\.text), ["What", "your", "country", "can", "do", "for"],
                        "two readings: 'you.' (0.11) waits, and 'Ask' with it")
         _ = p.speech(1.5, 2.0)
-        _ = p.hypothesis(scoredWords(words + [("what", 0.97), ("you", 0.99)], 2.0), windowEnd: s(2.0))
+        _ = p.hypothesis(scored(words + [("what", 0.97), ("you", 0.99)], 0, 2.0), windowEnd: s(2.0))
         XCTAssertEqual(p.committedWords.map(\.text), ["What", "your", "country", "can", "do", "for", "you.", "Ask", "what"],
                        "the third reading commits what all three agree on")
     }
@@ -91,14 +87,8 @@ final class UnsureAgreementTests: XCTestCase {
         var p = try CaptionPolicy(configuration: c)
         for (i, end) in [0.9, 1.4, 1.9, 2.4].enumerated() {
             _ = p.speech(i == 0 ? 0 : end - 0.5, end)
-            _ = p.hypothesis(scoredWords([("How", 0.17), ("do", 0.9), ("you", 0.98), ("marry", 0.9)], end), windowEnd: s(end))
+            _ = p.hypothesis(scored([("How", 0.17), ("do", 0.9), ("you", 0.98), ("marry", 0.9)], 0, end), windowEnd: s(end))
         }
         XCTAssertEqual(p.committedWords.map(\.text), [])
-    }
-
-    func scoredWords(_ words: [(String, Double)], _ end: Double) -> Hypothesis {
-        var h = hyp(words.map(\.0).joined(separator: " "), 0, end)
-        for (i, w) in words.enumerated() { h.words[i].probability = w.1 }
-        return h
     }
 }

@@ -5,13 +5,6 @@ import Streaming
 /// decoder is sure enough of it, an agreed word is committed only when it is; and the forced final at
 /// the maximum utterance length gets the final pass too.
 final class WordProbabilityRuleTests: XCTestCase {
-    /// A confident hypothesis whose words carry probabilities: [("ask", 0.9), …], times spread.
-    func scored(_ words: [(String, Double)], _ start: Double, _ end: Double) -> Hypothesis {
-        var h = hyp(words.map(\.0).joined(separator: " "), start, end)
-        for (i, w) in words.enumerated() { h.words[i].probability = w.1 }
-        return h
-    }
-
     func testUnsureTentativeWordIsNotShown() throws {
         var c = StreamingConfiguration()
         c.commitAfterSeconds = 0

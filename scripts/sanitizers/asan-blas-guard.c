@@ -27,7 +27,8 @@ static void check(const char *fn, const char *op, const void *p, long elems) {
         abort();
     }
 }
-__attribute__((destructor)) static void report(void) { fprintf(stderr, "asan-blas-guard: %lu calls checked\n", calls); }
+/* Only a process that called OpenBLAS reports (children such as systemd-analyze stay silent). */
+__attribute__((destructor)) static void report(void) { if (calls) fprintf(stderr, "asan-blas-guard: %lu calls checked\n", calls); }
 
 void cblas_sgemm(const enum CBLAS_ORDER o, const enum CBLAS_TRANSPOSE ta, const enum CBLAS_TRANSPOSE tb,
                  const blasint m, const blasint n, const blasint k, const float alpha, const float *a,

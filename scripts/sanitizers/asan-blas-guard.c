@@ -33,7 +33,7 @@ __attribute__((destructor)) static void report(void) { if (calls) fprintf(stderr
 void cblas_sgemm(const enum CBLAS_ORDER o, const enum CBLAS_TRANSPOSE ta, const enum CBLAS_TRANSPOSE tb,
                  const blasint m, const blasint n, const blasint k, const float alpha, const float *a,
                  const blasint lda, const float *b, const blasint ldb, const float beta, float *c, const blasint ldc) {
-    static void (*real)() = 0; if (!real) real = dlsym(RTLD_NEXT, "cblas_sgemm");
+    static __typeof__(&cblas_sgemm) real; if (!real) real = (__typeof__(real))dlsym(RTLD_NEXT, "cblas_sgemm");
     calls++;
     if (o != CblasRowMajor) { fprintf(stderr, "asan-blas-guard: column-major sgemm not checked\n"); abort(); }
     long ea = (ta == CblasNoTrans) ? (long)(m - 1) * lda + k : (long)(k - 1) * lda + m;
@@ -41,13 +41,12 @@ void cblas_sgemm(const enum CBLAS_ORDER o, const enum CBLAS_TRANSPOSE ta, const 
     long ec = (long)(m - 1) * ldc + n;
     if (m > 0 && n > 0 && k > 0) { check("cblas_sgemm", "A", a, ea); check("cblas_sgemm", "B", b, eb); }
     if (m > 0 && n > 0) check("cblas_sgemm", "C", c, ec);
-    ((void (*)(int, int, int, blasint, blasint, blasint, float, const float *, blasint, const float *, blasint, float, float *, blasint))real)
-        (o, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    real(o, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 void cblas_sgemv(const enum CBLAS_ORDER o, const enum CBLAS_TRANSPOSE t, const blasint m, const blasint n,
                  const float alpha, const float *a, const blasint lda, const float *x, const blasint incx,
                  const float beta, float *y, const blasint incy) {
-    static void (*real)() = 0; if (!real) real = dlsym(RTLD_NEXT, "cblas_sgemv");
+    static __typeof__(&cblas_sgemv) real; if (!real) real = (__typeof__(real))dlsym(RTLD_NEXT, "cblas_sgemv");
     calls++;
     if (o != CblasRowMajor || incx != 1 || incy != 1) { fprintf(stderr, "asan-blas-guard: sgemv form not checked\n"); abort(); }
     if (m > 0 && n > 0) {
@@ -55,13 +54,12 @@ void cblas_sgemv(const enum CBLAS_ORDER o, const enum CBLAS_TRANSPOSE t, const b
         check("cblas_sgemv", "x", x, t == CblasNoTrans ? n : m);
         check("cblas_sgemv", "y", y, t == CblasNoTrans ? m : n);
     }
-    ((void (*)(int, int, blasint, blasint, float, const float *, blasint, const float *, blasint, float, float *, blasint))real)
-        (o, t, m, n, alpha, a, lda, x, incx, beta, y, incy);
+    real(o, t, m, n, alpha, a, lda, x, incx, beta, y, incy);
 }
 void cblas_saxpy(const blasint n, const float alpha, const float *x, const blasint incx, float *y, const blasint incy) {
-    static void (*real)() = 0; if (!real) real = dlsym(RTLD_NEXT, "cblas_saxpy");
+    static __typeof__(&cblas_saxpy) real; if (!real) real = (__typeof__(real))dlsym(RTLD_NEXT, "cblas_saxpy");
     calls++;
     if (incx != 1 || incy != 1) { fprintf(stderr, "asan-blas-guard: saxpy stride not checked\n"); abort(); }
     check("cblas_saxpy", "x", x, n); check("cblas_saxpy", "y", y, n);
-    ((void (*)(blasint, float, const float *, blasint, float *, blasint))real)(n, alpha, x, incx, y, incy);
+    real(n, alpha, x, incx, y, incy);
 }

@@ -8,7 +8,7 @@ BIN        := .build/release
 TEST_BUILD := .build-test
 DEMO_DIR   := .build/demo
 
-.PHONY: all deps models build test sanitize sanitize-asan sanitize-tsan sanitize-tsan-models demo bench install uninstall clean
+.PHONY: all deps models build test sanitize sanitize-asan sanitize-tsan sanitize-tsan-models sanitize-page-guard demo bench install uninstall clean
 
 all: build
 
@@ -28,8 +28,10 @@ test: deps models
 # The engine, capture rings, worker pool, daemon and IPC tests under AddressSanitizer (+ UBSan in
 # the C kernels; release, .build-asan) and ThreadSanitizer (debug, .build-tsan; and release,
 # .build-tsan-rel, for the tests that run a real model). Any sanitizer report fails.
+# Then the suite natively with every heap block on pages of its own behind unmapped gaps
+# (page-guard-malloc: sees OpenBLAS's writes, which ASan cannot; make test's build, .build-test).
 # scripts/sanitize says which tests run where; suppressions: scripts/sanitizers/.
-sanitize: sanitize-asan sanitize-tsan sanitize-tsan-models
+sanitize: sanitize-asan sanitize-tsan sanitize-tsan-models sanitize-page-guard
 
 sanitize-asan: deps models
 	SWIFT=$(SWIFT) scripts/sanitize asan
@@ -39,6 +41,9 @@ sanitize-tsan: deps
 
 sanitize-tsan-models: deps models
 	SWIFT=$(SWIFT) scripts/sanitize tsan-models
+
+sanitize-page-guard: deps models
+	SWIFT=$(SWIFT) scripts/sanitize page-guard
 
 demo: deps
 	@scripts/fetch-models tiny.en faces

@@ -237,20 +237,33 @@ final class NotifyLog: @unchecked Sendable {
     }
 }
 
-/// Reads a child's standard error on a thread (so a chatty child never blocks on a full pipe);
-/// `wait` sleeps until a chunk arrives (the pipe's readability), not polling.
+/// Reads a child's standard error on a thread of its own with blocking reads (so a chatty child
+/// never blocks on a full pipe); `wait` sleeps until a chunk arrives, not polling.
+/// Not `FileHandle.readabilityHandler`: clearing the handler from inside it at end of stream, as
+/// this did, leaves libdispatch's epoll event loop reading a freed muxnote on Linux
+/// (swift-corelibs-libdispatch issue 949). page-guard-malloc caught the manager thread faulting on
+/// it in `_dispatch_event_loop_drain` (2 of 5 runs of the daemon tests, 6 Dec 2026); under glibc's
+/// heap the same read is of memory that may belong to another block by then.
 final class StderrCollector: @unchecked Sendable {
     private let condition = NSCondition()
     private var data = Data()
     private var ended = false
     init(_ pipe: Pipe) {
-        pipe.fileHandleForReading.readabilityHandler = { [self] h in
-            let chunk = h.availableData
-            condition.lock()
-            if chunk.isEmpty { h.readabilityHandler = nil; ended = true } else { data.append(chunk) }
-            condition.broadcast()
-            condition.unlock()
+        let handle = pipe.fileHandleForReading   // held by the thread, so its descriptor stays open
+        let reader = Thread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                condition.lock()
+                if n > 0 { data.append(contentsOf: buffer[0..<n]) } else { ended = true }
+                condition.broadcast()
+                condition.unlock()
+                if n <= 0 { return }
+            }
         }
+        reader.name = "stderr-collector"
+        reader.start()
     }
     var text: String { condition.lock(); defer { condition.unlock() }; return String(decoding: data, as: UTF8.self) }
 

@@ -7,8 +7,8 @@ test_table_rows=""
 # test_run LABEL LOG FINDING-NAME FINDING-REGEX EXTRA-FUNCTION COMMAND [ARG...]
 #   Runs COMMAND with its output in LOG and prints one line:
 #   "LABEL: exit RC, N s; <XCTest's Executed line>; <EXTRA-FUNCTION's output>; FINDING-NAME: <line>"
-#   (EXTRA-FUNCTION may be ""). Returns 1 when COMMAND failed or LOG has a line matching
-#   FINDING-REGEX.
+#   (EXTRA-FUNCTION may be ""). Returns 1 when COMMAND failed, LOG has a line matching
+#   FINDING-REGEX, or no test ran (a misspelt test name would otherwise pass as a clean run).
 test_run() {
     local label=$1 log=$2 finding_name=$3 finding_regex=$4 extra_function=$5
     shift 5
@@ -19,6 +19,9 @@ test_run() {
     finding=$(grep -a -m1 -E "$finding_regex" "$log")
     summary=$(grep -a 'Executed' "$log" | tail -1 | sed 's/^[[:space:]]*//')
     [ -n "$extra_function" ] && extra=$("$extra_function")
+    case $summary in
+        "Executed 0 tests"*|"") finding="no test ran (is the test name right? --list-tests lists them)"; finding_name=FAILED ;;
+    esac
     echo "$label: exit $rc, $(( $(date +%s) - begin )) s${summary:+; $summary}${extra:+; $extra}${finding:+; $finding_name: $finding}"
     [ $rc -eq 0 ] && [ -z "$finding" ]
 }

@@ -9,7 +9,7 @@ import Foundation
 public enum TestTime {
     public static let scale: Double = {
         if let s = ProcessInfo.processInfo.environment["CAPTIOND_TEST_TIME_SCALE"], let v = Double(s), v >= 1 { return v }
-        return Sanitizer.runtime == "__tsan_init" ? 5 : 1
+        return Sanitizer.runtime == "ThreadSanitizer" ? 5 : 1
     }()
 
     /// `seconds` of waiting, scaled.

@@ -19,9 +19,13 @@ test_run() {
     finding=$(grep -a -m1 -E "$finding_regex" "$log")
     summary=$(grep -a 'Executed' "$log" | tail -1 | sed 's/^[[:space:]]*//')
     [ -n "$extra_function" ] && extra=$("$extra_function")
-    case $summary in
-        "Executed 0 tests"*|"") finding="no test ran (is the test name right? --list-tests lists them)"; finding_name=FAILED ;;
-    esac
+    # No test ran: XCTest says so, or the binary ended well without a summary. (A crash before the
+    # summary keeps its own finding and exit status.)
+    if [ -z "$finding" ]; then
+        case $rc:$summary in
+            *:"Executed 0 tests"*|0:) finding="no test ran (is the test name right? --list-tests lists them)"; finding_name=FAILED ;;
+        esac
+    fi
     echo "$label: exit $rc, $(( $(date +%s) - begin )) s${summary:+; $summary}${extra:+; $extra}${finding:+; $finding_name: $finding}"
     [ $rc -eq 0 ] && [ -z "$finding" ]
 }

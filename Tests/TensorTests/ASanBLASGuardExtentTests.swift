@@ -15,24 +15,14 @@ final class ASanBLASGuardExtentTests: XCTestCase {
 
     private var shim: URL { TestPaths.repoRoot.appendingPathComponent("scripts/sanitizers/asan-blas-guard.c") }
 
-    /// clang from the Swift toolchain (or cc / gcc) on PATH.
-    private func compiler() throws -> String {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for name in ["clang", "cc", "gcc"] {
-            for dir in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
-                return "\(dir)/\(name)"
-            }
-        }
-        throw XCTSkip("no C compiler on PATH (clang comes with the Swift toolchain)")
-    }
-
     /// Runs the shim built with its table `main` on `input` (one call per line).
     private func runTable(_ input: String) throws -> CommandResult {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("asan-blas-guard-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let table = dir.appendingPathComponent("table").path
-        let build = try CommandRunner.run(try compiler(), [
+        let cc = try TestPaths.requireExecutable("/usr/bin/cc", "a C compiler builds the shim's table (apt-get install gcc)")
+        let build = try CommandRunner.run(cc, [
             "-O1", "-Wall", "-Wextra", "-Werror", "-DASAN_BLAS_GUARD_TABLE", shim.path, "-o", table, "-ldl"])
         guard build.status == 0 else { throw ShimBuildFailed(compilerOutput: build.stderr) }
         return try CommandRunner.run(table, [], stdin: Data(input.utf8))

@@ -37,7 +37,9 @@
 #define PAGE ((size_t)4096)
 #define MAGIC 0x6775617264656462ULL /* "guardedb" */
 
-struct header { uint64_t magic; char *data; size_t size, usable; char *pages; size_t length; };
+/* A block's header starts its mapping: the header page, then the data pages
+   (length bytes in all). */
+struct header { uint64_t magic; char *data; size_t size, usable, length; };
 
 static char *base;              /* the address range slots are placed in, in order, never reused */
 static size_t reserved, gap;
@@ -98,6 +100,12 @@ static void start(void) {
     while (atomic_load(&state) != 2) { }
 }
 
+/* peak = max(peak, now), lock-free. */
+static void raise_peak(atomic_size_t *peak, size_t now) {
+    size_t seen = atomic_load(peak);
+    while (now > seen && !atomic_compare_exchange_weak(peak, &seen, now)) { }
+}
+
 static void *allocate(size_t size, size_t align, int zero) {
     if (atomic_load(&state) != 2) start();
     if (align < 16) align = 16;
@@ -122,13 +130,11 @@ static void *allocate(size_t size, size_t align, int zero) {
     char *pages = head + PAGE, *end = pages + data_length;
     char *data = (below || extra) ? pages : (char *)(((uintptr_t)end - round_up(size, 16)) & ~(uintptr_t)(align - 1));
     struct header *h = (struct header *)head;
-    *h = (struct header){ MAGIC, data, size, below ? round_up(size, 16) : (size_t)(end - data), head, PAGE + data_length };
+    *h = (struct header){ MAGIC, data, size, below ? round_up(size, 16) : (size_t)(end - data), PAGE + data_length };
     if (mprotect(head, PAGE, PROT_READ) != 0) die("mprotect failed (raise vm.max_map_count)", head);
     atomic_fetch_add(&allocated, 1);
-    size_t now = atomic_fetch_add(&live_bytes, size) + size, peak = atomic_load(&peak_bytes);
-    while (now > peak && !atomic_compare_exchange_weak(&peak_bytes, &peak, now)) { }
-    size_t blocks = atomic_fetch_add(&live_blocks, 1) + 1, most = atomic_load(&peak_blocks);
-    while (blocks > most && !atomic_compare_exchange_weak(&peak_blocks, &most, blocks)) { }
+    raise_peak(&peak_bytes, atomic_fetch_add(&live_bytes, size) + size);
+    raise_peak(&peak_blocks, atomic_fetch_add(&live_blocks, 1) + 1);
     if (fill >= 0 && !zero) memset(data, fill, size);
     return data;                                           /* fresh pages: already zero */
 }
@@ -150,8 +156,8 @@ void *calloc(size_t count, size_t size) {
 void free(void *p) {
     if (!p) return;
     struct header *h = header_of(p);
-    char *pages = h->pages; size_t length = h->length, size = h->size;
-    if (munmap(pages, length) != 0) die("munmap failed on free", p);
+    size_t length = h->length, size = h->size;
+    if (munmap(h, length) != 0) die("munmap failed on free", p);
     atomic_fetch_add(&freed, 1);
     atomic_fetch_sub(&live_bytes, size);
     atomic_fetch_sub(&live_blocks, 1);
